@@ -1,0 +1,186 @@
+//! The `Gtin` identity type: a valid GS1 trade item number held in its canonical
+//! GTIN-14 field form (gtin-spec.md R9), with every other form derived from it.
+//!
+//! Only a check-digit-valid, non-zero number can become a `Gtin`, so code that holds
+//! one never re-validates. Equality and hashing are by the canonical 14 digits, so
+//! `036000291452` and `0036000291452` are the same key everywhere (spec §4).
+//! Parsing what a client sends lives in `parse`; this file only knows digits.
+
+use std::fmt;
+
+use super::check_digit::{gs1_check_digit, is_valid_gs1};
+
+/// A valid GTIN in canonical GTIN-14 form.
+///
+/// `Copy` and 14 bytes, so it is a cheap map key and never allocates.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Gtin {
+    /// ASCII digits of the GTIN-14 field form (left-padded with `0`).
+    digits: [u8; 14],
+}
+
+/// The GTIN format, by significant digits (spec R7, R9 `format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GtinFormat {
+    /// GTIN-8 (EAN-8): 14-digit form starts with six zeros.
+    Gtin8,
+    /// GTIN-12 (UPC-A): 14-digit form starts with two zeros (and is not a GTIN-8).
+    Gtin12,
+    /// GTIN-13 (EAN-13): 14-digit form starts with one zero.
+    Gtin13,
+    /// GTIN-14: a non-zero indicator digit.
+    Gtin14,
+}
+
+impl GtinFormat {
+    /// The GraphQL / JSON name of the format (`GTIN_8` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GtinFormat::Gtin8 => "GTIN_8",
+            GtinFormat::Gtin12 => "GTIN_12",
+            GtinFormat::Gtin13 => "GTIN_13",
+            GtinFormat::Gtin14 => "GTIN_14",
+        }
+    }
+
+    /// Number of digits of the format.
+    pub fn len(self) -> usize {
+        match self {
+            GtinFormat::Gtin8 => 8,
+            GtinFormat::Gtin12 => 12,
+            GtinFormat::Gtin13 => 13,
+            GtinFormat::Gtin14 => 14,
+        }
+    }
+}
+
+/// Why a run of digits is not a GTIN (the digit-level part of the spec's reasons).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigitsError {
+    /// Not 8, 12, 13 or 14 characters.
+    Length(usize),
+    /// A character that is not an ASCII digit, at this 0-based byte position.
+    NotADigit(usize),
+    /// All digits are zero (spec R7 policy).
+    Zero,
+    /// The final digit is not the mod-10 check digit.
+    CheckDigit {
+        /// The check digit the payload calls for.
+        expected: u8,
+        /// The check digit that was given.
+        found: u8,
+    },
+}
+
+impl Gtin {
+    /// Builds a `Gtin` from 8, 12, 13 or 14 ASCII digits, read as a plain GTIN.
+    ///
+    /// An 8-digit string is a GTIN-8 here, never a UPC-E: this is the reading for
+    /// numbers that are already GTINs (upstream answers, cache keys). Client input
+    /// goes through [`crate::gtin::parse`], which applies the UPC-E-first rule.
+    ///
+    /// # Errors
+    /// [`DigitsError`] when the length, a character, the check digit or an all-zero
+    /// number rules it out.
+    pub fn from_digits(s: &str) -> Result<Gtin, DigitsError> {
+        let bytes = s.as_bytes();
+        if !matches!(bytes.len(), 8 | 12 | 13 | 14) {
+            return Err(DigitsError::Length(bytes.len()));
+        }
+        if let Some(pos) = bytes.iter().position(|b| !b.is_ascii_digit()) {
+            return Err(DigitsError::NotADigit(pos));
+        }
+        let mut digits = [b'0'; 14];
+        digits[14 - bytes.len()..].copy_from_slice(bytes);
+        Gtin::from_field(digits)
+    }
+
+    /// Builds a `Gtin` from a full 14-digit ASCII field (already digits only).
+    pub(crate) fn from_field(digits: [u8; 14]) -> Result<Gtin, DigitsError> {
+        if digits.iter().all(|&d| d == b'0') {
+            return Err(DigitsError::Zero);
+        }
+        if !is_valid_gs1(&digits) {
+            let expected = gs1_check_digit(&digits[..13]);
+            return Err(DigitsError::CheckDigit {
+                expected,
+                found: digits[13] - b'0',
+            });
+        }
+        Ok(Gtin { digits })
+    }
+
+    /// The canonical GTIN-14 (always present): the key for lookup, cache and equality.
+    pub fn gtin14(&self) -> &str {
+        // The digits are ASCII by construction, so this never fails.
+        std::str::from_utf8(&self.digits).unwrap_or_default()
+    }
+
+    /// The 14 ASCII digits.
+    pub fn as_bytes(&self) -> &[u8; 14] {
+        &self.digits
+    }
+
+    /// The format by significant digits.
+    pub fn format(&self) -> GtinFormat {
+        let d = &self.digits;
+        if d[0] != b'0' {
+            GtinFormat::Gtin14
+        } else if d[1] != b'0' {
+            GtinFormat::Gtin13
+        } else if d[..6].iter().all(|&b| b == b'0') {
+            GtinFormat::Gtin8
+        } else {
+            GtinFormat::Gtin12
+        }
+    }
+
+    /// The number in its own format's length (8, 12, 13 or 14 digits).
+    pub fn as_own_format(&self) -> &str {
+        &self.gtin14()[14 - self.format().len()..]
+    }
+
+    /// The 13-digit form, for GTIN-12 and GTIN-13 only (spec R9).
+    pub fn gtin13(&self) -> Option<&str> {
+        matches!(self.format(), GtinFormat::Gtin12 | GtinFormat::Gtin13)
+            .then(|| &self.gtin14()[1..])
+    }
+
+    /// The 12-digit UPC-A form, for GTIN-12 only (spec R9).
+    pub fn upc_a(&self) -> Option<&str> {
+        (self.format() == GtinFormat::Gtin12).then(|| &self.gtin14()[2..])
+    }
+
+    /// The 8-digit form, for GTIN-8 only.
+    pub fn gtin8(&self) -> Option<&str> {
+        (self.format() == GtinFormat::Gtin8).then(|| &self.gtin14()[6..])
+    }
+
+    /// The number written with exactly `len` digits (`len` ≤ 14), when only padding
+    /// zeros are dropped: the key for an upstream keyed by that width.
+    pub fn padded(&self, len: usize) -> Option<&str> {
+        let s = self.gtin14();
+        let cut = 14usize.checked_sub(len)?;
+        s.as_bytes()[..cut]
+            .iter()
+            .all(|&b| b == b'0')
+            .then(|| &s[cut..])
+    }
+
+    /// The indicator digit (first digit of the GTIN-14 form; `0` is only padding).
+    pub fn indicator(&self) -> u8 {
+        self.digits[0] - b'0'
+    }
+}
+
+impl fmt::Display for Gtin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.gtin14())
+    }
+}
+
+impl fmt::Debug for Gtin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Gtin({})", self.gtin14())
+    }
+}
