@@ -1,1 +1,8 @@
-//! loader (being built).
+//! Batching over a [`Catalog`](crate::catalog::Catalog): collects the product
+//! lookups of every request in flight during a short window, de-duplicates them by
+//! canonical GTIN, shares one fetch among every request that wants the same item,
+//! and answers each key on its own (one failed call never fails another's keys).
+
+mod batcher;
+
+pub use batcher::{Loaded, LoaderSettings, ProductLoader};

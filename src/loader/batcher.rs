@@ -1,0 +1,371 @@
+//! The product loader: a purpose-built DataLoader.
+//!
+//! Why not async-graphql's `DataLoader`: it fails a whole batch when one key's
+//! fetch fails, it does not split batches to the upstream's maximum, and it keeps
+//! its batches per loader instance, while the gateway wants one window shared by
+//! every request in flight with single-flight for keys already being fetched. This
+//! loader is small enough to own outright:
+//!
+//! - `load_many` registers its keys in the shared pending set; a key that is already
+//!   pending or in flight is not registered again, the caller just waits on it.
+//! - The first key of an empty pending set schedules a flush after `window`; a pending
+//!   set that reaches `max_batch` keys is flushed at once. So a request of N distinct
+//!   items costs ceil(N / max_batch) upstream calls.
+//! - A flush runs in its own task, so a client that hangs up does not cancel a fetch
+//!   other requests are waiting on.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::future::join_all;
+use tokio::sync::watch;
+
+use crate::catalog::{Catalog, CatalogError, Product};
+use crate::gtin::Gtin;
+
+/// One key's outcome, shared by every request that asked for it.
+pub type Loaded = Result<Option<Arc<Product>>, CatalogError>;
+
+/// How the loader batches.
+#[derive(Clone, Copy, Debug)]
+pub struct LoaderSettings {
+    /// How long the first key of a batch waits for others to join it.
+    pub window: Duration,
+    /// Most keys in one batch handed to the catalog (the upstream's batch limit).
+    pub max_batch: NonZeroUsize,
+}
+
+/// Cheap to clone; every clone shares one pending set and one in-flight table.
+#[derive(Clone)]
+pub struct ProductLoader {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    catalog: Arc<dyn Catalog>,
+    settings: LoaderSettings,
+    state: Mutex<State>,
+}
+
+/// Guarded by a std mutex: every critical section is a few map operations and never
+/// awaits, so a tokio mutex would only add cost.
+#[derive(Default)]
+struct State {
+    /// Keys waiting for the next flush, in arrival order.
+    pending: Vec<Gtin>,
+    /// Whether a timer task will flush `pending`.
+    flush_scheduled: bool,
+    /// Every key pending or being fetched, with the channel its answer goes out on.
+    in_flight: HashMap<Gtin, watch::Sender<Option<Loaded>>>,
+}
+
+impl ProductLoader {
+    /// A loader over `catalog`.
+    pub fn new(catalog: Arc<dyn Catalog>, settings: LoaderSettings) -> Self {
+        ProductLoader {
+            shared: Arc::new(Shared {
+                catalog,
+                settings,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    /// Loads one product.
+    pub async fn load_one(&self, key: Gtin) -> Loaded {
+        let mut answers = self.load_many(&[key]).await;
+        answers.pop().unwrap_or_else(|| Err(lost_answer()))
+    }
+
+    /// Loads `keys` (duplicates allowed) and answers one result per key, in order.
+    pub async fn load_many(&self, keys: &[Gtin]) -> Vec<Loaded> {
+        let receivers = self.register(keys);
+        join_all(receivers.into_iter().map(wait_for_answer)).await
+    }
+
+    /// Joins every key to a pending batch or to a fetch already under way, and
+    /// returns one receiver per key.
+    fn register(&self, keys: &[Gtin]) -> Vec<watch::Receiver<Option<Loaded>>> {
+        let max_batch = self.shared.settings.max_batch.get();
+        let mut full_batches = Vec::new();
+        let mut schedule_timer = false;
+        let receivers = {
+            let mut state = self.shared.lock();
+            let receivers = keys
+                .iter()
+                .map(|&key| {
+                    if let Some(sender) = state.in_flight.get(&key) {
+                        return sender.subscribe();
+                    }
+                    let (sender, receiver) = watch::channel(None);
+                    state.in_flight.insert(key, sender);
+                    state.pending.push(key);
+                    if state.pending.len() >= max_batch {
+                        full_batches.push(std::mem::take(&mut state.pending));
+                    }
+                    receiver
+                })
+                .collect();
+            if !state.pending.is_empty() && !state.flush_scheduled {
+                state.flush_scheduled = true;
+                schedule_timer = true;
+            }
+            receivers
+        };
+        for batch in full_batches {
+            tokio::spawn(Arc::clone(&self.shared).dispatch(batch));
+        }
+        if schedule_timer {
+            tokio::spawn(Arc::clone(&self.shared).flush_after_window());
+        }
+        receivers
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state stays consistent even if a holder panicked: every section either
+        // completes its map edits or makes none, so recovering the guard is sound.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn flush_after_window(self: Arc<Self>) {
+        tokio::time::sleep(self.settings.window).await;
+        let batch = {
+            let mut state = self.lock();
+            state.flush_scheduled = false;
+            std::mem::take(&mut state.pending)
+        };
+        if !batch.is_empty() {
+            self.dispatch(batch).await;
+        }
+    }
+
+    /// Fetches one batch and answers each of its keys.
+    async fn dispatch(self: Arc<Self>, batch: Vec<Gtin>) {
+        let mut guard = AnswerGuard {
+            shared: &self,
+            keys: &batch,
+        };
+        let results = self.catalog.fetch(&batch).await;
+        guard.answer(results);
+    }
+
+    fn answer(&self, key: &Gtin, result: Loaded) {
+        let sender = self.lock().in_flight.remove(key);
+        if let Some(sender) = sender {
+            // A send fails only when every waiter has gone away, which is fine.
+            let _ = sender.send(Some(result));
+        }
+    }
+}
+
+/// Makes sure every key of a dispatched batch is answered exactly once, even when
+/// the fetch panics or is dropped: waiters then get an error instead of hanging.
+struct AnswerGuard<'a> {
+    shared: &'a Shared,
+    keys: &'a [Gtin],
+}
+
+impl AnswerGuard<'_> {
+    fn answer(&mut self, results: Vec<crate::catalog::FetchResult>) {
+        let mut results = results.into_iter();
+        for key in self.keys {
+            let result = match results.next() {
+                Some(result) => result.map(|found| found.map(Arc::new)),
+                None => Err(CatalogError::BadResponse(
+                    "catalog answered fewer results than keys".to_owned(),
+                )),
+            };
+            self.shared.answer(key, result);
+        }
+        self.keys = &[];
+    }
+}
+
+impl Drop for AnswerGuard<'_> {
+    fn drop(&mut self) {
+        for key in self.keys {
+            self.shared.answer(key, Err(lost_answer()));
+        }
+    }
+}
+
+async fn wait_for_answer(mut receiver: watch::Receiver<Option<Loaded>>) -> Loaded {
+    match receiver.wait_for(Option::is_some).await {
+        Ok(answer) => answer.clone().unwrap_or_else(|| Err(lost_answer())),
+        Err(_) => Err(lost_answer()),
+    }
+}
+
+fn lost_answer() -> CatalogError {
+    CatalogError::Unavailable("the fetch for this item was abandoned".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::catalog::{Availability, FetchResult};
+
+    /// An in-memory catalog that records every batch it is asked for.
+    #[derive(Default)]
+    struct RecordingCatalog {
+        batches: Mutex<Vec<Vec<Gtin>>>,
+        fail_when_asked_for: Option<Gtin>,
+        calls: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl Catalog for RecordingCatalog {
+        async fn fetch(&self, keys: &[Gtin]) -> Vec<FetchResult> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            self.batches.lock().unwrap().push(keys.to_vec());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if self.fail_when_asked_for.is_some_and(|bad| keys.contains(&bad)) {
+                return keys
+                    .iter()
+                    .map(|_| Err(CatalogError::Unavailable("boom".into())))
+                    .collect();
+            }
+            keys.iter()
+                .map(|&gtin| {
+                    // Even check digits are "in the catalog", odd ones are not.
+                    let found = (gtin.as_bytes()[13] - b'0') % 2 == 0;
+                    Ok(found.then(|| product(gtin)))
+                })
+                .collect()
+        }
+    }
+
+    fn product(gtin: Gtin) -> Product {
+        Product {
+            gtin,
+            title: format!("item {gtin}"),
+            brand: None,
+            description: None,
+            price: None,
+            images: vec![],
+            categories: vec![],
+            attributes: vec![],
+            availability: Availability::Unknown,
+            updated_at: None,
+        }
+    }
+
+    /// The first `n` valid GTIN-13s with the demo prefix 952.
+    fn gtins(n: usize) -> Vec<Gtin> {
+        (0..n)
+            .map(|i| {
+                let payload = format!("952{i:09}");
+                let check = crate::gtin::Gtin::from_digits(&format!("{payload}0"))
+                    .err()
+                    .and_then(|e| match e {
+                        crate::gtin::DigitsError::CheckDigit { expected, .. } => Some(expected),
+                        _ => None,
+                    })
+                    .unwrap_or(0);
+                Gtin::from_digits(&format!("{payload}{check}")).unwrap()
+            })
+            .collect()
+    }
+
+    fn loader(catalog: Arc<RecordingCatalog>, max_batch: usize) -> ProductLoader {
+        ProductLoader::new(
+            catalog,
+            LoaderSettings {
+                window: Duration::from_millis(2),
+                max_batch: NonZeroUsize::new(max_batch).unwrap(),
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn duplicate_keys_of_one_call_are_fetched_once_and_answered_in_order() {
+        let catalog = Arc::new(RecordingCatalog::default());
+        let loader = loader(catalog.clone(), 100);
+        let keys = gtins(3);
+        let asked = [keys[0], keys[1], keys[0], keys[2], keys[1]];
+
+        let answers = loader.load_many(&asked).await;
+
+        assert_eq!(catalog.batches.lock().unwrap().clone(), vec![keys.clone()]);
+        for (key, answer) in asked.iter().zip(&answers) {
+            if let Ok(Some(found)) = answer {
+                assert_eq!(found.gtin, *key);
+            }
+        }
+        assert_eq!(answers.len(), asked.len());
+    }
+
+    #[tokio::test]
+    async fn distinct_keys_are_split_into_ceil_n_over_max_batch_calls() {
+        let catalog = Arc::new(RecordingCatalog::default());
+        let loader = loader(catalog.clone(), 100);
+
+        loader.load_many(&gtins(250)).await;
+
+        let sizes: Vec<usize> = catalog.batches.lock().unwrap().iter().map(Vec::len).collect();
+        assert_eq!(sizes.len(), 3, "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 250);
+        assert!(sizes.iter().all(|&n| n <= 100));
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_in_one_window_share_one_call() {
+        let catalog = Arc::new(RecordingCatalog::default());
+        let loader = loader(catalog.clone(), 100);
+        let keys = gtins(10);
+
+        let tasks: Vec<_> = keys
+            .iter()
+            .map(|&key| {
+                let loader = loader.clone();
+                tokio::spawn(async move { loader.load_one(key).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+
+        assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_key_already_in_flight_is_not_fetched_again() {
+        let catalog = Arc::new(RecordingCatalog::default());
+        let loader = loader(catalog.clone(), 100);
+        let key = gtins(1)[0];
+
+        let first = tokio::spawn({
+            let loader = loader.clone();
+            async move { loader.load_one(key).await }
+        });
+        // Past the window, while the 5 ms fetch is under way.
+        tokio::time::sleep(Duration::from_millis(3)).await;
+        let second = loader.load_one(key).await;
+
+        assert_eq!(first.await.unwrap(), second);
+        assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_fails_only_its_own_keys() {
+        let keys = gtins(4);
+        let catalog = Arc::new(RecordingCatalog {
+            fail_when_asked_for: Some(keys[0]),
+            ..RecordingCatalog::default()
+        });
+        let loader = loader(catalog.clone(), 2);
+
+        let answers = loader.load_many(&keys).await;
+
+        assert!(answers[0].is_err() && answers[1].is_err(), "{answers:?}");
+        assert!(answers[2].is_ok() && answers[3].is_ok(), "{answers:?}");
+    }
+}
