@@ -223,4 +223,111 @@ mod tests {
         let result = read_single(g("96385074"), &body(json!({ "gtin": "96385074" })));
         assert!(matches!(result, Err(CatalogError::BadResponse(_))));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+
+        use super::super::*;
+        use crate::catalog::dto::parse_entry;
+
+        /// Items the generated answers talk about, of every form.
+        const POOL: [&str; 6] = [
+            "036000291452",
+            "96385074",
+            "4012345000122",
+            "10036000291459",
+            "9780471117094",
+            "02011122000005",
+        ];
+
+        fn pool(i: usize) -> Gtin {
+            Gtin::from_digits(POOL[i]).unwrap()
+        }
+
+        /// An answer entry: `Some(i)` for a valid product of `POOL[i]` (in a random
+        /// GTIN form), `None` for a broken entry.
+        fn entry() -> impl Strategy<Value = (Option<usize>, Value)> {
+            prop_oneof![
+                4 => (0..POOL.len(), 0..4usize).prop_map(|(i, w)| {
+                    let gtin = pool(i);
+                    let text = gtin.padded([14, 13, 12, 8][w]).unwrap_or(gtin.gtin14()).to_owned();
+                    (Some(i), json!({ "gtin": text, "title": format!("title {i}") }))
+                }),
+                1 => Just((None, json!("00036000291452"))),
+                1 => Just((None, json!({ "gtin": "036000291453", "title": "bad check digit" }))),
+                1 => Just((None, json!({ "gtin": "96385074" }))),
+            ]
+        }
+
+        /// Any JSON value, biased towards product-like objects.
+        fn any_json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                "[0-9]{0,15}".prop_map(Value::from),
+                ".{0,12}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(3, 48, 6, |inner| {
+                let key = prop_oneof![
+                    Just("gtin".to_owned()),
+                    Just("title".to_owned()),
+                    Just("price".to_owned()),
+                    Just("amount".to_owned()),
+                    Just("currency".to_owned()),
+                    Just("images".to_owned()),
+                    Just("attributes".to_owned()),
+                    Just("availability".to_owned()),
+                    "[a-z]{1,8}",
+                ];
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    prop::collection::btree_map(key, inner, 0..6)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn a_batch_answer_never_gives_a_key_another_items_product(
+                asked in prop::sample::subsequence((0..POOL.len()).collect::<Vec<_>>(), 0..=POOL.len()),
+                entries in prop::collection::vec(entry(), 0..12),
+            ) {
+                let keys: Vec<Gtin> = asked.iter().map(|&i| pool(i)).collect();
+                let body = json!({ "products": entries.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>() });
+                let broken = entries.iter().any(|(i, _)| i.is_none());
+
+                let results = read_batch(&keys, &serde_json::to_vec(&body).unwrap());
+
+                prop_assert_eq!(results.len(), keys.len());
+                for (&i, result) in asked.iter().zip(&results) {
+                    let answered = entries.iter().any(|(e, _)| *e == Some(i));
+                    match result {
+                        Ok(Some(product)) => {
+                            prop_assert_eq!(product.gtin, pool(i));
+                            prop_assert_eq!(&product.title, &format!("title {i}"));
+                        }
+                        Ok(None) => prop_assert!(!answered && !broken),
+                        Err(CatalogError::BadResponse(_)) => prop_assert!(!answered && broken),
+                        Err(other) => prop_assert!(false, "unexpected {:?}", other),
+                    }
+                }
+            }
+
+            #[test]
+            fn reading_any_json_entry_never_panics(value in any_json()) {
+                let _ = parse_entry(value);
+            }
+
+            #[test]
+            fn reading_any_bytes_as_an_answer_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+                let results = read_batch(&[pool(0), pool(1)], &bytes);
+                prop_assert_eq!(results.len(), 2);
+                let _ = read_single(pool(0), &bytes);
+            }
+        }
+    }
 }

@@ -177,4 +177,34 @@ mod tests {
     fn the_default_format_is_gtin14() {
         assert_eq!(KeyFormat::default(), KeyFormat::Gtin14);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// Any valid GTIN: 13 random digits plus their check digit.
+        fn any_gtin() -> impl Strategy<Value = Gtin> {
+            "[0-9]{13}".prop_filter_map("all zeros", |payload| {
+                (0..10).find_map(|check| Gtin::from_digits(&format!("{payload}{check}")).ok())
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn a_key_has_the_format_width_and_names_the_same_item(gtin in any_gtin()) {
+                for format in [KeyFormat::Gtin14, KeyFormat::Gtin13, KeyFormat::Upc] {
+                    let dropped = &gtin.gtin14()[..14 - format.width()];
+                    match format.key(&gtin) {
+                        Some(key) => {
+                            prop_assert_eq!(key.len(), format.width());
+                            prop_assert_eq!(Gtin::from_digits(key).unwrap(), gtin);
+                        }
+                        // Only an item with significant digits beyond the width has no key.
+                        None => prop_assert!(dropped.bytes().any(|b| b != b'0')),
+                    }
+                }
+            }
+        }
+    }
 }
