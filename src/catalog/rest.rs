@@ -178,9 +178,7 @@ impl RestCatalog {
                 "upstream answered {status}"
             )));
         }
-        let body = response.bytes().await.map_err(transport_error)?;
-        // `Bytes` to `Vec` reuses the buffer when it is not shared (it is not here).
-        Ok(Reply::Body(body.into()))
+        read_body(response).await.map(Reply::Body)
     }
 }
 
@@ -213,6 +211,29 @@ impl Catalog for RestCatalog {
             .map(|gtin| answered.get(gtin).cloned().unwrap_or(Ok(None)))
             .collect()
     }
+}
+
+/// The largest body read from the upstream. A full batch of 100 products is far
+/// below 1 MiB; the bound only keeps a broken or hostile upstream from exhausting
+/// the gateway's memory.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads the whole body, up to [`MAX_BODY_BYTES`] (more is a `BadResponse`).
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, CatalogError> {
+    let too_big = || CatalogError::BadResponse(format!("body larger than {MAX_BODY_BYTES} bytes"));
+    let announced = response.content_length().unwrap_or(0);
+    if announced > MAX_BODY_BYTES as u64 {
+        return Err(too_big());
+    }
+    // Trust the announced length only as a capacity hint, never for the bound.
+    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// `{base}/products`, keeping any path prefix of `base` (with or without a trailing

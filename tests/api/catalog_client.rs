@@ -670,6 +670,33 @@ async fn the_client_recovers_after_a_failed_call() {
     assert_found(&keys, &second);
 }
 
+#[tokio::test]
+async fn an_oversized_body_is_a_bad_response_not_a_memory_hog() {
+    // Arrange: one product with a 17 MiB description (the client reads at most 16).
+    let upstream = TestUpstream::start().await;
+    let key = keys(0, 1)[0];
+    let huge = "x".repeat(17 * 1024 * 1024);
+    upstream.insert(
+        key.gtin14(),
+        serde_json::json!({ "gtin": key.gtin14(), "title": "Huge", "description": huge }),
+    );
+    drop(huge);
+
+    for batch in [true, false] {
+        let catalog = client_with(&upstream, |s| s.batch = batch);
+
+        // Act
+        let results = catalog.fetch(&[key]).await;
+
+        // Assert
+        assert!(
+            is_bad_response(&results[0]),
+            "batch={batch}: {:?}",
+            results[0].as_ref().map(|_| ())
+        );
+    }
+}
+
 // ---- base URL ----
 
 #[tokio::test]
