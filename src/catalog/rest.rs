@@ -164,8 +164,9 @@ impl RestCatalog {
             .map_err(transport_error)?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
-            // Drain the (ignored) body so the connection goes back to the pool.
-            let _ = response.bytes().await;
+            // Drain the (ignored, bounded) body so the connection goes back to the
+            // pool; a failure here changes nothing about the answer.
+            let _ = read_body(response).await;
             return Ok(Reply::NotFound);
         }
         if status.is_server_error() {
