@@ -47,6 +47,8 @@ struct Family {
     sizes: &'static [&'static str],
     /// Price range in cents, inclusive.
     cents: (u64, u64),
+    /// Whether "Organic" makes sense for it (food and drink, not foil or shampoo).
+    food: bool,
 }
 
 const FAMILIES: &[Family] = &[
@@ -62,6 +64,7 @@ const FAMILIES: &[Family] = &[
         ],
         sizes: &["500 g", "1 kg"],
         cents: (99, 399),
+        food: true,
     },
     Family {
         categories: &["Grocery", "Breakfast", "Cereal"],
@@ -74,6 +77,7 @@ const FAMILIES: &[Family] = &[
         ],
         sizes: &["375 g", "500 g", "750 g"],
         cents: (199, 599),
+        food: true,
     },
     Family {
         categories: &["Grocery", "Snacks", "Crisps"],
@@ -86,6 +90,7 @@ const FAMILIES: &[Family] = &[
         ],
         sizes: &["100 g", "150 g", "200 g"],
         cents: (99, 349),
+        food: true,
     },
     Family {
         categories: &["Beverages", "Coffee"],
@@ -97,6 +102,7 @@ const FAMILIES: &[Family] = &[
         ],
         sizes: &["250 g", "500 g", "1 kg"],
         cents: (349, 1899),
+        food: true,
     },
     Family {
         categories: &["Beverages", "Tea"],
@@ -109,6 +115,7 @@ const FAMILIES: &[Family] = &[
         ],
         sizes: &["20 Bags", "40 Bags", "80 Bags"],
         cents: (149, 599),
+        food: true,
     },
     Family {
         categories: &["Beverages", "Juice"],
@@ -120,12 +127,14 @@ const FAMILIES: &[Family] = &[
         ],
         sizes: &["1 l", "1.5 l"],
         cents: (129, 399),
+        food: true,
     },
     Family {
         categories: &["Dairy", "Cheese"],
         nouns: &["Gouda", "Emmental", "Mature Cheddar", "Mozzarella", "Feta"],
         sizes: &["200 g", "400 g"],
         cents: (179, 699),
+        food: true,
     },
     Family {
         categories: &["Household", "Cleaning"],
@@ -137,12 +146,14 @@ const FAMILIES: &[Family] = &[
         ],
         sizes: &["500 ml", "750 ml", "1 l"],
         cents: (149, 1299),
+        food: false,
     },
     Family {
         categories: &["Health & Beauty", "Hair Care"],
         nouns: &["Shampoo", "Conditioner", "Hair Mask"],
         sizes: &["250 ml", "400 ml"],
         cents: (249, 999),
+        food: false,
     },
     Family {
         categories: &["Health & Beauty", "Oral Care"],
@@ -153,6 +164,7 @@ const FAMILIES: &[Family] = &[
         ],
         sizes: &["75 ml", "100 ml"],
         cents: (149, 599),
+        food: false,
     },
     Family {
         categories: &["Pet", "Dog Food"],
@@ -163,12 +175,14 @@ const FAMILIES: &[Family] = &[
         ],
         sizes: &["2 kg", "5 kg", "12 kg"],
         cents: (699, 4999),
+        food: false,
     },
     Family {
         categories: &["Home", "Kitchen"],
         nouns: &["Baking Paper", "Aluminium Foil", "Cling Film"],
         sizes: &["20 m", "30 m"],
         cents: (129, 449),
+        food: false,
     },
 ];
 
@@ -200,6 +214,9 @@ const BRANDS: &[&str] = &[
 ];
 
 const STYLES: &[&str] = &["", "", "Organic ", "Classic ", "Premium ", "Everyday "];
+
+/// `STYLES` without "Organic", for families that are not food.
+const NON_FOOD_STYLES: &[&str] = &["", "", "Classic ", "Premium ", "Everyday "];
 
 const ORIGINS: &[&str] = &[
     "Germany",
@@ -246,7 +263,7 @@ pub(crate) fn product(gtin: &Gtin, number: u32) -> DemoProduct {
     let mut draw = Draws(u64::from(number) ^ 0x5EED_0000_0952_0000);
     let family = &FAMILIES[draw.below(FAMILIES.len())];
     let brand = draw.pick(BRANDS);
-    let style = draw.pick(STYLES);
+    let style = draw.pick(if family.food { STYLES } else { NON_FOOD_STYLES });
     let noun = draw.pick(family.nouns);
     let size = draw.pick(family.sizes);
     let (lo, hi) = family.cents;
@@ -367,6 +384,16 @@ mod tests {
                     .contains(&p.availability.as_str())
             );
             assert_eq!(p.updated_at.len(), "2026-01-01T00:00:00Z".len());
+        }
+    }
+
+    #[test]
+    fn only_food_and_drink_is_ever_organic() {
+        for number in 0..5_000 {
+            let p = product(&gtin_of(number).unwrap(), number);
+            if ["Household", "Health & Beauty", "Pet", "Home"].contains(&p.categories[0].as_str()) {
+                assert!(!p.title.contains("Organic"), "{}", p.title);
+            }
         }
     }
 }
