@@ -20,7 +20,8 @@ pub struct Product {
     pub images: Vec<Image>,
     /// Category path, broadest first.
     pub categories: Vec<String>,
-    /// Free-form attributes (size, colour …), in upstream order.
+    /// Free-form attributes (size, colour …), sorted by name: the JSON object they
+    /// arrive in is read without its order (see `dto`).
     pub attributes: Vec<Attribute>,
     /// Stock state; `Unknown` for anything the contract does not list.
     pub availability: Availability,

@@ -1,1 +1,13 @@
-//! demo (being built).
+//! The embedded demo catalog: a real HTTP server implementing catalog-api.md's
+//! default contract over ~40 curated items and 16,000,000 generated ones. It plays
+//! the upstream when no `--upstream-url` is given, and in tests and benchmarks.
+
+mod catalog;
+mod curated;
+mod generated;
+mod product;
+mod server;
+
+pub use catalog::DemoCatalog;
+pub use product::{DemoImage, DemoPrice, DemoProduct};
+pub use server::{DemoSettings, MAX_BATCH_KEYS, router, serve};

@@ -2,4 +2,5 @@
 //! upstream. One binary, one module per subject.
 
 mod catalog_client;
+mod demo_catalog;
 mod upstream; // a commandable upstream HTTP server (counts calls, misbehaves on demand) // the REST catalog client against the test upstream
