@@ -1,0 +1,1 @@
+//! Tables of real numbers and property tests for the whole parser.
