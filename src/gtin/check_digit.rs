@@ -1,20 +1,154 @@
-//! GS1 mod-10 check digit (GenSpecs §7.9.1, spec R7) over ASCII digits.
+//! Check-digit arithmetic, and nothing else: the GS1 mod-10 digit (GenSpecs §7.9.1,
+//! spec R7), the ISBN-10 and ISSN mod-11 digits (R8, ISO 2108 / ISO 3297), and the
+//! price/weight verifier digits inside variable-measure RCNs (GenSpecs §7.9.2-7.9.4,
+//! spec §3).
+//!
+//! Every function takes ASCII digits that the caller has already checked; none of them
+//! panics on other bytes (they use wrapping arithmetic), they only give a wrong answer.
+
+/// The numeric value of an ASCII digit (`b'7'` → 7). Wrapping, so a stray byte cannot
+/// panic; callers only pass digits.
+pub(crate) fn value(d: u8) -> u8 {
+    d.wrapping_sub(b'0')
+}
 
 /// The mod-10 check digit for an ASCII-digit payload (weights 3,1,3,… from the right).
 pub(crate) fn gs1_check_digit(payload: &[u8]) -> u8 {
-    let sum: u32 = payload
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
+    let mut sum: u32 = 0;
+    for (i, &d) in payload.iter().rev().enumerate() {
+        let weight = if i % 2 == 0 { 3 } else { 1 };
+        sum = sum.wrapping_add(u32::from(value(d)).wrapping_mul(weight));
+    }
     ((10 - sum % 10) % 10) as u8
 }
 
 /// True when the last ASCII digit is the check digit of the ones before it.
 pub(crate) fn is_valid_gs1(digits: &[u8]) -> bool {
     match digits.split_last() {
-        Some((&check, payload)) => gs1_check_digit(payload) == check - b'0',
+        Some((&check, payload)) => gs1_check_digit(payload) == value(check),
         None => false,
+    }
+}
+
+/// The ISBN-10 check character for 9 ASCII digits: weights 10..2, mod 11, `X` for 10.
+pub(crate) fn isbn10_check_char(first9: &[u8]) -> u8 {
+    mod11_check_char(first9, 10)
+}
+
+/// The ISSN check character for 7 ASCII digits: weights 8..2, mod 11, `X` for 10.
+pub(crate) fn issn_check_char(first7: &[u8]) -> u8 {
+    mod11_check_char(first7, 8)
+}
+
+/// Shared mod-11 rule of ISBN-10 and ISSN: weights `top`, `top-1`, … from the left.
+fn mod11_check_char(payload: &[u8], top: u32) -> u8 {
+    let mut sum: u32 = 0;
+    for (i, &d) in payload.iter().enumerate() {
+        let weight = top.saturating_sub(i as u32);
+        sum = sum.wrapping_add(u32::from(value(d)).wrapping_mul(weight));
+    }
+    match (11 - sum % 11) % 11 {
+        10 => b'X',
+        c => b'0' + c as u8,
+    }
+}
+
+// GenSpecs §7.9.2: the weighting factors, as "product digit" tables indexed by digit.
+const TWO_MINUS: [u8; 10] = [0, 2, 4, 6, 8, 9, 1, 3, 5, 7];
+const THREE: [u8; 10] = [0, 3, 6, 9, 2, 5, 8, 1, 4, 7];
+const FIVE_PLUS: [u8; 10] = [0, 5, 1, 6, 2, 7, 3, 8, 4, 9];
+const FIVE_MINUS: [u8; 10] = [0, 5, 9, 4, 8, 3, 7, 2, 6, 1];
+/// Inverse of `FIVE_MINUS`: which digit has this 5- product.
+const FIVE_MINUS_INVERSE: [u8; 10] = [0, 9, 7, 5, 3, 1, 8, 6, 4, 2];
+
+/// Looks a digit up in a weighting table; a non-digit weighs 0 instead of panicking.
+fn weigh(table: &[u8; 10], d: u8) -> u32 {
+    u32::from(table.get(usize::from(value(d))).copied().unwrap_or(0))
+}
+
+/// The price/weight verifier digit (GenSpecs §7.9.3 for 4 digits, §7.9.4 for 5 digits),
+/// or `None` for any other length.
+pub(crate) fn measure_check_digit(value_digits: &[u8]) -> Option<u8> {
+    match value_digits {
+        [a, b, c, d] => {
+            let sum = weigh(&TWO_MINUS, *a)
+                + weigh(&TWO_MINUS, *b)
+                + weigh(&THREE, *c)
+                + weigh(&FIVE_MINUS, *d);
+            Some(((sum * 3) % 10) as u8)
+        }
+        [a, b, c, d, e] => {
+            let sum = weigh(&FIVE_PLUS, *a)
+                + weigh(&TWO_MINUS, *b)
+                + weigh(&FIVE_MINUS, *c)
+                + weigh(&FIVE_PLUS, *d)
+                + weigh(&TWO_MINUS, *e);
+            let product = ((10 - sum % 10) % 10) as usize;
+            FIVE_MINUS_INVERSE.get(product).copied()
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows from biip `tests/test_checksums.py` (`test_gs1_standard_check_digit`).
+    const BIIP_GS1_CHECK_DIGITS: &[(&str, u8)] = &[
+        ("37610425002123456", 9),
+        ("629104150021", 3),
+        ("703801005447", 1),
+        ("950110153100", 0),
+        ("978820551237", 5),
+        ("708000382434", 9),
+        // biip `checksums.py` docstring.
+        ("9501234", 6),
+    ];
+
+    #[test]
+    fn gs1_check_digits_match_biip() {
+        for &(payload, want) in BIIP_GS1_CHECK_DIGITS {
+            assert_eq!(gs1_check_digit(payload.as_bytes()), want, "{payload}");
+        }
+    }
+
+    #[test]
+    fn price_weight_check_digits_match_biip_and_genspecs() {
+        // biip tests/test_checksums.py `test_gs1_price_weight_check_digit`.
+        assert_eq!(measure_check_digit(b"2875"), Some(9));
+        assert_eq!(measure_check_digit(b"14685"), Some(6));
+        // biip tests/rcn/test_rules.py: GB 2011122912346 has verifier 9 for 1234,
+        // DE 2511119000129 has verifier 9 for 00012.
+        assert_eq!(measure_check_digit(b"1234"), Some(9));
+        assert_eq!(measure_check_digit(b"00012"), Some(9));
+        assert_eq!(measure_check_digit(b"123"), None);
+    }
+
+    #[test]
+    fn five_minus_inverse_inverts_five_minus() {
+        for d in 0..10u8 {
+            let product = FIVE_MINUS[usize::from(d)];
+            assert_eq!(FIVE_MINUS_INVERSE[usize::from(product)], d);
+        }
+    }
+
+    #[test]
+    fn isbn10_and_issn_check_characters_match_stdnum() {
+        // stdnum tests/test_isbn.doctest: 1857982185 and 85152-629-2 (as 0851526292).
+        assert_eq!(isbn10_check_char(b"185798218"), b'5');
+        assert_eq!(isbn10_check_char(b"085152629"), b'2');
+        // stdnum issn.py docstring: 0024-9319, 0264-3596; spec R10: 1144-875X.
+        assert_eq!(issn_check_char(b"0024931"), b'9');
+        assert_eq!(issn_check_char(b"0264359"), b'6');
+        assert_eq!(issn_check_char(b"1144875"), b'X');
+    }
+
+    #[test]
+    fn stray_bytes_do_not_panic() {
+        assert!(gs1_check_digit(b"\x00\xff/") < 10);
+        assert!(!is_valid_gs1(b""));
+        let _ = measure_check_digit(b"\xff\xff\xff\xff");
+        let _ = isbn10_check_char(b"\xff");
     }
 }

@@ -8,7 +8,8 @@
 
 use std::fmt;
 
-use super::check_digit::{gs1_check_digit, is_valid_gs1};
+use super::check_digit::{gs1_check_digit, is_valid_gs1, value};
+use super::upc_e::{self, UpcE};
 
 /// A valid GTIN in canonical GTIN-14 form.
 ///
@@ -44,6 +45,8 @@ impl GtinFormat {
     }
 
     /// Number of digits of the format.
+    // A format's digit count is never zero, so an `is_empty` would only mislead.
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(self) -> usize {
         match self {
             GtinFormat::Gtin8 => 8,
@@ -104,10 +107,20 @@ impl Gtin {
             let expected = gs1_check_digit(&digits[..13]);
             return Err(DigitsError::CheckDigit {
                 expected,
-                found: digits[13] - b'0',
+                found: value(digits[13]),
             });
         }
         Ok(Gtin { digits })
+    }
+
+    /// Builds a `Gtin` from the 13 payload digits of a GTIN-14 field, computing the
+    /// check digit (for numbers the gateway derives itself, e.g. an RCN lookup key).
+    /// `None` only for an all-zero payload.
+    pub(crate) fn from_payload(payload: [u8; 13]) -> Option<Gtin> {
+        let mut digits = [b'0'; 14];
+        digits[..13].copy_from_slice(&payload);
+        digits[13] = b'0' + gs1_check_digit(&payload);
+        Gtin::from_field(digits).ok()
     }
 
     /// The canonical GTIN-14 (always present): the key for lookup, cache and equality.
@@ -151,6 +164,16 @@ impl Gtin {
         (self.format() == GtinFormat::Gtin12).then(|| &self.gtin14()[2..])
     }
 
+    /// The zero-suppressed UPC-E form, for a GTIN-12 with number system 0 whose digits
+    /// allow it (GenSpecs §5.2.2.4.1, spec R9 `upcE`); `None` otherwise.
+    pub fn upc_e(&self) -> Option<UpcE> {
+        if self.format() != GtinFormat::Gtin12 {
+            return None;
+        }
+        let upc_a: &[u8; 12] = self.digits[2..].try_into().ok()?;
+        upc_e::suppress(upc_a)
+    }
+
     /// The 8-digit form, for GTIN-8 only.
     pub fn gtin8(&self) -> Option<&str> {
         (self.format() == GtinFormat::Gtin8).then(|| &self.gtin14()[6..])
@@ -169,7 +192,7 @@ impl Gtin {
 
     /// The indicator digit (first digit of the GTIN-14 form; `0` is only padding).
     pub fn indicator(&self) -> u8 {
-        self.digits[0] - b'0'
+        value(self.digits[0])
     }
 }
 

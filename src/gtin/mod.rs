@@ -1,7 +1,47 @@
 //! GS1 identity: every spelling of a barcode number a client can send, turned into
 //! one canonical GTIN (see `shared/gtin-spec.md`). Pure: no I/O, no async, std only.
+//!
+//! [`parse`] gives the [`Gtin`]; [`analyze`] also gives the [`Kind`], warnings, the
+//! symbology and, with an [`RcnRegion`], the decoded variable measure. Two spellings
+//! are the same product exactly when their `Gtin`s are equal (spec §4):
+//!
+//! ```
+//! use catalog_gateway::gtin::{analyze, parse, Kind};
+//!
+//! let upc_a = parse("036000291452")?;
+//! let ean_13 = parse("0036000291452")?;
+//! assert_eq!(upc_a, ean_13);
+//! assert_eq!(upc_a.gtin14(), "00036000291452");
+//! assert_eq!(upc_a.upc_a(), Some("036000291452"));
+//!
+//! let coupon = analyze("9900000000004", None)?;
+//! assert_eq!(coupon.kind, Kind::Coupon);
+//! assert_eq!(coupon.lookup_gtin(), None);
+//! # Ok::<(), catalog_gateway::gtin::ParseError>(())
+//! ```
 
 mod check_digit;
+mod classify;
+mod digital_link;
+mod digits;
+mod element_string;
+mod error;
 mod identity;
+mod isbn;
+mod parse;
+mod parsed;
+mod prefixes;
+mod rcn;
+mod symbology;
+mod upc_e;
 
+#[cfg(test)]
+mod tests;
+
+pub use error::{ParseError, Reason};
 pub use identity::{DigitsError, Gtin, GtinFormat};
+pub use parse::{analyze, parse};
+pub use parsed::{Kind, Parsed, Symbology, Warning};
+pub use prefixes::{Gs1Prefix, gs1_prefix};
+pub use rcn::{RcnRegion, UnknownRcnRegion, VariableMeasure};
+pub use upc_e::UpcE;

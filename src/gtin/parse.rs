@@ -1,0 +1,592 @@
+//! The parser: what a client sends → one [`Gtin`] plus facts (gtin-spec.md R1-R10, §3).
+//!
+//! Each rule of the spec is one step here, applied in the spec's order: trim (R1),
+//! symbology identifier or Digital Link URI (R2), separators and characters (R3, R4),
+//! length dispatch (R5) to eight digits (R6), GTIN (R7) or ISBN-10 (R8), then
+//! classification (R10) and, with a region, RCN decoding (§3). The helpers it calls
+//! each own one format; this file owns the order and the error messages.
+//!
+//! Plain digits (the common path) allocate nothing: digits live in a stack buffer and
+//! `Parsed::warnings` stays an empty `Vec`.
+
+use super::check_digit::{gs1_check_digit, is_valid_gs1};
+use super::classify::{classify, prefix_note};
+use super::digital_link;
+use super::digits::{self, Digits};
+use super::element_string;
+use super::error::{ParseError, Reason};
+use super::identity::{DigitsError, Gtin};
+use super::isbn;
+use super::parsed::{Kind, Parsed, Symbology, Warning};
+use super::rcn::{self, RcnRegion};
+use super::symbology::{self, Payload};
+use super::upc_e;
+
+/// Parses what a client sent into its canonical GTIN (no RCN region).
+///
+/// # Errors
+/// A [`ParseError`] whose [`Reason`] says why the input is not a GTIN.
+///
+/// ```
+/// use catalog_gateway::gtin::parse;
+/// assert_eq!(parse("04252614")?.gtin14(), "00042100005264"); // UPC-E
+/// # Ok::<(), catalog_gateway::gtin::ParseError>(())
+/// ```
+pub fn parse(input: &str) -> Result<Gtin, ParseError> {
+    analyze(input, None).map(|p| p.gtin)
+}
+
+/// Parses and classifies what a client sent; with a `region`, also decodes the price,
+/// weight or count of a variable-measure RCN (spec §3).
+///
+/// # Errors
+/// A [`ParseError`] whose [`Reason`] says why the input is not a GTIN.
+pub fn analyze(input: &str, region: Option<RcnRegion>) -> Result<Parsed, ParseError> {
+    let cx = Cx {
+        input,
+        region,
+        symbology: None,
+        warnings: Vec::new(),
+    };
+    // R1: Rust's trim (Unicode White_Space), so a leading GS (0x1D) stays and is rejected.
+    let trimmed = input.trim();
+    let lead = input.len() - input.trim_start().len();
+    if trimmed.is_empty() {
+        let message = if input.is_empty() {
+            "the input is empty"
+        } else {
+            "the input is only white space"
+        };
+        return Err(cx.error(Reason::Empty, message));
+    }
+    if trimmed.starts_with(']') {
+        return cx.symbology(trimmed, lead);
+    }
+    if digital_link::is_uri(trimmed) {
+        return cx.digital_link(trimmed);
+    }
+    cx.plain(trimmed, lead)
+}
+
+/// The state of one parse: the input (for errors) and what the result will carry.
+struct Cx<'a> {
+    /// The caller's input, untrimmed: errors quote it and count positions in it.
+    input: &'a str,
+    /// The configured RCN region, if any.
+    region: Option<RcnRegion>,
+    /// The symbology the payload came through.
+    symbology: Option<Symbology>,
+    /// Warnings so far (no allocation until the first one).
+    warnings: Vec<Warning>,
+}
+
+impl Cx<'_> {
+    fn error(&self, reason: Reason, message: impl Into<String>) -> ParseError {
+        ParseError::new(self.input, reason, message)
+    }
+
+    /// Characters before a byte offset of the input, to turn slice positions into
+    /// positions the client can count in what it sent.
+    fn chars_before(&self, byte_offset: usize) -> usize {
+        self.input
+            .get(..byte_offset)
+            .map_or(0, |s| s.chars().count())
+    }
+
+    /// R3: separators and characters of the slice starting at `offset` bytes.
+    fn clean(&self, s: &str, offset: usize) -> Result<Digits, ParseError> {
+        digits::clean(s).map_err(|e| {
+            let message = digits::describe(e, self.chars_before(offset));
+            self.error(Reason::InvalidCharacters, message)
+        })
+    }
+
+    /// R4: an `X` is only allowed as the check character of a 10-character ISBN, and
+    /// only without a symbology identifier (`isbn_allowed`).
+    fn reject_x(&self, d: &Digits, offset: usize, isbn_allowed: bool) -> Result<(), ParseError> {
+        if !d.has_x() || (isbn_allowed && d.is_isbn10_shape()) {
+            return Ok(());
+        }
+        let pos = d.first_x().map_or(0, |(_, p)| p) + self.chars_before(offset);
+        let hint = isbn::issn_ean(d.as_slice()).map(|ean| {
+            format!(
+                "this looks like an ISSN, which names a serial title, not a product; \
+                 the barcode of an issue is {ean} (issue variant 00)"
+            )
+        });
+        Err(self
+            .error(
+                Reason::InvalidCharacters,
+                format!(
+                    "character 'X' at position {pos} is not a digit; X is only valid as the \
+                     check character of a 10-digit ISBN"
+                ),
+            )
+            .with_hint_opt(hint))
+    }
+
+    /// Plain input (no identifier): R3-R5.
+    fn plain(self, s: &str, offset: usize) -> Result<Parsed, ParseError> {
+        let d = self.clean(s, offset)?;
+        self.reject_x(&d, offset, true)?;
+        let digits = d.as_slice();
+        match d.len() {
+            8 => self.eight(digits, false),
+            10 => self.isbn10(digits),
+            12..=14 => self.gtin(digits),
+            n => Err(self.length_error(digits, n)),
+        }
+    }
+
+    /// R5: a digit count no rule accepts, with a hint when a likely fix exists.
+    fn length_error(&self, digits: &[u8], n: usize) -> ParseError {
+        let plural = if n == 1 { "" } else { "s" };
+        let hint = match n {
+            11 => hint_lost_leading_zero(digits),
+            6 | 7 => hint_short_upc_e(digits),
+            9 => hint_sbn(digits),
+            15 | 18 => hint_add_on(digits),
+            _ => None,
+        };
+        self.error(
+            Reason::InvalidLength,
+            format!(
+                "expected 8, 12, 13 or 14 digits, or a 10-character ISBN; found {n} digit{plural}"
+            ),
+        )
+        .with_hint_opt(hint)
+    }
+
+    /// R6: eight digits. UPC-E first for a leading 0, GTIN-8 first for a leading 1
+    /// (number-system-1 UPC-E with a warning), GTIN-8 only otherwise or with `]E4`.
+    fn eight(mut self, d: &[u8], gtin8_only: bool) -> Result<Parsed, ParseError> {
+        let Ok(d8) = <&[u8; 8]>::try_from(d) else {
+            return Err(self.error(Reason::InvalidLength, "expected 8 digits"));
+        };
+        if d8.iter().all(|&b| b == b'0') {
+            return Err(self.zero_error());
+        }
+        let as_gtin8 = Gtin::from_field(pad14(d8));
+        let as_upc_e = if gtin8_only { None } else { upc_e_reading(d8) };
+        match (d8[0], as_upc_e, as_gtin8) {
+            (b'0', Some(Ok(g)), _) => {
+                if upc_e::suppress(&upc_e::expand(d8)).is_none_or(|u| u.as_str().as_bytes() != d8) {
+                    let standard = g.upc_e().map(|u| u.to_string()).unwrap_or_default();
+                    self.warnings.push(Warning::new(
+                        Warning::NON_STANDARD_UPC_E,
+                        format!(
+                            "this UPC-E is not GS1's zero-suppressed form of UPC-A {}; \
+                             the standard UPC-E is {standard}",
+                            g.upc_a().unwrap_or_default()
+                        ),
+                    ));
+                }
+                self.finish(g, Kind::UpcE)
+            }
+            (b'1', Some(Ok(g)), Err(_)) => {
+                self.warnings.push(Warning::new(
+                    Warning::UPC_E_NUMBER_SYSTEM_1,
+                    format!(
+                        "read as a number-system-1 UPC-E, expanded to UPC-A {}; GS1 defines \
+                         UPC-E for U.P.C. prefix 0 only",
+                        g.upc_a().unwrap_or_default()
+                    ),
+                ));
+                self.finish(g, Kind::UpcE)
+            }
+            (_, _, Ok(g)) => self.finish(g, classify(&g)),
+            (_, upc, Err(e)) => {
+                let hint = isbn::issn_ean(d8).map(|ean| {
+                    format!(
+                        "if this is an ISSN, it names a serial title, not a product; the \
+                         barcode of an issue is {ean} (issue variant 00)"
+                    )
+                });
+                let err = match (e, upc) {
+                    (DigitsError::CheckDigit { expected, found }, Some(Err(upc_expected))) => self
+                        .error(
+                            Reason::InvalidCheckDigit,
+                            format!(
+                                "check digit should be {upc_expected} (as a UPC-E) or {expected} \
+                             (as an EAN-8), found {found}"
+                            ),
+                        ),
+                    (e, _) => self.digits_error(e),
+                };
+                Err(err.with_hint_opt(hint))
+            }
+        }
+    }
+
+    /// R8: a 10-character ISBN, converted to its 978 GTIN-13.
+    fn isbn10(self, d: &[u8]) -> Result<Parsed, ParseError> {
+        if d.iter().all(|&b| b == b'0') {
+            return Err(self.zero_error());
+        }
+        match isbn::isbn10_to_gtin13(d) {
+            Ok(g13) => match Gtin::from_field(pad14(&g13)) {
+                Ok(g) => self.finish(g, Kind::Isbn10),
+                Err(e) => Err(self.digits_error(e)),
+            },
+            Err((expected, found)) => Err(self.error(
+                Reason::InvalidCheckDigit,
+                format!(
+                    "ISBN-10 check character should be {}, found {}",
+                    char::from(expected),
+                    char::from(found)
+                ),
+            )),
+        }
+    }
+
+    /// R7: 12, 13 or 14 digits (or 13/14 after an identifier).
+    fn gtin(self, d: &[u8]) -> Result<Parsed, ParseError> {
+        match Gtin::from_field(pad14(d)) {
+            Ok(g) => self.finish(g, classify(&g)),
+            Err(e) => Err(self.digits_error(e)),
+        }
+    }
+
+    fn zero_error(&self) -> ParseError {
+        self.error(
+            Reason::InvalidZero,
+            "all digits are zero; a number of zeros is not a GTIN",
+        )
+    }
+
+    fn digits_error(&self, e: DigitsError) -> ParseError {
+        match e {
+            DigitsError::Zero => self.zero_error(),
+            DigitsError::CheckDigit { expected, found } => self.error(
+                Reason::InvalidCheckDigit,
+                format!("check digit should be {expected}, found {found}"),
+            ),
+            DigitsError::Length(n) => self.error(
+                Reason::InvalidLength,
+                format!("expected 8, 12, 13 or 14 digits, found {n}"),
+            ),
+            DigitsError::NotADigit(pos) => self.error(
+                Reason::InvalidCharacters,
+                format!("character at position {} is not a digit", pos + 1),
+            ),
+        }
+    }
+
+    /// R10 and §3: classification, RCN decoding with a region, prefix notes.
+    fn finish(mut self, gtin: Gtin, kind: Kind) -> Result<Parsed, ParseError> {
+        let mut variable_measure = None;
+        if let (Kind::RcnVariableMeasure, Some(region)) = (kind, self.region) {
+            match rcn::decode(&gtin, region) {
+                Ok(Some(vm)) => variable_measure = Some(vm),
+                Ok(None) => self.warnings.push(Warning::new(
+                    Warning::RCN_NOT_DECODED,
+                    format!(
+                        "region {region} defines no variable-measure layout for this number's \
+                         prefix; the full number is the lookup key"
+                    ),
+                )),
+                Err(e) => {
+                    return Err(self.error(
+                        Reason::InvalidVariableMeasureCheckDigit,
+                        format!(
+                            "{} check digit should be {}, found {} (for the {} digits {})",
+                            e.measure, e.expected, e.found, e.measure, e.value
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(w) = prefix_note(&gtin) {
+            self.warnings.push(w);
+        }
+        Ok(Parsed {
+            gtin,
+            kind,
+            warnings: self.warnings,
+            variable_measure,
+            symbology: self.symbology,
+        })
+    }
+
+    /// R2: a `]xx` symbology identifier and its payload.
+    fn symbology(mut self, trimmed: &str, lead: usize) -> Result<Parsed, ParseError> {
+        let Some((id, rest)) = trimmed.get(..3).zip(trimmed.get(3..)) else {
+            let shown: String = trimmed.chars().take(3).collect();
+            return Err(self.error(
+                Reason::UnsupportedSymbology,
+                format!("a symbology identifier is ']' and two characters, found {shown:?}"),
+            ));
+        };
+        let Some((sym, payload)) = symbology::identify(id) else {
+            return Err(self.error(
+                Reason::UnsupportedSymbology,
+                format!(
+                    "symbology identifier {id} is not supported; supported: {}",
+                    symbology::SUPPORTED
+                ),
+            ));
+        };
+        self.symbology = Some(sym);
+        let offset = lead + id.len();
+        match payload {
+            Payload::Digits(n) => {
+                let d = self.clean(rest, offset)?;
+                self.reject_x(&d, offset, false)?;
+                if d.len() != n {
+                    let hint = (id == "]E0" && d.len() == 12).then(|| {
+                        format!(
+                            "did you mean ]E00{}? ]E0 sends a UPC-A as 0 followed by its 12 digits",
+                            String::from_utf8_lossy(d.as_slice())
+                        )
+                    });
+                    return Err(self
+                        .error(
+                            Reason::InvalidLength,
+                            format!("{id} carries exactly {n} digits, found {}", d.len()),
+                        )
+                        .with_hint_opt(hint));
+                }
+                if n == 8 {
+                    self.eight(d.as_slice(), true)
+                } else {
+                    self.gtin(d.as_slice())
+                }
+            }
+            Payload::WithAddOn => {
+                let d = self.clean(rest, offset)?;
+                self.reject_x(&d, offset, false)?;
+                let (Some(ean), Some(add_on), 15 | 18) =
+                    (d.as_slice().get(..13), d.as_slice().get(13..), d.len())
+                else {
+                    return Err(self.error(
+                        Reason::InvalidLength,
+                        format!(
+                            "{id} carries 13 digits and a 2- or 5-digit add-on (15 or 18 digits), found {}",
+                            d.len()
+                        ),
+                    ));
+                };
+                self.warnings.push(Warning::new(
+                    Warning::ADD_ON_DROPPED,
+                    format!(
+                        "the {}-digit add-on {} was dropped; it is not part of the GTIN",
+                        add_on.len(),
+                        String::from_utf8_lossy(add_on)
+                    ),
+                ));
+                self.gtin(ean)
+            }
+            Payload::ElementString if digital_link::is_uri(rest) => self.digital_link(rest),
+            Payload::ElementString => match element_string::gtin_of(rest) {
+                Ok(g) => self.gtin(g.as_bytes()),
+                Err(message) => Err(self.error(Reason::InvalidGs1ElementString, message)),
+            },
+            Payload::DigitalLinkOnly if digital_link::is_uri(rest) => self.digital_link(rest),
+            Payload::DigitalLinkOnly => Err(self.error(
+                Reason::UnsupportedSymbology,
+                format!("{id} is read only when it carries a GS1 Digital Link URI"),
+            )),
+        }
+    }
+
+    /// R2: a GS1 Digital Link URI, bare or inside a 2D symbology.
+    fn digital_link(mut self, uri: &str) -> Result<Parsed, ParseError> {
+        self.symbology = Some(Symbology::DigitalLink);
+        let g = match digital_link::gtin_of(uri) {
+            Ok(g) => g,
+            Err(message) => return Err(self.error(Reason::InvalidGs1ElementString, message)),
+        };
+        if !g.bytes().all(|b| b.is_ascii_digit()) {
+            let shown: String = g.chars().take(20).collect();
+            return Err(self.error(
+                Reason::InvalidGs1ElementString,
+                format!("the GTIN after /01/ must be digits, found {shown:?}"),
+            ));
+        }
+        match g.len() {
+            // GS1 Digital Link pads every GTIN to 14 digits: 8 digits are a GTIN-8.
+            8 => self.eight(g.as_bytes(), true),
+            12..=14 => self.gtin(g.as_bytes()),
+            n => Err(self.error(
+                Reason::InvalidLength,
+                format!("the GTIN after /01/ has 8, 12, 13 or 14 digits, found {n}"),
+            )),
+        }
+    }
+}
+
+/// Left-pads up to 14 ASCII digits with `0` (R9 field form).
+fn pad14(d: &[u8]) -> [u8; 14] {
+    let mut field = [b'0'; 14];
+    if let Some(dst) = field.get_mut(14usize.saturating_sub(d.len())..)
+        && let Some(src) = d.get(d.len().saturating_sub(14)..)
+    {
+        dst.copy_from_slice(src);
+    }
+    field
+}
+
+/// The UPC-E reading of 8 digits (R6): `None` when it is not one (number system not
+/// 0/1, or an expansion with 8 or fewer significant digits, which GS1 leaves unused
+/// "to avoid collision with GTIN-8" or reserves for company RCNs), else the expanded
+/// GTIN or the check digit the expansion calls for.
+fn upc_e_reading(d8: &[u8; 8]) -> Option<Result<Gtin, u8>> {
+    if !matches!(d8[0], b'0' | b'1') {
+        return None;
+    }
+    let a = upc_e::expand(d8);
+    if a[..4].iter().all(|&b| b == b'0') {
+        return None;
+    }
+    match Gtin::from_field(pad14(&a)) {
+        Ok(g) => Some(Ok(g)),
+        Err(DigitsError::CheckDigit { expected, .. }) => Some(Err(expected)),
+        Err(_) => None,
+    }
+}
+
+/// 11 digits: the UPC-A with its leading zero back, when that is valid (spec decision).
+fn hint_lost_leading_zero(d: &[u8]) -> Option<String> {
+    let mut c = [b'0'; 12];
+    c.get_mut(1..)?.copy_from_slice(d.get(..11)?);
+    (is_valid_gs1(&c) && c.iter().any(|&b| b != b'0')).then(|| {
+        format!(
+            "did you mean {}? An 11-digit number is often a UPC-A whose leading zero was lost, \
+             e.g. in a spreadsheet",
+            String::from_utf8_lossy(&c)
+        )
+    })
+}
+
+/// 6 or 7 digits: the 8-digit UPC-E they abbreviate (biip's reading, which R5 refuses
+/// because nothing checks a UPC-E without its check digit).
+fn hint_short_upc_e(d: &[u8]) -> Option<String> {
+    let mut e = [b'0'; 8];
+    let start = 7usize.checked_sub(d.len())?;
+    e.get_mut(start..7)?.copy_from_slice(d);
+    if !matches!(e[0], b'0' | b'1') {
+        return None;
+    }
+    let a = upc_e::expand(&e);
+    if a[..4].iter().all(|&b| b == b'0') {
+        return None;
+    }
+    e[7] = b'0' + gs1_check_digit(&a[..11]);
+    Some(format!(
+        "did you mean {}? A UPC-E written with {} digits has no check digit; send all 8 digits",
+        String::from_utf8_lossy(&e),
+        d.len()
+    ))
+}
+
+/// 9 digits: an old SBN, which is an ISBN-10 without its leading 0 (stdnum accepts it).
+fn hint_sbn(d: &[u8]) -> Option<String> {
+    let mut c = [b'0'; 10];
+    c.get_mut(1..)?.copy_from_slice(d.get(..9)?);
+    isbn::isbn10_to_gtin13(&c).ok().map(|_| {
+        format!(
+            "did you mean {}? A 9-digit SBN is an ISBN-10 without its leading 0",
+            String::from_utf8_lossy(&c)
+        )
+    })
+}
+
+/// 15 or 18 digits: an EAN-13 with an add-on, when the first 13 digits are valid.
+fn hint_add_on(d: &[u8]) -> Option<String> {
+    let ean = d.get(..13)?;
+    is_valid_gs1(ean).then(|| {
+        format!(
+            "did you mean {}? This looks like an EAN-13 with a {}-digit add-on, which a scanner \
+             sends after the ]E3 identifier",
+            String::from_utf8_lossy(ean),
+            d.len() - 13
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(s: &str) -> Reason {
+        parse(s).expect_err("should fail").reason()
+    }
+
+    #[test]
+    fn plain_gtins_of_every_length_parse_to_one_canonical_form() {
+        for s in [
+            "036000291452",
+            "0036000291452",
+            "00036000291452",
+            " 0 36000 29145 2 ",
+        ] {
+            assert_eq!(
+                parse(s).map(|g| g.to_string()),
+                Ok("00036000291452".into()),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_eleven_digit_upc_a_is_refused_with_the_padded_candidate() {
+        let e = parse("36000291452").expect_err("11 digits");
+        assert_eq!(e.reason(), Reason::InvalidLength);
+        assert!(
+            e.hint()
+                .is_some_and(|h| h.starts_with("did you mean 036000291452?"))
+        );
+    }
+
+    #[test]
+    fn the_message_names_the_check_digit() {
+        let e = parse("036000291457").expect_err("bad check digit");
+        assert_eq!(e.message(), "check digit should be 2, found 7");
+        assert_eq!(
+            e.to_string(),
+            r#"invalid GTIN "036000291457": check digit should be 2, found 7"#
+        );
+    }
+
+    #[test]
+    fn a_letter_o_is_named_with_its_position() {
+        let e = parse("03600O291452").expect_err("letter O");
+        assert_eq!(e.reason(), Reason::InvalidCharacters);
+        assert_eq!(e.message(), "character 'O' at position 6 is not a digit");
+        // Positions count in what the client sent, leading white space included.
+        let e = parse("  03600O291452").expect_err("letter O");
+        assert_eq!(e.message(), "character 'O' at position 8 is not a digit");
+    }
+
+    #[test]
+    fn empty_and_blank_inputs_are_empty() {
+        assert_eq!(reason(""), Reason::Empty);
+        assert_eq!(reason(" \t\u{a0}\u{3000}\n"), Reason::Empty);
+    }
+
+    #[test]
+    fn short_upc_e_gets_the_full_code_as_hint() {
+        let e = parse("425261").expect_err("6 digits");
+        assert!(
+            e.hint()
+                .is_some_and(|h| h.starts_with("did you mean 04252614?")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_bare_issn_is_refused_with_its_barcode_as_hint() {
+        let e = parse("1144-875X").expect_err("ISSN");
+        assert_eq!(e.reason(), Reason::InvalidCharacters);
+        assert!(
+            e.hint().is_some_and(|h| h.contains("9771144875007")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn pad14_right_aligns() {
+        assert_eq!(&pad14(b"12345678"), b"00000012345678");
+        assert_eq!(&pad14(b""), b"00000000000000");
+    }
+}
