@@ -1,1 +1,13 @@
-//! graphql (being built).
+//! The GraphQL layer: schema types, thin resolvers over the loader, error codes and
+//! the SDL. No HTTP and no upstream details here.
+
+mod errors;
+mod gtin_info;
+mod lookup;
+mod product;
+mod query;
+mod schema;
+
+pub use gtin_info::GtinInfo;
+pub use query::QueryRoot;
+pub use schema::{GatewaySchema, GraphqlSettings, build_schema, sdl};

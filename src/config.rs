@@ -1,0 +1,169 @@
+//! Every setting of the gateway: a command-line flag, an environment variable and a
+//! default, parsed and range-checked once at start (`--help` lists them all).
+//!
+//! This module knows no other module: values are plain and validated here, and
+//! `app` turns them into the objects they configure.
+
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The `catalog-gateway` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "catalog-gateway",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to run; without a subcommand the gateway is served.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings of the gateway (when no subcommand is given).
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL gateway (the default).
+    Serve(ServeConfig),
+    /// Normalize barcode numbers: one JSON object per code (the fields of GraphQL `GtinInfo`).
+    ///
+    /// Exit status 0 when every code is valid, 1 when any is not, 2 on a usage error.
+    Gtin(GtinConfig),
+    /// Run only the demo catalog: an HTTP server implementing the upstream contract.
+    DemoCatalog(DemoCatalogConfig),
+    /// Print the GraphQL schema (SDL): the public contract committed as `schema.graphql`.
+    Schema,
+}
+
+/// Settings of the `gtin` subcommand.
+#[derive(Debug, Args)]
+pub struct GtinConfig {
+    /// Decode variable-measure (RCN) labels with this region's layout.
+    #[arg(long, env = "CATALOG_RCN_REGION", value_parser = RCN_REGIONS)]
+    pub rcn_region: Option<String>,
+    /// Codes to normalize; none: read one code per line from standard input.
+    pub codes: Vec<String>,
+}
+
+/// Settings of the `demo-catalog` subcommand.
+#[derive(Debug, Args)]
+pub struct DemoCatalogConfig {
+    /// Address to listen on.
+    #[arg(long, env = "DEMO_CATALOG_LISTEN", default_value = "127.0.0.1:9090")]
+    pub listen: SocketAddr,
+    /// Fixed latency added to every answer, in milliseconds (to imitate a network).
+    #[arg(long, env = "DEMO_CATALOG_LATENCY_MS", default_value_t = 0)]
+    pub latency_ms: u64,
+}
+
+/// The region layouts the `gtin` module can decode.
+pub const RCN_REGIONS: [&str; 18] = [
+    "SE", "NO", "FI", "EE", "LV", "LT", "DK", "DE", "GB", "se", "no", "fi", "ee", "lv", "lt", "dk",
+    "de", "gb",
+];
+
+/// Whether the upstream has a batch endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BatchMode {
+    /// Use `GET /products?gtins=…` for many keys at once.
+    On,
+    /// Fan out to `GET /products/{key}`, one call per key.
+    Off,
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// JSON lines, for containers and log shippers.
+    Json,
+    /// Human-readable, for a terminal.
+    Pretty,
+}
+
+/// Settings of the gateway server.
+#[derive(Clone, Debug, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "CATALOG_LISTEN", default_value = "0.0.0.0:8080")]
+    pub listen: SocketAddr,
+    /// Base URL of the upstream catalog; absent: start the embedded demo catalog and use it.
+    #[arg(long, env = "CATALOG_UPSTREAM_URL")]
+    pub upstream_url: Option<reqwest::Url>,
+    /// GTIN form the upstream is keyed by.
+    #[arg(long, env = "CATALOG_UPSTREAM_KEY_FORMAT", default_value = "gtin14", value_parser = ["gtin14", "gtin13", "upc"])]
+    pub upstream_key_format: String,
+    /// Whether the upstream has a batch endpoint.
+    #[arg(long, env = "CATALOG_UPSTREAM_BATCH", value_enum, default_value_t = BatchMode::On)]
+    pub upstream_batch: BatchMode,
+    /// Most keys per upstream batch call.
+    #[arg(long, env = "CATALOG_UPSTREAM_MAX_BATCH", default_value = "100")]
+    pub upstream_max_batch: NonZeroUsize,
+    /// Most upstream calls in flight at once (per replica).
+    #[arg(long, env = "CATALOG_UPSTREAM_CONCURRENCY", default_value = "16")]
+    pub upstream_concurrency: NonZeroUsize,
+    /// Timeout of one upstream call, in milliseconds.
+    #[arg(long, env = "CATALOG_UPSTREAM_TIMEOUT_MS", default_value = "2000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub upstream_timeout_ms: u64,
+    /// Timeout to open a connection to the upstream, in milliseconds.
+    #[arg(long, env = "CATALOG_UPSTREAM_CONNECT_TIMEOUT_MS", default_value = "500", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub upstream_connect_timeout_ms: u64,
+    /// How long the first lookup of a batch waits for others to join it, in microseconds.
+    #[arg(long, env = "CATALOG_BATCH_WINDOW_US", default_value = "1000", value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub batch_window_us: u64,
+    /// Most GTINs one request may ask for (over all fields); more is `TOO_MANY_GTINS`.
+    #[arg(long, env = "CATALOG_MAX_GTINS_PER_QUERY", default_value = "1000")]
+    pub max_gtins_per_query: NonZeroUsize,
+    /// Decode variable-measure (RCN) labels with this region's layout and look up the base item.
+    #[arg(long, env = "CATALOG_RCN_REGION", value_parser = RCN_REGIONS)]
+    pub rcn_region: Option<String>,
+    /// Fixed latency the embedded demo catalog adds to each answer, in milliseconds.
+    #[arg(long, env = "CATALOG_DEMO_LATENCY_MS", default_value_t = 0)]
+    pub demo_latency_ms: u64,
+    /// Log format; default: pretty on a terminal, JSON otherwise.
+    #[arg(long, env = "CATALOG_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+impl ServeConfig {
+    /// Timeout of one upstream call.
+    pub fn upstream_timeout(&self) -> Duration {
+        Duration::from_millis(self.upstream_timeout_ms)
+    }
+
+    /// Timeout to open a connection to the upstream.
+    pub fn upstream_connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.upstream_connect_timeout_ms)
+    }
+
+    /// The batch window.
+    pub fn batch_window(&self) -> Duration {
+        Duration::from_micros(self.batch_window_us)
+    }
+
+    /// Parses these flags (without the program name) on top of the defaults and of
+    /// any `CATALOG_*` environment variables: for tests and embedding.
+    ///
+    /// # Errors
+    /// The flag parser's error when a flag or value is not accepted.
+    pub fn from_args<I, S>(args: I) -> Result<ServeConfig, clap::Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeConfig,
+        }
+        let argv =
+            std::iter::once("catalog-gateway".to_owned()).chain(args.into_iter().map(Into::into));
+        Only::try_parse_from(argv).map(|only| only.serve)
+    }
+}

@@ -1,0 +1,249 @@
+//! `GtinInfo`: everything the `gtin` module knows about one code, as the GraphQL
+//! type of `gtin(code:)` and `Lookup.gtin`, and as the JSON line of the `gtin` CLI.
+//! One struct serves both so the CLI's keys are always the GraphQL field names.
+
+use async_graphql::{Enum, SimpleObject};
+use serde::Serialize;
+
+use crate::gtin::{self, GtinFormat, Kind, ParseError, Parsed, RcnRegion};
+
+/// What a code is, or precisely why it is not a GTIN. Never an error itself.
+#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[serde(rename_all = "camelCase")]
+#[graphql(name = "GtinInfo")]
+pub struct GtinInfo {
+    /// The code exactly as sent.
+    pub input: String,
+    /// Whether the code is a valid GS1 number.
+    pub valid: bool,
+    /// Canonical GTIN-14 (the identity: equal for every spelling of one item).
+    pub gtin14: Option<String>,
+    /// EAN-13 form, for GTIN-12 and GTIN-13 only.
+    pub gtin13: Option<String>,
+    /// UPC-A form, for GTIN-12 only.
+    pub upc_a: Option<String>,
+    /// Zero-suppressed UPC-E form, when the UPC-A can be suppressed.
+    pub upc_e: Option<String>,
+    /// EAN-8 form, for GTIN-8 only.
+    pub gtin8: Option<String>,
+    /// Format by significant digits.
+    pub format: Option<GtinFormatName>,
+    /// Classification of the number.
+    pub kind: Option<GtinKind>,
+    /// Indicator digit of the GTIN-14 (1-8 packaging level, 9 variable measure, 0 none).
+    pub indicator: Option<i32>,
+    /// The GS1 prefix and the organisation that issued it (not a country of origin).
+    pub gs1_prefix: Option<Gs1PrefixInfo>,
+    /// Decoded price / weight / count of a variable-measure label, when a region is configured.
+    pub variable_measure: Option<VariableMeasureInfo>,
+    /// The key a product lookup uses; null when invalid or not a trade item.
+    pub lookup_gtin14: Option<String>,
+    /// Things worth knowing about a valid code.
+    pub warnings: Vec<GtinWarning>,
+    /// Why the code is invalid; null when valid.
+    pub error: Option<GtinError>,
+}
+
+/// GTIN format by significant digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize)]
+#[graphql(name = "GtinFormat")]
+pub enum GtinFormatName {
+    /// EAN-8.
+    #[graphql(name = "GTIN_8")]
+    #[serde(rename = "GTIN_8")]
+    Gtin8,
+    /// UPC-A.
+    #[graphql(name = "GTIN_12")]
+    #[serde(rename = "GTIN_12")]
+    Gtin12,
+    /// EAN-13.
+    #[graphql(name = "GTIN_13")]
+    #[serde(rename = "GTIN_13")]
+    Gtin13,
+    /// GTIN-14 with an indicator digit.
+    #[graphql(name = "GTIN_14")]
+    #[serde(rename = "GTIN_14")]
+    Gtin14,
+}
+
+/// Classification of a valid number (gtin-spec.md R10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum GtinKind {
+    /// An ordinary trade item.
+    ValidGtin,
+    /// A zero-suppressed UPC-E, expanded.
+    UpcE,
+    /// A book (ISBN-13, Bookland 978/979).
+    Isbn,
+    /// A book sent as ISBN-10, converted to 978.
+    Isbn10,
+    /// Printed music (979-0).
+    Ismn,
+    /// A serial publication (977).
+    Issn,
+    /// A geographic restricted-circulation number: variable-measure label.
+    RcnVariableMeasure,
+    /// A company-internal restricted-circulation number.
+    RcnCompany,
+    /// A coupon: not a trade item.
+    Coupon,
+    /// A refund receipt: not a trade item.
+    RefundReceipt,
+}
+
+/// A GS1 prefix and who issued it.
+#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[graphql(name = "Gs1Prefix")]
+pub struct Gs1PrefixInfo {
+    /// The prefix digits.
+    pub prefix: String,
+    /// The GS1 member organisation or use the prefix is assigned to.
+    pub organisation: String,
+}
+
+/// The measure decoded from a variable-measure label.
+#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[serde(rename_all = "camelCase")]
+#[graphql(name = "VariableMeasure")]
+pub struct VariableMeasureInfo {
+    /// The region whose layout decoded it.
+    pub region: String,
+    /// Embedded price, a decimal string in the region's currency.
+    pub price: Option<String>,
+    /// Embedded weight in kilograms, a decimal string.
+    pub weight_kg: Option<String>,
+    /// Embedded count of units.
+    pub count: Option<i32>,
+    /// The item's key with the variable part zeroed: what the product lookup uses.
+    pub lookup_gtin14: String,
+}
+
+/// Something worth knowing about a valid code.
+#[derive(Clone, Debug, Serialize, SimpleObject)]
+pub struct GtinWarning {
+    /// Stable code, UPPER_SNAKE.
+    pub code: String,
+    /// What it means, for a developer.
+    pub message: String,
+}
+
+/// Why a code is not a valid GTIN.
+#[derive(Clone, Debug, Serialize, SimpleObject)]
+pub struct GtinError {
+    /// Stable reason: EMPTY, INVALID_CHARACTERS, INVALID_LENGTH, INVALID_CHECK_DIGIT, ….
+    pub reason: String,
+    /// What is wrong, for a developer.
+    pub message: String,
+    /// A likely correction, when there is one.
+    pub hint: Option<String>,
+}
+
+impl GtinInfo {
+    /// Analyzes `input` and describes it; also returns the parse for callers that
+    /// go on to look the product up.
+    pub fn analyze(
+        input: &str,
+        region: Option<RcnRegion>,
+    ) -> (GtinInfo, Result<Parsed, ParseError>) {
+        let analysis = gtin::analyze(input, region);
+        let info = GtinInfo::describe(input, &analysis);
+        (info, analysis)
+    }
+
+    /// Describes an analysis of `input`.
+    pub fn describe(input: &str, analysis: &Result<Parsed, ParseError>) -> GtinInfo {
+        match analysis {
+            Ok(parsed) => GtinInfo::of_valid(input, parsed),
+            Err(error) => GtinInfo::of_invalid(input, error),
+        }
+    }
+
+    fn of_valid(input: &str, parsed: &Parsed) -> GtinInfo {
+        let gtin = parsed.gtin;
+        GtinInfo {
+            input: input.to_owned(),
+            valid: true,
+            gtin14: Some(gtin.gtin14().to_owned()),
+            gtin13: gtin.gtin13().map(str::to_owned),
+            upc_a: gtin.upc_a().map(str::to_owned),
+            upc_e: gtin.upc_e().map(|upc_e| upc_e.as_str().to_owned()),
+            gtin8: gtin.gtin8().map(str::to_owned),
+            format: Some(format_name(gtin.format())),
+            kind: Some(kind_name(parsed.kind)),
+            indicator: Some(i32::from(gtin.indicator())),
+            gs1_prefix: gtin::gs1_prefix(&gtin).map(|prefix| Gs1PrefixInfo {
+                prefix: prefix.prefix.to_owned(),
+                organisation: prefix.organisation.to_owned(),
+            }),
+            variable_measure: parsed
+                .variable_measure
+                .as_ref()
+                .map(|measure| VariableMeasureInfo {
+                    region: measure.region.as_str().to_owned(),
+                    price: measure.price.clone(),
+                    weight_kg: measure.weight_kg.clone(),
+                    count: measure.count.and_then(|count| i32::try_from(count).ok()),
+                    lookup_gtin14: measure.lookup.gtin14().to_owned(),
+                }),
+            lookup_gtin14: parsed.lookup_gtin().map(|key| key.gtin14().to_owned()),
+            warnings: parsed
+                .warnings
+                .iter()
+                .map(|warning| GtinWarning {
+                    code: warning.code.to_owned(),
+                    message: warning.message.clone(),
+                })
+                .collect(),
+            error: None,
+        }
+    }
+
+    fn of_invalid(input: &str, error: &ParseError) -> GtinInfo {
+        GtinInfo {
+            input: input.to_owned(),
+            valid: false,
+            gtin14: None,
+            gtin13: None,
+            upc_a: None,
+            upc_e: None,
+            gtin8: None,
+            format: None,
+            kind: None,
+            indicator: None,
+            gs1_prefix: None,
+            variable_measure: None,
+            lookup_gtin14: None,
+            warnings: Vec::new(),
+            error: Some(GtinError {
+                reason: error.reason().as_str().to_owned(),
+                message: error.message().to_owned(),
+                hint: error.hint().map(str::to_owned),
+            }),
+        }
+    }
+}
+
+fn format_name(format: GtinFormat) -> GtinFormatName {
+    match format {
+        GtinFormat::Gtin8 => GtinFormatName::Gtin8,
+        GtinFormat::Gtin12 => GtinFormatName::Gtin12,
+        GtinFormat::Gtin13 => GtinFormatName::Gtin13,
+        GtinFormat::Gtin14 => GtinFormatName::Gtin14,
+    }
+}
+
+fn kind_name(kind: Kind) -> GtinKind {
+    match kind {
+        Kind::ValidGtin => GtinKind::ValidGtin,
+        Kind::UpcE => GtinKind::UpcE,
+        Kind::Isbn => GtinKind::Isbn,
+        Kind::Isbn10 => GtinKind::Isbn10,
+        Kind::Ismn => GtinKind::Ismn,
+        Kind::Issn => GtinKind::Issn,
+        Kind::RcnVariableMeasure => GtinKind::RcnVariableMeasure,
+        Kind::RcnCompany => GtinKind::RcnCompany,
+        Kind::Coupon => GtinKind::Coupon,
+        Kind::RefundReceipt => GtinKind::RefundReceipt,
+    }
+}

@@ -1,0 +1,139 @@
+//! The GraphQL `Product` type: a thin view over a loaded [`catalog::Product`].
+
+use std::sync::Arc;
+
+use async_graphql::{Enum, Object, SimpleObject};
+
+use crate::catalog::{self, Availability};
+
+/// A product of the catalog.
+pub(crate) struct ProductView(pub(crate) Arc<catalog::Product>);
+
+/// A shelf price.
+#[derive(SimpleObject)]
+pub(crate) struct Price {
+    /// Decimal string, such as "4.99" (never a float, so nothing is rounded).
+    amount: String,
+    /// ISO 4217 currency code.
+    currency: String,
+}
+
+/// A product image.
+#[derive(SimpleObject)]
+pub(crate) struct Image {
+    /// Absolute URL.
+    url: String,
+    /// Alternative text.
+    alt: Option<String>,
+}
+
+/// A name/value attribute of a product.
+#[derive(SimpleObject)]
+pub(crate) struct Attribute {
+    /// Attribute name, such as "size".
+    name: String,
+    /// Attribute value; null when the catalog has none.
+    value: Option<String>,
+}
+
+/// Stock state.
+#[derive(Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "Availability")]
+pub(crate) enum AvailabilityName {
+    /// In stock.
+    InStock,
+    /// Few left.
+    LowStock,
+    /// None left for now.
+    OutOfStock,
+    /// No longer sold.
+    Discontinued,
+    /// Unknown, or a state this gateway does not know.
+    Unknown,
+}
+
+#[Object(name = "Product")]
+impl ProductView {
+    /// Canonical GTIN-14 of the product.
+    async fn gtin(&self) -> &str {
+        self.0.gtin.gtin14()
+    }
+
+    /// EAN-13 form, for GTIN-12 and GTIN-13 products.
+    async fn gtin13(&self) -> Option<&str> {
+        self.0.gtin.gtin13()
+    }
+
+    /// UPC-A form, for GTIN-12 products.
+    async fn upc(&self) -> Option<&str> {
+        self.0.gtin.upc_a()
+    }
+
+    /// Display title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Brand name.
+    async fn brand(&self) -> Option<&str> {
+        self.0.brand.as_deref()
+    }
+
+    /// Longer description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// Shelf price.
+    async fn price(&self) -> Option<Price> {
+        self.0.price.as_ref().map(|price| Price {
+            amount: price.amount.clone(),
+            currency: price.currency.clone(),
+        })
+    }
+
+    /// Images, main image first.
+    async fn images(&self) -> Vec<Image> {
+        self.0
+            .images
+            .iter()
+            .map(|image| Image {
+                url: image.url.clone(),
+                alt: image.alt.clone(),
+            })
+            .collect()
+    }
+
+    /// Category path, broadest first.
+    async fn categories(&self) -> &[String] {
+        &self.0.categories
+    }
+
+    /// Attributes such as size or colour.
+    async fn attributes(&self) -> Vec<Attribute> {
+        self.0
+            .attributes
+            .iter()
+            .map(|attribute| Attribute {
+                name: attribute.name.clone(),
+                value: attribute.value.clone(),
+            })
+            .collect()
+    }
+
+    /// Stock state.
+    async fn availability(&self) -> AvailabilityName {
+        match self.0.availability {
+            Availability::InStock => AvailabilityName::InStock,
+            Availability::LowStock => AvailabilityName::LowStock,
+            Availability::OutOfStock => AvailabilityName::OutOfStock,
+            Availability::Discontinued => AvailabilityName::Discontinued,
+            Availability::Unknown => AvailabilityName::Unknown,
+        }
+    }
+
+    /// Last change in the catalog, RFC 3339.
+    async fn updated_at(&self) -> Option<&str> {
+        self.0.updated_at.as_deref()
+    }
+}

@@ -1,0 +1,125 @@
+//! The query root: thin resolvers that parse codes at the edge and hand proven
+//! `Gtin`s to the loader. Bad input is answered here, without any upstream call.
+
+use async_graphql::{Context, Object, Result};
+
+use super::errors;
+use super::gtin_info::GtinInfo;
+use super::lookup::Lookup;
+use super::product::ProductView;
+use super::schema::GraphqlSettings;
+use crate::gtin::{self, Gtin, ParseError, Parsed};
+use crate::loader::{Loaded, ProductLoader};
+
+/// The root of every query.
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// One product by any spelling of its barcode number (UPC-A, EAN-13, EAN-8,
+    /// GTIN-14, UPC-E, ISBN, scanner payloads). Null when the catalog has no such
+    /// item; an INVALID_GTIN error (with `reason` and `hint`) for a bad code.
+    async fn product(&self, ctx: &Context<'_>, gtin: String) -> Result<Option<ProductView>> {
+        let key = lookup_key(ctx, &gtin)?;
+        let loaded = loader(ctx)?.load_one(key).await;
+        into_product(loaded)
+    }
+
+    /// Many products at once, in the order asked: null where not found or failed,
+    /// each failure an error whose path is `["products", index]`. One bad entry
+    /// never fails its neighbours.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        gtins: Vec<String>,
+    ) -> Result<Vec<Option<Result<ProductView>>>> {
+        check_list_length(ctx, gtins.len())?;
+        let keys: Vec<Result<Gtin>> = gtins.iter().map(|code| lookup_key(ctx, code)).collect();
+        let valid: Vec<Gtin> = keys
+            .iter()
+            .filter_map(|key| key.as_ref().ok().copied())
+            .collect();
+        let mut loaded = loader(ctx)?.load_many(&valid).await.into_iter();
+        Ok(keys
+            .into_iter()
+            .map(|key| match key {
+                Err(error) => Some(Err(error)),
+                Ok(_) => match loaded.next() {
+                    Some(answer) => into_product(answer).transpose(),
+                    None => Some(Err(errors::upstream(&lost()))),
+                },
+            })
+            .collect())
+    }
+
+    /// A point-of-sale basket: one line per code, in order, each with its own status,
+    /// GTIN facts (decoded variable measure included), product and error. Never
+    /// fails as a whole, except for a basket over the size limit.
+    async fn lookups(&self, ctx: &Context<'_>, codes: Vec<String>) -> Result<Vec<Lookup>> {
+        check_list_length(ctx, codes.len())?;
+        let region = settings(ctx)?.rcn_region;
+        let analyzed: Vec<(GtinInfo, std::result::Result<Parsed, ParseError>)> = codes
+            .iter()
+            .map(|code| GtinInfo::analyze(code, region))
+            .collect();
+        let keys: Vec<Gtin> = analyzed
+            .iter()
+            .filter_map(|(_, parsed)| parsed.as_ref().ok().and_then(Parsed::lookup_gtin))
+            .collect();
+        let mut loaded = loader(ctx)?.load_many(&keys).await.into_iter();
+        Ok(analyzed
+            .into_iter()
+            .map(|(info, parsed)| match parsed {
+                Err(error) => Lookup::invalid(info, &error),
+                Ok(parsed) if parsed.lookup_gtin().is_none() => {
+                    Lookup::not_a_trade_item(info, parsed.kind)
+                }
+                Ok(_) => Lookup::loaded(info, loaded.next().unwrap_or_else(|| Err(lost()))),
+            })
+            .collect())
+    }
+
+    /// Everything about one code: its forms, kind, GS1 prefix, decoded variable
+    /// measure, or precisely why it is invalid. Never an error: it describes.
+    async fn gtin(&self, ctx: &Context<'_>, code: String) -> Result<GtinInfo> {
+        let region = settings(ctx)?.rcn_region;
+        Ok(GtinInfo::analyze(&code, region).0)
+    }
+}
+
+/// Parses a client's code into the key its product is looked up by.
+fn lookup_key(ctx: &Context<'_>, code: &str) -> Result<Gtin> {
+    let region = settings(ctx)?.rcn_region;
+    let parsed = gtin::analyze(code, region).map_err(|error| errors::invalid_gtin(&error))?;
+    parsed
+        .lookup_gtin()
+        .ok_or_else(|| errors::not_a_trade_item(code, parsed.kind))
+}
+
+fn into_product(loaded: Loaded) -> Result<Option<ProductView>> {
+    match loaded {
+        Ok(found) => Ok(found.map(ProductView)),
+        Err(error) => Err(errors::upstream(&error)),
+    }
+}
+
+fn check_list_length(ctx: &Context<'_>, len: usize) -> Result<()> {
+    let max = settings(ctx)?.max_gtins_per_query;
+    if len > max {
+        return Err(errors::too_many_gtins(len, max));
+    }
+    Ok(())
+}
+
+fn settings<'a>(ctx: &Context<'a>) -> Result<&'a GraphqlSettings> {
+    ctx.data::<GraphqlSettings>()
+}
+
+fn loader<'a>(ctx: &Context<'a>) -> Result<&'a ProductLoader> {
+    ctx.data::<ProductLoader>()
+}
+
+/// The loader answers one result per key; this stands in should that ever break.
+fn lost() -> crate::catalog::CatalogError {
+    crate::catalog::CatalogError::Unavailable("no answer for this item".to_owned())
+}
