@@ -9,10 +9,17 @@
 //! - [`graphql`]: schema types, resolvers, error codes, SDL.
 //! - [`http`]: axum router, GraphiQL, health.
 //! - [`config`]: every setting, validated at start.
+//! - [`app`]: startup: bind, wire, serve.
+//! - [`gtin_cli`]: the `gtin` subcommand.
+//! - [`telemetry`]: logging setup.
 
+pub mod app;
 pub mod catalog;
+pub mod config;
 pub mod demo;
 pub mod graphql;
 pub mod gtin;
+pub mod gtin_cli;
 pub mod http;
 pub mod loader;
+pub mod telemetry;

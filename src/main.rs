@@ -1,1 +1,141 @@
-fn main() {}
+//! The `catalog-gateway` binary: reads settings, starts logging, builds and serves.
+//! Wiring only; everything else is in the library.
+
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use catalog_gateway::app::Application;
+use catalog_gateway::config::{
+    Cli, Command, DemoCatalogConfig, GtinConfig, LogFormat, ServeConfig,
+};
+use catalog_gateway::demo::{self, DemoSettings};
+use catalog_gateway::gtin::RcnRegion;
+use catalog_gateway::{gtin_cli, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Some(Command::Gtin(config)) => return run_gtin(&config),
+        Some(Command::Serve(config)) => serve(config),
+        Some(Command::DemoCatalog(config)) => serve_demo_catalog(config),
+        Some(Command::Schema) => {
+            print!("{}", catalog_gateway::graphql::sdl());
+            Ok(())
+        }
+        None => serve(cli.serve),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "catalog-gateway stopped");
+            eprintln!("catalog-gateway: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_gtin(config: &GtinConfig) -> ExitCode {
+    let region = match config
+        .rcn_region
+        .as_deref()
+        .map(str::parse::<RcnRegion>)
+        .transpose()
+    {
+        Ok(region) => region,
+        Err(error) => {
+            eprintln!("catalog-gateway gtin: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = io::stdout().lock();
+    let summary = if config.codes.is_empty() {
+        gtin_cli::describe_lines(io::stdin().lock(), region, stdout)
+    } else {
+        gtin_cli::describe_codes(&config.codes, region, stdout)
+    };
+    match summary {
+        Ok(summary) => ExitCode::from(summary.exit_code()),
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("catalog-gateway gtin: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(format: Option<LogFormat>) {
+    let format = format.unwrap_or(if io::stdout().is_terminal() {
+        LogFormat::Pretty
+    } else {
+        LogFormat::Json
+    });
+    telemetry::install(telemetry::subscriber(format, "info", io::stdout));
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")
+}
+
+fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    init_logging(config.log_format);
+    runtime()?.block_on(async {
+        let app = Application::build(&config)
+            .await
+            .context("failed to start the gateway")?;
+        tracing::info!(
+            address = %app.local_addr().context("failed to read the bound address")?,
+            upstream = %app.upstream(),
+            "catalog-gateway listening"
+        );
+        app.run_until_stopped(shutdown_signal())
+            .await
+            .context("failed while serving")
+    })
+}
+
+fn serve_demo_catalog(config: DemoCatalogConfig) -> anyhow::Result<()> {
+    init_logging(None);
+    runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("failed to bind {}", config.listen))?;
+        tracing::info!(address = %config.listen, "demo catalog listening");
+        let settings = DemoSettings {
+            latency: std::time::Duration::from_millis(config.latency_ms),
+        };
+        demo::serve(listener, settings, shutdown_signal())
+            .await
+            .context("failed while serving the demo catalog")
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received: shutting down"),
+        () = terminate => tracing::info!("SIGTERM received: shutting down"),
+    }
+}

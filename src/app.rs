@@ -1,0 +1,161 @@
+//! Startup in one shape: `Application::build` binds and wires every part from the
+//! settings, `port` reports what was bound (so tests can ask for port 0), and
+//! `run_until_stopped` serves until the shutdown future completes.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::catalog::{KeyFormat, RestCatalog, RestCatalogSettings};
+use crate::config::{BatchMode, ServeConfig};
+use crate::demo::{self, DemoSettings};
+use crate::graphql::{GraphqlSettings, build_schema};
+use crate::gtin::RcnRegion;
+use crate::http::{AppState, router};
+use crate::loader::{LoaderSettings, ProductLoader};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The listen address could not be bound.
+    #[error("failed to bind {address}: {source}")]
+    Bind {
+        /// The address asked for.
+        address: SocketAddr,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A setting is not usable.
+    #[error("invalid setting: {0}")]
+    Setting(String),
+    /// The upstream client could not be built.
+    #[error("failed to build the upstream client: {0}")]
+    Upstream(String),
+}
+
+/// A wired gateway, bound and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    upstream: reqwest::Url,
+    /// The embedded demo catalog, when no upstream was configured; stops with the app.
+    demo: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Application {
+    /// Binds the listener (and the embedded demo catalog when no upstream URL is set)
+    /// and wires catalog, loader and schema.
+    ///
+    /// # Errors
+    /// [`StartError`] when an address cannot be bound or a setting is unusable.
+    pub async fn build(config: &ServeConfig) -> Result<Application, StartError> {
+        let listener = bind(config.listen).await?;
+        let (upstream, demo) = match &config.upstream_url {
+            Some(url) => (url.clone(), None),
+            None => start_demo_catalog(config).await?,
+        };
+        let catalog = RestCatalog::new(RestCatalogSettings {
+            base_url: upstream.clone(),
+            key_format: config
+                .upstream_key_format
+                .parse::<KeyFormat>()
+                .map_err(|error| StartError::Setting(error.to_string()))?,
+            batch: config.upstream_batch == BatchMode::On,
+            max_batch: config.upstream_max_batch,
+            max_concurrency: config.upstream_concurrency,
+            timeout: config.upstream_timeout(),
+            connect_timeout: config.upstream_connect_timeout(),
+        })
+        .map_err(|error| StartError::Upstream(error.to_string()))?;
+        let loader = ProductLoader::new(
+            Arc::new(catalog),
+            LoaderSettings {
+                window: config.batch_window(),
+                max_batch: config.upstream_max_batch,
+            },
+        );
+        let rcn_region = config
+            .rcn_region
+            .as_deref()
+            .map(str::parse::<RcnRegion>)
+            .transpose()
+            .map_err(|error| StartError::Setting(error.to_string()))?;
+        let schema = build_schema(
+            loader,
+            GraphqlSettings {
+                max_gtins_per_query: config.max_gtins_per_query.get(),
+                rcn_region,
+            },
+        );
+        Ok(Application {
+            listener,
+            state: AppState { schema },
+            upstream,
+            demo,
+        })
+    }
+
+    /// The port the gateway listens on.
+    pub fn port(&self) -> u16 {
+        self.local_addr()
+            .map(|address| address.port())
+            .unwrap_or_default()
+    }
+
+    /// The address the gateway listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The upstream catalog in use (the embedded demo catalog's address when none was set).
+    pub fn upstream(&self) -> &reqwest::Url {
+        &self.upstream
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    ///
+    /// # Errors
+    /// The server's I/O error, if serving fails.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = router(self.state);
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        if let Some(demo) = self.demo {
+            demo.abort();
+        }
+        served
+    }
+}
+
+async fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| StartError::Bind { address, source })
+}
+
+/// Starts the embedded demo catalog on a loopback port and returns its URL.
+async fn start_demo_catalog(
+    config: &ServeConfig,
+) -> Result<(reqwest::Url, Option<JoinHandle<std::io::Result<()>>>), StartError> {
+    let address = SocketAddr::from(([127, 0, 0, 1], 0));
+    let listener = bind(address).await?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { address, source })?;
+    let url = reqwest::Url::parse(&format!("http://{bound}"))
+        .map_err(|error| StartError::Setting(format!("demo catalog URL: {error}")))?;
+    let settings = DemoSettings {
+        latency: Duration::from_millis(config.demo_latency_ms),
+    };
+    let handle = tokio::spawn(demo::serve(listener, settings, std::future::pending()));
+    tracing::info!(%url, "no upstream configured: serving the embedded demo catalog");
+    Ok((url, Some(handle)))
+}
