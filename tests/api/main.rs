@@ -1,6 +1,11 @@
 //! End-to-end tests: the gateway over a real socket, in front of a real local HTTP
 //! upstream. One binary, one module per subject.
 
-mod catalog_client;
-mod demo_catalog;
-mod upstream; // a commandable upstream HTTP server (counts calls, misbehaves on demand) // the REST catalog client against the test upstream
+mod helpers; // TestApp: the gateway on port 0, with typed request helpers
+mod upstream; // a commandable upstream HTTP server (counts calls, misbehaves on demand)
+
+mod batching; // upstream calls per request, counted at a real upstream
+mod catalog_client; // the REST catalog client against the test upstream
+mod demo_catalog; // the demo catalog's HTTP contract over a real socket
+mod graphql_lookup; // product, products, lookups and gtin end to end
+mod schema; // the committed SDL equals the code's

@@ -1,0 +1,128 @@
+//! The spine of the end-to-end tests: `TestApp` runs the real gateway on port 0 in
+//! front of a given upstream and offers typed helpers, so tests never build URLs.
+
+// Shared by every test module; the test crate root is private.
+#![allow(dead_code, unreachable_pub)]
+
+use catalog_gateway::app::Application;
+use catalog_gateway::config::ServeConfig;
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+/// A running gateway; stops when dropped.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl TestApp {
+    /// Starts the gateway against `upstream_url` (`None`: the embedded demo catalog)
+    /// with extra flags on top of the defaults.
+    pub async fn spawn(upstream_url: Option<&str>, flags: &[&str]) -> TestApp {
+        let mut args = vec!["--listen".to_owned(), "127.0.0.1:0".to_owned()];
+        if let Some(url) = upstream_url {
+            args.extend(["--upstream-url".to_owned(), url.to_owned()]);
+        }
+        args.extend(flags.iter().map(|flag| (*flag).to_owned()));
+        let config = ServeConfig::from_args(args).expect("test flags are valid");
+        let app = Application::build(&config).await.expect("gateway starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let server = tokio::spawn(app.run_until_stopped(std::future::pending()));
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            server,
+        }
+    }
+
+    /// POSTs `{"query": query}` and returns the JSON response.
+    pub async fn query(&self, query: &str) -> Value {
+        self.post_json(json!({ "query": query })).await.1
+    }
+
+    /// POSTs a query with variables and returns the JSON response.
+    pub async fn query_with(&self, query: &str, variables: Value) -> Value {
+        self.post_json(json!({ "query": query, "variables": variables }))
+            .await
+            .1
+    }
+
+    /// POSTs any JSON body to `/graphql`; returns status and JSON body.
+    pub async fn post_json(&self, body: Value) -> (reqwest::StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("gateway answers");
+        let status = response.status();
+        let body = response.json().await.expect("gateway answers JSON");
+        (status, body)
+    }
+
+    /// GETs a path of the gateway.
+    pub async fn get(&self, path_and_query: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path_and_query}", self.address))
+            .send()
+            .await
+            .expect("gateway answers")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The error codes of a response's `errors`, with their paths.
+pub fn error_codes(response: &Value) -> Vec<(String, Value)> {
+    response["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|error| {
+                    (
+                        error["extensions"]["code"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        error["path"].clone(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `n`th valid UPC-A (GTIN-12) of a test range: `0 7771 nnnnnn C`.
+pub fn upc_a(n: u32) -> String {
+    with_check_digit(&format!("07771{n:06}"))
+}
+
+/// `payload` followed by its GS1 mod-10 check digit.
+pub fn with_check_digit(payload: &str) -> String {
+    use catalog_gateway::gtin::{DigitsError, Gtin};
+    match Gtin::from_digits(&format!("{payload}0")) {
+        Ok(_) => format!("{payload}0"),
+        Err(DigitsError::CheckDigit { expected, .. }) => format!("{payload}{expected}"),
+        Err(other) => panic!("{payload} is not a GTIN payload: {other:?}"),
+    }
+}
+
+/// Every way a client may spell the UPC-A `upc`: UPC-A, EAN-13, GTIN-14, with
+/// separators, and as a scanner's `]E0` payload.
+pub fn spellings(upc: &str) -> Vec<String> {
+    vec![
+        upc.to_owned(),
+        format!("0{upc}"),
+        format!("00{upc}"),
+        format!(" {}-{} ", &upc[..6], &upc[6..]),
+        format!("{} {} {}", &upc[..1], &upc[1..6], &upc[6..]),
+        format!("]E00{upc}"),
+    ]
+}
