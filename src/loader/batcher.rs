@@ -227,7 +227,10 @@ mod tests {
             self.calls.fetch_add(1, Ordering::SeqCst);
             self.batches.lock().unwrap().push(keys.to_vec());
             tokio::time::sleep(Duration::from_millis(5)).await;
-            if self.fail_when_asked_for.is_some_and(|bad| keys.contains(&bad)) {
+            if self
+                .fail_when_asked_for
+                .is_some_and(|bad| keys.contains(&bad))
+            {
                 return keys
                     .iter()
                     .map(|_| Err(CatalogError::Unavailable("boom".into())))
@@ -236,7 +239,7 @@ mod tests {
             keys.iter()
                 .map(|&gtin| {
                     // Even check digits are "in the catalog", odd ones are not.
-                    let found = (gtin.as_bytes()[13] - b'0') % 2 == 0;
+                    let found = (gtin.as_bytes()[13] - b'0').is_multiple_of(2);
                     Ok(found.then(|| product(gtin)))
                 })
                 .collect()
@@ -310,7 +313,13 @@ mod tests {
 
         loader.load_many(&gtins(250)).await;
 
-        let sizes: Vec<usize> = catalog.batches.lock().unwrap().iter().map(Vec::len).collect();
+        let sizes: Vec<usize> = catalog
+            .batches
+            .lock()
+            .unwrap()
+            .iter()
+            .map(Vec::len)
+            .collect();
         assert_eq!(sizes.len(), 3, "{sizes:?}");
         assert_eq!(sizes.iter().sum::<usize>(), 250);
         assert!(sizes.iter().all(|&n| n <= 100));
