@@ -117,7 +117,7 @@ pub struct ServeConfig {
     /// How long the first lookup of a batch waits for others to join it, in microseconds.
     #[arg(long, env = "CATALOG_BATCH_WINDOW_US", default_value = "1000", value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
     pub batch_window_us: u64,
-    /// Most GTINs one request may ask for (over all fields); more is `TOO_MANY_GTINS`.
+    /// Most GTINs one operation may ask for, over all its fields and aliases; more is `TOO_MANY_GTINS`.
     #[arg(long, env = "CATALOG_MAX_GTINS_PER_QUERY", default_value = "1000")]
     pub max_gtins_per_query: NonZeroUsize,
     /// Decode variable-measure (RCN) labels with this region's layout and look up the base item.

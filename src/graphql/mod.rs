@@ -10,4 +10,4 @@ mod schema;
 
 pub use gtin_info::GtinInfo;
 pub use query::QueryRoot;
-pub use schema::{GatewaySchema, GraphqlSettings, build_schema, sdl};
+pub use schema::{GatewaySchema, GraphqlSettings, GtinBudget, build_schema, sdl};

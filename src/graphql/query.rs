@@ -7,7 +7,7 @@ use super::errors;
 use super::gtin_info::GtinInfo;
 use super::lookup::Lookup;
 use super::product::ProductView;
-use super::schema::GraphqlSettings;
+use super::schema::{GraphqlSettings, GtinBudget};
 use crate::gtin::{self, Gtin, ParseError, Parsed};
 use crate::loader::{Loaded, ProductLoader};
 
@@ -20,6 +20,7 @@ impl QueryRoot {
     /// GTIN-14, UPC-E, ISBN, scanner payloads). Null when the catalog has no such
     /// item; an INVALID_GTIN error (with `reason` and `hint`) for a bad code.
     async fn product(&self, ctx: &Context<'_>, gtin: String) -> Result<Option<ProductView>> {
+        check_list_length(ctx, 1)?;
         let key = lookup_key(ctx, &gtin)?;
         let loaded = loader(ctx)?.load_one(key).await;
         into_product(loaded)
@@ -103,10 +104,16 @@ fn into_product(loaded: Loaded) -> Result<Option<ProductView>> {
     }
 }
 
+/// Counts `len` more GTINs against the request's budget (every list field and alias
+/// of one operation draws on one budget, see [`GtinBudget`]).
 fn check_list_length(ctx: &Context<'_>, len: usize) -> Result<()> {
     let max = settings(ctx)?.max_gtins_per_query;
-    if len > max {
-        return Err(errors::too_many_gtins(len, max));
+    let total = match ctx.data_opt::<GtinBudget>() {
+        Some(budget) => budget.spend(len),
+        None => len,
+    };
+    if total > max {
+        return Err(errors::too_many_gtins(total, max));
     }
     Ok(())
 }

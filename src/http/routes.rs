@@ -1,12 +1,13 @@
 //! The router, built by a function so tests can drive it without a socket.
 
+use async_graphql::BatchRequest;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 
 use super::{graphiql, health};
-use crate::graphql::GatewaySchema;
+use crate::graphql::{GatewaySchema, GtinBudget};
 
 /// What every handler may read.
 #[derive(Clone)]
@@ -29,9 +30,11 @@ pub fn router(state: AppState) -> Router {
 /// Executes a request, or a batched JSON array of them. The operations of a batch
 /// run concurrently, so all their lookups join one loader window.
 async fn graphql(State(state): State<AppState>, request: GraphQLBatchRequest) -> GraphQLResponse {
-    state
-        .schema
-        .execute_batch(request.into_inner())
-        .await
-        .into()
+    let batch = match request.into_inner() {
+        BatchRequest::Single(request) => BatchRequest::Single(GtinBudget::attach(request)),
+        BatchRequest::Batch(requests) => {
+            BatchRequest::Batch(requests.into_iter().map(GtinBudget::attach).collect())
+        }
+    };
+    state.schema.execute_batch(batch).await.into()
 }

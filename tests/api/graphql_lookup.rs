@@ -393,3 +393,26 @@ async fn health_and_graphiql_are_served() {
     assert_eq!(script.status(), 200);
     assert_eq!(app.get("/assets/graphiql/nope.js").await.status(), 404);
 }
+
+#[tokio::test]
+async fn the_gtin_limit_counts_every_field_and_alias_of_an_operation() {
+    let upstream = upstream_with(&[]).await;
+    let app = TestApp::spawn(Some(&upstream.url()), &["--max-gtins-per-query", "3"]).await;
+    let (a, b) = (upc_a(1), upc_a(2));
+
+    let response = app
+        .query(&format!(
+            r#"{{ x: products(gtins: ["{a}", "{b}"]) {{ title }} y: product(gtin: "{a}") {{ title }} z: lookups(codes: ["{b}"]) {{ status }} }}"#
+        ))
+        .await;
+
+    let codes: Vec<String> = error_codes(&response)
+        .into_iter()
+        .map(|(code, _)| code)
+        .collect();
+    assert_eq!(
+        codes,
+        ["TOO_MANY_GTINS"],
+        "the fourth GTIN is one too many: {response}"
+    );
+}
