@@ -2,20 +2,21 @@
 //! settings, `port` reports what was bound (so tests can ask for port 0), and
 //! `run_until_stopped` serves until the shutdown future completes.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::catalog::{KeyFormat, RestCatalog, RestCatalogSettings};
 use crate::config::{BatchMode, ServeConfig};
 use crate::demo::{self, DemoSettings};
-use crate::graphql::{GraphqlSettings, build_schema};
+use crate::graphql::{GraphqlSettings, QueryLimits, build_schema};
 use crate::gtin::RcnRegion;
-use crate::http::{AppState, router};
+use crate::http::{AppState, HttpLimits, InFlightLimit, Readiness, router};
 use crate::loader::{LoaderSettings, ProductLoader};
 
 /// Why the gateway could not start.
@@ -44,6 +45,10 @@ pub struct Application {
     upstream: reqwest::Url,
     /// The embedded demo catalog, when no upstream was configured; stops with the app.
     demo: Option<JoinHandle<std::io::Result<()>>>,
+    /// How long `/readyz` says draining before the listener closes.
+    drain_delay: Duration,
+    /// How long in-flight requests may take once the listener closed.
+    shutdown_timeout: Duration,
 }
 
 impl Application {
@@ -89,13 +94,32 @@ impl Application {
             GraphqlSettings {
                 max_gtins_per_query: config.max_gtins_per_query.get(),
                 rcn_region,
+                limits: QueryLimits {
+                    max_depth: config.max_depth.get(),
+                    max_complexity: config.max_complexity.get(),
+                    max_aliases: config.max_aliases.get(),
+                    max_root_fields: config.max_root_fields.get(),
+                },
             },
         );
+        let state = AppState {
+            schema,
+            readiness: Readiness::default(),
+            in_flight: InFlightLimit::new(config.max_in_flight.get()),
+            limits: HttpLimits {
+                max_body_bytes: config.max_body_bytes.get(),
+                max_operations: config.max_operations.get(),
+                request_timeout: config.request_timeout(),
+            },
+            upstream_status: None,
+        };
         Ok(Application {
             listener,
-            state: AppState { schema },
+            state,
             upstream,
             demo,
+            drain_delay: config.drain_delay(),
+            shutdown_timeout: config.shutdown_timeout(),
         })
     }
 
@@ -116,7 +140,15 @@ impl Application {
         &self.upstream
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// A handle that reports readiness (for tests and embedding).
+    pub fn readiness(&self) -> Readiness {
+        self.state.readiness.clone()
+    }
+
+    /// Serves until `shutdown` completes, then drains for a zero-downtime deploy:
+    /// `/readyz` turns 503 at once while requests are still served for the drain
+    /// delay (so the load balancer notices), then the listener closes and in-flight
+    /// requests get up to the shutdown timeout to finish.
     ///
     /// # Errors
     /// The server's I/O error, if serving fails.
@@ -124,10 +156,37 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let app = router(self.state);
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let readiness = self.state.readiness.clone();
+        let listener_closing = Arc::new(Notify::new());
+        let drain_delay = self.drain_delay;
+        let begin_close = {
+            let listener_closing = Arc::clone(&listener_closing);
+            async move {
+                shutdown.await;
+                readiness.start_draining();
+                tracing::info!(
+                    drain_delay_ms = drain_delay.as_millis(),
+                    "draining: /readyz now 503"
+                );
+                tokio::time::sleep(drain_delay).await;
+                tracing::info!("closing the listener; finishing in-flight requests");
+                listener_closing.notify_one();
+            }
+        };
+        let server = axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(begin_close)
+            .into_future();
+        let shutdown_timeout = self.shutdown_timeout;
+        let served = tokio::select! {
+            served = server => served,
+            () = async {
+                listener_closing.notified().await;
+                tokio::time::sleep(shutdown_timeout).await;
+            } => {
+                tracing::warn!("shutdown timeout passed with requests still in flight; stopping");
+                Ok(())
+            }
+        };
         if let Some(demo) = self.demo {
             demo.abort();
         }

@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the GraphQL gateway (the default).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Normalize barcode numbers: one JSON object per code (the fields of GraphQL `GtinInfo`).
     ///
     /// Exit status 0 when every code is valid, 1 when any is not, 2 on a usage error.
@@ -123,6 +123,36 @@ pub struct ServeConfig {
     /// Decode variable-measure (RCN) labels with this region's layout and look up the base item.
     #[arg(long, env = "CATALOG_RCN_REGION", value_parser = RCN_REGIONS)]
     pub rcn_region: Option<String>,
+    /// Largest request body in bytes; more is 413.
+    #[arg(long, env = "CATALOG_MAX_BODY_BYTES", default_value = "262144")]
+    pub max_body_bytes: NonZeroUsize,
+    /// Most operations in one batched JSON array; more is 400 `TOO_MANY_OPERATIONS`.
+    #[arg(long, env = "CATALOG_MAX_OPERATIONS", default_value = "16")]
+    pub max_operations: NonZeroUsize,
+    /// Deepest selection nesting; deeper is `QUERY_TOO_DEEP`.
+    #[arg(long, env = "CATALOG_MAX_DEPTH", default_value = "12")]
+    pub max_depth: NonZeroUsize,
+    /// Highest query complexity (each field counts 1); more is `QUERY_TOO_COMPLEX`.
+    #[arg(long, env = "CATALOG_MAX_COMPLEXITY", default_value = "5000")]
+    pub max_complexity: NonZeroUsize,
+    /// Most aliased fields in one document; more is `TOO_MANY_ALIASES`.
+    #[arg(long, env = "CATALOG_MAX_ALIASES", default_value = "200")]
+    pub max_aliases: NonZeroUsize,
+    /// Most root fields in one operation; more is `TOO_MANY_ROOT_FIELDS`.
+    #[arg(long, env = "CATALOG_MAX_ROOT_FIELDS", default_value = "100")]
+    pub max_root_fields: NonZeroUsize,
+    /// Most `/graphql` requests in flight; more are shed with 503 and `Retry-After`.
+    #[arg(long, env = "CATALOG_MAX_IN_FLIGHT", default_value = "1024")]
+    pub max_in_flight: NonZeroUsize,
+    /// Overall deadline of one operation's lookups, in milliseconds; late items are `UPSTREAM_TIMEOUT`.
+    #[arg(long, env = "CATALOG_REQUEST_TIMEOUT_MS", default_value = "5000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub request_timeout_ms: u64,
+    /// After SIGTERM, how long `/readyz` reports 503 while requests are still served, in milliseconds.
+    #[arg(long, env = "CATALOG_DRAIN_DELAY_MS", default_value = "5000")]
+    pub drain_delay_ms: u64,
+    /// After the drain delay, how long in-flight requests may take to finish, in milliseconds.
+    #[arg(long, env = "CATALOG_SHUTDOWN_TIMEOUT_MS", default_value = "20000")]
+    pub shutdown_timeout_ms: u64,
     /// Fixed latency the embedded demo catalog adds to each answer, in milliseconds.
     #[arg(long, env = "CATALOG_DEMO_LATENCY_MS", default_value_t = 0)]
     pub demo_latency_ms: u64,
@@ -140,6 +170,21 @@ impl ServeConfig {
     /// Timeout to open a connection to the upstream.
     pub fn upstream_connect_timeout(&self) -> Duration {
         Duration::from_millis(self.upstream_connect_timeout_ms)
+    }
+
+    /// Overall deadline of one operation's lookups.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// How long `/readyz` reports draining before the listener closes.
+    pub fn drain_delay(&self) -> Duration {
+        Duration::from_millis(self.drain_delay_ms)
+    }
+
+    /// How long in-flight requests may take to finish once the listener closed.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_millis(self.shutdown_timeout_ms)
     }
 
     /// The batch window.

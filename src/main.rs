@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Some(Command::Gtin(config)) => return run_gtin(&config),
-        Some(Command::Serve(config)) => serve(config),
+        Some(Command::Serve(config)) => serve(*config),
         Some(Command::DemoCatalog(config)) => serve_demo_catalog(config),
         Some(Command::Schema) => {
             print!("{}", catalog_gateway::graphql::sdl());

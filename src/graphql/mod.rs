@@ -3,11 +3,13 @@
 
 mod errors;
 mod gtin_info;
+mod limits;
 mod lookup;
 mod product;
 mod query;
 mod schema;
 
 pub use gtin_info::GtinInfo;
+pub use limits::QueryLimits;
 pub use query::QueryRoot;
-pub use schema::{GatewaySchema, GraphqlSettings, GtinBudget, build_schema, sdl};
+pub use schema::{GatewaySchema, GraphqlSettings, RequestScope, build_schema, sdl};

@@ -7,7 +7,7 @@ use super::errors;
 use super::gtin_info::GtinInfo;
 use super::lookup::Lookup;
 use super::product::ProductView;
-use super::schema::{GraphqlSettings, GtinBudget};
+use super::schema::{GraphqlSettings, RequestScope};
 use crate::gtin::{self, Gtin, ParseError, Parsed};
 use crate::loader::{Loaded, ProductLoader};
 
@@ -22,7 +22,7 @@ impl QueryRoot {
     async fn product(&self, ctx: &Context<'_>, gtin: String) -> Result<Option<ProductView>> {
         check_list_length(ctx, 1)?;
         let key = lookup_key(ctx, &gtin)?;
-        let loaded = loader(ctx)?.load_one(key).await;
+        let loaded = loader(ctx)?.load_one(key, deadline(ctx)).await;
         into_product(loaded)
     }
 
@@ -40,7 +40,10 @@ impl QueryRoot {
             .iter()
             .filter_map(|key| key.as_ref().ok().copied())
             .collect();
-        let mut loaded = loader(ctx)?.load_many(&valid).await.into_iter();
+        let mut loaded = loader(ctx)?
+            .load_many(&valid, deadline(ctx))
+            .await
+            .into_iter();
         Ok(keys
             .into_iter()
             .map(|key| match key {
@@ -67,7 +70,10 @@ impl QueryRoot {
             .iter()
             .filter_map(|(_, parsed)| parsed.as_ref().ok().and_then(Parsed::lookup_gtin))
             .collect();
-        let mut loaded = loader(ctx)?.load_many(&keys).await.into_iter();
+        let mut loaded = loader(ctx)?
+            .load_many(&keys, deadline(ctx))
+            .await
+            .into_iter();
         Ok(analyzed
             .into_iter()
             .map(|(info, parsed)| match parsed {
@@ -105,11 +111,11 @@ fn into_product(loaded: Loaded) -> Result<Option<ProductView>> {
 }
 
 /// Counts `len` more GTINs against the request's budget (every list field and alias
-/// of one operation draws on one budget, see [`GtinBudget`]).
+/// of one operation draws on one count, see [`RequestScope`]).
 fn check_list_length(ctx: &Context<'_>, len: usize) -> Result<()> {
     let max = settings(ctx)?.max_gtins_per_query;
-    let total = match ctx.data_opt::<GtinBudget>() {
-        Some(budget) => budget.spend(len),
+    let total = match ctx.data_opt::<RequestScope>() {
+        Some(scope) => scope.spend(len),
         None => len,
     };
     if total > max {
@@ -120,6 +126,11 @@ fn check_list_length(ctx: &Context<'_>, len: usize) -> Result<()> {
 
 fn settings<'a>(ctx: &Context<'a>) -> Result<&'a GraphqlSettings> {
     ctx.data::<GraphqlSettings>()
+}
+
+fn deadline(ctx: &Context<'_>) -> Option<tokio::time::Instant> {
+    ctx.data_opt::<RequestScope>()
+        .and_then(RequestScope::deadline)
 }
 
 fn loader<'a>(ctx: &Context<'a>) -> Result<&'a ProductLoader> {

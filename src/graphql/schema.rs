@@ -3,8 +3,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use tokio::time::Instant;
+
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
 
+use super::limits::{QueryLimits, ShapeLimits};
 use super::query::QueryRoot;
 use crate::gtin::RcnRegion;
 use crate::loader::ProductLoader;
@@ -19,25 +22,41 @@ pub struct GraphqlSettings {
     pub max_gtins_per_query: usize,
     /// Region whose variable-measure labels are decoded, if any.
     pub rcn_region: Option<RcnRegion>,
+    /// Limits on the shape of a query.
+    pub limits: QueryLimits,
 }
 
-/// How many GTINs one operation has asked for so far, over all its fields and
-/// aliases: attach a fresh one to each request with [`GtinBudget::attach`] so
-/// `--max-gtins-per-query` bounds the operation, not just one list.
+/// What one operation may still spend: its share of `--max-gtins-per-query` (every
+/// field and alias draws on one count) and its deadline. Attach a fresh one to each
+/// request with [`RequestScope::attach`].
 #[derive(Debug, Default)]
-pub struct GtinBudget(AtomicUsize);
+pub struct RequestScope {
+    gtins: AtomicUsize,
+    deadline: Option<Instant>,
+}
 
-impl GtinBudget {
-    /// Gives `request` its own budget.
-    pub fn attach(request: async_graphql::Request) -> async_graphql::Request {
-        request.data(GtinBudget::default())
+impl RequestScope {
+    /// Gives `request` its own scope, ending at `deadline` if one is set.
+    pub fn attach(
+        request: async_graphql::Request,
+        deadline: Option<Instant>,
+    ) -> async_graphql::Request {
+        request.data(RequestScope {
+            gtins: AtomicUsize::new(0),
+            deadline,
+        })
     }
 
     /// Adds `count` GTINs and returns the total so far.
     pub(crate) fn spend(&self, count: usize) -> usize {
-        self.0
+        self.gtins
             .fetch_add(count, Ordering::Relaxed)
             .saturating_add(count)
+    }
+
+    /// When the operation's lookups must be answered by.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.deadline
     }
 }
 
@@ -46,6 +65,9 @@ pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> Gateway
     Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
         .data(loader)
         .data(settings)
+        .limit_depth(settings.limits.max_depth)
+        .limit_complexity(settings.limits.max_complexity)
+        .extension(ShapeLimits(settings.limits))
         .finish()
 }
 

@@ -1,15 +1,51 @@
-//! Health endpoints for load balancers and orchestrators: `/healthz` says the
-//! process serves HTTP (liveness), `/readyz` says it should get traffic.
+//! Health endpoints for load balancers and orchestrators. `/healthz` says the process
+//! serves HTTP (liveness) and stays 200 until exit. `/readyz` says it should get
+//! traffic: 503 from the moment shutdown begins, so the load balancer stops sending
+//! new requests while in-flight ones finish. An upstream outage is reported as
+//! detail but never fails readiness: pulling every replica out of the load balancer
+//! would turn a partial outage into a total one.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
 use serde_json::{Value, json};
+
+use super::routes::AppState;
+
+/// Whether this replica takes new traffic; flipped once, at shutdown.
+#[derive(Clone, Debug, Default)]
+pub struct Readiness {
+    draining: Arc<AtomicBool>,
+}
+
+impl Readiness {
+    /// Marks the replica as draining: `/readyz` answers 503 from now on.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+}
 
 /// Liveness: 200 while the process serves requests.
 pub(crate) async fn live() -> &'static str {
     "ok"
 }
 
-/// Readiness: 200 with a small JSON body while the gateway takes traffic.
-pub(crate) async fn ready() -> Json<Value> {
-    Json(json!({ "status": "ready" }))
+/// Readiness: 200 while taking traffic, 503 while draining; upstream state as detail.
+pub(crate) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let upstream = state.upstream_status.as_ref().map(|status| status());
+    let in_flight = state.in_flight.in_flight();
+    if state.readiness.is_draining() {
+        let body = json!({ "status": "draining", "inFlight": in_flight, "upstream": upstream });
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
+    }
+    let body = json!({ "status": "ready", "inFlight": in_flight, "upstream": upstream });
+    (StatusCode::OK, Json(body))
 }

@@ -1,8 +1,12 @@
 //! The HTTP face of the gateway: the axum router with `/graphql` (GET and POST),
-//! GraphiQL on `/`, and the health endpoints. No GraphQL logic lives here.
+//! GraphiQL on `/`, health endpoints, and the HTTP-level defences (body size,
+//! operations per batch, in-flight cap). No GraphQL logic lives here.
 
 mod graphiql;
 mod health;
 mod routes;
+mod shed;
 
-pub use routes::{AppState, router};
+pub use health::Readiness;
+pub use routes::{AppState, HttpLimits, UpstreamStatus, router};
+pub use shed::InFlightLimit;

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::catalog::{Catalog, CatalogError, Product};
 use crate::gtin::Gtin;
@@ -73,16 +74,30 @@ impl ProductLoader {
         }
     }
 
-    /// Loads one product.
-    pub async fn load_one(&self, key: Gtin) -> Loaded {
-        let mut answers = self.load_many(&[key]).await;
+    /// Loads one product; past `deadline` it answers `Timeout`.
+    pub async fn load_one(&self, key: Gtin, deadline: Option<Instant>) -> Loaded {
+        let mut answers = self.load_many(&[key], deadline).await;
         answers.pop().unwrap_or_else(|| Err(lost_answer()))
     }
 
     /// Loads `keys` (duplicates allowed) and answers one result per key, in order.
-    pub async fn load_many(&self, keys: &[Gtin]) -> Vec<Loaded> {
+    /// A key not answered by `deadline` is `Timeout` for this caller; the fetch goes
+    /// on for anyone else waiting on it.
+    pub async fn load_many(&self, keys: &[Gtin], deadline: Option<Instant>) -> Vec<Loaded> {
         let receivers = self.register(keys);
-        join_all(receivers.into_iter().map(wait_for_answer)).await
+        join_all(receivers.into_iter().map(|receiver| async move {
+            match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, wait_for_answer(receiver))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(CatalogError::Timeout(
+                            "the request deadline passed".to_owned(),
+                        ))
+                    }),
+                None => wait_for_answer(receiver).await,
+            }
+        }))
+        .await
     }
 
     /// Joins every key to a pending batch or to a fetch already under way, and
@@ -295,7 +310,7 @@ mod tests {
         let keys = gtins(3);
         let asked = [keys[0], keys[1], keys[0], keys[2], keys[1]];
 
-        let answers = loader.load_many(&asked).await;
+        let answers = loader.load_many(&asked, None).await;
 
         assert_eq!(catalog.batches.lock().unwrap().clone(), vec![keys.clone()]);
         for (key, answer) in asked.iter().zip(&answers) {
@@ -311,7 +326,7 @@ mod tests {
         let catalog = Arc::new(RecordingCatalog::default());
         let loader = loader(catalog.clone(), 100);
 
-        loader.load_many(&gtins(250)).await;
+        loader.load_many(&gtins(250), None).await;
 
         let sizes: Vec<usize> = catalog
             .batches
@@ -335,7 +350,7 @@ mod tests {
             .iter()
             .map(|&key| {
                 let loader = loader.clone();
-                tokio::spawn(async move { loader.load_one(key).await })
+                tokio::spawn(async move { loader.load_one(key, None).await })
             })
             .collect();
         for task in tasks {
@@ -353,13 +368,35 @@ mod tests {
 
         let first = tokio::spawn({
             let loader = loader.clone();
-            async move { loader.load_one(key).await }
+            async move { loader.load_one(key, None).await }
         });
         // Past the window, while the 5 ms fetch is under way.
         tokio::time::sleep(Duration::from_millis(3)).await;
-        let second = loader.load_one(key).await;
+        let second = loader.load_one(key, None).await;
 
         assert_eq!(first.await.unwrap(), second);
+        assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_caller_past_its_deadline_gets_a_timeout_while_the_fetch_serves_others() {
+        let catalog = Arc::new(RecordingCatalog::default());
+        let loader = loader(catalog.clone(), 100);
+        let key = gtins(1)[0];
+        let patient = tokio::spawn({
+            let loader = loader.clone();
+            async move { loader.load_one(key, None).await }
+        });
+
+        let hurried = loader
+            .load_one(key, Some(Instant::now() + Duration::from_millis(1)))
+            .await;
+
+        assert!(
+            matches!(hurried, Err(CatalogError::Timeout(_))),
+            "{hurried:?}"
+        );
+        assert!(matches!(patient.await.unwrap(), Ok(Some(_))));
         assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
     }
 
@@ -372,7 +409,7 @@ mod tests {
         });
         let loader = loader(catalog.clone(), 2);
 
-        let answers = loader.load_many(&keys).await;
+        let answers = loader.load_many(&keys, None).await;
 
         assert!(answers[0].is_err() && answers[1].is_err(), "{answers:?}");
         assert!(answers[2].is_ok() && answers[3].is_ok(), "{answers:?}");

@@ -7,13 +7,15 @@
 use catalog_gateway::app::Application;
 use catalog_gateway::config::ServeConfig;
 use serde_json::{Value, json};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// A running gateway; stops when dropped.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    server: JoinHandle<std::io::Result<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 impl TestApp {
@@ -28,11 +30,30 @@ impl TestApp {
         let config = ServeConfig::from_args(args).expect("test flags are valid");
         let app = Application::build(&config).await.expect("gateway starts");
         let address = format!("http://127.0.0.1:{}", app.port());
-        let server = tokio::spawn(app.run_until_stopped(std::future::pending()));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
         TestApp {
             address,
             client: reqwest::Client::new(),
-            server,
+            server: Some(server),
+            stop: Some(stop),
+        }
+    }
+
+    /// Sends the shutdown signal (what SIGTERM does in the binary).
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Waits for the server to finish shutting down and returns how it ended.
+    pub async fn stopped(&mut self) -> std::io::Result<()> {
+        match self.server.take() {
+            Some(server) => server.await.expect("server task does not panic"),
+            None => Ok(()),
         }
     }
 
@@ -74,7 +95,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some(server) = &self.server {
+            server.abort();
+        }
     }
 }
 
