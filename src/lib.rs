@@ -10,6 +10,7 @@
 //! - [`http`]: axum router, GraphiQL, health.
 //! - [`config`]: every setting, validated at start.
 
+pub mod cache;
 pub mod catalog;
 pub mod demo;
 pub mod graphql;
