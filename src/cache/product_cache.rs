@@ -11,7 +11,7 @@
 //! (it then calls [`ProductCache::record_stale_served`]). It does not fetch,
 //! coalesce, or retry: that is the loader's job.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::codec;
@@ -192,14 +192,11 @@ impl Inner {
     ) {
         // Distinct keys to ask for, with the fetch time of the local entry, if any.
         let mut asked: Vec<(Gtin, Option<u64>)> = Vec::new();
-        let mut seen = HashMap::new();
+        let mut seen = HashSet::new();
         for (key, slot) in keys.iter().zip(known.iter()) {
-            if matches!(slot, Some((_, Freshness::Fresh))) {
-                continue;
-            }
-            seen.entry(*key).or_insert_with(|| {
+            if !matches!(slot, Some((_, Freshness::Fresh))) && seen.insert(*key) {
                 asked.push((*key, slot.as_ref().map(|(e, _)| e.fetched_at_ms)));
-            });
+            }
         }
         if asked.is_empty() {
             return;

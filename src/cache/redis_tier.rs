@@ -353,6 +353,15 @@ mod tests {
         assert_eq!(tier.get_many(&[tier.key("00000000000017")]).await, None);
     }
 
+    #[tokio::test]
+    async fn a_tls_url_leaves_the_tier_down_as_no_tls_support_is_built_in() {
+        let settings = RedisSettings {
+            url: "rediss://cache.internal:6380".to_owned(),
+            ..RedisSettings::default()
+        };
+        assert_eq!(RedisTier::start(settings, Arc::default()).status(), "down");
+    }
+
     #[test]
     fn keys_are_the_prefix_then_the_gtin14() {
         let tier = RedisTier::start(RedisSettings::default(), Arc::default());

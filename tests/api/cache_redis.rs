@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use catalog_gateway::cache::{CacheSettings, Cached, ProductCache, RedisSettings};
+use catalog_gateway::cache::{CacheSettings, CacheStats, Cached, ProductCache, RedisSettings};
 use catalog_gateway::catalog::{Availability, Price, Product};
 use catalog_gateway::demo::DemoCatalog;
 use catalog_gateway::gtin::Gtin;
@@ -71,9 +71,9 @@ async fn redis_expiry_and_every_replicas_freshness_follow_the_writers_fetch_time
     // Arrange: short lifetimes so the test can watch them pass.
     let redis = RedisServer::start().await;
     let short = |s: &mut CacheSettings| {
-        s.ttl = Duration::from_millis(500);
-        s.max_stale = Duration::from_millis(500);
-        s.negative_ttl = Duration::from_millis(250);
+        s.ttl = Duration::from_millis(800);
+        s.max_stale = Duration::from_millis(800);
+        s.negative_ttl = Duration::from_millis(300);
     };
     let a = replica(&redis.url(), short);
     let b = replica(&redis.url(), short);
@@ -88,8 +88,8 @@ async fn redis_expiry_and_every_replicas_freshness_follow_the_writers_fetch_time
 
     // Assert: Redis keeps a product ttl + max_stale and "not found" negative_ttl.
     let pttl = redis.pttl(&keys).await;
-    assert!((800..=1000).contains(&pttl[0]), "{pttl:?}");
-    assert!((50..=250).contains(&pttl[1]), "{pttl:?}");
+    assert!((1_400..=1_600).contains(&pttl[0]), "{pttl:?}");
+    assert!((100..=300).contains(&pttl[1]), "{pttl:?}");
     assert_eq!(
         fresh,
         vec![Cached::Fresh(product(keys[0])), Cached::Fresh(None)]
@@ -97,7 +97,7 @@ async fn redis_expiry_and_every_replicas_freshness_follow_the_writers_fetch_time
 
     // Past the TTL, a replica that never saw the entry finds it stale through Redis
     // (the age came with it), and "not found" is gone.
-    sleep_until(put_at + Duration::from_millis(650)).await;
+    sleep_until(put_at + Duration::from_millis(1_000)).await;
     let c = replica(&redis.url(), short);
     wait_connected(&[&c]).await;
     assert_eq!(
@@ -110,7 +110,7 @@ async fn redis_expiry_and_every_replicas_freshness_follow_the_writers_fetch_time
     );
 
     // Past ttl + max_stale, it is gone everywhere.
-    sleep_until(put_at + Duration::from_millis(1_100)).await;
+    sleep_until(put_at + Duration::from_millis(1_700)).await;
     let d = replica(&redis.url(), short);
     wait_connected(&[&d]).await;
     assert_eq!(d.get_many(&keys).await, vec![Cached::Miss, Cached::Miss]);
@@ -235,9 +235,12 @@ async fn a_redis_that_stalls_mid_connection_costs_at_most_the_budget_then_recove
     assert!(a.stats().redis_timeouts >= 1, "{:?}", a.stats());
     assert_eq!(a.redis_status(), Some("down"));
     // While down, lookups skip Redis instead of paying the budget again.
-    let started = Instant::now();
+    let before = a.stats();
     a.get_many(&keys[1..2]).await;
-    assert!(started.elapsed() < Duration::from_millis(10));
+    let after = a.stats();
+    let redis_ops =
+        |s: &CacheStats| s.redis_hits + s.redis_misses + s.redis_errors + s.redis_timeouts;
+    assert_eq!(redis_ops(&after), redis_ops(&before), "{after:?}");
 
     // Act: the network comes back; what B wrote meanwhile reaches A.
     b.put_many(&[(keys[2], product(keys[2]))]).await;
