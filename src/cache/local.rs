@@ -96,7 +96,16 @@ impl LocalTier {
         self.cache.insert(key, Held { entry, keep_for });
     }
 
-    /// Entries held now; exact only after [`LocalTier::run_pending_tasks`].
+    /// Stores `entry` unless the tier already holds one fetched at the same time or
+    /// later (a concurrent `put` may have landed while Redis was being asked).
+    pub(crate) fn insert_if_newer(&self, key: Gtin, entry: Entry, now_ms: u64) {
+        let held_at = self.cache.get(&key).map(|held| held.entry.fetched_at_ms);
+        if held_at.is_none_or(|at| at < entry.fetched_at_ms) {
+            self.insert(key, entry, now_ms);
+        }
+    }
+
+    /// Entries held now; exact only once moka has run its pending work.
     pub(crate) fn entry_count(&self) -> u64 {
         self.cache.entry_count()
     }
@@ -165,6 +174,33 @@ mod tests {
         );
         // A found product of the same age would still be fresh (ttl 300 s).
         assert_eq!(tier.get(&key, NOW + 31 * SECOND), None);
+    }
+
+    #[test]
+    fn an_older_entry_does_not_replace_a_newer_one() {
+        let (tier, _) = tier(CacheSettings::default());
+        let key = gtins(1)[0];
+        tier.insert(key, found(0, NOW), NOW);
+
+        tier.insert_if_newer(
+            key,
+            Entry {
+                product: None,
+                fetched_at_ms: NOW - SECOND,
+            },
+            NOW,
+        );
+        assert_eq!(tier.get(&key, NOW), Some((found(0, NOW), Freshness::Fresh)));
+
+        tier.insert_if_newer(
+            key,
+            Entry {
+                product: None,
+                fetched_at_ms: NOW + 1,
+            },
+            NOW,
+        );
+        assert_eq!(tier.get(&key, NOW).map(|(e, _)| e.product), Some(None));
     }
 
     #[test]

@@ -214,7 +214,7 @@ impl Inner {
             };
             add(&self.counters.redis_hits, 1);
             if local_at.is_none_or(|at| entry.0.fetched_at_ms > at) {
-                self.local.insert(gtin, entry.0.clone(), now_ms);
+                self.local.insert_if_newer(gtin, entry.0.clone(), now_ms);
                 newer.insert(gtin, entry);
             }
         }
