@@ -5,6 +5,7 @@
 //! - [`gtin`]: GS1 identity (parse, check digits, forms, classification). Pure.
 //! - [`catalog`]: the upstream: `Catalog` trait, REST client, DTOs, key formats.
 //! - [`demo`]: the embedded demo catalog, a real HTTP server implementing the contract.
+//! - [`cache`]: the product cache: bounded local tier plus an optional shared Redis tier.
 //! - [`loader`]: batching, de-duplication and single-flight over a `Catalog`.
 //! - [`graphql`]: schema types, resolvers, error codes, SDL.
 //! - [`http`]: axum router, GraphiQL, health.
@@ -14,6 +15,7 @@
 //! - [`telemetry`]: logging setup.
 
 pub mod app;
+pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod demo;

@@ -5,6 +5,7 @@ mod helpers; // TestApp: the gateway on port 0, with typed request helpers
 mod upstream; // a commandable upstream HTTP server (counts calls, misbehaves on demand)
 
 mod batching; // upstream calls per request, counted at a real upstream
+mod cache_redis; // the product cache's Redis tier against a real redis-server
 mod catalog_client; // the REST catalog client against the test upstream
 mod demo_catalog; // the demo catalog's HTTP contract over a real socket
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx

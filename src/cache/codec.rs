@@ -1,0 +1,292 @@
+//! The bytes a cache entry is stored as in Redis: JSON of a private serde mirror of
+//! [`Product`], wrapped with a format version and the fetched-at unix milliseconds.
+//!
+//! Why a mirror: `Product` is the domain type and stays free of serde (a wire
+//! format must not leak into it), and this format must stay readable by other
+//! replicas of other builds. Why a version tag: during a rolling deploy, old and new
+//! replicas share one Redis; a replica that meets a version it does not know treats
+//! the entry as a miss (and refetches), never as an error. Bump [`FORMAT_VERSION`]
+//! on any change to the mirror types. Why JSON: `serde_json` is already a
+//! dependency, entries are small, and `redis-cli GET` stays readable when debugging.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::entry::Entry;
+use crate::catalog::{Attribute, Availability, Image, Price, Product};
+use crate::gtin::Gtin;
+
+/// The format written by this build; entries with any other version are misses.
+pub(crate) const FORMAT_VERSION: u32 = 1;
+
+/// Why stored bytes were not turned into an entry (all of them mean "miss").
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(crate) enum DecodeError {
+    /// Written by a build with another format.
+    #[error("cache entry format version {0}, this build reads {FORMAT_VERSION}")]
+    Version(u32),
+    /// Not the JSON this format describes.
+    #[error("malformed cache entry: {0}")]
+    Malformed(String),
+    /// A product whose GTIN is not the key it was stored under.
+    #[error("cache entry holds {found} under the key of {key}")]
+    WrongKey {
+        /// The key the entry was read for.
+        key: Gtin,
+        /// The GTIN the stored product claims.
+        found: String,
+    },
+}
+
+/// Only the version, read first so an unknown format is told apart from garbage.
+#[derive(Deserialize)]
+struct VersionTag {
+    v: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredEntry {
+    /// Format version ([`FORMAT_VERSION`]).
+    v: u32,
+    /// When the upstream answered, unix milliseconds.
+    at: u64,
+    /// The product; `null` for "not in the catalog".
+    product: Option<StoredProduct>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredProduct {
+    /// Canonical GTIN-14.
+    gtin: String,
+    title: String,
+    brand: Option<String>,
+    description: Option<String>,
+    price: Option<StoredPrice>,
+    images: Vec<StoredImage>,
+    categories: Vec<String>,
+    attributes: Vec<StoredAttribute>,
+    /// The contract's wire name (`IN_STOCK` …).
+    availability: String,
+    updated_at: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredPrice {
+    amount: String,
+    currency: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredImage {
+    url: String,
+    alt: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredAttribute {
+    name: String,
+    value: Option<String>,
+}
+
+/// The stored form of `entry`.
+pub(crate) fn encode(entry: &Entry) -> Vec<u8> {
+    let stored = StoredEntry {
+        v: FORMAT_VERSION,
+        at: entry.fetched_at_ms,
+        product: entry.product.as_deref().map(StoredProduct::from),
+    };
+    // Serializing plain structs of strings and numbers into a Vec cannot fail; an
+    // empty value would only read back as a malformed entry, i.e. a miss.
+    serde_json::to_vec(&stored).unwrap_or_default()
+}
+
+/// The entry stored as `bytes` under `key`.
+///
+/// # Errors
+/// [`DecodeError`] for another format version, bytes that are not this format, or
+/// a product whose GTIN is not `key`. Callers treat every error as a miss.
+pub(crate) fn decode(bytes: &[u8], key: Gtin) -> Result<Entry, DecodeError> {
+    let malformed = |e: serde_json::Error| DecodeError::Malformed(e.to_string());
+    let tag: VersionTag = serde_json::from_slice(bytes).map_err(malformed)?;
+    if tag.v != FORMAT_VERSION {
+        return Err(DecodeError::Version(tag.v));
+    }
+    let stored: StoredEntry = serde_json::from_slice(bytes).map_err(malformed)?;
+    let product = match stored.product {
+        None => None,
+        Some(p) => Some(Arc::new(p.into_product(key)?)),
+    };
+    Ok(Entry {
+        product,
+        fetched_at_ms: stored.at,
+    })
+}
+
+impl From<&Product> for StoredProduct {
+    fn from(p: &Product) -> Self {
+        StoredProduct {
+            gtin: p.gtin.gtin14().to_owned(),
+            title: p.title.clone(),
+            brand: p.brand.clone(),
+            description: p.description.clone(),
+            price: p.price.as_ref().map(|price| StoredPrice {
+                amount: price.amount.clone(),
+                currency: price.currency.clone(),
+            }),
+            images: p
+                .images
+                .iter()
+                .map(|i| StoredImage {
+                    url: i.url.clone(),
+                    alt: i.alt.clone(),
+                })
+                .collect(),
+            categories: p.categories.clone(),
+            attributes: p
+                .attributes
+                .iter()
+                .map(|a| StoredAttribute {
+                    name: a.name.clone(),
+                    value: a.value.clone(),
+                })
+                .collect(),
+            availability: p.availability.as_str().to_owned(),
+            updated_at: p.updated_at.clone(),
+        }
+    }
+}
+
+impl StoredProduct {
+    fn into_product(self, key: Gtin) -> Result<Product, DecodeError> {
+        let gtin = match Gtin::from_digits(&self.gtin) {
+            Ok(gtin) if gtin == key => gtin,
+            _ => {
+                return Err(DecodeError::WrongKey {
+                    key,
+                    found: self.gtin,
+                });
+            }
+        };
+        Ok(Product {
+            gtin,
+            title: self.title,
+            brand: self.brand,
+            description: self.description,
+            price: self.price.map(|p| Price {
+                amount: p.amount,
+                currency: p.currency,
+            }),
+            images: self
+                .images
+                .into_iter()
+                .map(|i| Image {
+                    url: i.url,
+                    alt: i.alt,
+                })
+                .collect(),
+            categories: self.categories,
+            attributes: self
+                .attributes
+                .into_iter()
+                .map(|a| Attribute {
+                    name: a.name,
+                    value: a.value,
+                })
+                .collect(),
+            availability: Availability::from_upstream(Some(&self.availability)),
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::cache::test_support::{gtin, product};
+
+    const AT: u64 = 1_800_000_000_123;
+
+    #[test]
+    fn a_found_product_round_trips_with_every_field_and_its_fetch_time() {
+        let entry = Entry {
+            product: Some(Arc::new(product(7))),
+            fetched_at_ms: AT,
+        };
+
+        let decoded = decode(&encode(&entry), gtin(7));
+
+        assert_eq!(decoded, Ok(entry));
+    }
+
+    #[test]
+    fn every_availability_round_trips() {
+        for availability in [
+            Availability::InStock,
+            Availability::LowStock,
+            Availability::OutOfStock,
+            Availability::Discontinued,
+            Availability::Unknown,
+        ] {
+            let entry = Entry {
+                product: Some(Arc::new(Product {
+                    availability,
+                    ..product(1)
+                })),
+                fetched_at_ms: AT,
+            };
+            assert_eq!(decode(&encode(&entry), gtin(1)), Ok(entry));
+        }
+    }
+
+    #[test]
+    fn a_not_found_entry_round_trips() {
+        let entry = Entry {
+            product: None,
+            fetched_at_ms: AT,
+        };
+        assert_eq!(decode(&encode(&entry), gtin(1)), Ok(entry));
+    }
+
+    #[test]
+    fn another_format_version_is_a_version_error_not_a_parse_failure() {
+        let future = br#"{"v":2,"whatever":"a new shape"}"#;
+        assert_eq!(decode(future, gtin(1)), Err(DecodeError::Version(2)));
+    }
+
+    #[test]
+    fn garbage_is_malformed() {
+        assert!(matches!(
+            decode(b"\x00not json", gtin(1)),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode(br#"{"v":1,"at":"yesterday"}"#, gtin(1)),
+            Err(DecodeError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn a_product_stored_under_another_key_is_rejected() {
+        let entry = Entry {
+            product: Some(Arc::new(product(1))),
+            fetched_at_ms: AT,
+        };
+        assert!(matches!(
+            decode(&encode(&entry), gtin(2)),
+            Err(DecodeError::WrongKey { .. })
+        ));
+    }
+
+    #[test]
+    fn the_stored_form_carries_the_version_and_the_fetch_time() {
+        let entry = Entry {
+            product: None,
+            fetched_at_ms: AT,
+        };
+        let json: serde_json::Value = serde_json::from_slice(&encode(&entry)).unwrap();
+        assert_eq!(json["v"], FORMAT_VERSION);
+        assert_eq!(json["at"], AT);
+    }
+}

@@ -1,0 +1,21 @@
+//! The product cache across requests: a bounded in-process tier (moka) and, for a
+//! fleet of replicas, an optional shared Redis tier, keyed by canonical GTIN-14.
+//!
+//! It remembers found products for a TTL, "not found" for a shorter one, and keeps
+//! found products a while past their TTL so the loader can serve them when the
+//! upstream fails. Redis is strictly an accelerator: down or slow, it costs a
+//! request at most its budget and the cache carries on locally.
+
+mod codec;
+mod entry;
+mod local;
+mod product_cache;
+mod redis_tier;
+mod settings;
+mod stats;
+#[cfg(test)]
+mod test_support;
+
+pub use product_cache::{Cached, ProductCache};
+pub use settings::{CacheSettings, RedisSettings};
+pub use stats::CacheStats;

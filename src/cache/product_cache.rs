@@ -1,0 +1,424 @@
+//! `ProductCache`: the product cache the loader asks before the upstream, across
+//! requests. It puts the tiers together:
+//!
+//! 1. the in-process tier (`local`), always;
+//! 2. for keys it cannot answer fresh, one Redis `MGET` (`redis_tier`), bounded by
+//!    the Redis budget; usable Redis entries are copied into the local tier with their
+//!    original fetch time, so every replica ages an entry alike.
+//!
+//! It answers per key `Fresh`, `Stale` or `Miss` and leaves the decision to serve a
+//! stale product to the loader, which alone knows whether the upstream failed
+//! (it then calls [`ProductCache::record_stale_served`]). It does not fetch,
+//! coalesce, or retry: that is the loader's job.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::codec;
+use super::entry::{Entry, Freshness, now_unix_ms};
+use super::local::LocalTier;
+use super::redis_tier::{RedisTier, Write};
+use super::settings::CacheSettings;
+use super::stats::{CacheStats, Counters, add};
+use crate::catalog::Product;
+use crate::gtin::Gtin;
+
+/// The cache of products by canonical GTIN. Cheap to clone: clones share one cache.
+#[derive(Clone)]
+pub struct ProductCache {
+    /// `None` when the cache is turned off.
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    settings: Arc<CacheSettings>,
+    counters: Arc<Counters>,
+    local: LocalTier,
+    redis: Option<RedisTier>,
+}
+
+/// What the cache knows about one key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cached {
+    /// Younger than its TTL: serve it without asking the upstream. `None` is a
+    /// fresh "not in the catalog".
+    Fresh(Option<Arc<Product>>),
+    /// Past its TTL but within `max_stale`: ask the upstream, and serve this only if
+    /// the upstream fails (then say so to the client). Always a found product in
+    /// practice: not-found answers are never kept stale.
+    Stale(Option<Arc<Product>>),
+    /// Nothing usable: ask the upstream.
+    Miss,
+}
+
+impl ProductCache {
+    /// A cache with `settings`. Never fails and never waits: with Redis configured,
+    /// the connection is made (and remade) in the background, and until it is up
+    /// the cache works from the local tier alone.
+    ///
+    /// With Redis configured, call it within a tokio runtime (its prober is a task);
+    /// outside one, the Redis tier stays down, and that is logged.
+    pub fn new(settings: CacheSettings) -> ProductCache {
+        if !settings.enabled {
+            return ProductCache { inner: None };
+        }
+        let counters = Arc::new(Counters::default());
+        let redis = settings
+            .redis
+            .clone()
+            .map(|redis| RedisTier::start(redis, Arc::clone(&counters)));
+        let settings = Arc::new(settings);
+        let local = LocalTier::new(Arc::clone(&settings), Arc::clone(&counters));
+        ProductCache {
+            inner: Some(Arc::new(Inner {
+                settings,
+                counters,
+                local,
+                redis,
+            })),
+        }
+    }
+
+    /// What the cache knows about each of `keys` (duplicates allowed): one answer
+    /// per key, in order.
+    ///
+    /// Looks in the local tier first, then asks Redis once (one `MGET`) for the keys
+    /// the local tier had no fresh answer for; a Redis that is down, fails or takes
+    /// longer than its budget counts as a miss. A disabled cache answers all `Miss`.
+    pub async fn get_many(&self, keys: &[Gtin]) -> Vec<Cached> {
+        self.get_many_at(keys, now_unix_ms()).await
+    }
+
+    /// Remembers what the upstream just answered: `None` for "not in the catalog".
+    ///
+    /// Stores in the local tier at once; with Redis, sends one pipeline of `SET`s with
+    /// expiry (`ttl + max_stale` for products, `negative_ttl` for not-found) in the
+    /// background without waiting for it. A disabled cache does nothing.
+    pub async fn put_many(&self, entries: &[(Gtin, Option<Arc<Product>>)]) {
+        self.put_many_at(entries, now_unix_ms());
+    }
+
+    /// A snapshot of the counters (all zero for a disabled cache).
+    pub fn stats(&self) -> CacheStats {
+        match &self.inner {
+            Some(inner) => inner.counters.snapshot(inner.local.entry_count()),
+            None => CacheStats::default(),
+        }
+    }
+
+    /// Counts one stale product actually served because the upstream failed.
+    pub fn record_stale_served(&self) {
+        if let Some(inner) = &self.inner {
+            add(&inner.counters.stale_served, 1);
+        }
+    }
+
+    /// Whether the cache is on.
+    pub fn is_enabled(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    /// The Redis tier's state: `None` without Redis (or with the cache off),
+    /// otherwise `"connected"`, `"connecting"` (not heard from since start) or
+    /// `"down"` (skipped until it answers a background ping again).
+    pub fn redis_status(&self) -> Option<&'static str> {
+        let inner = self.inner.as_ref()?;
+        inner.redis.as_ref().map(RedisTier::status)
+    }
+
+    /// [`ProductCache::get_many`] with the clock passed in (unix ms), for tests.
+    pub(crate) async fn get_many_at(&self, keys: &[Gtin], now_ms: u64) -> Vec<Cached> {
+        let Some(inner) = &self.inner else {
+            return vec![Cached::Miss; keys.len()];
+        };
+        let mut known: Vec<Option<(Entry, Freshness)>> = keys
+            .iter()
+            .map(|key| inner.local.get(key, now_ms))
+            .collect();
+        if let Some(redis) = &inner.redis {
+            inner.fill_from_redis(redis, keys, &mut known, now_ms).await;
+        }
+        known.into_iter().map(|slot| inner.answer(slot)).collect()
+    }
+
+    /// [`ProductCache::put_many`] with the clock passed in (unix ms), for tests.
+    pub(crate) fn put_many_at(&self, entries: &[(Gtin, Option<Arc<Product>>)], now_ms: u64) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        let mut writes = Vec::new();
+        for (gtin, product) in entries {
+            let entry = Entry {
+                product: product.clone(),
+                fetched_at_ms: now_ms,
+            };
+            if let Some(redis) = &inner.redis {
+                let keep = inner.settings.retention(product.is_some());
+                let expire_ms = u64::try_from(keep.as_millis()).unwrap_or(u64::MAX);
+                if expire_ms > 0 {
+                    writes.push(Write {
+                        key: redis.key(gtin.gtin14()),
+                        value: codec::encode(&entry),
+                        expire_ms,
+                    });
+                }
+            }
+            inner.local.insert(*gtin, entry, now_ms);
+        }
+        if let Some(redis) = &inner.redis {
+            redis.put_many(writes);
+        }
+    }
+
+    /// Lets moka finish its deferred bookkeeping, so `stats().entries` is exact.
+    #[cfg(test)]
+    pub(crate) fn run_pending_tasks(&self) {
+        if let Some(inner) = &self.inner {
+            inner.local.run_pending_tasks();
+        }
+    }
+}
+
+impl Inner {
+    /// Asks Redis, in one `MGET`, for every distinct key of `keys` that `known` has
+    /// no fresh answer for, and puts what Redis has that is newer into `known` and
+    /// into the local tier.
+    async fn fill_from_redis(
+        &self,
+        redis: &RedisTier,
+        keys: &[Gtin],
+        known: &mut [Option<(Entry, Freshness)>],
+        now_ms: u64,
+    ) {
+        // Distinct keys to ask for, with the fetch time of the local entry, if any.
+        let mut asked: Vec<(Gtin, Option<u64>)> = Vec::new();
+        let mut seen = HashSet::new();
+        for (key, slot) in keys.iter().zip(known.iter()) {
+            if !matches!(slot, Some((_, Freshness::Fresh))) && seen.insert(*key) {
+                asked.push((*key, slot.as_ref().map(|(e, _)| e.fetched_at_ms)));
+            }
+        }
+        if asked.is_empty() {
+            return;
+        }
+        let redis_keys: Vec<String> = asked.iter().map(|(g, _)| redis.key(g.gtin14())).collect();
+        let Some(values) = redis.get_many(&redis_keys).await else {
+            return;
+        };
+
+        let mut newer: HashMap<Gtin, (Entry, Freshness)> = HashMap::new();
+        for ((gtin, local_at), value) in asked.into_iter().zip(values) {
+            let Some(entry) = self.usable_from_redis(gtin, value, now_ms) else {
+                add(&self.counters.redis_misses, 1);
+                continue;
+            };
+            add(&self.counters.redis_hits, 1);
+            if local_at.is_none_or(|at| entry.0.fetched_at_ms > at) {
+                self.local.insert_if_newer(gtin, entry.0.clone(), now_ms);
+                newer.insert(gtin, entry);
+            }
+        }
+        for (key, slot) in keys.iter().zip(known.iter_mut()) {
+            if let Some(found) = newer.get(key) {
+                *slot = Some(found.clone());
+            }
+        }
+    }
+
+    /// The entry Redis sent for `gtin`, if it is readable and not expired.
+    fn usable_from_redis(
+        &self,
+        gtin: Gtin,
+        value: Option<Vec<u8>>,
+        now_ms: u64,
+    ) -> Option<(Entry, Freshness)> {
+        let entry = match codec::decode(&value?, gtin) {
+            Ok(entry) => entry,
+            Err(error) => {
+                tracing::debug!(%gtin, %error, "unreadable redis cache entry; a miss");
+                return None;
+            }
+        };
+        match entry.freshness(&self.settings, now_ms) {
+            Freshness::Expired => None,
+            usable => Some((entry, usable)),
+        }
+    }
+
+    /// The answer for one key, counted.
+    fn answer(&self, slot: Option<(Entry, Freshness)>) -> Cached {
+        match slot {
+            Some((entry, Freshness::Fresh)) => {
+                add(&self.counters.hits, 1);
+                Cached::Fresh(entry.product)
+            }
+            Some((entry, Freshness::Stale)) => {
+                add(&self.counters.stale_hits, 1);
+                Cached::Stale(entry.product)
+            }
+            Some((_, Freshness::Expired)) | None => {
+                add(&self.counters.misses, 1);
+                Cached::Miss
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::cache::test_support::{gtins, product};
+
+    const NOW: u64 = 1_800_000_000_000;
+    const SECOND: u64 = 1_000;
+
+    fn found(i: usize) -> Option<Arc<Product>> {
+        Some(Arc::new(product(i)))
+    }
+
+    #[tokio::test]
+    async fn get_many_answers_fresh_stale_and_miss_by_age_in_the_order_asked() {
+        let cache = ProductCache::new(CacheSettings::default());
+        let keys = gtins(4);
+        cache.put_many_at(&[(keys[0], found(0))], NOW - 400 * SECOND);
+        cache.put_many_at(&[(keys[1], found(1)), (keys[2], None)], NOW - 10 * SECOND);
+
+        let answers = cache
+            .get_many_at(&[keys[3], keys[1], keys[0], keys[2], keys[1]], NOW)
+            .await;
+
+        assert_eq!(
+            answers,
+            vec![
+                Cached::Miss,
+                Cached::Fresh(found(1)),
+                Cached::Stale(found(0)),
+                Cached::Fresh(None),
+                Cached::Fresh(found(1)),
+            ]
+        );
+        let stats = cache.stats();
+        assert_eq!((stats.hits, stats.stale_hits, stats.misses), (3, 1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_not_found_answer_expires_sooner_than_a_found_product() {
+        let cache = ProductCache::new(CacheSettings::default());
+        let keys = gtins(2);
+        cache.put_many_at(&[(keys[0], found(0)), (keys[1], None)], NOW - 31 * SECOND);
+
+        let answers = cache.get_many_at(&keys, NOW).await;
+
+        assert_eq!(answers, vec![Cached::Fresh(found(0)), Cached::Miss]);
+    }
+
+    #[tokio::test]
+    async fn a_product_older_than_ttl_plus_max_stale_is_a_miss() {
+        let cache = ProductCache::new(CacheSettings {
+            ttl: Duration::from_secs(60),
+            max_stale: Duration::from_secs(60),
+            ..CacheSettings::default()
+        });
+        let key = gtins(1)[0];
+        cache.put_many_at(&[(key, found(0))], NOW - 119 * SECOND);
+        assert_eq!(
+            cache.get_many_at(&[key], NOW).await,
+            vec![Cached::Stale(found(0))]
+        );
+
+        assert_eq!(
+            cache.get_many_at(&[key], NOW + 2 * SECOND).await,
+            vec![Cached::Miss]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_newer_put_replaces_a_stale_entry() {
+        let cache = ProductCache::new(CacheSettings::default());
+        let key = gtins(1)[0];
+        cache.put_many_at(&[(key, found(0))], NOW - 400 * SECOND);
+        let newer = Some(Arc::new(Product {
+            title: "renamed".to_owned(),
+            ..product(0)
+        }));
+
+        cache.put_many_at(&[(key, newer.clone())], NOW);
+
+        assert_eq!(
+            cache.get_many_at(&[key], NOW).await,
+            vec![Cached::Fresh(newer)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_disabled_cache_misses_everything_and_stores_nothing() {
+        let cache = ProductCache::new(CacheSettings {
+            enabled: false,
+            ..CacheSettings::default()
+        });
+        let keys = gtins(2);
+
+        cache
+            .put_many(&[(keys[0], found(0)), (keys[1], None)])
+            .await;
+        let answers = cache.get_many(&keys).await;
+
+        assert_eq!(answers, vec![Cached::Miss, Cached::Miss]);
+        assert!(!cache.is_enabled());
+        assert_eq!(cache.redis_status(), None);
+        cache.record_stale_served();
+        assert_eq!(cache.stats(), CacheStats::default());
+    }
+
+    #[tokio::test]
+    async fn the_real_clock_path_answers_what_was_just_put() {
+        let cache = ProductCache::new(CacheSettings::default());
+        let keys = gtins(2);
+
+        cache
+            .put_many(&[(keys[0], found(0)), (keys[1], None)])
+            .await;
+
+        assert_eq!(
+            cache.get_many(&keys).await,
+            vec![Cached::Fresh(found(0)), Cached::Fresh(None)]
+        );
+        assert!(cache.is_enabled());
+        assert_eq!(cache.redis_status(), None);
+    }
+
+    #[tokio::test]
+    async fn the_capacity_bound_holds_after_a_flood_of_ten_times_capacity_keys() {
+        let capacity = 50;
+        let cache = ProductCache::new(CacheSettings {
+            capacity,
+            ..CacheSettings::default()
+        });
+        let keys = gtins(10 * capacity as usize);
+        let entries: Vec<_> = keys.iter().map(|&k| (k, None)).collect();
+
+        cache.put_many_at(&entries, NOW);
+        cache.run_pending_tasks();
+
+        let stats = cache.stats();
+        assert!(stats.entries <= capacity, "{stats:?}");
+        assert!(stats.evictions >= 9 * capacity, "{stats:?}");
+    }
+
+    #[tokio::test]
+    async fn stale_served_counts_only_what_the_loader_reports() {
+        let cache = ProductCache::new(CacheSettings::default());
+        let key = gtins(1)[0];
+        cache.put_many_at(&[(key, found(0))], NOW - 400 * SECOND);
+        cache.get_many_at(&[key], NOW).await;
+        assert_eq!(cache.stats().stale_served, 0);
+
+        cache.record_stale_served();
+
+        let stats = cache.stats();
+        assert_eq!((stats.stale_hits, stats.stale_served), (1, 1));
+    }
+}

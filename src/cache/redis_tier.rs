@@ -1,0 +1,373 @@
+//! The shared second tier: raw stored bytes by key in Redis, for a fleet of replicas.
+//!
+//! The one promise of this file is that Redis can never fail a request and never
+//! cost one more than [`RedisSettings::budget`]:
+//!
+//! - Nothing waits for a connection at start. A redis-rs `ConnectionManager` is
+//!   created lazily, and a background prober task (one per tier, ending when the tier
+//!   is dropped) pings until Redis answers and again whenever the tier is marked down.
+//! - A lookup is one `MGET`, cut off at the budget. Any error or timeout marks the
+//!   tier `down`; while down, lookups and writes skip Redis entirely (no budget spent)
+//!   until the prober sees Redis answer again. So a dead or stalled Redis costs one
+//!   request's budget per outage, not every request's.
+//! - Writes are one pipeline of `SET key value PX ms`, spawned so the caller never
+//!   waits; at most [`MAX_PENDING_WRITES`] are in flight and each is cut off at
+//!   [`WRITE_TIMEOUT`], so a slow Redis cannot pile up tasks. A write that does not
+//!   fit is dropped and counted: the entry is still in the local tier.
+//!
+//! This file knows keys and bytes only; what the bytes mean is `codec`'s business
+//! and which keys to ask for is `product_cache`'s.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::Semaphore;
+
+use super::settings::RedisSettings;
+use super::stats::{Counters, add};
+
+/// Most write pipelines in flight at once; more are dropped rather than queued.
+pub(crate) const MAX_PENDING_WRITES: usize = 64;
+/// Longest a write pipeline may take; writes are off the request path, so this is
+/// looser than the lookup budget, but bounded so a stalled Redis frees its permits.
+pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How often the prober tries a Redis that is not known to be up.
+const PROBE_INTERVAL: Duration = Duration::from_millis(500);
+/// Longest the prober waits for one `PING` (it is not on any request's path).
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Longest one connection attempt may take (TCP connect plus handshake).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The tier's view of Redis, as reported by `ProductCache::redis_status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Status {
+    /// Not yet heard from since start: lookups try it (within the budget).
+    Connecting = 0,
+    /// Last operation or probe succeeded.
+    Connected = 1,
+    /// Last operation or probe failed: skipped until a probe succeeds.
+    Down = 2,
+}
+
+impl Status {
+    fn from_u8(value: u8) -> Status {
+        match value {
+            0 => Status::Connecting,
+            1 => Status::Connected,
+            _ => Status::Down,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Connecting => "connecting",
+            Status::Connected => "connected",
+            Status::Down => "down",
+        }
+    }
+}
+
+/// One `SET` of a write pipeline.
+pub(crate) struct Write {
+    /// Full Redis key (prefix included).
+    pub(crate) key: String,
+    /// Encoded entry.
+    pub(crate) value: Vec<u8>,
+    /// Expiry Redis applies (`PX`); must be at least 1 ms.
+    pub(crate) expire_ms: u64,
+}
+
+/// Handle to the Redis tier; clones share the connection, status and write budget.
+#[derive(Clone)]
+pub(crate) struct RedisTier {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// `None` when the URL is unusable or there was no tokio runtime at start: the
+    /// tier then stays `down` and the cache works from the local tier alone.
+    manager: Option<ConnectionManager>,
+    settings: RedisSettings,
+    status: AtomicU8,
+    counters: Arc<Counters>,
+    writes: Arc<Semaphore>,
+}
+
+impl RedisTier {
+    /// Sets up the tier without waiting for Redis: never fails, never blocks.
+    ///
+    /// Needs a tokio runtime for its background prober; called outside one, the
+    /// tier logs why and stays `down`.
+    pub(crate) fn start(settings: RedisSettings, counters: Arc<Counters>) -> RedisTier {
+        let runtime = tokio::runtime::Handle::try_current();
+        let manager = match &runtime {
+            Ok(_) => connection_manager(&settings.url),
+            Err(_) => {
+                tracing::warn!("redis tier needs a tokio runtime; using the local cache only");
+                None
+            }
+        };
+        let status = if manager.is_some() {
+            Status::Connecting
+        } else {
+            Status::Down
+        };
+        let tier = RedisTier {
+            shared: Arc::new(Shared {
+                manager,
+                settings,
+                status: AtomicU8::new(status as u8),
+                counters,
+                writes: Arc::new(Semaphore::new(MAX_PENDING_WRITES)),
+            }),
+        };
+        if let (Ok(runtime), Some(_)) = (runtime, &tier.shared.manager) {
+            runtime.spawn(probe_while_alive(Arc::downgrade(&tier.shared)));
+        }
+        tier
+    }
+
+    /// `"connected"`, `"connecting"` or `"down"`.
+    pub(crate) fn status(&self) -> &'static str {
+        self.shared.status().as_str()
+    }
+
+    /// The Redis key of a canonical GTIN-14.
+    pub(crate) fn key(&self, gtin14: &str) -> String {
+        format!("{}{gtin14}", self.shared.settings.key_prefix)
+    }
+
+    /// One `MGET` of `keys`, answered with one value per key, or `None` when Redis
+    /// is down, fails, or does not answer within the budget.
+    pub(crate) async fn get_many(&self, keys: &[String]) -> Option<Vec<Option<Vec<u8>>>> {
+        let shared = &self.shared;
+        let manager = shared.usable_manager()?;
+        if keys.is_empty() {
+            return Some(Vec::new());
+        }
+        let mut conn = manager.clone();
+        let mut mget = redis::cmd("MGET");
+        mget.arg(keys);
+        let asked = mget.query_async::<Vec<Option<Vec<u8>>>>(&mut conn);
+        match tokio::time::timeout(shared.settings.budget, asked).await {
+            Ok(Ok(values)) if values.len() == keys.len() => {
+                shared.mark_connected();
+                Some(values)
+            }
+            Ok(Ok(values)) => {
+                add(&shared.counters.redis_errors, 1);
+                let got = values.len();
+                shared.mark_down(&format!("MGET of {} keys answered {got}", keys.len()));
+                None
+            }
+            Ok(Err(error)) => {
+                add(&shared.counters.redis_errors, 1);
+                shared.mark_down(&error.to_string());
+                None
+            }
+            Err(_) => {
+                add(&shared.counters.redis_timeouts, 1);
+                shared.mark_down("MGET took longer than the budget");
+                None
+            }
+        }
+    }
+
+    /// Sends `writes` as one pipeline in a spawned task and returns at once.
+    ///
+    /// Must be called within a tokio runtime (it is: the caller is async). Dropped,
+    /// and counted in `redis_writes_dropped`, while Redis is down or when
+    /// [`MAX_PENDING_WRITES`] pipelines are already in flight.
+    pub(crate) fn put_many(&self, writes: Vec<Write>) {
+        if writes.is_empty() {
+            return;
+        }
+        let shared = &self.shared;
+        let dropped = u64::try_from(writes.len()).unwrap_or(u64::MAX);
+        let Some(manager) = shared.usable_manager() else {
+            add(&shared.counters.redis_writes_dropped, dropped);
+            return;
+        };
+        let Ok(permit) = Arc::clone(&shared.writes).try_acquire_owned() else {
+            add(&shared.counters.redis_writes_dropped, dropped);
+            return;
+        };
+        let mut conn = manager.clone();
+        let shared = Arc::clone(shared);
+        tokio::spawn(async move {
+            let _permit = permit;
+            let mut pipe = redis::pipe();
+            for write in &writes {
+                pipe.cmd("SET")
+                    .arg(&write.key)
+                    .arg(&write.value)
+                    .arg("PX")
+                    .arg(write.expire_ms.max(1))
+                    .ignore();
+            }
+            match tokio::time::timeout(WRITE_TIMEOUT, pipe.exec_async(&mut conn)).await {
+                Ok(Ok(())) => shared.mark_connected(),
+                Ok(Err(error)) => {
+                    add(&shared.counters.redis_errors, 1);
+                    shared.mark_down(&error.to_string());
+                }
+                Err(_) => {
+                    add(&shared.counters.redis_timeouts, 1);
+                    shared.mark_down("write pipeline took longer than its timeout");
+                }
+            }
+        });
+    }
+}
+
+impl Shared {
+    fn status(&self) -> Status {
+        Status::from_u8(self.status.load(Ordering::Relaxed))
+    }
+
+    /// The connection to use now, or `None` while the tier is down.
+    fn usable_manager(&self) -> Option<&ConnectionManager> {
+        match self.status() {
+            Status::Down => None,
+            Status::Connecting | Status::Connected => self.manager.as_ref(),
+        }
+    }
+
+    fn mark_connected(&self) {
+        let before = self.status.swap(Status::Connected as u8, Ordering::Relaxed);
+        if Status::from_u8(before) != Status::Connected {
+            tracing::info!(url = %redacted(&self.settings.url), "redis tier connected");
+        }
+    }
+
+    fn mark_down(&self, why: &str) {
+        let before = self.status.swap(Status::Down as u8, Ordering::Relaxed);
+        if Status::from_u8(before) != Status::Down {
+            tracing::warn!(
+                url = %redacted(&self.settings.url),
+                error = why,
+                "redis tier down; serving from the local cache only until it answers again"
+            );
+        } else {
+            tracing::debug!(error = why, "redis tier still down");
+        }
+    }
+
+    /// One `PING`, bounded by [`PROBE_TIMEOUT`]; updates the status.
+    async fn probe(&self) {
+        let Some(manager) = &self.manager else {
+            return;
+        };
+        let mut conn = manager.clone();
+        let ping_cmd = redis::cmd("PING");
+        let ping = ping_cmd.query_async::<String>(&mut conn);
+        match tokio::time::timeout(PROBE_TIMEOUT, ping).await {
+            Ok(Ok(_)) => self.mark_connected(),
+            Ok(Err(error)) => self.mark_down(&error.to_string()),
+            Err(_) => self.mark_down("PING took longer than the probe timeout"),
+        }
+    }
+}
+
+/// The prober: every [`PROBE_INTERVAL`], pings Redis unless it is known to be up.
+/// Holds only a weak reference between probes, so it ends once the tier is dropped.
+async fn probe_while_alive(shared: Weak<Shared>) {
+    loop {
+        {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            if shared.status() != Status::Connected {
+                shared.probe().await;
+            }
+        }
+        tokio::time::sleep(PROBE_INTERVAL).await;
+    }
+}
+
+/// A lazily connecting manager for `url`, or `None` (logged) when the URL is unusable.
+fn connection_manager(url: &str) -> Option<ConnectionManager> {
+    let config = ConnectionManagerConfig::new()
+        // The prober retries on its own schedule; a pending retry inside redis-rs
+        // would only make every lookup wait for it until the budget runs out.
+        .set_number_of_retries(0)
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(Some(WRITE_TIMEOUT));
+    let client = redis::Client::open(url);
+    let manager = client.and_then(|client| ConnectionManager::new_lazy_with_config(client, config));
+    match manager {
+        Ok(manager) => Some(manager),
+        Err(error) => {
+            tracing::warn!(
+                url = %redacted(url),
+                %error,
+                "unusable redis url; using the local cache only"
+            );
+            None
+        }
+    }
+}
+
+/// `url` without a password, for logs.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://***{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_in_the_url_is_not_logged() {
+        assert_eq!(
+            redacted("redis://user:secret@cache:6379/0"),
+            "redis://***@cache:6379/0"
+        );
+        assert_eq!(redacted("redis://cache:6379"), "redis://cache:6379");
+    }
+
+    #[test]
+    fn without_a_tokio_runtime_the_tier_starts_down_instead_of_panicking() {
+        let tier = RedisTier::start(RedisSettings::default(), Arc::default());
+        assert_eq!(tier.status(), "down");
+    }
+
+    #[tokio::test]
+    async fn an_unusable_url_leaves_the_tier_down_and_lookups_skip_it() {
+        let settings = RedisSettings {
+            url: "not a url".to_owned(),
+            ..RedisSettings::default()
+        };
+        let tier = RedisTier::start(settings, Arc::default());
+
+        assert_eq!(tier.status(), "down");
+        assert_eq!(tier.get_many(&[tier.key("00000000000017")]).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_tls_url_leaves_the_tier_down_as_no_tls_support_is_built_in() {
+        let settings = RedisSettings {
+            url: "rediss://cache.internal:6380".to_owned(),
+            ..RedisSettings::default()
+        };
+        assert_eq!(RedisTier::start(settings, Arc::default()).status(), "down");
+    }
+
+    #[test]
+    fn keys_are_the_prefix_then_the_gtin14() {
+        let tier = RedisTier::start(RedisSettings::default(), Arc::default());
+        assert_eq!(
+            tier.key("09520000000017"),
+            "catalog-gateway:v1:09520000000017"
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! Test data shared by the cache's unit tests: valid GTINs and full products.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use crate::catalog::{Attribute, Availability, Image, Price, Product};
+use crate::gtin::{DigitsError, Gtin};
+
+/// The first `n` valid GTIN-13s with the demo prefix 952.
+pub(crate) fn gtins(n: usize) -> Vec<Gtin> {
+    (0..n).map(gtin).collect()
+}
+
+/// The `i`-th valid GTIN-13 with the demo prefix 952.
+pub(crate) fn gtin(i: usize) -> Gtin {
+    let payload = format!("952{i:09}");
+    let check = match Gtin::from_digits(&format!("{payload}0")) {
+        Ok(_) => 0,
+        Err(DigitsError::CheckDigit { expected, .. }) => expected,
+        Err(other) => panic!("{payload}: {other:?}"),
+    };
+    Gtin::from_digits(&format!("{payload}{check}")).unwrap()
+}
+
+/// A product for `gtin(i)` with every optional field filled, so a codec round trip
+/// that drops a field shows up.
+pub(crate) fn product(i: usize) -> Product {
+    Product {
+        gtin: gtin(i),
+        title: format!("item {i}"),
+        brand: Some("Acme".to_owned()),
+        description: Some("A thing, described.".to_owned()),
+        price: Some(Price {
+            amount: "4.99".to_owned(),
+            currency: "USD".to_owned(),
+        }),
+        images: vec![
+            Image {
+                url: "https://img.example/1.png".to_owned(),
+                alt: Some("front".to_owned()),
+            },
+            Image {
+                url: "https://img.example/2.png".to_owned(),
+                alt: None,
+            },
+        ],
+        categories: vec!["Home".to_owned(), "Paper".to_owned()],
+        attributes: vec![
+            Attribute {
+                name: "colour".to_owned(),
+                value: None,
+            },
+            Attribute {
+                name: "size".to_owned(),
+                value: Some("XL".to_owned()),
+            },
+        ],
+        availability: Availability::LowStock,
+        updated_at: Some("2026-11-01T10:00:00Z".to_owned()),
+    }
+}
