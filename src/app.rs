@@ -11,8 +11,9 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::cache::{CacheSettings, ProductCache, RedisSettings};
 use crate::catalog::{KeyFormat, RestCatalog, RestCatalogSettings};
-use crate::config::{BatchMode, ServeConfig};
+use crate::config::{BatchMode, ServeConfig, Switch};
 use crate::demo::{self, DemoSettings};
 use crate::graphql::{GraphqlSettings, QueryLimits, build_schema};
 use crate::gtin::RcnRegion;
@@ -76,8 +77,21 @@ impl Application {
             connect_timeout: config.upstream_connect_timeout(),
         })
         .map_err(|error| StartError::Upstream(error.to_string()))?;
+        let cache = ProductCache::new(CacheSettings {
+            enabled: config.cache == Switch::On,
+            capacity: config.cache_capacity.get(),
+            ttl: Duration::from_secs(config.cache_ttl_s),
+            negative_ttl: Duration::from_secs(config.cache_negative_ttl_s),
+            max_stale: Duration::from_secs(config.cache_max_stale_s),
+            redis: config.cache_redis_url.as_ref().map(|url| RedisSettings {
+                url: url.clone(),
+                budget: Duration::from_millis(config.cache_redis_budget_ms),
+                ..RedisSettings::default()
+            }),
+        });
         let loader = ProductLoader::new(
             Arc::new(catalog),
+            cache,
             LoaderSettings {
                 window: config.batch_window(),
                 max_batch: config.upstream_max_batch,

@@ -5,7 +5,7 @@
 //! `app` turns them into the objects they configure.
 
 use std::net::SocketAddr;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -78,6 +78,15 @@ pub enum BatchMode {
     Off,
 }
 
+/// A feature switch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// Turned on.
+    On,
+    /// Turned off.
+    Off,
+}
+
 /// Log line format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -123,6 +132,27 @@ pub struct ServeConfig {
     /// Decode variable-measure (RCN) labels with this region's layout and look up the base item.
     #[arg(long, env = "CATALOG_RCN_REGION", value_parser = RCN_REGIONS)]
     pub rcn_region: Option<String>,
+    /// Product cache across requests: `on` or `off`.
+    #[arg(long, env = "CATALOG_CACHE", value_enum, default_value_t = Switch::On)]
+    pub cache: Switch,
+    /// Most products (and not-found answers) the local cache holds.
+    #[arg(long, env = "CATALOG_CACHE_CAPACITY", default_value = "100000")]
+    pub cache_capacity: NonZeroU64,
+    /// How long a found product is served from cache, in seconds.
+    #[arg(long, env = "CATALOG_CACHE_TTL_S", default_value_t = 300)]
+    pub cache_ttl_s: u64,
+    /// How long a not-found answer is remembered, in seconds (negative caching).
+    #[arg(long, env = "CATALOG_CACHE_NEGATIVE_TTL_S", default_value_t = 30)]
+    pub cache_negative_ttl_s: u64,
+    /// How long past its TTL a product may still be served when the upstream fails, in seconds.
+    #[arg(long, env = "CATALOG_CACHE_MAX_STALE_S", default_value_t = 3600)]
+    pub cache_max_stale_s: u64,
+    /// Redis URL of a cache shared by every replica (`redis://host:6379`); absent: local only.
+    #[arg(long, env = "CATALOG_CACHE_REDIS_URL")]
+    pub cache_redis_url: Option<String>,
+    /// Most time a request waits on Redis, in milliseconds; past it Redis counts as a miss.
+    #[arg(long, env = "CATALOG_CACHE_REDIS_BUDGET_MS", default_value_t = 20)]
+    pub cache_redis_budget_ms: u64,
     /// Largest request body in bytes; more is 413.
     #[arg(long, env = "CATALOG_MAX_BODY_BYTES", default_value = "262144")]
     pub max_body_bytes: NonZeroUsize,

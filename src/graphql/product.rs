@@ -1,13 +1,12 @@
 //! The GraphQL `Product` type: a thin view over a loaded [`catalog::Product`].
 
-use std::sync::Arc;
-
 use async_graphql::{Enum, Object, SimpleObject};
 
-use crate::catalog::{self, Availability};
+use crate::catalog::Availability;
+use crate::loader::LoadedProduct;
 
-/// A product of the catalog.
-pub(crate) struct ProductView(pub(crate) Arc<catalog::Product>);
+/// A product of the catalog, as this caller got it (fresh or a stale copy).
+pub(crate) struct ProductView(pub(crate) LoadedProduct);
 
 /// A shelf price.
 #[derive(SimpleObject)]
@@ -56,37 +55,37 @@ pub(crate) enum AvailabilityName {
 impl ProductView {
     /// Canonical GTIN-14 of the product.
     async fn gtin(&self) -> &str {
-        self.0.gtin.gtin14()
+        self.0.product.gtin.gtin14()
     }
 
     /// EAN-13 form, for GTIN-12 and GTIN-13 products.
     async fn gtin13(&self) -> Option<&str> {
-        self.0.gtin.gtin13()
+        self.0.product.gtin.gtin13()
     }
 
     /// UPC-A form, for GTIN-12 products.
     async fn upc(&self) -> Option<&str> {
-        self.0.gtin.upc_a()
+        self.0.product.gtin.upc_a()
     }
 
     /// Display title.
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.0.product.title
     }
 
     /// Brand name.
     async fn brand(&self) -> Option<&str> {
-        self.0.brand.as_deref()
+        self.0.product.brand.as_deref()
     }
 
     /// Longer description.
     async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+        self.0.product.description.as_deref()
     }
 
     /// Shelf price.
     async fn price(&self) -> Option<Price> {
-        self.0.price.as_ref().map(|price| Price {
+        self.0.product.price.as_ref().map(|price| Price {
             amount: price.amount.clone(),
             currency: price.currency.clone(),
         })
@@ -95,6 +94,7 @@ impl ProductView {
     /// Images, main image first.
     async fn images(&self) -> Vec<Image> {
         self.0
+            .product
             .images
             .iter()
             .map(|image| Image {
@@ -106,12 +106,13 @@ impl ProductView {
 
     /// Category path, broadest first.
     async fn categories(&self) -> &[String] {
-        &self.0.categories
+        &self.0.product.categories
     }
 
     /// Attributes such as size or colour.
     async fn attributes(&self) -> Vec<Attribute> {
         self.0
+            .product
             .attributes
             .iter()
             .map(|attribute| Attribute {
@@ -123,7 +124,7 @@ impl ProductView {
 
     /// Stock state.
     async fn availability(&self) -> AvailabilityName {
-        match self.0.availability {
+        match self.0.product.availability {
             Availability::InStock => AvailabilityName::InStock,
             Availability::LowStock => AvailabilityName::LowStock,
             Availability::OutOfStock => AvailabilityName::OutOfStock,
@@ -132,8 +133,14 @@ impl ProductView {
         }
     }
 
+    /// True when the catalog could not answer just now and this is a cached copy past
+    /// its freshness time (at most `--cache-max-stale-s` old); false when current.
+    async fn served_stale(&self) -> bool {
+        self.0.served_stale
+    }
+
     /// Last change in the catalog, RFC 3339.
     async fn updated_at(&self) -> Option<&str> {
-        self.0.updated_at.as_deref()
+        self.0.product.updated_at.as_deref()
     }
 }

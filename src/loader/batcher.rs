@@ -13,6 +13,10 @@
 //!   items costs ceil(N / max_batch) upstream calls.
 //! - A flush runs in its own task, so a client that hangs up does not cancel a fetch
 //!   other requests are waiting on.
+//! - The product cache is asked first: a fresh entry answers without a fetch; a
+//!   fetched answer is stored once per fetch (not per waiter); and when a fetch fails
+//!   for a key whose cached copy is stale but within `max_stale`, that copy is served,
+//!   marked as such.
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -23,11 +27,32 @@ use futures::future::join_all;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::catalog::{Catalog, CatalogError, Product};
+use crate::cache::{Cached, ProductCache};
+use crate::catalog::{Catalog, CatalogError, FetchResult, Product};
 use crate::gtin::Gtin;
 
-/// One key's outcome, shared by every request that asked for it.
-pub type Loaded = Result<Option<Arc<Product>>, CatalogError>;
+/// One key's outcome for one caller: a product (possibly a stale copy), not found,
+/// or why the catalog could not answer.
+pub type Loaded = Result<Option<LoadedProduct>, CatalogError>;
+
+/// A product as a caller gets it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadedProduct {
+    /// The product.
+    pub product: Arc<Product>,
+    /// True when the upstream failed and this is a cached copy past its TTL.
+    pub served_stale: bool,
+}
+
+/// What one fetch answered for a key, shared by every request waiting on it.
+type Fetched = Result<Option<Arc<Product>>, CatalogError>;
+
+fn fresh(product: Arc<Product>) -> LoadedProduct {
+    LoadedProduct {
+        product,
+        served_stale: false,
+    }
+}
 
 /// How the loader batches.
 #[derive(Clone, Copy, Debug)]
@@ -46,6 +71,7 @@ pub struct ProductLoader {
 
 struct Shared {
     catalog: Arc<dyn Catalog>,
+    cache: ProductCache,
     settings: LoaderSettings,
     state: Mutex<State>,
 }
@@ -59,15 +85,16 @@ struct State {
     /// Whether a timer task will flush `pending`.
     flush_scheduled: bool,
     /// Every key pending or being fetched, with the channel its answer goes out on.
-    in_flight: HashMap<Gtin, watch::Sender<Option<Loaded>>>,
+    in_flight: HashMap<Gtin, watch::Sender<Option<Fetched>>>,
 }
 
 impl ProductLoader {
-    /// A loader over `catalog`.
-    pub fn new(catalog: Arc<dyn Catalog>, settings: LoaderSettings) -> Self {
+    /// A loader over `catalog`, asking `cache` first.
+    pub fn new(catalog: Arc<dyn Catalog>, cache: ProductCache, settings: LoaderSettings) -> Self {
         ProductLoader {
             shared: Arc::new(Shared {
                 catalog,
+                cache,
                 settings,
                 state: Mutex::new(State::default()),
             }),
@@ -84,8 +111,15 @@ impl ProductLoader {
     /// A key not answered by `deadline` is `Timeout` for this caller; the fetch goes
     /// on for anyone else waiting on it.
     pub async fn load_many(&self, keys: &[Gtin], deadline: Option<Instant>) -> Vec<Loaded> {
-        let receivers = self.register(keys);
-        join_all(receivers.into_iter().map(|receiver| async move {
+        let cached = self.shared.cache.get_many(keys).await;
+        let to_fetch: Vec<Gtin> = keys
+            .iter()
+            .zip(&cached)
+            .filter(|(_, cached)| !matches!(cached, Cached::Fresh(_)))
+            .map(|(&key, _)| key)
+            .collect();
+        let receivers = self.register(&to_fetch);
+        let fetched = join_all(receivers.into_iter().map(|receiver| async move {
             match deadline {
                 Some(deadline) => tokio::time::timeout_at(deadline, wait_for_answer(receiver))
                     .await
@@ -97,12 +131,36 @@ impl ProductLoader {
                 None => wait_for_answer(receiver).await,
             }
         }))
-        .await
+        .await;
+        let mut fetched = fetched.into_iter();
+        cached
+            .into_iter()
+            .map(|cached| match cached {
+                Cached::Fresh(found) => Ok(found.map(fresh)),
+                Cached::Stale(copy) => match fetched.next().unwrap_or_else(|| Err(lost_answer())) {
+                    Ok(found) => Ok(found.map(fresh)),
+                    Err(error) => match copy {
+                        Some(product) => {
+                            self.shared.cache.record_stale_served();
+                            Ok(Some(LoadedProduct {
+                                product,
+                                served_stale: true,
+                            }))
+                        }
+                        None => Err(error),
+                    },
+                },
+                Cached::Miss => fetched
+                    .next()
+                    .unwrap_or_else(|| Err(lost_answer()))
+                    .map(|found| found.map(fresh)),
+            })
+            .collect()
     }
 
     /// Joins every key to a pending batch or to a fetch already under way, and
     /// returns one receiver per key.
-    fn register(&self, keys: &[Gtin]) -> Vec<watch::Receiver<Option<Loaded>>> {
+    fn register(&self, keys: &[Gtin]) -> Vec<watch::Receiver<Option<Fetched>>> {
         let max_batch = self.shared.settings.max_batch.get();
         let mut full_batches = Vec::new();
         let mut schedule_timer = false;
@@ -165,10 +223,19 @@ impl Shared {
             keys: &batch,
         };
         let results = self.catalog.fetch(&batch).await;
-        guard.answer(results);
+        let found: Vec<(Gtin, Option<Arc<Product>>)> = batch
+            .iter()
+            .zip(&results)
+            .filter_map(|(&key, result)| {
+                let found = result.as_ref().ok()?;
+                Some((key, found.clone().map(Arc::new)))
+            })
+            .collect();
+        guard.answer(results, &found);
+        self.cache.put_many(&found).await;
     }
 
-    fn answer(&self, key: &Gtin, result: Loaded) {
+    fn answer(&self, key: &Gtin, result: Fetched) {
         let sender = self.lock().in_flight.remove(key);
         if let Some(sender) = sender {
             // A send fails only when every waiter has gone away, which is fine.
@@ -185,11 +252,15 @@ struct AnswerGuard<'a> {
 }
 
 impl AnswerGuard<'_> {
-    fn answer(&mut self, results: Vec<crate::catalog::FetchResult>) {
+    /// Answers every key; found products come from `found`, already in an `Arc`, so
+    /// the cache and every waiter share one allocation.
+    fn answer(&mut self, results: Vec<FetchResult>, found: &[(Gtin, Option<Arc<Product>>)]) {
         let mut results = results.into_iter();
+        let mut found = found.iter();
         for key in self.keys {
             let result = match results.next() {
-                Some(result) => result.map(|found| found.map(Arc::new)),
+                Some(Ok(_)) => Ok(found.next().and_then(|(_, product)| product.clone())),
+                Some(Err(error)) => Err(error),
                 None => Err(CatalogError::BadResponse(
                     "catalog answered fewer results than keys".to_owned(),
                 )),
@@ -208,7 +279,7 @@ impl Drop for AnswerGuard<'_> {
     }
 }
 
-async fn wait_for_answer(mut receiver: watch::Receiver<Option<Loaded>>) -> Loaded {
+async fn wait_for_answer(mut receiver: watch::Receiver<Option<Fetched>>) -> Fetched {
     match receiver.wait_for(Option::is_some).await {
         Ok(answer) => answer.clone().unwrap_or_else(|| Err(lost_answer())),
         Err(_) => Err(lost_answer()),
@@ -226,7 +297,8 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
-    use crate::catalog::{Availability, FetchResult};
+    use crate::cache::CacheSettings;
+    use crate::catalog::Availability;
 
     /// An in-memory catalog that records every batch it is asked for.
     #[derive(Default)]
@@ -296,6 +368,10 @@ mod tests {
     fn loader(catalog: Arc<RecordingCatalog>, max_batch: usize) -> ProductLoader {
         ProductLoader::new(
             catalog,
+            ProductCache::new(CacheSettings {
+                enabled: false,
+                ..CacheSettings::default()
+            }),
             LoaderSettings {
                 window: Duration::from_millis(2),
                 max_batch: NonZeroUsize::new(max_batch).unwrap(),
@@ -315,7 +391,7 @@ mod tests {
         assert_eq!(catalog.batches.lock().unwrap().clone(), vec![keys.clone()]);
         for (key, answer) in asked.iter().zip(&answers) {
             if let Ok(Some(found)) = answer {
-                assert_eq!(found.gtin, *key);
+                assert_eq!(found.product.gtin, *key);
             }
         }
         assert_eq!(answers.len(), asked.len());

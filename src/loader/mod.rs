@@ -5,4 +5,4 @@
 
 mod batcher;
 
-pub use batcher::{Loaded, LoaderSettings, ProductLoader};
+pub use batcher::{Loaded, LoadedProduct, LoaderSettings, ProductLoader};

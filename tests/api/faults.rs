@@ -25,7 +25,10 @@ async fn one_item_asked_by_1000_concurrent_requests_is_fetched_once() {
 
     // Act
     let requests = (0..1000).map(|_| {
-        let request = app.client.post(format!("{}/graphql", app.address)).json(&query);
+        let request = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .json(&query);
         tokio::spawn(async move { request.send().await?.json::<Value>().await })
     });
     let responses = futures::future::join_all(requests).await;
@@ -41,7 +44,14 @@ async fn one_item_asked_by_1000_concurrent_requests_is_fetched_once() {
 /// Starts the real binary and returns it with the address it listens on.
 fn start_binary(upstream: &str) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_catalog-gateway"))
-        .args(["--listen", "127.0.0.1:0", "--upstream-url", upstream, "--log-format", "json"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream-url",
+            upstream,
+            "--log-format",
+            "json",
+        ])
         .args(["--drain-delay-ms", "600", "--shutdown-timeout-ms", "5000"])
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -50,10 +60,16 @@ fn start_binary(upstream: &str) -> (std::process::Child, String) {
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut lines = BufReader::new(stdout).lines();
     let address = loop {
-        let line = lines.next().expect("the binary logs before exiting").expect("utf-8 log");
+        let line = lines
+            .next()
+            .expect("the binary logs before exiting")
+            .expect("utf-8 log");
         let entry: Value = serde_json::from_str(&line).unwrap_or_default();
         if entry["message"] == "catalog-gateway listening" {
-            break entry["address"].as_str().expect("address logged").to_owned();
+            break entry["address"]
+                .as_str()
+                .expect("address logged")
+                .to_owned();
         }
     };
     // Keep draining the log so the child never blocks on a full pipe.
@@ -78,16 +94,29 @@ async fn sigterm_during_load_loses_no_request() {
     // Act: 16 clients loop until the load balancer would stop sending (readyz 503).
     let workers: Vec<_> = (0..16)
         .map(|worker| {
-            let (client, address, draining, served) =
-                (client.clone(), address.clone(), draining.clone(), served.clone());
+            let (client, address, draining, served) = (
+                client.clone(),
+                address.clone(),
+                draining.clone(),
+                served.clone(),
+            );
             let items = items.clone();
             tokio::spawn(async move {
                 let mut i = worker;
                 while !draining.load(Ordering::SeqCst) {
                     let item = &items[i % items.len()];
-                    let query = json!({ "query": format!("{{ product(gtin: \"{item}\") {{ upc }} }}") });
-                    let response = client.post(format!("{address}/graphql")).json(&query).send().await;
-                    let body: Value = response.expect("no request is lost").json().await.expect("JSON");
+                    let query =
+                        json!({ "query": format!("{{ product(gtin: \"{item}\") {{ upc }} }}") });
+                    let response = client
+                        .post(format!("{address}/graphql"))
+                        .json(&query)
+                        .send()
+                        .await;
+                    let body: Value = response
+                        .expect("no request is lost")
+                        .json()
+                        .await
+                        .expect("JSON");
                     assert_eq!(body["data"]["product"]["upc"], item.as_str(), "{body}");
                     served.fetch_add(1, Ordering::SeqCst);
                     i += 16;
@@ -99,7 +128,11 @@ async fn sigterm_during_load_loses_no_request() {
         let (client, address, draining) = (client.clone(), address.clone(), draining.clone());
         tokio::spawn(async move {
             loop {
-                let status = client.get(format!("{address}/readyz")).send().await.map(|r| r.status());
+                let status = client
+                    .get(format!("{address}/readyz"))
+                    .send()
+                    .await
+                    .map(|r| r.status());
                 if matches!(status, Ok(s) if s == 503) {
                     draining.store(true, Ordering::SeqCst);
                     return;
@@ -110,13 +143,18 @@ async fn sigterm_during_load_loses_no_request() {
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before_signal = served.load(Ordering::SeqCst);
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     assert!(killed.is_ok_and(|status| status.success()));
     probe.await.unwrap();
     for worker in workers {
         worker.await.expect("every request served");
     }
-    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
 
     // Assert
     assert!(before_signal > 20, "load was running: {before_signal}");
