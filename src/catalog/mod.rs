@@ -11,6 +11,7 @@ mod fault;
 mod health;
 mod key_format;
 mod product;
+mod resilience;
 mod rest;
 mod rest_settings;
 mod retry;
