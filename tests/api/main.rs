@@ -4,3 +4,4 @@
 mod catalog_client;
 mod demo_catalog;
 mod upstream; // a commandable upstream HTTP server (counts calls, misbehaves on demand) // the REST catalog client against the test upstream
+mod upstream_resilience; // the REST client's retries, deadlines, circuit breaker and health counters
