@@ -22,7 +22,8 @@ pub struct UpstreamHealth {
     /// Failed upstream calls since the last successful one.
     pub consecutive_failures: u32,
     /// Upstream calls made: first attempts and retries, not calls refused by the
-    /// breaker.
+    /// breaker. (A call admitted by the breaker whose fetch deadline then passed
+    /// while it waited for a concurrency slot is counted too.)
     pub calls: u64,
     /// Calls that failed in a way that counts against the upstream (timeout,
     /// transport error, 5xx).

@@ -441,7 +441,8 @@ mod tests {
 
     #[test]
     fn building_with_an_out_of_range_resilience_setting_names_the_setting() {
-        let cases: [(&str, fn(&mut RestCatalogSettings)); 7] = [
+        type Change = fn(&mut RestCatalogSettings);
+        let cases: [(&str, Change); 7] = [
             ("fetch_deadline", |s| s.fetch_deadline = Duration::ZERO),
             ("retry.budget_ratio", |s| s.retry.budget_ratio = -0.1),
             ("retry.budget_ratio", |s| s.retry.budget_ratio = f64::NAN),
