@@ -32,8 +32,10 @@ pub struct UpstreamHealth {
     pub retries: u64,
     /// Retries wanted but refused because the retry budget was spent.
     pub retries_refused_by_budget: u64,
-    /// Calls answered `UPSTREAM_UNAVAILABLE` by the open breaker without reaching
-    /// the upstream.
+    /// Calls the breaker refused (open, or a half-open probe already in flight),
+    /// so they never reached the upstream: first attempts, answered
+    /// `UPSTREAM_UNAVAILABLE` at once, and retries, whose keys keep the failure
+    /// that was retried.
     pub short_circuited: u64,
 }
 

@@ -112,6 +112,8 @@ impl Resilience {
         if deadline.saturating_duration_since(now) <= wait {
             return None;
         }
+        // The token is spent even if the breaker then refuses the retry: rare
+        // (the breaker just opened), and erring towards fewer retries.
         if !self.budget.try_withdraw(now) {
             self.counters.count(Event::RetryRefused);
             tracing::debug!(?fault, "upstream retry refused: the retry budget is spent");
