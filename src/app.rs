@@ -12,12 +12,14 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::cache::{CacheSettings, ProductCache, RedisSettings};
-use crate::catalog::{KeyFormat, RestCatalog, RestCatalogSettings};
+use crate::catalog::{
+    BreakerSettings, KeyFormat, RestCatalog, RestCatalogSettings, RetryPolicy, UpstreamHealth,
+};
 use crate::config::{BatchMode, ServeConfig, Switch};
 use crate::demo::{self, DemoSettings};
 use crate::graphql::{GraphqlSettings, QueryLimits, build_schema};
 use crate::gtin::RcnRegion;
-use crate::http::{AppState, HttpLimits, InFlightLimit, Readiness, router};
+use crate::http::{AppState, HttpLimits, InFlightLimit, Readiness, UpstreamStatus, router};
 use crate::loader::{LoaderSettings, ProductLoader};
 
 /// Why the gateway could not start.
@@ -75,8 +77,25 @@ impl Application {
             max_concurrency: config.upstream_concurrency,
             timeout: config.upstream_timeout(),
             connect_timeout: config.upstream_connect_timeout(),
+            fetch_deadline: Duration::from_millis(config.upstream_fetch_deadline_ms),
+            retry: RetryPolicy {
+                max_retries: config.upstream_max_retries,
+                budget_ratio: config.upstream_retry_budget,
+                ..RetryPolicy::default()
+            },
+            breaker: BreakerSettings {
+                failure_threshold: config.breaker_failure_threshold,
+                failure_rate: config.breaker_failure_rate,
+                open_for: Duration::from_millis(config.breaker_open_ms),
+                ..BreakerSettings::default()
+            },
         })
         .map_err(|error| StartError::Upstream(error.to_string()))?;
+        let catalog = Arc::new(catalog);
+        let upstream_status: UpstreamStatus = {
+            let catalog = Arc::clone(&catalog);
+            Arc::new(move || upstream_health_json(&catalog.health()))
+        };
         let cache = ProductCache::new(CacheSettings {
             enabled: config.cache == Switch::On,
             capacity: config.cache_capacity.get(),
@@ -90,7 +109,7 @@ impl Application {
             }),
         });
         let loader = ProductLoader::new(
-            Arc::new(catalog),
+            Arc::clone(&catalog) as Arc<dyn crate::catalog::Catalog>,
             cache,
             LoaderSettings {
                 window: config.batch_window(),
@@ -125,7 +144,7 @@ impl Application {
                 max_operations: config.max_operations.get(),
                 request_timeout: config.request_timeout(),
             },
-            upstream_status: None,
+            upstream_status: Some(upstream_status),
         };
         Ok(Application {
             listener,
@@ -206,6 +225,18 @@ impl Application {
         }
         served
     }
+}
+
+/// The upstream's health as `/readyz` detail.
+fn upstream_health_json(health: &UpstreamHealth) -> serde_json::Value {
+    serde_json::json!({
+        "breaker": health.breaker.as_str(),
+        "consecutiveFailures": health.consecutive_failures,
+        "calls": health.calls,
+        "failures": health.failures,
+        "retries": health.retries,
+        "shortCircuited": health.short_circuited,
+    })
 }
 
 async fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {

@@ -123,6 +123,24 @@ pub struct ServeConfig {
     /// Timeout to open a connection to the upstream, in milliseconds.
     #[arg(long, env = "CATALOG_UPSTREAM_CONNECT_TIMEOUT_MS", default_value = "500", value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub upstream_connect_timeout_ms: u64,
+    /// Most time one upstream fetch may take, retries and backoff included, in milliseconds.
+    #[arg(long, env = "CATALOG_UPSTREAM_FETCH_DEADLINE_MS", default_value = "3000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub upstream_fetch_deadline_ms: u64,
+    /// Most retries of one upstream call (connect errors, timeouts, 502/503/504 only).
+    #[arg(long, env = "CATALOG_UPSTREAM_MAX_RETRIES", default_value_t = 2)]
+    pub upstream_max_retries: u32,
+    /// Retries allowed as a share of calls (the retry budget), from 0 to 1.
+    #[arg(long, env = "CATALOG_UPSTREAM_RETRY_BUDGET", default_value_t = 0.1)]
+    pub upstream_retry_budget: f64,
+    /// Consecutive upstream failures that open the circuit breaker.
+    #[arg(long, env = "CATALOG_BREAKER_FAILURE_THRESHOLD", default_value_t = 5)]
+    pub breaker_failure_threshold: u32,
+    /// Failure rate over the breaker window (at least 20 calls) that opens the breaker.
+    #[arg(long, env = "CATALOG_BREAKER_FAILURE_RATE", default_value_t = 0.5)]
+    pub breaker_failure_rate: f64,
+    /// How long the breaker stays open before one probe call is let through, in milliseconds.
+    #[arg(long, env = "CATALOG_BREAKER_OPEN_MS", default_value_t = 5000)]
+    pub breaker_open_ms: u64,
     /// How long the first lookup of a batch waits for others to join it, in microseconds.
     #[arg(long, env = "CATALOG_BATCH_WINDOW_US", default_value = "1000", value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
     pub batch_window_us: u64,

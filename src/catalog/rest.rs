@@ -1,21 +1,26 @@
 //! The REST implementation of [`Catalog`] against catalog-api.md: batch or fan-out
-//! lookups over one pooled keep-alive HTTP client, bounded concurrency, a per-call
-//! deadline, and status codes mapped to [`CatalogError`].
+//! lookups over one pooled keep-alive HTTP client, bounded concurrency, per-call
+//! and per-fetch deadlines, and answers mapped to [`CatalogError`] and [`Fault`].
 //!
-//! Every upstream request goes through [`RestCatalog::call`], so retries and a
-//! circuit breaker (a later issue) wrap that one function. Reading bodies into
-//! results is `answer`'s job; URL shapes are this file's.
+//! Every upstream request goes through [`RestCatalog::call`], which runs it under
+//! `resilience` (breaker, retries, budget) in batch and fan-out modes alike.
+//! Reading bodies into results is `answer`'s job; URL shapes are this file's.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::future::join_all;
 use reqwest::{StatusCode, Url};
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use super::answer::{read_batch, read_single};
-use super::{BuildError, Catalog, CatalogError, FetchResult, KeyFormat, RestCatalogSettings};
+use super::fault::{Failed, Fault};
+use super::resilience::Resilience;
+use super::{
+    BuildError, Catalog, CatalogError, FetchResult, KeyFormat, RestCatalogSettings, UpstreamHealth,
+};
 use crate::gtin::Gtin;
 
 /// A [`Catalog`] backed by an upstream REST catalog.
@@ -35,9 +40,13 @@ pub struct RestCatalog {
     /// Keys per batch call.
     max_batch: usize,
     /// Per-call deadline.
-    timeout: std::time::Duration,
+    timeout: Duration,
+    /// The most one `fetch` may take, retries included.
+    fetch_deadline: Duration,
     /// Slots for calls in flight, shared by every lookup of this client.
     permits: Semaphore,
+    /// Breaker, retries and counters, shared by every call of this client.
+    resilience: Resilience,
 }
 
 /// What one upstream call answered, before its body is read as products.
@@ -52,9 +61,11 @@ impl RestCatalog {
     /// Builds the client.
     ///
     /// # Errors
-    /// [`BuildError`] when the base URL cannot take a path, the concurrency bound is
-    /// out of range, or the HTTP client cannot be set up.
+    /// [`BuildError`] when the base URL cannot take a path, the concurrency bound or
+    /// a retry or breaker setting is out of range, or the HTTP client cannot be set
+    /// up.
     pub fn new(settings: RestCatalogSettings) -> Result<Self, BuildError> {
+        settings.validate()?;
         let products_url = products_url(&settings.base_url)
             .ok_or_else(|| BuildError::BaseUrl(settings.base_url.to_string()))?;
         let concurrency = settings.max_concurrency.get();
@@ -78,12 +89,20 @@ impl RestCatalog {
             batch: settings.batch,
             max_batch: settings.max_batch.get(),
             timeout: settings.timeout,
+            fetch_deadline: settings.fetch_deadline,
             permits: Semaphore::new(concurrency),
+            resilience: Resilience::new(settings.retry, settings.breaker),
         })
     }
 
+    /// The upstream's health as this client sees it: breaker state and monotonic
+    /// counters, for `/readyz` detail and metrics.
+    pub fn health(&self) -> UpstreamHealth {
+        self.resilience.health()
+    }
+
     /// Looks up one chunk of at most `max_batch` keys with one batch call.
-    async fn fetch_chunk(&self, chunk: &[(Gtin, &str)]) -> Vec<FetchResult> {
+    async fn fetch_chunk(&self, chunk: &[(Gtin, &str)], deadline: Instant) -> Vec<FetchResult> {
         let asked: Vec<Gtin> = chunk.iter().map(|(gtin, _)| *gtin).collect();
         let mut url = self.products_url.clone();
         // Keys are ASCII digits, so the list needs no escaping; `query_pairs_mut`
@@ -95,7 +114,7 @@ impl RestCatalog {
             _ => param,
         };
         url.set_query(Some(&query));
-        match self.call(url, chunk.len()).await {
+        match self.call(url, chunk.len(), deadline).await {
             Ok(Reply::Body(body)) => read_batch(&asked, &body),
             Ok(Reply::NotFound) => {
                 let error =
@@ -107,7 +126,7 @@ impl RestCatalog {
     }
 
     /// Looks up one key with the single-item endpoint.
-    async fn fetch_one(&self, gtin: Gtin, key: &str) -> FetchResult {
+    async fn fetch_one(&self, gtin: Gtin, key: &str, deadline: Instant) -> FetchResult {
         let mut url = self.products_url.clone();
         // `products_url` is known to take path segments (checked in `new`); should
         // that ever fail, the key would be missing and the upstream answers the
@@ -115,38 +134,73 @@ impl RestCatalog {
         if let Ok(mut segments) = url.path_segments_mut() {
             segments.push(key);
         }
-        match self.call(url, 1).await? {
+        match self.call(url, 1, deadline).await? {
             Reply::Body(body) => read_single(gtin, &body),
             Reply::NotFound => Ok(None),
         }
     }
 
-    /// Makes one upstream call: waits for a concurrency slot, sends, reads the body
-    /// within the deadline, maps the status, and logs one debug line.
+    /// Makes one upstream call under the breaker, with retries, all before
+    /// `deadline`.
     ///
-    /// The single place every upstream request passes: retries and the circuit
-    /// breaker go here.
-    async fn call(&self, url: Url, keys: usize) -> Result<Reply, CatalogError> {
-        let Ok(_permit) = self.permits.acquire().await else {
-            // Only a closed semaphore fails, and this client never closes it.
-            return Err(CatalogError::Unavailable("client is shutting down".into()));
+    /// The single place every upstream request passes, in batch and fan-out mode.
+    async fn call(&self, url: Url, keys: usize, deadline: Instant) -> Result<Reply, CatalogError> {
+        self.resilience
+            .run(deadline, |retry| self.attempt(&url, keys, retry, deadline))
+            .await
+    }
+
+    /// One attempt of a call: waits for a concurrency slot, sends, reads the body
+    /// within the per-call timeout (cut short by the fetch deadline), maps the
+    /// status, and logs one debug line.
+    async fn attempt(
+        &self,
+        url: &Url,
+        keys: usize,
+        retry: u32,
+        deadline: Instant,
+    ) -> Result<Reply, Failed> {
+        let deadline_passed = || {
+            Failed::new(
+                Fault::Deadline,
+                CatalogError::Timeout("fetch deadline passed".into()),
+            )
+        };
+        let _permit = match tokio::time::timeout_at(deadline, self.permits.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => {
+                // Only a closed semaphore fails, and this client never closes it.
+                let error = CatalogError::Unavailable("client is shutting down".into());
+                return Err(Failed::new(Fault::Contract, error));
+            }
+            Err(_) => return Err(deadline_passed()),
         };
         let started = Instant::now();
-        let result = match tokio::time::timeout(self.timeout, self.send(&url)).await {
-            Ok(result) => result,
-            Err(_) => Err(CatalogError::Timeout(format!(
-                "no complete answer within {:?}",
-                self.timeout
-            ))),
+        let call_deadline = started + self.timeout;
+        let result = if call_deadline <= deadline {
+            match tokio::time::timeout_at(call_deadline, self.send(url)).await {
+                Ok(result) => result,
+                Err(_) => Err(Failed::new(
+                    Fault::Timeout,
+                    CatalogError::Timeout(format!("no complete answer within {:?}", self.timeout)),
+                )),
+            }
+        } else {
+            // The fetch deadline comes first: when it cuts the call short, that
+            // is the gateway's limit, not the upstream exceeding its timeout.
+            tokio::time::timeout_at(deadline, self.send(url))
+                .await
+                .unwrap_or_else(|_| Err(deadline_passed()))
         };
         tracing::debug!(
             path = url.path(),
             keys,
+            retry,
             elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             outcome = match &result {
                 Ok(Reply::Body(body)) => format!("200 OK, {} bytes", body.len()),
                 Ok(Reply::NotFound) => "404 Not Found".to_owned(),
-                Err(error) => error.to_string(),
+                Err(failed) => failed.error.to_string(),
             },
             "upstream call"
         );
@@ -154,7 +208,7 @@ impl RestCatalog {
     }
 
     /// Sends a GET and maps the answer (status first, then the whole body).
-    async fn send(&self, url: &Url) -> Result<Reply, CatalogError> {
+    async fn send(&self, url: &Url) -> Result<Reply, Failed> {
         let response = self
             .client
             .get(url.clone())
@@ -170,14 +224,16 @@ impl RestCatalog {
             return Ok(Reply::NotFound);
         }
         if status.is_server_error() {
-            return Err(CatalogError::Unavailable(format!(
-                "upstream answered {status}"
-            )));
+            return Err(Failed::new(
+                Fault::ServerError(status),
+                CatalogError::Unavailable(format!("upstream answered {status}")),
+            ));
         }
         if status != StatusCode::OK {
-            return Err(CatalogError::BadResponse(format!(
-                "upstream answered {status}"
-            )));
+            return Err(Failed::new(
+                Fault::Contract,
+                CatalogError::BadResponse(format!("upstream answered {status}")),
+            ));
         }
         read_body(response).await.map(Reply::Body)
     }
@@ -195,16 +251,28 @@ impl Catalog for RestCatalog {
             .filter_map(|gtin| Some((*gtin, self.key_format.key(gtin)?)))
             .collect();
 
+        // One deadline for the whole lookup: retries of one chunk cannot stretch
+        // it (capped at a day, so an absurd setting cannot overflow the clock).
+        let deadline = Instant::now() + self.fetch_deadline.min(MAX_FETCH_DEADLINE);
         let answered: HashMap<Gtin, FetchResult> = if self.batch {
             let chunks = wire.chunks(self.max_batch);
-            let results = join_all(chunks.clone().map(|chunk| self.fetch_chunk(chunk))).await;
+            let results = join_all(
+                chunks
+                    .clone()
+                    .map(|chunk| self.fetch_chunk(chunk, deadline)),
+            )
+            .await;
             chunks
                 .flatten()
                 .map(|(gtin, _)| *gtin)
                 .zip(results.into_iter().flatten())
                 .collect()
         } else {
-            let results = join_all(wire.iter().map(|(gtin, key)| self.fetch_one(*gtin, key))).await;
+            let results = join_all(
+                wire.iter()
+                    .map(|(gtin, key)| self.fetch_one(*gtin, key, deadline)),
+            )
+            .await;
             wire.iter().map(|(gtin, _)| *gtin).zip(results).collect()
         };
 
@@ -214,14 +282,20 @@ impl Catalog for RestCatalog {
     }
 }
 
+/// The longest fetch deadline honoured; longer settings are cut to it.
+const MAX_FETCH_DEADLINE: Duration = Duration::from_secs(24 * 3600);
+
 /// The largest body read from the upstream. A full batch of 100 products is far
 /// below 1 MiB; the bound only keeps a broken or hostile upstream from exhausting
 /// the gateway's memory.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Reads the whole body, up to [`MAX_BODY_BYTES`] (more is a `BadResponse`).
-async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, CatalogError> {
-    let too_big = || CatalogError::BadResponse(format!("body larger than {MAX_BODY_BYTES} bytes"));
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, Failed> {
+    let too_big = || {
+        let error = CatalogError::BadResponse(format!("body larger than {MAX_BODY_BYTES} bytes"));
+        Failed::new(Fault::Contract, error)
+    };
     let announced = response.content_length().unwrap_or(0);
     if announced > MAX_BODY_BYTES as u64 {
         return Err(too_big());
@@ -253,16 +327,28 @@ fn products_url(base: &Url) -> Option<Url> {
 }
 
 /// Maps a failure to get an answer at all: a deadline is a timeout, anything else
-/// (refused, reset, TLS, cut mid-body) means the upstream is unavailable.
-fn transport_error(error: reqwest::Error) -> CatalogError {
+/// (refused, reset, TLS, cut mid-body) means the upstream is unavailable. The fault
+/// tells a connection never made from one broken on the way.
+fn transport_error(error: reqwest::Error) -> Failed {
+    let fault = if error.is_connect() {
+        Fault::Connect
+    } else if error.is_timeout() {
+        Fault::Timeout
+    } else if error.is_builder() || error.is_redirect() {
+        // Our request or the upstream's redirects are wrong: a repeat fails alike.
+        Fault::Contract
+    } else {
+        Fault::Broken
+    };
     let timeout = error.is_timeout();
     // The URL may carry credentials of the base URL; keep it out of the message.
     let detail = error_chain(&error.without_url());
-    if timeout {
+    let error = if timeout {
         CatalogError::Timeout(detail)
     } else {
         CatalogError::Unavailable(detail)
-    }
+    };
+    Failed::new(fault, error)
 }
 
 /// `error: cause: cause …`, because reqwest's own message ("error sending request")
@@ -348,5 +434,51 @@ mod tests {
         assert!(settings.batch);
         assert_eq!(settings.max_batch.get(), 100);
         assert_eq!(settings.max_concurrency.get(), 16);
+        assert_eq!(settings.fetch_deadline, Duration::from_secs(3));
+        assert_eq!(settings.retry, crate::catalog::RetryPolicy::default());
+        assert_eq!(settings.breaker, crate::catalog::BreakerSettings::default());
+    }
+
+    #[test]
+    fn building_with_an_out_of_range_resilience_setting_names_the_setting() {
+        type Change = fn(&mut RestCatalogSettings);
+        let cases: [(&str, Change); 7] = [
+            ("fetch_deadline", |s| s.fetch_deadline = Duration::ZERO),
+            ("retry.budget_ratio", |s| s.retry.budget_ratio = -0.1),
+            ("retry.budget_ratio", |s| s.retry.budget_ratio = f64::NAN),
+            ("breaker.failure_threshold", |s| {
+                s.breaker.failure_threshold = 0
+            }),
+            ("breaker.failure_rate", |s| s.breaker.failure_rate = 0.0),
+            ("breaker.failure_rate", |s| s.breaker.failure_rate = 1.5),
+            ("breaker.window", |s| s.breaker.window = Duration::ZERO),
+        ];
+        for (name, change) in cases {
+            let mut settings = RestCatalogSettings::new(url("http://h"));
+            change(&mut settings);
+            match RestCatalog::new(settings) {
+                Err(BuildError::Resilience { setting, .. }) => assert_eq!(setting, name),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_client_reports_a_closed_breaker_and_zero_counters() {
+        let catalog = RestCatalog::new(RestCatalogSettings::new(url("http://h"))).unwrap();
+        let health = catalog.health();
+        assert_eq!(health.breaker, crate::catalog::BreakerState::Closed);
+        assert_eq!(
+            (health.consecutive_failures, health.calls, health.failures),
+            (0, 0, 0)
+        );
+        assert_eq!(
+            (
+                health.retries,
+                health.retries_refused_by_budget,
+                health.short_circuited
+            ),
+            (0, 0, 0)
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::KeyFormat;
+use super::{BreakerSettings, KeyFormat, RetryPolicy};
 
 /// Settings of a [`RestCatalog`](super::RestCatalog).
 #[derive(Clone, Debug)]
@@ -30,6 +30,14 @@ pub struct RestCatalogSettings {
     /// Deadline for opening a connection, shorter than `timeout` so an unreachable
     /// upstream fails fast.
     pub connect_timeout: Duration,
+    /// The most one `fetch` may take, including waiting for concurrency slots,
+    /// retries and backoff; keys still unanswered when it passes are `Timeout`.
+    /// Keeps retries from stretching a lookup past what its caller waits for.
+    pub fetch_deadline: Duration,
+    /// How failed calls are retried, and how many retries the client can afford.
+    pub retry: RetryPolicy,
+    /// When the circuit breaker opens, and for how long.
+    pub breaker: BreakerSettings,
 }
 
 impl RestCatalogSettings {
@@ -41,9 +49,13 @@ impl RestCatalogSettings {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
     /// Default connect deadline.
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+    /// Default deadline of one fetch, retries included: room for a slow first
+    /// attempt plus a retry.
+    pub const DEFAULT_FETCH_DEADLINE: Duration = Duration::from_secs(3);
 
     /// The defaults for everything but the upstream's address: `gtin14` keys, batch
-    /// on, 100 keys per call, 16 calls in flight, 2 s per call, 1 s to connect.
+    /// on, 100 keys per call, 16 calls in flight, 2 s per call, 1 s to connect, 3 s
+    /// per fetch, and the [`RetryPolicy`] and [`BreakerSettings`] defaults.
     pub fn new(base_url: Url) -> Self {
         RestCatalogSettings {
             base_url,
@@ -54,7 +66,33 @@ impl RestCatalogSettings {
                 .unwrap_or(NonZeroUsize::MIN),
             timeout: Self::DEFAULT_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            fetch_deadline: Self::DEFAULT_FETCH_DEADLINE,
+            retry: RetryPolicy::default(),
+            breaker: BreakerSettings::default(),
         }
+    }
+
+    /// Checks the resilience settings the client cannot work with.
+    pub(crate) fn validate(&self) -> Result<(), BuildError> {
+        let problem = |setting, problem| Err(BuildError::Resilience { setting, problem });
+        if self.fetch_deadline.is_zero() {
+            return problem("fetch_deadline", "must be more than zero");
+        }
+        let ratio = self.retry.budget_ratio;
+        if !(ratio.is_finite() && ratio >= 0.0) {
+            return problem("retry.budget_ratio", "must be a finite number >= 0");
+        }
+        if self.breaker.failure_threshold == 0 {
+            return problem("breaker.failure_threshold", "must be at least 1");
+        }
+        let rate = self.breaker.failure_rate;
+        if !(rate > 0.0 && rate <= 1.0) {
+            return problem("breaker.failure_rate", "must be in (0, 1]");
+        }
+        if self.breaker.window.is_zero() {
+            return problem("breaker.window", "must be more than zero");
+        }
+        Ok(())
     }
 }
 
@@ -67,6 +105,14 @@ pub enum BuildError {
     /// `max_concurrency` exceeds what a semaphore can count.
     #[error("upstream max concurrency {0} is too large (at most {max})", max = tokio::sync::Semaphore::MAX_PERMITS)]
     Concurrency(usize),
+    /// A retry or breaker setting is out of range: which one, and why.
+    #[error("upstream setting {setting} {problem}")]
+    Resilience {
+        /// The setting, e.g. `breaker.failure_rate`.
+        setting: &'static str,
+        /// What is wrong with it, e.g. `must be in (0, 1]`.
+        problem: &'static str,
+    },
     /// The HTTP client could not be set up (TLS roots, resolver …).
     #[error("failed to build the upstream HTTP client")]
     Client(#[source] reqwest::Error),

@@ -14,3 +14,4 @@ mod graphql_lookup; // product, products, lookups and gtin end to end
 mod limits; // abusive requests get clear errors and the right statuses
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
+mod upstream_resilience; // retries, retry budget, fetch deadline and breaker against a misbehaving upstream

@@ -107,6 +107,7 @@ struct Behaviour {
     fail_always: Option<Failure>,
     fail_with_key: HashMap<Gtin, Failure>,
     key_width: Option<usize>,
+    delay_with_key: HashMap<Gtin, Duration>,
 }
 
 /// State shared by the handle and the server.
@@ -265,6 +266,16 @@ impl TestUpstream {
         });
     }
 
+    /// Waits `delay` before answering every call that asks for `gtin` (any form):
+    /// with batching, only the chunk holding it. The longer of this and
+    /// [`set_delay`](Self::set_delay) applies.
+    pub fn delay_calls_with_key(&self, gtin: &str, delay: Duration) {
+        let gtin = Gtin::from_digits(gtin).unwrap();
+        self.behave(|b| {
+            b.delay_with_key.insert(gtin, delay);
+        });
+    }
+
     /// Acts like an upstream keyed by exactly `width` digits: any key of another
     /// length is not found (`None`: any valid GTIN form finds its item).
     pub fn strict_key_width(&self, width: Option<usize>) {
@@ -341,8 +352,13 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         });
         (b.clone(), failure)
     };
-    if !behaviour.delay.is_zero() {
-        tokio::time::sleep(behaviour.delay).await;
+    let delay = keys
+        .iter()
+        .filter_map(|k| Gtin::from_digits(k).ok())
+        .filter_map(|g| behaviour.delay_with_key.get(&g).copied())
+        .fold(behaviour.delay, Duration::max);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     if let Some(failure) = failure {
         return fail(failure);
