@@ -19,7 +19,7 @@ use crate::config::{BatchMode, ServeConfig, Switch};
 use crate::demo::{self, DemoSettings};
 use crate::graphql::{GraphqlSettings, QueryLimits, build_schema};
 use crate::gtin::RcnRegion;
-use crate::http::{AppState, HttpLimits, InFlightLimit, Readiness, UpstreamStatus, router};
+use crate::http::{AppState, HealthDetail, HttpLimits, InFlightLimit, Readiness, router};
 use crate::loader::{LoaderSettings, ProductLoader};
 
 /// Why the gateway could not start.
@@ -92,10 +92,6 @@ impl Application {
         })
         .map_err(|error| StartError::Upstream(error.to_string()))?;
         let catalog = Arc::new(catalog);
-        let upstream_status: UpstreamStatus = {
-            let catalog = Arc::clone(&catalog);
-            Arc::new(move || upstream_health_json(&catalog.health()))
-        };
         let cache = ProductCache::new(CacheSettings {
             enabled: config.cache == Switch::On,
             capacity: config.cache_capacity.get(),
@@ -108,6 +104,10 @@ impl Application {
                 ..RedisSettings::default()
             }),
         });
+        let health_detail: HealthDetail = {
+            let (catalog, cache) = (Arc::clone(&catalog), cache.clone());
+            Arc::new(move || health_json(&catalog.health(), &cache))
+        };
         let loader = ProductLoader::new(
             Arc::clone(&catalog) as Arc<dyn crate::catalog::Catalog>,
             cache,
@@ -144,7 +144,7 @@ impl Application {
                 max_operations: config.max_operations.get(),
                 request_timeout: config.request_timeout(),
             },
-            upstream_status: Some(upstream_status),
+            health_detail: Some(health_detail),
         };
         Ok(Application {
             listener,
@@ -227,15 +227,27 @@ impl Application {
     }
 }
 
-/// The upstream's health as `/readyz` detail.
-fn upstream_health_json(health: &UpstreamHealth) -> serde_json::Value {
+/// The upstream's and the cache's state as `/readyz` detail.
+fn health_json(health: &UpstreamHealth, cache: &ProductCache) -> serde_json::Value {
+    let stats = cache.stats();
     serde_json::json!({
-        "breaker": health.breaker.as_str(),
-        "consecutiveFailures": health.consecutive_failures,
-        "calls": health.calls,
-        "failures": health.failures,
-        "retries": health.retries,
-        "shortCircuited": health.short_circuited,
+        "upstream": {
+            "breaker": health.breaker.as_str(),
+            "consecutiveFailures": health.consecutive_failures,
+            "calls": health.calls,
+            "failures": health.failures,
+            "retries": health.retries,
+            "shortCircuited": health.short_circuited,
+        },
+        "cache": {
+            "enabled": cache.is_enabled(),
+            "entries": stats.entries,
+            "hits": stats.hits,
+            "misses": stats.misses,
+            "staleServed": stats.stale_served,
+            "evictions": stats.evictions,
+            "redis": cache.redis_status(),
+        },
     })
 }
 

@@ -40,12 +40,13 @@ pub(crate) async fn live() -> &'static str {
 
 /// Readiness: 200 while taking traffic, 503 while draining; upstream state as detail.
 pub(crate) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let upstream = state.upstream_status.as_ref().map(|status| status());
+    let detail = state.health_detail.as_ref().map(|detail| detail());
     let in_flight = state.in_flight.in_flight();
-    if state.readiness.is_draining() {
-        let body = json!({ "status": "draining", "inFlight": in_flight, "upstream": upstream });
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
-    }
-    let body = json!({ "status": "ready", "inFlight": in_flight, "upstream": upstream });
-    (StatusCode::OK, Json(body))
+    let (status, word) = if state.readiness.is_draining() {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining")
+    } else {
+        (StatusCode::OK, "ready")
+    };
+    let body = json!({ "status": word, "inFlight": in_flight, "detail": detail });
+    (status, Json(body))
 }

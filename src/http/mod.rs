@@ -8,5 +8,5 @@ mod routes;
 mod shed;
 
 pub use health::Readiness;
-pub use routes::{AppState, HttpLimits, UpstreamStatus, router};
+pub use routes::{AppState, HealthDetail, HttpLimits, router};
 pub use shed::InFlightLimit;

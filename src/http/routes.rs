@@ -17,8 +17,8 @@ use super::health::{self, Readiness};
 use super::shed::{InFlightLimit, shed_over_limit};
 use crate::graphql::{GatewaySchema, RequestScope};
 
-/// A snapshot of the upstream's health for `/readyz` (JSON, e.g. the breaker state).
-pub type UpstreamStatus = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
+/// A snapshot for `/readyz` detail (JSON: the upstream's breaker, the cache's state).
+pub type HealthDetail = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
 
 /// Limits applied at the HTTP layer.
 #[derive(Clone, Copy, Debug)]
@@ -42,8 +42,8 @@ pub struct AppState {
     pub in_flight: InFlightLimit,
     /// HTTP-level limits.
     pub limits: HttpLimits,
-    /// Upstream health detail for `/readyz`, when the catalog reports it.
-    pub upstream_status: Option<UpstreamStatus>,
+    /// Detail for `/readyz`: upstream breaker and cache state.
+    pub health_detail: Option<HealthDetail>,
 }
 
 /// The gateway's routes.

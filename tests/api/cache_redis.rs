@@ -341,13 +341,13 @@ fn free_port() -> u16 {
 }
 
 /// A `redis-server` child process on `127.0.0.1`, without persistence; killed on drop.
-struct RedisServer {
+pub(crate) struct RedisServer {
     port: u16,
     child: Option<Child>,
 }
 
 impl RedisServer {
-    async fn start() -> RedisServer {
+    pub(crate) async fn start() -> RedisServer {
         RedisServer::start_on(free_port()).await
     }
 
@@ -374,7 +374,7 @@ impl RedisServer {
         server
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 

@@ -6,6 +6,7 @@ mod upstream; // a commandable upstream HTTP server (counts calls, misbehaves on
 
 mod batching; // upstream calls per request, counted at a real upstream
 mod cache_redis; // the product cache's Redis tier against a real redis-server
+mod caching; // the product cache end to end: hits, negative and stale entries, capacity, Redis
 mod catalog_client; // the REST catalog client against the test upstream
 mod demo_catalog; // the demo catalog's HTTP contract over a real socket
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx
