@@ -48,6 +48,20 @@ pub fn analyze(input: &str, region: Option<RcnRegion>) -> Result<Parsed, ParseEr
         symbology: None,
         warnings: Vec::new(),
     };
+    // The common path: 12-14 bare ASCII digits need no trimming, cleaning or dispatch.
+    // `from_field` checks digits, zero and check digit in one pass; anything that is not
+    // all digits takes the general path below, which explains what is wrong.
+    let bytes = input.as_bytes();
+    if matches!(bytes.len(), 12..=14) {
+        match Gtin::from_field(pad14(bytes)) {
+            Ok(g) => return cx.finish(g, classify(&g)),
+            Err(DigitsError::NotADigit(_)) => {}
+            Err(e) => return Err(cx.digits_error(e)),
+        }
+    }
+    if bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit) {
+        return cx.eight(bytes, false);
+    }
     // R1: Rust's trim (Unicode White_Space), so a leading GS (0x1D) stays and is rejected.
     let trimmed = input.trim();
     let lead = input.len() - input.trim_start().len();
@@ -240,6 +254,7 @@ impl Cx<'_> {
     }
 
     /// R7: 12, 13 or 14 digits (or 13/14 after an identifier).
+    #[inline]
     fn gtin(self, d: &[u8]) -> Result<Parsed, ParseError> {
         match Gtin::from_field(pad14(d)) {
             Ok(g) => self.finish(g, classify(&g)),
@@ -254,6 +269,7 @@ impl Cx<'_> {
         )
     }
 
+    #[cold]
     fn digits_error(&self, e: DigitsError) -> ParseError {
         match e {
             DigitsError::Zero => self.zero_error(),
@@ -273,6 +289,7 @@ impl Cx<'_> {
     }
 
     /// R10 and §3: classification, RCN decoding with a region, prefix notes.
+    #[inline]
     fn finish(mut self, gtin: Gtin, kind: Kind) -> Result<Parsed, ParseError> {
         let mut variable_measure = None;
         if let (Kind::RcnVariableMeasure, Some(region)) = (kind, self.region) {
