@@ -46,8 +46,12 @@ pub(crate) fn field_check(field: &[u8; 14]) -> FieldCheck {
     // Two overlapping 8-byte loads: `lo` is field[0..8], `hi` is field[6..14]. In `hi`
     // bytes 0-1 repeat field[6..8] and are masked out of the sums.
     // (`first_chunk`/`last_chunk` of a 14-byte array always exist: single loads.)
-    let lo = field.first_chunk::<8>().map_or(0, |c| u64::from_le_bytes(*c));
-    let hi = field.last_chunk::<8>().map_or(0, |c| u64::from_le_bytes(*c));
+    let lo = field
+        .first_chunk::<8>()
+        .map_or(0, |c| u64::from_le_bytes(*c));
+    let hi = field
+        .last_chunk::<8>()
+        .map_or(0, |c| u64::from_le_bytes(*c));
     // A byte is a digit iff its high nibble is 3 and its low nibble plus 6 stays < 16.
     let is_digits = |x: u64| {
         x & (0xF0 * ONES) == 0x30 * ONES && ((x & (0x0F * ONES)) + 0x06 * ONES) & (0xF0 * ONES) == 0
@@ -212,7 +216,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                *b = if x % 8 == 0 {
+                *b = if x.is_multiple_of(8) {
                     (x >> 8) as u8
                 } else {
                     b'0' + (x >> 8) as u8 % 10

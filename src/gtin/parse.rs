@@ -602,6 +602,71 @@ mod tests {
     }
 
     #[test]
+    fn a_non_standard_upc_e_parses_with_a_warning_naming_the_standard_one() {
+        let p = analyze("01200538", None).expect("valid UPC-E");
+        assert_eq!(p.gtin.upc_a(), Some("012000000058"));
+        assert_eq!(p.warnings[0].code, Warning::NON_STANDARD_UPC_E);
+        assert!(
+            p.warnings[0].message.contains("01200508"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn symbology_payload_errors_are_specific() {
+        let e = parse("]E0036000291452").expect_err("12 digits after ]E0");
+        assert_eq!(e.message(), "]E0 carries exactly 13 digits, found 12");
+        assert!(
+            e.hint()
+                .is_some_and(|h| h.starts_with("did you mean ]E00036000291452?"))
+        );
+        assert_eq!(reason("]E0"), Reason::InvalidLength);
+        assert_eq!(reason("]E01857982185X00"), Reason::InvalidCharacters);
+        assert_eq!(reason("]Q1036000291452"), Reason::UnsupportedSymbology);
+        assert_eq!(reason("]X0036000291452"), Reason::UnsupportedSymbology);
+        assert_eq!(reason("]E31234"), Reason::InvalidLength);
+        assert_eq!(reason("]C101000360002914"), Reason::InvalidGs1ElementString);
+        assert_eq!(reason("]C10100036000291453"), Reason::InvalidCheckDigit);
+        assert_eq!(reason("]C10100000000000000"), Reason::InvalidZero);
+    }
+
+    #[test]
+    fn a_2d_symbology_may_carry_a_digital_link() {
+        let p = analyze("]d2https://example.com/01/09506000134352", None).expect("DL");
+        assert_eq!(p.symbology, Some(Symbology::DigitalLink));
+        assert_eq!(p.gtin.gtin14(), "09506000134352");
+    }
+
+    #[test]
+    fn an_unassigned_prefix_parses_with_a_warning() {
+        let p = analyze("6712670000276", None).expect("valid");
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].code, Warning::UNASSIGNED_PREFIX);
+        assert!(p.warnings[0].message.contains("671"));
+    }
+
+    #[test]
+    fn a_gtin_14_grouping_of_an_rcn_is_a_plain_gtin_14() {
+        // Spec §3: biip treats 1-9 + RCN as a plain GTIN-14, and so do we.
+        let p = analyze("12011122912343", Some(RcnRegion::Gb)).expect("valid");
+        assert_eq!((p.kind, p.variable_measure), (Kind::ValidGtin, None));
+    }
+
+    #[test]
+    fn all_zero_inputs_are_invalid_zero_in_every_spelling() {
+        for s in [
+            "00000000",
+            "000000000000",
+            "0000000000000",
+            "00000000000000",
+            "0000000000",
+        ] {
+            assert_eq!(reason(s), Reason::InvalidZero, "{s}");
+        }
+    }
+
+    #[test]
     fn pad14_right_aligns() {
         assert_eq!(&pad14(b"12345678"), b"00000012345678");
         assert_eq!(&pad14(b""), b"00000000000000");
