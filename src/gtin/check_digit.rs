@@ -22,6 +22,59 @@ pub(crate) fn gs1_check_digit(payload: &[u8]) -> u8 {
     ((10 - sum % 10) % 10) as u8
 }
 
+/// What one pass over a GTIN-14 field found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FieldCheck {
+    /// The check digit the 13 payload digits call for.
+    pub(crate) expected: u8,
+    /// The check digit in the field (meaningful only when `digits`).
+    pub(crate) found: u8,
+    /// Every byte is zero (`'0'`).
+    pub(crate) zero: bool,
+    /// Every byte is an ASCII digit.
+    pub(crate) digits: bool,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const EVEN_BYTES: u64 = 0x00FF_00FF_00FF_00FF;
+const LANES: u64 = 0x0001_0001_0001_0001;
+
+/// Checks a GTIN-14 field eight bytes at a time (SWAR): digit validity, all-zero and the
+/// mod-10 check digit. This is the hot path of every parse, so it avoids a per-byte loop.
+#[inline]
+pub(crate) fn field_check(field: &[u8; 14]) -> FieldCheck {
+    // Two overlapping 8-byte loads: `lo` is field[0..8], `hi` is field[6..14]. In `hi`
+    // bytes 0-1 repeat field[6..8] and are masked out of the sums.
+    // (`first_chunk`/`last_chunk` of a 14-byte array always exist: single loads.)
+    let lo = field
+        .first_chunk::<8>()
+        .map_or(0, |c| u64::from_le_bytes(*c));
+    let hi = field
+        .last_chunk::<8>()
+        .map_or(0, |c| u64::from_le_bytes(*c));
+    // A byte is a digit iff its high nibble is 3 and its low nibble plus 6 stays < 16.
+    let is_digits = |x: u64| {
+        x & (0xF0 * ONES) == 0x30 * ONES && ((x & (0x0F * ONES)) + 0x06 * ONES) & (0xF0 * ONES) == 0
+    };
+    let digits = is_digits(lo) && is_digits(hi);
+    let vlo = lo & (0x0F * ONES);
+    let vhi = hi & (0x0F * ONES);
+    let vhi_new = vhi & !0xFFFF;
+    // Even field positions 0-12 weigh 3 (the even bytes of both words, byte parity
+    // equals field parity since 6 is even); odd positions 1-11 weigh 1, which excludes
+    // the check digit, field[13], the top byte of `hi`.
+    let lane_sum = |x: u64| (x.wrapping_mul(LANES) >> 48) as u32;
+    let threes = lane_sum((vlo & EVEN_BYTES) + (vhi_new & EVEN_BYTES));
+    let ones = lane_sum(((vlo >> 8) & EVEN_BYTES) + ((vhi_new >> 8) & 0x0000_00FF_00FF_0000));
+    let sum = threes * 3 + ones;
+    FieldCheck {
+        expected: ((10 - sum % 10) % 10) as u8,
+        found: (vhi >> 56) as u8,
+        zero: (vlo | vhi) == 0,
+        digits,
+    }
+}
+
 /// True when the last ASCII digit is the check digit of the ones before it.
 pub(crate) fn is_valid_gs1(digits: &[u8]) -> bool {
     match digits.split_last() {
@@ -142,6 +195,45 @@ mod tests {
         assert_eq!(issn_check_char(b"0024931"), b'9');
         assert_eq!(issn_check_char(b"0264359"), b'6');
         assert_eq!(issn_check_char(b"1144875"), b'X');
+    }
+
+    #[test]
+    fn the_swar_field_check_agrees_with_the_plain_loop() {
+        let mut fields: Vec<[u8; 14]> = vec![
+            *b"00036000291452",
+            *b"09780471117094",
+            *b"98765432109213",
+            *b"00000000000000",
+            *b"99999999999999",
+            *b"0003600029145:",
+            *b"/0036000291452",
+        ];
+        // A fixed pseudo-random walk over digit and non-digit bytes.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..50_000 {
+            let mut f = [0u8; 14];
+            for b in &mut f {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = if x.is_multiple_of(8) {
+                    (x >> 8) as u8
+                } else {
+                    b'0' + (x >> 8) as u8 % 10
+                };
+            }
+            fields.push(f);
+        }
+        for f in fields {
+            let c = field_check(&f);
+            let digits = f.iter().all(u8::is_ascii_digit);
+            assert_eq!(c.digits, digits, "{f:?}");
+            if digits {
+                assert_eq!(c.expected, gs1_check_digit(&f[..13]), "{f:?}");
+                assert_eq!(c.found, f[13] - b'0');
+                assert_eq!(c.zero, f.iter().all(|&b| b == b'0'));
+            }
+        }
     }
 
     #[test]

@@ -7,9 +7,10 @@
 
 use super::identity::{Gtin, GtinFormat};
 use super::parsed::{Kind, Warning};
-use super::prefixes::{self, DEMO, UNASSIGNED, US_RESERVED};
+use super::prefixes::{self, Note};
 
 /// The kind of a valid GTIN by its prefix.
+#[inline]
 pub(crate) fn classify(gtin: &Gtin) -> Kind {
     let d = gtin.as_bytes();
     match gtin.format() {
@@ -39,30 +40,35 @@ pub(crate) fn classify(gtin: &Gtin) -> Kind {
 /// A warning for prefixes that parse but will not be found upstream (spec R10 notes):
 /// 050-059 (GS1 US reserved, once UPC coupons), 952 (demo) and unassigned ranges.
 /// `None` for every assigned prefix, so the common path allocates nothing.
+#[inline]
 pub(crate) fn prefix_note(gtin: &Gtin) -> Option<Warning> {
-    let p = prefixes::gs1_prefix(gtin)?;
-    let (code, why) = match p.organisation {
-        US_RESERVED => (
+    prefixes::note(gtin).map(|note| note_warning(gtin, note))
+}
+
+/// The warning text for a noted prefix (off the common path).
+#[cold]
+fn note_warning(gtin: &Gtin, note: Note) -> Warning {
+    let (code, why) = match note {
+        Note::Reserved => (
             Warning::RESERVED_PREFIX,
             "is reserved by GS1 US (it held the old number-system-5 UPC coupons)",
         ),
-        DEMO => (
+        Note::Demo => (
             Warning::DEMO_PREFIX,
             "is GS1's range for demonstrations and examples",
         ),
-        UNASSIGNED => (
+        Note::Unassigned => (
             Warning::UNASSIGNED_PREFIX,
             "is not assigned to any GS1 Member Organisation",
         ),
-        _ => return None,
     };
-    Some(Warning::new(
+    let prefix = prefixes::gs1_prefix(gtin).map_or("", |p| p.prefix);
+    Warning::new(
         code,
         format!(
-            "GS1 prefix {} {why}; the number is looked up as it is but will likely not be found",
-            p.prefix
+            "GS1 prefix {prefix} {why}; the number is looked up as it is but will likely not be found"
         ),
-    ))
+    )
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ pub(crate) fn is_uri(s: &str) -> bool {
 }
 
 fn strip_scheme(s: &str) -> Option<&str> {
+    if !matches!(s.as_bytes().first(), Some(b'h' | b'H')) {
+        return None;
+    }
     for scheme in ["https://", "http://"] {
         if let Some(head) = s.get(..scheme.len())
             && head.eq_ignore_ascii_case(scheme)

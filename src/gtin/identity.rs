@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::check_digit::{gs1_check_digit, is_valid_gs1, value};
+use super::check_digit::{field_check, gs1_check_digit, value};
 use super::upc_e::{self, UpcE};
 
 /// A valid GTIN in canonical GTIN-14 form.
@@ -98,16 +98,22 @@ impl Gtin {
         Gtin::from_field(digits)
     }
 
-    /// Builds a `Gtin` from a full 14-digit ASCII field (already digits only).
+    /// Builds a `Gtin` from a 14-byte field (left-padded with `'0'`), checking that it is
+    /// all ASCII digits, not all zero, and has the right check digit.
+    #[inline]
     pub(crate) fn from_field(digits: [u8; 14]) -> Result<Gtin, DigitsError> {
-        if digits.iter().all(|&d| d == b'0') {
+        let c = field_check(&digits);
+        if !c.digits {
+            let pos = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(0);
+            return Err(DigitsError::NotADigit(pos));
+        }
+        if c.zero {
             return Err(DigitsError::Zero);
         }
-        if !is_valid_gs1(&digits) {
-            let expected = gs1_check_digit(&digits[..13]);
+        if c.expected != c.found {
             return Err(DigitsError::CheckDigit {
-                expected,
-                found: value(digits[13]),
+                expected: c.expected,
+                found: c.found,
             });
         }
         Ok(Gtin { digits })
@@ -135,6 +141,7 @@ impl Gtin {
     }
 
     /// The format by significant digits.
+    #[inline]
     pub fn format(&self) -> GtinFormat {
         let d = &self.digits;
         if d[0] != b'0' {

@@ -48,6 +48,20 @@ pub fn analyze(input: &str, region: Option<RcnRegion>) -> Result<Parsed, ParseEr
         symbology: None,
         warnings: Vec::new(),
     };
+    // The common path: 12-14 bare ASCII digits need no trimming, cleaning or dispatch.
+    // `from_field` checks digits, zero and check digit in one pass; anything that is not
+    // all digits takes the general path below, which explains what is wrong.
+    let bytes = input.as_bytes();
+    if matches!(bytes.len(), 12..=14) {
+        match Gtin::from_field(pad14(bytes)) {
+            Ok(g) => return cx.finish(g, classify(&g)),
+            Err(DigitsError::NotADigit(_)) => {}
+            Err(e) => return Err(cx.digits_error(e)),
+        }
+    }
+    if bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit) {
+        return cx.eight(bytes, false);
+    }
     // R1: Rust's trim (Unicode White_Space), so a leading GS (0x1D) stays and is rejected.
     let trimmed = input.trim();
     let lead = input.len() - input.trim_start().len();
@@ -240,6 +254,7 @@ impl Cx<'_> {
     }
 
     /// R7: 12, 13 or 14 digits (or 13/14 after an identifier).
+    #[inline]
     fn gtin(self, d: &[u8]) -> Result<Parsed, ParseError> {
         match Gtin::from_field(pad14(d)) {
             Ok(g) => self.finish(g, classify(&g)),
@@ -254,6 +269,7 @@ impl Cx<'_> {
         )
     }
 
+    #[cold]
     fn digits_error(&self, e: DigitsError) -> ParseError {
         match e {
             DigitsError::Zero => self.zero_error(),
@@ -273,6 +289,7 @@ impl Cx<'_> {
     }
 
     /// R10 and §3: classification, RCN decoding with a region, prefix notes.
+    #[inline]
     fn finish(mut self, gtin: Gtin, kind: Kind) -> Result<Parsed, ParseError> {
         let mut variable_measure = None;
         if let (Kind::RcnVariableMeasure, Some(region)) = (kind, self.region) {
@@ -582,6 +599,71 @@ mod tests {
             e.hint().is_some_and(|h| h.contains("9771144875007")),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn a_non_standard_upc_e_parses_with_a_warning_naming_the_standard_one() {
+        let p = analyze("01200538", None).expect("valid UPC-E");
+        assert_eq!(p.gtin.upc_a(), Some("012000000058"));
+        assert_eq!(p.warnings[0].code, Warning::NON_STANDARD_UPC_E);
+        assert!(
+            p.warnings[0].message.contains("01200508"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn symbology_payload_errors_are_specific() {
+        let e = parse("]E0036000291452").expect_err("12 digits after ]E0");
+        assert_eq!(e.message(), "]E0 carries exactly 13 digits, found 12");
+        assert!(
+            e.hint()
+                .is_some_and(|h| h.starts_with("did you mean ]E00036000291452?"))
+        );
+        assert_eq!(reason("]E0"), Reason::InvalidLength);
+        assert_eq!(reason("]E01857982185X00"), Reason::InvalidCharacters);
+        assert_eq!(reason("]Q1036000291452"), Reason::UnsupportedSymbology);
+        assert_eq!(reason("]X0036000291452"), Reason::UnsupportedSymbology);
+        assert_eq!(reason("]E31234"), Reason::InvalidLength);
+        assert_eq!(reason("]C101000360002914"), Reason::InvalidGs1ElementString);
+        assert_eq!(reason("]C10100036000291453"), Reason::InvalidCheckDigit);
+        assert_eq!(reason("]C10100000000000000"), Reason::InvalidZero);
+    }
+
+    #[test]
+    fn a_2d_symbology_may_carry_a_digital_link() {
+        let p = analyze("]d2https://example.com/01/09506000134352", None).expect("DL");
+        assert_eq!(p.symbology, Some(Symbology::DigitalLink));
+        assert_eq!(p.gtin.gtin14(), "09506000134352");
+    }
+
+    #[test]
+    fn an_unassigned_prefix_parses_with_a_warning() {
+        let p = analyze("6712670000276", None).expect("valid");
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].code, Warning::UNASSIGNED_PREFIX);
+        assert!(p.warnings[0].message.contains("671"));
+    }
+
+    #[test]
+    fn a_gtin_14_grouping_of_an_rcn_is_a_plain_gtin_14() {
+        // Spec §3: biip treats 1-9 + RCN as a plain GTIN-14, and so do we.
+        let p = analyze("12011122912343", Some(RcnRegion::Gb)).expect("valid");
+        assert_eq!((p.kind, p.variable_measure), (Kind::ValidGtin, None));
+    }
+
+    #[test]
+    fn all_zero_inputs_are_invalid_zero_in_every_spelling() {
+        for s in [
+            "00000000",
+            "000000000000",
+            "0000000000000",
+            "00000000000000",
+            "0000000000",
+        ] {
+            assert_eq!(reason(s), Reason::InvalidZero, "{s}");
+        }
     }
 
     #[test]

@@ -31,15 +31,15 @@ impl Gs1Prefix {
 }
 
 /// The organisation of a gap in GS1's list.
-pub(crate) const UNASSIGNED: &str = "Not assigned (reserved by GS1 Global Office)";
+const UNASSIGNED: &str = "Not assigned (reserved by GS1 Global Office)";
 /// GS1-8 prefixes 977-999 (GenSpecs §1.4.3).
-pub(crate) const GS1_8_RESERVED: &str = "Reserved for future use";
+const GS1_8_RESERVED: &str = "Reserved for future use";
 /// GS1-8 prefixes 000-099 and 200-299 (GenSpecs §1.4.3).
 const GS1_8_COMPANY_RCN: &str = "Used to issue Restricted Circulation Numbers within a company";
 /// GTIN-13 prefix 952 (spec R10 note).
-pub(crate) const DEMO: &str = "Used for demonstrations and examples of the GS1 system";
+const DEMO: &str = "Used for demonstrations and examples of the GS1 system";
 /// GTIN-13 prefixes 050-059, the old UPC number-system-5 coupons (spec R10 note).
-pub(crate) const US_RESERVED: &str = "GS1 US reserved for future use";
+const US_RESERVED: &str = "GS1 US reserved for future use";
 const GS1_US: &str = "GS1 US";
 
 /// The GS1 prefix of a GTIN: of its GTIN-13 view for GTIN-12/13, of digits 2-14 for a
@@ -138,10 +138,7 @@ fn gs1_13_prefix(v: &[u8]) -> Option<Gs1Prefix> {
             organisation,
         });
     }
-    let r = THREE_DIGIT.get(THREE_DIGIT.partition_point(|r| usize::from(r.hi) < p3))?;
-    if usize::from(r.lo) > p3 {
-        return None;
-    }
+    let r = THREE_DIGIT.get(usize::from(*ROW_OF.get(p3)?))?;
     let prefix = nth(&DIGITS_3, 3, p3)?;
     Some(Gs1Prefix {
         prefix: prefix.get(..usize::from(r.len))?,
@@ -193,9 +190,105 @@ fn gs1_8_prefix(d8: &[u8]) -> Option<Gs1Prefix> {
     }
 }
 
+/// What the parser should warn about a prefix (spec R10 notes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Note {
+    /// 050-059: GS1 US reserved (the old UPC number-system-5 coupons).
+    Reserved,
+    /// 952: GS1's demonstration range.
+    Demo,
+    /// Not assigned by GS1.
+    Unassigned,
+}
+
+/// The note for a GTIN's prefix, in O(1) and without building strings: the parser
+/// asks this for every number it accepts.
+#[inline]
+pub(crate) fn note(gtin: &Gtin) -> Option<Note> {
+    let d = gtin.as_bytes();
+    let is_gtin8 = gtin.format() == GtinFormat::Gtin8;
+    let view = d.get(if is_gtin8 { 6..9 } else { 1..4 })?;
+    let p3 = number(view);
+    // GS1-8 prefixes 0xx, 2xx are company RCNs and 977-999 are reserved, not noted.
+    if is_gtin8 && matches!(p3, 0..=99 | 200..=299 | 977..=999) {
+        return None;
+    }
+    // Under 000 only finer prefixes exist (GS1 US, company RCN, unused): no note.
+    if p3 == 0 {
+        return None;
+    }
+    match NOTE_OF.get(p3).copied().unwrap_or(0) {
+        1 => Some(Note::Reserved),
+        2 => Some(Note::Demo),
+        3 => Some(Note::Unassigned),
+        _ => None,
+    }
+}
+
+/// For each 3-digit prefix: 0 no note, 1 reserved, 2 demo, 3 unassigned.
+static NOTE_OF: [u8; 1000] = note_of();
+
+const fn note_of() -> [u8; 1000] {
+    let mut out = [0u8; 1000];
+    let mut i = 0;
+    while i < THREE_DIGIT.len() {
+        let org = THREE_DIGIT[i].organisation;
+        let note = if str_eq(org, US_RESERVED) {
+            1
+        } else if str_eq(org, DEMO) {
+            2
+        } else if str_eq(org, UNASSIGNED) {
+            3
+        } else {
+            0
+        };
+        let mut p = THREE_DIGIT[i].lo as usize;
+        while p <= THREE_DIGIT[i].hi as usize && p < 1000 {
+            out[p] = note;
+            p += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// String equality usable in a `const fn`.
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// For each 3-digit prefix, its row in `THREE_DIGIT`: an O(1) lookup, because the
+/// parser consults the prefix of every number it accepts (for the R10 notes).
+static ROW_OF: [u8; 1000] = row_of();
+
+const fn row_of() -> [u8; 1000] {
+    let mut out = [0u8; 1000];
+    let mut i = 0;
+    while i < THREE_DIGIT.len() {
+        let mut p = THREE_DIGIT[i].lo as usize;
+        while p <= THREE_DIGIT[i].hi as usize && p < 1000 {
+            out[p] = i as u8;
+            p += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Every 3-digit prefix, in order, without gaps (generated from biip's
 /// `_prefix_ranges.json`; gaps filled with [`UNASSIGNED`]).
-static THREE_DIGIT: [Row; 191] = [
+const THREE_DIGIT: [Row; 191] = [
     row(0, 19, 3, "GS1 US"),
     row(
         20,
@@ -430,7 +523,7 @@ mod tests {
     #[test]
     fn the_three_digit_table_is_sorted_and_has_no_gaps() {
         let mut next = 0u16;
-        for r in &THREE_DIGIT {
+        for r in THREE_DIGIT.iter() {
             assert_eq!(r.lo, next, "gap or overlap before {}", r.lo);
             assert!(r.hi >= r.lo);
             next = r.hi + 1;
@@ -455,6 +548,28 @@ mod tests {
 
     /// biip `tests/test_gs1_prefixes.py` `test_gs1_prefix` rows (GTIN-13 view), with
     /// biip's `None` for the unassigned 671 given as our explicit "not assigned".
+    #[test]
+    fn the_note_table_agrees_with_the_prefix_table() {
+        for p in 0..1000u32 {
+            for tail in [*b"000000000", *b"123456789"] {
+                let mut payload = [b'0'; 13];
+                payload[1..4].copy_from_slice(format!("{p:03}").as_bytes());
+                payload[4..13].copy_from_slice(&tail);
+                let Some(g) = Gtin::from_payload(payload) else {
+                    continue;
+                };
+                let org = gs1_prefix(&g).map(|p| p.organisation);
+                let want = match org {
+                    Some(US_RESERVED) => Some(Note::Reserved),
+                    Some(DEMO) => Some(Note::Demo),
+                    Some(UNASSIGNED) if g.format() != GtinFormat::Gtin8 => Some(Note::Unassigned),
+                    _ => None,
+                };
+                assert_eq!(note(&g), want, "{g}");
+            }
+        }
+    }
+
     #[test]
     fn gs1_prefixes_match_biip() {
         let rows: &[(&str, &str, &str)] = &[

@@ -1,0 +1,56 @@
+//! Parsing cost per code (criterion): plain 12/13/14-digit input, the common path with
+//! a goal of under 50 ns, and each slow path (separators, UPC-E, ISBN-10, symbology
+//! identifiers, GS1 element strings, Digital Link URIs, RCN decoding with a region).
+//!
+//! Run: `cargo bench --bench gtin_parse -- --warm-up-time 1 --measurement-time 3`
+
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use catalog_gateway::gtin::{RcnRegion, analyze, parse};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// (benchmark name, input, RCN region).
+const CASES: &[(&str, &str, Option<RcnRegion>)] = &[
+    ("plain_12_upc_a", "036000291452", None),
+    ("plain_13_ean", "5901234123457", None),
+    ("plain_14_gtin", "10036000291459", None),
+    ("plain_8_gtin8", "96385074", None),
+    ("separators", " 0 36000-29145 2 ", None),
+    ("upc_e", "04252614", None),
+    ("isbn10", "1-85798-218-5", None),
+    ("symbology_e0", "]E00036000291452", None),
+    ("symbology_e3_add_on", "]E3977114487500703", None),
+    (
+        "element_string_c1",
+        "]C1010950600013435210ABC\u{1d}17201225",
+        None,
+    ),
+    (
+        "digital_link",
+        "https://id.gs1.org/01/09506000134352/10/ABC?17=201225",
+        None,
+    ),
+    ("rcn_no_region", "2011122912346", None),
+    ("rcn_gb_price", "2011122912346", Some(RcnRegion::Gb)),
+    ("rcn_de_weight", "2811111068708", Some(RcnRegion::De)),
+    ("error_check_digit", "036000291457", None),
+    ("error_11_digits_hint", "36000291452", None),
+];
+
+fn bench_parse(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gtin_parse");
+    for &(name, input, region) in CASES {
+        group.bench_function(name, |b| {
+            b.iter(|| analyze(black_box(input), black_box(region)))
+        });
+    }
+    group.bench_function("parse_plain_13", |b| {
+        b.iter(|| parse(black_box("5901234123457")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_parse);
+criterion_main!(benches);
