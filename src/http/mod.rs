@@ -3,6 +3,7 @@
 //! operations per batch, in-flight cap). No GraphQL logic lives here.
 
 mod graphiql;
+mod graphql_over_http;
 mod health;
 mod routes;
 mod shed;

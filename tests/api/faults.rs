@@ -15,12 +15,24 @@ use crate::upstream::TestUpstream;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_item_asked_by_1000_concurrent_requests_is_fetched_once() {
-    // Arrange: slow enough that every request arrives while the fetch is under way.
+    // Arrange: a slow upstream, so most requests arrive while the fetch is under
+    // way (they share it); later ones find the item in the cache.
     let upstream = TestUpstream::start().await;
     let item = upc_a(42);
     upstream.insert_product(&item, "Forty-two");
-    upstream.set_delay(Duration::from_millis(2500));
-    let app = TestApp::spawn(Some(&upstream.url()), &["--upstream-timeout-ms", "10000"]).await;
+    upstream.set_delay(Duration::from_millis(1000));
+    let app = TestApp::spawn(
+        Some(&upstream.url()),
+        &[
+            "--upstream-timeout-ms",
+            "10000",
+            "--upstream-fetch-deadline-ms",
+            "10000",
+            "--request-timeout-ms",
+            "20000",
+        ],
+    )
+    .await;
     let query = json!({ "query": format!("{{ product(gtin: \"0{item}\") {{ upc title }} }}") });
 
     // Act

@@ -1,6 +1,9 @@
 //! End-to-end tests: the gateway over a real socket, in front of a real local HTTP
 //! upstream. One binary, one module per subject.
 
+// Test code: a failed unwrap is a failed test, also in helper functions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers; // TestApp: the gateway on port 0, with typed request helpers
 mod upstream; // a commandable upstream HTTP server (counts calls, misbehaves on demand)
 
@@ -12,6 +15,7 @@ mod demo_catalog; // the demo catalog's HTTP contract over a real socket
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx
 mod faults; // a thundering herd, SIGTERM to the real binary under load
 mod graphql_lookup; // product, products, lookups and gtin end to end
+mod graphql_over_http; // media types, status codes and request shapes per the spec
 mod limits; // abusive requests get clear errors and the right statuses
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
