@@ -13,14 +13,18 @@ use tokio::task::JoinHandle;
 
 use crate::cache::{CacheSettings, ProductCache, RedisSettings};
 use crate::catalog::{
-    BreakerSettings, KeyFormat, RestCatalog, RestCatalogSettings, RetryPolicy, UpstreamHealth,
+    BreakerSettings, BreakerState, KeyFormat, RestCatalog, RestCatalogSettings, RetryPolicy,
+    UpstreamHealth,
 };
 use crate::config::{BatchMode, ServeConfig, Switch};
 use crate::demo::{self, DemoSettings};
 use crate::graphql::{GraphqlSettings, QueryLimits, build_schema};
 use crate::gtin::RcnRegion;
-use crate::http::{AppState, HealthDetail, HttpLimits, InFlightLimit, Readiness, router};
+use crate::http::{
+    AppState, HealthDetail, HttpLimits, InFlightLimit, Readiness, RefreshGauges, router,
+};
 use crate::loader::{LoaderSettings, ProductLoader};
+use crate::telemetry::metrics;
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +112,10 @@ impl Application {
             let (catalog, cache) = (Arc::clone(&catalog), cache.clone());
             Arc::new(move || health_json(&catalog.health(), &cache))
         };
+        let refresh_gauges: RefreshGauges = {
+            let (catalog, cache) = (Arc::clone(&catalog), cache.clone());
+            Arc::new(move || record_gauges(&catalog.health(), &cache))
+        };
         let loader = ProductLoader::new(
             Arc::clone(&catalog) as Arc<dyn crate::catalog::Catalog>,
             cache,
@@ -145,6 +153,12 @@ impl Application {
                 request_timeout: config.request_timeout(),
             },
             health_detail: Some(health_detail),
+            metrics: match config.metrics {
+                Switch::On => metrics::install(),
+                Switch::Off => None,
+            },
+            refresh_gauges: Some(refresh_gauges),
+            cors_origins: config.cors_allow_origins.clone(),
         };
         Ok(Application {
             listener,
@@ -225,6 +239,27 @@ impl Application {
         }
         served
     }
+}
+
+/// Sets the scrape-time metrics from the upstream's and the cache's counters.
+fn record_gauges(health: &UpstreamHealth, cache: &ProductCache) {
+    let breaker = match health.breaker {
+        BreakerState::Closed => 0.0,
+        BreakerState::HalfOpen => 1.0,
+        BreakerState::Open => 2.0,
+    };
+    ::metrics::gauge!("catalog_upstream_breaker_state").set(breaker);
+    ::metrics::counter!("catalog_upstream_retries_total").absolute(health.retries);
+    ::metrics::counter!("catalog_upstream_short_circuited_total").absolute(health.short_circuited);
+    let stats = cache.stats();
+    ::metrics::counter!("catalog_cache_hits_total").absolute(stats.hits);
+    ::metrics::counter!("catalog_cache_misses_total").absolute(stats.misses);
+    ::metrics::counter!("catalog_cache_stale_served_total").absolute(stats.stale_served);
+    ::metrics::counter!("catalog_cache_evictions_total").absolute(stats.evictions);
+    ::metrics::counter!("catalog_cache_redis_hits_total").absolute(stats.redis_hits);
+    ::metrics::counter!("catalog_cache_redis_errors_total").absolute(stats.redis_errors);
+    ::metrics::counter!("catalog_cache_redis_timeouts_total").absolute(stats.redis_timeouts);
+    ::metrics::gauge!("catalog_cache_entries").set(stats.entries as f64);
 }
 
 /// The upstream's and the cache's state as `/readyz` detail.

@@ -171,6 +171,17 @@ pub struct ServeConfig {
     /// Most time a request waits on Redis, in milliseconds; past it Redis counts as a miss.
     #[arg(long, env = "CATALOG_CACHE_REDIS_BUDGET_MS", default_value_t = 20)]
     pub cache_redis_budget_ms: u64,
+    /// Browser origins allowed to call `/graphql` (comma-separated, `*` for any).
+    #[arg(
+        long,
+        env = "CATALOG_CORS_ALLOW_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*"
+    )]
+    pub cors_allow_origins: Vec<String>,
+    /// Prometheus metrics on `/metrics`: `on` or `off`.
+    #[arg(long, env = "CATALOG_METRICS", value_enum, default_value_t = Switch::On)]
+    pub metrics: Switch,
     /// Largest request body in bytes; more is 413.
     #[arg(long, env = "CATALOG_MAX_BODY_BYTES", default_value = "262144")]
     pub max_body_bytes: NonZeroUsize,

@@ -22,6 +22,8 @@ use super::{
     BuildError, Catalog, CatalogError, FetchResult, KeyFormat, RestCatalogSettings, UpstreamHealth,
 };
 use crate::gtin::Gtin;
+use crate::telemetry::metrics::{UPSTREAM_CALLS, UPSTREAM_DURATION, UPSTREAM_KEYS_PER_CALL};
+use crate::telemetry::request_context;
 
 /// A [`Catalog`] backed by an upstream REST catalog.
 ///
@@ -192,6 +194,9 @@ impl RestCatalog {
                 .await
                 .unwrap_or_else(|_| Err(deadline_passed()))
         };
+        metrics::counter!(UPSTREAM_CALLS, "outcome" => outcome_label(&result)).increment(1);
+        metrics::histogram!(UPSTREAM_DURATION).record(started.elapsed().as_secs_f64());
+        metrics::histogram!(UPSTREAM_KEYS_PER_CALL).record(keys as f64);
         tracing::debug!(
             path = url.path(),
             keys,
@@ -207,15 +212,17 @@ impl RestCatalog {
         result
     }
 
-    /// Sends a GET and maps the answer (status first, then the whole body).
+    /// Sends a GET (with the request id of the request it serves) and maps the
+    /// answer (status first, then the whole body).
     async fn send(&self, url: &Url) -> Result<Reply, Failed> {
-        let response = self
+        let mut request = self
             .client
             .get(url.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(transport_error)?;
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(context) = request_context::current() {
+            request = request.header("x-request-id", context.id());
+        }
+        let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
             // Drain the (ignored, bounded) body so the connection goes back to the
@@ -362,6 +369,15 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// The metrics label of a call's outcome (a fixed set).
+fn outcome_label(result: &Result<Reply, Failed>) -> &'static str {
+    match result {
+        Ok(Reply::Body(_)) => "ok",
+        Ok(Reply::NotFound) => "not_found",
+        Err(failed) => failed.error.code(),
+    }
 }
 
 #[cfg(test)]

@@ -19,8 +19,10 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::observe::GraphqlOutcome;
 use super::routes::AppState;
 use crate::graphql::RequestScope;
+use crate::telemetry::metrics::{GRAPHQL_ERRORS, operation_label};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const APPLICATION_JSON: &str = "application/json; charset=utf-8";
@@ -86,6 +88,15 @@ pub(crate) async fn handle(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
+    let operation = match &batch {
+        BatchRequest::Single(request) => operation_label(
+            request
+                .operation_name
+                .as_deref()
+                .or_else(|| declared_operation_name(&request.query)),
+        ),
+        BatchRequest::Batch(_) => "batch".to_owned(),
+    };
     let deadline = tokio::time::Instant::now() + state.limits.request_timeout;
     let batch = match batch {
         BatchRequest::Single(request) => {
@@ -99,7 +110,53 @@ pub(crate) async fn handle(
         ),
     };
     let executed = state.schema.execute_batch(batch).await;
-    respond(executed, media_type)
+    let errors = count_errors(&executed);
+    let mut response = respond(executed, media_type);
+    response
+        .extensions_mut()
+        .insert(GraphqlOutcome { operation, errors });
+    response
+}
+
+/// The name a document declares for its first operation (`query Basket(…)`), found
+/// with a cheap scan instead of a second parse; `None` for anonymous documents.
+fn declared_operation_name(query: &str) -> Option<&str> {
+    let rest = query.trim_start();
+    let rest = ["query", "mutation", "subscription"]
+        .iter()
+        .find_map(|keyword| rest.strip_prefix(keyword))?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+/// Counts the response's errors, by code, into the metrics.
+fn count_errors(executed: &BatchResponse) -> usize {
+    let responses: Vec<&async_graphql::Response> = match executed {
+        BatchResponse::Single(response) => vec![response],
+        BatchResponse::Batch(responses) => responses.iter().collect(),
+    };
+    let mut total = 0;
+    for error in responses.iter().flat_map(|response| &response.errors) {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .and_then(|code| match code {
+                async_graphql::Value::String(code) => Some(code.as_str()),
+                async_graphql::Value::Enum(code) => Some(code.as_str()),
+                _ => None,
+            })
+            .unwrap_or("UNCODED");
+        metrics::counter!(GRAPHQL_ERRORS, "code" => code.to_owned()).increment(1);
+        total += 1;
+    }
+    total
 }
 
 /// Picks the response media type from `Accept`; `None` when nothing acceptable.
@@ -360,6 +417,7 @@ fn coded_error(status: StatusCode, media_type: MediaType, message: &str, code: &
         StatusCode::NOT_ACCEPTABLE => "NOT_ACCEPTABLE",
         _ => code,
     };
+    metrics::counter!(GRAPHQL_ERRORS, "code" => code.to_owned()).increment(1);
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     json_response(status, media_type, &body)
 }
@@ -375,4 +433,23 @@ fn json_response(status: StatusCode, media_type: MediaType, body: &Value) -> Res
         bytes,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_declared_operation_name_is_found_without_parsing() {
+        assert_eq!(
+            declared_operation_name("  query Basket($g: [String!]!) { x }"),
+            Some("Basket")
+        );
+        assert_eq!(declared_operation_name("query{ x }"), None);
+        assert_eq!(
+            declared_operation_name("{ product(gtin: \"1\") { title } }"),
+            None
+        );
+        assert_eq!(declared_operation_name("queryX { x }"), None);
+    }
 }

@@ -5,9 +5,10 @@
 mod graphiql;
 mod graphql_over_http;
 mod health;
+mod observe;
 mod routes;
 mod shed;
 
 pub use health::Readiness;
-pub use routes::{AppState, HealthDetail, HttpLimits, router};
+pub use routes::{AppState, HealthDetail, HttpLimits, RefreshGauges, router};
 pub use shed::InFlightLimit;

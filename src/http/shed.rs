@@ -11,6 +11,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
+use crate::telemetry::metrics::GRAPHQL_ERRORS;
+
 /// The in-flight cap, shared by every connection.
 #[derive(Clone, Debug)]
 pub struct InFlightLimit {
@@ -42,6 +44,7 @@ pub(crate) async fn shed_over_limit(
     match Arc::clone(&limit.permits).try_acquire_owned() {
         Ok(_permit) => next.run(request).await,
         Err(_) => {
+            metrics::counter!(GRAPHQL_ERRORS, "code" => "OVERLOADED").increment(1);
             let body = serde_json::json!({
                 "errors": [{
                     "message": "the gateway is at capacity; retry shortly",

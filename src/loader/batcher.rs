@@ -30,6 +30,7 @@ use tokio::time::Instant;
 use crate::cache::{Cached, ProductCache};
 use crate::catalog::{Catalog, CatalogError, FetchResult, Product};
 use crate::gtin::Gtin;
+use crate::telemetry::request_context::{self, RequestContext};
 
 /// One key's outcome for one caller: a product (possibly a stale copy), not found,
 /// or why the catalog could not answer.
@@ -82,10 +83,32 @@ struct Shared {
 struct State {
     /// Keys waiting for the next flush, in arrival order.
     pending: Vec<Gtin>,
+    /// Id of the batch `pending` will become (ids tie a request's keys to its calls).
+    pending_id: u64,
+    /// Request id of the request that opened `pending`, sent on to the upstream.
+    pending_request_id: Option<String>,
     /// Whether a timer task will flush `pending`.
     flush_scheduled: bool,
     /// Every key pending or being fetched, with the channel its answer goes out on.
-    in_flight: HashMap<Gtin, watch::Sender<Option<Fetched>>>,
+    in_flight: HashMap<Gtin, (watch::Sender<Option<Fetched>>, u64)>,
+}
+
+/// A batch on its way to the catalog.
+struct Batch {
+    keys: Vec<Gtin>,
+    /// The request id the upstream call carries.
+    request_id: Option<String>,
+}
+
+impl State {
+    /// Takes the pending keys as a batch and starts the next one.
+    fn take_batch(&mut self) -> Batch {
+        self.pending_id += 1;
+        Batch {
+            keys: std::mem::take(&mut self.pending),
+            request_id: self.pending_request_id.take(),
+        }
+    }
 }
 
 impl ProductLoader {
@@ -112,6 +135,13 @@ impl ProductLoader {
     /// on for anyone else waiting on it.
     pub async fn load_many(&self, keys: &[Gtin], deadline: Option<Instant>) -> Vec<Loaded> {
         let cached = self.shared.cache.get_many(keys).await;
+        if let Some(context) = request_context::current() {
+            let hits = cached
+                .iter()
+                .filter(|cached| matches!(cached, Cached::Fresh(_)))
+                .count();
+            context.add_cache_hits(u64::try_from(hits).unwrap_or(u64::MAX));
+        }
         let to_fetch: Vec<Gtin> = keys
             .iter()
             .zip(&cached)
@@ -162,6 +192,7 @@ impl ProductLoader {
     /// returns one receiver per key.
     fn register(&self, keys: &[Gtin]) -> Vec<watch::Receiver<Option<Fetched>>> {
         let max_batch = self.shared.settings.max_batch.get();
+        let context = request_context::current();
         let mut full_batches = Vec::new();
         let mut schedule_timer = false;
         let receivers = {
@@ -169,14 +200,24 @@ impl ProductLoader {
             let receivers = keys
                 .iter()
                 .map(|&key| {
-                    if let Some(sender) = state.in_flight.get(&key) {
+                    if let Some((sender, batch_id)) = state.in_flight.get(&key) {
+                        if let Some(context) = &context {
+                            context.add_shared(*batch_id);
+                        }
                         return sender.subscribe();
                     }
                     let (sender, receiver) = watch::channel(None);
-                    state.in_flight.insert(key, sender);
+                    let batch_id = state.pending_id;
+                    state.in_flight.insert(key, (sender, batch_id));
+                    if state.pending.is_empty() {
+                        state.pending_request_id = context.as_ref().map(|c| c.id().to_owned());
+                    }
                     state.pending.push(key);
+                    if let Some(context) = &context {
+                        context.add_fetched(batch_id);
+                    }
                     if state.pending.len() >= max_batch {
-                        full_batches.push(std::mem::take(&mut state.pending));
+                        full_batches.push(state.take_batch());
                     }
                     receiver
                 })
@@ -209,20 +250,31 @@ impl Shared {
         let batch = {
             let mut state = self.lock();
             state.flush_scheduled = false;
-            std::mem::take(&mut state.pending)
+            (!state.pending.is_empty()).then(|| state.take_batch())
         };
-        if !batch.is_empty() {
+        if let Some(batch) = batch {
             self.dispatch(batch).await;
         }
     }
 
-    /// Fetches one batch and answers each of its keys.
-    async fn dispatch(self: Arc<Self>, batch: Vec<Gtin>) {
+    /// Fetches one batch and answers each of its keys. The fetch runs in the
+    /// context of the request that opened the batch, so the upstream call carries
+    /// its request id.
+    async fn dispatch(self: Arc<Self>, batch: Batch) {
+        let Batch {
+            keys: batch,
+            request_id,
+        } = batch;
         let mut guard = AnswerGuard {
             shared: &self,
             keys: &batch,
         };
-        let results = self.catalog.fetch(&batch).await;
+        let results = match request_id {
+            Some(id) => {
+                request_context::scope(RequestContext::new(id), self.catalog.fetch(&batch)).await
+            }
+            None => self.catalog.fetch(&batch).await,
+        };
         let found: Vec<(Gtin, Option<Arc<Product>>)> = batch
             .iter()
             .zip(&results)
@@ -237,7 +289,7 @@ impl Shared {
 
     fn answer(&self, key: &Gtin, result: Fetched) {
         let sender = self.lock().in_flight.remove(key);
-        if let Some(sender) = sender {
+        if let Some((sender, _)) = sender {
             // A send fails only when every waiter has gone away, which is fine.
             let _ = sender.send(Some(result));
         }

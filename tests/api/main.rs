@@ -17,6 +17,7 @@ mod faults; // a thundering herd, SIGTERM to the real binary under load
 mod graphql_lookup; // product, products, lookups and gtin end to end
 mod graphql_over_http; // media types, status codes and request shapes per the spec
 mod limits; // abusive requests get clear errors and the right statuses
+mod observability; // metrics, request ids, CORS, compression
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
 mod upstream_resilience; // retries, retry budget, fetch deadline and breaker against a misbehaving upstream

@@ -31,7 +31,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use catalog_gateway::gtin::Gtin;
 use serde_json::{Value, json};
@@ -52,6 +52,8 @@ pub struct RecordedCall {
     pub keys: Vec<String>,
     /// `true` for the batch endpoint, `false` for the single-item endpoint.
     pub batch: bool,
+    /// The `x-request-id` header the call carried, if any.
+    pub request_id: Option<String>,
 }
 
 /// How a call fails, when told to.
@@ -319,7 +321,7 @@ impl Drop for InFlight<'_> {
 }
 
 /// The one handler: routes by path suffix so any base path prefix works.
-async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
     let path = uri.path().to_owned();
     let (batch, keys) = if path.ends_with("/products") {
         let keys = uri
@@ -338,6 +340,10 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         query: uri.query().map(str::to_owned),
         keys: keys.clone(),
         batch,
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
     });
     let seed = shared.call_counter.fetch_add(1, Ordering::SeqCst);
     let _in_flight = InFlight::enter(&shared);

@@ -1,0 +1,113 @@
+//! Prometheus metrics through the `metrics` facade: one recorder per process,
+//! installed once, rendered by `/metrics`. Metric names live here, so every place
+//! that records one uses the same name and the list below is the whole catalogue.
+//!
+//! | metric | type | labels |
+//! |---|---|---|
+//! | `catalog_http_requests_total` | counter | `route`, `status`, `operation` |
+//! | `catalog_http_request_duration_seconds` | histogram | `route`, `operation` |
+//! | `catalog_http_in_flight_requests` | gauge | |
+//! | `catalog_graphql_errors_total` | counter | `code` |
+//! | `catalog_upstream_calls_total` | counter | `outcome` |
+//! | `catalog_upstream_call_duration_seconds` | histogram | |
+//! | `catalog_upstream_keys_per_call` | histogram | |
+//! | `catalog_upstream_retries_total`, `catalog_upstream_short_circuited_total` | counter | |
+//! | `catalog_upstream_breaker_state` | gauge | 0 closed, 1 half-open, 2 open |
+//! | `catalog_cache_hits_total`, `…_misses_total`, `…_stale_served_total`, `…_evictions_total` | counter | |
+//! | `catalog_cache_redis_hits_total`, `…_redis_errors_total`, `…_redis_timeouts_total` | counter | |
+//! | `catalog_cache_entries` | gauge | |
+//! | `catalog_build_info` | gauge (1) | `version`, `git_sha` |
+//!
+//! Label values are bounded: routes are a fixed list, operation names are sanitized
+//! and capped at [`MAX_OPERATION_LABELS`] distinct values (then `other`).
+
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// HTTP requests served.
+pub const HTTP_REQUESTS: &str = "catalog_http_requests_total";
+/// HTTP request latency.
+pub const HTTP_DURATION: &str = "catalog_http_request_duration_seconds";
+/// Requests in flight on `/graphql`.
+pub const HTTP_IN_FLIGHT: &str = "catalog_http_in_flight_requests";
+/// GraphQL errors by `extensions.code`.
+pub const GRAPHQL_ERRORS: &str = "catalog_graphql_errors_total";
+/// Upstream calls by outcome.
+pub const UPSTREAM_CALLS: &str = "catalog_upstream_calls_total";
+/// Upstream call latency.
+pub const UPSTREAM_DURATION: &str = "catalog_upstream_call_duration_seconds";
+/// Keys per upstream call (the batch size).
+pub const UPSTREAM_KEYS_PER_CALL: &str = "catalog_upstream_keys_per_call";
+
+/// Most distinct operation-name label values; later names are `other`.
+pub const MAX_OPERATION_LABELS: usize = 200;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+static OPERATIONS: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+
+/// Installs the process-wide recorder (once; later calls return the same handle).
+/// `None` when another recorder was installed first (then nothing is rendered).
+pub fn install() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let latency = [
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ];
+            let sizes = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0];
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &latency)
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(
+                        Matcher::Full(UPSTREAM_KEYS_PER_CALL.to_owned()),
+                        &sizes,
+                    )
+                });
+            let handle = builder.ok()?.install_recorder().ok()?;
+            metrics::gauge!(
+                "catalog_build_info",
+                "version" => env!("CARGO_PKG_VERSION"),
+                "git_sha" => env!("CATALOG_GIT_SHA"),
+            )
+            .set(1.0);
+            Some(handle)
+        })
+        .clone()
+}
+
+/// The label for an operation name: sanitized, bounded in length and in count.
+pub fn operation_label(name: Option<&str>) -> String {
+    let Some(name) = name.filter(|name| !name.is_empty()) else {
+        return "anonymous".to_owned();
+    };
+    let clean: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(64)
+        .collect();
+    if clean.is_empty() {
+        return "other".to_owned();
+    }
+    let seen = OPERATIONS.get_or_init(|| Mutex::new(HashSet::new()));
+    let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
+    if seen.contains(&clean) || seen.len() < MAX_OPERATION_LABELS {
+        seen.insert(clean.clone());
+        clean
+    } else {
+        "other".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_labels_are_sanitized_and_default_to_anonymous() {
+        assert_eq!(operation_label(None), "anonymous");
+        assert_eq!(operation_label(Some("Basket\"}; drop")), "Basketdrop");
+        assert_eq!(operation_label(Some("!!!")), "other");
+        assert_eq!(operation_label(Some(&"x".repeat(100))).len(), 64);
+    }
+}

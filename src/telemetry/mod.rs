@@ -1,0 +1,9 @@
+//! What the gateway tells its operators: logs (`tracing`, JSON or pretty), Prometheus
+//! metrics, and the per-request context (request id, lookup counts) that ties a
+//! request's log line to the upstream calls it caused.
+
+mod logging;
+pub mod metrics;
+pub mod request_context;
+
+pub use logging::{install, subscriber};
