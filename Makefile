@@ -34,3 +34,14 @@ bench: bench-gtin ## Every benchmark
 
 clean: ## Remove build output
 	$(CARGO) clean
+
+# ---- conformance and browser ----
+.PHONY: audit-http test-browser
+
+audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a running gateway
+	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
+	scripts/with-gateway.sh -- node tests/graphql-http-audit/audit.mjs '{url}/graphql'
+
+test-browser: ## GraphiQL in headless Chromium: runs the default query, expects a product title
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/' $(SCREENSHOT)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs a command against a freshly started gateway (embedded demo catalog, random
+# loopback port), then stops the gateway. `{url}` in the command's arguments is
+# replaced by the gateway's base URL (http://127.0.0.1:PORT).
+# Usage: scripts/with-gateway.sh [--gateway-flag ...] -- command args...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+flags=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do flags+=("$1"); shift; done
+[ "${1:-}" = "--" ] && shift
+[ $# -gt 0 ] || { echo "usage: $0 [gateway flags] -- command args..." >&2; exit 2; }
+
+cargo build --locked --quiet --bin catalog-gateway
+log=$(mktemp)
+target/debug/catalog-gateway --listen 127.0.0.1:0 --log-format json ${flags[@]+"${flags[@]}"} >"$log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
+
+address=""
+for _ in $(seq 1 200); do
+  address=$(grep -o '"message":"catalog-gateway listening","address":"[^"]*"' "$log" | sed 's/.*"address":"\([^"]*\)"/\1/' || true)
+  [ -n "$address" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; echo "the gateway exited" >&2; exit 1; }
+  sleep 0.05
+done
+[ -n "$address" ] || { cat "$log" >&2; echo "the gateway did not start" >&2; exit 1; }
+url="http://$address"
+
+args=()
+for arg in "$@"; do args+=("${arg//\{url\}/$url}"); done
+timeout 300 "${args[@]}"
