@@ -18,7 +18,7 @@ use super::error::{ParseError, Reason};
 use super::identity::{DigitsError, Gtin};
 use super::isbn;
 use super::parsed::{Kind, Parsed, Symbology, Warning};
-use super::rcn::{self, RcnRegion};
+use super::rcn::{self, RcnRegion, VariableMeasure};
 use super::symbology::{self, Payload};
 use super::upc_e;
 
@@ -52,12 +52,10 @@ pub fn analyze(input: &str, region: Option<RcnRegion>) -> Result<Parsed, ParseEr
     // `from_field` checks digits, zero and check digit in one pass; anything that is not
     // all digits takes the general path below, which explains what is wrong.
     let bytes = input.as_bytes();
-    if matches!(bytes.len(), 12..=14) {
-        match Gtin::from_field(pad14(bytes)) {
-            Ok(g) => return cx.finish(g, classify(&g)),
-            Err(DigitsError::NotADigit(_)) => {}
-            Err(e) => return Err(cx.digits_error(e)),
-        }
+    match Gtin::from_short_ascii(bytes) {
+        Some(Ok(g)) => return cx.finish(g, classify(&g)),
+        Some(Err(e)) => return Err(cx.digits_error(e)),
+        None => {}
     }
     if bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit) {
         return cx.eight(bytes, false);
@@ -289,29 +287,13 @@ impl Cx<'_> {
     }
 
     /// R10 and §3: classification, RCN decoding with a region, prefix notes.
-    #[inline]
+    // Always inlined: this lets the compiler build `Parsed` in the caller's return slot
+    // instead of copying it (measurable on the plain-digits path).
+    #[inline(always)]
     fn finish(mut self, gtin: Gtin, kind: Kind) -> Result<Parsed, ParseError> {
         let mut variable_measure = None;
         if let (Kind::RcnVariableMeasure, Some(region)) = (kind, self.region) {
-            match rcn::decode(&gtin, region) {
-                Ok(Some(vm)) => variable_measure = Some(vm),
-                Ok(None) => self.warnings.push(Warning::new(
-                    Warning::RCN_NOT_DECODED,
-                    format!(
-                        "region {region} defines no variable-measure layout for this number's \
-                         prefix; the full number is the lookup key"
-                    ),
-                )),
-                Err(e) => {
-                    return Err(self.error(
-                        Reason::InvalidVariableMeasureCheckDigit,
-                        format!(
-                            "{} check digit should be {}, found {} (for the {} digits {})",
-                            e.measure, e.expected, e.found, e.measure, e.value
-                        ),
-                    ));
-                }
-            }
+            variable_measure = self.decode_rcn(&gtin, region)?;
         }
         if let Some(w) = prefix_note(&gtin) {
             self.warnings.push(w);
@@ -323,6 +305,36 @@ impl Cx<'_> {
             variable_measure,
             symbology: self.symbology,
         })
+    }
+
+    /// §3: decodes a geographic RCN with the configured region (off the common path).
+    #[cold]
+    #[inline(never)]
+    fn decode_rcn(
+        &mut self,
+        gtin: &Gtin,
+        region: RcnRegion,
+    ) -> Result<Option<VariableMeasure>, ParseError> {
+        match rcn::decode(gtin, region) {
+            Ok(Some(vm)) => Ok(Some(vm)),
+            Ok(None) => {
+                self.warnings.push(Warning::new(
+                    Warning::RCN_NOT_DECODED,
+                    format!(
+                        "region {region} defines no variable-measure layout for this number's \
+                         prefix; the full number is the lookup key"
+                    ),
+                ));
+                Ok(None)
+            }
+            Err(e) => Err(self.error(
+                Reason::InvalidVariableMeasureCheckDigit,
+                format!(
+                    "{} check digit should be {}, found {} (for the {} digits {})",
+                    e.measure, e.expected, e.found, e.measure, e.value
+                ),
+            )),
+        }
     }
 
     /// R2: a `]xx` symbology identifier and its payload.
