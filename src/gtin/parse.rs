@@ -6,8 +6,9 @@
 //! classification (R10) and, with a region, RCN decoding (§3). The helpers it calls
 //! each own one format; this file owns the order and the error messages.
 //!
-//! Plain digits (the common path) allocate nothing: digits live in a stack buffer and
-//! `Parsed::warnings` stays an empty `Vec`.
+//! Plain digits (the common path) allocate nothing: they are checked in place (see
+//! `Gtin::from_short_ascii`) or in a stack buffer, and `Parsed::warnings` stays an
+//! empty `Vec`.
 
 use super::check_digit::{gs1_check_digit, is_valid_gs1};
 use super::classify::{classify, prefix_note};
@@ -49,8 +50,8 @@ pub fn analyze(input: &str, region: Option<RcnRegion>) -> Result<Parsed, ParseEr
         warnings: Vec::new(),
     };
     // The common path: 12-14 bare ASCII digits need no trimming, cleaning or dispatch.
-    // `from_field` checks digits, zero and check digit in one pass; anything that is not
-    // all digits takes the general path below, which explains what is wrong.
+    // `from_short_ascii` checks digits, zero and check digit in one pass; anything that
+    // is not all digits takes the general path below, which explains what is wrong.
     let bytes = input.as_bytes();
     match Gtin::from_short_ascii(bytes) {
         Some(Ok(g)) => return cx.finish(g, classify(&g)),
