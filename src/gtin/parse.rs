@@ -51,34 +51,12 @@ pub fn analyze(input: &str, region: Option<RcnRegion>) -> Result<Parsed, ParseEr
     };
     // The common path: 12-14 bare ASCII digits need no trimming, cleaning or dispatch.
     // `from_short_ascii` checks digits, zero and check digit in one pass; anything that
-    // is not all digits takes the general path below, which explains what is wrong.
-    let bytes = input.as_bytes();
-    match Gtin::from_short_ascii(bytes) {
-        Some(Ok(g)) => return cx.finish(g, classify(&g)),
-        Some(Err(e)) => return Err(cx.digits_error(e)),
-        None => {}
+    // is not all digits takes the general path, which explains what is wrong.
+    match Gtin::from_short_ascii(input.as_bytes()) {
+        Some(Ok(g)) => cx.finish(g, classify(&g)),
+        Some(Err(e)) => Err(cx.digits_error(e)),
+        None => cx.general(),
     }
-    if bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit) {
-        return cx.eight(bytes, false);
-    }
-    // R1: Rust's trim (Unicode White_Space), so a leading GS (0x1D) stays and is rejected.
-    let trimmed = input.trim();
-    let lead = input.len() - input.trim_start().len();
-    if trimmed.is_empty() {
-        let message = if input.is_empty() {
-            "the input is empty"
-        } else {
-            "the input is only white space"
-        };
-        return Err(cx.error(Reason::Empty, message));
-    }
-    if trimmed.starts_with(']') {
-        return cx.symbology(trimmed, lead);
-    }
-    if digital_link::is_uri(trimmed) {
-        return cx.digital_link(trimmed);
-    }
-    cx.plain(trimmed, lead)
 }
 
 /// The state of one parse: the input (for errors) and what the result will carry.
@@ -91,6 +69,37 @@ struct Cx<'a> {
     symbology: Option<Symbology>,
     /// Warnings so far (no allocation until the first one).
     warnings: Vec<Warning>,
+}
+
+impl Cx<'_> {
+    /// Everything but the common path (kept out of line so `analyze` stays small).
+    #[inline(never)]
+    fn general(self) -> Result<Parsed, ParseError> {
+        let input = self.input;
+        let cx = self;
+        let bytes = input.as_bytes();
+        if bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit) {
+            return cx.eight(bytes, false);
+        }
+        // R1: Rust's trim (Unicode White_Space), so a leading GS (0x1D) stays and is rejected.
+        let trimmed = input.trim();
+        let lead = input.len() - input.trim_start().len();
+        if trimmed.is_empty() {
+            let message = if input.is_empty() {
+                "the input is empty"
+            } else {
+                "the input is only white space"
+            };
+            return Err(cx.error(Reason::Empty, message));
+        }
+        if trimmed.starts_with(']') {
+            return cx.symbology(trimmed, lead);
+        }
+        if digital_link::is_uri(trimmed) {
+            return cx.digital_link(trimmed);
+        }
+        cx.plain(trimmed, lead)
+    }
 }
 
 impl Cx<'_> {
