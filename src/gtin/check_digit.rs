@@ -43,8 +43,7 @@ const LANES: u64 = 0x0001_0001_0001_0001;
 /// mod-10 check digit. This is the hot path of every parse, so it avoids a per-byte loop.
 #[inline]
 pub(crate) fn field_check(field: &[u8; 14]) -> FieldCheck {
-    // Two overlapping 8-byte loads: `lo` is field[0..8], `hi` is field[6..14]. In `hi`
-    // bytes 0-1 repeat field[6..8] and are masked out of the sums.
+    // Two overlapping 8-byte loads: `lo` is field[0..8], `hi` is field[6..14].
     // (`first_chunk`/`last_chunk` of a 14-byte array always exist: single loads.)
     let lo = field
         .first_chunk::<8>()
@@ -52,6 +51,28 @@ pub(crate) fn field_check(field: &[u8; 14]) -> FieldCheck {
     let hi = field
         .last_chunk::<8>()
         .map_or(0, |c| u64::from_le_bytes(*c));
+    field_words_check(lo, hi)
+}
+
+/// The two little-endian words of a 12-14 digit input as a left-padded GTIN-14 field:
+/// `lo` = field\[0..8\], `hi` = field\[6..14\], loaded straight from the input (no copy
+/// into a buffer first). `None` for other lengths.
+#[inline]
+pub(crate) fn field_words(input: &[u8]) -> Option<(u64, u64)> {
+    let pad = 14usize.checked_sub(input.len()).filter(|&p| p <= 2)?;
+    let first = u64::from_le_bytes(*input.first_chunk::<8>()?);
+    let hi = u64::from_le_bytes(*input.last_chunk::<8>()?);
+    // Shift the input up by the padding and fill the freed low bytes with '0'.
+    let shift = 8 * pad as u32;
+    let zeros = (0x30 * ONES) & !(u64::MAX.checked_shl(shift).unwrap_or(0));
+    let lo = first.checked_shl(shift).unwrap_or(0) | zeros;
+    Some((lo, hi))
+}
+
+/// [`field_check`] on the two overlapping words of a field.
+#[inline]
+pub(crate) fn field_words_check(lo: u64, hi: u64) -> FieldCheck {
+    // In `hi`, bytes 0-1 repeat field[6..8] and are masked out of the sums.
     // A byte is a digit iff its high nibble is 3 and its low nibble plus 6 stays < 16.
     let is_digits = |x: u64| {
         x & (0xF0 * ONES) == 0x30 * ONES && ((x & (0x0F * ONES)) + 0x06 * ONES) & (0xF0 * ONES) == 0
@@ -234,6 +255,20 @@ mod tests {
                 assert_eq!(c.zero, f.iter().all(|&b| b == b'0'));
             }
         }
+    }
+
+    #[test]
+    fn field_words_are_the_left_padded_field() {
+        for input in [&b"036000291452"[..], b"5901234123457", b"10036000291459"] {
+            let mut field = [b'0'; 14];
+            field[14 - input.len()..].copy_from_slice(input);
+            let lo = u64::from_le_bytes(field[..8].try_into().expect("8 bytes"));
+            let hi = u64::from_le_bytes(field[6..].try_into().expect("8 bytes"));
+            assert_eq!(field_words(input), Some((lo, hi)));
+            assert_eq!(field_words_check(lo, hi), field_check(&field));
+        }
+        assert_eq!(field_words(b"12345678901"), None);
+        assert_eq!(field_words(b"123456789012345"), None);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! classification (R10) and, with a region, RCN decoding (§3). The helpers it calls
 //! each own one format; this file owns the order and the error messages.
 //!
-//! Plain digits (the common path) allocate nothing: digits live in a stack buffer and
-//! `Parsed::warnings` stays an empty `Vec`.
+//! Plain digits (the common path) allocate nothing: they are checked in place (see
+//! `Gtin::from_short_ascii`) or in a stack buffer, and `Parsed::warnings` stays an
+//! empty `Vec`.
 
 use super::check_digit::{gs1_check_digit, is_valid_gs1};
 use super::classify::{classify, prefix_note};
@@ -18,7 +19,7 @@ use super::error::{ParseError, Reason};
 use super::identity::{DigitsError, Gtin};
 use super::isbn;
 use super::parsed::{Kind, Parsed, Symbology, Warning};
-use super::rcn::{self, RcnRegion};
+use super::rcn::{self, RcnRegion, VariableMeasure};
 use super::symbology::{self, Payload};
 use super::upc_e;
 
@@ -49,37 +50,13 @@ pub fn analyze(input: &str, region: Option<RcnRegion>) -> Result<Parsed, ParseEr
         warnings: Vec::new(),
     };
     // The common path: 12-14 bare ASCII digits need no trimming, cleaning or dispatch.
-    // `from_field` checks digits, zero and check digit in one pass; anything that is not
-    // all digits takes the general path below, which explains what is wrong.
-    let bytes = input.as_bytes();
-    if matches!(bytes.len(), 12..=14) {
-        match Gtin::from_field(pad14(bytes)) {
-            Ok(g) => return cx.finish(g, classify(&g)),
-            Err(DigitsError::NotADigit(_)) => {}
-            Err(e) => return Err(cx.digits_error(e)),
-        }
+    // `from_short_ascii` checks digits, zero and check digit in one pass; anything that
+    // is not all digits takes the general path, which explains what is wrong.
+    match Gtin::from_short_ascii(input.as_bytes()) {
+        Some(Ok(g)) => cx.finish(g, classify(&g)),
+        Some(Err(e)) => Err(cx.digits_error(e)),
+        None => cx.general(),
     }
-    if bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit) {
-        return cx.eight(bytes, false);
-    }
-    // R1: Rust's trim (Unicode White_Space), so a leading GS (0x1D) stays and is rejected.
-    let trimmed = input.trim();
-    let lead = input.len() - input.trim_start().len();
-    if trimmed.is_empty() {
-        let message = if input.is_empty() {
-            "the input is empty"
-        } else {
-            "the input is only white space"
-        };
-        return Err(cx.error(Reason::Empty, message));
-    }
-    if trimmed.starts_with(']') {
-        return cx.symbology(trimmed, lead);
-    }
-    if digital_link::is_uri(trimmed) {
-        return cx.digital_link(trimmed);
-    }
-    cx.plain(trimmed, lead)
 }
 
 /// The state of one parse: the input (for errors) and what the result will carry.
@@ -92,6 +69,37 @@ struct Cx<'a> {
     symbology: Option<Symbology>,
     /// Warnings so far (no allocation until the first one).
     warnings: Vec<Warning>,
+}
+
+impl Cx<'_> {
+    /// Everything but the common path (kept out of line so `analyze` stays small).
+    #[inline(never)]
+    fn general(self) -> Result<Parsed, ParseError> {
+        let input = self.input;
+        let cx = self;
+        let bytes = input.as_bytes();
+        if bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit) {
+            return cx.eight(bytes, false);
+        }
+        // R1: Rust's trim (Unicode White_Space), so a leading GS (0x1D) stays and is rejected.
+        let trimmed = input.trim();
+        let lead = input.len() - input.trim_start().len();
+        if trimmed.is_empty() {
+            let message = if input.is_empty() {
+                "the input is empty"
+            } else {
+                "the input is only white space"
+            };
+            return Err(cx.error(Reason::Empty, message));
+        }
+        if trimmed.starts_with(']') {
+            return cx.symbology(trimmed, lead);
+        }
+        if digital_link::is_uri(trimmed) {
+            return cx.digital_link(trimmed);
+        }
+        cx.plain(trimmed, lead)
+    }
 }
 
 impl Cx<'_> {
@@ -289,29 +297,13 @@ impl Cx<'_> {
     }
 
     /// R10 and §3: classification, RCN decoding with a region, prefix notes.
-    #[inline]
+    // Always inlined: this lets the compiler build `Parsed` in the caller's return slot
+    // instead of copying it (measurable on the plain-digits path).
+    #[inline(always)]
     fn finish(mut self, gtin: Gtin, kind: Kind) -> Result<Parsed, ParseError> {
         let mut variable_measure = None;
         if let (Kind::RcnVariableMeasure, Some(region)) = (kind, self.region) {
-            match rcn::decode(&gtin, region) {
-                Ok(Some(vm)) => variable_measure = Some(vm),
-                Ok(None) => self.warnings.push(Warning::new(
-                    Warning::RCN_NOT_DECODED,
-                    format!(
-                        "region {region} defines no variable-measure layout for this number's \
-                         prefix; the full number is the lookup key"
-                    ),
-                )),
-                Err(e) => {
-                    return Err(self.error(
-                        Reason::InvalidVariableMeasureCheckDigit,
-                        format!(
-                            "{} check digit should be {}, found {} (for the {} digits {})",
-                            e.measure, e.expected, e.found, e.measure, e.value
-                        ),
-                    ));
-                }
-            }
+            variable_measure = self.decode_rcn(&gtin, region)?;
         }
         if let Some(w) = prefix_note(&gtin) {
             self.warnings.push(w);
@@ -323,6 +315,36 @@ impl Cx<'_> {
             variable_measure,
             symbology: self.symbology,
         })
+    }
+
+    /// §3: decodes a geographic RCN with the configured region (off the common path).
+    #[cold]
+    #[inline(never)]
+    fn decode_rcn(
+        &mut self,
+        gtin: &Gtin,
+        region: RcnRegion,
+    ) -> Result<Option<VariableMeasure>, ParseError> {
+        match rcn::decode(gtin, region) {
+            Ok(Some(vm)) => Ok(Some(vm)),
+            Ok(None) => {
+                self.warnings.push(Warning::new(
+                    Warning::RCN_NOT_DECODED,
+                    format!(
+                        "region {region} defines no variable-measure layout for this number's \
+                         prefix; the full number is the lookup key"
+                    ),
+                ));
+                Ok(None)
+            }
+            Err(e) => Err(self.error(
+                Reason::InvalidVariableMeasureCheckDigit,
+                format!(
+                    "{} check digit should be {}, found {} (for the {} digits {})",
+                    e.measure, e.expected, e.found, e.measure, e.value
+                ),
+            )),
+        }
     }
 
     /// R2: a `]xx` symbology identifier and its payload.

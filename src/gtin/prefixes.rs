@@ -2,7 +2,7 @@
 //! number range was issued through (spec R10, §7 `gs1Prefix`). It does not say where a
 //! product was made.
 //!
-//! Source: GS1's published list, https://www.gs1.org/standards/id-keys/company-prefix,
+//! Source: GS1's published list, <https://www.gs1.org/standards/id-keys/company-prefix>,
 //! as bundled by biip (`src/biip/gs1_prefixes/_prefix_ranges.json`, and the footnote
 //! exceptions for 960-962 from biip `scripts/download_gs1_prefixes.py`). Two choices:
 //! * 981-984 are coupons for common currency areas, as GS1 publishes it (and the spec

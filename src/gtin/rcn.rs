@@ -164,7 +164,7 @@ const fn layout(
 
 use Measure::{Count, Price, Weight};
 
-/// Sweden (https://gs1.se/en/support/how-do-i-create-my-variable-weight-numbers/), and
+/// Sweden (<https://gs1.se/en/support/how-do-i-create-my-variable-weight-numbers/>), and
 /// Norway, which biip treats the same way.
 static SE_NO: [Layout; 6] = [
     layout(b"20", Price, 2, b"PPPPPPPPVVVV"),
