@@ -215,6 +215,9 @@ pub struct ServeConfig {
     /// Fixed latency the embedded demo catalog adds to each answer, in milliseconds.
     #[arg(long, env = "CATALOG_DEMO_LATENCY_MS", default_value_t = 0)]
     pub demo_latency_ms: u64,
+    /// Export traces over OTLP/HTTP to this endpoint (e.g. `http://collector:4318/v1/traces`); absent: off.
+    #[arg(long, env = "CATALOG_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// Log format; default: pretty on a terminal, JSON otherwise.
     #[arg(long, env = "CATALOG_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,

@@ -67,13 +67,16 @@ fn run_gtin(config: &GtinConfig) -> ExitCode {
     }
 }
 
-fn init_logging(format: Option<LogFormat>) {
+fn init_telemetry(
+    format: Option<LogFormat>,
+    otlp_endpoint: Option<&str>,
+) -> anyhow::Result<telemetry::TelemetryGuard> {
     let format = format.unwrap_or(if io::stdout().is_terminal() {
         LogFormat::Pretty
     } else {
         LogFormat::Json
     });
-    telemetry::install(telemetry::subscriber(format, "info", io::stdout));
+    telemetry::install(format, "info", otlp_endpoint).context("failed to start telemetry")
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -84,7 +87,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    init_logging(config.log_format);
+    // Before the runtime: the OTLP exporter owns a blocking client and its own thread.
+    let _telemetry = init_telemetry(config.log_format, config.otlp_endpoint.as_deref())?;
     runtime()?.block_on(async {
         let app = Application::build(&config)
             .await
@@ -101,7 +105,7 @@ fn serve(config: ServeConfig) -> anyhow::Result<()> {
 }
 
 fn serve_demo_catalog(config: DemoCatalogConfig) -> anyhow::Result<()> {
-    init_logging(None);
+    let _telemetry = init_telemetry(None, None)?;
     runtime()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

@@ -14,6 +14,7 @@ use futures::future::join_all;
 use reqwest::{StatusCode, Url};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::answer::{read_batch, read_single};
 use super::fault::{Failed, Fault};
@@ -179,8 +180,10 @@ impl RestCatalog {
         };
         let started = Instant::now();
         let call_deadline = started + self.timeout;
+        let span = tracing::info_span!("upstream call", otel.kind = "client", keys, retry);
+        let send = || self.send(url).instrument(span.clone());
         let result = if call_deadline <= deadline {
-            match tokio::time::timeout_at(call_deadline, self.send(url)).await {
+            match tokio::time::timeout_at(call_deadline, send()).await {
                 Ok(result) => result,
                 Err(_) => Err(Failed::new(
                     Fault::Timeout,
@@ -190,7 +193,7 @@ impl RestCatalog {
         } else {
             // The fetch deadline comes first: when it cuts the call short, that
             // is the gateway's limit, not the upstream exceeding its timeout.
-            tokio::time::timeout_at(deadline, self.send(url))
+            tokio::time::timeout_at(deadline, send())
                 .await
                 .unwrap_or_else(|_| Err(deadline_passed()))
         };

@@ -11,6 +11,7 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use tracing::Instrument;
 
 use crate::telemetry::metrics::{HTTP_DURATION, HTTP_REQUESTS};
 use crate::telemetry::request_context::{self, RequestContext};
@@ -39,8 +40,16 @@ pub(crate) async fn observe(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let route = route_label(request.uri().path());
     let context = RequestContext::new(id.clone());
+    // The span is what OTLP exports as the request's trace (when configured).
+    let span = tracing::info_span!(
+        "request", otel.kind = "server", request_id = %id, http.request.method = %method,
+        http.route = route, http.response.status_code = tracing::field::Empty,
+        graphql.operation.name = tracing::field::Empty,
+    );
 
-    let mut response = request_context::scope(context.clone(), next.run(request)).await;
+    let mut response = request_context::scope(context.clone(), next.run(request))
+        .instrument(span.clone())
+        .await;
 
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
@@ -66,8 +75,11 @@ pub(crate) async fn observe(request: Request, next: Next) -> Response {
     .increment(1);
     metrics::histogram!(HTTP_DURATION, "route" => route, "operation" => operation.to_owned())
         .record(elapsed.as_secs_f64());
+    span.record("http.response.status_code", status);
+    span.record("graphql.operation.name", operation);
     let counts = context.counts();
     let duration_ms = elapsed.as_secs_f64() * 1000.0;
+    let _entered = span.enter();
     if route == "/graphql" {
         tracing::info!(
             request_id = %id, %method, route, status, duration_ms, operation,

@@ -283,8 +283,10 @@ impl Shared {
                 Some((key, found.clone().map(Arc::new)))
             })
             .collect();
-        guard.answer(results, &found);
+        // Cache first, then answer: a request arriving between the two then finds the
+        // item in the cache instead of starting a second fetch.
         self.cache.put_many(&found).await;
+        guard.answer(results, &found);
     }
 
     fn answer(&self, key: &Gtin, result: Fetched) {

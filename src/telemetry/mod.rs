@@ -1,4 +1,5 @@
-//! What the gateway tells its operators: logs (`tracing`, JSON or pretty), Prometheus
+//! What the gateway tells its operators: logs (`tracing`, JSON or pretty), optional
+//! OpenTelemetry traces over OTLP, Prometheus
 //! metrics, and the per-request context (request id, lookup counts) that ties a
 //! request's log line to the upstream calls it caused.
 
@@ -6,4 +7,4 @@ mod logging;
 pub mod metrics;
 pub mod request_context;
 
-pub use logging::{install, subscriber};
+pub use logging::{TelemetryError, TelemetryGuard, install};

@@ -20,4 +20,5 @@ mod limits; // abusive requests get clear errors and the right statuses
 mod observability; // metrics, request ids, CORS, compression
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
+mod tracing_export; // optional OTLP trace export from the real binary
 mod upstream_resilience; // retries, retry budget, fetch deadline and breaker against a misbehaving upstream
