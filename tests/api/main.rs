@@ -12,6 +12,7 @@ mod demo_catalog; // the demo catalog's HTTP contract over a real socket
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx
 mod faults; // a thundering herd, SIGTERM to the real binary under load
 mod graphql_lookup; // product, products, lookups and gtin end to end
+mod healthcheck; // the healthcheck subcommand (the image's HEALTHCHECK) against real listeners
 mod limits; // abusive requests get clear errors and the right statuses
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
