@@ -9,6 +9,7 @@ mod cache_redis; // the product cache's Redis tier against a real redis-server
 mod caching; // the product cache end to end: hits, negative and stale entries, capacity, Redis
 mod catalog_client; // the REST catalog client against the test upstream
 mod demo_catalog; // the demo catalog's HTTP contract over a real socket
+mod deploy_manifests; // deploy/ and the Dockerfile checked against the real binary's flags, routes and ports
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx
 mod faults; // a thundering herd, SIGTERM to the real binary under load
 mod graphql_lookup; // product, products, lookups and gtin end to end
