@@ -57,7 +57,8 @@ dist: ## Static x86_64 Linux binary, stripped, at dist/catalog-gateway (glibc cr
 	mkdir -p dist
 	cp target/$(STATIC_TARGET)/release/catalog-gateway $(DIST_BIN)
 	strip $(DIST_BIN)
-	@file $(DIST_BIN) | grep -Eq 'statically linked|static-pie linked' \
+	@# Static: no program interpreter (dynamic loader) in the ELF program headers.
+	@! readelf -lW $(DIST_BIN) | grep -q INTERP \
 		|| { echo "dist: $(DIST_BIN) is not statically linked" >&2; exit 1; }
 	@ls -l $(DIST_BIN)
 

@@ -8,13 +8,13 @@
 #   - `healthcheck` exits 0 against a serving gateway and 1 when nothing listens;
 #   - the image is under 20 MB.
 # Installs buildah (and curl) when missing; the whole run is bounded by
-# IMAGE_SMOKE_TIMEOUT_S (default 1200 s, the static release build included).
+# IMAGE_SMOKE_TIMEOUT_S (default 1800 s; the cold static release build is most of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -z "${IMAGE_SMOKE_BOUNDED:-}" ]; then
   export IMAGE_SMOKE_BOUNDED=1
-  exec timeout --kill-after=15 "${IMAGE_SMOKE_TIMEOUT_S:-1200}" "$0" "$@"
+  exec timeout --kill-after=15 "${IMAGE_SMOKE_TIMEOUT_S:-1800}" "$0" "$@"
 fi
 
 TAG=${TAG:-smoke}
@@ -67,6 +67,8 @@ fail() {
 }
 
 echo "image-smoke: building $IMAGE with buildah"
+# Drop the previous smoke image first, so rebuilds leave no untagged copies behind.
+"${BUILDAH[@]}" rmi "$IMAGE" >/dev/null 2>&1 || true
 make --no-print-directory image TAG="$TAG" CONTAINER_TOOL=buildah
 
 # Size: the uncompressed image as an archive (its layers and config).
