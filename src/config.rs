@@ -40,6 +40,32 @@ pub enum Command {
     DemoCatalog(DemoCatalogConfig),
     /// Print the GraphQL schema (SDL): the public contract committed as `schema.graphql`.
     Schema,
+    /// Probe a running gateway's liveness endpoint (for a container `HEALTHCHECK`).
+    ///
+    /// Exit status 0 when it answers 2xx in time, 1 otherwise; one line says why.
+    Healthcheck(HealthcheckConfig),
+}
+
+/// Settings of the `healthcheck` subcommand.
+#[derive(Debug, Args)]
+pub struct HealthcheckConfig {
+    /// URL to GET; healthy when it answers 2xx.
+    #[arg(
+        long,
+        env = "CATALOG_HEALTHCHECK_URL",
+        default_value = "http://127.0.0.1:8080/healthz"
+    )]
+    pub url: reqwest::Url,
+    /// Most time the whole probe may take (connect and answer), in milliseconds.
+    #[arg(long, env = "CATALOG_HEALTHCHECK_TIMEOUT_MS", default_value = "2000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub timeout_ms: u64,
+}
+
+impl HealthcheckConfig {
+    /// Most time the whole probe may take.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
 }
 
 /// Settings of the `gtin` subcommand.

@@ -12,6 +12,7 @@
 //! - [`config`]: every setting, validated at start.
 //! - [`app`]: startup: bind, wire, serve.
 //! - [`gtin_cli`]: the `gtin` subcommand.
+//! - [`healthcheck`]: the `healthcheck` subcommand (a container's liveness probe).
 //! - [`telemetry`]: logging setup.
 
 pub mod app;
@@ -22,6 +23,7 @@ pub mod demo;
 pub mod graphql;
 pub mod gtin;
 pub mod gtin_cli;
+pub mod healthcheck;
 pub mod http;
 pub mod loader;
 pub mod telemetry;

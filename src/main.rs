@@ -21,6 +21,9 @@ fn main() -> ExitCode {
         Some(Command::Gtin(config)) => return run_gtin(&config),
         Some(Command::Serve(config)) => serve(*config),
         Some(Command::DemoCatalog(config)) => serve_demo_catalog(config),
+        Some(Command::Healthcheck(config)) => {
+            return ExitCode::from(catalog_gateway::healthcheck::run(&config));
+        }
         Some(Command::Schema) => {
             print!("{}", catalog_gateway::graphql::sdl());
             Ok(())

@@ -687,7 +687,13 @@ async fn an_oversized_body_is_a_bad_response_not_a_memory_hog() {
     drop(huge);
 
     for batch in [true, false] {
-        let catalog = client_with(&upstream, |s| s.batch = batch);
+        // Generous deadlines: 17 MiB through a debug build on a busy machine is slow,
+        // and the point here is the size limit, not the clock.
+        let catalog = client_with(&upstream, |s| {
+            s.batch = batch;
+            s.timeout = std::time::Duration::from_secs(60);
+            s.fetch_deadline = std::time::Duration::from_secs(60);
+        });
 
         // Act
         let results = catalog.fetch(&[key]).await;

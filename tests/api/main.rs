@@ -12,10 +12,12 @@ mod cache_redis; // the product cache's Redis tier against a real redis-server
 mod caching; // the product cache end to end: hits, negative and stale entries, capacity, Redis
 mod catalog_client; // the REST catalog client against the test upstream
 mod demo_catalog; // the demo catalog's HTTP contract over a real socket
+mod deploy_manifests; // deploy/ and the Dockerfile checked against the real binary's flags, routes and ports
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx
 mod faults; // a thundering herd, SIGTERM to the real binary under load
 mod graphql_lookup; // product, products, lookups and gtin end to end
 mod graphql_over_http; // media types, status codes and request shapes per the spec
+mod healthcheck; // the healthcheck subcommand (the image's HEALTHCHECK) against real listeners
 mod limits; // abusive requests get clear errors and the right statuses
 mod observability; // metrics, request ids, CORS, compression
 mod schema; // the committed SDL equals the code's
