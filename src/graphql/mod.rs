@@ -1,7 +1,9 @@
 //! The GraphQL layer: schema types, thin resolvers over the loader, error codes and
-//! the SDL. No HTTP and no upstream details here.
+//! the SDL; the Apollo Federation v2 subgraph (`_entities`, `_service`). No HTTP and
+//! no upstream details here.
 
 mod errors;
+mod federation;
 mod gtin_info;
 mod limits;
 mod lookup;

@@ -1,12 +1,19 @@
 //! Building the schema from its parts, and its SDL: the committed public contract
 //! (`schema.graphql` at the repository root, checked by a test).
+//!
+//! The schema is an Apollo Federation v2 subgraph (`Product @key(fields: "gtin")`),
+//! and its SDL is the federation SDL, the same text `_service { sdl }` answers: one
+//! contract for clients and for the router's composition.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::time::Instant;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema};
 
+use super::federation::{ServiceSdl, subgraph_sdl};
 use super::limits::{QueryLimits, ShapeLimits};
 use super::query::QueryRoot;
 use crate::gtin::RcnRegion;
@@ -33,6 +40,8 @@ pub struct GraphqlSettings {
 pub struct RequestScope {
     gtins: AtomicUsize,
     deadline: Option<Instant>,
+    /// `_entities` indexes already given an error (see [`RequestScope::claim_entity`]).
+    entity_errors: Mutex<HashSet<usize>>,
 }
 
 impl RequestScope {
@@ -42,8 +51,8 @@ impl RequestScope {
         deadline: Option<Instant>,
     ) -> async_graphql::Request {
         request.data(RequestScope {
-            gtins: AtomicUsize::new(0),
             deadline,
+            ..RequestScope::default()
         })
     }
 
@@ -58,22 +67,46 @@ impl RequestScope {
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.deadline
     }
+
+    /// Takes the first of `candidates` (indexes of equal `_entities` representations)
+    /// not yet taken, so each equal representation gets its error at its own index.
+    pub(crate) fn claim_entity(&self, candidates: &[usize]) -> Option<usize> {
+        let Ok(mut taken) = self.entity_errors.lock() else {
+            return candidates.first().copied();
+        };
+        let free = candidates
+            .iter()
+            .copied()
+            .find(|index| !taken.contains(index));
+        match free {
+            Some(index) => {
+                taken.insert(index);
+                Some(index)
+            }
+            None => candidates.first().copied(),
+        }
+    }
 }
 
 /// Builds the schema over a loader.
 pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> GatewaySchema {
     Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .enable_federation()
         .data(loader)
         .data(settings)
         .limit_depth(settings.limits.max_depth)
         .limit_complexity(settings.limits.max_complexity)
         .extension(ShapeLimits(settings.limits))
+        .extension(ServiceSdl(Arc::from(sdl())))
         .finish()
 }
 
-/// The schema's SDL, as committed in `schema.graphql`.
+/// The schema's SDL, as committed in `schema.graphql`: the federation subgraph SDL
+/// (`@link` to federation v2, `@key` on `Product`), equal to `_service { sdl }`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    let schema = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .finish();
+    // The options async-graphql itself exports `_service { sdl }` with.
+    subgraph_sdl(&schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive()))
 }

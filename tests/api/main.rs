@@ -11,6 +11,7 @@ mod catalog_client; // the REST catalog client against the test upstream
 mod demo_catalog; // the demo catalog's HTTP contract over a real socket
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx
 mod faults; // a thundering herd, SIGTERM to the real binary under load
+mod federation; // the Apollo Federation v2 subgraph: _service SDL and batched _entities
 mod graphql_lookup; // product, products, lookups and gtin end to end
 mod limits; // abusive requests get clear errors and the right statuses
 mod schema; // the committed SDL equals the code's
