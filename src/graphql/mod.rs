@@ -1,7 +1,8 @@
 //! The GraphQL layer: schema types, thin resolvers over the loader, error codes and
-//! the SDL; the Apollo Federation v2 subgraph (`_entities`, `_service`). No HTTP and
-//! no upstream details here.
+//! the SDL; the Apollo Federation v2 subgraph (`_entities`, `_service`) and the
+//! parsed-document cache. No HTTP and no upstream details here.
 
+mod document_cache;
 mod errors;
 mod federation;
 mod gtin_info;

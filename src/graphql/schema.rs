@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema};
 
+use super::document_cache::DocumentCache;
 use super::federation::{ServiceSdl, subgraph_sdl};
 use super::limits::{QueryLimits, ShapeLimits};
 use super::query::QueryRoot;
@@ -31,6 +32,8 @@ pub struct GraphqlSettings {
     pub rcn_region: Option<RcnRegion>,
     /// Limits on the shape of a query.
     pub limits: QueryLimits,
+    /// Most parsed documents kept so a hot query is parsed once; 0: no cache.
+    pub document_cache_size: u64,
 }
 
 /// What one operation may still spend: its share of `--max-gtins-per-query` (every
@@ -90,15 +93,21 @@ impl RequestScope {
 
 /// Builds the schema over a loader.
 pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> GatewaySchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    let builder = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
         .enable_federation()
         .data(loader)
         .data(settings)
         .limit_depth(settings.limits.max_depth)
         .limit_complexity(settings.limits.max_complexity)
+        // Extensions run outermost first: the shape limits must see every document,
+        // including one the document cache (registered last) answers without a parse.
         .extension(ShapeLimits(settings.limits))
-        .extension(ServiceSdl(Arc::from(sdl())))
-        .finish()
+        .extension(ServiceSdl(Arc::from(sdl())));
+    let builder = match settings.document_cache_size {
+        0 => builder,
+        capacity => builder.extension(DocumentCache::new(capacity)),
+    };
+    builder.finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`: the federation subgraph SDL
