@@ -1,6 +1,6 @@
 //! The GraphQL layer: schema types, thin resolvers over the loader, error codes and
-//! the SDL; the Apollo Federation v2 subgraph (`_entities`, `_service`) and the
-//! parsed-document cache. No HTTP and no upstream details here.
+//! the SDL; the Apollo Federation v2 subgraph (`_entities`, `_service`), automatic
+//! persisted queries and the parsed-document cache. No HTTP and no upstream details here.
 
 mod document_cache;
 mod errors;
@@ -8,6 +8,7 @@ mod federation;
 mod gtin_info;
 mod limits;
 mod lookup;
+mod persisted_queries;
 mod product;
 mod query;
 mod schema;

@@ -6,6 +6,7 @@
 //! contract for clients and for the router's composition.
 
 use std::collections::HashSet;
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -16,6 +17,7 @@ use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema};
 use super::document_cache::DocumentCache;
 use super::federation::{ServiceSdl, subgraph_sdl};
 use super::limits::{QueryLimits, ShapeLimits};
+use super::persisted_queries::PersistedQueries;
 use super::query::QueryRoot;
 use crate::gtin::RcnRegion;
 use crate::loader::ProductLoader;
@@ -32,6 +34,8 @@ pub struct GraphqlSettings {
     pub rcn_region: Option<RcnRegion>,
     /// Limits on the shape of a query.
     pub limits: QueryLimits,
+    /// Most queries the automatic-persisted-query store keeps.
+    pub apq_cache_size: NonZeroU64,
     /// Most parsed documents kept so a hot query is parsed once; 0: no cache.
     pub document_cache_size: u64,
 }
@@ -102,6 +106,7 @@ pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> Gateway
         // Extensions run outermost first: the shape limits must see every document,
         // including one the document cache (registered last) answers without a parse.
         .extension(ShapeLimits(settings.limits))
+        .extension(PersistedQueries::new(settings.apq_cache_size.get()))
         .extension(ServiceSdl(Arc::from(sdl())));
     let builder = match settings.document_cache_size {
         0 => builder,

@@ -14,6 +14,7 @@ mod faults; // a thundering herd, SIGTERM to the real binary under load
 mod federation; // the Apollo Federation v2 subgraph: _service SDL and batched _entities
 mod graphql_lookup; // product, products, lookups and gtin end to end
 mod limits; // abusive requests get clear errors and the right statuses
+mod persisted_queries; // automatic persisted queries over POST and GET, and the document cache
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
 mod upstream_resilience; // retries, retry budget, fetch deadline and breaker against a misbehaving upstream
