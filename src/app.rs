@@ -141,6 +141,8 @@ impl Application {
                     max_aliases: config.max_aliases.get(),
                     max_root_fields: config.max_root_fields.get(),
                 },
+                apq_cache_size: config.apq_cache_size,
+                document_cache_size: config.document_cache_size,
             },
         );
         let state = AppState {

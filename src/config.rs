@@ -226,6 +226,12 @@ pub struct ServeConfig {
     /// Most root fields in one operation; more is `TOO_MANY_ROOT_FIELDS`.
     #[arg(long, env = "CATALOG_MAX_ROOT_FIELDS", default_value = "100")]
     pub max_root_fields: NonZeroUsize,
+    /// Most automatic persisted queries kept (per replica; least recently used go first).
+    #[arg(long, env = "CATALOG_APQ_CACHE_SIZE", default_value = "1000")]
+    pub apq_cache_size: NonZeroU64,
+    /// Most parsed query documents kept, so a hot query is not parsed again; 0 turns it off.
+    #[arg(long, env = "CATALOG_DOCUMENT_CACHE_SIZE", default_value_t = 1000)]
+    pub document_cache_size: u64,
     /// Most `/graphql` requests in flight; more are shed with 503 and `Retry-After`.
     #[arg(long, env = "CATALOG_MAX_IN_FLIGHT", default_value = "1024")]
     pub max_in_flight: NonZeroUsize,

@@ -10,8 +10,11 @@
 //! | `UPSTREAM_TIMEOUT` | the catalog did not answer in time |
 //! | `UPSTREAM_UNAVAILABLE` | the catalog could not be reached or failed |
 //! | `UPSTREAM_BAD_RESPONSE` | the catalog answered outside its contract |
+//! | `PERSISTED_QUERY_NOT_FOUND` | an APQ hash this replica does not know: resend it with the query |
+//! | `PERSISTED_QUERY_HASH_MISMATCH` | an APQ hash that is not the SHA-256 of the query sent with it |
+//! | `PERSISTED_QUERY_INVALID` | an `extensions.persistedQuery` that is malformed or not version 1 |
 
-use async_graphql::{Error, ErrorExtensions};
+use async_graphql::{Error, ErrorExtensionValues, ErrorExtensions, ServerError};
 
 use crate::catalog::CatalogError;
 use crate::gtin::{Kind, ParseError};
@@ -65,6 +68,34 @@ pub(crate) fn upstream(error: &CatalogError) -> Error {
     Error::new(upstream_message(error)).extend_with(|_, extensions| {
         extensions.set("code", error.code());
     })
+}
+
+/// `PERSISTED_QUERY_NOT_FOUND`, with the message Apollo Client also matches on.
+pub(crate) fn persisted_query_not_found() -> ServerError {
+    request_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+}
+
+/// `PERSISTED_QUERY_HASH_MISMATCH` for a hash that is not the query's.
+pub(crate) fn persisted_query_hash_mismatch() -> ServerError {
+    request_error(
+        "provided sha does not match query",
+        "PERSISTED_QUERY_HASH_MISMATCH",
+    )
+}
+
+/// `PERSISTED_QUERY_INVALID` for a malformed or unsupported `persistedQuery`.
+pub(crate) fn persisted_query_invalid(message: &str) -> ServerError {
+    request_error(message, "PERSISTED_QUERY_INVALID")
+}
+
+/// An error of the request as a whole (no path), with a code.
+fn request_error(message: &str, code: &str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default)
+        .set("code", code);
+    error
 }
 
 fn kind_words(kind: Kind) -> &'static str {

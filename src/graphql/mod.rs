@@ -1,10 +1,14 @@
 //! The GraphQL layer: schema types, thin resolvers over the loader, error codes and
-//! the SDL. No HTTP and no upstream details here.
+//! the SDL; the Apollo Federation v2 subgraph (`_entities`, `_service`), automatic
+//! persisted queries and the parsed-document cache. No HTTP and no upstream details here.
 
+mod document_cache;
 mod errors;
+mod federation;
 mod gtin_info;
 mod limits;
 mod lookup;
+mod persisted_queries;
 mod product;
 mod query;
 mod schema;

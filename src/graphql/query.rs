@@ -4,6 +4,7 @@
 use async_graphql::{Context, Object, Result};
 
 use super::errors;
+use super::federation;
 use super::gtin_info::GtinInfo;
 use super::lookup::Lookup;
 use super::product::ProductView;
@@ -91,6 +92,36 @@ impl QueryRoot {
     async fn gtin(&self, ctx: &Context<'_>, code: String) -> Result<GtinInfo> {
         let region = settings(ctx)?.rcn_region;
         Ok(GtinInfo::analyze(&code, region).0)
+    }
+
+    /// Federation: resolves a `Product` representation `{ __typename: "Product",
+    /// gtin }` for `_entities`. Any spelling of the GTIN resolves; the representations
+    /// of one `_entities` are resolved concurrently, so they join one loader batch.
+    /// A bad code or an upstream failure is a null entity with its error at
+    /// `["_entities", index]`; the others still resolve. Not found is null.
+    #[graphql(entity)]
+    async fn find_product_by_gtin(
+        &self,
+        ctx: &Context<'_>,
+        gtin: String,
+    ) -> Result<Option<ProductView>> {
+        // Every representation draws on the operation's GTIN budget: over it, the
+        // whole `_entities` is TOO_MANY_GTINS, as a too-long `products` list is.
+        check_list_length(ctx, 1)?;
+        let key = match lookup_key(ctx, &gtin) {
+            Ok(key) => key,
+            Err(error) => {
+                federation::report(ctx, &gtin, error);
+                return Ok(None);
+            }
+        };
+        match loader(ctx)?.load_one(key, deadline(ctx)).await {
+            Ok(found) => Ok(found.map(ProductView)),
+            Err(error) => {
+                federation::report(ctx, &gtin, errors::upstream(&error));
+                Ok(None)
+            }
+        }
     }
 }
 

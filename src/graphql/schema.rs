@@ -1,13 +1,23 @@
 //! Building the schema from its parts, and its SDL: the committed public contract
 //! (`schema.graphql` at the repository root, checked by a test).
+//!
+//! The schema is an Apollo Federation v2 subgraph (`Product @key(fields: "gtin")`),
+//! and its SDL is the federation SDL, the same text `_service { sdl }` answers: one
+//! contract for clients and for the router's composition.
 
+use std::collections::HashSet;
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::time::Instant;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema};
 
+use super::document_cache::DocumentCache;
+use super::federation::{ServiceSdl, subgraph_sdl};
 use super::limits::{QueryLimits, ShapeLimits};
+use super::persisted_queries::PersistedQueries;
 use super::query::QueryRoot;
 use crate::gtin::RcnRegion;
 use crate::loader::ProductLoader;
@@ -24,6 +34,10 @@ pub struct GraphqlSettings {
     pub rcn_region: Option<RcnRegion>,
     /// Limits on the shape of a query.
     pub limits: QueryLimits,
+    /// Most queries the automatic-persisted-query store keeps.
+    pub apq_cache_size: NonZeroU64,
+    /// Most parsed documents kept so a hot query is parsed once; 0: no cache.
+    pub document_cache_size: u64,
 }
 
 /// What one operation may still spend: its share of `--max-gtins-per-query` (every
@@ -33,6 +47,8 @@ pub struct GraphqlSettings {
 pub struct RequestScope {
     gtins: AtomicUsize,
     deadline: Option<Instant>,
+    /// `_entities` indexes already given an error (see [`RequestScope::claim_entity`]).
+    entity_errors: Mutex<HashSet<usize>>,
 }
 
 impl RequestScope {
@@ -42,8 +58,8 @@ impl RequestScope {
         deadline: Option<Instant>,
     ) -> async_graphql::Request {
         request.data(RequestScope {
-            gtins: AtomicUsize::new(0),
             deadline,
+            ..RequestScope::default()
         })
     }
 
@@ -58,22 +74,53 @@ impl RequestScope {
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.deadline
     }
+
+    /// Takes the first of `candidates` (indexes of equal `_entities` representations)
+    /// not yet taken, so each equal representation gets its error at its own index.
+    pub(crate) fn claim_entity(&self, candidates: &[usize]) -> Option<usize> {
+        let Ok(mut taken) = self.entity_errors.lock() else {
+            return candidates.first().copied();
+        };
+        let free = candidates
+            .iter()
+            .copied()
+            .find(|index| !taken.contains(index));
+        match free {
+            Some(index) => {
+                taken.insert(index);
+                Some(index)
+            }
+            None => candidates.first().copied(),
+        }
+    }
 }
 
 /// Builds the schema over a loader.
 pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> GatewaySchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    let builder = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .enable_federation()
         .data(loader)
         .data(settings)
         .limit_depth(settings.limits.max_depth)
         .limit_complexity(settings.limits.max_complexity)
+        // Extensions run outermost first: the shape limits must see every document,
+        // including one the document cache (registered last) answers without a parse.
         .extension(ShapeLimits(settings.limits))
-        .finish()
+        .extension(PersistedQueries::new(settings.apq_cache_size.get()))
+        .extension(ServiceSdl(Arc::from(sdl())));
+    let builder = match settings.document_cache_size {
+        0 => builder,
+        capacity => builder.extension(DocumentCache::new(capacity)),
+    };
+    builder.finish()
 }
 
-/// The schema's SDL, as committed in `schema.graphql`.
+/// The schema's SDL, as committed in `schema.graphql`: the federation subgraph SDL
+/// (`@link` to federation v2, `@key` on `Product`), equal to `_service { sdl }`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    let schema = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .finish();
+    // The options async-graphql itself exports `_service { sdl }` with.
+    subgraph_sdl(&schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive()))
 }

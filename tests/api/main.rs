@@ -15,11 +15,13 @@ mod demo_catalog; // the demo catalog's HTTP contract over a real socket
 mod deploy_manifests; // deploy/ and the Dockerfile checked against the real binary's flags, routes and ports
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx
 mod faults; // a thundering herd, SIGTERM to the real binary under load
+mod federation; // the Apollo Federation v2 subgraph: _service SDL and batched _entities
 mod graphql_lookup; // product, products, lookups and gtin end to end
 mod graphql_over_http; // media types, status codes and request shapes per the spec
 mod healthcheck; // the healthcheck subcommand (the image's HEALTHCHECK) against real listeners
 mod limits; // abusive requests get clear errors and the right statuses
 mod observability; // metrics, request ids, CORS, compression
+mod persisted_queries; // automatic persisted queries over POST and GET, and the document cache
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
 mod tracing_export; // optional OTLP trace export from the real binary

@@ -1,0 +1,139 @@
+//! Executing a typical query end to end through the schema (parse, shape limits,
+//! validation, resolvers, loader, product cache) against an in-memory `Catalog`,
+//! with the parsed-document cache on and off, to show what the cache saves per
+//! request. Also parse alone and validation-heavy work for scale. The product cache
+//! is warm, so no iteration waits for a loader window or a catalog.
+//!
+//! Run: `cargo bench --bench graphql_exec -- --warm-up-time 1 --measurement-time 3`
+
+#![allow(missing_docs)]
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::num::{NonZeroU64, NonZeroUsize};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use catalog_gateway::cache::{CacheSettings, ProductCache};
+use catalog_gateway::catalog::{Availability, Catalog, FetchResult, Price, Product};
+use catalog_gateway::graphql::{GatewaySchema, GraphqlSettings, QueryLimits, build_schema};
+use catalog_gateway::gtin::{Gtin, parse};
+use catalog_gateway::loader::{LoaderSettings, ProductLoader};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// Products in a map: the catalog seam without any I/O.
+struct InMemoryCatalog(HashMap<Gtin, Product>);
+
+#[async_trait]
+impl Catalog for InMemoryCatalog {
+    async fn fetch(&self, keys: &[Gtin]) -> Vec<FetchResult> {
+        keys.iter()
+            .map(|key| Ok(self.0.get(key).cloned()))
+            .collect()
+    }
+}
+
+/// The `n`th UPC-A of a test range, with its check digit.
+fn upc_a(n: u32) -> String {
+    (0..10)
+        .map(|check| format!("07771{n:06}{check}"))
+        .find(|code| parse(code).is_ok())
+        .expect("one check digit is right")
+}
+
+fn product(code: &str) -> Product {
+    Product {
+        gtin: parse(code).expect("test codes are valid"),
+        title: format!("item {code}"),
+        brand: Some("Brand".to_owned()),
+        description: None,
+        price: Some(Price {
+            amount: "4.99".to_owned(),
+            currency: "USD".to_owned(),
+        }),
+        images: Vec::new(),
+        categories: vec!["Food".to_owned(), "Snacks".to_owned()],
+        attributes: Vec::new(),
+        availability: Availability::InStock,
+        updated_at: None,
+    }
+}
+
+fn schema(document_cache_size: u64, codes: &[String]) -> GatewaySchema {
+    let catalog = InMemoryCatalog(
+        codes
+            .iter()
+            .map(|code| (parse(code).expect("test codes are valid"), product(code)))
+            .collect(),
+    );
+    let loader = ProductLoader::new(
+        Arc::new(catalog),
+        ProductCache::new(CacheSettings::default()),
+        LoaderSettings {
+            window: Duration::ZERO,
+            max_batch: NonZeroUsize::MIN.saturating_add(99),
+        },
+    );
+    build_schema(
+        loader,
+        GraphqlSettings {
+            max_gtins_per_query: 1000,
+            rcn_region: None,
+            limits: QueryLimits {
+                max_depth: 12,
+                max_complexity: 5000,
+                max_aliases: 200,
+                max_root_fields: 100,
+            },
+            apq_cache_size: NonZeroU64::MIN.saturating_add(999),
+            document_cache_size,
+        },
+    )
+}
+
+/// Twenty aliased `product` lookups asking what a product page shows.
+fn twenty_alias_query(codes: &[String]) -> String {
+    let fields: Vec<String> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, code)| {
+            format!(
+                "p{i}: product(gtin: \"{code}\") {{ gtin upc title brand price {{ amount currency }} categories availability }}"
+            )
+        })
+        .collect();
+    format!("query Page {{ {} }}", fields.join(" "))
+}
+
+fn bench_execute(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let codes: Vec<String> = (0..20).map(upc_a).collect();
+    let query = twenty_alias_query(&codes);
+
+    let mut group = c.benchmark_group("execute_20_aliases");
+    for (name, size) in [("document_cache_on", 1000), ("document_cache_off", 0)] {
+        let schema = schema(size, &codes);
+        // Warm the product cache (and the document cache) and check the answer.
+        let response = runtime.block_on(schema.execute(query.as_str()));
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        let data = response.data.into_json().expect("data is JSON");
+        assert_eq!(data["p19"]["upc"], codes[19].as_str());
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(runtime.block_on(schema.execute(black_box(query.as_str())))))
+        });
+    }
+    group.finish();
+
+    c.bench_function("parse_20_aliases", |b| {
+        b.iter(|| {
+            async_graphql::parser::parse_query(black_box(query.as_str())).expect("the query parses")
+        })
+    });
+}
+
+criterion_group!(benches, bench_execute);
+criterion_main!(benches);

@@ -1,0 +1,225 @@
+//! A cache of parsed documents, keyed by the query text, so a hot query is parsed
+//! once and not on every request. async-graphql 7.2 has no such cache of its own
+//! (every request runs `parse_query`), hence this extension.
+//!
+//! It hooks `parse_query` and must be the **last** extension registered: extensions
+//! run outermost first, so every one registered before it (the shape limits, which
+//! count aliases) still sees each document, cached or not. Below it there is only
+//! async-graphql's own parse and its recursion-depth and directive checks, which
+//! depend on the text alone, so a cached success is exactly what a new parse would
+//! give. Failures are not cached. Validation is not cached either: it depends on
+//! the variables and the operation name as well as the text, and it is the cheaper
+//! step (see `benches/graphql_exec.rs`).
+//!
+//! Bounded twice: at most `--document-cache-size` documents (least recently and
+//! least frequently used go first), and a text over [`MAX_CACHED_QUERY_BYTES`] is
+//! parsed every time (hot queries are small; a huge one would pin memory).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{ServerResult, Variables};
+
+/// Longest query text that is cached; longer ones are parsed on every request.
+pub(crate) const MAX_CACHED_QUERY_BYTES: usize = 32 * 1024;
+
+/// The parsed-document cache shared by every request of one schema. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct DocumentCache {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Query text to its parsed document.
+    documents: moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>>,
+    /// Documents served from the cache.
+    hits: AtomicU64,
+    /// Documents actually parsed (misses, and texts too long to cache).
+    parses: AtomicU64,
+}
+
+/// How a [`DocumentCache`] has done so far (what its tests count).
+#[cfg(test)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DocumentCacheStats {
+    /// Requests whose document came from the cache.
+    pub(crate) hits: u64,
+    /// Requests whose document was parsed.
+    pub(crate) parses: u64,
+}
+
+impl DocumentCache {
+    /// A cache holding at most `capacity` documents.
+    pub(crate) fn new(capacity: u64) -> DocumentCache {
+        DocumentCache {
+            shared: Arc::new(Shared {
+                documents: moka::sync::Cache::new(capacity),
+                hits: AtomicU64::new(0),
+                parses: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Hits and parses so far.
+    #[cfg(test)]
+    pub(crate) fn stats(&self) -> DocumentCacheStats {
+        DocumentCacheStats {
+            hits: self.shared.hits.load(Ordering::Relaxed),
+            parses: self.shared.parses.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl ExtensionFactory for DocumentCache {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(DocumentCacheExtension(Arc::clone(&self.shared)))
+    }
+}
+
+struct DocumentCacheExtension(Arc<Shared>);
+
+#[async_trait::async_trait]
+impl Extension for DocumentCacheExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        // An empty text means the document came ready-made with the request.
+        if query.is_empty() || query.len() > MAX_CACHED_QUERY_BYTES {
+            self.0.parses.fetch_add(1, Ordering::Relaxed);
+            return next.run(ctx, query, variables).await;
+        }
+        if let Some(document) = self.0.documents.get(query) {
+            self.0.hits.fetch_add(1, Ordering::Relaxed);
+            // The executor takes the document by value and edits it (@skip/@include).
+            return Ok(ExecutableDocument::clone(&document));
+        }
+        self.0.parses.fetch_add(1, Ordering::Relaxed);
+        let document = next.run(ctx, query, variables).await?;
+        self.0
+            .documents
+            .insert(Arc::from(query), Arc::new(document.clone()));
+        Ok(document)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+
+    use super::*;
+    use crate::graphql::limits::{QueryLimits, ShapeLimits};
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn echo(&self, text: String) -> String {
+            text
+        }
+    }
+
+    fn schema(cache: &DocumentCache) -> Schema<Query, EmptyMutation, EmptySubscription> {
+        Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(cache.clone())
+            .finish()
+    }
+
+    #[tokio::test]
+    async fn a_repeated_query_is_parsed_once_and_answers_the_same() {
+        let cache = DocumentCache::new(10);
+        let schema = schema(&cache);
+        let query = r#"query($t: String!) { a: echo(text: $t) b: echo(text: "b") }"#;
+
+        let first = schema
+            .execute(
+                async_graphql::Request::new(query)
+                    .variables(Variables::from_json(serde_json::json!({ "t": "one" }))),
+            )
+            .await;
+        let second = schema
+            .execute(
+                async_graphql::Request::new(query)
+                    .variables(Variables::from_json(serde_json::json!({ "t": "two" }))),
+            )
+            .await;
+
+        assert!(first.errors.is_empty(), "{:?}", first.errors);
+        assert_eq!(
+            first.data.into_json().unwrap(),
+            serde_json::json!({ "a": "one", "b": "b" })
+        );
+        assert_eq!(
+            second.data.into_json().unwrap(),
+            serde_json::json!({ "a": "two", "b": "b" })
+        );
+        assert_eq!(cache.stats(), DocumentCacheStats { hits: 1, parses: 1 });
+    }
+
+    #[tokio::test]
+    async fn a_cached_document_is_still_refused_by_the_shape_limits_registered_before_it() {
+        let cache = DocumentCache::new(10);
+        let limits = QueryLimits {
+            max_depth: 10,
+            max_complexity: 100,
+            max_aliases: 2,
+            max_root_fields: 10,
+        };
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(ShapeLimits(limits))
+            .extension(cache.clone())
+            .finish();
+        let query = r#"{ a: echo(text: "a") b: echo(text: "b") c: echo(text: "c") }"#;
+
+        for _ in 0..2 {
+            let response = schema.execute(query).await;
+            let code = response.errors.first().and_then(|error| {
+                error
+                    .extensions
+                    .as_ref()
+                    .and_then(|extensions| extensions.get("code").cloned())
+            });
+            assert_eq!(
+                code,
+                Some(async_graphql::Value::from("TOO_MANY_ALIASES")),
+                "{:?}",
+                response.errors
+            );
+        }
+
+        assert_eq!(cache.stats(), DocumentCacheStats { hits: 1, parses: 1 });
+    }
+
+    #[tokio::test]
+    async fn a_query_that_does_not_parse_is_not_cached() {
+        let cache = DocumentCache::new(10);
+        let schema = schema(&cache);
+
+        for _ in 0..2 {
+            let response = schema.execute("{ echo(text: ").await;
+            assert!(!response.errors.is_empty());
+        }
+
+        assert_eq!(cache.stats(), DocumentCacheStats { hits: 0, parses: 2 });
+    }
+
+    #[tokio::test]
+    async fn a_query_over_the_size_cap_is_parsed_every_time() {
+        let cache = DocumentCache::new(10);
+        let schema = schema(&cache);
+        let padding = " ".repeat(MAX_CACHED_QUERY_BYTES);
+        let query = format!("{{ echo(text: \"x\") }}{padding}");
+
+        for _ in 0..2 {
+            let response = schema.execute(query.as_str()).await;
+            assert!(response.errors.is_empty(), "{:?}", response.errors);
+        }
+
+        assert_eq!(cache.stats(), DocumentCacheStats { hits: 0, parses: 2 });
+    }
+}
