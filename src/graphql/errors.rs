@@ -89,7 +89,7 @@ pub(crate) fn persisted_query_invalid(message: &str) -> ServerError {
 }
 
 /// An error of the request as a whole (no path), with a code.
-fn request_error(message: &str, code: &str) -> ServerError {
+pub(crate) fn request_error(message: &str, code: &str) -> ServerError {
     let mut error = ServerError::new(message, None);
     error
         .extensions

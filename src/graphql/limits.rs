@@ -11,6 +11,8 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, ValidationResult, Variables};
 
+use super::errors::request_error;
+
 /// The shape limits of one schema.
 #[derive(Clone, Copy, Debug)]
 pub struct QueryLimits {
@@ -47,8 +49,8 @@ impl Extension for ShapeLimitsExtension {
         let document = next.run(ctx, query, variables).await?;
         let aliases = count_aliases(&document);
         if aliases > self.0.max_aliases {
-            return Err(coded(
-                format!(
+            return Err(request_error(
+                &format!(
                     "the query has {aliases} aliases, at most {} are allowed",
                     self.0.max_aliases
                 ),
@@ -57,8 +59,8 @@ impl Extension for ShapeLimitsExtension {
         }
         let root_fields = max_root_fields(&document);
         if root_fields > self.0.max_root_fields {
-            return Err(coded(
-                format!(
+            return Err(request_error(
+                &format!(
                     "an operation has {root_fields} root fields, at most {} are allowed",
                     self.0.max_root_fields
                 ),
@@ -91,15 +93,6 @@ impl Extension for ShapeLimitsExtension {
                 .collect()
         })
     }
-}
-
-fn coded(message: String, code: &str) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    error
-        .extensions
-        .get_or_insert_with(ErrorExtensionValues::default)
-        .set("code", code);
-    error
 }
 
 /// Aliased fields in every operation and fragment definition (each counted once).
