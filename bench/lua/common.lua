@@ -67,18 +67,17 @@ end
 -- wrk sends wrk.method/wrk.path/wrk.body as set by the scenario script.
 function M.install(opts)
   local threads = {}
-  local tid = 0
 
   function setup(thread)
-    thread:set("tid", tid)
-    tid = tid + 1
+    -- A global of the thread's own Lua state (read in init as _G.thread_id).
+    thread:set("thread_id", #threads)
     table.insert(threads, thread)
   end
 
   function init(args)
     -- args[1]: phase (0 warm-up, 1 measured)
     local phase = tonumber(args[1] or "1") or 1
-    key_base = ((phase * 4) + (tid % 4)) * STREAM
+    key_base = ((phase * 4) + ((_G.thread_id or 0) % 4)) * STREAM
     non2xx, gql_errors, checked, sample = 0, 0, 0, nil
   end
 
