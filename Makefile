@@ -34,3 +34,17 @@ bench: bench-gtin ## Every benchmark
 
 clean: ## Remove build output
 	$(CARGO) clean
+
+# ---- benchmarks ----
+# Load benchmark and rollout test (bench/, BENCHMARKS.md). Both start their own
+# processes on 127.0.0.1 only, run for a bounded time and clean up on exit; as root
+# they install wrk, haproxy and jq with apt-get when missing.
+.PHONY: bench-load rollout-test
+
+bench: bench-load
+
+bench-load: ## Load benchmark: gateway scenarios vs bare axum and the upstream (bench/results/latest.md)
+	bash bench/run.sh
+
+rollout-test: ## Zero-downtime rolling deploy of 5 replicas behind haproxy under load
+	bash bench/rollout.sh
