@@ -2,8 +2,15 @@
 //! document (ten thousand aliases, deep nesting) costs a parse and nothing more.
 //! Depth and complexity use async-graphql's own checks; aliases and root fields are
 //! counted here. Every refusal gets a stable `extensions.code`.
+//!
+//! The same extension keeps the parsed documents of recent query texts: clients send
+//! the same text again and again (with variables), and parsing was the largest
+//! share of a cache-hit request's CPU (see BENCHMARKS.md), so a text seen before
+//! skips the parser and these checks (it passed them when it was first parsed).
 
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
@@ -24,16 +31,93 @@ pub struct QueryLimits {
     pub max_root_fields: usize,
 }
 
-/// The extension that enforces [`QueryLimits`] and labels validation failures.
-pub(crate) struct ShapeLimits(pub(crate) QueryLimits);
+/// Most query text kept with parsed documents, in bytes (the documents take a small
+/// multiple of their text), so the cache stays a few MB whatever clients send.
+const DOCUMENT_CACHE_TEXT_BYTES: u64 = 256 * 1024;
 
-impl ExtensionFactory for ShapeLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ShapeLimitsExtension(self.0))
+/// Longest query text whose parsed document is kept; a longer one is parsed each time.
+const DOCUMENT_CACHE_MAX_QUERY_BYTES: usize = 8 * 1024;
+
+/// Slots of the table of query texts seen once.
+const SEEN_ONCE_SLOTS: usize = 4096;
+
+/// Parsed documents that passed the shape limits, by query text. A parse depends on
+/// the text alone (not on variables), so a cached document is what parsing the same
+/// text again would give.
+///
+/// A document is kept only when its text comes a second time: a text seen once
+/// leaves just its hash in a small direct-mapped table, so texts that never repeat
+/// (keys written into the query instead of variables) cost a hash, not a copy of
+/// their document and a cache insert.
+struct DocumentCache {
+    documents: moka::sync::Cache<String, ExecutableDocument>,
+    seen_once: Box<[AtomicU64]>,
+    hasher: RandomState,
+}
+
+impl DocumentCache {
+    fn new() -> Self {
+        DocumentCache {
+            documents: moka::sync::Cache::builder()
+                .max_capacity(DOCUMENT_CACHE_TEXT_BYTES)
+                .weigher(|query: &String, _| u32::try_from(query.len()).unwrap_or(u32::MAX))
+                .build(),
+            seen_once: (0..SEEN_ONCE_SLOTS).map(|_| AtomicU64::new(0)).collect(),
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn get(&self, query: &str) -> Option<ExecutableDocument> {
+        self.documents.get(query)
+    }
+
+    /// Keeps `document` if `query` was seen before; otherwise remembers that it was.
+    fn offer(&self, query: &str, document: &ExecutableDocument) {
+        if query.len() > DOCUMENT_CACHE_MAX_QUERY_BYTES {
+            return;
+        }
+        let hash = self.hasher.hash_one(query);
+        let slot = usize::try_from(hash % SEEN_ONCE_SLOTS as u64).unwrap_or(0);
+        let seen_before = self
+            .seen_once
+            .get(slot)
+            .is_some_and(|seen| seen.swap(hash, Ordering::Relaxed) == hash);
+        if seen_before {
+            self.documents.insert(query.to_owned(), document.clone());
+        }
     }
 }
 
-struct ShapeLimitsExtension(QueryLimits);
+/// The extension that enforces [`QueryLimits`], labels validation failures and
+/// keeps recently parsed documents.
+pub(crate) struct ShapeLimits {
+    limits: QueryLimits,
+    documents: Arc<DocumentCache>,
+}
+
+impl ShapeLimits {
+    /// The extension for `limits`, with an empty document cache.
+    pub(crate) fn new(limits: QueryLimits) -> Self {
+        ShapeLimits {
+            limits,
+            documents: Arc::new(DocumentCache::new()),
+        }
+    }
+}
+
+impl ExtensionFactory for ShapeLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ShapeLimitsExtension {
+            limits: self.limits,
+            documents: Arc::clone(&self.documents),
+        })
+    }
+}
+
+struct ShapeLimitsExtension {
+    limits: QueryLimits,
+    documents: Arc<DocumentCache>,
+}
 
 #[async_trait::async_trait]
 impl Extension for ShapeLimitsExtension {
@@ -44,27 +128,31 @@ impl Extension for ShapeLimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        if let Some(document) = self.documents.get(query) {
+            return Ok(document);
+        }
         let document = next.run(ctx, query, variables).await?;
         let aliases = count_aliases(&document);
-        if aliases > self.0.max_aliases {
+        if aliases > self.limits.max_aliases {
             return Err(coded(
                 format!(
                     "the query has {aliases} aliases, at most {} are allowed",
-                    self.0.max_aliases
+                    self.limits.max_aliases
                 ),
                 "TOO_MANY_ALIASES",
             ));
         }
         let root_fields = max_root_fields(&document);
-        if root_fields > self.0.max_root_fields {
+        if root_fields > self.limits.max_root_fields {
             return Err(coded(
                 format!(
                     "an operation has {root_fields} root fields, at most {} are allowed",
-                    self.0.max_root_fields
+                    self.limits.max_root_fields
                 ),
                 "TOO_MANY_ROOT_FIELDS",
             ));
         }
+        self.documents.offer(query, &document);
         Ok(document)
     }
 
@@ -174,5 +262,46 @@ mod tests {
                 .unwrap();
 
         assert_eq!(max_root_fields(&document), 3);
+    }
+
+    #[tokio::test]
+    async fn a_query_text_seen_before_is_not_parsed_again_and_a_refused_one_is_not_kept() {
+        let extension = ShapeLimits::new(QueryLimits {
+            max_depth: 12,
+            max_complexity: 5000,
+            max_aliases: 1,
+            max_root_fields: 100,
+        });
+        let documents = Arc::clone(&extension.documents);
+        let schema = async_graphql::Schema::build(
+            crate::graphql::query::QueryRoot,
+            async_graphql::EmptyMutation,
+            async_graphql::EmptySubscription,
+        )
+        .extension(extension)
+        .finish();
+
+        let mut kept = Vec::new();
+        for _ in 0..3 {
+            let response = schema.execute("{ t: __typename }").await;
+            assert!(response.errors.is_empty(), "{:?}", response.errors);
+            assert_eq!(response.data, async_graphql::value!({ "t": "QueryRoot" }));
+            documents.documents.run_pending_tasks();
+            kept.push(documents.documents.entry_count());
+        }
+        // Seen once: only its hash; seen twice: kept; then answered from the cache.
+        assert_eq!(kept, [0, 1, 1]);
+
+        for _ in 0..3 {
+            let response = schema.execute("{ a: __typename b: __typename }").await;
+            let code = response.errors[0]
+                .extensions
+                .as_ref()
+                .and_then(|values| values.get("code"))
+                .cloned();
+            assert_eq!(code, Some(async_graphql::Value::from("TOO_MANY_ALIASES")));
+        }
+        documents.documents.run_pending_tasks();
+        assert_eq!(documents.documents.entry_count(), 1);
     }
 }

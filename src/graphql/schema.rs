@@ -67,7 +67,7 @@ pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> Gateway
         .data(settings)
         .limit_depth(settings.limits.max_depth)
         .limit_complexity(settings.limits.max_complexity)
-        .extension(ShapeLimits(settings.limits))
+        .extension(ShapeLimits::new(settings.limits))
         .finish()
 }
 
