@@ -9,9 +9,10 @@
 # start the new build -> ready -> haproxy marks it UP.
 # Pass: 0 socket errors, 0 non-2xx, 0 GraphQL errors, every old replica exited 0.
 #
-# "old" and "new" are copies of the same release build (the test is about the
-# mechanics of the roll, not a diff between versions); ROLLOUT_NEW_BIN=path uses
-# another binary as the new build.
+# "old" and "new" are copies of the same build (the test is about the mechanics of
+# the roll, not a diff between versions); ROLLOUT_NEW_BIN=path uses another binary as
+# the new build. ROLLOUT_PROFILE=debug uses the debug build instead of the release
+# one (CI: `make test` has just built it, so no second full build is needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -32,11 +33,17 @@ elapsed() { awk -v a="$T0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) /
 
 ensure_tools wrk haproxy jq curl
 
-log "building the release binary once"
-cargo build --release --locked --quiet --bin catalog-gateway
+PROFILE=${ROLLOUT_PROFILE:-release}
+case $PROFILE in
+  release) BUILD_FLAGS=(--release) ;;
+  debug) BUILD_FLAGS=() ;;
+  *) die "ROLLOUT_PROFILE is release or debug" ;;
+esac
+log "building the $PROFILE binary once"
+cargo build "${BUILD_FLAGS[@]}" --locked --quiet --bin catalog-gateway
 mkdir -p "$WORK/old" "$WORK/new"
-cp target/release/catalog-gateway "$WORK/old/catalog-gateway"
-cp "${ROLLOUT_NEW_BIN:-target/release/catalog-gateway}" "$WORK/new/catalog-gateway"
+cp "target/$PROFILE/catalog-gateway" "$WORK/old/catalog-gateway"
+cp "${ROLLOUT_NEW_BIN:-target/$PROFILE/catalog-gateway}" "$WORK/new/catalog-gateway"
 T0=$(date +%s%N) # the test's time from here: the build is not part of it
 
 start "demo catalog" "$WORK/demo.log" "$WORK/old/catalog-gateway" demo-catalog --listen 127.0.0.1:18090
@@ -172,7 +179,7 @@ parse_result "$WORK/wrk.txt"
 sed -n 's/^SAMPLE /first bad response: /p' "$WORK/wrk.txt" >&2
 ROLL_S=$(awk -v a="$ROLL_START" -v b="$ROLL_END" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
 echo
-echo "rollout: 5 replicas replaced (canary first) in ${ROLL_S} s under constant load (${STEADY} s before and after)"
+echo "rollout ($PROFILE build): 5 replicas replaced (canary first) in ${ROLL_S} s under constant load (${STEADY} s before and after)"
 printf 'requests served %d in %.1f s (%.0f req/s, wrk -c%d); latency p50 %.2f ms, p99 %.2f ms, worst %.2f ms\n' \
   "$R_requests" "$R_duration_s" "$R_rps" "$CONNS" \
   "$(awk -v u="$R_p50_us" 'BEGIN {print u / 1000}')" \
