@@ -97,3 +97,17 @@ release-tag-check:
 
 image-smoke: ## Build the image with buildah and answer a query from the binary inside it
 	scripts/image-smoke.sh
+
+# ---- benchmarks ----
+# Load benchmark and rollout test (bench/, BENCHMARKS.md). Both start their own
+# processes on 127.0.0.1 only, run for a bounded time and clean up on exit; as root
+# they install wrk, haproxy and jq with apt-get when missing.
+.PHONY: bench-load rollout-test
+
+bench: bench-load
+
+bench-load: ## Load benchmark: gateway scenarios vs bare axum and the upstream (bench/results/latest.md)
+	bash bench/run.sh
+
+rollout-test: ## Zero-downtime rolling deploy of 5 replicas behind haproxy under load
+	bash bench/rollout.sh

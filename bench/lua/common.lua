@@ -1,0 +1,119 @@
+-- Shared by every wrk scenario script (loaded with require; run wrk from the repo root).
+--
+-- * Counts errors in every response: non-2xx statuses, and 2xx bodies holding a
+--   GraphQL `"errors"` member (per-line problems of `lookups` are typed statuses in
+--   `data` with an `"error"` object, so they do not match).
+-- * Supplies keys of the demo catalog's generated items: item n is GTIN-13
+--   9520 + n (8 digits) + check digit. Each wrk thread and phase (warm-up = 0,
+--   measured = 1) walks its own slice of a permutation of the 16,000,000 items, so no
+--   key is ever asked twice in one gateway's life: every one misses the cache.
+-- * Prints one machine-readable RESULT line from done().
+local M = {}
+
+local ITEMS = 16000000
+local STREAM = 2000000 -- keys per (phase, thread) slice: 2 phases x 4 threads x 2M = 16M
+local MULT = 7777777 -- odd, not a multiple of 5: coprime with 16,000,000, so a bijection
+
+function M.check_digit(payload)
+  local sum, n = 0, #payload
+  for i = n, 1, -1 do
+    local d = payload:byte(i) - 48
+    if (n - i) % 2 == 0 then sum = sum + 3 * d else sum = sum + d end
+  end
+  return (10 - sum % 10) % 10
+end
+
+-- GTIN-13 of generated item `item` (0..15,999,999).
+function M.gtin13(item)
+  local payload = string.format("9520%08d", item)
+  return payload .. M.check_digit(payload)
+end
+
+-- The same item in one of several spellings the gateway accepts.
+function M.spell(item, style)
+  local g13 = M.gtin13(item)
+  style = style % 4
+  if style == 0 then return g13                     -- EAN-13
+  elseif style == 1 then return "0" .. g13          -- GTIN-14
+  elseif style == 2 then return "]E0" .. g13        -- scanner payload (AIM symbology id)
+  else return "https://id.gs1.org/01/0" .. g13      -- GS1 Digital Link
+  end
+end
+
+-- Next fresh item number for this thread (call from request()).
+local next_key = 0
+function M.fresh_item()
+  local c = key_base + (next_key % STREAM)
+  next_key = next_key + 1
+  return (c * MULT) % ITEMS
+end
+
+-- A JSON string literal (the queries hold only ASCII without control characters).
+function M.json_string(s)
+  return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
+end
+
+function M.graphql_body(query)
+  return '{"query":' .. M.json_string(query) .. '}'
+end
+
+M.json_headers = { ["Content-Type"] = "application/json" }
+
+function M.post(body)
+  return wrk.format("POST", "/graphql", M.json_headers, body)
+end
+
+-- Installs wrk's callbacks. `opts.request` (optional) builds each request; without it
+-- wrk sends wrk.method/wrk.path/wrk.body as set by the scenario script.
+function M.install(opts)
+  local threads = {}
+
+  function setup(thread)
+    -- A global of the thread's own Lua state (read in init as _G.thread_id).
+    thread:set("thread_id", #threads)
+    table.insert(threads, thread)
+  end
+
+  function init(args)
+    -- args[1]: phase (0 warm-up, 1 measured)
+    local phase = tonumber(args[1] or "1") or 1
+    key_base = ((phase * 4) + ((_G.thread_id or 0) % 4)) * STREAM
+    non2xx, gql_errors, checked, sample = 0, 0, 0, nil
+  end
+
+  if opts and opts.request then
+    request = opts.request
+  end
+
+  function response(status, headers, body)
+    checked = checked + 1
+    if status < 200 or status > 299 then
+      non2xx = non2xx + 1
+      if not sample then sample = tostring(status) .. " " .. tostring(body):sub(1, 300) end
+    elseif body and body:find('"errors"', 1, true) then
+      gql_errors = gql_errors + 1
+      if not sample then sample = tostring(body):sub(1, 300) end
+    end
+  end
+
+  function done(summary, latency, requests)
+    local n2, ge, ck, smp = 0, 0, 0, nil
+    for _, t in ipairs(threads) do
+      n2 = n2 + (t:get("non2xx") or 0)
+      ge = ge + (t:get("gql_errors") or 0)
+      ck = ck + (t:get("checked") or 0)
+      smp = smp or t:get("sample")
+    end
+    local e = summary.errors
+    local secs = summary.duration / 1e6
+    io.write(string.format(
+      "RESULT requests=%d duration_s=%.3f rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d " ..
+      "socket_errors=%d non2xx=%d gql_errors=%d checked=%d\n",
+      summary.requests, secs, summary.requests / secs,
+      latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+      e.connect + e.read + e.write + e.timeout, n2, ge, ck))
+    if smp then io.write("SAMPLE " .. smp:gsub("\n", " ") .. "\n") end
+  end
+end
+
+return M
