@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/catalog-gateway
 
-.PHONY: help build run test lint fmt schema bench bench-gtin clean
+.PHONY: help build run test test-deps lint fmt schema bench bench-gtin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -13,9 +13,18 @@ build: ## Build the release binary
 run: ## Run the gateway on :8080 (embedded demo catalog unless CATALOG_UPSTREAM_URL is set)
 	$(CARGO) run --release --locked --
 
-test: ## Run every test (unit, property, doc, end-to-end)
+test: test-deps ## Run every test (unit, property, doc, end-to-end)
 	$(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --doc
+
+test-deps: ## Install what the tests need beyond Rust (redis-server) when missing
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing redis-server (the cache's Redis tests start their own instances)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
+		else \
+			echo "make test needs redis-server: apt-get install redis-server (or set REDIS_SERVER)" >&2; exit 1; \
+		fi; }
 
 lint: ## rustfmt check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check
