@@ -189,11 +189,6 @@ impl Application {
         &self.upstream
     }
 
-    /// A handle that reports readiness (for tests and embedding).
-    pub fn readiness(&self) -> Readiness {
-        self.state.readiness.clone()
-    }
-
     /// Serves until `shutdown` completes, then drains for a zero-downtime deploy:
     /// `/readyz` turns 503 at once while requests are still served for the drain
     /// delay (so the load balancer notices), then the listener closes and in-flight
