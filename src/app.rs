@@ -302,6 +302,7 @@ async fn start_demo_catalog(
         .map_err(|error| StartError::Setting(format!("demo catalog URL: {error}")))?;
     let settings = DemoSettings {
         latency: Duration::from_millis(config.demo_latency_ms),
+        large_products: config.demo_large_products,
     };
     let handle = tokio::spawn(demo::serve(listener, settings, std::future::pending()));
     tracing::info!(%url, "no upstream configured: serving the embedded demo catalog");

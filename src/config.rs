@@ -87,6 +87,9 @@ pub struct DemoCatalogConfig {
     /// Fixed latency added to every answer, in milliseconds (to imitate a network).
     #[arg(long, env = "DEMO_CATALOG_LATENCY_MS", default_value_t = 0)]
     pub latency_ms: u64,
+    /// Serve every product at about 16 KB (long description, size chart, image list).
+    #[arg(long, env = "DEMO_CATALOG_LARGE_PRODUCTS")]
+    pub large_products: bool,
 }
 
 /// The region layouts the `gtin` module can decode.
@@ -247,6 +250,9 @@ pub struct ServeConfig {
     /// Fixed latency the embedded demo catalog adds to each answer, in milliseconds.
     #[arg(long, env = "CATALOG_DEMO_LATENCY_MS", default_value_t = 0)]
     pub demo_latency_ms: u64,
+    /// The embedded demo catalog serves every product at about 16 KB (as `demo-catalog --large-products`).
+    #[arg(long, env = "CATALOG_DEMO_LARGE_PRODUCTS")]
+    pub demo_large_products: bool,
     /// Export traces over OTLP/HTTP to this endpoint (e.g. `http://collector:4318/v1/traces`); absent: off.
     #[arg(long, env = "CATALOG_OTLP_ENDPOINT")]
     pub otlp_endpoint: Option<String>,

@@ -116,6 +116,7 @@ fn serve_demo_catalog(config: DemoCatalogConfig) -> anyhow::Result<()> {
         tracing::info!(address = %config.listen, "demo catalog listening");
         let settings = DemoSettings {
             latency: std::time::Duration::from_millis(config.latency_ms),
+            large_products: config.large_products,
         };
         demo::serve(listener, settings, shutdown_signal())
             .await

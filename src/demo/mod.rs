@@ -9,5 +9,5 @@ mod product;
 mod server;
 
 pub use catalog::DemoCatalog;
-pub use product::{DemoImage, DemoPrice, DemoProduct};
+pub use product::{DemoImage, DemoPrice, DemoProduct, LARGE_PRODUCT_BYTES};
 pub use server::{DemoSettings, MAX_BATCH_KEYS, router, serve};

@@ -66,6 +66,60 @@ fn attributes_as_object<S: Serializer>(
     map.end()
 }
 
+/// About how large [`DemoProduct::enlarged`] makes a product on the wire, in bytes.
+pub const LARGE_PRODUCT_BYTES: usize = 16 * 1024;
+
+/// Sentences the long description of a large product is made of.
+const PROSE: [&str; 6] = [
+    "Made to the same recipe since the brand began, checked batch by batch before it leaves the plant.",
+    "Store in a cool, dry place away from direct sunlight; once opened, keep closed and use within six weeks.",
+    "Packed in a recyclable carton printed with vegetable inks; the inner bag goes with soft plastics.",
+    "Every lot is traceable from the field to the shelf through the code printed next to the best-before date.",
+    "Suitable for everyday use; see the size chart for the measurements of each variant sold under this code.",
+    "Customer service answers on working days; have the batch code and the barcode number at hand when calling.",
+];
+
+impl DemoProduct {
+    /// This product made about [`LARGE_PRODUCT_BYTES`] large, the way real catalogs'
+    /// are: a long description, a size chart in the attributes and a dozen images.
+    /// The same product always grows the same way (nothing random).
+    pub fn enlarged(mut self) -> DemoProduct {
+        let gtin = self.gtin.clone();
+        let mut description = self.description.take().unwrap_or_default();
+        let mut sentence = 0;
+        while description.len() < 9 * 1024 {
+            description.push(' ');
+            description.push_str(PROSE[sentence % PROSE.len()]);
+            sentence += 1;
+        }
+        self.description = Some(description);
+        let first_new = self.images.len() + 1;
+        self.images
+            .extend((first_new..first_new + 12).map(|n| DemoImage {
+            url: image_url(&gtin, n),
+            alt: format!(
+                "view {n} of item {gtin}: detail of the packaging and the label, high resolution"
+            ),
+        }));
+        for row in 1..=48 {
+            self.attributes.push((
+                format!("sizeChart.{row:02}"),
+                Some(format!(
+                    "variant {row}: width {w} mm, height {h} mm, depth {d} mm, net weight {g} g, pack of {p}",
+                    w = 40 + row * 3,
+                    h = 90 + row * 5,
+                    d = 20 + row,
+                    g = 100 + row * 25,
+                    p = 1 + row % 6,
+                )),
+            ));
+        }
+        self.categories
+            .extend(["Catalog extract", "Large item record"].map(str::to_owned));
+        self
+    }
+}
+
 /// The image URL of an item's `n`-th picture.
 pub(crate) fn image_url(gtin14: &str, n: usize) -> String {
     format!("https://images.demo-catalog.example/{gtin14}/{n}.jpg")
@@ -118,5 +172,23 @@ mod tests {
         );
         // The attribute object keeps the list's order on the wire.
         assert!(text.find("\"size\"").unwrap() < text.find("\"color\"").unwrap());
+    }
+
+    #[test]
+    fn an_enlarged_product_is_about_16_kb_the_same_each_time_and_keeps_its_identity() {
+        let product = crate::demo::DemoCatalog::new()
+            .get(&crate::demo::DemoCatalog::generated_gtin(7).unwrap())
+            .unwrap();
+        let small = serde_json::to_vec(&product).unwrap().len();
+        let large = product.clone().enlarged();
+        let bytes = serde_json::to_vec(&large).unwrap().len();
+
+        assert!(small < 1024, "{small}");
+        assert!(
+            (LARGE_PRODUCT_BYTES * 9 / 10..LARGE_PRODUCT_BYTES * 11 / 10).contains(&bytes),
+            "{bytes} bytes"
+        );
+        assert_eq!(large, product.clone().enlarged());
+        assert_eq!((large.gtin, large.title), (product.gtin, product.title));
     }
 }

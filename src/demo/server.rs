@@ -4,7 +4,8 @@
 //! Deliberately a little more lenient than the contract requires so that it is easy
 //! to try by hand: both endpoints accept keys in any GTIN form (8, 12, 13 or 14
 //! digits), and the batch endpoint takes up to [`MAX_BATCH_KEYS`] keys (ten times the
-//! gateway's default chunk). It never expands UPC-E or zeroes variable-measure
+//! gateway's default chunk), as `?gtins=A,B` (the contract) or as repeated
+//! `?gtin=A&gtin=B` (what other gateways, Tailcall's `batchKey` among them, send). It never expands UPC-E or zeroes variable-measure
 //! labels: that is the gateway's job, and the demo sees only what it is sent.
 
 use std::future::Future;
@@ -13,12 +14,11 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{DemoCatalog, DemoProduct};
 use crate::gtin::Gtin;
@@ -32,6 +32,9 @@ pub struct DemoSettings {
     /// Fixed latency added to every answer (default none), so benchmarks can stand
     /// the demo in for a remote upstream.
     pub latency: Duration,
+    /// Serve every product at about 16 KB (long description, size chart, image
+    /// list), like a real catalog's, to measure memory under realistic payloads.
+    pub large_products: bool,
 }
 
 /// What the handlers share.
@@ -69,12 +72,6 @@ pub async fn serve(
         .await
 }
 
-/// The batch endpoint's query string.
-#[derive(Deserialize)]
-struct BatchParams {
-    gtins: Option<String>,
-}
-
 /// `{"products": [...]}`.
 #[derive(Serialize)]
 struct BatchAnswer {
@@ -98,24 +95,32 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `GET /products?gtins=k1,k2,…`: the products that exist, in the order asked,
-/// each once.
-async fn batch(
-    State(state): State<AppState>,
-    params: Result<Query<BatchParams>, QueryRejection>,
-) -> Response {
+/// `GET /products?gtins=k1,k2,…` (or `?gtin=k1&gtin=k2…`, or both): the products that
+/// exist, in the order asked, each once.
+async fn batch(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     latency(&state.settings).await;
-    let gtins = match params {
-        Ok(Query(params)) => parse_gtins(params.gtins.as_deref()),
-        Err(rejection) => Err(bad_request("invalid_query", rejection.body_text())),
-    };
-    let gtins = match gtins {
+    let params: Vec<(String, String)> =
+        match serde_urlencoded::from_str(query.as_deref().unwrap_or_default()) {
+            Ok(params) => params,
+            Err(error) => return bad_request("invalid_query", error.to_string()).into_response(),
+        };
+    let list = params
+        .iter()
+        .find(|(name, _)| name == "gtins")
+        .map(|(_, value)| value.as_str());
+    let singles: Vec<&str> = params
+        .iter()
+        .filter(|(name, _)| name == "gtin")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let gtins = match parse_keys(list, &singles) {
         Ok(gtins) => gtins,
         Err(error) => return error.into_response(),
     };
     let products = gtins
         .iter()
         .filter_map(|gtin| state.catalog.get(gtin))
+        .map(|product| state.settings.shape(product))
         .collect();
     Json(BatchAnswer { products }).into_response()
 }
@@ -128,7 +133,7 @@ async fn single(State(state): State<AppState>, Path(key): Path<String>) -> Respo
         .ok()
         .and_then(|gtin| state.catalog.get(&gtin))
     {
-        Some(product) => Json(product).into_response(),
+        Some(product) => Json(state.settings.shape(product)).into_response(),
         None => ApiError {
             status: StatusCode::NOT_FOUND,
             error: "not_found",
@@ -138,19 +143,27 @@ async fn single(State(state): State<AppState>, Path(key): Path<String>) -> Respo
     }
 }
 
-/// Reads the `gtins` parameter: comma-separated GTINs in any 8/12/13/14-digit form,
-/// 1 to `MAX_BATCH_KEYS` of them, duplicates (in any spelling) answered once.
+/// Reads the `gtins` parameter alone (what the contract specifies).
+#[cfg(test)]
 fn parse_gtins(param: Option<&str>) -> Result<Vec<Gtin>, ApiError> {
-    let param = match param {
-        Some(p) if !p.is_empty() => p,
-        _ => {
-            return Err(bad_request(
-                "missing_gtins",
-                "the gtins parameter is required".into(),
-            ));
-        }
+    parse_keys(param, &[])
+}
+
+/// Reads the keys of a batch call: the comma-separated `gtins` list, if any, then
+/// every repeated `gtin` parameter; 1 to `MAX_BATCH_KEYS` keys in any 8/12/13/14-digit
+/// form, duplicates (in any spelling) answered once.
+fn parse_keys(list: Option<&str>, singles: &[&str]) -> Result<Vec<Gtin>, ApiError> {
+    let mut keys: Vec<&str> = match list {
+        Some(list) if !list.is_empty() => list.split(',').collect(),
+        _ => Vec::new(),
     };
-    let keys: Vec<&str> = param.split(',').collect();
+    keys.extend_from_slice(singles);
+    if keys.is_empty() {
+        return Err(bad_request(
+            "missing_gtins",
+            "the gtins parameter is required".into(),
+        ));
+    }
     if keys.len() > MAX_BATCH_KEYS {
         return Err(bad_request(
             "too_many_gtins",
@@ -180,6 +193,17 @@ fn bad_request(error: &'static str, message: String) -> ApiError {
     }
 }
 
+impl DemoSettings {
+    /// The product as these settings serve it (enlarged with `large_products`).
+    fn shape(&self, product: DemoProduct) -> DemoProduct {
+        if self.large_products {
+            product.enlarged()
+        } else {
+            product
+        }
+    }
+}
+
 async fn latency(settings: &DemoSettings) {
     if !settings.latency.is_zero() {
         tokio::time::sleep(settings.latency).await;
@@ -206,6 +230,32 @@ mod tests {
     fn the_same_item_in_several_spellings_is_asked_once() {
         let gtins = parse_gtins(Some("036000291452,0036000291452,00036000291452")).unwrap();
         assert_eq!(gtins, [Gtin::from_digits("036000291452").unwrap()]);
+    }
+
+    #[test]
+    fn repeated_gtin_parameters_are_read_with_or_without_a_gtins_list() {
+        let single = parse_keys(None, &["036000291452", "96385074"]).unwrap();
+        assert_eq!(
+            single,
+            [
+                Gtin::from_digits("036000291452").unwrap(),
+                Gtin::from_digits("96385074").unwrap()
+            ]
+        );
+        let both = parse_keys(Some("4012345000122"), &["0036000291452", "036000291452"]).unwrap();
+        assert_eq!(
+            both.len(),
+            2,
+            "the two spellings of one item are asked once"
+        );
+        assert_eq!(
+            parse_keys(None, &["036000291453"]).unwrap_err().error,
+            "invalid_gtin"
+        );
+        assert_eq!(
+            parse_keys(Some(""), &[]).unwrap_err().error,
+            "missing_gtins"
+        );
     }
 
     #[test]

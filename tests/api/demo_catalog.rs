@@ -153,6 +153,7 @@ async fn the_single_endpoint_answers_200_with_the_product_or_404() {
 async fn the_configured_latency_delays_every_answer() {
     let demo = start(DemoSettings {
         latency: Duration::from_millis(150),
+        ..DemoSettings::default()
     })
     .await;
 
@@ -165,4 +166,65 @@ async fn the_configured_latency_delays_every_answer() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn the_batch_endpoint_also_reads_repeated_gtin_parameters() {
+    let demo = start(DemoSettings::default()).await;
+    let generated = DemoCatalog::generated_gtin(42).unwrap();
+
+    let (repeated, repeated_body) = get(format!(
+        "{}/products?gtin=036000291452&gtin={}&gtin=4006381333931&gtin=0036000291452",
+        demo.url,
+        generated.gtin14()
+    ))
+    .await;
+    let (mixed, mixed_body) = get(format!(
+        "{}/products?gtins=96385074&gtin=036000291452",
+        demo.url
+    ))
+    .await;
+    let (bad, bad_body) = get(format!("{}/products?gtin=036000291453", demo.url)).await;
+
+    assert_eq!(repeated, StatusCode::OK);
+    assert_eq!(
+        gtins_of(&repeated_body),
+        ["00036000291452", generated.gtin14()],
+        "found items in the order asked, the second spelling of one item answered once"
+    );
+    assert_eq!(mixed, StatusCode::OK);
+    assert_eq!(gtins_of(&mixed_body), ["00000096385074", "00036000291452"]);
+    assert_eq!(bad, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_body["error"], "invalid_gtin");
+}
+
+#[tokio::test]
+async fn large_products_are_about_16_kb_on_both_endpoints() {
+    let demo = start(DemoSettings {
+        large_products: true,
+        ..DemoSettings::default()
+    })
+    .await;
+    let generated = DemoCatalog::generated_gtin(9).unwrap();
+
+    let single = reqwest::get(format!("{}/products/{}", demo.url, generated.gtin14()))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (status, batch) = get(format!(
+        "{}/products?gtins={},036000291452",
+        demo.url,
+        generated.gtin14()
+    ))
+    .await;
+
+    let wanted = demo::LARGE_PRODUCT_BYTES * 9 / 10..demo::LARGE_PRODUCT_BYTES * 11 / 10;
+    assert!(wanted.contains(&single.len()), "{} bytes", single.len());
+    assert_eq!(status, StatusCode::OK);
+    for product in batch["products"].as_array().unwrap() {
+        let bytes = serde_json::to_vec(product).unwrap().len();
+        assert!(wanted.contains(&bytes), "{} bytes", bytes);
+    }
 }
