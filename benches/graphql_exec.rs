@@ -87,7 +87,9 @@ fn schema(document_cache_size: u64, codes: &[String]) -> GatewaySchema {
                 max_root_fields: 100,
             },
             apq_cache_size: NonZeroU64::MIN.saturating_add(999),
+            apq_cache_max_bytes: 4 << 20,
             document_cache_size,
+            document_cache_max_bytes: 8 << 20,
         },
     )
 }

@@ -21,7 +21,8 @@ use crate::demo::{self, DemoSettings};
 use crate::graphql::{GraphqlSettings, QueryLimits, build_schema};
 use crate::gtin::RcnRegion;
 use crate::http::{
-    AppState, HealthDetail, HttpLimits, InFlightLimit, Readiness, RefreshGauges, router,
+    AppState, HealthDetail, HttpLimits, InFlightLimit, Readiness, RefreshGauges, ResponseCache,
+    ResponseCacheSettings, router,
 };
 use crate::loader::{LoaderSettings, ProductLoader};
 use crate::telemetry::metrics;
@@ -98,6 +99,7 @@ impl Application {
         let catalog = Arc::new(catalog);
         let cache = ProductCache::new(CacheSettings {
             enabled: config.cache == Switch::On,
+            max_bytes: mib(config.cache_max_mb),
             capacity: config.cache_capacity.get(),
             ttl: Duration::from_secs(config.cache_ttl_s),
             negative_ttl: Duration::from_secs(config.cache_negative_ttl_s),
@@ -108,13 +110,21 @@ impl Application {
                 ..RedisSettings::default()
             }),
         });
+        let response_cache = ResponseCache::new(ResponseCacheSettings {
+            enabled: config.response_cache == Switch::On,
+            max_bytes: mib(config.response_cache_max_mb),
+            // Answers without products (GTIN facts, `__typename`) live as long as a product.
+            max_ttl: Duration::from_secs(config.cache_ttl_s),
+        });
         let health_detail: HealthDetail = {
-            let (catalog, cache) = (Arc::clone(&catalog), cache.clone());
-            Arc::new(move || health_json(&catalog.health(), &cache))
+            let (catalog, cache, responses) =
+                (Arc::clone(&catalog), cache.clone(), response_cache.clone());
+            Arc::new(move || health_json(&catalog.health(), &cache, &responses))
         };
         let refresh_gauges: RefreshGauges = {
-            let (catalog, cache) = (Arc::clone(&catalog), cache.clone());
-            Arc::new(move || record_gauges(&catalog.health(), &cache))
+            let (catalog, cache, responses) =
+                (Arc::clone(&catalog), cache.clone(), response_cache.clone());
+            Arc::new(move || record_gauges(&catalog.health(), &cache, &responses))
         };
         let loader = ProductLoader::new(
             Arc::clone(&catalog) as Arc<dyn crate::catalog::Catalog>,
@@ -142,7 +152,9 @@ impl Application {
                     max_root_fields: config.max_root_fields.get(),
                 },
                 apq_cache_size: config.apq_cache_size,
+                apq_cache_max_bytes: mib(config.apq_cache_max_mb),
                 document_cache_size: config.document_cache_size,
+                document_cache_max_bytes: mib(config.document_cache_max_mb),
             },
         );
         let state = AppState {
@@ -161,6 +173,7 @@ impl Application {
             },
             refresh_gauges: Some(refresh_gauges),
             cors_origins: config.cors_allow_origins.clone(),
+            response_cache,
         };
         Ok(Application {
             listener,
@@ -238,8 +251,13 @@ impl Application {
     }
 }
 
-/// Sets the scrape-time metrics from the upstream's and the cache's counters.
-fn record_gauges(health: &UpstreamHealth, cache: &ProductCache) {
+/// Mebibytes to bytes.
+fn mib(megabytes: u64) -> u64 {
+    megabytes.saturating_mul(1024 * 1024)
+}
+
+/// Sets the scrape-time metrics from the upstream's and the caches' counters.
+fn record_gauges(health: &UpstreamHealth, cache: &ProductCache, responses: &ResponseCache) {
     let breaker = match health.breaker {
         BreakerState::Closed => 0.0,
         BreakerState::HalfOpen => 1.0,
@@ -257,11 +275,24 @@ fn record_gauges(health: &UpstreamHealth, cache: &ProductCache) {
     ::metrics::counter!("catalog_cache_redis_errors_total").absolute(stats.redis_errors);
     ::metrics::counter!("catalog_cache_redis_timeouts_total").absolute(stats.redis_timeouts);
     ::metrics::gauge!("catalog_cache_entries").set(stats.entries as f64);
+    ::metrics::gauge!("catalog_cache_bytes").set(stats.bytes as f64);
+    let responses = responses.stats();
+    ::metrics::counter!("catalog_response_cache_hits_total").absolute(responses.hits);
+    ::metrics::counter!("catalog_response_cache_misses_total").absolute(responses.misses);
+    ::metrics::counter!("catalog_response_cache_bypassed_total").absolute(responses.bypassed);
+    ::metrics::counter!("catalog_response_cache_stored_total").absolute(responses.stored);
+    ::metrics::gauge!("catalog_response_cache_entries").set(responses.entries as f64);
+    ::metrics::gauge!("catalog_response_cache_bytes").set(responses.bytes as f64);
 }
 
-/// The upstream's and the cache's state as `/readyz` detail.
-fn health_json(health: &UpstreamHealth, cache: &ProductCache) -> serde_json::Value {
+/// The upstream's and the caches' state as `/readyz` detail.
+fn health_json(
+    health: &UpstreamHealth,
+    cache: &ProductCache,
+    responses: &ResponseCache,
+) -> serde_json::Value {
     let stats = cache.stats();
+    let response_stats = responses.stats();
     serde_json::json!({
         "upstream": {
             "breaker": health.breaker.as_str(),
@@ -274,11 +305,21 @@ fn health_json(health: &UpstreamHealth, cache: &ProductCache) -> serde_json::Val
         "cache": {
             "enabled": cache.is_enabled(),
             "entries": stats.entries,
+            "bytes": stats.bytes,
             "hits": stats.hits,
             "misses": stats.misses,
             "staleServed": stats.stale_served,
             "evictions": stats.evictions,
             "redis": cache.redis_status(),
+        },
+        "responseCache": {
+            "enabled": responses.is_enabled(),
+            "entries": response_stats.entries,
+            "bytes": response_stats.bytes,
+            "hits": response_stats.hits,
+            "misses": response_stats.misses,
+            "bypassed": response_stats.bypassed,
+            "stored": response_stats.stored,
         },
     })
 }

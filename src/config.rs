@@ -182,7 +182,10 @@ pub struct ServeConfig {
     /// Product cache across requests: `on` or `off`.
     #[arg(long, env = "CATALOG_CACHE", value_enum, default_value_t = Switch::On)]
     pub cache: Switch,
-    /// Most products (and not-found answers) the local cache holds.
+    /// Most memory the local product cache may weigh, in MiB (products weighed by their size).
+    #[arg(long, env = "CATALOG_CACHE_MAX_MB", default_value = "96", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub cache_max_mb: u64,
+    /// Most products (and not-found answers) the local cache holds, on top of `--cache-max-mb`.
     #[arg(long, env = "CATALOG_CACHE_CAPACITY", default_value = "100000")]
     pub cache_capacity: NonZeroU64,
     /// How long a found product is served from cache, in seconds.
@@ -232,9 +235,21 @@ pub struct ServeConfig {
     /// Most automatic persisted queries kept (per replica; least recently used go first).
     #[arg(long, env = "CATALOG_APQ_CACHE_SIZE", default_value = "1000")]
     pub apq_cache_size: NonZeroU64,
+    /// Most memory the persisted queries' texts may weigh, in MiB (on top of `--apq-cache-size`).
+    #[arg(long, env = "CATALOG_APQ_CACHE_MAX_MB", default_value = "4", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub apq_cache_max_mb: u64,
     /// Most parsed query documents kept, so a hot query is not parsed again; 0 turns it off.
     #[arg(long, env = "CATALOG_DOCUMENT_CACHE_SIZE", default_value_t = 1000)]
     pub document_cache_size: u64,
+    /// Most memory the parsed documents may weigh, in MiB (estimated; on top of `--document-cache-size`).
+    #[arg(long, env = "CATALOG_DOCUMENT_CACHE_MAX_MB", default_value = "8", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub document_cache_max_mb: u64,
+    /// Response cache: answers of repeated operations served from memory, `on` or `off`.
+    #[arg(long, env = "CATALOG_RESPONSE_CACHE", value_enum, default_value_t = Switch::On)]
+    pub response_cache: Switch,
+    /// Most memory the response cache may weigh, in MiB.
+    #[arg(long, env = "CATALOG_RESPONSE_CACHE_MAX_MB", default_value = "32", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub response_cache_max_mb: u64,
     /// Most `/graphql` requests in flight; more are shed with 503 and `Retry-After`.
     #[arg(long, env = "CATALOG_MAX_IN_FLIGHT", default_value = "1024")]
     pub max_in_flight: NonZeroUsize,

@@ -1,6 +1,7 @@
 //! The in-process tier: a bounded moka cache from canonical GTIN to [`Entry`].
 //!
-//! moka does the bounding (capacity, each entry weighing 1, TinyLFU admission) and
+//! moka does the bounding (bytes, each entry weighing its product's size and at least
+//! its share of the entry-count bound, see `weight`; TinyLFU admission) and
 //! drops entries once they are no longer worth keeping: per entry, through moka's
 //! [`Expiry`], `ttl + max_stale` for a found product and `negative_ttl` for a
 //! not-found answer, counted from when the upstream answered (an entry copied from
@@ -13,6 +14,7 @@
 //! fetches, so moka's async `get_with` is not used), and the sync API can be called
 //! from synchronous code such as `stats()`.
 
+use std::mem::size_of;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,7 @@ use moka::sync::Cache;
 use super::entry::{Entry, Freshness};
 use super::settings::CacheSettings;
 use super::stats::{Counters, add};
+use super::weight;
 use crate::gtin::Gtin;
 
 /// The in-process tier. Cloning a moka cache is cheap and shares the store.
@@ -64,8 +67,19 @@ impl LocalTier {
     /// An empty tier bounded by `settings.capacity`; capacity evictions are counted
     /// in `counters.evictions`.
     pub(crate) fn new(settings: Arc<CacheSettings>, counters: Arc<Counters>) -> LocalTier {
+        let (max_bytes, max_entries) = (settings.max_bytes, settings.capacity);
         let cache = Cache::builder()
-            .max_capacity(settings.capacity)
+            .max_capacity(max_bytes)
+            .weigher(move |_key: &Gtin, held: &Held| {
+                let bytes = size_of::<(Gtin, Held)>()
+                    + weight::ENTRY_OVERHEAD_BYTES
+                    + held
+                        .entry
+                        .product
+                        .as_deref()
+                        .map_or(0, weight::product_bytes);
+                weight::entry_weight(bytes, max_bytes, max_entries)
+            })
             .expire_after(KeepFor)
             .eviction_listener(move |_key, _held, cause| {
                 if cause == RemovalCause::Size {
@@ -108,6 +122,11 @@ impl LocalTier {
     /// Entries held now; exact only once moka has run its pending work.
     pub(crate) fn entry_count(&self) -> u64 {
         self.cache.entry_count()
+    }
+
+    /// Bytes the held entries weigh now; exact only once moka has run its pending work.
+    pub(crate) fn weighted_size(&self) -> u64 {
+        self.cache.weighted_size()
     }
 
     /// Lets moka finish its deferred bookkeeping (evictions, counts) now.
@@ -246,6 +265,34 @@ mod tests {
         // entries on a ~1 s timer wheel, so `entry_count` lags; a read does not.)
         assert!(tier.cache.get(&keys[0]).is_none());
         assert!(tier.cache.get(&keys[1]).is_some());
+    }
+
+    #[test]
+    fn a_flood_of_large_products_stays_within_the_byte_budget() {
+        let max_bytes = 1024 * 1024;
+        let (tier, counters) = tier(CacheSettings {
+            max_bytes,
+            ..CacheSettings::default()
+        });
+        let keys = gtins(400);
+
+        for (i, &key) in keys.iter().enumerate() {
+            let mut large = product(i);
+            large.description = Some("d".repeat(16 * 1024));
+            let entry = Entry {
+                product: Some(Arc::new(large)),
+                fetched_at_ms: NOW,
+            };
+            tier.insert(key, entry, NOW);
+        }
+        tier.run_pending_tasks();
+
+        let weighed = tier.cache.weighted_size();
+        let entries = tier.entry_count();
+        assert!(weighed <= max_bytes, "{weighed} bytes > {max_bytes}");
+        // ~16.5 KB each: about 60 fit; far fewer than the 100,000-entry bound.
+        assert!((40..=64).contains(&entries), "{entries} entries");
+        assert!(counters.evictions.load(Ordering::Relaxed) >= 400 - 64);
     }
 
     #[test]

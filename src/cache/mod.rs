@@ -15,7 +15,9 @@ mod settings;
 mod stats;
 #[cfg(test)]
 mod test_support;
+pub(crate) mod weight;
 
+pub(crate) use entry::now_unix_ms;
 pub use product_cache::{Cached, ProductCache};
 pub use settings::{CacheSettings, RedisSettings};
 pub use stats::CacheStats;

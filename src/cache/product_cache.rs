@@ -89,6 +89,26 @@ impl ProductCache {
         self.get_many_at(keys, now_unix_ms()).await
     }
 
+    /// [`ProductCache::get_many`], each answer with until when it is fresh (unix ms;
+    /// meaningful for `Fresh` answers only, 0 otherwise): what a response built from
+    /// it may be reused for.
+    pub async fn get_many_dated(&self, keys: &[Gtin]) -> Vec<(Cached, u64)> {
+        self.get_many_dated_at(keys, now_unix_ms()).await
+    }
+
+    /// Until when (unix ms) an answer the upstream gives now stays fresh: `now + ttl`
+    /// for a found product, `now + negative_ttl` for not-found; `now` (never) with
+    /// the cache off, as nothing is remembered then.
+    pub fn fresh_until_if_fetched_now(&self, found: bool) -> u64 {
+        let now = now_unix_ms();
+        match &self.inner {
+            Some(inner) => now.saturating_add(
+                u64::try_from(inner.settings.fresh_for(found).as_millis()).unwrap_or(u64::MAX),
+            ),
+            None => now,
+        }
+    }
+
     /// Remembers what the upstream just answered: `None` for "not in the catalog".
     ///
     /// Stores in the local tier at once; with Redis, sends one pipeline of `SET`s with
@@ -101,7 +121,9 @@ impl ProductCache {
     /// A snapshot of the counters (all zero for a disabled cache).
     pub fn stats(&self) -> CacheStats {
         match &self.inner {
-            Some(inner) => inner.counters.snapshot(inner.local.entry_count()),
+            Some(inner) => inner
+                .counters
+                .snapshot(inner.local.entry_count(), inner.local.weighted_size()),
             None => CacheStats::default(),
         }
     }
@@ -128,8 +150,17 @@ impl ProductCache {
 
     /// [`ProductCache::get_many`] with the clock passed in (unix ms), for tests.
     pub(crate) async fn get_many_at(&self, keys: &[Gtin], now_ms: u64) -> Vec<Cached> {
+        self.get_many_dated_at(keys, now_ms)
+            .await
+            .into_iter()
+            .map(|(cached, _)| cached)
+            .collect()
+    }
+
+    /// [`ProductCache::get_many_dated`] with the clock passed in (unix ms), for tests.
+    pub(crate) async fn get_many_dated_at(&self, keys: &[Gtin], now_ms: u64) -> Vec<(Cached, u64)> {
         let Some(inner) = &self.inner else {
-            return vec![Cached::Miss; keys.len()];
+            return vec![(Cached::Miss, 0); keys.len()];
         };
         let mut known: Vec<Option<(Entry, Freshness)>> = keys
             .iter()
@@ -246,19 +277,23 @@ impl Inner {
     }
 
     /// The answer for one key, counted.
-    fn answer(&self, slot: Option<(Entry, Freshness)>) -> Cached {
+    fn answer(&self, slot: Option<(Entry, Freshness)>) -> (Cached, u64) {
         match slot {
             Some((entry, Freshness::Fresh)) => {
                 add(&self.counters.hits, 1);
-                Cached::Fresh(entry.product)
+                let fresh_for = self.settings.fresh_for(entry.product.is_some());
+                let until = entry
+                    .fetched_at_ms
+                    .saturating_add(u64::try_from(fresh_for.as_millis()).unwrap_or(u64::MAX));
+                (Cached::Fresh(entry.product), until)
             }
             Some((entry, Freshness::Stale)) => {
                 add(&self.counters.stale_hits, 1);
-                Cached::Stale(entry.product)
+                (Cached::Stale(entry.product), 0)
             }
             Some((_, Freshness::Expired)) | None => {
                 add(&self.counters.misses, 1);
-                Cached::Miss
+                (Cached::Miss, 0)
             }
         }
     }
@@ -277,6 +312,29 @@ mod tests {
 
     fn found(i: usize) -> Option<Arc<Product>> {
         Some(Arc::new(product(i)))
+    }
+
+    #[tokio::test]
+    async fn a_fresh_answer_says_until_when_it_is_fresh_by_its_own_age_and_kind() {
+        let cache = ProductCache::new(CacheSettings::default());
+        let keys = gtins(3);
+        cache.put_many_at(&[(keys[0], found(0))], NOW - 100 * SECOND);
+        cache.put_many_at(&[(keys[1], None)], NOW - 10 * SECOND);
+
+        let answers = cache.get_many_dated_at(&keys, NOW).await;
+
+        // Found: fetched 100 s ago, TTL 300 s; not found: 10 s ago, negative TTL 30 s.
+        assert_eq!(answers[0], (Cached::Fresh(found(0)), NOW + 200 * SECOND));
+        assert_eq!(answers[1], (Cached::Fresh(None), NOW + 20 * SECOND));
+        assert_eq!(answers[2], (Cached::Miss, 0));
+        let fetched_now = cache.fresh_until_if_fetched_now(false);
+        let now = now_unix_ms();
+        assert!((now + 29 * SECOND..=now + 30 * SECOND).contains(&fetched_now));
+        let off = ProductCache::new(CacheSettings {
+            enabled: false,
+            ..CacheSettings::default()
+        });
+        assert!(off.fresh_until_if_fetched_now(true) <= now_unix_ms());
     }
 
     #[tokio::test]

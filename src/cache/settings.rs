@@ -1,7 +1,7 @@
 //! How the product cache is sized and how long it trusts what it holds.
 //!
 //! Plain values with the defaults of the issue; `config` fills them from flags
-//! (`--cache-capacity`, `--cache-ttl`, `--cache-max-stale`, `--cache-redis-url` …)
+//! (`--cache-max-mb`, `--cache-capacity`, `--cache-ttl`, `--cache-max-stale`, `--cache-redis-url` …)
 //! and the cache reads them once in [`ProductCache::new`](super::ProductCache::new).
 //! Nothing here validates or connects: a zero capacity or TTL simply caches nothing.
 
@@ -12,7 +12,10 @@ use std::time::Duration;
 pub struct CacheSettings {
     /// Off switch: a disabled cache answers every lookup with a miss and stores nothing.
     pub enabled: bool,
-    /// Most entries the in-process tier holds (each entry weighs 1); bounds memory.
+    /// Most bytes the in-process tier's entries may weigh (each weighs its product's
+    /// size, see `weight`): what bounds memory whatever the products' size.
+    pub max_bytes: u64,
+    /// Most entries the in-process tier holds, a second bound on top of `max_bytes`.
     pub capacity: u64,
     /// How long a found product is served without asking the upstream.
     pub ttl: Duration,
@@ -30,6 +33,7 @@ impl Default for CacheSettings {
     fn default() -> Self {
         CacheSettings {
             enabled: true,
+            max_bytes: 96 * 1024 * 1024,
             capacity: 100_000,
             ttl: Duration::from_secs(300),
             negative_ttl: Duration::from_secs(30),

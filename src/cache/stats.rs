@@ -28,6 +28,8 @@ pub struct CacheStats {
     pub redis_writes_dropped: u64,
     /// Entries in the in-process tier now (approximate until moka's pending work runs).
     pub entries: u64,
+    /// Bytes the in-process tier's entries weigh now (same caveat).
+    pub bytes: u64,
 }
 
 /// The live counters behind [`CacheStats`].
@@ -46,8 +48,8 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    /// A snapshot, with `entries` supplied by the caller (it lives in moka).
-    pub(crate) fn snapshot(&self, entries: u64) -> CacheStats {
+    /// A snapshot, with `entries` and `bytes` supplied by the caller (they live in moka).
+    pub(crate) fn snapshot(&self, entries: u64, bytes: u64) -> CacheStats {
         let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
         CacheStats {
             hits: read(&self.hits),
@@ -61,6 +63,7 @@ impl Counters {
             redis_timeouts: read(&self.redis_timeouts),
             redis_writes_dropped: read(&self.redis_writes_dropped),
             entries,
+            bytes,
         }
     }
 }

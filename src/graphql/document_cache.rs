@@ -11,9 +11,11 @@
 //! the variables and the operation name as well as the text, and it is the cheaper
 //! step (see `benches/graphql_exec.rs`).
 //!
-//! Bounded twice: at most `--document-cache-size` documents (least recently and
-//! least frequently used go first), and a text over [`MAX_CACHED_QUERY_BYTES`] is
-//! parsed every time (hot queries are small; a huge one would pin memory).
+//! Bounded three times: at most `--document-cache-max-mb` of estimated memory (a
+//! parsed document weighs about [`PARSED_BYTES_PER_TEXT_BYTE`] times its text), at
+//! most `--document-cache-size` documents (least recently and least frequently used
+//! go first), and a text over [`MAX_CACHED_QUERY_BYTES`] is parsed every time (hot
+//! queries are small; a huge one would pin memory).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +26,11 @@ use async_graphql::{ServerResult, Variables};
 
 /// Longest query text that is cached; longer ones are parsed on every request.
 pub(crate) const MAX_CACHED_QUERY_BYTES: usize = 32 * 1024;
+
+/// Estimated heap of a parsed document per byte of its text: every name, argument
+/// and selection becomes a positioned node of tens of bytes (an over-estimate for
+/// long string literals, which are copied once).
+pub(crate) const PARSED_BYTES_PER_TEXT_BYTE: usize = 16;
 
 /// The parsed-document cache shared by every request of one schema. Cheap to clone.
 #[derive(Clone)]
@@ -51,11 +58,21 @@ pub(crate) struct DocumentCacheStats {
 }
 
 impl DocumentCache {
-    /// A cache holding at most `capacity` documents.
-    pub(crate) fn new(capacity: u64) -> DocumentCache {
+    /// A cache holding at most `capacity` documents weighing at most `max_bytes`.
+    pub(crate) fn new(capacity: u64, max_bytes: u64) -> DocumentCache {
+        let documents = moka::sync::Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(
+                move |text: &Arc<str>, _document: &Arc<ExecutableDocument>| {
+                    let bytes = text.len() * (1 + PARSED_BYTES_PER_TEXT_BYTE)
+                        + crate::cache::weight::ENTRY_OVERHEAD_BYTES;
+                    crate::cache::weight::entry_weight(bytes, max_bytes, capacity)
+                },
+            )
+            .build();
         DocumentCache {
             shared: Arc::new(Shared {
-                documents: moka::sync::Cache::new(capacity),
+                documents,
                 hits: AtomicU64::new(0),
                 parses: AtomicU64::new(0),
             }),
@@ -132,7 +149,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_repeated_query_is_parsed_once_and_answers_the_same() {
-        let cache = DocumentCache::new(10);
+        let cache = DocumentCache::new(10, 1 << 20);
         let schema = schema(&cache);
         let query = r#"query($t: String!) { a: echo(text: $t) b: echo(text: "b") }"#;
 
@@ -163,7 +180,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_cached_document_is_still_refused_by_the_shape_limits_registered_before_it() {
-        let cache = DocumentCache::new(10);
+        let cache = DocumentCache::new(10, 1 << 20);
         let limits = QueryLimits {
             max_depth: 10,
             max_complexity: 100,
@@ -197,7 +214,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_query_that_does_not_parse_is_not_cached() {
-        let cache = DocumentCache::new(10);
+        let cache = DocumentCache::new(10, 1 << 20);
         let schema = schema(&cache);
 
         for _ in 0..2 {
@@ -209,8 +226,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_documents_kept_stay_within_the_byte_budget() {
+        // 100 distinct texts of ~1 KB (~17 KB each once parsed) into a 64 KB budget.
+        let cache = DocumentCache::new(1000, 64 * 1024);
+        let schema = schema(&cache);
+        let padding = " ".repeat(1000);
+        for i in 0..100 {
+            let query = format!("{{ echo(text: \"{i}\") }}{padding}");
+            let response = schema.execute(query.as_str()).await;
+            assert!(response.errors.is_empty(), "{:?}", response.errors);
+        }
+        cache.shared.documents.run_pending_tasks();
+
+        let weighed = cache.shared.documents.weighted_size();
+        assert!(weighed <= 64 * 1024, "{weighed} bytes");
+        assert!(cache.shared.documents.entry_count() <= 4);
+    }
+
+    #[tokio::test]
     async fn a_query_over_the_size_cap_is_parsed_every_time() {
-        let cache = DocumentCache::new(10);
+        let cache = DocumentCache::new(10, 1 << 20);
         let schema = schema(&cache);
         let padding = " ".repeat(MAX_CACHED_QUERY_BYTES);
         let query = format!("{{ echo(text: \"x\") }}{padding}");

@@ -15,7 +15,8 @@
 //! ordinary path (document cache, shape limits, validation), so a persisted query
 //! costs and is checked exactly like the same query sent in full.
 //!
-//! The store is a bounded in-memory LRU per replica (`--apq-cache-size`): a replica
+//! The store is a bounded in-memory LRU per replica (`--apq-cache-size` texts,
+//! `--apq-cache-max-mb` bytes of hash and text): a replica
 //! that has not seen a hash answers not-found and the client re-registers, which is
 //! the protocol's normal recovery.
 
@@ -45,10 +46,17 @@ struct PersistedQuery {
 }
 
 impl PersistedQueries {
-    /// A store holding at most `capacity` queries.
-    pub(crate) fn new(capacity: u64) -> PersistedQueries {
+    /// A store holding at most `capacity` queries weighing at most `max_bytes`.
+    pub(crate) fn new(capacity: u64, max_bytes: u64) -> PersistedQueries {
         PersistedQueries {
-            queries: moka::sync::Cache::new(capacity),
+            queries: moka::sync::Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(move |hash: &String, text: &Arc<str>| {
+                    let bytes =
+                        hash.len() + text.len() + crate::cache::weight::ENTRY_OVERHEAD_BYTES;
+                    crate::cache::weight::entry_weight(bytes, max_bytes, capacity)
+                })
+                .build(),
         }
     }
 }

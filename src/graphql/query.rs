@@ -10,7 +10,7 @@ use super::lookup::Lookup;
 use super::product::ProductView;
 use super::schema::{GraphqlSettings, RequestScope};
 use crate::gtin::{self, Gtin, ParseError, Parsed};
-use crate::loader::{Loaded, ProductLoader};
+use crate::loader::{AnswerFreshness, Loaded, ProductLoader};
 
 /// The root of every query.
 pub struct QueryRoot;
@@ -23,7 +23,9 @@ impl QueryRoot {
     async fn product(&self, ctx: &Context<'_>, gtin: String) -> Result<Option<ProductView>> {
         check_list_length(ctx, 1)?;
         let key = lookup_key(ctx, &gtin)?;
-        let loaded = loader(ctx)?.load_one(key, deadline(ctx)).await;
+        let loaded = loader(ctx)?
+            .load_one_noting(key, deadline(ctx), freshness(ctx))
+            .await;
         into_product(loaded)
     }
 
@@ -42,7 +44,7 @@ impl QueryRoot {
             .filter_map(|key| key.as_ref().ok().copied())
             .collect();
         let mut loaded = loader(ctx)?
-            .load_many(&valid, deadline(ctx))
+            .load_many_noting(&valid, deadline(ctx), freshness(ctx))
             .await
             .into_iter();
         Ok(keys
@@ -72,7 +74,7 @@ impl QueryRoot {
             .filter_map(|(_, parsed)| parsed.as_ref().ok().and_then(Parsed::lookup_gtin))
             .collect();
         let mut loaded = loader(ctx)?
-            .load_many(&keys, deadline(ctx))
+            .load_many_noting(&keys, deadline(ctx), freshness(ctx))
             .await
             .into_iter();
         Ok(analyzed
@@ -115,7 +117,10 @@ impl QueryRoot {
                 return Ok(None);
             }
         };
-        match loader(ctx)?.load_one(key, deadline(ctx)).await {
+        match loader(ctx)?
+            .load_one_noting(key, deadline(ctx), freshness(ctx))
+            .await
+        {
             Ok(found) => Ok(found.map(ProductView)),
             Err(error) => {
                 federation::report(ctx, &gtin, errors::upstream(&error));
@@ -162,6 +167,12 @@ fn settings<'a>(ctx: &Context<'a>) -> Result<&'a GraphqlSettings> {
 fn deadline(ctx: &Context<'_>) -> Option<tokio::time::Instant> {
     ctx.data_opt::<RequestScope>()
         .and_then(RequestScope::deadline)
+}
+
+/// Where the loader notes how fresh the answers are (for the response cache).
+fn freshness<'a>(ctx: &Context<'a>) -> Option<&'a AnswerFreshness> {
+    ctx.data_opt::<RequestScope>()
+        .and_then(RequestScope::freshness)
 }
 
 fn loader<'a>(ctx: &Context<'a>) -> Result<&'a ProductLoader> {

@@ -20,7 +20,7 @@ use super::limits::{QueryLimits, ShapeLimits};
 use super::persisted_queries::PersistedQueries;
 use super::query::QueryRoot;
 use crate::gtin::RcnRegion;
-use crate::loader::ProductLoader;
+use crate::loader::{AnswerFreshness, ProductLoader};
 
 /// The gateway's executable schema.
 pub type GatewaySchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
@@ -36,8 +36,12 @@ pub struct GraphqlSettings {
     pub limits: QueryLimits,
     /// Most queries the automatic-persisted-query store keeps.
     pub apq_cache_size: NonZeroU64,
+    /// Most bytes the automatic-persisted-query store's hashes and texts may weigh.
+    pub apq_cache_max_bytes: u64,
     /// Most parsed documents kept so a hot query is parsed once; 0: no cache.
     pub document_cache_size: u64,
+    /// Most bytes (estimated) the parsed documents kept may weigh.
+    pub document_cache_max_bytes: u64,
 }
 
 /// What one operation may still spend: its share of `--max-gtins-per-query` (every
@@ -49,6 +53,9 @@ pub struct RequestScope {
     deadline: Option<Instant>,
     /// `_entities` indexes already given an error (see [`RequestScope::claim_entity`]).
     entity_errors: Mutex<HashSet<usize>>,
+    /// Where the loader notes how fresh this operation's answers are (for the
+    /// response cache); `None` when nobody will read it.
+    freshness: Option<Arc<AnswerFreshness>>,
 }
 
 impl RequestScope {
@@ -61,6 +68,25 @@ impl RequestScope {
             deadline,
             ..RequestScope::default()
         })
+    }
+
+    /// [`RequestScope::attach`], with the loader noting in `freshness` how fresh
+    /// the operation's answers are (what the response cache keeps it for).
+    pub fn attach_noting(
+        request: async_graphql::Request,
+        deadline: Option<Instant>,
+        freshness: Arc<AnswerFreshness>,
+    ) -> async_graphql::Request {
+        request.data(RequestScope {
+            deadline,
+            freshness: Some(freshness),
+            ..RequestScope::default()
+        })
+    }
+
+    /// Where the loader notes how fresh this operation's answers are, if anywhere.
+    pub(crate) fn freshness(&self) -> Option<&AnswerFreshness> {
+        self.freshness.as_deref()
     }
 
     /// Adds `count` GTINs and returns the total so far.
@@ -106,11 +132,17 @@ pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> Gateway
         // Extensions run outermost first: the shape limits must see every document,
         // including one the document cache (registered last) answers without a parse.
         .extension(ShapeLimits(settings.limits))
-        .extension(PersistedQueries::new(settings.apq_cache_size.get()))
+        .extension(PersistedQueries::new(
+            settings.apq_cache_size.get(),
+            settings.apq_cache_max_bytes,
+        ))
         .extension(ServiceSdl(Arc::from(sdl())));
     let builder = match settings.document_cache_size {
         0 => builder,
-        capacity => builder.extension(DocumentCache::new(capacity)),
+        capacity => builder.extension(DocumentCache::new(
+            capacity,
+            settings.document_cache_max_bytes,
+        )),
     };
     builder.finish()
 }

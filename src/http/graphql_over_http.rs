@@ -11,6 +11,8 @@
 //! Malformed HTTP requests (a body that is not JSON, a missing query) are 400, an
 //! unsupported body type 415, an `Accept` the gateway cannot satisfy 406.
 
+use std::sync::Arc;
+
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request};
 use axum::body::Bytes;
@@ -20,8 +22,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::observe::GraphqlOutcome;
+use super::response_cache::Lookup;
 use super::routes::AppState;
 use crate::graphql::RequestScope;
+use crate::loader::AnswerFreshness;
 use crate::telemetry::metrics::{GRAPHQL_ERRORS, operation_label};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -57,6 +61,17 @@ pub(crate) async fn handle(
             MediaType::Json,
             "accept application/graphql-response+json or application/json",
         );
+    };
+    let cache_key = match state.response_cache.lookup(
+        &method,
+        &headers,
+        query_string.as_deref(),
+        &body,
+        media_type.content_type(),
+    ) {
+        Lookup::Hit(response) => return response,
+        Lookup::Miss(key) => Some(key),
+        Lookup::Skip => None,
     };
     let batch = match read_request(&method, &headers, query_string.as_deref(), &body) {
         Ok(batch) => batch,
@@ -98,10 +113,13 @@ pub(crate) async fn handle(
         BatchRequest::Batch(_) => "batch".to_owned(),
     };
     let deadline = tokio::time::Instant::now() + state.limits.request_timeout;
+    let freshness = Arc::new(AnswerFreshness::new());
     let batch = match batch {
-        BatchRequest::Single(request) => {
-            BatchRequest::Single(RequestScope::attach(request, Some(deadline)))
-        }
+        BatchRequest::Single(request) => BatchRequest::Single(RequestScope::attach_noting(
+            request,
+            Some(deadline),
+            Arc::clone(&freshness),
+        )),
         BatchRequest::Batch(requests) => BatchRequest::Batch(
             requests
                 .into_iter()
@@ -111,11 +129,15 @@ pub(crate) async fn handle(
     };
     let executed = state.schema.execute_batch(batch).await;
     let errors = count_errors(&executed);
+    let single = matches!(executed, BatchResponse::Single(_));
     let mut response = respond(executed, media_type);
     response
         .extensions_mut()
         .insert(GraphqlOutcome { operation, errors });
-    response
+    match cache_key {
+        Some(key) if single => state.response_cache.store(key, response, &freshness).await,
+        _ => response,
+    }
 }
 
 /// The name a document declares for its first operation (`query Basket(…)`), found

@@ -15,6 +15,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use super::health::{self, Readiness};
 use super::observe::{REQUEST_ID, observe};
+use super::response_cache::ResponseCache;
 use super::shed::{InFlightLimit, shed_over_limit};
 use super::{graphiql, graphql_over_http};
 use crate::graphql::GatewaySchema;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub refresh_gauges: Option<RefreshGauges>,
     /// Origins allowed to call `/graphql` from a browser (`*` for any).
     pub cors_origins: Vec<String>,
+    /// Answers of repeated operations, served without executing them again.
+    pub response_cache: ResponseCache,
 }
 
 /// Sets scrape-time gauges just before `/metrics` renders.

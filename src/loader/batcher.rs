@@ -27,6 +27,7 @@ use futures::future::join_all;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::freshness::AnswerFreshness;
 use crate::cache::{Cached, ProductCache};
 use crate::catalog::{Catalog, CatalogError, FetchResult, Product};
 use crate::gtin::Gtin;
@@ -134,7 +135,37 @@ impl ProductLoader {
     /// A key not answered by `deadline` is `Timeout` for this caller; the fetch goes
     /// on for anyone else waiting on it.
     pub async fn load_many(&self, keys: &[Gtin], deadline: Option<Instant>) -> Vec<Loaded> {
-        let cached = self.shared.cache.get_many(keys).await;
+        self.load_many_noting(keys, deadline, None).await
+    }
+
+    /// [`ProductLoader::load_one`], noting how fresh the answer is in `freshness`.
+    pub async fn load_one_noting(
+        &self,
+        key: Gtin,
+        deadline: Option<Instant>,
+        freshness: Option<&AnswerFreshness>,
+    ) -> Loaded {
+        let mut answers = self.load_many_noting(&[key], deadline, freshness).await;
+        answers.pop().unwrap_or_else(|| Err(lost_answer()))
+    }
+
+    /// [`ProductLoader::load_many`], noting in `freshness` until when each answer is
+    /// fresh (a cached one by its own age, a fetched one for the full TTL), and that
+    /// the answers must not be reused when one is a stale copy or a failure.
+    pub async fn load_many_noting(
+        &self,
+        keys: &[Gtin],
+        deadline: Option<Instant>,
+        freshness: Option<&AnswerFreshness>,
+    ) -> Vec<Loaded> {
+        let dated = self.shared.cache.get_many_dated(keys).await;
+        let mut cached = Vec::with_capacity(dated.len());
+        for (answer, fresh_until) in dated {
+            if let (Some(freshness), Cached::Fresh(_)) = (freshness, &answer) {
+                freshness.fresh_until(fresh_until);
+            }
+            cached.push(answer);
+        }
         if let Some(context) = request_context::current() {
             let hits = cached
                 .iter()
@@ -162,6 +193,19 @@ impl ProductLoader {
             }
         }))
         .await;
+        if let Some(freshness) = freshness {
+            for answer in &fetched {
+                match answer {
+                    Ok(found) => freshness.fresh_until(
+                        self.shared
+                            .cache
+                            .fresh_until_if_fetched_now(found.is_some()),
+                    ),
+                    // A failure, or a stale copy served in its place: not reusable.
+                    Err(_) => freshness.not_reusable(),
+                }
+            }
+        }
         let mut fetched = fetched.into_iter();
         cached
             .into_iter()
