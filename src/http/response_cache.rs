@@ -33,11 +33,8 @@ use moka::Expiry;
 use moka::sync::Cache;
 
 use super::observe::GraphqlOutcome;
+use crate::cache::weight::ENTRY_OVERHEAD_BYTES;
 use crate::loader::AnswerFreshness;
-
-/// Bytes counted per entry on top of its key and body (moka's node, the `Arc`s,
-/// the header value, the operation label).
-const ENTRY_OVERHEAD_BYTES: usize = 160;
 
 /// How the response cache is sized and how long it may keep an answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,10 +75,26 @@ struct Inner {
     entries: Cache<Arc<[u8]>, Arc<Stored>>,
     max_ttl: Duration,
     max_entry_bytes: usize,
+    counters: Arc<Counters>,
+}
+
+/// Counted here rather than read from moka, whose entry count and weighted size
+/// lag behind its deferred bookkeeping.
+#[derive(Default)]
+struct Counters {
     hits: AtomicU64,
     misses: AtomicU64,
     bypassed: AtomicU64,
     stored: AtomicU64,
+    /// Entries held: +1 per insert, −1 per removal moka reports.
+    entries: AtomicU64,
+    /// Bytes held, likewise.
+    bytes: AtomicU64,
+}
+
+/// What an entry weighs: its key and body bytes plus a fixed overhead.
+fn weight(key: &[u8], stored: &Stored) -> u64 {
+    u64::try_from(key.len() + stored.body.len() + ENTRY_OVERHEAD_BYTES).unwrap_or(u64::MAX)
 }
 
 /// One stored answer.
@@ -141,23 +154,28 @@ impl ResponseCache {
         if !settings.enabled || settings.max_bytes == 0 {
             return ResponseCache { inner: None };
         }
+        let counters = Arc::new(Counters::default());
+        let removals = Arc::clone(&counters);
         let entries = Cache::builder()
             .max_capacity(settings.max_bytes)
             .weigher(|key: &Arc<[u8]>, stored: &Arc<Stored>| {
-                u32::try_from(key.len() + stored.body.len() + ENTRY_OVERHEAD_BYTES)
-                    .unwrap_or(u32::MAX)
+                u32::try_from(weight(key, stored)).unwrap_or(u32::MAX)
             })
             .expire_after(KeepFor)
+            // Every removal (expired, evicted, refused, replaced) comes through here.
+            .eviction_listener(move |key: Arc<Arc<[u8]>>, stored: Arc<Stored>, _cause| {
+                removals.entries.fetch_sub(1, Ordering::Relaxed);
+                removals
+                    .bytes
+                    .fetch_sub(weight(&key, &stored), Ordering::Relaxed);
+            })
             .build();
         ResponseCache {
             inner: Some(Arc::new(Inner {
                 entries,
                 max_ttl: settings.max_ttl,
                 max_entry_bytes: usize::try_from(settings.max_bytes / 16).unwrap_or(usize::MAX),
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
-                bypassed: AtomicU64::new(0),
-                stored: AtomicU64::new(0),
+                counters,
             })),
         }
     }
@@ -194,7 +212,7 @@ impl ResponseCache {
         let (no_cache, no_store) = cache_control(headers);
         if no_store || payload.len() > inner.max_entry_bytes {
             if no_store {
-                inner.bypassed.fetch_add(1, Ordering::Relaxed);
+                inner.counters.bypassed.fetch_add(1, Ordering::Relaxed);
             }
             return Lookup::Skip;
         }
@@ -204,16 +222,16 @@ impl ResponseCache {
         key.push(0);
         key.extend_from_slice(payload);
         if no_cache {
-            inner.bypassed.fetch_add(1, Ordering::Relaxed);
+            inner.counters.bypassed.fetch_add(1, Ordering::Relaxed);
             return Lookup::Miss(PendingKey(key));
         }
         match inner.entries.get(key.as_slice()) {
             Some(stored) if crate::cache::now_unix_ms() < stored.until_ms => {
-                inner.hits.fetch_add(1, Ordering::Relaxed);
+                inner.counters.hits.fetch_add(1, Ordering::Relaxed);
                 Lookup::Hit(hit_response(&stored))
             }
             _ => {
-                inner.misses.fetch_add(1, Ordering::Relaxed);
+                inner.counters.misses.fetch_add(1, Ordering::Relaxed);
                 Lookup::Miss(PendingKey(key))
             }
         }
@@ -262,8 +280,14 @@ impl ResponseCache {
                 until_ms,
                 keep_for: Duration::from_millis(until_ms - now),
             };
-            inner.entries.insert(Arc::from(key.0), Arc::new(stored));
-            inner.stored.fetch_add(1, Ordering::Relaxed);
+            let key: Arc<[u8]> = Arc::from(key.0);
+            let counters = &inner.counters;
+            counters.stored.fetch_add(1, Ordering::Relaxed);
+            counters.entries.fetch_add(1, Ordering::Relaxed);
+            counters
+                .bytes
+                .fetch_add(weight(&key, &stored), Ordering::Relaxed);
+            inner.entries.insert(key, Arc::new(stored));
         }
         Response::from_parts(parts, Body::from(bytes))
     }
@@ -274,13 +298,17 @@ impl ResponseCache {
             return ResponseCacheStats::default();
         };
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        // Lets moka report what it removed (expired, evicted) so the counts are
+        // current; cheap, as stats are read at a scrape or a probe, not per request.
+        inner.entries.run_pending_tasks();
+        let counters = &inner.counters;
         ResponseCacheStats {
-            hits: read(&inner.hits),
-            misses: read(&inner.misses),
-            bypassed: read(&inner.bypassed),
-            stored: read(&inner.stored),
-            entries: inner.entries.entry_count(),
-            bytes: inner.entries.weighted_size(),
+            hits: read(&counters.hits),
+            misses: read(&counters.misses),
+            bypassed: read(&counters.bypassed),
+            stored: read(&counters.stored),
+            entries: read(&counters.entries),
+            bytes: read(&counters.bytes),
         }
     }
 }
@@ -412,6 +440,8 @@ mod tests {
         ));
         let stats = cache.stats();
         assert_eq!((stats.hits, stats.misses, stats.stored), (1, 3, 1));
+        assert_eq!(stats.entries, 1);
+        assert!(stats.bytes > 16, "{stats:?}");
     }
 
     #[tokio::test]

@@ -22,6 +22,7 @@ mod healthcheck; // the healthcheck subcommand (the image's HEALTHCHECK) against
 mod limits; // abusive requests get clear errors and the right statuses
 mod observability; // metrics, request ids, CORS, compression
 mod persisted_queries; // automatic persisted queries over POST and GET, and the document cache
+mod response_cache; // repeated operations answered from memory: what is kept, for how long, bypass
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
 mod tracing_export; // optional OTLP trace export from the real binary
