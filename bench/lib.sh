@@ -95,3 +95,43 @@ graphql() {
   curl -s --max-time 5 "$1/graphql" -H 'content-type: application/json' \
     -d "$(jq -cn --arg q "$2" '{query: $q}')"
 }
+
+# ---- build profile ------------------------------------------------------------------
+# The profile benchmarks build with: `dist` (what the image ships) when Cargo.toml
+# defines it, else `release`. Sets PROFILE_FLAG (cargo flag) and PROFILE_DIR
+# (target/<dir>).
+select_profile() {
+  if grep -q '^\[profile\.dist\]' Cargo.toml; then
+    PROFILE_FLAG=(--profile dist)
+    PROFILE_DIR=dist
+  else
+    PROFILE_FLAG=(--release)
+    PROFILE_DIR=release
+  fi
+}
+
+# ---- Tailcall (the peer of the side-by-side runs) -------------------------------------
+# ensure_tailcall: fetches Tailcall (npm package @tailcallhq/core-linux-x64-gnu, a
+# native binary) with `npm pack` into a cache outside git, once; sets TAILCALL_BIN.
+# 1.0.0 is the last version whose binary runs on this machine's glibc.
+TAILCALL_VERSION=${TAILCALL_VERSION:-1.0.0}
+TAILCALL_CACHE=${TAILCALL_CACHE:-target/bench-cache/tailcall-$TAILCALL_VERSION}
+ensure_tailcall() {
+  TAILCALL_BIN=$TAILCALL_CACHE/package/bin/tailcall
+  if [ ! -x "$TAILCALL_BIN" ]; then
+    ensure_tools npm tar
+    mkdir -p "$TAILCALL_CACHE"
+    log "fetching Tailcall $TAILCALL_VERSION (npm pack @tailcallhq/core-linux-x64-gnu) into $TAILCALL_CACHE"
+    (cd "$TAILCALL_CACHE" && npm pack --silent "@tailcallhq/core-linux-x64-gnu@$TAILCALL_VERSION" >/dev/null &&
+      tar xzf "tailcallhq-core-linux-x64-gnu-$TAILCALL_VERSION.tgz") || die "could not fetch Tailcall"
+  fi
+  "$TAILCALL_BIN" --version >/dev/null 2>&1 || die "$TAILCALL_BIN does not run here"
+}
+
+# tailcall_config TEMPLATE OUT PORT UPSTREAM_URL PRODUCT_CACHE: renders a Tailcall config.
+tailcall_config() {
+  sed -e "s/@@PORT@@/$3/" -e "s#@@UPSTREAM@@#$4#g" -e "s/@@PRODUCT_CACHE@@/$5/" "$1" >"$2"
+}
+
+# vm_rss_kb PID: resident set size now (VmRSS) in kB.
+vm_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }

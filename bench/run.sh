@@ -10,6 +10,14 @@
 # and the script exit non-zero. Upstream calls come from /readyz detail.upstream.calls
 # before and after the measured run.
 #
+# Side by side (BENCH_VS=1, the default): the issue-16 workloads (hot, cold, basket,
+# aliases; bench/lua/vs_*.lua) against the gateway and against Tailcall (fetched with
+# `npm pack` into target/bench-cache, see bench/lib.sh) plain and with `@cache` on
+# `product` (bench/tailcall/catalog.graphql), all over one shared demo catalog, each
+# gateway at its defaults, a fresh process per workload, interleaved, no key repeated
+# between runs. Each workload prints the ratio ours / best Tailcall and the goal
+# (≥ 1.5× its requests/s with a p99 no higher, zero errors).
+#
 # Results: a Markdown table on stdout and in bench/results/latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +34,12 @@ LATENCIES=${BENCH_UPSTREAM_LATENCIES:-0 5}
 SCENARIOS=${BENCH_SCENARIOS:-hot cold cold_vars basket nplus1 pos}
 STARTS=${BENCH_STARTS:-10}
 OUT=${BENCH_OUT:-bench/results/latest.md}
-BIN=target/release/catalog-gateway
-BARE=target/release/examples/bare_handler
+VS=${BENCH_VS:-1}
+VS_DURATION=${BENCH_VS_DURATION:-6}
+VS_WORKLOADS=${BENCH_VS_WORKLOADS:-hot cold basket aliases}
+select_profile
+BIN=target/$PROFILE_DIR/catalog-gateway
+BARE=target/$PROFILE_DIR/examples/bare_handler
 WORK=$(mktemp -d /tmp/catalog-bench.XXXXXX)
 GW_PORT=19080
 BARE_PORT=19099
@@ -35,11 +47,12 @@ GW=http://127.0.0.1:$GW_PORT
 
 ensure_tools wrk jq curl python3
 
-log "building (release)"
+log "building (${PROFILE_FLAG[*]})"
 # Two invocations: building an example activates dev-dependency features (tokio's
-# test-util), and the gateway binary must be the one `cargo build --release` makes.
-cargo build --release --locked --quiet --bin catalog-gateway
-cargo build --release --locked --quiet --example bare_handler
+# test-util), and the gateway binary must be the one `cargo build` alone makes.
+cargo build "${PROFILE_FLAG[@]}" --locked --quiet --bin catalog-gateway
+cargo build "${PROFILE_FLAG[@]}" --locked --quiet --example bare_handler
+[ "$VS" = 1 ] && ensure_tailcall
 
 # ---- the machine and what else runs on it ------------------------------------
 CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
@@ -59,10 +72,10 @@ done
 BASE_UPSTREAM=http://127.0.0.1:$(upstream_port 0)
 
 # ---- helpers ----------------------------------------------------------------------
-# run_wrk SCRIPT URL PHASE SECONDS OUTFILE
+# run_wrk SCRIPT URL PHASE SECONDS OUTFILE [SLOT SLOTS]
 run_wrk() {
   timeout $(($4 + 30)) wrk -t"$THREADS" -c"$CONNS" -d"$4s" --timeout 2s --latency \
-    -s "bench/lua/$1.lua" "$2" -- "$3" >"$5" 2>&1 || true
+    -s "bench/lua/$1.lua" "$2" -- "$3" "${6:-0}" "${7:-1}" >"$5" 2>&1 || true
 }
 
 # parse_result FILE: sets R_requests R_rps R_p50_us ... from the RESULT line.
@@ -82,6 +95,7 @@ start_gateway() { # UPSTREAM_URL LOGFILE
 }
 
 ms() { awk -v us="$1" 'BEGIN {printf "%.2f", us / 1000}'; }
+met() { if awk "BEGIN {exit !($1)}"; then echo met; else echo "**not met**"; fi; }
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN {if (b == 0) print "–"; else printf f, a / b}'; }
 
 ROWS=()     # Markdown rows of the results table
@@ -173,6 +187,76 @@ for lat in $LATENCIES; do
   done
 done
 
+# ---- side by side with Tailcall ------------------------------------------------------------
+VS_ROWS=()
+VS_GOALS=()
+if [ "$VS" = 1 ]; then
+  VS_UPSTREAM_PORT=19093
+  VS_UPSTREAM=http://127.0.0.1:$VS_UPSTREAM_PORT
+  start "demo catalog (side by side)" "$WORK/demo-vs.log" \
+    "$BIN" demo-catalog --listen "127.0.0.1:$VS_UPSTREAM_PORT"
+  wait_http "$VS_UPSTREAM/products/09520000000004"
+  VS_PEERS=(ours tailcall tailcall_cache)
+  declare -A VS_NAME=([ours]="catalog-gateway" [tailcall]="Tailcall $TAILCALL_VERSION" [tailcall_cache]="Tailcall + @cache")
+  declare -A VS_PORT=([ours]=$GW_PORT [tailcall]=19081 [tailcall_cache]=19082)
+  tailcall_config bench/tailcall/catalog.graphql "$WORK/tailcall.graphql" 19081 "$VS_UPSTREAM" ""
+  tailcall_config bench/tailcall/catalog.graphql "$WORK/tailcall-cache.graphql" 19082 "$VS_UPSTREAM" "@cache(maxAge: 60000)"
+  declare -A VS_RPS VS_P99 VS_ERR VS_CPU VS_RSS
+  NSLOTS=$((3 * 4)) # peers x workloads: each (peer, workload) walks its own keys
+  slot=0
+  LOAD_VS_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+  for wl in $VS_WORKLOADS; do
+    for peer in "${VS_PEERS[@]}"; do
+      port=${VS_PORT[$peer]}
+      url=http://127.0.0.1:$port
+      log "side by side: $wl, ${VS_NAME[$peer]}"
+      case $peer in
+        ours) start "gateway" "$WORK/vs-$wl-$peer.log" "$BIN" --listen "127.0.0.1:$port" \
+          --upstream-url "$VS_UPSTREAM" --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json ;;
+        tailcall) start "Tailcall" "$WORK/vs-$wl-$peer.log" "$TAILCALL_BIN" start "$WORK/tailcall.graphql" ;;
+        tailcall_cache) start "Tailcall + @cache" "$WORK/vs-$wl-$peer.log" "$TAILCALL_BIN" start "$WORK/tailcall-cache.graphql" ;;
+      esac
+      pid=$LAST_PID
+      for _ in $(seq 1 300); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -X POST "$url/graphql" \
+          -H 'content-type: application/json' -d '{"query":"{ __typename }"}')" = 200 ] && break
+        sleep 0.05
+      done
+      run_wrk "vs_$wl" "$url" 0 "$WARMUP" "$WORK/vs-$wl-$peer-warmup.txt" "$slot" "$NSLOTS"
+      sleep 0.3
+      t0=$(cpu_ticks "$pid")
+      run_wrk "vs_$wl" "$url" 1 "$VS_DURATION" "$WORK/vs-$wl-$peer.txt" "$slot" "$NSLOTS"
+      t1=$(cpu_ticks "$pid")
+      hwm=$(vm_hwm_kb "$pid")
+      stop "$pid"
+      parse_result "$WORK/vs-$wl-$peer.txt"
+      errors=$((R_socket_errors + R_non2xx + R_gql_errors))
+      [ "$R_checked" -gt 0 ] || errors=$((errors + 1))
+      if [ "$errors" -gt 0 ] || [ "${R_reused:-0}" -gt 0 ]; then
+        log "$wl ${VS_NAME[$peer]}: errors (socket $R_socket_errors, non-2xx $R_non2xx, GraphQL/incomplete $R_gql_errors, keys reused ${R_reused:-0}): $SAMPLE"
+      fi
+      [ "$peer" = ours ] && [ "$errors" -gt 0 ] && FAILED=1
+      VS_RPS[$wl/$peer]=$R_rps
+      VS_P99[$wl/$peer]=$R_p99_us
+      VS_ERR[$wl/$peer]="$R_socket_errors / $R_non2xx / $R_gql_errors"
+      VS_CPU[$wl/$peer]=$(div "$((($t1 - $t0) * 1000000 / $(getconf CLK_TCK)))" "$R_requests" "%.0f")
+      VS_RSS[$wl/$peer]=$(div "$hwm" 1024 "%.0f")
+      log "$wl ${VS_NAME[$peer]}: $(printf '%.0f' "$R_rps") req/s, p99 $(ms "$R_p99_us") ms, CPU ${VS_CPU[$wl/$peer]} µs/req, errors ${VS_ERR[$wl/$peer]}"
+      slot=$((slot + 1))
+    done
+    ours=${VS_RPS[$wl/ours]}
+    best=tailcall
+    awk -v a="${VS_RPS[$wl/tailcall_cache]}" -v b="${VS_RPS[$wl/tailcall]}" 'BEGIN {exit !(a > b)}' && best=tailcall_cache
+    ratio=$(div "$ours" "${VS_RPS[$wl/$best]}" "%.2f")
+    goal=$(met "$ours >= 1.5 * ${VS_RPS[$wl/$best]} && ${VS_P99[$wl/ours]} <= ${VS_P99[$wl/$best]}")
+    [ "${VS_ERR[$wl/ours]}" = "0 / 0 / 0" ] || goal="**not met** (errors)"
+    cell() { echo "$(printf '%.0f' "${VS_RPS[$wl/$1]}") req/s, p99 $(ms "${VS_P99[$wl/$1]}") ms, ${VS_CPU[$wl/$1]} µs CPU/req, ${VS_RSS[$wl/$1]} MB"; }
+    VS_ROWS+=("| $wl | $(cell ours) | $(cell tailcall) | $(cell tailcall_cache) | **${ratio}×** (vs ${VS_NAME[$best]}) | ${VS_ERR[$wl/ours]} · ${VS_ERR[$wl/tailcall]} · ${VS_ERR[$wl/tailcall_cache]} | $goal |")
+    log "$wl: ours / best Tailcall (${VS_NAME[$best]}) = ${ratio}×, p99 $(ms "${VS_P99[$wl/ours]}") vs $(ms "${VS_P99[$wl/$best]}") ms: $goal"
+  done
+  LOAD_VS_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+fi
+
 # ---- start to ready ---------------------------------------------------------------------
 log "start to ready: median of $STARTS starts"
 read -r SR_EMB_MED SR_EMB_MIN SR_EMB_MAX < <(python3 bench/start_to_ready.py "$STARTS" 19086 \
@@ -183,7 +267,6 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- goals (on the 0 ms upstream) ------------------------------------------------------
 G="gateway, upstream 0 ms"
-met() { if awk "BEGIN {exit !($1)}"; then echo met; else echo "**not met**"; fi; }
 num() { [ "$1" = "–" ] && echo 0 || echo "$1"; }
 GOALS=()
 if [ -n "${RPS[$G/hot]:-}" ]; then
@@ -232,6 +315,18 @@ GOALS+=("| start to ready < 100 ms | ${SR_EMB_MED} ms embedded demo, ${SR_UP_MED
   echo "| goal (upstream 0 ms) | measured | |"
   echo "|---|---|---|"
   printf '%s\n' "${GOALS[@]}"
+  if [ "$VS" = 1 ]; then
+    echo
+    echo "## Side by side with Tailcall $TAILCALL_VERSION"
+    echo
+    echo "- load: wrk -t$THREADS -c$CONNS, ${WARMUP} s warm-up then ${VS_DURATION} s measured per gateway and workload (interleaved), every response checked (status, \"errors\", one \"title\" per product asked), no key repeated between runs"
+    echo "- one demo catalog shared by all (0 ms); each gateway at its defaults: catalog-gateway with --upstream-url (request logs on, JSON to a file); Tailcall bench/tailcall/catalog.graphql (@http + batchKey, batch delay 1 ms / 100 keys like ours), plain and with @cache(maxAge: 60000) on product"
+    echo "- load average before $LOAD_VS_BEFORE, after $LOAD_VS_AFTER"
+    echo
+    echo "| workload | catalog-gateway | Tailcall | Tailcall + @cache | ours / best Tailcall | errors socket / non-2xx / GraphQL (ours · Tailcall · +@cache) | goal: ≥ 1.5×, p99 no higher |"
+    echo "|---|---|---|---|---|---|---|"
+    printf '%s\n' "${VS_ROWS[@]}"
+  fi
 } | tee "$OUT"
 log "written to $OUT (logs in $WORK)"
 if [ "$FAILED" -ne 0 ]; then

@@ -7,11 +7,16 @@
 --   9520 + n (8 digits) + check digit. Each wrk thread and phase (warm-up = 0,
 --   measured = 1) walks its own slice of a permutation of the 16,000,000 items, so no
 --   key is ever asked twice in one gateway's life: every one misses the cache.
+--   Runs that share one upstream (the side-by-side runs) pass a slot and the number
+--   of slots (script args 2 and 3), so that no key repeats between runs either; a
+--   thread that used up its slice counts `reused` keys (reported, must stay 0).
+-- * With `opts.expect_titles = n`, a 2xx body must hold at least n `"title"`
+--   members (a gateway that silently answers null counts as an error).
 -- * Prints one machine-readable RESULT line from done().
 local M = {}
 
 local ITEMS = 16000000
-local STREAM = 2000000 -- keys per (phase, thread) slice: 2 phases x 4 threads x 2M = 16M
+local stream = 2000000 -- keys per (slot, phase, thread) slice: 2 phases x 4 threads x 2M = 16M
 local MULT = 7777777 -- odd, not a multiple of 5: coprime with 16,000,000, so a bijection
 
 function M.check_digit(payload)
@@ -43,9 +48,16 @@ end
 -- Next fresh item number for this thread (call from request()).
 local next_key = 0
 function M.fresh_item()
-  local c = key_base + (next_key % STREAM)
+  if next_key >= stream then reused = reused + 1 end
+  local c = key_base + (next_key % stream)
   next_key = next_key + 1
   return (c * MULT) % ITEMS
+end
+
+-- GTIN-14 of generated item `item`: the form the demo catalog answers with, so a
+-- gateway that matches answers to keys as sent (Tailcall's batchKey) finds them.
+function M.gtin14(item)
+  return "0" .. M.gtin13(item)
 end
 
 -- A JSON string literal (the queries hold only ASCII without control characters).
@@ -75,11 +87,16 @@ function M.install(opts)
   end
 
   function init(args)
-    -- args[1]: phase (0 warm-up, 1 measured)
+    -- args[1]: phase (0 warm-up, 1 measured); args[2], args[3]: slot, slots.
     local phase = tonumber(args[1] or "1") or 1
-    key_base = ((phase * 4) + ((_G.thread_id or 0) % 4)) * STREAM
-    non2xx, gql_errors, checked, sample = 0, 0, 0, nil
+    local slot = tonumber(args[2] or "0") or 0
+    local slots = tonumber(args[3] or "1") or 1
+    stream = math.floor(ITEMS / (slots * 2 * 4))
+    key_base = (((slot * 2 + phase) * 4) + ((_G.thread_id or 0) % 4)) * stream
+    non2xx, gql_errors, checked, reused, sample = 0, 0, 0, 0, nil
   end
+
+  local expect_titles = opts and opts.expect_titles
 
   if opts and opts.request then
     request = opts.request
@@ -93,25 +110,34 @@ function M.install(opts)
     elseif body and body:find('"errors"', 1, true) then
       gql_errors = gql_errors + 1
       if not sample then sample = tostring(body):sub(1, 300) end
+    elseif expect_titles then
+      local _, titles = tostring(body):gsub('"title":', '')
+      if titles < expect_titles then
+        gql_errors = gql_errors + 1
+        if not sample then
+          sample = string.format("%d of %d titles: %s", titles, expect_titles, tostring(body):sub(1, 300))
+        end
+      end
     end
   end
 
   function done(summary, latency, requests)
-    local n2, ge, ck, smp = 0, 0, 0, nil
+    local n2, ge, ck, ru, smp = 0, 0, 0, 0, nil
     for _, t in ipairs(threads) do
       n2 = n2 + (t:get("non2xx") or 0)
       ge = ge + (t:get("gql_errors") or 0)
       ck = ck + (t:get("checked") or 0)
+      ru = ru + (t:get("reused") or 0)
       smp = smp or t:get("sample")
     end
     local e = summary.errors
     local secs = summary.duration / 1e6
     io.write(string.format(
       "RESULT requests=%d duration_s=%.3f rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d " ..
-      "socket_errors=%d non2xx=%d gql_errors=%d checked=%d\n",
+      "socket_errors=%d non2xx=%d gql_errors=%d checked=%d reused=%d\n",
       summary.requests, secs, summary.requests / secs,
       latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-      e.connect + e.read + e.write + e.timeout, n2, ge, ck))
+      e.connect + e.read + e.write + e.timeout, n2, ge, ck, ru))
     if smp then io.write("SAMPLE " .. smp:gsub("\n", " ") .. "\n") end
   end
 end

@@ -588,4 +588,62 @@ mod tests {
         assert!(answers[0].is_err() && answers[1].is_err(), "{answers:?}");
         assert!(answers[2].is_ok() && answers[3].is_ok(), "{answers:?}");
     }
+
+    #[tokio::test]
+    async fn the_freshness_noted_is_the_shortest_ttl_of_the_answers_and_a_failure_spoils_it() {
+        let keys = gtins(4);
+        let catalog = Arc::new(RecordingCatalog {
+            fail_when_asked_for: Some(keys[3]),
+            ..RecordingCatalog::default()
+        });
+        let loader = ProductLoader::new(
+            catalog.clone(),
+            ProductCache::new(CacheSettings::default()),
+            LoaderSettings {
+                window: Duration::from_millis(2),
+                max_batch: NonZeroUsize::new(100).unwrap(),
+            },
+        );
+        let found_only: Vec<Gtin> = keys[..3]
+            .iter()
+            .copied()
+            .filter(|gtin| (gtin.as_bytes()[13] - b'0').is_multiple_of(2))
+            .collect();
+        let not_found = keys[..3]
+            .iter()
+            .copied()
+            .find(|gtin| !found_only.contains(gtin))
+            .unwrap();
+        let before = crate::cache::now_unix_ms();
+
+        let fetched = AnswerFreshness::new();
+        loader
+            .load_many_noting(&found_only, None, Some(&fetched))
+            .await;
+        let cached = AnswerFreshness::new();
+        loader
+            .load_many_noting(&found_only, None, Some(&cached))
+            .await;
+        let mixed = AnswerFreshness::new();
+        loader
+            .load_many_noting(&[found_only[0], not_found], None, Some(&mixed))
+            .await;
+        let failed = AnswerFreshness::new();
+        loader
+            .load_many_noting(&[found_only[0], keys[3]], None, Some(&failed))
+            .await;
+
+        // Found: TTL 300 s from the fetch; with a not-found item: its 30 s.
+        let ttl = fetched.reusable_until().unwrap() - before;
+        assert!((299_000..=301_000).contains(&ttl), "{ttl}");
+        // A cache hit says the same, by the entry's own fetch time (a few ms apart).
+        let (cached, fetched) = (
+            cached.reusable_until().unwrap(),
+            fetched.reusable_until().unwrap(),
+        );
+        assert!(cached.abs_diff(fetched) < 100, "{cached} vs {fetched}");
+        let negative = mixed.reusable_until().unwrap() - before;
+        assert!((29_000..=31_000).contains(&negative), "{negative}");
+        assert_eq!(failed.reusable_until(), None);
+    }
 }

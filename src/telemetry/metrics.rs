@@ -15,7 +15,9 @@
 //! | `catalog_upstream_breaker_state` | gauge | 0 closed, 1 half-open, 2 open |
 //! | `catalog_cache_hits_total`, `…_misses_total`, `…_stale_served_total`, `…_evictions_total` | counter | |
 //! | `catalog_cache_redis_hits_total`, `…_redis_errors_total`, `…_redis_timeouts_total` | counter | |
-//! | `catalog_cache_entries` | gauge | |
+//! | `catalog_cache_entries`, `catalog_cache_bytes` | gauge | |
+//! | `catalog_response_cache_hits_total`, `…_misses_total`, `…_bypassed_total`, `…_stored_total` | counter | |
+//! | `catalog_response_cache_entries`, `catalog_response_cache_bytes` | gauge | |
 //! | `catalog_build_info` | gauge (1) | `version`, `git_sha` |
 //!
 //! Label values are bounded: routes are a fixed list, operation names are sanitized
