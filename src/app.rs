@@ -140,6 +140,7 @@ impl Application {
                     max_complexity: config.max_complexity.get(),
                     max_aliases: config.max_aliases.get(),
                     max_root_fields: config.max_root_fields.get(),
+                    introspection: config.introspection == Switch::On,
                 },
                 apq_cache_size: config.apq_cache_size,
                 document_cache_size: config.document_cache_size,
