@@ -5,7 +5,7 @@
 # the gateway in front of it at its default settings (caches bounded in bytes), then
 # BENCH_MEMORY_DURATION s (60) of a cold workload (a product never asked before in
 # every request: every answer is a new cache entry) for each of
-# BENCH_MEMORY_SCENARIOS ("cold basket": bench/lua/vs_<name>.lua), a fresh gateway each.
+# BENCH_MEMORY_SCENARIOS ("cold"; also "basket": bench/lua/vs_<name>.lua), a fresh gateway each.
 # VmRSS is sampled every second, the caches' bytes and entries (/readyz) every 5 s.
 # Goal: peak RSS (VmHWM) under 256 MB, and flat once the caches are full (the
 # highest RSS of the second half within 10 % of the RSS at half time).
@@ -20,7 +20,7 @@ trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 DURATION=${BENCH_MEMORY_DURATION:-60}
-SCENARIOS=${BENCH_MEMORY_SCENARIOS:-cold basket}
+SCENARIOS=${BENCH_MEMORY_SCENARIOS:-cold}
 CONNS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 LIMIT_MB=${BENCH_MEMORY_LIMIT_MB:-256}

@@ -193,7 +193,7 @@ pub struct ServeConfig {
     #[arg(long, env = "CATALOG_CACHE", value_enum, default_value_t = Switch::On)]
     pub cache: Switch,
     /// Most memory the local product cache may weigh, in MiB (products weighed by their size).
-    #[arg(long, env = "CATALOG_CACHE_MAX_MB", default_value = "96", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    #[arg(long, env = "CATALOG_CACHE_MAX_MB", default_value = "64", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub cache_max_mb: u64,
     /// Most products (and not-found answers) the local cache holds, on top of `--cache-max-mb`.
     #[arg(long, env = "CATALOG_CACHE_CAPACITY", default_value = "100000")]
@@ -262,7 +262,7 @@ pub struct ServeConfig {
     #[arg(long, env = "CATALOG_RESPONSE_CACHE", value_enum, default_value_t = Switch::On)]
     pub response_cache: Switch,
     /// Most memory the response cache may weigh, in MiB.
-    #[arg(long, env = "CATALOG_RESPONSE_CACHE_MAX_MB", default_value = "32", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    #[arg(long, env = "CATALOG_RESPONSE_CACHE_MAX_MB", default_value = "16", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub response_cache_max_mb: u64,
     /// Most `/graphql` requests in flight; more are shed with 503 and `Retry-After`.
     #[arg(long, env = "CATALOG_MAX_IN_FLIGHT", default_value = "1024")]

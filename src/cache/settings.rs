@@ -33,7 +33,7 @@ impl Default for CacheSettings {
     fn default() -> Self {
         CacheSettings {
             enabled: true,
-            max_bytes: 96 * 1024 * 1024,
+            max_bytes: 64 * 1024 * 1024,
             capacity: 100_000,
             ttl: Duration::from_secs(300),
             negative_ttl: Duration::from_secs(30),
