@@ -14,8 +14,8 @@ run: ## Run the gateway on :8080 (embedded demo catalog unless CATALOG_UPSTREAM_
 	$(CARGO) run --release --locked --
 
 test: test-deps ## Run every test (unit, property, doc, end-to-end)
-	$(CARGO) test --locked --all-targets
-	$(CARGO) test --locked --doc
+	$(CARGO) test --locked --workspace --all-targets
+	$(CARGO) test --locked --workspace --doc
 
 test-deps: ## Install what the tests need beyond Rust (redis-server) when missing
 	@command -v redis-server >/dev/null 2>&1 || { \
@@ -28,7 +28,7 @@ test-deps: ## Install what the tests need beyond Rust (redis-server) when missin
 
 lint: ## rustfmt check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
@@ -37,7 +37,7 @@ schema: ## Rewrite schema.graphql from the code (review the diff: it is the publ
 	$(CARGO) run --quiet --locked -- schema > schema.graphql
 
 bench-gtin: ## Criterion benchmark of GTIN parsing
-	$(CARGO) bench --locked --bench gtin_parse
+	$(CARGO) bench --locked -p gtin --bench gtin_parse
 
 bench: bench-gtin ## Every benchmark
 

@@ -2,7 +2,8 @@
 //! catalog.
 //!
 //! # Layout
-//! - [`gtin`]: GS1 identity (parse, check digits, forms, classification). Pure.
+//! - [`gtin`]: GS1 identity (parse, check digits, forms, classification): the
+//!   std-only workspace crate `crates/gtin`, re-exported so `crate::gtin::…` reads as before.
 //! - [`catalog`]: the upstream: `Catalog` trait, REST client, DTOs, key formats.
 //! - [`demo`]: the embedded demo catalog, a real HTTP server implementing the contract.
 //! - [`cache`]: the product cache: bounded local tier plus an optional shared Redis tier.
@@ -21,7 +22,7 @@ pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod graphql;
-pub mod gtin;
+pub use gtin;
 pub mod gtin_cli;
 pub mod healthcheck;
 pub mod http;

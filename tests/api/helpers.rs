@@ -129,11 +129,9 @@ pub fn upc_a(n: u32) -> String {
 
 /// `payload` followed by its GS1 mod-10 check digit.
 pub fn with_check_digit(payload: &str) -> String {
-    use catalog_gateway::gtin::{DigitsError, Gtin};
-    match Gtin::from_digits(&format!("{payload}0")) {
-        Ok(_) => format!("{payload}0"),
-        Err(DigitsError::CheckDigit { expected, .. }) => format!("{payload}{expected}"),
-        Err(other) => panic!("{payload} is not a GTIN payload: {other:?}"),
+    match catalog_gateway::gtin::Gtin::with_check_digit(payload) {
+        Ok(gtin) => gtin.as_own_format().to_owned(),
+        Err(error) => panic!("{payload} is not a GTIN payload: {error:?}"),
     }
 }
 
