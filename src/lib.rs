@@ -10,6 +10,7 @@
 //! - [`loader`]: batching, de-duplication and single-flight over a `Catalog`.
 //! - [`graphql`]: schema types, resolvers, error codes, SDL.
 //! - [`http`]: axum router, GraphiQL, health.
+//! - [`error_code`]: every client-visible `extensions.code`, one enum.
 //! - [`config`]: every setting, validated at start.
 //! - [`app`]: startup: bind, wire, serve.
 //! - [`gtin_cli`]: the `gtin` subcommand.
@@ -21,6 +22,7 @@ pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod demo;
+pub mod error_code;
 pub mod graphql;
 pub use gtin;
 pub mod gtin_cli;

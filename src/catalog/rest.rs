@@ -379,7 +379,7 @@ fn outcome_label(result: &Result<Reply, Failed>) -> &'static str {
     match result {
         Ok(Reply::Body(_)) => "ok",
         Ok(Reply::NotFound) => "not_found",
-        Err(failed) => failed.error.code(),
+        Err(failed) => failed.error.code().as_str(),
     }
 }
 

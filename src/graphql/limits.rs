@@ -9,9 +9,10 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
 
-use super::errors::request_error;
+use super::errors::{request_error, set_code};
+use crate::error_code::ErrorCode;
 
 /// The shape limits of one schema.
 #[derive(Clone, Copy, Debug)]
@@ -54,7 +55,7 @@ impl Extension for ShapeLimitsExtension {
                     "the query has {aliases} aliases, at most {} are allowed",
                     self.0.max_aliases
                 ),
-                "TOO_MANY_ALIASES",
+                ErrorCode::TooManyAliases,
             ));
         }
         let root_fields = max_root_fields(&document);
@@ -64,7 +65,7 @@ impl Extension for ShapeLimitsExtension {
                     "an operation has {root_fields} root fields, at most {} are allowed",
                     self.0.max_root_fields
                 ),
-                "TOO_MANY_ROOT_FIELDS",
+                ErrorCode::TooManyRootFields,
             ));
         }
         Ok(document)
@@ -80,14 +81,11 @@ impl Extension for ShapeLimitsExtension {
                 .into_iter()
                 .map(|mut error| {
                     let code = match error.message.as_str() {
-                        "Query is nested too deep." => "QUERY_TOO_DEEP",
-                        "Query is too complex." => "QUERY_TOO_COMPLEX",
-                        _ => "GRAPHQL_VALIDATION_FAILED",
+                        "Query is nested too deep." => ErrorCode::QueryTooDeep,
+                        "Query is too complex." => ErrorCode::QueryTooComplex,
+                        _ => ErrorCode::GraphqlValidationFailed,
                     };
-                    error
-                        .extensions
-                        .get_or_insert_with(ErrorExtensionValues::default)
-                        .set("code", code);
+                    set_code(&mut error, code);
                     error
                 })
                 .collect()
