@@ -84,6 +84,13 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// Compares with the wire name, so tests can write `assert_eq!(code, "INVALID_GTIN")`.
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

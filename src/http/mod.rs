@@ -18,4 +18,6 @@ mod state;
 
 pub use routes::router;
 pub use shed::InFlightLimit;
-pub use state::{AppState, HealthDetail, HttpLimits, Readiness, RefreshGauges};
+pub use state::{
+    AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings, Readiness, RefreshGauges,
+};

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Router, middleware};
@@ -13,7 +13,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use super::health;
 use super::observe::{REQUEST_ID, observe};
 use super::shed::shed_over_limit;
-use super::state::AppState;
+use super::state::{AllowedOrigin, AppState};
 use super::{graphiql, graphql_over_http};
 use crate::telemetry::metrics::HTTP_IN_FLIGHT;
 
@@ -43,19 +43,19 @@ pub fn router(state: AppState) -> Router {
 
 /// CORS for browser apps on other origins: GET and POST with a JSON body; `*`
 /// allows any origin (the API is read-only and takes no credentials).
-fn cors_layer(origins: &[String]) -> CorsLayer {
+fn cors_layer(origins: &[AllowedOrigin]) -> CorsLayer {
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, REQUEST_ID.clone()])
         .expose_headers([REQUEST_ID.clone()])
         .max_age(Duration::from_secs(600));
-    if origins.iter().any(|origin| origin == "*") {
+    if origins.contains(&AllowedOrigin::Any) {
         return layer.allow_origin(AllowOrigin::any());
     }
-    let allowed: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|origin| HeaderValue::from_str(origin.trim()).ok())
-        .collect();
+    let allowed = origins.iter().filter_map(|origin| match origin {
+        AllowedOrigin::Exact(origin) => Some(origin.clone()),
+        AllowedOrigin::Any => None,
+    });
     layer.allow_origin(AllowOrigin::list(allowed))
 }
 

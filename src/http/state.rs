@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use axum::http::HeaderValue;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use super::shed::InFlightLimit;
@@ -24,6 +25,26 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
 }
 
+/// The HTTP layer's settings (`config::HttpArgs`).
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Limits checked per request.
+    pub limits: HttpLimits,
+    /// Most `/graphql` requests in flight; more are shed with 503.
+    pub max_in_flight: usize,
+    /// Browser origins allowed to call `/graphql`.
+    pub cors_origins: Vec<AllowedOrigin>,
+}
+
+/// A browser origin allowed by CORS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowedOrigin {
+    /// `*`: any origin (the API is read-only and takes no credentials).
+    Any,
+    /// Exactly this `scheme://host[:port]`.
+    Exact(HeaderValue),
+}
+
 /// What every handler may read.
 #[derive(Clone)]
 pub struct AppState {
@@ -41,8 +62,8 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Sets the gauges that are read at scrape time (breaker, cache, in-flight).
     pub refresh_gauges: Option<RefreshGauges>,
-    /// Origins allowed to call `/graphql` from a browser (`*` for any).
-    pub cors_origins: Vec<String>,
+    /// Origins allowed to call `/graphql` from a browser.
+    pub cors_origins: Vec<AllowedOrigin>,
 }
 
 /// Sets scrape-time gauges just before `/metrics` renders.
