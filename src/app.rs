@@ -159,18 +159,18 @@ fn record_gauges(health: &UpstreamHealth, cache: &ProductCache) {
         BreakerState::HalfOpen => 1.0,
         BreakerState::Open => 2.0,
     };
-    ::metrics::gauge!("catalog_upstream_breaker_state").set(breaker);
-    ::metrics::counter!("catalog_upstream_retries_total").absolute(health.retries);
-    ::metrics::counter!("catalog_upstream_short_circuited_total").absolute(health.short_circuited);
+    ::metrics::gauge!(metrics::UPSTREAM_BREAKER_STATE).set(breaker);
+    ::metrics::counter!(metrics::UPSTREAM_RETRIES).absolute(health.retries);
+    ::metrics::counter!(metrics::UPSTREAM_SHORT_CIRCUITED).absolute(health.short_circuited);
     let stats = cache.stats();
-    ::metrics::counter!("catalog_cache_hits_total").absolute(stats.hits);
-    ::metrics::counter!("catalog_cache_misses_total").absolute(stats.misses);
-    ::metrics::counter!("catalog_cache_stale_served_total").absolute(stats.stale_served);
-    ::metrics::counter!("catalog_cache_evictions_total").absolute(stats.evictions);
-    ::metrics::counter!("catalog_cache_redis_hits_total").absolute(stats.redis_hits);
-    ::metrics::counter!("catalog_cache_redis_errors_total").absolute(stats.redis_errors);
-    ::metrics::counter!("catalog_cache_redis_timeouts_total").absolute(stats.redis_timeouts);
-    ::metrics::gauge!("catalog_cache_entries").set(stats.entries as f64);
+    ::metrics::counter!(metrics::CACHE_HITS).absolute(stats.hits);
+    ::metrics::counter!(metrics::CACHE_MISSES).absolute(stats.misses);
+    ::metrics::counter!(metrics::CACHE_STALE_SERVED).absolute(stats.stale_served);
+    ::metrics::counter!(metrics::CACHE_EVICTIONS).absolute(stats.evictions);
+    ::metrics::counter!(metrics::CACHE_REDIS_HITS).absolute(stats.redis_hits);
+    ::metrics::counter!(metrics::CACHE_REDIS_ERRORS).absolute(stats.redis_errors);
+    ::metrics::counter!(metrics::CACHE_REDIS_TIMEOUTS).absolute(stats.redis_timeouts);
+    ::metrics::gauge!(metrics::CACHE_ENTRIES).set(stats.entries as f64);
 }
 
 /// The upstream's and the cache's state as `/readyz` detail.

@@ -29,7 +29,7 @@ pub(crate) enum LookupStatus {
 /// Why a line has no product.
 #[derive(SimpleObject)]
 pub(crate) struct LookupError {
-    /// An [`ErrorCode`]: INVALID_GTIN, NOT_A_TRADE_ITEM or UPSTREAM_….
+    /// Error code from the documented list (INVALID_GTIN, NOT_A_TRADE_ITEM, UPSTREAM_…).
     code: String,
     /// For INVALID_GTIN: the parse reason (INVALID_CHECK_DIGIT, …).
     reason: Option<String>,
