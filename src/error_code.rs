@@ -50,6 +50,10 @@ error_codes! {
     QueryTooDeep => "QUERY_TOO_DEEP",
     /// More complex than `--max-complexity`.
     QueryTooComplex => "QUERY_TOO_COMPLEX",
+    /// `__schema` or `__type` asked of a gateway run with `--introspection off`.
+    IntrospectionDisabled => "INTROSPECTION_DISABLED",
+    /// The document is not GraphQL (syntax, or nested past the parser's limit).
+    GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
     /// The document does not validate against the schema.
     GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
     /// Over `--max-in-flight`: HTTP 503 with `Retry-After: 1`.

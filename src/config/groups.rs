@@ -216,6 +216,10 @@ pub struct GraphqlArgs {
     /// Most root fields in one operation; more is `TOO_MANY_ROOT_FIELDS`.
     #[arg(long, env = "CATALOG_MAX_ROOT_FIELDS", default_value = "100")]
     pub max_root_fields: NonZeroUsize,
+    /// Schema introspection (`__schema`, `__type`) for GraphiQL and client tools: `on` or `off`
+    /// (`off` answers `INTROSPECTION_DISABLED`; `__typename` and `_service` still work).
+    #[arg(long, env = "CATALOG_INTROSPECTION", value_enum, default_value_t = Switch::On)]
+    pub introspection: Switch,
     /// Most automatic persisted queries kept (per replica; least recently used go first).
     #[arg(long, env = "CATALOG_APQ_CACHE_SIZE", default_value = "1000")]
     pub apq_cache_size: NonZeroU64,
@@ -235,6 +239,7 @@ impl GraphqlArgs {
                 max_complexity: self.max_complexity.get(),
                 max_aliases: self.max_aliases.get(),
                 max_root_fields: self.max_root_fields.get(),
+                introspection: self.introspection.is_on(),
             },
             apq_cache_size: self.apq_cache_size,
             document_cache_size: self.document_cache_size,

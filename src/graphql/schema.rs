@@ -26,13 +26,20 @@ pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> Gateway
         .enable_federation()
         .data(loader)
         .data(settings)
-        .limit_depth(settings.limits.max_depth)
-        .limit_complexity(settings.limits.max_complexity)
+        // Depth and complexity are checked by `ShapeLimits`, which leaves introspection
+        // to its own bounds (async-graphql's limits refused every tool's introspection).
         // Extensions run outermost first: the shape limits must see every document,
         // including one the document cache (registered last) answers without a parse.
         .extension(ShapeLimits(settings.limits))
         .extension(PersistedQueries::new(settings.apq_cache_size.get()))
         .extension(ServiceSdl(Arc::from(sdl())));
+    let builder = if settings.limits.introspection {
+        builder
+    } else {
+        // `ShapeLimits` refuses it first with INTROSPECTION_DISABLED; this keeps it
+        // off even for a document that reached execution some other way.
+        builder.disable_introspection()
+    };
     let builder = match settings.document_cache_size {
         0 => builder,
         capacity => builder.extension(DocumentCache::new(capacity)),
