@@ -30,3 +30,6 @@ pub mod healthcheck;
 pub mod http;
 pub mod loader;
 pub mod telemetry;
+
+#[cfg(test)]
+mod architecture_tests;

@@ -145,7 +145,7 @@ impl ServeArgs {
 }
 
 /// Everything the gateway is built from, typed and checked: what
-/// [`Application::build`](crate::app::Application::build) takes.
+/// `app::Application::build` takes.
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// Listening and stopping.

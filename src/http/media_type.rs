@@ -1,5 +1,5 @@
 //! The two response media types of GraphQL over HTTP and the choice between them from
-//! the client's `Accept`. Shared by the GraphQL handler and [`super::error::HttpError`],
+//! the client's `Accept`. Shared by the GraphQL handler and `HttpError`,
 //! which must answer a refusal in the type the client asked for.
 
 use axum::http::{HeaderMap, header};
