@@ -96,13 +96,13 @@ fn graphs() -> (Graph, Graph) {
                 top.entry(module[0].clone())
                     .or_default()
                     .insert(first.clone());
-            } else if let (Some(from), Some(to)) = (module.get(1), target.get(1)) {
-                if from != to {
-                    inner
-                        .entry(format!("{}::{from}", module[0]))
-                        .or_default()
-                        .insert(format!("{}::{to}", module[0]));
-                }
+            } else if let (Some(from), Some(to)) = (module.get(1), target.get(1))
+                && from != to
+            {
+                inner
+                    .entry(format!("{}::{from}", module[0]))
+                    .or_default()
+                    .insert(format!("{}::{to}", module[0]));
             }
         }
     }
