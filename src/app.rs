@@ -12,7 +12,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::cache::ProductCache;
-use crate::catalog::{BreakerState, Catalog, RestCatalog, RestCatalogSettings, UpstreamHealth};
+use crate::catalog::{
+    BreakerState, Catalog, OpenReason, RestCatalog, RestCatalogSettings, UpstreamHealth,
+};
 use crate::config::{Settings, UpstreamSettings};
 use crate::demo;
 use crate::graphql::{GatewaySchema, build_schema};
@@ -162,6 +164,11 @@ fn record_gauges(health: &UpstreamHealth, cache: &ProductCache) {
     ::metrics::gauge!(metrics::UPSTREAM_BREAKER_STATE).set(breaker);
     ::metrics::counter!(metrics::UPSTREAM_RETRIES).absolute(health.retries);
     ::metrics::counter!(metrics::UPSTREAM_SHORT_CIRCUITED).absolute(health.short_circuited);
+    ::metrics::counter!(metrics::UPSTREAM_SLOW_CALLS).absolute(health.slow_calls);
+    ::metrics::counter!(metrics::UPSTREAM_BREAKER_OPENED, "reason" => OpenReason::Failures.as_str())
+        .absolute(health.opened_by_failures);
+    ::metrics::counter!(metrics::UPSTREAM_BREAKER_OPENED, "reason" => OpenReason::SlowCalls.as_str())
+        .absolute(health.opened_by_slow_calls);
     let stats = cache.stats();
     ::metrics::counter!(metrics::CACHE_HITS).absolute(stats.hits);
     ::metrics::counter!(metrics::CACHE_MISSES).absolute(stats.misses);
@@ -179,6 +186,8 @@ fn health_json(health: &UpstreamHealth, cache: &ProductCache) -> serde_json::Val
     serde_json::json!({
         "upstream": {
             "breaker": health.breaker.as_str(),
+            "breakerOpenReason": health.open_reason.map(OpenReason::as_str),
+            "slowCalls": health.slow_calls,
             "consecutiveFailures": health.consecutive_failures,
             "calls": health.calls,
             "failures": health.failures,

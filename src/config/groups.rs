@@ -107,6 +107,16 @@ pub struct UpstreamArgs {
     /// How long the breaker stays open before one probe call is let through, in milliseconds.
     #[arg(long = "breaker-open-ms", value_name = "MS", env = "CATALOG_BREAKER_OPEN_MS", default_value = "5000", value_parser = millis(0..=3_600_000))]
     pub breaker_open: Duration,
+    /// An upstream call still running (or answered) after this many milliseconds is slow;
+    /// slow calls open the breaker (a hung upstream), see `--breaker-slow-call-rate`.
+    #[arg(long = "breaker-slow-call-ms", value_name = "MS", env = "CATALOG_BREAKER_SLOW_CALL_MS", default_value = "500", value_parser = millis(1..=600_000))]
+    pub breaker_slow_call: Duration,
+    /// Share of slow calls among the last `--breaker-slow-call-window` calls that opens the breaker, more than 0 and at most 1.
+    #[arg(long, env = "CATALOG_BREAKER_SLOW_CALL_RATE", default_value = "0.5", value_parser = parsers::failure_rate)]
+    pub breaker_slow_call_rate: f64,
+    /// How many of the most recent upstream calls the slow-call rate is judged over (at least 2).
+    #[arg(long, env = "CATALOG_BREAKER_SLOW_CALL_WINDOW", default_value = "20", value_parser = clap::value_parser!(u32).range(2..))]
+    pub breaker_slow_call_window: u32,
     /// How long the first lookup of a batch waits for others to join it, in microseconds.
     #[arg(long = "batch-window-us", value_name = "US", env = "CATALOG_BATCH_WINDOW_US", default_value = "1000", value_parser = parsers::micros(0..=1_000_000))]
     pub batch_window: Duration,
@@ -137,6 +147,9 @@ impl UpstreamArgs {
                     failure_threshold: self.breaker_failure_threshold,
                     failure_rate: self.breaker_failure_rate,
                     open_for: self.breaker_open,
+                    slow_call_threshold: self.breaker_slow_call,
+                    slow_call_rate: self.breaker_slow_call_rate,
+                    slow_call_window: self.breaker_slow_call_window,
                     ..BreakerSettings::default()
                 },
                 ..RestCatalogSettings::new(UpstreamSettings::unset_url())

@@ -13,6 +13,8 @@
 //! | `catalog_upstream_keys_per_call` | histogram | |
 //! | `catalog_upstream_retries_total`, `catalog_upstream_short_circuited_total` | counter | |
 //! | `catalog_upstream_breaker_state` | gauge | 0 closed, 1 half-open, 2 open |
+//! | `catalog_upstream_slow_calls_total` | counter | |
+//! | `catalog_upstream_breaker_opened_total` | counter | `reason` (`failures`, `slow_calls`) |
 //! | `catalog_cache_hits_total`, `…_misses_total`, `…_stale_served_total`, `…_evictions_total` | counter | |
 //! | `catalog_cache_redis_hits_total`, `…_redis_errors_total`, `…_redis_timeouts_total` | counter | |
 //! | `catalog_cache_entries` | gauge | |
@@ -41,6 +43,10 @@ pub const UPSTREAM_CALLS: &str = "catalog_upstream_calls_total";
 pub const UPSTREAM_DURATION: &str = "catalog_upstream_call_duration_seconds";
 /// Keys per upstream call (the batch size).
 pub const UPSTREAM_KEYS_PER_CALL: &str = "catalog_upstream_keys_per_call";
+/// Counter: upstream calls found slow (running or answered past `--breaker-slow-call-ms`).
+pub const UPSTREAM_SLOW_CALLS: &str = "catalog_upstream_slow_calls_total";
+/// Counter: times the breaker opened, by `reason` (`failures`, `slow_calls`).
+pub const UPSTREAM_BREAKER_OPENED: &str = "catalog_upstream_breaker_opened_total";
 /// Upstream retries made (monotonic, set at scrape time).
 pub const UPSTREAM_RETRIES: &str = "catalog_upstream_retries_total";
 /// Upstream calls the open breaker refused (set at scrape time).
@@ -87,6 +93,8 @@ pub const ALL: &[&str] = &[
     CACHE_REDIS_ERRORS,
     CACHE_REDIS_TIMEOUTS,
     CACHE_ENTRIES,
+    UPSTREAM_SLOW_CALLS,
+    UPSTREAM_BREAKER_OPENED,
     BUILD_INFO,
 ];
 
