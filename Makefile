@@ -115,12 +115,16 @@ image-smoke: ## Build the image with buildah and answer a query from the binary 
 # Load benchmark and rollout test (bench/, BENCHMARKS.md). Both start their own
 # processes on 127.0.0.1 only, run for a bounded time and clean up on exit; as root
 # they install wrk, haproxy and jq with apt-get when missing.
-.PHONY: bench-load rollout-test
+.PHONY: bench-load rollout-test bench-hang
 
 bench: bench-load
 
 bench-load: ## Load benchmark: gateway scenarios vs bare axum and the upstream (bench/results/latest.md)
 	bash bench/run.sh
+
+bench-hang: ## A hung upstream (SIGSTOP) under load, this build vs BASELINE=path/to/older/binary if set
+	$(CARGO) build --release --locked --quiet --bin catalog-gateway
+	python3 bench/hang.py $(if $(BASELINE),--baseline $(BASELINE))
 
 rollout-test: ## Zero-downtime rolling deploy of 5 replicas behind haproxy under load
 	bash bench/rollout.sh
