@@ -5,121 +5,20 @@
 //! and its SDL is the federation SDL, the same text `_service { sdl }` answers: one
 //! contract for clients and for the router's composition.
 
-use std::collections::HashSet;
-use std::num::NonZeroU64;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use tokio::time::Instant;
-
-use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema};
+use async_graphql::{EmptyMutation, EmptySubscription, OutputType, SDLExportOptions, Schema};
 
 use super::document_cache::DocumentCache;
 use super::federation::{ServiceSdl, subgraph_sdl};
-use super::limits::{QueryLimits, ShapeLimits};
+use super::limits::ShapeLimits;
 use super::persisted_queries::PersistedQueries;
 use super::query::QueryRoot;
-use crate::gtin::RcnRegion;
-use crate::loader::{AnswerFreshness, ProductLoader};
+use super::settings::GraphqlSettings;
+use crate::loader::ProductLoader;
 
 /// The gateway's executable schema.
 pub type GatewaySchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
-
-/// Settings the resolvers read.
-#[derive(Clone, Copy, Debug)]
-pub struct GraphqlSettings {
-    /// Most GTINs one operation may ask for, over all its fields and aliases.
-    pub max_gtins_per_query: usize,
-    /// Region whose variable-measure labels are decoded, if any.
-    pub rcn_region: Option<RcnRegion>,
-    /// Limits on the shape of a query.
-    pub limits: QueryLimits,
-    /// Most queries the automatic-persisted-query store keeps.
-    pub apq_cache_size: NonZeroU64,
-    /// Most bytes the automatic-persisted-query store's hashes and texts may weigh.
-    pub apq_cache_max_bytes: u64,
-    /// Most parsed documents kept so a hot query is parsed once; 0: no cache.
-    pub document_cache_size: u64,
-    /// Most bytes (estimated) the parsed documents kept may weigh.
-    pub document_cache_max_bytes: u64,
-}
-
-/// What one operation may still spend: its share of `--max-gtins-per-query` (every
-/// field and alias draws on one count) and its deadline. Attach a fresh one to each
-/// request with [`RequestScope::attach`].
-#[derive(Debug, Default)]
-pub struct RequestScope {
-    gtins: AtomicUsize,
-    deadline: Option<Instant>,
-    /// `_entities` indexes already given an error (see [`RequestScope::claim_entity`]).
-    entity_errors: Mutex<HashSet<usize>>,
-    /// Where the loader notes how fresh this operation's answers are (for the
-    /// response cache); `None` when nobody will read it.
-    freshness: Option<Arc<AnswerFreshness>>,
-}
-
-impl RequestScope {
-    /// Gives `request` its own scope, ending at `deadline` if one is set.
-    pub fn attach(
-        request: async_graphql::Request,
-        deadline: Option<Instant>,
-    ) -> async_graphql::Request {
-        request.data(RequestScope {
-            deadline,
-            ..RequestScope::default()
-        })
-    }
-
-    /// [`RequestScope::attach`], with the loader noting in `freshness` how fresh
-    /// the operation's answers are (what the response cache keeps it for).
-    pub fn attach_noting(
-        request: async_graphql::Request,
-        deadline: Option<Instant>,
-        freshness: Arc<AnswerFreshness>,
-    ) -> async_graphql::Request {
-        request.data(RequestScope {
-            deadline,
-            freshness: Some(freshness),
-            ..RequestScope::default()
-        })
-    }
-
-    /// Where the loader notes how fresh this operation's answers are, if anywhere.
-    pub(crate) fn freshness(&self) -> Option<&AnswerFreshness> {
-        self.freshness.as_deref()
-    }
-
-    /// Adds `count` GTINs and returns the total so far.
-    pub(crate) fn spend(&self, count: usize) -> usize {
-        self.gtins
-            .fetch_add(count, Ordering::Relaxed)
-            .saturating_add(count)
-    }
-
-    /// When the operation's lookups must be answered by.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.deadline
-    }
-
-    /// Takes the first of `candidates` (indexes of equal `_entities` representations)
-    /// not yet taken, so each equal representation gets its error at its own index.
-    pub(crate) fn claim_entity(&self, candidates: &[usize]) -> Option<usize> {
-        let Ok(mut taken) = self.entity_errors.lock() else {
-            return candidates.first().copied();
-        };
-        let free = candidates
-            .iter()
-            .copied()
-            .find(|index| !taken.contains(index));
-        match free {
-            Some(index) => {
-                taken.insert(index);
-                Some(index)
-            }
-            None => candidates.first().copied(),
-        }
-    }
-}
 
 /// Builds the schema over a loader.
 pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> GatewaySchema {
@@ -161,5 +60,8 @@ pub fn sdl() -> String {
         .enable_federation()
         .finish();
     // The options async-graphql itself exports `_service { sdl }` with.
-    subgraph_sdl(&schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive()))
+    subgraph_sdl(
+        &schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive()),
+        &<QueryRoot as OutputType>::type_name(),
+    )
 }

@@ -36,15 +36,13 @@ use super::observe::GraphqlOutcome;
 use crate::cache::weight::ENTRY_OVERHEAD_BYTES;
 use crate::loader::AnswerFreshness;
 
-/// How the response cache is sized and how long it may keep an answer.
+/// How the response cache is sized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResponseCacheSettings {
     /// Off switch: nothing is looked up or stored.
     pub enabled: bool,
     /// Most bytes the entries may weigh together.
     pub max_bytes: u64,
-    /// Longest any answer is kept, even one holding no product.
-    pub max_ttl: Duration,
 }
 
 /// A snapshot of the response cache's counters.
@@ -149,8 +147,9 @@ pub(crate) enum Lookup {
 pub(crate) struct PendingKey(Vec<u8>);
 
 impl ResponseCache {
-    /// A cache with `settings` (empty, or nothing at all when turned off).
-    pub fn new(settings: ResponseCacheSettings) -> ResponseCache {
+    /// A cache with `settings` (empty, or nothing at all when turned off) keeping
+    /// any answer at most `max_ttl`, even one holding no product.
+    pub fn new(settings: ResponseCacheSettings, max_ttl: Duration) -> ResponseCache {
         if !settings.enabled || settings.max_bytes == 0 {
             return ResponseCache { inner: None };
         }
@@ -173,7 +172,7 @@ impl ResponseCache {
         ResponseCache {
             inner: Some(Arc::new(Inner {
                 entries,
-                max_ttl: settings.max_ttl,
+                max_ttl,
                 max_entry_bytes: usize::try_from(settings.max_bytes / 16).unwrap_or(usize::MAX),
                 counters,
             })),
@@ -364,11 +363,13 @@ mod tests {
     const JSON: &str = "application/json; charset=utf-8";
 
     fn cache(max_bytes: u64) -> ResponseCache {
-        ResponseCache::new(ResponseCacheSettings {
-            enabled: true,
-            max_bytes,
-            max_ttl: Duration::from_secs(300),
-        })
+        ResponseCache::new(
+            ResponseCacheSettings {
+                enabled: true,
+                max_bytes,
+            },
+            Duration::from_secs(300),
+        )
     }
 
     fn json_headers() -> HeaderMap {
