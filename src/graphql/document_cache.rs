@@ -62,6 +62,35 @@ impl DocumentCache {
         }
     }
 
+    /// The cached document of `query`, counted as a hit; `None` (not counted) when
+    /// it is not cached. For the lean path of `GatewaySchema`, which parses a miss
+    /// itself ([`DocumentCache::parse`]).
+    pub(crate) fn cached(&self, query: &str) -> Option<ExecutableDocument> {
+        let document = self.shared.documents.get(query)?;
+        self.shared.hits.fetch_add(1, Ordering::Relaxed);
+        Some(ExecutableDocument::clone(&document))
+    }
+
+    /// Parses `query`, counting the parse when it succeeds (a failure is reported,
+    /// and counted, by the full path the request then takes).
+    pub(crate) fn parse(&self, query: &str) -> Option<ExecutableDocument> {
+        let document = async_graphql::parser::parse_query(query).ok()?;
+        self.shared.parses.fetch_add(1, Ordering::Relaxed);
+        Some(document)
+    }
+
+    /// Keeps the document of `query` once a whole request has run with it, so
+    /// async-graphql's recursion-depth and directive checks (run after any parse)
+    /// have passed: a cached document must be exactly what a new parse would give.
+    pub(crate) fn store(&self, query: &str, document: ExecutableDocument) {
+        if query.is_empty() || query.len() > MAX_CACHED_QUERY_BYTES {
+            return;
+        }
+        self.shared
+            .documents
+            .insert(Arc::from(query), Arc::new(document));
+    }
+
     /// Hits and parses so far.
     #[cfg(test)]
     pub(crate) fn stats(&self) -> DocumentCacheStats {

@@ -95,6 +95,14 @@ impl Extension for ShapeLimitsExtension {
     }
 }
 
+/// Whether `document` passes every shape limit (what the lean path of
+/// `GatewaySchema` checks; a document that does not is run through the extension,
+/// which says why).
+pub(crate) fn within_limits(document: &ExecutableDocument, limits: &QueryLimits) -> bool {
+    count_aliases(document) <= limits.max_aliases
+        && max_root_fields(document) <= limits.max_root_fields
+}
+
 /// Aliased fields in every operation and fragment definition (each counted once).
 fn count_aliases(document: &ExecutableDocument) -> usize {
     let operations = document
