@@ -15,6 +15,12 @@ use catalog_gateway::demo::{self, DemoSettings};
 use catalog_gateway::gtin::RcnRegion;
 use catalog_gateway::{gtin_cli, telemetry};
 
+/// The global allocator. glibc's malloc spent a third of the gateway's CPU under
+/// load (many short-lived allocations freed on other threads: `malloc_consolidate`,
+/// `unlink_chunk`); see BENCHMARKS.md, "CPU per request".
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
