@@ -23,6 +23,7 @@ pub mod demo;
 pub mod graphql;
 pub mod gtin;
 pub mod gtin_cli;
+mod hashing;
 pub mod healthcheck;
 pub mod http;
 pub mod loader;

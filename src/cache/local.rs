@@ -24,11 +24,12 @@ use super::entry::{Entry, Freshness};
 use super::settings::CacheSettings;
 use super::stats::{Counters, add};
 use crate::gtin::Gtin;
+use crate::hashing::FastHasher;
 
 /// The in-process tier. Cloning a moka cache is cheap and shares the store.
 #[derive(Clone)]
 pub(crate) struct LocalTier {
-    cache: Cache<Gtin, Held>,
+    cache: Cache<Gtin, Held, FastHasher>,
     settings: Arc<CacheSettings>,
 }
 
@@ -72,7 +73,7 @@ impl LocalTier {
                     add(&counters.evictions, 1);
                 }
             })
-            .build();
+            .build_with_hasher(FastHasher::default());
         LocalTier { cache, settings }
     }
 

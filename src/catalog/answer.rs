@@ -4,11 +4,10 @@
 //! Pure: bytes in, results out, read in one pass (see `dto`). The HTTP side lives
 //! in `rest`.
 
-use std::collections::HashMap;
-
 use super::dto::{BatchBody, Entry};
 use super::{CatalogError, FetchResult, Product};
 use crate::gtin::Gtin;
+use crate::hashing::FastMap;
 
 /// Reads a batch answer (`{"products": [...]}`) for the distinct keys `asked`, one
 /// result per key in the same order.
@@ -29,7 +28,7 @@ pub(crate) fn read_batch(asked: &[Gtin], body: &[u8]) -> Vec<FetchResult> {
             return vec![Err(error); asked.len()];
         }
     };
-    let index: HashMap<Gtin, usize> = asked.iter().enumerate().map(|(i, g)| (*g, i)).collect();
+    let index: FastMap<Gtin, usize> = asked.iter().enumerate().map(|(i, g)| (*g, i)).collect();
     let mut found: Vec<Option<Product>> = vec![None; asked.len()];
     let mut broken = 0usize;
     for Entry(entry) in batch.products {

@@ -22,6 +22,8 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ServerResult, Variables};
 
+use crate::hashing::FastHasher;
+
 /// Longest query text that is cached; longer ones are parsed on every request.
 pub(crate) const MAX_CACHED_QUERY_BYTES: usize = 32 * 1024;
 
@@ -33,7 +35,7 @@ pub(crate) struct DocumentCache {
 
 struct Shared {
     /// Query text to its parsed document.
-    documents: moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>>,
+    documents: moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>, FastHasher>,
     /// Documents served from the cache.
     hits: AtomicU64,
     /// Documents actually parsed (misses, and texts too long to cache).
@@ -55,7 +57,9 @@ impl DocumentCache {
     pub(crate) fn new(capacity: u64) -> DocumentCache {
         DocumentCache {
             shared: Arc::new(Shared {
-                documents: moka::sync::Cache::new(capacity),
+                documents: moka::sync::Cache::builder()
+                    .max_capacity(capacity)
+                    .build_with_hasher(FastHasher::default()),
                 hits: AtomicU64::new(0),
                 parses: AtomicU64::new(0),
             }),
