@@ -39,7 +39,6 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "catalog-gateway stopped");
             eprintln!("catalog-gateway: {error:#}");
             ExitCode::FAILURE
         }
@@ -98,35 +97,48 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // Before the runtime: the OTLP exporter owns a blocking client and its own thread.
     let _telemetry = init_telemetry(config.log_format, config.otlp_endpoint.as_deref())?;
-    runtime()?.block_on(async {
-        let app = Application::build(&config)
-            .await
-            .context("failed to start the gateway")?;
-        tracing::info!(
-            address = %app.local_addr().context("failed to read the bound address")?,
-            upstream = %app.upstream(),
-            "catalog-gateway listening"
-        );
-        app.run_until_stopped(shutdown_signal())
-            .await
-            .context("failed while serving")
-    })
+    logged(runtime().and_then(|runtime| {
+        runtime.block_on(async {
+            let app = Application::build(&config)
+                .await
+                .context("failed to start the gateway")?;
+            tracing::info!(
+                address = %app.local_addr().context("failed to read the bound address")?,
+                upstream = %app.upstream(),
+                "catalog-gateway listening"
+            );
+            app.run_until_stopped(shutdown_signal())
+                .await
+                .context("failed while serving")
+        })
+    }))
 }
 
 fn serve_demo_catalog(config: DemoCatalogConfig) -> anyhow::Result<()> {
     let _telemetry = init_telemetry(None, None)?;
-    runtime()?.block_on(async {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("failed to bind {}", config.listen))?;
-        tracing::info!(address = %config.listen, "demo catalog listening");
-        let settings = DemoSettings {
-            latency: std::time::Duration::from_millis(config.latency_ms),
-        };
-        demo::serve(listener, settings, shutdown_signal())
-            .await
-            .context("failed while serving the demo catalog")
-    })
+    logged(runtime().and_then(|runtime| {
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("failed to bind {}", config.listen))?;
+            tracing::info!(address = %config.listen, "demo catalog listening");
+            let settings = DemoSettings {
+                latency: std::time::Duration::from_millis(config.latency_ms),
+            };
+            demo::serve(listener, settings, shutdown_signal())
+                .await
+                .context("failed while serving the demo catalog")
+        })
+    }))
+}
+
+/// Logs why serving stopped, if it failed, while the log writer still runs (it
+/// stops with the telemetry guard, which `serve` holds).
+fn logged(outcome: anyhow::Result<()>) -> anyhow::Result<()> {
+    if let Err(error) = &outcome {
+        tracing::error!(error = format!("{error:#}"), "catalog-gateway stopped");
+    }
+    outcome
 }
 
 /// Completes on Ctrl-C or SIGTERM.
