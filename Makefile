@@ -45,15 +45,19 @@ clean: ## Remove build output
 	$(CARGO) clean
 
 # ---- conformance and browser ----
-.PHONY: audit-http test-browser
+.PHONY: audit-http test-browser test-introspection
 
 audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a running gateway
 	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/graphql-http-audit/audit.mjs '{url}/graphql'
 
-test-browser: ## GraphiQL in headless Chromium: runs the default query, expects a product title
+test-browser: ## GraphiQL in headless Chromium: schema loads, docs explorer, autocomplete, default query
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/' $(SCREENSHOT)
+
+test-introspection: ## Client tools' introspection (graphql-js 16/17, Codegen's loader) vs schema.graphql
+	cd tests/introspection && npm ci --no-audit --no-fund --silent
+	scripts/with-gateway.sh -- node tests/introspection/introspect.mjs '{url}/graphql'
 # ---- container ----
 # A static binary, a FROM-scratch image (docker, or buildah where no Docker engine
 # answers), and its release. `deploy/README.md` covers Kubernetes and the canary.

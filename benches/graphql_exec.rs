@@ -85,6 +85,7 @@ fn schema(document_cache_size: u64, codes: &[String]) -> GatewaySchema {
                 max_complexity: 5000,
                 max_aliases: 200,
                 max_root_fields: 100,
+                introspection: true,
             },
             apq_cache_size: NonZeroU64::MIN.saturating_add(999),
             document_cache_size,

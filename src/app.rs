@@ -13,8 +13,8 @@ use tokio::task::JoinHandle;
 
 use crate::cache::{CacheSettings, ProductCache, RedisSettings};
 use crate::catalog::{
-    BreakerSettings, BreakerState, KeyFormat, RestCatalog, RestCatalogSettings, RetryPolicy,
-    UpstreamHealth,
+    BreakerSettings, BreakerState, KeyFormat, OpenReason, RestCatalog, RestCatalogSettings,
+    RetryPolicy, UpstreamHealth,
 };
 use crate::config::{BatchMode, ServeConfig, Switch};
 use crate::demo::{self, DemoSettings};
@@ -24,7 +24,7 @@ use crate::http::{
     AppState, HealthDetail, HttpLimits, InFlightLimit, Readiness, RefreshGauges, router,
 };
 use crate::loader::{LoaderSettings, ProductLoader};
-use crate::telemetry::metrics;
+use crate::telemetry::metrics::{self, UPSTREAM_BREAKER_OPENED, UPSTREAM_SLOW_CALLS};
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +91,9 @@ impl Application {
                 failure_threshold: config.breaker_failure_threshold,
                 failure_rate: config.breaker_failure_rate,
                 open_for: Duration::from_millis(config.breaker_open_ms),
+                slow_call_threshold: Duration::from_millis(config.breaker_slow_call_ms),
+                slow_call_rate: config.breaker_slow_call_rate,
+                slow_call_window: config.breaker_slow_call_window,
                 ..BreakerSettings::default()
             },
         })
@@ -140,6 +143,7 @@ impl Application {
                     max_complexity: config.max_complexity.get(),
                     max_aliases: config.max_aliases.get(),
                     max_root_fields: config.max_root_fields.get(),
+                    introspection: config.introspection == Switch::On,
                 },
                 apq_cache_size: config.apq_cache_size,
                 document_cache_size: config.document_cache_size,
@@ -248,6 +252,11 @@ fn record_gauges(health: &UpstreamHealth, cache: &ProductCache) {
     ::metrics::gauge!("catalog_upstream_breaker_state").set(breaker);
     ::metrics::counter!("catalog_upstream_retries_total").absolute(health.retries);
     ::metrics::counter!("catalog_upstream_short_circuited_total").absolute(health.short_circuited);
+    ::metrics::counter!(UPSTREAM_SLOW_CALLS).absolute(health.slow_calls);
+    ::metrics::counter!(UPSTREAM_BREAKER_OPENED, "reason" => OpenReason::Failures.as_str())
+        .absolute(health.opened_by_failures);
+    ::metrics::counter!(UPSTREAM_BREAKER_OPENED, "reason" => OpenReason::SlowCalls.as_str())
+        .absolute(health.opened_by_slow_calls);
     let stats = cache.stats();
     ::metrics::counter!("catalog_cache_hits_total").absolute(stats.hits);
     ::metrics::counter!("catalog_cache_misses_total").absolute(stats.misses);
@@ -265,6 +274,8 @@ fn health_json(health: &UpstreamHealth, cache: &ProductCache) -> serde_json::Val
     serde_json::json!({
         "upstream": {
             "breaker": health.breaker.as_str(),
+            "breakerOpenReason": health.open_reason.map(OpenReason::as_str),
+            "slowCalls": health.slow_calls,
             "consecutiveFailures": health.consecutive_failures,
             "calls": health.calls,
             "failures": health.failures,

@@ -167,6 +167,16 @@ pub struct ServeConfig {
     /// How long the breaker stays open before one probe call is let through, in milliseconds.
     #[arg(long, env = "CATALOG_BREAKER_OPEN_MS", default_value_t = 5000)]
     pub breaker_open_ms: u64,
+    /// An upstream call still running (or answered) after this many milliseconds is slow;
+    /// slow calls open the breaker (a hung upstream), see `--breaker-slow-call-rate`.
+    #[arg(long, env = "CATALOG_BREAKER_SLOW_CALL_MS", default_value = "500", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub breaker_slow_call_ms: u64,
+    /// Share of slow calls among the last `--breaker-slow-call-window` calls that opens the breaker.
+    #[arg(long, env = "CATALOG_BREAKER_SLOW_CALL_RATE", default_value_t = 0.5)]
+    pub breaker_slow_call_rate: f64,
+    /// How many of the most recent upstream calls the slow-call rate is judged over (at least 2).
+    #[arg(long, env = "CATALOG_BREAKER_SLOW_CALL_WINDOW", default_value_t = 20)]
+    pub breaker_slow_call_window: u32,
     /// How long the first lookup of a batch waits for others to join it, in microseconds.
     #[arg(long, env = "CATALOG_BATCH_WINDOW_US", default_value = "1000", value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
     pub batch_window_us: u64,
@@ -226,6 +236,10 @@ pub struct ServeConfig {
     /// Most root fields in one operation; more is `TOO_MANY_ROOT_FIELDS`.
     #[arg(long, env = "CATALOG_MAX_ROOT_FIELDS", default_value = "100")]
     pub max_root_fields: NonZeroUsize,
+    /// Schema introspection (`__schema`, `__type`) for GraphiQL and client tools: `on` or `off`
+    /// (`off` answers `INTROSPECTION_DISABLED`; `__typename` and `_service` still work).
+    #[arg(long, env = "CATALOG_INTROSPECTION", value_enum, default_value_t = Switch::On)]
+    pub introspection: Switch,
     /// Most automatic persisted queries kept (per replica; least recently used go first).
     #[arg(long, env = "CATALOG_APQ_CACHE_SIZE", default_value = "1000")]
     pub apq_cache_size: NonZeroU64,

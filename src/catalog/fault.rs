@@ -10,6 +10,7 @@
 //! | `502`, `503`, `504`                | `Unavailable`  | yes     | yes             |
 //! | `500` and other `5xx`              | `Unavailable`  | no      | yes             |
 //! | fetch deadline passed              | `Timeout`      | no      | no              |
+//! | breaker opened while queued or sent | `Unavailable` | no      | no (already counted slow) |
 //! | contract broken (4xx but 404, oversized body) | `BadResponse` | no | no     |
 //!
 //! A broken connection is retried like a connect error: the request is an
@@ -42,6 +43,9 @@ pub(crate) enum Fault {
     ServerError(StatusCode),
     /// The upstream answered, but outside the contract.
     Contract,
+    /// The breaker opened while the call waited for a slot or for its answer
+    /// (the upstream hangs): it gave up rather than wait out its deadline.
+    CircuitOpened,
 }
 
 impl Fault {
@@ -55,7 +59,7 @@ impl Fault {
                     | StatusCode::SERVICE_UNAVAILABLE
                     | StatusCode::GATEWAY_TIMEOUT
             ),
-            Fault::Deadline | Fault::Contract => false,
+            Fault::Deadline | Fault::Contract | Fault::CircuitOpened => false,
         }
     }
 
@@ -63,7 +67,7 @@ impl Fault {
     pub(crate) fn is_upstream_failure(self) -> bool {
         match self {
             Fault::Connect | Fault::Broken | Fault::Timeout | Fault::ServerError(_) => true,
-            Fault::Deadline | Fault::Contract => false,
+            Fault::Deadline | Fault::Contract | Fault::CircuitOpened => false,
         }
     }
 }

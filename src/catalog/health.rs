@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::BreakerState;
+use super::{BreakerState, OpenReason};
 
 /// A snapshot of the upstream's health as seen by one [`RestCatalog`](super::RestCatalog).
 ///
@@ -37,6 +37,14 @@ pub struct UpstreamHealth {
     /// `UPSTREAM_UNAVAILABLE` at once, and retries, whose keys keep the failure
     /// that was retried.
     pub short_circuited: u64,
+    /// Why the breaker opened, while it is open or half-open.
+    pub open_reason: Option<OpenReason>,
+    /// Calls found slow: running or answered past the slow-call threshold.
+    pub slow_calls: u64,
+    /// Times the breaker opened (or reopened) because of failed calls.
+    pub opened_by_failures: u64,
+    /// Times the breaker opened (or reopened) because of slow calls.
+    pub opened_by_slow_calls: u64,
 }
 
 /// The live counters behind [`UpstreamHealth`].
@@ -91,6 +99,10 @@ impl Counters {
             retries: self.retries.load(Ordering::Relaxed),
             retries_refused_by_budget: self.retries_refused_by_budget.load(Ordering::Relaxed),
             short_circuited: self.short_circuited.load(Ordering::Relaxed),
+            open_reason: None,
+            slow_calls: 0,
+            opened_by_failures: 0,
+            opened_by_slow_calls: 0,
         }
     }
 }
@@ -123,6 +135,10 @@ mod tests {
                 retries: 3,
                 retries_refused_by_budget: 2,
                 short_circuited: 1,
+                open_reason: None,
+                slow_calls: 0,
+                opened_by_failures: 0,
+                opened_by_slow_calls: 0,
             }
         );
     }

@@ -19,7 +19,7 @@ mod retry_budget;
 mod rolling_window;
 mod source;
 
-pub use breaker::{BreakerSettings, BreakerState};
+pub use breaker::{BreakerSettings, BreakerState, OpenReason};
 pub use error::CatalogError;
 pub use health::UpstreamHealth;
 pub use key_format::{KeyFormat, UnknownKeyFormat};

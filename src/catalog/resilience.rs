@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::breaker::{Breaker, Verdict};
+use super::breaker::{Breaker, BreakerCounts, CallStart, OpenReason, Verdict};
 use super::fault::{Failed, Fault};
 use super::health::{Counters, Event};
 use super::retry::Jitter;
@@ -41,19 +41,20 @@ impl Resilience {
         }
     }
 
-    /// Runs `call` (given the retry number, 0 for the first attempt) until it
-    /// succeeds or may not be repeated, and answers its last word.
+    /// Runs `call` (given the retry number, 0 for the first attempt, and the
+    /// handle it reports its sending through) until it succeeds or may not be
+    /// repeated, and answers its last word.
     ///
     /// # Errors
     /// `Unavailable("circuit open")` at once when the breaker refuses the first
     /// attempt; otherwise the error of the last attempt made.
-    pub(crate) async fn run<T, F, Fut>(
-        &self,
+    pub(crate) async fn run<'s, T, F, Fut>(
+        &'s self,
         deadline: Instant,
         mut call: F,
     ) -> Result<T, CatalogError>
     where
-        F: FnMut(u32) -> Fut,
+        F: FnMut(u32, CallStart<'s>) -> Fut,
         Fut: Future<Output = Result<T, Failed>>,
     {
         self.budget.deposit(Instant::now());
@@ -72,7 +73,7 @@ impl Resilience {
             if retry > 0 {
                 self.counters.count(Event::Retry);
             }
-            let outcome = call(retry).await;
+            let outcome = call(retry, permit.start()).await;
             let verdict = verdict(&outcome);
             permit.record(verdict, Instant::now());
             if verdict == Verdict::Failure {
@@ -80,6 +81,11 @@ impl Resilience {
             }
             let failed = match outcome {
                 Ok(answer) => return Ok(answer),
+                // Given up because the breaker opened: as for a refused retry, the
+                // failure actually seen (if any) is the better word.
+                Err(failed) if failed.fault == Fault::CircuitOpened => {
+                    return Err(last.unwrap_or(failed.error));
+                }
                 Err(failed) => failed,
             };
             let Some(wait) = self.retry_wait(failed.fault, retry, deadline) else {
@@ -93,10 +99,20 @@ impl Resilience {
 
     /// The breaker's state and the counters, now.
     pub(crate) fn health(&self) -> UpstreamHealth {
-        self.counters.snapshot(
-            self.breaker.state(Instant::now()),
-            self.breaker.consecutive_failures(),
-        )
+        let state = self.breaker.state(Instant::now());
+        let reason: Option<OpenReason> = match state {
+            super::BreakerState::Closed => None,
+            _ => self.breaker.open_reason(),
+        };
+        let counts: BreakerCounts = self.breaker.counts();
+        let mut health = self
+            .counters
+            .snapshot(state, self.breaker.consecutive_failures());
+        health.open_reason = reason;
+        health.slow_calls = counts.slow_calls;
+        health.opened_by_failures = counts.opened_by_failures;
+        health.opened_by_slow_calls = counts.opened_by_slow_calls;
+        health
     }
 
     /// The wait before retrying a call that failed with `fault` after `retries`
@@ -135,7 +151,7 @@ fn verdict<T>(outcome: &Result<T, Failed>) -> Verdict {
         Ok(_) => Verdict::Success,
         Err(failed) if failed.fault.is_upstream_failure() => Verdict::Failure,
         Err(Failed {
-            fault: Fault::Deadline,
+            fault: Fault::Deadline | Fault::CircuitOpened,
             ..
         }) => Verdict::Neutral,
         // The upstream answered, if outside the contract: it is up.
@@ -179,7 +195,7 @@ mod tests {
     ) -> (Result<u32, CatalogError>, u32) {
         let attempts = AtomicU32::new(0);
         let result = resilience
-            .run(deadline, |retry| {
+            .run(deadline, |retry, _start| {
                 let n = attempts.fetch_add(1, Ordering::SeqCst) as usize;
                 let fault = faults.get(n).copied();
                 async move {

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::answer::{read_batch, read_single};
+use super::breaker::CallStart;
 use super::fault::{Failed, Fault};
 use super::resilience::Resilience;
 use super::{
@@ -149,53 +150,62 @@ impl RestCatalog {
     /// The single place every upstream request passes, in batch and fan-out mode.
     async fn call(&self, url: Url, keys: usize, deadline: Instant) -> Result<Reply, CatalogError> {
         self.resilience
-            .run(deadline, |retry| self.attempt(&url, keys, retry, deadline))
+            .run(deadline, |retry, start| {
+                self.attempt(&url, keys, retry, deadline, start)
+            })
             .await
     }
 
     /// One attempt of a call: waits for a concurrency slot, sends, reads the body
     /// within the per-call timeout (cut short by the fetch deadline), maps the
-    /// status, and logs one debug line.
+    /// status, and logs one debug line. Gives up at once, queued or sent, when the
+    /// breaker opens meanwhile (a hung upstream): nothing waits out its deadline.
     async fn attempt(
         &self,
         url: &Url,
         keys: usize,
         retry: u32,
         deadline: Instant,
+        start: CallStart<'_>,
     ) -> Result<Reply, Failed> {
-        let deadline_passed = || {
-            Failed::new(
-                Fault::Deadline,
-                CatalogError::Timeout("fetch deadline passed".into()),
-            )
-        };
-        let _permit = match tokio::time::timeout_at(deadline, self.permits.acquire()).await {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_)) => {
-                // Only a closed semaphore fails, and this client never closes it.
-                let error = CatalogError::Unavailable("client is shutting down".into());
-                return Err(Failed::new(Fault::Contract, error));
-            }
-            Err(_) => return Err(deadline_passed()),
+        let opened = start.opened();
+        tokio::pin!(opened);
+        if start.is_open() {
+            return Err(circuit_opened());
+        }
+        let _permit = tokio::select! {
+            biased;
+            () = &mut opened => return Err(circuit_opened()),
+            acquired = tokio::time::timeout_at(deadline, self.permits.acquire()) => match acquired {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) => {
+                    // Only a closed semaphore fails, and this client never closes it.
+                    let error = CatalogError::Unavailable("client is shutting down".into());
+                    return Err(Failed::new(Fault::Contract, error));
+                }
+                Err(_) => return Err(deadline_passed()),
+            },
         };
         let started = Instant::now();
-        let call_deadline = started + self.timeout;
-        let span = tracing::info_span!("upstream call", otel.kind = "client", keys, retry);
-        let send = || self.send(url).instrument(span.clone());
-        let result = if call_deadline <= deadline {
-            match tokio::time::timeout_at(call_deadline, send()).await {
-                Ok(result) => result,
-                Err(_) => Err(Failed::new(
-                    Fault::Timeout,
-                    CatalogError::Timeout(format!("no complete answer within {:?}", self.timeout)),
-                )),
+        start.sent(started);
+        let send = self.send_within(url, keys, retry, started, deadline);
+        tokio::pin!(send);
+        let look = tokio::time::sleep_until(start.slow_at(started));
+        tokio::pin!(look);
+        let result = loop {
+            tokio::select! {
+                biased;
+                () = &mut opened => break Err(circuit_opened()),
+                result = &mut send => break result,
+                // Past the slow-call threshold this call counts as slow: it looks
+                // (and keeps looking), since every client may be waiting on it and
+                // no other call may come to look.
+                () = &mut look => {
+                    let now = Instant::now();
+                    start.look(now);
+                    look.as_mut().reset(start.look_again_at(now));
+                }
             }
-        } else {
-            // The fetch deadline comes first: when it cuts the call short, that
-            // is the gateway's limit, not the upstream exceeding its timeout.
-            tokio::time::timeout_at(deadline, send())
-                .await
-                .unwrap_or_else(|_| Err(deadline_passed()))
         };
         metrics::counter!(UPSTREAM_CALLS, "outcome" => outcome_label(&result)).increment(1);
         metrics::histogram!(UPSTREAM_DURATION).record(started.elapsed().as_secs_f64());
@@ -213,6 +223,35 @@ impl RestCatalog {
             "upstream call"
         );
         result
+    }
+
+    /// Sends within the per-call timeout, cut short by the fetch deadline.
+    async fn send_within(
+        &self,
+        url: &Url,
+        keys: usize,
+        retry: u32,
+        started: Instant,
+        deadline: Instant,
+    ) -> Result<Reply, Failed> {
+        let call_deadline = started + self.timeout;
+        let span = tracing::info_span!("upstream call", otel.kind = "client", keys, retry);
+        let send = || self.send(url).instrument(span.clone());
+        if call_deadline <= deadline {
+            match tokio::time::timeout_at(call_deadline, send()).await {
+                Ok(result) => result,
+                Err(_) => Err(Failed::new(
+                    Fault::Timeout,
+                    CatalogError::Timeout(format!("no complete answer within {:?}", self.timeout)),
+                )),
+            }
+        } else {
+            // The fetch deadline comes first: when it cuts the call short, that
+            // is the gateway's limit, not the upstream exceeding its timeout.
+            tokio::time::timeout_at(deadline, send())
+                .await
+                .unwrap_or_else(|_| Err(deadline_passed()))
+        }
     }
 
     /// Sends a GET (with the request id of the request it serves) and maps the
@@ -290,6 +329,22 @@ impl Catalog for RestCatalog {
             .map(|gtin| answered.get(gtin).cloned().unwrap_or(Ok(None)))
             .collect()
     }
+}
+
+/// The fetch deadline passed before or during the call.
+fn deadline_passed() -> Failed {
+    Failed::new(
+        Fault::Deadline,
+        CatalogError::Timeout("fetch deadline passed".into()),
+    )
+}
+
+/// The breaker opened while the call waited: the upstream is not answering.
+fn circuit_opened() -> Failed {
+    Failed::new(
+        Fault::CircuitOpened,
+        CatalogError::Unavailable("circuit opened: the upstream is not answering".into()),
+    )
 }
 
 /// The longest fetch deadline honoured; longer settings are cut to it.
@@ -461,7 +516,7 @@ mod tests {
     #[test]
     fn building_with_an_out_of_range_resilience_setting_names_the_setting() {
         type Change = fn(&mut RestCatalogSettings);
-        let cases: [(&str, Change); 7] = [
+        let cases: [(&str, Change); 11] = [
             ("fetch_deadline", |s| s.fetch_deadline = Duration::ZERO),
             ("retry.budget_ratio", |s| s.retry.budget_ratio = -0.1),
             ("retry.budget_ratio", |s| s.retry.budget_ratio = f64::NAN),
@@ -471,6 +526,14 @@ mod tests {
             ("breaker.failure_rate", |s| s.breaker.failure_rate = 0.0),
             ("breaker.failure_rate", |s| s.breaker.failure_rate = 1.5),
             ("breaker.window", |s| s.breaker.window = Duration::ZERO),
+            ("breaker.slow_call_threshold", |s| {
+                s.breaker.slow_call_threshold = Duration::ZERO
+            }),
+            ("breaker.slow_call_rate", |s| s.breaker.slow_call_rate = 0.0),
+            ("breaker.slow_call_rate", |s| s.breaker.slow_call_rate = 1.5),
+            ("breaker.slow_call_window", |s| {
+                s.breaker.slow_call_window = 1
+            }),
         ];
         for (name, change) in cases {
             let mut settings = RestCatalogSettings::new(url("http://h"));

@@ -92,6 +92,16 @@ impl RestCatalogSettings {
         if self.breaker.window.is_zero() {
             return problem("breaker.window", "must be more than zero");
         }
+        if self.breaker.slow_call_threshold.is_zero() {
+            return problem("breaker.slow_call_threshold", "must be more than zero");
+        }
+        let slow_rate = self.breaker.slow_call_rate;
+        if !(slow_rate > 0.0 && slow_rate <= 1.0) {
+            return problem("breaker.slow_call_rate", "must be in (0, 1]");
+        }
+        if self.breaker.slow_call_window < 2 {
+            return problem("breaker.slow_call_window", "must be at least 2");
+        }
         Ok(())
     }
 }

@@ -202,6 +202,7 @@ mod tests {
             max_complexity: 100,
             max_aliases: 2,
             max_root_fields: 10,
+            introspection: true,
         };
         let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
             .extension(ShapeLimits(limits))

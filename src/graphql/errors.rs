@@ -13,6 +13,10 @@
 //! | `PERSISTED_QUERY_NOT_FOUND` | an APQ hash this replica does not know: resend it with the query |
 //! | `PERSISTED_QUERY_HASH_MISMATCH` | an APQ hash that is not the SHA-256 of the query sent with it |
 //! | `PERSISTED_QUERY_INVALID` | an `extensions.persistedQuery` that is malformed or not version 1 |
+//!
+//! Request-level codes of the query's shape (`QUERY_TOO_DEEP`, `QUERY_TOO_COMPLEX`,
+//! `TOO_MANY_ALIASES`, `TOO_MANY_ROOT_FIELDS`, `INTROSPECTION_DISABLED`,
+//! `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`) are set in `limits`.
 
 use async_graphql::{Error, ErrorExtensionValues, ErrorExtensions, ServerError};
 

@@ -270,12 +270,20 @@ fn builder(
     loader: &ProductLoader,
     settings: GraphqlSettings,
 ) -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    let builder = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
         .enable_federation()
         .data(loader.clone())
-        .data(settings)
-        .limit_depth(settings.limits.max_depth)
-        .limit_complexity(settings.limits.max_complexity)
+        .data(settings);
+    // Depth and complexity are checked by `ShapeLimits` (and `within_limits` on the
+    // lean path), which leave introspection to its own bounds (async-graphql's
+    // limits refused every tool's introspection).
+    if settings.limits.introspection {
+        builder
+    } else {
+        // `ShapeLimits` refuses it first with INTROSPECTION_DISABLED; this keeps it
+        // off even for a document that reached execution some other way.
+        builder.disable_introspection()
+    }
 }
 
 /// The schema's SDL, as committed in `schema.graphql`: the federation subgraph SDL
@@ -363,6 +371,7 @@ mod tests {
                     max_complexity: 50,
                     max_aliases: 3,
                     max_root_fields: 5,
+                    introspection: true,
                 },
                 apq_cache_size: NonZeroU64::MIN,
                 document_cache_size,
@@ -444,6 +453,21 @@ mod tests {
                 None,
             ),
             ("{ __typename }", json!({}), None),
+            (
+                r#"{ __type(name: "Product") { name fields { name type { name ofType { name } } } } }"#,
+                json!({}),
+                None,
+            ),
+            (
+                "{ __schema { queryType { name } types { name } } }",
+                json!({}),
+                None,
+            ),
+            (
+                r#"{ lookups(codes: ["96385074"]) { product { price { amount currency } } } }"#,
+                json!({}),
+                None,
+            ),
         ]
     }
 

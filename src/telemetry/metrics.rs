@@ -40,6 +40,10 @@ pub const UPSTREAM_CALLS: &str = "catalog_upstream_calls_total";
 pub const UPSTREAM_DURATION: &str = "catalog_upstream_call_duration_seconds";
 /// Keys per upstream call (the batch size).
 pub const UPSTREAM_KEYS_PER_CALL: &str = "catalog_upstream_keys_per_call";
+/// Counter: upstream calls found slow (running or answered past `--breaker-slow-call-ms`).
+pub const UPSTREAM_SLOW_CALLS: &str = "catalog_upstream_slow_calls_total";
+/// Counter: times the breaker opened, by `reason` (`failures`, `slow_calls`).
+pub const UPSTREAM_BREAKER_OPENED: &str = "catalog_upstream_breaker_opened_total";
 
 /// Most distinct operation-name label values; later names are `other`.
 pub const MAX_OPERATION_LABELS: usize = 200;

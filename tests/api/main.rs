@@ -19,9 +19,12 @@ mod federation; // the Apollo Federation v2 subgraph: _service SDL and batched _
 mod graphql_lookup; // product, products, lookups and gtin end to end
 mod graphql_over_http; // media types, status codes and request shapes per the spec
 mod healthcheck; // the healthcheck subcommand (the image's HEALTHCHECK) against real listeners
+mod hung_upstream; // a hung upstream is noticed within a second and answered fast; slow but working is not
+mod introspection; // client tools' introspection passes the defaults; bombs and --introspection off do not
 mod limits; // abusive requests get clear errors and the right statuses
 mod observability; // metrics, request ids, CORS, compression
 mod persisted_queries; // automatic persisted queries over POST and GET, and the document cache
+mod readme_examples; // every README example query, run against the defaults
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
 mod tracing_export; // optional OTLP trace export from the real binary

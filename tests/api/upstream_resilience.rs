@@ -473,6 +473,7 @@ async fn a_failure_rate_over_the_window_opens_the_breaker_without_a_run() {
             min_calls: 6,
             window: Duration::from_secs(10),
             open_for: Duration::from_secs(10),
+            ..BreakerSettings::default()
         };
     });
 
