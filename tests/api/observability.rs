@@ -175,7 +175,10 @@ async fn the_binary_writes_one_json_line_per_graphql_request_with_its_fields() {
     .unwrap();
 
     // Assert: exactly one request line (probes log at debug), with every field.
-    assert!(response["data"]["product"]["title"].is_string(), "{response}");
+    assert!(
+        response["data"]["product"]["title"].is_string(),
+        "{response}"
+    );
     let requests: Vec<&Value> = rest.iter().filter(|e| e["message"] == "request").collect();
     assert_eq!(requests.len(), 1, "{rest:?}");
     let line = requests[0];
@@ -187,7 +190,12 @@ async fn the_binary_writes_one_json_line_per_graphql_request_with_its_fields() {
     assert_eq!(line["operation"], "Shelf");
     assert_eq!(line["errors"], 0);
     assert!(line["duration_ms"].as_f64().is_some(), "{line}");
-    for count in ["cache_hits", "fetched_keys", "shared_keys", "upstream_batches"] {
+    for count in [
+        "cache_hits",
+        "fetched_keys",
+        "shared_keys",
+        "upstream_batches",
+    ] {
         assert!(line[count].as_u64().is_some(), "{count} in {line}");
     }
     assert!(line["timestamp"].is_string(), "{line}");
