@@ -369,29 +369,29 @@ fn is_mutation(request: &Request) -> bool {
 }
 
 /// Serializes the executed batch with the status and body shape of `media_type`.
+/// Straight to bytes (no `serde_json::Value` in between, which also keeps the
+/// fields of `data` in the order the query asked for them, as the spec says),
+/// except for a request error in `application/graphql-response+json`, whose `data`
+/// member is taken out.
 fn respond(executed: BatchResponse, media_type: MediaType) -> Response {
-    let (status, body) = match executed {
+    let bytes = match executed {
         BatchResponse::Single(response) => {
-            let request_error = is_request_error(&response);
-            let mut body =
-                serde_json::to_value(&response).unwrap_or_else(|_| serialization_failed());
-            let status = match media_type {
-                MediaType::GraphqlResponseJson if request_error => {
-                    if let Some(fields) = body.as_object_mut() {
-                        fields.remove("data");
-                    }
-                    StatusCode::BAD_REQUEST
+            if media_type == MediaType::GraphqlResponseJson && is_request_error(&response) {
+                let mut body =
+                    serde_json::to_value(&response).unwrap_or_else(|_| serialization_failed());
+                if let Some(fields) = body.as_object_mut() {
+                    fields.remove("data");
                 }
-                _ => StatusCode::OK,
-            };
-            (status, body)
+                return json_response(StatusCode::BAD_REQUEST, media_type, &body);
+            }
+            serde_json::to_vec(&response)
         }
-        BatchResponse::Batch(responses) => (
-            StatusCode::OK,
-            serde_json::to_value(&responses).unwrap_or_else(|_| serialization_failed()),
-        ),
+        BatchResponse::Batch(responses) => serde_json::to_vec(&responses),
     };
-    json_response(status, media_type, &body)
+    match bytes {
+        Ok(bytes) => bytes_response(StatusCode::OK, media_type, bytes),
+        Err(_) => json_response(StatusCode::OK, media_type, &serialization_failed()),
+    }
 }
 
 /// A request error stopped the operation before execution: no data, and no error
@@ -423,7 +423,14 @@ fn coded_error(status: StatusCode, media_type: MediaType, message: &str, code: &
 }
 
 fn json_response(status: StatusCode, media_type: MediaType, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    bytes_response(
+        status,
+        media_type,
+        serde_json::to_vec(body).unwrap_or_default(),
+    )
+}
+
+fn bytes_response(status: StatusCode, media_type: MediaType, bytes: Vec<u8>) -> Response {
     (
         status,
         [(
