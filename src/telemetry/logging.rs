@@ -24,6 +24,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry, fmt};
 
+use super::json_line::JsonLine;
 use crate::config::LogFormat;
 
 /// Why telemetry could not start.
@@ -76,12 +77,10 @@ pub fn install(
         ));
     let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = Vec::new();
     layers.push(match format {
+        // tracing-subscriber's JSON line (flattened, without span copies: the
+        // request line carries its own fields), formatted in one buffer.
         LogFormat::Json => fmt::layer()
-            .json()
-            .flatten_event(true)
-            // The request line carries its own fields; span copies would repeat them.
-            .with_current_span(false)
-            .with_span_list(false)
+            .event_format(JsonLine::new())
             .with_writer(writer)
             .with_filter(filter().and(filter_fn(|metadata| metadata.is_event())))
             .boxed(),
