@@ -7,15 +7,15 @@ BIN := target/release/catalog-gateway
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
-build: ## Build the release binary
+build: ## Build the release binary (fast to rebuild; `make dist` builds what ships)
 	$(CARGO) build --release --locked
 
 run: ## Run the gateway on :8080 (embedded demo catalog unless CATALOG_UPSTREAM_URL is set)
 	$(CARGO) run --release --locked --
 
 test: test-deps ## Run every test (unit, property, doc, end-to-end)
-	$(CARGO) test --locked --all-targets
-	$(CARGO) test --locked --doc
+	$(CARGO) test --locked --workspace --all-targets
+	$(CARGO) test --locked --workspace --doc
 
 test-deps: ## Install what the tests need beyond Rust (redis-server) when missing
 	@command -v redis-server >/dev/null 2>&1 || { \
@@ -28,7 +28,7 @@ test-deps: ## Install what the tests need beyond Rust (redis-server) when missin
 
 lint: ## rustfmt check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
@@ -36,8 +36,8 @@ fmt: ## Format the code
 schema: ## Rewrite schema.graphql from the code (review the diff: it is the public contract)
 	$(CARGO) run --quiet --locked -- schema > schema.graphql
 
-bench-gtin: ## Criterion benchmark of GTIN parsing
-	$(CARGO) bench --locked --bench gtin_parse
+bench-gtin: ## Criterion benchmark of GTIN parsing (the shipped `dist` profile)
+	$(CARGO) bench --locked --profile dist -p gtin --bench gtin_parse
 
 bench: bench-gtin ## Every benchmark
 
@@ -75,10 +75,10 @@ IMAGE_ARGS := --build-arg VERSION=$(TAG) --build-arg REVISION=$(REVISION)
 
 .PHONY: dist image release release-tag-check image-smoke
 
-dist: ## Static x86_64 Linux binary, stripped, at dist/catalog-gateway (glibc crt-static)
-	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked --target $(STATIC_TARGET)
+dist: ## Static x86_64 Linux binary, stripped, at dist/catalog-gateway (glibc crt-static, profile dist: LTO)
+	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --profile dist --locked --target $(STATIC_TARGET)
 	mkdir -p dist
-	cp target/$(STATIC_TARGET)/release/catalog-gateway $(DIST_BIN)
+	cp target/$(STATIC_TARGET)/dist/catalog-gateway $(DIST_BIN)
 	strip $(DIST_BIN)
 	@# Static: no program interpreter (dynamic loader) in the ELF program headers.
 	@! readelf -lW $(DIST_BIN) | grep -q INTERP \
@@ -115,12 +115,16 @@ image-smoke: ## Build the image with buildah and answer a query from the binary 
 # Load benchmark and rollout test (bench/, BENCHMARKS.md). Both start their own
 # processes on 127.0.0.1 only, run for a bounded time and clean up on exit; as root
 # they install wrk, haproxy and jq with apt-get when missing.
-.PHONY: bench-load rollout-test
+.PHONY: bench-load rollout-test bench-hang
 
 bench: bench-load
 
 bench-load: ## Load benchmark: gateway scenarios vs bare axum and the upstream (bench/results/latest.md)
 	bash bench/run.sh
+
+bench-hang: ## A hung upstream (SIGSTOP) under load, this build vs BASELINE=path/to/older/binary if set
+	$(CARGO) build --release --locked --quiet --bin catalog-gateway
+	python3 bench/hang.py $(if $(BASELINE),--baseline $(BASELINE))
 
 rollout-test: ## Zero-downtime rolling deploy of 5 replicas behind haproxy under load
 	bash bench/rollout.sh

@@ -11,20 +11,18 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::cache::{CacheSettings, ProductCache, RedisSettings};
+use crate::cache::ProductCache;
 use crate::catalog::{
-    BreakerSettings, BreakerState, KeyFormat, OpenReason, RestCatalog, RestCatalogSettings,
-    RetryPolicy, UpstreamHealth,
+    BreakerState, Catalog, OpenReason, RestCatalog, RestCatalogSettings, UpstreamHealth,
 };
-use crate::config::{BatchMode, ServeConfig, Switch};
-use crate::demo::{self, DemoSettings};
-use crate::graphql::{GraphqlSettings, QueryLimits, build_schema};
-use crate::gtin::RcnRegion;
+use crate::config::{Settings, UpstreamSettings};
+use crate::demo;
+use crate::graphql::{GatewaySchema, build_schema};
 use crate::http::{
-    AppState, HealthDetail, HttpLimits, InFlightLimit, Readiness, RefreshGauges, router,
+    AppState, HealthDetail, HttpSettings, InFlightLimit, Readiness, RefreshGauges, router,
 };
-use crate::loader::{LoaderSettings, ProductLoader};
-use crate::telemetry::metrics::{self, UPSTREAM_BREAKER_OPENED, UPSTREAM_SLOW_CALLS};
+use crate::loader::ProductLoader;
+use crate::telemetry::metrics;
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -37,9 +35,6 @@ pub enum StartError {
         /// What the OS said.
         source: std::io::Error,
     },
-    /// A setting is not usable.
-    #[error("invalid setting: {0}")]
-    Setting(String),
     /// The upstream client could not be built.
     #[error("failed to build the upstream client: {0}")]
     Upstream(String),
@@ -60,119 +55,36 @@ pub struct Application {
 
 impl Application {
     /// Binds the listener (and the embedded demo catalog when no upstream URL is set)
-    /// and wires catalog, loader and schema.
+    /// and wires catalog, cache, loader, schema and router state, in that order.
     ///
     /// # Errors
-    /// [`StartError`] when an address cannot be bound or a setting is unusable.
-    pub async fn build(config: &ServeConfig) -> Result<Application, StartError> {
-        let listener = bind(config.listen).await?;
-        let (upstream, demo) = match &config.upstream_url {
-            Some(url) => (url.clone(), None),
-            None => start_demo_catalog(config).await?,
-        };
-        let catalog = RestCatalog::new(RestCatalogSettings {
-            base_url: upstream.clone(),
-            key_format: config
-                .upstream_key_format
-                .parse::<KeyFormat>()
-                .map_err(|error| StartError::Setting(error.to_string()))?,
-            batch: config.upstream_batch == BatchMode::On,
-            max_batch: config.upstream_max_batch,
-            max_concurrency: config.upstream_concurrency,
-            timeout: config.upstream_timeout(),
-            connect_timeout: config.upstream_connect_timeout(),
-            fetch_deadline: Duration::from_millis(config.upstream_fetch_deadline_ms),
-            retry: RetryPolicy {
-                max_retries: config.upstream_max_retries,
-                budget_ratio: config.upstream_retry_budget,
-                ..RetryPolicy::default()
-            },
-            breaker: BreakerSettings {
-                failure_threshold: config.breaker_failure_threshold,
-                failure_rate: config.breaker_failure_rate,
-                open_for: Duration::from_millis(config.breaker_open_ms),
-                slow_call_threshold: Duration::from_millis(config.breaker_slow_call_ms),
-                slow_call_rate: config.breaker_slow_call_rate,
-                slow_call_window: config.breaker_slow_call_window,
-                ..BreakerSettings::default()
-            },
-        })
-        .map_err(|error| StartError::Upstream(error.to_string()))?;
-        let catalog = Arc::new(catalog);
-        let cache = ProductCache::new(CacheSettings {
-            enabled: config.cache == Switch::On,
-            capacity: config.cache_capacity.get(),
-            ttl: Duration::from_secs(config.cache_ttl_s),
-            negative_ttl: Duration::from_secs(config.cache_negative_ttl_s),
-            max_stale: Duration::from_secs(config.cache_max_stale_s),
-            redis: config.cache_redis_url.as_ref().map(|url| RedisSettings {
-                url: url.clone(),
-                budget: Duration::from_millis(config.cache_redis_budget_ms),
-                ..RedisSettings::default()
-            }),
-        });
-        let health_detail: HealthDetail = {
-            let (catalog, cache) = (Arc::clone(&catalog), cache.clone());
-            Arc::new(move || health_json(&catalog.health(), &cache))
-        };
-        let refresh_gauges: RefreshGauges = {
-            let (catalog, cache) = (Arc::clone(&catalog), cache.clone());
-            Arc::new(move || record_gauges(&catalog.health(), &cache))
-        };
+    /// [`StartError`] when an address cannot be bound or the upstream client cannot
+    /// be built.
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let listener = bind(settings.server.listen).await?;
+        let (upstream, demo) = start_upstream(&settings.upstream).await?;
+        let catalog = Arc::new(connect_catalog(&settings.upstream, upstream.clone())?);
+        let cache = ProductCache::new(settings.cache);
         let loader = ProductLoader::new(
-            Arc::clone(&catalog) as Arc<dyn crate::catalog::Catalog>,
-            cache,
-            LoaderSettings {
-                window: config.batch_window(),
-                max_batch: config.upstream_max_batch,
-            },
+            Arc::clone(&catalog) as Arc<dyn Catalog>,
+            cache.clone(),
+            settings.upstream.loader(),
         );
-        let rcn_region = config
-            .rcn_region
-            .as_deref()
-            .map(str::parse::<RcnRegion>)
-            .transpose()
-            .map_err(|error| StartError::Setting(error.to_string()))?;
-        let schema = build_schema(
-            loader,
-            GraphqlSettings {
-                max_gtins_per_query: config.max_gtins_per_query.get(),
-                rcn_region,
-                limits: QueryLimits {
-                    max_depth: config.max_depth.get(),
-                    max_complexity: config.max_complexity.get(),
-                    max_aliases: config.max_aliases.get(),
-                    max_root_fields: config.max_root_fields.get(),
-                    introspection: config.introspection == Switch::On,
-                },
-                apq_cache_size: config.apq_cache_size,
-                document_cache_size: config.document_cache_size,
-            },
-        );
-        let state = AppState {
+        let schema = build_schema(loader, settings.graphql);
+        let state = router_state(
             schema,
-            readiness: Readiness::default(),
-            in_flight: InFlightLimit::new(config.max_in_flight.get()),
-            limits: HttpLimits {
-                max_body_bytes: config.max_body_bytes.get(),
-                max_operations: config.max_operations.get(),
-                request_timeout: config.request_timeout(),
-            },
-            health_detail: Some(health_detail),
-            metrics: match config.metrics {
-                Switch::On => metrics::install(),
-                Switch::Off => None,
-            },
-            refresh_gauges: Some(refresh_gauges),
-            cors_origins: config.cors_allow_origins.clone(),
-        };
+            settings.http,
+            settings.telemetry.metrics,
+            &catalog,
+            &cache,
+        );
         Ok(Application {
             listener,
             state,
             upstream,
             demo,
-            drain_delay: config.drain_delay(),
-            shutdown_timeout: config.shutdown_timeout(),
+            drain_delay: settings.server.drain_delay,
+            shutdown_timeout: settings.server.shutdown_timeout,
         })
     }
 
@@ -249,23 +161,23 @@ fn record_gauges(health: &UpstreamHealth, cache: &ProductCache) {
         BreakerState::HalfOpen => 1.0,
         BreakerState::Open => 2.0,
     };
-    ::metrics::gauge!("catalog_upstream_breaker_state").set(breaker);
-    ::metrics::counter!("catalog_upstream_retries_total").absolute(health.retries);
-    ::metrics::counter!("catalog_upstream_short_circuited_total").absolute(health.short_circuited);
-    ::metrics::counter!(UPSTREAM_SLOW_CALLS).absolute(health.slow_calls);
-    ::metrics::counter!(UPSTREAM_BREAKER_OPENED, "reason" => OpenReason::Failures.as_str())
+    ::metrics::gauge!(metrics::UPSTREAM_BREAKER_STATE).set(breaker);
+    ::metrics::counter!(metrics::UPSTREAM_RETRIES).absolute(health.retries);
+    ::metrics::counter!(metrics::UPSTREAM_SHORT_CIRCUITED).absolute(health.short_circuited);
+    ::metrics::counter!(metrics::UPSTREAM_SLOW_CALLS).absolute(health.slow_calls);
+    ::metrics::counter!(metrics::UPSTREAM_BREAKER_OPENED, "reason" => OpenReason::Failures.as_str())
         .absolute(health.opened_by_failures);
-    ::metrics::counter!(UPSTREAM_BREAKER_OPENED, "reason" => OpenReason::SlowCalls.as_str())
+    ::metrics::counter!(metrics::UPSTREAM_BREAKER_OPENED, "reason" => OpenReason::SlowCalls.as_str())
         .absolute(health.opened_by_slow_calls);
     let stats = cache.stats();
-    ::metrics::counter!("catalog_cache_hits_total").absolute(stats.hits);
-    ::metrics::counter!("catalog_cache_misses_total").absolute(stats.misses);
-    ::metrics::counter!("catalog_cache_stale_served_total").absolute(stats.stale_served);
-    ::metrics::counter!("catalog_cache_evictions_total").absolute(stats.evictions);
-    ::metrics::counter!("catalog_cache_redis_hits_total").absolute(stats.redis_hits);
-    ::metrics::counter!("catalog_cache_redis_errors_total").absolute(stats.redis_errors);
-    ::metrics::counter!("catalog_cache_redis_timeouts_total").absolute(stats.redis_timeouts);
-    ::metrics::gauge!("catalog_cache_entries").set(stats.entries as f64);
+    ::metrics::counter!(metrics::CACHE_HITS).absolute(stats.hits);
+    ::metrics::counter!(metrics::CACHE_MISSES).absolute(stats.misses);
+    ::metrics::counter!(metrics::CACHE_STALE_SERVED).absolute(stats.stale_served);
+    ::metrics::counter!(metrics::CACHE_EVICTIONS).absolute(stats.evictions);
+    ::metrics::counter!(metrics::CACHE_REDIS_HITS).absolute(stats.redis_hits);
+    ::metrics::counter!(metrics::CACHE_REDIS_ERRORS).absolute(stats.redis_errors);
+    ::metrics::counter!(metrics::CACHE_REDIS_TIMEOUTS).absolute(stats.redis_timeouts);
+    ::metrics::gauge!(metrics::CACHE_ENTRIES).set(stats.entries as f64);
 }
 
 /// The upstream's and the cache's state as `/readyz` detail.
@@ -300,21 +212,67 @@ async fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
         .map_err(|source| StartError::Bind { address, source })
 }
 
-/// Starts the embedded demo catalog on a loopback port and returns its URL.
-async fn start_demo_catalog(
-    config: &ServeConfig,
+/// The upstream to use: the configured URL, or the embedded demo catalog started on
+/// a loopback port (its task stops with the app).
+async fn start_upstream(
+    settings: &UpstreamSettings,
 ) -> Result<(reqwest::Url, Option<JoinHandle<std::io::Result<()>>>), StartError> {
+    if let Some(url) = &settings.url {
+        return Ok((url.clone(), None));
+    }
     let address = SocketAddr::from(([127, 0, 0, 1], 0));
     let listener = bind(address).await?;
     let bound = listener
         .local_addr()
         .map_err(|source| StartError::Bind { address, source })?;
     let url = reqwest::Url::parse(&format!("http://{bound}"))
-        .map_err(|error| StartError::Setting(format!("demo catalog URL: {error}")))?;
-    let settings = DemoSettings {
-        latency: Duration::from_millis(config.demo_latency_ms),
-    };
-    let handle = tokio::spawn(demo::serve(listener, settings, std::future::pending()));
+        .map_err(|error| StartError::Upstream(format!("demo catalog URL: {error}")))?;
+    let handle = tokio::spawn(demo::serve(
+        listener,
+        settings.demo.clone(),
+        std::future::pending(),
+    ));
     tracing::info!(%url, "no upstream configured: serving the embedded demo catalog");
     Ok((url, Some(handle)))
+}
+
+/// The REST catalog client for the upstream at `base_url`.
+fn connect_catalog(
+    settings: &UpstreamSettings,
+    base_url: reqwest::Url,
+) -> Result<RestCatalog, StartError> {
+    RestCatalog::new(RestCatalogSettings {
+        base_url,
+        ..settings.client.clone()
+    })
+    .map_err(|error| StartError::Upstream(error.to_string()))
+}
+
+/// What the router's handlers share, with `/readyz` detail and scrape-time gauges
+/// read from the catalog's and the cache's counters.
+fn router_state(
+    schema: GatewaySchema,
+    http: HttpSettings,
+    metrics_on: bool,
+    catalog: &Arc<RestCatalog>,
+    cache: &ProductCache,
+) -> AppState {
+    let health_detail: HealthDetail = {
+        let (catalog, cache) = (Arc::clone(catalog), cache.clone());
+        Arc::new(move || health_json(&catalog.health(), &cache))
+    };
+    let refresh_gauges: RefreshGauges = {
+        let (catalog, cache) = (Arc::clone(catalog), cache.clone());
+        Arc::new(move || record_gauges(&catalog.health(), &cache))
+    };
+    AppState {
+        schema,
+        readiness: Readiness::default(),
+        in_flight: InFlightLimit::new(http.max_in_flight),
+        limits: http.limits,
+        health_detail: Some(health_detail),
+        metrics: if metrics_on { metrics::install() } else { None },
+        refresh_gauges: Some(refresh_gauges),
+        cors_origins: http.cors_origins,
+    }
 }

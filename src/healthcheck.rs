@@ -101,7 +101,7 @@ pub fn run(config: &HealthcheckConfig) -> u8 {
             return 1;
         }
     };
-    let found = runtime.block_on(probe(config.url.clone(), config.timeout()));
+    let found = runtime.block_on(probe(config.url.clone(), config.timeout));
     if found.is_healthy() {
         println!("{found}");
     } else {

@@ -2,13 +2,15 @@
 //! catalog.
 //!
 //! # Layout
-//! - [`gtin`]: GS1 identity (parse, check digits, forms, classification). Pure.
+//! - [`gtin`]: GS1 identity (parse, check digits, forms, classification): the
+//!   std-only workspace crate `crates/gtin`, re-exported so `crate::gtin::…` reads as before.
 //! - [`catalog`]: the upstream: `Catalog` trait, REST client, DTOs, key formats.
 //! - [`demo`]: the embedded demo catalog, a real HTTP server implementing the contract.
 //! - [`cache`]: the product cache: bounded local tier plus an optional shared Redis tier.
 //! - [`loader`]: batching, de-duplication and single-flight over a `Catalog`.
 //! - [`graphql`]: schema types, resolvers, error codes, SDL.
 //! - [`http`]: axum router, GraphiQL, health.
+//! - [`error_code`]: every client-visible `extensions.code`, one enum.
 //! - [`config`]: every setting, validated at start.
 //! - [`app`]: startup: bind, wire, serve.
 //! - [`gtin_cli`]: the `gtin` subcommand.
@@ -20,11 +22,15 @@ pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod demo;
+pub mod error_code;
 pub mod graphql;
-pub mod gtin;
+pub use gtin;
 pub mod gtin_cli;
 mod hashing;
 pub mod healthcheck;
 pub mod http;
 pub mod loader;
 pub mod telemetry;
+
+#[cfg(test)]
+mod architecture_tests;

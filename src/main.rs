@@ -8,12 +8,10 @@ use anyhow::Context;
 use clap::Parser;
 
 use catalog_gateway::app::Application;
-use catalog_gateway::config::{
-    Cli, Command, DemoCatalogConfig, GtinConfig, LogFormat, ServeConfig,
-};
+use catalog_gateway::config::{Cli, Command, DemoCatalogConfig, GtinConfig, ServeArgs, Settings};
 use catalog_gateway::demo::{self, DemoSettings};
-use catalog_gateway::gtin::RcnRegion;
-use catalog_gateway::{gtin_cli, telemetry};
+use catalog_gateway::gtin_cli;
+use catalog_gateway::telemetry::{self, LogFormat};
 
 /// The global allocator. glibc's malloc spent a third of the gateway's CPU under
 /// load (many short-lived allocations freed on other threads: `malloc_consolidate`,
@@ -25,7 +23,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Some(Command::Gtin(config)) => return run_gtin(&config),
-        Some(Command::Serve(config)) => serve(*config),
+        Some(Command::Serve(args)) => serve(settings(&args)),
         Some(Command::DemoCatalog(config)) => serve_demo_catalog(config),
         Some(Command::Healthcheck(config)) => {
             return ExitCode::from(catalog_gateway::healthcheck::run(&config));
@@ -34,7 +32,7 @@ fn main() -> ExitCode {
             print!("{}", catalog_gateway::graphql::sdl());
             Ok(())
         }
-        None => serve(cli.serve),
+        None => serve(settings(&cli.serve)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,19 +43,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The typed settings of the flags; a contradiction exits like a bad flag (status 2).
+fn settings(args: &ServeArgs) -> Settings {
+    args.settings()
+        .unwrap_or_else(|error| error.into_clap_error().exit())
+}
+
 fn run_gtin(config: &GtinConfig) -> ExitCode {
-    let region = match config
-        .rcn_region
-        .as_deref()
-        .map(str::parse::<RcnRegion>)
-        .transpose()
-    {
-        Ok(region) => region,
-        Err(error) => {
-            eprintln!("catalog-gateway gtin: {error}");
-            return ExitCode::from(2);
-        }
-    };
+    let region = config.rcn_region;
     let stdout = io::stdout().lock();
     let summary = if config.codes.is_empty() {
         gtin_cli::describe_lines(io::stdin().lock(), region, stdout)
@@ -77,14 +70,15 @@ fn run_gtin(config: &GtinConfig) -> ExitCode {
 
 fn init_telemetry(
     format: Option<LogFormat>,
-    otlp_endpoint: Option<&str>,
+    otlp_endpoint: Option<&reqwest::Url>,
 ) -> anyhow::Result<telemetry::TelemetryGuard> {
     let format = format.unwrap_or(if io::stdout().is_terminal() {
         LogFormat::Pretty
     } else {
         LogFormat::Json
     });
-    telemetry::install(format, "info", otlp_endpoint).context("failed to start telemetry")
+    telemetry::install(format, "info", otlp_endpoint.map(reqwest::Url::as_str))
+        .context("failed to start telemetry")
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -94,12 +88,15 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("failed to start the async runtime")
 }
 
-fn serve(config: ServeConfig) -> anyhow::Result<()> {
+fn serve(settings: Settings) -> anyhow::Result<()> {
     // Before the runtime: the OTLP exporter owns a blocking client and its own thread.
-    let _telemetry = init_telemetry(config.log_format, config.otlp_endpoint.as_deref())?;
+    let _telemetry = init_telemetry(
+        settings.telemetry.log_format,
+        settings.telemetry.otlp_endpoint.as_ref(),
+    )?;
     logged(runtime().and_then(|runtime| {
         runtime.block_on(async {
-            let app = Application::build(&config)
+            let app = Application::build(settings)
                 .await
                 .context("failed to start the gateway")?;
             tracing::info!(
@@ -123,7 +120,7 @@ fn serve_demo_catalog(config: DemoCatalogConfig) -> anyhow::Result<()> {
                 .with_context(|| format!("failed to bind {}", config.listen))?;
             tracing::info!(address = %config.listen, "demo catalog listening");
             let settings = DemoSettings {
-                latency: std::time::Duration::from_millis(config.latency_ms),
+                latency: config.latency,
             };
             demo::serve(listener, settings, shutdown_signal())
                 .await

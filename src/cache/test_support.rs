@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::catalog::{Attribute, Availability, Image, Price, Product};
-use crate::gtin::{DigitsError, Gtin};
+use crate::gtin::Gtin;
 
 /// The first `n` valid GTIN-13s with the demo prefix 952.
 pub(crate) fn gtins(n: usize) -> Vec<Gtin> {
@@ -13,13 +13,7 @@ pub(crate) fn gtins(n: usize) -> Vec<Gtin> {
 
 /// The `i`-th valid GTIN-13 with the demo prefix 952.
 pub(crate) fn gtin(i: usize) -> Gtin {
-    let payload = format!("952{i:09}");
-    let check = match Gtin::from_digits(&format!("{payload}0")) {
-        Ok(_) => 0,
-        Err(DigitsError::CheckDigit { expected, .. }) => expected,
-        Err(other) => panic!("{payload}: {other:?}"),
-    };
-    Gtin::from_digits(&format!("{payload}{check}")).unwrap()
+    Gtin::with_check_digit(&format!("952{i:09}")).unwrap()
 }
 
 /// A product for `gtin(i)` with every optional field filled, so a codec round trip

@@ -495,11 +495,8 @@ impl Inner {
     /// probe hangs).
     fn look_at_running(&mut self, settings: &BreakerSettings, now: Instant) -> Option<Transition> {
         let newly_slow = self.slow.count_overdue(now);
-        if newly_slow == 0 {
-            return None;
-        }
         self.counts.slow_calls += newly_slow as u64;
-        if self.phase == (Phase::HalfOpen { probing: true }) {
+        if newly_slow > 0 && self.phase == (Phase::HalfOpen { probing: true }) {
             // Only the probe runs while half-open: it is hanging too.
             return Some(self.open(settings, OpenReason::SlowCalls, now, true));
         }
@@ -1124,6 +1121,34 @@ mod tests {
             breaker.state(start + Duration::from_secs(2)),
             BreakerState::Closed
         );
+        drop(hung);
+    }
+
+    #[test]
+    fn a_stall_is_seen_when_the_second_call_passes_the_threshold() {
+        let start = Instant::now();
+        let breaker = Breaker::new(settings(), start);
+        timed_call(&breaker, Verdict::Success, start, 5 * MS);
+        let first = send(&breaker, 1, start + 10 * MS);
+        let second = send(&breaker, 1, start + 60 * MS);
+
+        assert_eq!(breaker.state(start + 510 * MS), BreakerState::Closed);
+        assert_eq!(breaker.state(start + 560 * MS), BreakerState::Open);
+        drop((first, second));
+    }
+
+    #[test]
+    fn a_stall_is_seen_on_a_later_look_once_the_upstream_has_been_silent_long_enough() {
+        // Both calls pass the threshold before the last quick answer is a
+        // threshold old; only a later look (nothing new overdue) sees the stall.
+        let start = Instant::now();
+        let breaker = Breaker::new(settings(), start);
+        let hung = send(&breaker, 2, start);
+        timed_call(&breaker, Verdict::Success, start + 50 * MS, 10 * MS);
+
+        assert_eq!(breaker.state(start + 500 * MS), BreakerState::Closed);
+        assert_eq!(breaker.counts().slow_calls, 2);
+        assert_eq!(breaker.state(start + 560 * MS), BreakerState::Open);
         drop(hung);
     }
 }

@@ -1,6 +1,8 @@
 //! Why the upstream could not answer for an item. Not found is not an error: it is
 //! `Ok(None)` in a fetch result.
 
+use crate::error_code::ErrorCode;
+
 /// An upstream failure for the items of one call. `Clone` because one failed call
 /// answers every item (and every waiting request) of that call.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -18,11 +20,11 @@ pub enum CatalogError {
 
 impl CatalogError {
     /// The client-facing error code (the detail string is for logs only).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CatalogError::Timeout(_) => "UPSTREAM_TIMEOUT",
-            CatalogError::Unavailable(_) => "UPSTREAM_UNAVAILABLE",
-            CatalogError::BadResponse(_) => "UPSTREAM_BAD_RESPONSE",
+            CatalogError::Timeout(_) => ErrorCode::UpstreamTimeout,
+            CatalogError::Unavailable(_) => ErrorCode::UpstreamUnavailable,
+            CatalogError::BadResponse(_) => ErrorCode::UpstreamBadResponse,
         }
     }
 }

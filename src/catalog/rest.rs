@@ -148,12 +148,25 @@ impl RestCatalog {
     /// `deadline`.
     ///
     /// The single place every upstream request passes, in batch and fan-out mode.
+    /// A call that failed after its retries logs one `warn` line with the cause: the
+    /// client only sees `UPSTREAM_*`, so this line is where an operator finds why.
     async fn call(&self, url: Url, keys: usize, deadline: Instant) -> Result<Reply, CatalogError> {
-        self.resilience
+        let result = self
+            .resilience
             .run(deadline, |retry, start| {
                 self.attempt(&url, keys, retry, deadline, start)
             })
-            .await
+            .await;
+        if let Err(error) = &result {
+            tracing::warn!(
+                path = url.path(),
+                keys,
+                code = error.code().as_str(),
+                cause = %error,
+                "upstream batch failed"
+            );
+        }
+        result
     }
 
     /// One attempt of a call: waits for a concurrency slot, sends, reads the body
@@ -434,7 +447,7 @@ fn outcome_label(result: &Result<Reply, Failed>) -> &'static str {
     match result {
         Ok(Reply::Body(_)) => "ok",
         Ok(Reply::NotFound) => "not_found",
-        Err(failed) => failed.error.code(),
+        Err(failed) => failed.error.code().as_str(),
     }
 }
 

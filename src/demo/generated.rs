@@ -34,10 +34,7 @@ pub(crate) fn gtin_of(number: u32) -> Option<Gtin> {
     if number >= GENERATED_ITEMS {
         return None;
     }
-    let payload = format!("9520{number:08}");
-    // Try the ten possible check digits instead of recomputing the GS1 sum here:
-    // exactly one is valid, and `Gtin` stays the only place that knows the rule.
-    (0..10).find_map(|check| Gtin::from_digits(&format!("{payload}{check}")).ok())
+    Gtin::with_check_digit(&format!("9520{number:08}")).ok()
 }
 
 /// A product line: its category path, the things it sells and their sizes.

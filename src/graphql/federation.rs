@@ -27,22 +27,18 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::{Selection, SelectionSet};
 use async_graphql::{
-    Context, Error, Name, OutputType, PathSegment, QueryPathSegment, ServerError, ServerResult,
-    Value,
+    Context, Error, Name, PathSegment, QueryPathSegment, ServerError, ServerResult, Value,
 };
 
-use super::query::QueryRoot;
-use super::schema::RequestScope;
+use super::request_scope::RequestScope;
 
 /// The `__typename` of the one entity type.
 const PRODUCT: &str = "Product";
 
-/// async-graphql's federation SDL with the schema definition it leaves out.
-pub(crate) fn subgraph_sdl(exported: &str) -> String {
-    format!(
-        "{exported}schema {{\n\tquery: {}\n}}\n",
-        <QueryRoot as OutputType>::type_name()
-    )
+/// async-graphql's federation SDL with the schema definition it leaves out, naming
+/// `query_root` as the query type.
+pub(crate) fn subgraph_sdl(exported: &str, query_root: &str) -> String {
+    format!("{exported}schema {{\n\tquery: {query_root}\n}}\n")
 }
 
 /// The extension that makes `_service { sdl }` answer [`subgraph_sdl`].

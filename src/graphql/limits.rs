@@ -29,11 +29,10 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::{
     ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::{
-    ErrorExtensionValues, Name, Positioned, ServerError, ServerResult, ValidationResult, Variables,
-};
+use async_graphql::{Name, Positioned, ServerError, ServerResult, ValidationResult, Variables};
 
-use super::errors::request_error;
+use super::errors::{request_error, set_code};
+use crate::error_code::ErrorCode;
 
 /// Deepest nesting inside one `__schema` or `__type` field, that field counting 1.
 /// graphql-js's `getIntrospectionQuery()` (v16 and v17, every option on) needs 15:
@@ -87,26 +86,30 @@ impl ShapeRefusal {
     fn into_error(self) -> ServerError {
         match self {
             // The wording async-graphql's own limits used, kept for clients that show it.
-            ShapeRefusal::TooDeep => request_error("Query is nested too deep.", "QUERY_TOO_DEEP"),
-            ShapeRefusal::TooComplex => request_error("Query is too complex.", "QUERY_TOO_COMPLEX"),
+            ShapeRefusal::TooDeep => {
+                request_error("Query is nested too deep.", ErrorCode::QueryTooDeep)
+            }
+            ShapeRefusal::TooComplex => {
+                request_error("Query is too complex.", ErrorCode::QueryTooComplex)
+            }
             ShapeRefusal::IntrospectionTooDeep => request_error(
                 &format!(
                     "Introspection is nested too deep: at most {MAX_INTROSPECTION_DEPTH} levels, \
                      and at most {MAX_INTROSPECTION_LIST_NESTING} nested fields, inputFields, \
                      interfaces or possibleTypes."
                 ),
-                "QUERY_TOO_DEEP",
+                ErrorCode::QueryTooDeep,
             ),
             ShapeRefusal::IntrospectionTooLarge => request_error(
                 &format!(
                     "Introspection asks for too much: at most {MAX_INTROSPECTION_FIELDS} \
                      introspection fields in one document."
                 ),
-                "QUERY_TOO_COMPLEX",
+                ErrorCode::QueryTooComplex,
             ),
             ShapeRefusal::IntrospectionDisabled => request_error(
                 "Introspection is disabled on this gateway (__schema and __type are not served).",
-                "INTROSPECTION_DISABLED",
+                ErrorCode::IntrospectionDisabled,
             ),
         }
     }
@@ -135,7 +138,7 @@ impl Extension for ShapeLimitsExtension {
         let document = next
             .run(ctx, query, variables)
             .await
-            .map_err(with_default_code("GRAPHQL_PARSE_FAILED"))?;
+            .map_err(with_default_code(ErrorCode::GraphqlParseFailed))?;
         let aliases = count_aliases(&document);
         if aliases > self.0.max_aliases {
             return Err(request_error(
@@ -143,7 +146,7 @@ impl Extension for ShapeLimitsExtension {
                     "the query has {aliases} aliases, at most {} are allowed",
                     self.0.max_aliases
                 ),
-                "TOO_MANY_ALIASES",
+                ErrorCode::TooManyAliases,
             ));
         }
         let root_fields = max_root_fields(&document);
@@ -153,7 +156,7 @@ impl Extension for ShapeLimitsExtension {
                     "an operation has {root_fields} root fields, at most {} are allowed",
                     self.0.max_root_fields
                 ),
-                "TOO_MANY_ROOT_FIELDS",
+                ErrorCode::TooManyRootFields,
             ));
         }
         check_shape(&document, self.0).map_err(ShapeRefusal::into_error)?;
@@ -168,7 +171,7 @@ impl Extension for ShapeLimitsExtension {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(with_default_code("GRAPHQL_VALIDATION_FAILED"))
+                .map(with_default_code(ErrorCode::GraphqlValidationFailed))
                 .collect()
         })
     }
@@ -176,13 +179,14 @@ impl Extension for ShapeLimitsExtension {
 
 /// Gives an error without a code (async-graphql's own parse and validation errors)
 /// the code `code`; a coded one (persisted queries) keeps its own.
-fn with_default_code(code: &'static str) -> impl Fn(ServerError) -> ServerError {
+fn with_default_code(code: ErrorCode) -> impl Fn(ServerError) -> ServerError {
     move |mut error| {
-        let extensions = error
+        let coded = error
             .extensions
-            .get_or_insert_with(ErrorExtensionValues::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", code);
+            .as_ref()
+            .is_some_and(|extensions| extensions.get("code").is_some());
+        if !coded {
+            set_code(&mut error, code);
         }
         error
     }

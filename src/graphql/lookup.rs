@@ -7,6 +7,7 @@ use super::errors::upstream_message;
 use super::gtin_info::GtinInfo;
 use super::product::ProductView;
 use crate::catalog::CatalogError;
+use crate::error_code::ErrorCode;
 use crate::gtin::{Kind, ParseError};
 use crate::loader::Loaded;
 
@@ -60,7 +61,7 @@ impl Lookup {
             gtin,
             product: None,
             error: Some(LookupError {
-                code: "INVALID_GTIN".to_owned(),
+                code: ErrorCode::InvalidGtin.as_str().to_owned(),
                 reason: Some(error.reason().as_str().to_owned()),
                 message: error.message().to_owned(),
             }),
@@ -75,7 +76,7 @@ impl Lookup {
             gtin,
             product: None,
             error: Some(LookupError {
-                code: "NOT_A_TRADE_ITEM".to_owned(),
+                code: ErrorCode::NotATradeItem.as_str().to_owned(),
                 reason: Some(kind.as_str().to_owned()),
                 message: "this number is not a trade item: there is no product to look up"
                     .to_owned(),
@@ -114,7 +115,7 @@ impl Lookup {
 
 fn upstream_error(error: &CatalogError) -> LookupError {
     LookupError {
-        code: error.code().to_owned(),
+        code: error.code().as_str().to_owned(),
         reason: None,
         message: upstream_message(error).to_owned(),
     }

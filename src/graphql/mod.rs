@@ -11,9 +11,13 @@ mod lookup;
 mod persisted_queries;
 mod product;
 mod query;
+mod request_scope;
 mod schema;
+mod settings;
 
 pub use gtin_info::GtinInfo;
 pub use limits::QueryLimits;
 pub use query::QueryRoot;
-pub use schema::{GatewaySchema, GraphqlSettings, RequestScope, build_schema, sdl};
+pub use request_scope::RequestScope;
+pub use schema::{GatewaySchema, build_schema, sdl};
+pub use settings::GraphqlSettings;

@@ -8,7 +8,8 @@ use super::federation;
 use super::gtin_info::GtinInfo;
 use super::lookup::Lookup;
 use super::product::ProductView;
-use super::schema::{GraphqlSettings, RequestScope};
+use super::request_scope::RequestScope;
+use super::settings::GraphqlSettings;
 use crate::gtin::{self, Gtin, ParseError, Parsed};
 use crate::loader::{Loaded, ProductLoader};
 

@@ -6,25 +6,24 @@
 //! contract for clients and for the router's composition.
 
 use std::any::TypeId;
-use std::collections::HashSet;
-use std::num::NonZeroU64;
+use std::sync::Arc;
+#[cfg(test)]
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-use tokio::time::Instant;
 
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    BatchRequest, BatchResponse, EmptyMutation, EmptySubscription, Response, SDLExportOptions,
-    Schema, SchemaBuilder, Variables,
+    BatchRequest, BatchResponse, EmptyMutation, EmptySubscription, OutputType, Response,
+    SDLExportOptions, Schema, SchemaBuilder, Variables,
 };
+use tokio::time::Instant;
 
 use super::document_cache::DocumentCache;
 use super::federation::{ServiceSdl, subgraph_sdl};
 use super::limits::{QueryLimits, ShapeLimits, within_limits};
 use super::persisted_queries::PersistedQueries;
 use super::query::QueryRoot;
-use crate::gtin::RcnRegion;
+use super::request_scope::RequestScope;
+use super::settings::GraphqlSettings;
 use crate::loader::ProductLoader;
 
 /// async-graphql's schema type over the gateway's query root.
@@ -168,76 +167,6 @@ fn is_refused(response: &Response) -> bool {
         && response.errors.iter().all(|error| error.path.is_empty())
 }
 
-/// Settings the resolvers read.
-#[derive(Clone, Copy, Debug)]
-pub struct GraphqlSettings {
-    /// Most GTINs one operation may ask for, over all its fields and aliases.
-    pub max_gtins_per_query: usize,
-    /// Region whose variable-measure labels are decoded, if any.
-    pub rcn_region: Option<RcnRegion>,
-    /// Limits on the shape of a query.
-    pub limits: QueryLimits,
-    /// Most queries the automatic-persisted-query store keeps.
-    pub apq_cache_size: NonZeroU64,
-    /// Most parsed documents kept so a hot query is parsed once; 0: no cache.
-    pub document_cache_size: u64,
-}
-
-/// What one operation may still spend: its share of `--max-gtins-per-query` (every
-/// field and alias draws on one count) and its deadline. Attach a fresh one to each
-/// request with [`RequestScope::attach`].
-#[derive(Debug, Default)]
-pub struct RequestScope {
-    gtins: AtomicUsize,
-    deadline: Option<Instant>,
-    /// `_entities` indexes already given an error (see [`RequestScope::claim_entity`]).
-    entity_errors: Mutex<HashSet<usize>>,
-}
-
-impl RequestScope {
-    /// Gives `request` its own scope, ending at `deadline` if one is set.
-    pub fn attach(
-        request: async_graphql::Request,
-        deadline: Option<Instant>,
-    ) -> async_graphql::Request {
-        request.data(RequestScope {
-            deadline,
-            ..RequestScope::default()
-        })
-    }
-
-    /// Adds `count` GTINs and returns the total so far.
-    pub(crate) fn spend(&self, count: usize) -> usize {
-        self.gtins
-            .fetch_add(count, Ordering::Relaxed)
-            .saturating_add(count)
-    }
-
-    /// When the operation's lookups must be answered by.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.deadline
-    }
-
-    /// Takes the first of `candidates` (indexes of equal `_entities` representations)
-    /// not yet taken, so each equal representation gets its error at its own index.
-    pub(crate) fn claim_entity(&self, candidates: &[usize]) -> Option<usize> {
-        let Ok(mut taken) = self.entity_errors.lock() else {
-            return candidates.first().copied();
-        };
-        let free = candidates
-            .iter()
-            .copied()
-            .find(|index| !taken.contains(index));
-        match free {
-            Some(index) => {
-                taken.insert(index);
-                Some(index)
-            }
-            None => candidates.first().copied(),
-        }
-    }
-}
-
 /// Builds the schema over a loader.
 pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> GatewaySchema {
     let documents = match settings.document_cache_size {
@@ -293,7 +222,10 @@ pub fn sdl() -> String {
         .enable_federation()
         .finish();
     // The options async-graphql itself exports `_service { sdl }` with.
-    subgraph_sdl(&schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive()))
+    subgraph_sdl(
+        &schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive()),
+        &<QueryRoot as OutputType>::type_name(),
+    )
 }
 
 #[cfg(test)]

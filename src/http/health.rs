@@ -5,33 +5,12 @@
 //! detail but never fails readiness: pulling every replica out of the load balancer
 //! would turn a partial outage into a total one.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::routes::AppState;
-
-/// Whether this replica takes new traffic; flipped once, at shutdown.
-#[derive(Clone, Debug, Default)]
-pub struct Readiness {
-    draining: Arc<AtomicBool>,
-}
-
-impl Readiness {
-    /// Marks the replica as draining: `/readyz` answers 503 from now on.
-    pub fn start_draining(&self) {
-        self.draining.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether shutdown has begun.
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
-    }
-}
+use super::state::AppState;
 
 /// Liveness: 200 while the process serves requests.
 pub(crate) async fn live() -> &'static str {

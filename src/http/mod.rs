@@ -1,14 +1,23 @@
 //! The HTTP face of the gateway: the axum router with `/graphql` (GET and POST),
 //! GraphiQL on `/`, health endpoints, and the HTTP-level defences (body size,
 //! operations per batch, in-flight cap). No GraphQL logic lives here.
+//!
+//! Dependencies run one way: `routes` → handlers (`graphql_over_http`, `health`,
+//! `graphiql`) and middleware (`observe`, `shed`) → `state`, `error`, `media_type`.
+//! Every HTTP-level refusal is an [`error::HttpError`].
 
+mod error;
 mod graphiql;
 mod graphql_over_http;
 mod health;
+mod media_type;
 mod observe;
 mod routes;
 mod shed;
+mod state;
 
-pub use health::Readiness;
-pub use routes::{AppState, HealthDetail, HttpLimits, RefreshGauges, router};
+pub use routes::router;
 pub use shed::InFlightLimit;
+pub use state::{
+    AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings, Readiness, RefreshGauges,
+};

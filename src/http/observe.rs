@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -38,7 +38,9 @@ pub(crate) async fn observe(request: Request, next: Next) -> Response {
         .filter(|id| is_acceptable_id(id))
         .map_or_else(new_request_id, str::to_owned);
     let method = request.method().clone();
-    let route = route_label(request.uri().path());
+    // Cloning a `MatchedPath` clones an `Arc`: the label lives past the request.
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = route_label(matched.as_ref());
     let context = RequestContext::new(id.clone());
     // The span is what OTLP exports as the request's trace (when configured).
     let span = tracing::info_span!(
@@ -68,12 +70,12 @@ pub(crate) async fn observe(request: Request, next: Next) -> Response {
     };
     metrics::counter!(
         HTTP_REQUESTS,
-        "route" => route,
+        "route" => route.to_owned(),
         "status" => status.to_string(),
         "operation" => operation.to_owned(),
     )
     .increment(1);
-    metrics::histogram!(HTTP_DURATION, "route" => route, "operation" => operation.to_owned())
+    metrics::histogram!(HTTP_DURATION, "route" => route.to_owned(), "operation" => operation.to_owned())
         .record(elapsed.as_secs_f64());
     span.record("http.response.status_code", status);
     span.record("graphql.operation.name", operation);
@@ -105,17 +107,11 @@ fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// A bounded route label: the known routes, else `other`.
-fn route_label(path: &str) -> &'static str {
-    match path {
-        "/graphql" => "/graphql",
-        "/" => "/",
-        "/healthz" => "/healthz",
-        "/readyz" => "/readyz",
-        "/metrics" => "/metrics",
-        _ if path.starts_with("/assets/") => "/assets",
-        _ => "other",
-    }
+/// The route label: the router's own pattern for the request (`/graphql`,
+/// `/assets/graphiql/{name}`), so the label set is the route table and cannot drift
+/// from it; `other` for a path no route matched (bounded against scanners).
+fn route_label(matched: Option<&MatchedPath>) -> &str {
+    matched.map_or("other", MatchedPath::as_str)
 }
 
 #[cfg(test)]
@@ -131,9 +127,36 @@ mod tests {
         assert!(!is_acceptable_id(&"a".repeat(129)));
     }
 
-    #[test]
-    fn route_labels_are_a_fixed_set() {
-        assert_eq!(route_label("/assets/graphiql/x.js"), "/assets");
-        assert_eq!(route_label("/wp-admin/../etc"), "other");
+    #[tokio::test]
+    async fn route_labels_are_the_routers_patterns_and_other_for_no_match() {
+        use axum::Router;
+        use axum::body::Body;
+        use axum::routing::get;
+        use tower::ServiceExt;
+
+        // The label the middleware sees, echoed as the body.
+        async fn label(request: Request, next: Next) -> Response {
+            let label = route_label(request.extensions().get::<MatchedPath>()).to_owned();
+            let _ = next.run(request).await;
+            Response::new(Body::from(label))
+        }
+        let router = Router::new()
+            .route("/assets/graphiql/{name}", get(|| async { "" }))
+            .route("/graphql", get(|| async { "" }))
+            .layer(axum::middleware::from_fn(label));
+        for (path, expected) in [
+            ("/assets/graphiql/x.js", "/assets/graphiql/{name}"),
+            ("/graphql", "/graphql"),
+            ("/wp-admin/../etc", "other"),
+        ] {
+            let request = axum::http::Request::get(path)
+                .body(Body::empty())
+                .unwrap_or_default();
+            let response = router.clone().oneshot(request).await.unwrap_or_default();
+            let body = axum::body::to_bytes(response.into_body(), 1024)
+                .await
+                .unwrap_or_default();
+            assert_eq!(body, expected, "{path}");
+        }
     }
 }

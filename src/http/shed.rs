@@ -6,12 +6,11 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
-use crate::telemetry::metrics::GRAPHQL_ERRORS;
+use super::error::{HttpError, Refusal};
 
 /// The in-flight cap, shared by every connection.
 #[derive(Clone, Debug)]
@@ -43,19 +42,6 @@ pub(crate) async fn shed_over_limit(
 ) -> Response {
     match Arc::clone(&limit.permits).try_acquire_owned() {
         Ok(_permit) => next.run(request).await,
-        Err(_) => {
-            metrics::counter!(GRAPHQL_ERRORS, "code" => "OVERLOADED").increment(1);
-            let body = serde_json::json!({
-                "errors": [{
-                    "message": "the gateway is at capacity; retry shortly",
-                    "extensions": { "code": "OVERLOADED" }
-                }]
-            });
-            let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            response
-        }
+        Err(_) => HttpError::new(Refusal::Overloaded).into_response(),
     }
 }

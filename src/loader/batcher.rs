@@ -405,17 +405,7 @@ mod tests {
     /// The first `n` valid GTIN-13s with the demo prefix 952.
     fn gtins(n: usize) -> Vec<Gtin> {
         (0..n)
-            .map(|i| {
-                let payload = format!("952{i:09}");
-                let check = crate::gtin::Gtin::from_digits(&format!("{payload}0"))
-                    .err()
-                    .and_then(|e| match e {
-                        crate::gtin::DigitsError::CheckDigit { expected, .. } => Some(expected),
-                        _ => None,
-                    })
-                    .unwrap_or(0);
-                Gtin::from_digits(&format!("{payload}{check}")).unwrap()
-            })
+            .map(|i| Gtin::with_check_digit(&format!("952{i:09}")).unwrap())
             .collect()
     }
 

@@ -25,7 +25,26 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry, fmt};
 
 use super::json_line::JsonLine;
-use crate::config::LogFormat;
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// JSON lines, for containers and log shippers.
+    Json,
+    /// Human-readable, for a terminal.
+    Pretty,
+}
+
+/// What telemetry is set up with (`config::TelemetryArgs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TelemetrySettings {
+    /// Serve Prometheus metrics on `/metrics`.
+    pub metrics: bool,
+    /// Export traces over OTLP/HTTP to this endpoint; `None`: no export.
+    pub otlp_endpoint: Option<reqwest::Url>,
+    /// Log format; `None`: pretty on a terminal, JSON otherwise.
+    pub log_format: Option<LogFormat>,
+}
 
 /// Why telemetry could not start.
 #[derive(Debug, thiserror::Error)]

@@ -13,12 +13,15 @@
 //! | `catalog_upstream_keys_per_call` | histogram | |
 //! | `catalog_upstream_retries_total`, `catalog_upstream_short_circuited_total` | counter | |
 //! | `catalog_upstream_breaker_state` | gauge | 0 closed, 1 half-open, 2 open |
+//! | `catalog_upstream_slow_calls_total` | counter | |
+//! | `catalog_upstream_breaker_opened_total` | counter | `reason` (`failures`, `slow_calls`) |
 //! | `catalog_cache_hits_total`, `…_misses_total`, `…_stale_served_total`, `…_evictions_total` | counter | |
 //! | `catalog_cache_redis_hits_total`, `…_redis_errors_total`, `…_redis_timeouts_total` | counter | |
 //! | `catalog_cache_entries` | gauge | |
 //! | `catalog_build_info` | gauge (1) | `version`, `git_sha` |
 //!
-//! Label values are bounded: routes are a fixed list, operation names are sanitized
+//! Label values are bounded: routes are the router's own patterns (axum's
+//! `MatchedPath`, `other` for no match), operation names are sanitized
 //! and capped at [`MAX_OPERATION_LABELS`] distinct values (then `other`).
 
 use std::collections::HashSet;
@@ -44,6 +47,56 @@ pub const UPSTREAM_KEYS_PER_CALL: &str = "catalog_upstream_keys_per_call";
 pub const UPSTREAM_SLOW_CALLS: &str = "catalog_upstream_slow_calls_total";
 /// Counter: times the breaker opened, by `reason` (`failures`, `slow_calls`).
 pub const UPSTREAM_BREAKER_OPENED: &str = "catalog_upstream_breaker_opened_total";
+/// Upstream retries made (monotonic, set at scrape time).
+pub const UPSTREAM_RETRIES: &str = "catalog_upstream_retries_total";
+/// Upstream calls the open breaker refused (set at scrape time).
+pub const UPSTREAM_SHORT_CIRCUITED: &str = "catalog_upstream_short_circuited_total";
+/// The breaker's state: 0 closed, 1 half-open, 2 open (set at scrape time).
+pub const UPSTREAM_BREAKER_STATE: &str = "catalog_upstream_breaker_state";
+/// Product cache hits (set at scrape time, as the cache's other counters).
+pub const CACHE_HITS: &str = "catalog_cache_hits_total";
+/// Product cache misses.
+pub const CACHE_MISSES: &str = "catalog_cache_misses_total";
+/// Stale products served because the upstream failed.
+pub const CACHE_STALE_SERVED: &str = "catalog_cache_stale_served_total";
+/// Entries evicted from the local tier.
+pub const CACHE_EVICTIONS: &str = "catalog_cache_evictions_total";
+/// Hits in the Redis tier.
+pub const CACHE_REDIS_HITS: &str = "catalog_cache_redis_hits_total";
+/// Redis tier errors.
+pub const CACHE_REDIS_ERRORS: &str = "catalog_cache_redis_errors_total";
+/// Redis lookups that ran out of their budget.
+pub const CACHE_REDIS_TIMEOUTS: &str = "catalog_cache_redis_timeouts_total";
+/// Entries in the local tier.
+pub const CACHE_ENTRIES: &str = "catalog_cache_entries";
+/// Always 1, labelled with the version and git revision.
+pub const BUILD_INFO: &str = "catalog_build_info";
+
+/// Every metric name above, for the test that keeps the table in this file's doc
+/// and the README in step with the constants.
+pub const ALL: &[&str] = &[
+    HTTP_REQUESTS,
+    HTTP_DURATION,
+    HTTP_IN_FLIGHT,
+    GRAPHQL_ERRORS,
+    UPSTREAM_CALLS,
+    UPSTREAM_DURATION,
+    UPSTREAM_KEYS_PER_CALL,
+    UPSTREAM_RETRIES,
+    UPSTREAM_SHORT_CIRCUITED,
+    UPSTREAM_BREAKER_STATE,
+    CACHE_HITS,
+    CACHE_MISSES,
+    CACHE_STALE_SERVED,
+    CACHE_EVICTIONS,
+    CACHE_REDIS_HITS,
+    CACHE_REDIS_ERRORS,
+    CACHE_REDIS_TIMEOUTS,
+    CACHE_ENTRIES,
+    UPSTREAM_SLOW_CALLS,
+    UPSTREAM_BREAKER_OPENED,
+    BUILD_INFO,
+];
 
 /// Most distinct operation-name label values; later names are `other`.
 pub const MAX_OPERATION_LABELS: usize = 200;
@@ -70,7 +123,7 @@ pub fn install() -> Option<PrometheusHandle> {
                 });
             let handle = builder.ok()?.install_recorder().ok()?;
             metrics::gauge!(
-                "catalog_build_info",
+                BUILD_INFO,
                 "version" => env!("CARGO_PKG_VERSION"),
                 "git_sha" => env!("CATALOG_GIT_SHA"),
             )
@@ -106,6 +159,24 @@ pub fn operation_label(name: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_metric_is_documented_here_and_in_the_readme() {
+        let doc = include_str!("metrics.rs");
+        let readme = include_str!("../../README.md");
+        for name in ALL {
+            // The tables abbreviate families (`…_misses_total`): match on the suffix
+            // after the family prefix.
+            let short = name
+                .trim_start_matches("catalog_cache_")
+                .trim_start_matches("catalog_upstream_");
+            assert!(
+                doc.contains(short),
+                "{name} is not in the table of telemetry/metrics.rs"
+            );
+            assert!(readme.contains(short), "{name} is not in README.md");
+        }
+    }
 
     #[test]
     fn operation_labels_are_sanitized_and_default_to_anonymous() {

@@ -8,4 +8,4 @@ mod logging;
 pub mod metrics;
 pub mod request_context;
 
-pub use logging::{TelemetryError, TelemetryGuard, install};
+pub use logging::{LogFormat, TelemetryError, TelemetryGuard, TelemetrySettings, install};

@@ -3,6 +3,7 @@
 //! are split to the upstream's maximum, and concurrent requests share fetches.
 
 use std::collections::HashSet;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -69,7 +70,10 @@ async fn twenty_aliases_with_mixed_spellings_of_twelve_items_make_one_call_with_
 async fn two_hundred_fifty_distinct_items_with_max_batch_100_make_three_calls() {
     // Arrange
     let (upstream, items) = upstream_with_items(250).await;
-    let app = TestApp::spawn(Some(&upstream.url()), &["--upstream-max-batch", "100"]).await;
+    let app = TestApp::spawn_with(Some(&upstream.url()), |s| {
+        s.upstream.client.max_batch = NonZeroUsize::new(100).unwrap();
+    })
+    .await;
 
     // Act
     let response = app
@@ -193,7 +197,10 @@ async fn shuffled_mixed_form_extra_and_duplicate_answers_map_to_the_right_items(
     upstream.answer_gtin_form(GtinForm::Mixed);
     upstream.add_extra_items(true);
     upstream.add_duplicates(true);
-    let app = TestApp::spawn(Some(&upstream.url()), &["--upstream-max-batch", "7"]).await;
+    let app = TestApp::spawn_with(Some(&upstream.url()), |s| {
+        s.upstream.client.max_batch = NonZeroUsize::new(7).unwrap();
+    })
+    .await;
     let mut asked = items.clone();
     asked.push(upc_a(999)); // not in the catalog
 

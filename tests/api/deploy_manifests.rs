@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use catalog_gateway::config::{Cli, Command as Subcommand, ServeConfig};
+use catalog_gateway::config::{Cli, Command as Subcommand, Settings};
 use clap::Parser;
 use serde_json::Value;
 
@@ -53,12 +53,14 @@ fn strings(value: &Value) -> Vec<String> {
 
 /// The container's args, parsed by the binary's own command line (no subcommand:
 /// serve).
-fn serve_config(container: &Value) -> ServeConfig {
+fn serve_config(container: &Value) -> Settings {
     let args = strings(&container["args"]);
     let cli = Cli::try_parse_from(std::iter::once("catalog-gateway".to_owned()).chain(args))
         .unwrap_or_else(|error| panic!("the manifest's args do not parse: {error}"));
     assert!(cli.command.is_none(), "the args serve, with no subcommand");
     cli.serve
+        .settings()
+        .unwrap_or_else(|error| panic!("the manifest's settings contradict: {error}"))
 }
 
 /// What the real binary prints for `args`.
@@ -146,7 +148,7 @@ fn ports_agree_from_listen_to_container_to_service_to_image() {
         .expect("EXPOSE one port");
     for (file, deployment) in deployments() {
         let container = gateway_container(&deployment);
-        let listen = serve_config(container).listen.port();
+        let listen = serve_config(container).server.listen.port();
         let container_port = as_u64(&container["ports"][0]["containerPort"], "containerPort");
         assert_eq!(
             u64::from(listen),
@@ -172,7 +174,9 @@ fn the_grace_period_outlasts_drain_delay_plus_shutdown_timeout() {
             &deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"],
             "terminationGracePeriodSeconds",
         );
-        let drain_ms = config.drain_delay_ms + config.shutdown_timeout_ms;
+        let drain_ms =
+            u64::try_from((config.server.drain_delay + config.server.shutdown_timeout).as_millis())
+                .unwrap_or(u64::MAX);
         assert!(
             grace_s * 1000 > drain_ms,
             "{file}: grace period {grace_s} s is not longer than drain + shutdown {drain_ms} ms"

@@ -4,6 +4,7 @@
 //! counted at a real upstream. One bad representation never fails its neighbours.
 
 use serde_json::{Value, json};
+use std::num::NonZeroUsize;
 
 use crate::helpers::{TestApp, error_codes, spellings, upc_a};
 use crate::upstream::{Failure, TestUpstream};
@@ -110,7 +111,10 @@ async fn thirty_representations_in_mixed_spellings_make_one_upstream_call() {
 #[tokio::test]
 async fn representations_split_into_ceil_n_over_max_batch_calls() {
     let (upstream, items) = upstream_with_items(30).await;
-    let app = TestApp::spawn(Some(&upstream.url()), &["--upstream-max-batch", "7"]).await;
+    let app = TestApp::spawn_with(Some(&upstream.url()), |s| {
+        s.upstream.client.max_batch = NonZeroUsize::new(7).unwrap();
+    })
+    .await;
     let representations: Vec<Value> = items.iter().map(|item| representation(item)).collect();
 
     let response = app
@@ -250,10 +254,10 @@ async fn a_product_the_catalog_lacks_is_a_null_entity_without_an_error() {
 async fn a_failing_upstream_gives_each_representation_its_own_upstream_error() {
     let (upstream, items) = upstream_with_items(2).await;
     upstream.fail_always(Some(Failure::Status(500)));
-    let app = TestApp::spawn(
-        Some(&upstream.url()),
-        &["--upstream-max-retries", "0", "--cache", "off"],
-    )
+    let app = TestApp::spawn_with(Some(&upstream.url()), |s| {
+        s.upstream.client.retry.max_retries = 0;
+        s.cache.enabled = false;
+    })
     .await;
 
     let response = app
@@ -282,7 +286,10 @@ async fn a_failing_upstream_gives_each_representation_its_own_upstream_error() {
 #[tokio::test]
 async fn representations_over_the_gtin_budget_are_too_many_gtins() {
     let (_upstream, items) = upstream_with_items(3).await;
-    let app = TestApp::spawn(Some(&_upstream.url()), &["--max-gtins-per-query", "2"]).await;
+    let app = TestApp::spawn_with(Some(&_upstream.url()), |s| {
+        s.graphql.max_gtins_per_query = 2
+    })
+    .await;
     let representations: Vec<Value> = items.iter().map(|item| representation(item)).collect();
 
     let response = app

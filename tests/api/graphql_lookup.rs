@@ -2,6 +2,8 @@
 //! every spelling is one product, bad input is a per-item error without an upstream
 //! call, and key formats and fan-out mode reach the upstream as the contract says.
 
+use std::num::NonZeroUsize;
+
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_codes, spellings, upc_a};
@@ -169,7 +171,10 @@ async fn an_upstream_failure_is_a_per_item_error_and_good_items_are_still_return
     // Arrange: max batch 1, so each item is its own call, and one of them fails.
     let upstream = upstream_with(&[(TISSUE, "Tissue"), ("96385074", "Mints")]).await;
     upstream.fail_calls_with_key("00000096385074", crate::upstream::Failure::Status(500));
-    let app = TestApp::spawn(Some(&upstream.url()), &["--upstream-max-batch", "1"]).await;
+    let app = TestApp::spawn_with(Some(&upstream.url()), |s| {
+        s.upstream.client.max_batch = NonZeroUsize::MIN;
+    })
+    .await;
 
     // Act
     let response = app
@@ -256,7 +261,7 @@ async fn every_key_format_sends_keys_the_upstream_understands() {
 #[tokio::test]
 async fn fan_out_mode_asks_the_single_item_endpoint_once_per_distinct_item() {
     let upstream = upstream_with(&[(TISSUE, "Tissue"), ("96385074", "Mints")]).await;
-    let app = TestApp::spawn(Some(&upstream.url()), &["--upstream-batch", "off"]).await;
+    let app = TestApp::spawn_with(Some(&upstream.url()), |s| s.upstream.client.batch = false).await;
 
     let response = app
         .query(r#"{ products(gtins: ["036000291452", "96385074", "0036000291452", "5012345678900"]) { title } }"#)

@@ -62,7 +62,8 @@ async fn the_url_can_come_from_the_environment() {
 #[tokio::test]
 async fn a_503_is_unhealthy_exit_1() {
     // A draining gateway's /readyz answers 503 for the whole drain delay.
-    let mut app = TestApp::spawn(None, &["--drain-delay-ms", "10000"]).await;
+    let mut app =
+        TestApp::spawn_with(None, |s| s.server.drain_delay = Duration::from_secs(10)).await;
     app.begin_shutdown();
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(app.get("/readyz").await.status(), 503);

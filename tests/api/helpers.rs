@@ -4,8 +4,10 @@
 // Shared by every test module; the test crate root is private.
 #![allow(dead_code, unreachable_pub)]
 
+use std::net::SocketAddr;
+
 use catalog_gateway::app::Application;
-use catalog_gateway::config::ServeConfig;
+use catalog_gateway::config::Settings;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -19,16 +21,45 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The settings a test starts from: the flags' defaults on a free loopback port,
+    /// in front of `upstream_url` (`None`: the embedded demo catalog). Built in code:
+    /// nothing is read from the environment, so exported `CATALOG_*` variables of the
+    /// developer's shell cannot change a test.
+    pub fn settings(upstream_url: Option<&str>) -> Settings {
+        let mut settings = Settings::default();
+        settings.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        settings.upstream.url =
+            upstream_url.map(|url| reqwest::Url::parse(url).expect("a valid upstream URL"));
+        settings
+    }
+
+    /// Starts the gateway against `upstream_url` with settings changed in code by
+    /// `change` (e.g. `|s| s.cache.enabled = false`).
+    pub async fn spawn_with(
+        upstream_url: Option<&str>,
+        change: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        let mut settings = TestApp::settings(upstream_url);
+        change(&mut settings);
+        TestApp::start(settings).await
+    }
+
     /// Starts the gateway against `upstream_url` (`None`: the embedded demo catalog)
-    /// with extra flags on top of the defaults.
+    /// with extra flags on top of the defaults, parsed as the binary parses them but
+    /// without reading the environment: for tests whose subject is a flag's spelling.
     pub async fn spawn(upstream_url: Option<&str>, flags: &[&str]) -> TestApp {
         let mut args = vec!["--listen".to_owned(), "127.0.0.1:0".to_owned()];
         if let Some(url) = upstream_url {
             args.extend(["--upstream-url".to_owned(), url.to_owned()]);
         }
         args.extend(flags.iter().map(|flag| (*flag).to_owned()));
-        let config = ServeConfig::from_args(args).expect("test flags are valid");
-        let app = Application::build(&config).await.expect("gateway starts");
+        let settings = Settings::from_flags(args).expect("test flags are valid");
+        TestApp::start(settings).await
+    }
+
+    /// Starts the gateway with exactly `settings`.
+    pub async fn start(settings: Settings) -> TestApp {
+        let app = Application::build(settings).await.expect("gateway starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until_stopped(async move {
@@ -129,11 +160,9 @@ pub fn upc_a(n: u32) -> String {
 
 /// `payload` followed by its GS1 mod-10 check digit.
 pub fn with_check_digit(payload: &str) -> String {
-    use catalog_gateway::gtin::{DigitsError, Gtin};
-    match Gtin::from_digits(&format!("{payload}0")) {
-        Ok(_) => format!("{payload}0"),
-        Err(DigitsError::CheckDigit { expected, .. }) => format!("{payload}{expected}"),
-        Err(other) => panic!("{payload} is not a GTIN payload: {other:?}"),
+    match catalog_gateway::gtin::Gtin::with_check_digit(payload) {
+        Ok(gtin) => gtin.as_own_format().to_owned(),
+        Err(error) => panic!("{payload} is not a GTIN payload: {error:?}"),
     }
 }
 

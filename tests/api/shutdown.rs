@@ -16,10 +16,10 @@ async fn shutdown_drains_then_finishes_in_flight_requests_without_losing_one() {
     let item = upc_a(7);
     upstream.insert_product(&item, "Seven");
     upstream.set_delay(Duration::from_millis(250));
-    let mut app = TestApp::spawn(
-        Some(&upstream.url()),
-        &["--drain-delay-ms", "400", "--shutdown-timeout-ms", "3000"],
-    )
+    let mut app = TestApp::spawn_with(Some(&upstream.url()), |s| {
+        s.server.drain_delay = Duration::from_millis(400);
+        s.server.shutdown_timeout = Duration::from_millis(3000);
+    })
     .await;
     let query = json!({ "query": format!("{{ product(gtin: \"{item}\") {{ title }} }}") });
     let send = |app: &TestApp| {

@@ -93,7 +93,7 @@ fn assert_product(key: &Gtin, result: &FetchResult) {
 }
 
 fn code(result: &FetchResult) -> Option<&'static str> {
-    result.as_ref().err().map(CatalogError::code)
+    result.as_ref().err().map(|error| error.code().as_str())
 }
 
 fn is_circuit_open(result: &FetchResult) -> bool {

@@ -8,8 +8,8 @@
 
 use std::hint::black_box;
 
-use catalog_gateway::gtin::{RcnRegion, analyze, parse};
 use criterion::{Criterion, criterion_group, criterion_main};
+use gtin::{RcnRegion, analyze, parse};
 
 /// (benchmark name, input, RCN region).
 const CASES: &[(&str, &str, Option<RcnRegion>)] = &[

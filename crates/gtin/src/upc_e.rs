@@ -10,7 +10,7 @@ use std::fmt;
 
 /// A UPC-E: 8 ASCII digits (number system, 6 digits, UPC-A check digit).
 ///
-/// Only [`crate::gtin::Gtin::upc_e`] makes one, so it is always the standard
+/// Only [`crate::Gtin::upc_e`] makes one, so it is always the standard
 /// suppression of a valid UPC-A with number system 0.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UpcE {

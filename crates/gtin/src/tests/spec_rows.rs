@@ -1,7 +1,7 @@
 //! Every row of gtin-spec.md §5 ("Tricky cases"), and the §4 "same product" rules.
 
 use super::{err, ok};
-use crate::gtin::{Kind, RcnRegion, Reason, Symbology, Warning, parse};
+use crate::{Kind, RcnRegion, Reason, Symbology, Warning, parse};
 
 /// One accepted §5 row: input, kind, canonical GTIN-14, GTIN-13 form, UPC-A form.
 type Accepted = (
@@ -98,7 +98,7 @@ fn upc_e_number_system_1_parses_with_a_warning() {
 #[test]
 fn a_leading_zero_eight_digit_code_valid_both_ways_is_read_as_upc_e() {
     // Spec §5: biip.parse reads 03491065 as GTIN-8 00000003491065; the spec decides UPC-E.
-    assert!(crate::gtin::Gtin::from_digits("03491065").is_ok());
+    assert!(crate::Gtin::from_digits("03491065").is_ok());
     assert_eq!(ok("03491065", None).kind, Kind::UpcE);
     // ]E4 forces the GTIN-8 reading.
     let p = ok("]E403491065", None);

@@ -5,8 +5,7 @@
 
 use proptest::prelude::*;
 
-use crate::gtin::check_digit::gs1_check_digit;
-use crate::gtin::{Gtin, GtinFormat, Kind, RcnRegion, analyze, parse};
+use crate::{Gtin, GtinFormat, Kind, RcnRegion, analyze, parse};
 
 /// A valid GTIN of 8, 12, 13 or 14 digits, as its own-length digit string.
 fn valid_gtin() -> impl Strategy<Value = String> {
@@ -14,9 +13,10 @@ fn valid_gtin() -> impl Strategy<Value = String> {
         .prop_flat_map(|n| proptest::collection::vec(0u8..10, n))
         .prop_filter("not all zero", |p| p.iter().any(|&d| d != 0))
         .prop_map(|payload| {
-            let mut s: Vec<u8> = payload.iter().map(|d| b'0' + d).collect();
-            s.push(b'0' + gs1_check_digit(&s));
-            String::from_utf8(s).unwrap_or_default()
+            let payload: String = payload.iter().map(|d| char::from(b'0' + d)).collect();
+            Gtin::with_check_digit(&payload)
+                .map(|g| g.as_own_format().to_owned())
+                .unwrap_or_default()
         })
 }
 

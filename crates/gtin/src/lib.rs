@@ -6,7 +6,7 @@
 //! are the same product exactly when their `Gtin`s are equal (spec §4):
 //!
 //! ```
-//! use catalog_gateway::gtin::{analyze, parse, Kind};
+//! use gtin::{analyze, parse, Kind};
 //!
 //! let upc_a = parse("036000291452")?;
 //! let ean_13 = parse("0036000291452")?;
@@ -17,8 +17,13 @@
 //! let coupon = analyze("9900000000004", None)?;
 //! assert_eq!(coupon.kind, Kind::Coupon);
 //! assert_eq!(coupon.lookup_gtin(), None);
-//! # Ok::<(), catalog_gateway::gtin::ParseError>(())
+//! # Ok::<(), gtin::ParseError>(())
 //! ```
+
+// The README's examples run as doctests, so the crate's front page cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
 
 mod check_digit;
 mod classify;

@@ -80,7 +80,7 @@ impl Gtin {
     ///
     /// An 8-digit string is a GTIN-8 here, never a UPC-E: this is the reading for
     /// numbers that are already GTINs (upstream answers, cache keys). Client input
-    /// goes through [`crate::gtin::parse`], which applies the UPC-E-first rule.
+    /// goes through [`crate::parse`], which applies the UPC-E-first rule.
     ///
     /// # Errors
     /// [`DigitsError`] when the length, a character, the check digit or an all-zero
@@ -142,6 +142,35 @@ impl Gtin {
         let [h0, h1, h2, h3, h4, h5, h6, h7] = hi.to_le_bytes();
         let digits = [l0, l1, l2, l3, l4, l5, h0, h1, h2, h3, h4, h5, h6, h7];
         Some(Ok(Gtin { digits }))
+    }
+
+    /// Builds a `Gtin` from its payload, every digit but the check digit (7, 11, 12 or
+    /// 13 ASCII digits for a GTIN-8, -12, -13 or -14), computing the check digit: for
+    /// numbers made rather than read (test ranges, generated catalogs, derived keys).
+    ///
+    /// ```
+    /// use gtin::Gtin;
+    ///
+    /// let upc_a = Gtin::with_check_digit("03600029145")?;
+    /// assert_eq!(upc_a.as_own_format(), "036000291452");
+    /// # Ok::<(), gtin::DigitsError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DigitsError::Length`] with the completed length (payload plus one) when the
+    /// payload is not 7, 11, 12 or 13 characters, [`DigitsError::NotADigit`] and
+    /// [`DigitsError::Zero`] as for [`Gtin::from_digits`].
+    pub fn with_check_digit(payload: &str) -> Result<Gtin, DigitsError> {
+        let bytes = payload.as_bytes();
+        if !matches!(bytes.len(), 7 | 11 | 12 | 13) {
+            return Err(DigitsError::Length(bytes.len() + 1));
+        }
+        if let Some(pos) = bytes.iter().position(|b| !b.is_ascii_digit()) {
+            return Err(DigitsError::NotADigit(pos));
+        }
+        let mut field = [b'0'; 13];
+        field[13 - bytes.len()..].copy_from_slice(bytes);
+        Gtin::from_payload(field).ok_or(DigitsError::Zero)
     }
 
     /// Builds a `Gtin` from the 13 payload digits of a GTIN-14 field, computing the

@@ -29,9 +29,9 @@ use super::upc_e;
 /// A [`ParseError`] whose [`Reason`] says why the input is not a GTIN.
 ///
 /// ```
-/// use catalog_gateway::gtin::parse;
+/// use gtin::parse;
 /// assert_eq!(parse("04252614")?.gtin14(), "00042100005264"); // UPC-E
-/// # Ok::<(), catalog_gateway::gtin::ParseError>(())
+/// # Ok::<(), gtin::ParseError>(())
 /// ```
 pub fn parse(input: &str) -> Result<Gtin, ParseError> {
     analyze(input, None).map(|p| p.gtin)

@@ -1,15 +1,11 @@
 //! Fuzz target for the GTIN parser: no input may panic, and whatever parses must be a
 //! valid GTIN that parses back to itself from its canonical form.
 //!
-//! Run: `cd fuzz && cargo +nightly fuzz run gtin_parse -- -max_total_time=60`
+//! Run: `cd crates/gtin/fuzz && cargo +nightly fuzz run gtin_parse -- -max_total_time=60`
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-
-#[path = "../../src/gtin/mod.rs"]
-#[allow(dead_code, unused_imports, unreachable_pub)]
-mod gtin;
 
 use gtin::{Gtin, RcnRegion, analyze, parse};
 

@@ -8,7 +8,7 @@
 use super::identity::Gtin;
 use super::rcn::VariableMeasure;
 
-/// The result of [`crate::gtin::analyze`].
+/// The result of [`crate::analyze`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Parsed {
     /// Canonical identity of the number as scanned (for an RCN: the full label number).

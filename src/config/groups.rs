@@ -1,0 +1,329 @@
+//! The flags of `serve`, one group per module (`--help` shows each under its own
+//! heading), each with one conversion into that module's typed settings. A flag's
+//! value is parsed into its type by clap (see `parsers`), so a conversion only
+//! assembles; what depends on two flags is checked in [`super::Settings::check`].
+//!
+//! A new flag goes into the group of the module it configures, with `env =
+//! "CATALOG_…"` and a default, and into that group's conversion; then it is in
+//! `--help`, in [`super::Settings`], and tests set it in code.
+
+use std::net::SocketAddr;
+use std::num::{NonZeroU64, NonZeroUsize};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::parsers::{self, millis, secs};
+use super::{ServerSettings, UpstreamSettings};
+use crate::cache::{CacheSettings, RedisSettings};
+use crate::catalog::{BreakerSettings, KeyFormat, RestCatalogSettings, RetryPolicy};
+use crate::demo::DemoSettings;
+use crate::graphql::{GraphqlSettings, QueryLimits};
+use crate::gtin::RcnRegion;
+use crate::http::{AllowedOrigin, HttpLimits, HttpSettings};
+use crate::telemetry::{LogFormat, TelemetrySettings};
+
+/// A feature switch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// Turned on.
+    On,
+    /// Turned off.
+    Off,
+}
+
+impl Switch {
+    fn is_on(self) -> bool {
+        self == Switch::On
+    }
+}
+
+/// The server: where it listens and how it stops.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Server")]
+pub struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CATALOG_LISTEN", default_value = "0.0.0.0:8080")]
+    pub listen: SocketAddr,
+    /// After SIGTERM, how long `/readyz` reports 503 while requests are still served, in milliseconds.
+    #[arg(long = "drain-delay-ms", value_name = "MS", env = "CATALOG_DRAIN_DELAY_MS", default_value = "5000", value_parser = millis(0..=600_000))]
+    pub drain_delay: Duration,
+    /// After the drain delay, how long in-flight requests may take to finish, in milliseconds.
+    #[arg(long = "shutdown-timeout-ms", value_name = "MS", env = "CATALOG_SHUTDOWN_TIMEOUT_MS", default_value = "20000", value_parser = millis(0..=600_000))]
+    pub shutdown_timeout: Duration,
+}
+
+impl ServerArgs {
+    /// The server's settings.
+    pub fn settings(&self) -> ServerSettings {
+        ServerSettings {
+            listen: self.listen,
+            drain_delay: self.drain_delay,
+            shutdown_timeout: self.shutdown_timeout,
+        }
+    }
+}
+
+/// The upstream catalog: where, how it is called, retried and batched.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Upstream catalog")]
+pub struct UpstreamArgs {
+    /// Base URL of the upstream catalog; absent: start the embedded demo catalog and use it.
+    #[arg(long, env = "CATALOG_UPSTREAM_URL", value_parser = parsers::http_url)]
+    pub upstream_url: Option<reqwest::Url>,
+    /// GTIN form the upstream is keyed by.
+    #[arg(long, env = "CATALOG_UPSTREAM_KEY_FORMAT", default_value = "gtin14", value_parser = parsers::key_format())]
+    pub upstream_key_format: KeyFormat,
+    /// Whether the upstream has a batch endpoint (`GET /products?gtins=…`); off: one call per key.
+    #[arg(long, env = "CATALOG_UPSTREAM_BATCH", value_enum, default_value_t = Switch::On)]
+    pub upstream_batch: Switch,
+    /// Most keys per upstream batch call.
+    #[arg(long, env = "CATALOG_UPSTREAM_MAX_BATCH", default_value = "100")]
+    pub upstream_max_batch: NonZeroUsize,
+    /// Most upstream calls in flight at once (per replica).
+    #[arg(long, env = "CATALOG_UPSTREAM_CONCURRENCY", default_value = "16")]
+    pub upstream_concurrency: NonZeroUsize,
+    /// Timeout of one upstream call, in milliseconds.
+    #[arg(long = "upstream-timeout-ms", value_name = "MS", env = "CATALOG_UPSTREAM_TIMEOUT_MS", default_value = "2000", value_parser = millis(1..=600_000))]
+    pub upstream_timeout: Duration,
+    /// Timeout to open a connection to the upstream, in milliseconds.
+    #[arg(long = "upstream-connect-timeout-ms", value_name = "MS", env = "CATALOG_UPSTREAM_CONNECT_TIMEOUT_MS", default_value = "500", value_parser = millis(1..=600_000))]
+    pub upstream_connect_timeout: Duration,
+    /// Most time one upstream fetch may take, retries and backoff included, in milliseconds.
+    #[arg(long = "upstream-fetch-deadline-ms", value_name = "MS", env = "CATALOG_UPSTREAM_FETCH_DEADLINE_MS", default_value = "3000", value_parser = millis(1..=600_000))]
+    pub upstream_fetch_deadline: Duration,
+    /// Most retries of one upstream call (connect errors, timeouts, 502/503/504 only).
+    #[arg(long, env = "CATALOG_UPSTREAM_MAX_RETRIES", default_value_t = 2)]
+    pub upstream_max_retries: u32,
+    /// Retries allowed as a share of calls (the retry budget), from 0 to 1.
+    #[arg(long, env = "CATALOG_UPSTREAM_RETRY_BUDGET", default_value = "0.1", value_parser = parsers::ratio)]
+    pub upstream_retry_budget: f64,
+    /// Consecutive upstream failures that open the circuit breaker.
+    #[arg(long, env = "CATALOG_BREAKER_FAILURE_THRESHOLD", default_value = "5", value_parser = clap::value_parser!(u32).range(1..))]
+    pub breaker_failure_threshold: u32,
+    /// Failure rate over the breaker window (at least 20 calls) that opens the breaker, more than 0 and at most 1.
+    #[arg(long, env = "CATALOG_BREAKER_FAILURE_RATE", default_value = "0.5", value_parser = parsers::failure_rate)]
+    pub breaker_failure_rate: f64,
+    /// How long the breaker stays open before one probe call is let through, in milliseconds.
+    #[arg(long = "breaker-open-ms", value_name = "MS", env = "CATALOG_BREAKER_OPEN_MS", default_value = "5000", value_parser = millis(0..=3_600_000))]
+    pub breaker_open: Duration,
+    /// An upstream call still running (or answered) after this many milliseconds is slow;
+    /// slow calls open the breaker (a hung upstream), see `--breaker-slow-call-rate`.
+    #[arg(long = "breaker-slow-call-ms", value_name = "MS", env = "CATALOG_BREAKER_SLOW_CALL_MS", default_value = "500", value_parser = millis(1..=600_000))]
+    pub breaker_slow_call: Duration,
+    /// Share of slow calls among the last `--breaker-slow-call-window` calls that opens the breaker, more than 0 and at most 1.
+    #[arg(long, env = "CATALOG_BREAKER_SLOW_CALL_RATE", default_value = "0.5", value_parser = parsers::failure_rate)]
+    pub breaker_slow_call_rate: f64,
+    /// How many of the most recent upstream calls the slow-call rate is judged over (at least 2).
+    #[arg(long, env = "CATALOG_BREAKER_SLOW_CALL_WINDOW", default_value = "20", value_parser = clap::value_parser!(u32).range(2..))]
+    pub breaker_slow_call_window: u32,
+    /// How long the first lookup of a batch waits for others to join it, in microseconds.
+    #[arg(long = "batch-window-us", value_name = "US", env = "CATALOG_BATCH_WINDOW_US", default_value = "1000", value_parser = parsers::micros(0..=1_000_000))]
+    pub batch_window: Duration,
+    /// Fixed latency the embedded demo catalog adds to each answer, in milliseconds.
+    #[arg(long = "demo-latency-ms", value_name = "MS", env = "CATALOG_DEMO_LATENCY_MS", default_value = "0", value_parser = millis(0..=600_000))]
+    pub demo_latency: Duration,
+}
+
+impl UpstreamArgs {
+    /// The upstream's settings: the REST client's, the loader's and the demo's.
+    pub fn settings(&self) -> UpstreamSettings {
+        UpstreamSettings {
+            url: self.upstream_url.clone(),
+            client: RestCatalogSettings {
+                key_format: self.upstream_key_format,
+                batch: self.upstream_batch.is_on(),
+                max_batch: self.upstream_max_batch,
+                max_concurrency: self.upstream_concurrency,
+                timeout: self.upstream_timeout,
+                connect_timeout: self.upstream_connect_timeout,
+                fetch_deadline: self.upstream_fetch_deadline,
+                retry: RetryPolicy {
+                    max_retries: self.upstream_max_retries,
+                    budget_ratio: self.upstream_retry_budget,
+                    ..RetryPolicy::default()
+                },
+                breaker: BreakerSettings {
+                    failure_threshold: self.breaker_failure_threshold,
+                    failure_rate: self.breaker_failure_rate,
+                    open_for: self.breaker_open,
+                    slow_call_threshold: self.breaker_slow_call,
+                    slow_call_rate: self.breaker_slow_call_rate,
+                    slow_call_window: self.breaker_slow_call_window,
+                    ..BreakerSettings::default()
+                },
+                ..RestCatalogSettings::new(UpstreamSettings::unset_url())
+            },
+            batch_window: self.batch_window,
+            demo: DemoSettings {
+                latency: self.demo_latency,
+            },
+        }
+    }
+}
+
+/// The product cache: local tier, optional shared Redis tier.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Product cache")]
+pub struct CacheArgs {
+    /// Product cache across requests: `on` or `off`.
+    #[arg(long, env = "CATALOG_CACHE", value_enum, default_value_t = Switch::On)]
+    pub cache: Switch,
+    /// Most products (and not-found answers) the local cache holds.
+    #[arg(long, env = "CATALOG_CACHE_CAPACITY", default_value = "100000")]
+    pub cache_capacity: NonZeroU64,
+    /// How long a found product is served from cache, in seconds.
+    #[arg(long = "cache-ttl-s", value_name = "S", env = "CATALOG_CACHE_TTL_S", default_value = "300", value_parser = secs(0..=31_536_000))]
+    pub cache_ttl: Duration,
+    /// How long a not-found answer is remembered, in seconds (negative caching).
+    #[arg(long = "cache-negative-ttl-s", value_name = "S", env = "CATALOG_CACHE_NEGATIVE_TTL_S", default_value = "30", value_parser = secs(0..=31_536_000))]
+    pub cache_negative_ttl: Duration,
+    /// How long past its TTL a product may still be served when the upstream fails, in seconds.
+    #[arg(long = "cache-max-stale-s", value_name = "S", env = "CATALOG_CACHE_MAX_STALE_S", default_value = "3600", value_parser = secs(0..=31_536_000))]
+    pub cache_max_stale: Duration,
+    /// Redis URL of a cache shared by every replica (`redis://host:6379`); absent: local only.
+    #[arg(long, env = "CATALOG_CACHE_REDIS_URL", value_parser = parsers::redis_url)]
+    pub cache_redis_url: Option<String>,
+    /// Most time a request waits on Redis, in milliseconds; past it Redis counts as a miss.
+    #[arg(long = "cache-redis-budget-ms", value_name = "MS", env = "CATALOG_CACHE_REDIS_BUDGET_MS", default_value = "20", value_parser = millis(0..=60_000))]
+    pub cache_redis_budget: Duration,
+}
+
+impl CacheArgs {
+    /// The cache's settings.
+    pub fn settings(&self) -> CacheSettings {
+        CacheSettings {
+            enabled: self.cache.is_on(),
+            capacity: self.cache_capacity.get(),
+            ttl: self.cache_ttl,
+            negative_ttl: self.cache_negative_ttl,
+            max_stale: self.cache_max_stale,
+            redis: self.cache_redis_url.as_ref().map(|url| RedisSettings {
+                url: url.clone(),
+                budget: self.cache_redis_budget,
+                ..RedisSettings::default()
+            }),
+        }
+    }
+}
+
+/// GraphQL: what one operation may ask for, variable-measure decoding, APQ, parsed documents.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "GraphQL")]
+pub struct GraphqlArgs {
+    /// Most GTINs one operation may ask for, over all its fields and aliases; more is `TOO_MANY_GTINS`.
+    #[arg(long, env = "CATALOG_MAX_GTINS_PER_QUERY", default_value = "1000")]
+    pub max_gtins_per_query: NonZeroUsize,
+    /// Decode variable-measure (RCN) labels with this region's layout and look up the base item.
+    #[arg(long, env = "CATALOG_RCN_REGION", value_parser = parsers::rcn_region())]
+    pub rcn_region: Option<RcnRegion>,
+    /// Deepest selection nesting; deeper is `QUERY_TOO_DEEP`.
+    #[arg(long, env = "CATALOG_MAX_DEPTH", default_value = "12")]
+    pub max_depth: NonZeroUsize,
+    /// Highest query complexity (each field counts 1); more is `QUERY_TOO_COMPLEX`.
+    #[arg(long, env = "CATALOG_MAX_COMPLEXITY", default_value = "5000")]
+    pub max_complexity: NonZeroUsize,
+    /// Most aliased fields in one document; more is `TOO_MANY_ALIASES`.
+    #[arg(long, env = "CATALOG_MAX_ALIASES", default_value = "200")]
+    pub max_aliases: NonZeroUsize,
+    /// Most root fields in one operation; more is `TOO_MANY_ROOT_FIELDS`.
+    #[arg(long, env = "CATALOG_MAX_ROOT_FIELDS", default_value = "100")]
+    pub max_root_fields: NonZeroUsize,
+    /// Schema introspection (`__schema`, `__type`) for GraphiQL and client tools: `on` or `off`
+    /// (`off` answers `INTROSPECTION_DISABLED`; `__typename` and `_service` still work).
+    #[arg(long, env = "CATALOG_INTROSPECTION", value_enum, default_value_t = Switch::On)]
+    pub introspection: Switch,
+    /// Most automatic persisted queries kept (per replica; least recently used go first).
+    #[arg(long, env = "CATALOG_APQ_CACHE_SIZE", default_value = "1000")]
+    pub apq_cache_size: NonZeroU64,
+    /// Most parsed query documents kept, so a hot query is not parsed again; 0 turns it off.
+    #[arg(long, env = "CATALOG_DOCUMENT_CACHE_SIZE", default_value_t = 1000)]
+    pub document_cache_size: u64,
+}
+
+impl GraphqlArgs {
+    /// The GraphQL layer's settings.
+    pub fn settings(&self) -> GraphqlSettings {
+        GraphqlSettings {
+            max_gtins_per_query: self.max_gtins_per_query.get(),
+            rcn_region: self.rcn_region,
+            limits: QueryLimits {
+                max_depth: self.max_depth.get(),
+                max_complexity: self.max_complexity.get(),
+                max_aliases: self.max_aliases.get(),
+                max_root_fields: self.max_root_fields.get(),
+                introspection: self.introspection.is_on(),
+            },
+            apq_cache_size: self.apq_cache_size,
+            document_cache_size: self.document_cache_size,
+        }
+    }
+}
+
+/// HTTP: request size and batch limits, deadlines, load shedding, CORS.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "HTTP")]
+pub struct HttpArgs {
+    /// Largest request body in bytes; more is 413.
+    #[arg(long, env = "CATALOG_MAX_BODY_BYTES", default_value = "262144")]
+    pub max_body_bytes: NonZeroUsize,
+    /// Most operations in one batched JSON array; more is 400 `TOO_MANY_OPERATIONS`.
+    #[arg(long, env = "CATALOG_MAX_OPERATIONS", default_value = "16")]
+    pub max_operations: NonZeroUsize,
+    /// Most `/graphql` requests in flight; more are shed with 503 and `Retry-After`.
+    #[arg(long, env = "CATALOG_MAX_IN_FLIGHT", default_value = "1024")]
+    pub max_in_flight: NonZeroUsize,
+    /// Overall deadline of one operation's lookups, in milliseconds; late items are `UPSTREAM_TIMEOUT`.
+    #[arg(long = "request-timeout-ms", value_name = "MS", env = "CATALOG_REQUEST_TIMEOUT_MS", default_value = "5000", value_parser = millis(1..=600_000))]
+    pub request_timeout: Duration,
+    /// Browser origins allowed to call `/graphql` (comma-separated `scheme://host[:port]`, `*` for any).
+    #[arg(
+        long,
+        env = "CATALOG_CORS_ALLOW_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*",
+        value_parser = parsers::allowed_origin
+    )]
+    pub cors_allow_origins: Vec<AllowedOrigin>,
+}
+
+impl HttpArgs {
+    /// The HTTP layer's settings.
+    pub fn settings(&self) -> HttpSettings {
+        HttpSettings {
+            limits: HttpLimits {
+                max_body_bytes: self.max_body_bytes.get(),
+                max_operations: self.max_operations.get(),
+                request_timeout: self.request_timeout,
+            },
+            max_in_flight: self.max_in_flight.get(),
+            cors_origins: self.cors_allow_origins.clone(),
+        }
+    }
+}
+
+/// Telemetry: metrics, traces, logs.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Telemetry")]
+pub struct TelemetryArgs {
+    /// Prometheus metrics on `/metrics`: `on` or `off`.
+    #[arg(long, env = "CATALOG_METRICS", value_enum, default_value_t = Switch::On)]
+    pub metrics: Switch,
+    /// Export traces over OTLP/HTTP to this endpoint (e.g. `http://collector:4318/v1/traces`); absent: off.
+    #[arg(long, env = "CATALOG_OTLP_ENDPOINT", value_parser = parsers::http_url)]
+    pub otlp_endpoint: Option<reqwest::Url>,
+    /// Log format; default: pretty on a terminal, JSON otherwise.
+    #[arg(long, env = "CATALOG_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+impl TelemetryArgs {
+    /// The telemetry settings.
+    pub fn settings(&self) -> TelemetrySettings {
+        TelemetrySettings {
+            metrics: self.metrics.is_on(),
+            otlp_endpoint: self.otlp_endpoint.clone(),
+            log_format: self.log_format,
+        }
+    }
+}

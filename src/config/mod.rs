@@ -1,0 +1,407 @@
+//! Every setting of the gateway: a command-line flag, an environment variable and a
+//! default, parsed into its type at the flag and checked once at start (`--help`
+//! lists them by section). A bad value or an inconsistent pair stops the start with
+//! a message naming the flag and exit status 2.
+//!
+//! Two layers, as in ripgrep's low/high args: the flags ([`ServeArgs`], one group
+//! per module in `groups`) and the typed [`Settings`] they convert into (one
+//! conversion per group). `app` builds the gateway from `Settings` alone, so tests
+//! build `Settings` in code and never read the environment.
+
+mod groups;
+mod parsers;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::cache::CacheSettings;
+use crate::catalog::RestCatalogSettings;
+use crate::demo::DemoSettings;
+use crate::graphql::GraphqlSettings;
+use crate::gtin::RcnRegion;
+use crate::http::HttpSettings;
+use crate::loader::LoaderSettings;
+use crate::telemetry::TelemetrySettings;
+
+pub use crate::telemetry::LogFormat;
+pub use groups::{
+    CacheArgs, GraphqlArgs, HttpArgs, ServerArgs, Switch, TelemetryArgs, UpstreamArgs,
+};
+
+/// The `catalog-gateway` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "catalog-gateway",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to run; without a subcommand the gateway is served.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings of the gateway (when no subcommand is given).
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL gateway (the default).
+    Serve(Box<ServeArgs>),
+    /// Normalize barcode numbers: one JSON object per code (the fields of GraphQL `GtinInfo`).
+    ///
+    /// Exit status 0 when every code is valid, 1 when any is not, 2 on a usage error.
+    Gtin(GtinConfig),
+    /// Run only the demo catalog: an HTTP server implementing the upstream contract.
+    DemoCatalog(DemoCatalogConfig),
+    /// Print the GraphQL schema (SDL): the public contract committed as `schema.graphql`.
+    Schema,
+    /// Probe a running gateway's liveness endpoint (for a container `HEALTHCHECK`).
+    ///
+    /// Exit status 0 when it answers 2xx in time, 1 otherwise; one line says why.
+    Healthcheck(HealthcheckConfig),
+}
+
+/// Settings of the `healthcheck` subcommand.
+#[derive(Debug, Args)]
+pub struct HealthcheckConfig {
+    /// URL to GET; healthy when it answers 2xx.
+    #[arg(
+        long,
+        env = "CATALOG_HEALTHCHECK_URL",
+        default_value = "http://127.0.0.1:8080/healthz"
+    )]
+    pub url: reqwest::Url,
+    /// Most time the whole probe may take (connect and answer), in milliseconds.
+    #[arg(long = "timeout-ms", value_name = "MS", env = "CATALOG_HEALTHCHECK_TIMEOUT_MS", default_value = "2000", value_parser = parsers::millis(1..=600_000))]
+    pub timeout: Duration,
+}
+
+/// Settings of the `gtin` subcommand.
+#[derive(Debug, Args)]
+pub struct GtinConfig {
+    /// Decode variable-measure (RCN) labels with this region's layout.
+    #[arg(long, env = "CATALOG_RCN_REGION", value_parser = parsers::rcn_region())]
+    pub rcn_region: Option<RcnRegion>,
+    /// Codes to normalize; none: read one code per line from standard input.
+    pub codes: Vec<String>,
+}
+
+/// Settings of the `demo-catalog` subcommand.
+#[derive(Debug, Args)]
+pub struct DemoCatalogConfig {
+    /// Address to listen on.
+    #[arg(long, env = "DEMO_CATALOG_LISTEN", default_value = "127.0.0.1:9090")]
+    pub listen: SocketAddr,
+    /// Fixed latency added to every answer, in milliseconds (to imitate a network).
+    #[arg(long = "latency-ms", value_name = "MS", env = "DEMO_CATALOG_LATENCY_MS", default_value = "0", value_parser = parsers::millis(0..=600_000))]
+    pub latency: Duration,
+}
+
+/// The flags of `serve`, one group per module; [`ServeArgs::settings`] converts them.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// Listening and stopping.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// The upstream catalog.
+    #[command(flatten)]
+    pub upstream: UpstreamArgs,
+    /// The product cache.
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    /// The GraphQL layer.
+    #[command(flatten)]
+    pub graphql: GraphqlArgs,
+    /// The HTTP layer.
+    #[command(flatten)]
+    pub http: HttpArgs,
+    /// Logs, metrics, traces.
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
+}
+
+impl ServeArgs {
+    /// The typed settings: one conversion per group, then the checks across groups.
+    ///
+    /// # Errors
+    /// [`SettingError`] naming the flag, when two settings contradict each other.
+    pub fn settings(&self) -> Result<Settings, SettingError> {
+        let settings = Settings {
+            server: self.server.settings(),
+            upstream: self.upstream.settings(),
+            cache: self.cache.settings(),
+            graphql: self.graphql.settings(),
+            http: self.http.settings(),
+            telemetry: self.telemetry.settings(),
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+}
+
+/// Everything the gateway is built from, typed and checked: what
+/// `app::Application::build` takes.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Listening and stopping.
+    pub server: ServerSettings,
+    /// The upstream catalog, its client, the loader in front of it.
+    pub upstream: UpstreamSettings,
+    /// The product cache.
+    pub cache: CacheSettings,
+    /// The GraphQL layer.
+    pub graphql: GraphqlSettings,
+    /// The HTTP layer.
+    pub http: HttpSettings,
+    /// Logs, metrics, traces.
+    pub telemetry: TelemetrySettings,
+}
+
+/// Where the gateway listens and how it stops.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// Address to listen on (port 0: any free port, see `Application::port`).
+    pub listen: SocketAddr,
+    /// After the shutdown signal, how long `/readyz` says draining while requests
+    /// are still served, so the load balancer stops sending new ones.
+    pub drain_delay: Duration,
+    /// Then how long in-flight requests may take once the listener closed.
+    pub shutdown_timeout: Duration,
+}
+
+/// The upstream catalog and what stands in front of it.
+#[derive(Clone, Debug)]
+pub struct UpstreamSettings {
+    /// The upstream's base URL; `None` starts the embedded demo catalog and uses it.
+    pub url: Option<reqwest::Url>,
+    /// How the REST client calls it. Its `base_url` is set at start from `url` (or
+    /// the demo catalog's address), so set `url`, not this.
+    pub client: RestCatalogSettings,
+    /// How long the first lookup of a batch waits for others to join it.
+    pub batch_window: Duration,
+    /// The embedded demo catalog, when `url` is `None`.
+    pub demo: DemoSettings,
+}
+
+impl UpstreamSettings {
+    /// The loader's settings: the batch window, and batches as large as one call takes.
+    pub fn loader(&self) -> LoaderSettings {
+        LoaderSettings {
+            window: self.batch_window,
+            max_batch: self.client.max_batch,
+        }
+    }
+
+    /// The placeholder `client.base_url` before start fills it in.
+    pub(crate) fn unset_url() -> reqwest::Url {
+        // A constant, valid URL: parsing it cannot fail.
+        reqwest::Url::parse("http://upstream.invalid/").unwrap_or_else(|_| unreachable!())
+    }
+}
+
+/// A setting that contradicts another, found after every flag parsed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{flag}: {problem}")]
+pub struct SettingError {
+    /// The flag to change, e.g. `--upstream-timeout-ms`.
+    pub flag: &'static str,
+    /// What is wrong, naming the other flag involved.
+    pub problem: String,
+}
+
+impl SettingError {
+    /// The error as clap reports a bad flag: usage, message, exit status 2.
+    pub fn into_clap_error(self) -> clap::Error {
+        Cli::command().error(clap::error::ErrorKind::ArgumentConflict, self.to_string())
+    }
+}
+
+impl Settings {
+    /// The settings of these flags (without the program name) on top of the
+    /// defaults, **without reading the environment**: for tests and embedding.
+    ///
+    /// # Errors
+    /// clap's error for a flag or value it does not accept, or a [`SettingError`]
+    /// as a clap error.
+    pub fn from_flags<I, S>(flags: I) -> Result<Settings, clap::Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        // The same flags with every `env = …` removed, so nothing exported in the
+        // shell (CATALOG_*) leaks into the result.
+        let command = ServeArgs::augment_args(clap::Command::new("catalog-gateway"))
+            .mut_args(|arg| arg.env(None));
+        let argv =
+            std::iter::once("catalog-gateway".to_owned()).chain(flags.into_iter().map(Into::into));
+        let matches = command.try_get_matches_from(argv)?;
+        let args = ServeArgs::from_arg_matches(&matches)?;
+        args.settings().map_err(SettingError::into_clap_error)
+    }
+
+    /// Checks what no single flag can: settings that contradict each other.
+    ///
+    /// # Errors
+    /// The first contradiction found, naming the flag to change.
+    pub fn check(&self) -> Result<(), SettingError> {
+        // Timeouts are left free on purpose: a call timeout over the fetch deadline is
+        // how tests keep a slow call in flight, and refusing it would break setups
+        // that worked before.
+        let client = &self.upstream.client;
+        if !self.cache.enabled && self.cache.redis.is_some() {
+            return Err(SettingError {
+                flag: "--cache-redis-url",
+                problem: "a shared Redis tier needs the cache: drop it or set --cache on"
+                    .to_owned(),
+            });
+        }
+        if client.max_concurrency.get() > tokio::sync::Semaphore::MAX_PERMITS {
+            return Err(SettingError {
+                flag: "--upstream-concurrency",
+                problem: format!("at most {}", tokio::sync::Semaphore::MAX_PERMITS),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Default for Settings {
+    /// The flags' defaults: the embedded demo catalog, listening on `0.0.0.0:8080`.
+    fn default() -> Settings {
+        // The defaults are the flags' own (one source of truth); they parse, as a
+        // unit test checks, so the fallback is never taken.
+        Settings::from_flags(std::iter::empty::<String>())
+            .unwrap_or_else(|error| unreachable!("the default flags do not parse: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(flags: &[&str]) -> String {
+        match Settings::from_flags(flags.iter().copied()) {
+            Ok(_) => panic!("{flags:?} should be refused"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_defaults_parse_into_the_documented_values() {
+        let settings =
+            Settings::from_flags(std::iter::empty::<String>()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            settings.server.listen,
+            "0.0.0.0:8080".parse().unwrap_or_else(|_| unreachable!())
+        );
+        assert_eq!(settings.upstream.url, None);
+        assert_eq!(settings.upstream.client.timeout, Duration::from_secs(2));
+        assert_eq!(settings.upstream.batch_window, Duration::from_millis(1));
+        assert_eq!(settings.cache.ttl, Duration::from_secs(300));
+        assert_eq!(settings.http.limits.max_body_bytes, 262_144);
+        assert!(settings.telemetry.metrics);
+    }
+
+    #[test]
+    fn values_are_typed_at_the_flag() {
+        let settings = Settings::from_flags([
+            "--upstream-key-format",
+            "upc",
+            "--rcn-region",
+            "gb",
+            "--batch-window-us",
+            "250",
+            "--cors-allow-origins",
+            "http://localhost:5173,https://shop.example",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            settings.upstream.client.key_format,
+            crate::catalog::KeyFormat::Upc
+        );
+        assert_eq!(settings.graphql.rcn_region, Some(RcnRegion::Gb));
+        assert_eq!(
+            settings.upstream.loader().window,
+            Duration::from_micros(250)
+        );
+        assert_eq!(settings.http.cors_origins.len(), 2);
+    }
+
+    #[test]
+    fn a_bad_value_is_refused_naming_its_flag() {
+        for (flags, flag) in [
+            (
+                &["--upstream-retry-budget", "1.5"][..],
+                "--upstream-retry-budget",
+            ),
+            (&["--breaker-failure-rate", "0"], "--breaker-failure-rate"),
+            (
+                &["--breaker-failure-threshold", "0"],
+                "--breaker-failure-threshold",
+            ),
+            (&["--cache-redis-url", "http://x"], "--cache-redis-url"),
+            (
+                &["--cors-allow-origins", "localhost:5173"],
+                "--cors-allow-origins",
+            ),
+            (&["--upstream-url", "ftp://x"], "--upstream-url"),
+            (&["--rcn-region", "XX"], "--rcn-region"),
+            (&["--upstream-timeout-ms", "0"], "--upstream-timeout-ms"),
+        ] {
+            let message = refused(flags);
+            assert!(message.contains(flag), "{flags:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn contradicting_settings_are_refused_naming_the_flag_to_change() {
+        for (flags, flag) in [
+            (
+                &[
+                    "--cache",
+                    "off",
+                    "--cache-redis-url",
+                    "redis://127.0.0.1:6379",
+                ][..],
+                "--cache-redis-url",
+            ),
+            (
+                &["--upstream-concurrency", "2305843009213693952"],
+                "--upstream-concurrency",
+            ),
+        ] {
+            let message = refused(flags);
+            assert!(message.contains(flag), "{flags:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn settings_from_flags_read_no_environment() {
+        let command =
+            ServeArgs::augment_args(clap::Command::new("x")).mut_args(|arg| arg.env(None));
+        assert!(command.get_arguments().all(|arg| arg.get_env().is_none()));
+        // …while the real command line does read CATALOG_* variables.
+        let cli = Cli::command();
+        assert!(cli.get_arguments().any(|arg| arg.get_env().is_some()));
+    }
+
+    #[test]
+    fn help_groups_the_flags_by_section() {
+        let help = Cli::command().render_help().to_string();
+        for heading in [
+            "Server:",
+            "Upstream catalog:",
+            "Product cache:",
+            "GraphQL:",
+            "HTTP:",
+            "Telemetry:",
+        ] {
+            assert!(help.contains(heading), "{heading} missing from --help");
+        }
+    }
+}

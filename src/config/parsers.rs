@@ -1,0 +1,156 @@
+//! Value parsers of the flags: each turns the text of a flag (or its environment
+//! variable) into the type the gateway uses, so a bad value is refused by clap, at
+//! start, naming the flag, with exit status 2. Ranges are checked here too.
+
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+
+use crate::catalog::KeyFormat;
+use crate::gtin::RcnRegion;
+use crate::http::AllowedOrigin;
+
+/// The region layouts the `gtin` module can decode (both cases are accepted).
+pub(crate) const RCN_REGIONS: [&str; 18] = [
+    "SE", "NO", "FI", "EE", "LV", "LT", "DK", "DE", "GB", "se", "no", "fi", "ee", "lv", "lt", "dk",
+    "de", "gb",
+];
+
+/// A whole number of milliseconds in `range`, as a [`Duration`].
+pub(crate) fn millis(range: RangeInclusive<u64>) -> impl TypedValueParser<Value = Duration> {
+    clap::value_parser!(u64)
+        .range(range)
+        .map(Duration::from_millis)
+}
+
+/// A whole number of seconds in `range`, as a [`Duration`].
+pub(crate) fn secs(range: RangeInclusive<u64>) -> impl TypedValueParser<Value = Duration> {
+    clap::value_parser!(u64)
+        .range(range)
+        .map(Duration::from_secs)
+}
+
+/// A whole number of microseconds in `range`, as a [`Duration`].
+pub(crate) fn micros(range: RangeInclusive<u64>) -> impl TypedValueParser<Value = Duration> {
+    clap::value_parser!(u64)
+        .range(range)
+        .map(Duration::from_micros)
+}
+
+/// A GTIN form the upstream is keyed by; `--help` lists them.
+pub(crate) fn key_format() -> impl TypedValueParser<Value = KeyFormat> {
+    PossibleValuesParser::new(["gtin14", "gtin13", "upc"]).try_map(|text| text.parse::<KeyFormat>())
+}
+
+/// An RCN region; `--help` lists them.
+pub(crate) fn rcn_region() -> impl TypedValueParser<Value = RcnRegion> {
+    PossibleValuesParser::new(RCN_REGIONS).try_map(|text| text.parse::<RcnRegion>())
+}
+
+/// A ratio: a finite number from 0 to 1.
+pub(crate) fn ratio(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if value.is_finite() && (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not from 0 to 1"))
+    }
+}
+
+/// A failure rate: more than 0, at most 1 (0 would open the breaker on any call).
+pub(crate) fn failure_rate(text: &str) -> Result<f64, String> {
+    match ratio(text)? {
+        0.0 => Err("0 would open the breaker at once; give more than 0, at most 1".to_owned()),
+        rate => Ok(rate),
+    }
+}
+
+/// A browser origin (`scheme://host[:port]`) or `*` for any.
+pub(crate) fn allowed_origin(text: &str) -> Result<AllowedOrigin, String> {
+    let text = text.trim();
+    if text == "*" {
+        return Ok(AllowedOrigin::Any);
+    }
+    let url = reqwest::Url::parse(text).map_err(|error| format!("{text:?}: {error}"))?;
+    let origin = url.origin().ascii_serialization();
+    if !matches!(url.scheme(), "http" | "https") || origin != text.trim_end_matches('/') {
+        return Err(format!(
+            "{text:?} is not an origin: write scheme://host[:port], e.g. https://shop.example"
+        ));
+    }
+    HeaderValue::from_str(&origin)
+        .map(AllowedOrigin::Exact)
+        .map_err(|error| format!("{text:?}: {error}"))
+}
+
+/// A Redis URL the client accepts (`redis://host:port/db`); checked without connecting.
+pub(crate) fn redis_url(text: &str) -> Result<String, String> {
+    redis::Client::open(text)
+        .map(|_| text.to_owned())
+        .map_err(|error| format!("{text:?} is not a usable Redis URL: {error}"))
+}
+
+/// An `http` or `https` URL.
+pub(crate) fn http_url(text: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(text).map_err(|error| format!("{text:?}: {error}"))?;
+    if matches!(url.scheme(), "http" | "https") && url.has_host() {
+        Ok(url)
+    } else {
+        Err(format!("{text:?} is not an http(s) URL"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_are_from_0_to_1_and_a_failure_rate_is_not_0() {
+        assert_eq!(ratio("0.1"), Ok(0.1));
+        assert_eq!(ratio("0"), Ok(0.0));
+        assert!(ratio("1.5").is_err());
+        assert!(ratio("NaN").is_err());
+        assert!(ratio("x").is_err());
+        assert!(failure_rate("0").is_err());
+        assert_eq!(failure_rate("1"), Ok(1.0));
+    }
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port_only() {
+        assert_eq!(allowed_origin("*"), Ok(AllowedOrigin::Any));
+        assert_eq!(
+            allowed_origin("http://localhost:5173"),
+            Ok(AllowedOrigin::Exact(HeaderValue::from_static(
+                "http://localhost:5173"
+            )))
+        );
+        assert!(allowed_origin("https://shop.example/").is_ok());
+        for bad in [
+            "localhost:5173",
+            "https://shop.example/path",
+            "ftp://x.example",
+            "",
+        ] {
+            assert!(allowed_origin(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_redis_url_is_checked_without_connecting() {
+        assert!(redis_url("redis://127.0.0.1:1/0").is_ok());
+        assert!(redis_url("http://127.0.0.1:6379").is_err());
+        assert!(redis_url("not a url").is_err());
+    }
+
+    #[test]
+    fn an_upstream_url_is_http_or_https() {
+        assert!(http_url("http://127.0.0.1:9090/api").is_ok());
+        assert!(http_url("file:///etc/passwd").is_err());
+        assert!(http_url("127.0.0.1:9090").is_err());
+    }
+}

@@ -1,0 +1,148 @@
+//! Every `extensions.code` a client can see, in one enum: the GraphQL errors, the
+//! per-line `lookups` errors and the HTTP-level refusals all take their code from
+//! here, so a code cannot be misspelt in one place or forgotten in the README (a test
+//! below checks the README's "Errors" table against [`ErrorCode::ALL`]).
+//!
+//! This module knows no other module: `graphql::errors` turns failures into GraphQL
+//! errors with these codes, `http::HttpError` turns HTTP-level refusals into
+//! responses with them.
+
+use std::fmt;
+
+/// Declares the enum, its wire names and the list of all codes in one table, so a
+/// new code is one line and cannot be left out of [`ErrorCode::ALL`].
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal,)+) => {
+        /// A client-visible error code (`extensions.code`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl ErrorCode {
+            /// Every code, in the README's order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)+];
+
+            /// The code as clients see it (`SCREAMING_SNAKE_CASE`).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)+
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The code is not a valid GTIN (`reason`, `message`, `hint`, `input` say why).
+    InvalidGtin => "INVALID_GTIN",
+    /// A coupon or refund receipt: no product to look up, no upstream call.
+    NotATradeItem => "NOT_A_TRADE_ITEM",
+    /// More GTINs in one operation than `--max-gtins-per-query`.
+    TooManyGtins => "TOO_MANY_GTINS",
+    /// A batched JSON array longer than `--max-operations` (HTTP 400).
+    TooManyOperations => "TOO_MANY_OPERATIONS",
+    /// More aliased fields than `--max-aliases`.
+    TooManyAliases => "TOO_MANY_ALIASES",
+    /// More root fields in an operation than `--max-root-fields`.
+    TooManyRootFields => "TOO_MANY_ROOT_FIELDS",
+    /// Nested deeper than `--max-depth`.
+    QueryTooDeep => "QUERY_TOO_DEEP",
+    /// More complex than `--max-complexity`.
+    QueryTooComplex => "QUERY_TOO_COMPLEX",
+    /// `__schema` or `__type` asked of a gateway run with `--introspection off`.
+    IntrospectionDisabled => "INTROSPECTION_DISABLED",
+    /// The document is not GraphQL (syntax, or nested past the parser's limit).
+    GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+    /// The document does not validate against the schema.
+    GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+    /// Over `--max-in-flight`: HTTP 503 with `Retry-After: 1`.
+    Overloaded => "OVERLOADED",
+    /// An APQ hash this replica does not know: resend it with the query.
+    PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+    /// An APQ hash that is not the SHA-256 of the query sent with it.
+    PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+    /// An `extensions.persistedQuery` that is malformed or not version 1.
+    PersistedQueryInvalid => "PERSISTED_QUERY_INVALID",
+    /// The catalog did not answer in time.
+    UpstreamTimeout => "UPSTREAM_TIMEOUT",
+    /// The catalog could not be reached or failed.
+    UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
+    /// The catalog answered outside its contract.
+    UpstreamBadResponse => "UPSTREAM_BAD_RESPONSE",
+    /// An HTTP request that is not a GraphQL request (HTTP 400).
+    BadRequest => "BAD_REQUEST",
+    /// A body over `--max-body-bytes` (HTTP 413).
+    PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+    /// A method other than GET and POST, or a mutation over GET (HTTP 405).
+    MethodNotAllowed => "METHOD_NOT_ALLOWED",
+    /// A POST body that is not `application/json` (HTTP 415).
+    UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+    /// An `Accept` the gateway cannot satisfy (HTTP 406).
+    NotAcceptable => "NOT_ACCEPTABLE",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compares with the wire name, so tests can write `assert_eq!(code, "INVALID_GTIN")`.
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The codes in the first column of the README's "Errors" table.
+    fn readme_codes() -> BTreeSet<String> {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("\n## Errors\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap_or_default();
+        section
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .filter_map(|line| line.split('|').nth(1))
+            .flat_map(|cell| cell.split('`').skip(1).step_by(2).map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_documents_exactly_the_codes_of_the_enum() {
+        let documented = readme_codes();
+        let declared: BTreeSet<String> = ErrorCode::ALL
+            .iter()
+            .map(|code| code.as_str().to_owned())
+            .collect();
+        assert!(!documented.is_empty(), "no Errors table found in README.md");
+        let undocumented: Vec<_> = declared.difference(&documented).collect();
+        let unknown: Vec<_> = documented.difference(&declared).collect();
+        assert!(
+            undocumented.is_empty() && unknown.is_empty(),
+            "README.md Errors table: missing {undocumented:?}, not in ErrorCode {unknown:?}"
+        );
+    }
+
+    #[test]
+    fn codes_are_unique_and_screaming_snake_case() {
+        let mut seen = BTreeSet::new();
+        for code in ErrorCode::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "{text} twice");
+            assert!(
+                text.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Every HTTP-level refusal, in one type: the request never reached GraphQL (it is
+//! not a GraphQL request, too big, over a limit, or the gateway is at capacity).
+//! [`HttpError`] knows each refusal's status, code, message and headers, counts it in
+//! `catalog_graphql_errors_total{code}`, and answers in the negotiated media type
+//! with the GraphQL error shape (`{"errors":[{"message","extensions":{"code"}}]}`).
+//!
+//! GraphQL errors (a field that failed, a document over a shape limit) are not
+//! here: they are `graphql::errors`. Both take their codes from [`ErrorCode`].
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::media_type::MediaType;
+use crate::error_code::ErrorCode;
+use crate::telemetry::metrics::GRAPHQL_ERRORS;
+
+/// A refused HTTP request, answered in [`HttpError::media_type`] (JSON by default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HttpError {
+    /// What was refused and why.
+    refusal: Refusal,
+    /// The media type the client negotiated (a refusal before negotiation is JSON).
+    media_type: MediaType,
+}
+
+/// The kinds of refusal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Not a GraphQL request (400), with what is wrong with it.
+    BadRequest(String),
+    /// A batched array over `--max-operations` (400).
+    TooManyOperations {
+        /// Operations sent.
+        count: usize,
+        /// Operations allowed.
+        max: usize,
+    },
+    /// A body over `--max-body-bytes` (413).
+    PayloadTooLarge,
+    /// A method other than GET or POST (405, `Allow: GET, POST`).
+    MethodNotAllowed,
+    /// A mutation over GET (405, `Allow: POST`).
+    MutationOverGet,
+    /// A POST body that is not `application/json` (415).
+    UnsupportedMediaType,
+    /// No acceptable response media type (406).
+    NotAcceptable,
+    /// Over `--max-in-flight` (503, `Retry-After: 1`).
+    Overloaded,
+}
+
+impl HttpError {
+    /// A refusal answered as `application/json`.
+    pub(crate) fn new(refusal: Refusal) -> HttpError {
+        HttpError {
+            refusal,
+            media_type: MediaType::Json,
+        }
+    }
+
+    /// `400 BAD_REQUEST` saying what is wrong with the request.
+    pub(crate) fn bad_request(message: impl Into<String>) -> HttpError {
+        HttpError::new(Refusal::BadRequest(message.into()))
+    }
+
+    /// The same refusal, answered in `media_type`.
+    pub(crate) fn in_media_type(mut self, media_type: MediaType) -> HttpError {
+        self.media_type = media_type;
+        self
+    }
+
+    /// What was refused.
+    #[cfg(test)]
+    pub(crate) fn refusal(&self) -> &Refusal {
+        &self.refusal
+    }
+
+    /// The HTTP status.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self.refusal {
+            Refusal::BadRequest(_) | Refusal::TooManyOperations { .. } => StatusCode::BAD_REQUEST,
+            Refusal::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::MethodNotAllowed | Refusal::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
+            Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Refusal::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Refusal::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The `extensions.code`.
+    pub(crate) fn code(&self) -> ErrorCode {
+        match self.refusal {
+            Refusal::BadRequest(_) => ErrorCode::BadRequest,
+            Refusal::TooManyOperations { .. } => ErrorCode::TooManyOperations,
+            Refusal::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Refusal::MethodNotAllowed | Refusal::MutationOverGet => ErrorCode::MethodNotAllowed,
+            Refusal::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Refusal::NotAcceptable => ErrorCode::NotAcceptable,
+            Refusal::Overloaded => ErrorCode::Overloaded,
+        }
+    }
+
+    /// The client-facing message.
+    pub(crate) fn message(&self) -> String {
+        match &self.refusal {
+            Refusal::BadRequest(message) => message.clone(),
+            Refusal::TooManyOperations { count, max } => {
+                format!("{count} operations in one batch, at most {max} are allowed")
+            }
+            Refusal::PayloadTooLarge => "the request body is too large".to_owned(),
+            Refusal::MethodNotAllowed => "use GET or POST".to_owned(),
+            Refusal::MutationOverGet => "mutations are not allowed over GET; use POST".to_owned(),
+            Refusal::UnsupportedMediaType => "POST bodies must be application/json".to_owned(),
+            Refusal::NotAcceptable => {
+                "accept application/graphql-response+json or application/json".to_owned()
+            }
+            Refusal::Overloaded => "the gateway is at capacity; retry shortly".to_owned(),
+        }
+    }
+
+    /// The header this refusal must carry, if any.
+    fn header(&self) -> Option<(header::HeaderName, HeaderValue)> {
+        match self.refusal {
+            Refusal::MethodNotAllowed => {
+                Some((header::ALLOW, HeaderValue::from_static("GET, POST")))
+            }
+            Refusal::MutationOverGet => Some((header::ALLOW, HeaderValue::from_static("POST"))),
+            Refusal::Overloaded => Some((header::RETRY_AFTER, HeaderValue::from_static("1"))),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let code = self.code().as_str();
+        metrics::counter!(GRAPHQL_ERRORS, "code" => code).increment(1);
+        let body = json!({
+            "errors": [{ "message": self.message(), "extensions": { "code": code } }]
+        });
+        let mut response = (
+            self.status(),
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(self.media_type.content_type()),
+            )],
+            serde_json::to_vec(&body).unwrap_or_default(),
+        )
+            .into_response();
+        if let Some((name, value)) = self.header() {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_json(response: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap_or_default();
+        serde_json::from_slice(&bytes).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn a_refusal_has_its_status_code_header_and_the_graphql_error_shape() {
+        let response = HttpError::new(Refusal::MutationOverGet)
+            .in_media_type(MediaType::GraphqlResponseJson)
+            .into_response();
+
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()[header::ALLOW], "POST");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            MediaType::GraphqlResponseJson.content_type()
+        );
+        let body = body_json(response).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "METHOD_NOT_ALLOWED"
+        );
+        assert!(body.get("data").is_none());
+    }
+
+    #[tokio::test]
+    async fn overload_says_when_to_retry() {
+        let response = HttpError::new(Refusal::Overloaded).into_response();
+
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(
+            body_json(response).await["errors"][0]["extensions"]["code"],
+            "OVERLOADED"
+        );
+    }
+
+    #[test]
+    fn each_refusal_has_the_code_of_its_status() {
+        for (refusal, status, code) in [
+            (Refusal::BadRequest("x".into()), 400, ErrorCode::BadRequest),
+            (
+                Refusal::TooManyOperations { count: 3, max: 2 },
+                400,
+                ErrorCode::TooManyOperations,
+            ),
+            (Refusal::PayloadTooLarge, 413, ErrorCode::PayloadTooLarge),
+            (Refusal::MethodNotAllowed, 405, ErrorCode::MethodNotAllowed),
+            (
+                Refusal::UnsupportedMediaType,
+                415,
+                ErrorCode::UnsupportedMediaType,
+            ),
+            (Refusal::NotAcceptable, 406, ErrorCode::NotAcceptable),
+        ] {
+            let error = HttpError::new(refusal);
+            assert_eq!(error.status().as_u16(), status);
+            assert_eq!(error.code(), code);
+        }
+    }
+}

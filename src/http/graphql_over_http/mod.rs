@@ -1,0 +1,91 @@
+//! `/graphql` per the GraphQL-over-HTTP specification: GET for queries (never for
+//! mutations: 405), POST with `application/json`, a JSON array of operations as a
+//! batch, and the response media type the client asks for:
+//!
+//! - `application/graphql-response+json`: request errors (the document does not
+//!   parse or validate, variables do not coerce, a limit refuses it) are HTTP 400
+//!   and carry no `data` entry; anything that executed is 200.
+//! - `application/json` (also for `*/*` or no `Accept`, for older clients): 200 for
+//!   every well-formed request, errors in the body.
+//!
+//! Malformed HTTP requests (a body that is not JSON, a missing query) are 400, an
+//! unsupported body type 415, an `Accept` the gateway cannot satisfy 406: each an
+//! [`HttpError`]. The handler is the steps; [`request`] reads, [`response`] shapes.
+
+mod request;
+mod response;
+
+use async_graphql::BatchRequest;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::error::{HttpError, Refusal};
+use super::media_type::MediaType;
+use super::observe::GraphqlOutcome;
+use super::state::AppState;
+use crate::graphql::RequestScope;
+
+/// Handles GET and POST on `/graphql`: negotiate, read, execute, shape.
+pub(crate) async fn handle(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query_string): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(media_type) = MediaType::negotiate(&headers) else {
+        return HttpError::new(Refusal::NotAcceptable).into_response();
+    };
+    let batch = body.map_err(body_refusal).and_then(|body| {
+        request::read(
+            &method,
+            &headers,
+            query_string.as_deref(),
+            &body,
+            state.limits.max_operations,
+        )
+    });
+    let batch = match batch {
+        Ok(batch) => batch,
+        Err(refusal) => return refusal.in_media_type(media_type).into_response(),
+    };
+    let operation = request::operation(&batch);
+    let deadline = tokio::time::Instant::now() + state.limits.request_timeout;
+    let executed = state
+        .schema
+        .execute_batch(with_scope(batch, deadline))
+        .await;
+    let errors = response::count_errors(&executed);
+    let mut response = response::respond(executed, media_type);
+    response
+        .extensions_mut()
+        .insert(GraphqlOutcome { operation, errors });
+    response
+}
+
+/// Gives every operation of the batch its own [`RequestScope`] ending at `deadline`.
+fn with_scope(batch: BatchRequest, deadline: tokio::time::Instant) -> BatchRequest {
+    match batch {
+        BatchRequest::Single(request) => {
+            BatchRequest::Single(RequestScope::attach(request, Some(deadline)))
+        }
+        BatchRequest::Batch(requests) => BatchRequest::Batch(
+            requests
+                .into_iter()
+                .map(|request| RequestScope::attach(request, Some(deadline)))
+                .collect(),
+        ),
+    }
+}
+
+/// A body that could not be read: over `--max-body-bytes` is 413, else 400.
+fn body_refusal(rejection: BytesRejection) -> HttpError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        HttpError::new(Refusal::PayloadTooLarge)
+    } else {
+        HttpError::bad_request(rejection.body_text())
+    }
+}

@@ -1,0 +1,88 @@
+//! What every handler may read: the shared state of the router and the HTTP-level
+//! limits. Its own file so handlers and the router both depend on it, not on each other.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use super::shed::InFlightLimit;
+use crate::graphql::GatewaySchema;
+
+/// A snapshot for `/readyz` detail (JSON: the upstream's breaker, the cache's state).
+pub type HealthDetail = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
+
+/// Limits applied at the HTTP layer.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpLimits {
+    /// Largest request body; more is 413.
+    pub max_body_bytes: usize,
+    /// Most operations in one batched JSON array.
+    pub max_operations: usize,
+    /// Most time an operation's lookups may take, from arrival.
+    pub request_timeout: Duration,
+}
+
+/// The HTTP layer's settings (`config::HttpArgs`).
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Limits checked per request.
+    pub limits: HttpLimits,
+    /// Most `/graphql` requests in flight; more are shed with 503.
+    pub max_in_flight: usize,
+    /// Browser origins allowed to call `/graphql`.
+    pub cors_origins: Vec<AllowedOrigin>,
+}
+
+/// A browser origin allowed by CORS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowedOrigin {
+    /// `*`: any origin (the API is read-only and takes no credentials).
+    Any,
+    /// Exactly this `scheme://host[:port]`.
+    Exact(HeaderValue),
+}
+
+/// What every handler may read.
+#[derive(Clone)]
+pub struct AppState {
+    /// The executable GraphQL schema (holds the loader and settings).
+    pub schema: GatewaySchema,
+    /// Flipped to draining at shutdown.
+    pub readiness: Readiness,
+    /// The global in-flight cap.
+    pub in_flight: InFlightLimit,
+    /// HTTP-level limits.
+    pub limits: HttpLimits,
+    /// Detail for `/readyz`: upstream breaker and cache state.
+    pub health_detail: Option<HealthDetail>,
+    /// Renders `/metrics`; `None` serves no metrics.
+    pub metrics: Option<PrometheusHandle>,
+    /// Sets the gauges that are read at scrape time (breaker, cache, in-flight).
+    pub refresh_gauges: Option<RefreshGauges>,
+    /// Origins allowed to call `/graphql` from a browser.
+    pub cors_origins: Vec<AllowedOrigin>,
+}
+
+/// Sets scrape-time gauges just before `/metrics` renders.
+pub type RefreshGauges = Arc<dyn Fn() + Send + Sync>;
+
+/// Whether this replica takes new traffic; flipped once, at shutdown.
+#[derive(Clone, Debug, Default)]
+pub struct Readiness {
+    draining: Arc<AtomicBool>,
+}
+
+impl Readiness {
+    /// Marks the replica as draining: `/readyz` answers 503 from now on.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+}
