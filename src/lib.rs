@@ -26,6 +26,7 @@ pub mod error_code;
 pub mod graphql;
 pub use gtin;
 pub mod gtin_cli;
+mod hashing;
 pub mod healthcheck;
 pub mod http;
 pub mod loader;

@@ -13,6 +13,12 @@ use catalog_gateway::demo::{self, DemoSettings};
 use catalog_gateway::gtin_cli;
 use catalog_gateway::telemetry::{self, LogFormat};
 
+/// The global allocator. glibc's malloc spent a third of the gateway's CPU under
+/// load (many short-lived allocations freed on other threads: `malloc_consolidate`,
+/// `unlink_chunk`); see BENCHMARKS.md, "CPU per request".
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -31,7 +37,6 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "catalog-gateway stopped");
             eprintln!("catalog-gateway: {error:#}");
             ExitCode::FAILURE
         }
@@ -89,36 +94,49 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.telemetry.log_format,
         settings.telemetry.otlp_endpoint.as_ref(),
     )?;
-    runtime()?.block_on(async {
-        let app = Application::build(settings)
-            .await
-            .context("failed to start the gateway")?;
-        tracing::info!(
-            address = %app.local_addr().context("failed to read the bound address")?,
-            upstream = %app.upstream(),
-            "catalog-gateway listening"
-        );
-        app.run_until_stopped(shutdown_signal())
-            .await
-            .context("failed while serving")
-    })
+    logged(runtime().and_then(|runtime| {
+        runtime.block_on(async {
+            let app = Application::build(settings)
+                .await
+                .context("failed to start the gateway")?;
+            tracing::info!(
+                address = %app.local_addr().context("failed to read the bound address")?,
+                upstream = %app.upstream(),
+                "catalog-gateway listening"
+            );
+            app.run_until_stopped(shutdown_signal())
+                .await
+                .context("failed while serving")
+        })
+    }))
 }
 
 fn serve_demo_catalog(config: DemoCatalogConfig) -> anyhow::Result<()> {
     let _telemetry = init_telemetry(None, None)?;
-    runtime()?.block_on(async {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("failed to bind {}", config.listen))?;
-        tracing::info!(address = %config.listen, "demo catalog listening");
-        let settings = DemoSettings {
-            latency: config.latency,
-            large_products: config.large_products,
-        };
-        demo::serve(listener, settings, shutdown_signal())
-            .await
-            .context("failed while serving the demo catalog")
-    })
+    logged(runtime().and_then(|runtime| {
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("failed to bind {}", config.listen))?;
+            tracing::info!(address = %config.listen, "demo catalog listening");
+            let settings = DemoSettings {
+                latency: config.latency,
+                large_products: config.large_products,
+            };
+            demo::serve(listener, settings, shutdown_signal())
+                .await
+                .context("failed while serving the demo catalog")
+        })
+    }))
+}
+
+/// Logs why serving stopped, if it failed, while the log writer still runs (it
+/// stops with the telemetry guard, which `serve` holds).
+fn logged(outcome: anyhow::Result<()>) -> anyhow::Result<()> {
+    if let Err(error) = &outcome {
+        tracing::error!(error = format!("{error:#}"), "catalog-gateway stopped");
+    }
+    outcome
 }
 
 /// Completes on Ctrl-C or SIGTERM.

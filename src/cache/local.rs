@@ -27,11 +27,12 @@ use super::settings::CacheSettings;
 use super::stats::{Counters, add};
 use super::weight;
 use crate::gtin::Gtin;
+use crate::hashing::FastHasher;
 
 /// The in-process tier. Cloning a moka cache is cheap and shares the store.
 #[derive(Clone)]
 pub(crate) struct LocalTier {
-    cache: Cache<Gtin, Held>,
+    cache: Cache<Gtin, Held, FastHasher>,
     settings: Arc<CacheSettings>,
 }
 
@@ -86,7 +87,7 @@ impl LocalTier {
                     add(&counters.evictions, 1);
                 }
             })
-            .build();
+            .build_with_hasher(FastHasher::default());
         LocalTier { cache, settings }
     }
 

@@ -11,7 +11,6 @@
 //! (it then calls [`ProductCache::record_stale_served`]). It does not fetch,
 //! coalesce, or retry: that is the loader's job.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::codec;
@@ -22,6 +21,7 @@ use super::settings::CacheSettings;
 use super::stats::{CacheStats, Counters, add};
 use crate::catalog::Product;
 use crate::gtin::Gtin;
+use crate::hashing::{FastMap, FastSet};
 
 /// The cache of products by canonical GTIN. Cheap to clone: clones share one cache.
 #[derive(Clone)]
@@ -223,7 +223,7 @@ impl Inner {
     ) {
         // Distinct keys to ask for, with the fetch time of the local entry, if any.
         let mut asked: Vec<(Gtin, Option<u64>)> = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
         for (key, slot) in keys.iter().zip(known.iter()) {
             if !matches!(slot, Some((_, Freshness::Fresh))) && seen.insert(*key) {
                 asked.push((*key, slot.as_ref().map(|(e, _)| e.fetched_at_ms)));
@@ -237,7 +237,7 @@ impl Inner {
             return;
         };
 
-        let mut newer: HashMap<Gtin, (Entry, Freshness)> = HashMap::new();
+        let mut newer: FastMap<Gtin, (Entry, Freshness)> = FastMap::default();
         for ((gtin, local_at), value) in asked.into_iter().zip(values) {
             let Some(entry) = self.usable_from_redis(gtin, value, now_ms) else {
                 add(&self.counters.redis_misses, 1);

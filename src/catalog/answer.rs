@@ -1,13 +1,13 @@
 //! Reading one upstream answer into per-key results, matched by normalized GTIN and
 //! never by position (catalog-api.md, "What a well-behaved client does").
 //!
-//! Pure: bytes in, results out. The HTTP side lives in `rest`.
+//! Pure: bytes in, results out, read in one pass (see `dto`). The HTTP side lives
+//! in `rest`.
 
-use std::collections::HashMap;
-
-use super::dto::{BatchBody, parse_entry};
+use super::dto::{BatchBody, Entry};
 use super::{CatalogError, FetchResult, Product};
 use crate::gtin::Gtin;
+use crate::hashing::FastMap;
 
 /// Reads a batch answer (`{"products": [...]}`) for the distinct keys `asked`, one
 /// result per key in the same order.
@@ -28,11 +28,11 @@ pub(crate) fn read_batch(asked: &[Gtin], body: &[u8]) -> Vec<FetchResult> {
             return vec![Err(error); asked.len()];
         }
     };
-    let index: HashMap<Gtin, usize> = asked.iter().enumerate().map(|(i, g)| (*g, i)).collect();
+    let index: FastMap<Gtin, usize> = asked.iter().enumerate().map(|(i, g)| (*g, i)).collect();
     let mut found: Vec<Option<Product>> = vec![None; asked.len()];
     let mut broken = 0usize;
-    for entry in batch.products {
-        match parse_entry(entry) {
+    for Entry(entry) in batch.products {
+        match entry {
             Ok(product) => match index.get(&product.gtin) {
                 Some(&i) if found[i].is_none() => found[i] = Some(product),
                 Some(_) => {
@@ -64,9 +64,9 @@ pub(crate) fn read_batch(asked: &[Gtin], body: &[u8]) -> Vec<FetchResult> {
 ///
 /// A product for another item is a broken answer, not a product for this key.
 pub(crate) fn read_single(asked: Gtin, body: &[u8]) -> FetchResult {
-    let entry = serde_json::from_slice(body)
+    let Entry(entry) = serde_json::from_slice(body)
         .map_err(|err| CatalogError::BadResponse(format!("body is not JSON: {err}")))?;
-    let product = parse_entry(entry).map_err(|err| CatalogError::BadResponse(err.to_string()))?;
+    let product = entry.map_err(|err| CatalogError::BadResponse(err.to_string()))?;
     if product.gtin != asked {
         return Err(CatalogError::BadResponse(format!(
             "asked for {asked}, upstream answered {}",

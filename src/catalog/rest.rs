@@ -6,7 +6,6 @@
 //! `resilience` (breaker, retries, budget) in batch and fan-out modes alike.
 //! Reading bodies into results is `answer`'s job; URL shapes are this file's.
 
-use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -24,6 +23,7 @@ use super::{
     BuildError, Catalog, CatalogError, FetchResult, KeyFormat, RestCatalogSettings, UpstreamHealth,
 };
 use crate::gtin::Gtin;
+use crate::hashing::{FastHasher, FastMap, FastSet};
 use crate::telemetry::metrics::{UPSTREAM_CALLS, UPSTREAM_DURATION, UPSTREAM_KEYS_PER_CALL};
 use crate::telemetry::request_context;
 
@@ -306,7 +306,7 @@ impl Catalog for RestCatalog {
     async fn fetch(&self, keys: &[Gtin]) -> Vec<FetchResult> {
         // Each distinct item once, in its wire form; an item with no key in the
         // upstream's format cannot exist there and is never sent.
-        let mut seen = HashSet::with_capacity(keys.len());
+        let mut seen = FastSet::with_capacity_and_hasher(keys.len(), FastHasher::default());
         let wire: Vec<(Gtin, &str)> = keys
             .iter()
             .filter(|gtin| seen.insert(**gtin))
@@ -316,7 +316,7 @@ impl Catalog for RestCatalog {
         // One deadline for the whole lookup: retries of one chunk cannot stretch
         // it (capped at a day, so an absurd setting cannot overflow the clock).
         let deadline = Instant::now() + self.fetch_deadline.min(MAX_FETCH_DEADLINE);
-        let answered: HashMap<Gtin, FetchResult> = if self.batch {
+        let answered: FastMap<Gtin, FetchResult> = if self.batch {
             let chunks = wire.chunks(self.max_batch);
             let results = join_all(
                 chunks

@@ -24,6 +24,8 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ServerResult, Variables};
 
+use crate::hashing::FastHasher;
+
 /// Longest query text that is cached; longer ones are parsed on every request.
 pub(crate) const MAX_CACHED_QUERY_BYTES: usize = 32 * 1024;
 
@@ -40,7 +42,7 @@ pub(crate) struct DocumentCache {
 
 struct Shared {
     /// Query text to its parsed document.
-    documents: moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>>,
+    documents: moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>, FastHasher>,
     /// Documents served from the cache.
     hits: AtomicU64,
     /// Documents actually parsed (misses, and texts too long to cache).
@@ -69,7 +71,7 @@ impl DocumentCache {
                     crate::cache::weight::entry_weight(bytes, max_bytes, capacity)
                 },
             )
-            .build();
+            .build_with_hasher(FastHasher::default());
         DocumentCache {
             shared: Arc::new(Shared {
                 documents,
@@ -77,6 +79,35 @@ impl DocumentCache {
                 parses: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// The cached document of `query`, counted as a hit; `None` (not counted) when
+    /// it is not cached. For the lean path of `GatewaySchema`, which parses a miss
+    /// itself ([`DocumentCache::parse`]).
+    pub(crate) fn cached(&self, query: &str) -> Option<ExecutableDocument> {
+        let document = self.shared.documents.get(query)?;
+        self.shared.hits.fetch_add(1, Ordering::Relaxed);
+        Some(ExecutableDocument::clone(&document))
+    }
+
+    /// Parses `query`, counting the parse when it succeeds (a failure is reported,
+    /// and counted, by the full path the request then takes).
+    pub(crate) fn parse(&self, query: &str) -> Option<ExecutableDocument> {
+        let document = async_graphql::parser::parse_query(query).ok()?;
+        self.shared.parses.fetch_add(1, Ordering::Relaxed);
+        Some(document)
+    }
+
+    /// Keeps the document of `query` once a whole request has run with it, so
+    /// async-graphql's recursion-depth and directive checks (run after any parse)
+    /// have passed: a cached document must be exactly what a new parse would give.
+    pub(crate) fn store(&self, query: &str, document: ExecutableDocument) {
+        if query.is_empty() || query.len() > MAX_CACHED_QUERY_BYTES {
+            return;
+        }
+        self.shared
+            .documents
+            .insert(Arc::from(query), Arc::new(document));
     }
 
     /// Hits and parses so far.

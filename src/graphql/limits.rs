@@ -315,6 +315,15 @@ impl<'a> ShapeWalk<'a> {
     }
 }
 
+/// Whether `document` passes every shape limit (what the lean path of
+/// `GatewaySchema` checks; a document that does not is run through the extension,
+/// which says why).
+pub(crate) fn within_limits(document: &ExecutableDocument, limits: &QueryLimits) -> bool {
+    count_aliases(document) <= limits.max_aliases
+        && max_root_fields(document) <= limits.max_root_fields
+        && check_shape(document, *limits).is_ok()
+}
+
 /// Aliased fields in every operation and fragment definition (each counted once).
 fn count_aliases(document: &ExecutableDocument) -> usize {
     let operations = document

@@ -55,6 +55,11 @@ impl RequestScope {
         self.freshness.as_deref()
     }
 
+    /// The same, shared: to attach to a rerun of the request.
+    pub(crate) fn freshness_handle(&self) -> Option<Arc<AnswerFreshness>> {
+        self.freshness.clone()
+    }
+
     /// Adds `count` GTINs and returns the total so far.
     pub(crate) fn spend(&self, count: usize) -> usize {
         self.gtins

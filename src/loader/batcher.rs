@@ -18,7 +18,6 @@
 //!   for a key whose cached copy is stale but within `max_stale`, that copy is served,
 //!   marked as such.
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -31,6 +30,7 @@ use super::freshness::AnswerFreshness;
 use crate::cache::{Cached, ProductCache};
 use crate::catalog::{Catalog, CatalogError, FetchResult, Product};
 use crate::gtin::Gtin;
+use crate::hashing::FastMap;
 use crate::telemetry::request_context::{self, RequestContext};
 
 /// One key's outcome for one caller: a product (possibly a stale copy), not found,
@@ -91,7 +91,7 @@ struct State {
     /// Whether a timer task will flush `pending`.
     flush_scheduled: bool,
     /// Every key pending or being fetched, with the channel its answer goes out on.
-    in_flight: HashMap<Gtin, (watch::Sender<Option<Fetched>>, u64)>,
+    in_flight: FastMap<Gtin, (watch::Sender<Option<Fetched>>, u64)>,
 }
 
 /// A batch on its way to the catalog.

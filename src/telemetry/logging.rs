@@ -2,17 +2,29 @@
 //! to standard output, filtered by `RUST_LOG` (default `info`), and, when an OTLP
 //! endpoint is set, the same spans exported as OpenTelemetry traces over OTLP/HTTP.
 //!
+//! Log lines are formatted where they happen but written by a thread of their own
+//! (tracing-appender's non-blocking writer, in batches): a request never waits for
+//! a `write` to standard output. The writer never drops a line; when the thread
+//! falls 128,000 lines behind, logging waits for it. In JSON, spans are never
+//! printed, so the log layer does not see them at all (formatting their fields was
+//! a per-request cost): without OTLP export no layer wants spans, and they cost
+//! nothing.
+//!
 //! The OTLP exporter runs on its own thread with a blocking HTTP client, so build
 //! the telemetry before the async runtime starts; dropping the returned guard
-//! flushes the spans still buffered.
+//! writes the log lines and flushes the spans still buffered.
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::filter::{FilterExt, filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer, fmt};
+use tracing_subscriber::{EnvFilter, Layer, Registry, fmt};
+
+use super::json_line::JsonLine;
 
 /// Log line format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -42,10 +54,13 @@ pub enum TelemetryError {
     Otlp(String),
 }
 
-/// Keeps the trace pipeline alive; flushes and stops it when dropped.
+/// Keeps the log writer and the trace pipeline alive; writes and flushes what they
+/// hold when dropped.
 #[derive(Debug, Default)]
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
+    /// Dropped after `provider` (fields drop in order): the log lines last.
+    _log_writer: Option<WorkerGuard>,
 }
 
 impl Drop for TelemetryGuard {
@@ -69,29 +84,45 @@ pub fn install(
     otlp_endpoint: Option<&str>,
 ) -> Result<TelemetryGuard, TelemetryError> {
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let log_layer = match format {
+        || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    // Batches written by the writer's thread: a buffer over stdout, flushed each
+    // time the thread has emptied its queue.
+    let (writer, log_writer) = NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout(),
+        ));
+    let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = Vec::new();
+    layers.push(match format {
+        // tracing-subscriber's JSON line (flattened, without span copies: the
+        // request line carries its own fields), formatted in one buffer.
         LogFormat::Json => fmt::layer()
-            .json()
-            .flatten_event(true)
-            // The request line carries its own fields; span copies would repeat them.
-            .with_current_span(false)
-            .with_span_list(false)
-            .with_writer(std::io::stdout)
+            .event_format(JsonLine::new())
+            .with_writer(writer)
+            .with_filter(filter().and(filter_fn(|metadata| metadata.is_event())))
             .boxed(),
-        LogFormat::Pretty => fmt::layer().with_writer(std::io::stdout).boxed(),
-    };
-    let provider = otlp_endpoint.map(tracer_provider).transpose()?;
-    let trace_layer = provider.as_ref().map(|provider| {
-        tracing_opentelemetry::layer().with_tracer(provider.tracer("catalog-gateway"))
+        LogFormat::Pretty => fmt::layer()
+            .with_writer(writer)
+            .with_filter(filter())
+            .boxed(),
     });
+    let provider = otlp_endpoint.map(tracer_provider).transpose()?;
+    if let Some(provider) = &provider {
+        layers.push(
+            tracing_opentelemetry::layer()
+                .with_tracer(provider.tracer("catalog-gateway"))
+                .with_filter(filter())
+                .boxed(),
+        );
+    }
     // Only the first install wins; a later one (tests) keeps the first.
-    let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(log_layer)
-        .with(trace_layer)
-        .try_init();
-    Ok(TelemetryGuard { provider })
+    let _ = tracing_subscriber::registry().with(layers).try_init();
+    Ok(TelemetryGuard {
+        provider,
+        _log_writer: Some(log_writer),
+    })
 }
 
 fn tracer_provider(endpoint: &str) -> Result<SdkTracerProvider, TelemetryError> {

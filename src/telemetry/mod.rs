@@ -3,6 +3,7 @@
 //! metrics, and the per-request context (request id, lookup counts) that ties a
 //! request's log line to the upstream calls it caused.
 
+mod json_line;
 mod logging;
 pub mod metrics;
 pub mod request_context;

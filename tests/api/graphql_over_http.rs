@@ -157,3 +157,31 @@ async fn get_queries_take_variables_and_operation_name() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"]["gtin"]["gtin14"], "00042100005264", "{body}");
 }
+
+#[tokio::test]
+async fn response_fields_come_in_the_order_the_query_asks_for_them() {
+    let app = app().await;
+    let query = r#"{ product(gtin: "036000291452") { title gtin availability brand } }"#;
+
+    let text = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    let at = |key: &str| {
+        text.find(&format!("\"{key}\""))
+            .unwrap_or_else(|| panic!("{key} in {text}"))
+    };
+    assert!(
+        at("title") < at("gtin")
+            && at("gtin") < at("availability")
+            && at("availability") < at("brand"),
+        "{text}"
+    );
+}

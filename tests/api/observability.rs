@@ -119,3 +119,84 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
         assert!(size < 400_000, "{encoding}: {size} bytes");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_writes_one_json_line_per_graphql_request_with_its_fields() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    use serde_json::Value;
+
+    // Arrange: the real binary (its log writer is a thread of its own).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_catalog-gateway"))
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--drain-delay-ms", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let entry: Value =
+            serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap_or_default();
+        if entry["message"] == "catalog-gateway listening" {
+            break entry["address"].as_str().unwrap().to_owned();
+        }
+    };
+
+    // Act: one GraphQL request and a probe, then a clean stop.
+    let client = reqwest::Client::new();
+    let response: Value = client
+        .post(format!("http://{address}/graphql"))
+        .header("x-request-id", "log-line-1")
+        .json(&json!({ "query": "query Shelf { product(gtin: \"036000291452\") { title } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    client
+        .get(format!("http://{address}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let rest: Vec<Value> = tokio::task::spawn_blocking(move || {
+        let rest = lines
+            .map(|line| serde_json::from_str(&line.unwrap()).unwrap())
+            .collect();
+        child.wait().unwrap();
+        rest
+    })
+    .await
+    .unwrap();
+
+    // Assert: exactly one request line (probes log at debug), with every field.
+    assert!(
+        response["data"]["product"]["title"].is_string(),
+        "{response}"
+    );
+    let requests: Vec<&Value> = rest.iter().filter(|e| e["message"] == "request").collect();
+    assert_eq!(requests.len(), 1, "{rest:?}");
+    let line = requests[0];
+    assert_eq!(line["level"], "INFO");
+    assert_eq!(line["request_id"], "log-line-1");
+    assert_eq!(line["method"], "POST");
+    assert_eq!(line["route"], "/graphql");
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["operation"], "Shelf");
+    assert_eq!(line["errors"], 0);
+    assert!(line["duration_ms"].as_f64().is_some(), "{line}");
+    for count in [
+        "cache_hits",
+        "fetched_keys",
+        "shared_keys",
+        "upstream_batches",
+    ] {
+        assert!(line[count].as_u64().is_some(), "{count} in {line}");
+    }
+    assert!(line["timestamp"].is_string(), "{line}");
+}
