@@ -24,12 +24,13 @@
 //! the moment it crosses the threshold (the call itself wakes up then and looks,
 //! as do `admit` and `state`), not when it ends. Two rules open the breaker:
 //!
-//! - **stall**: [`STALLED_CALLS`] calls are past the threshold and the upstream
-//!   has answered no call within the threshold for a whole threshold. That is a
-//!   hang, seen about one threshold after it begins even when every client waits
-//!   on the same few calls and no new call is made (overdue calls keep looking);
-//!   a single slow call never opens it, nor do slow calls while others are
-//!   answered.
+//! - **stall**: [`STALLED_CALLS`] calls are past the threshold (or one call past
+//!   twice the threshold) and the upstream has answered no call within the
+//!   threshold for as long. That is a hang, seen one or two thresholds after it
+//!   begins even when every client waits on the same few calls, or on one batch,
+//!   and no new call is made (overdue calls keep looking); slow calls while
+//!   others are answered never open it, nor does one call slower than twice the
+//!   threshold.
 //! - **rate**: `slow_call_rate` of the last `slow_call_window` calls were slow
 //!   (resilience4j's `slowCallRateThreshold`, over a count-based window, with
 //!   in-flight calls counted): an upstream that answers, but very slowly.
@@ -500,8 +501,7 @@ impl Inner {
             // Only the probe runs while half-open: it is hanging too.
             return Some(self.open(settings, OpenReason::SlowCalls, now, true));
         }
-        let stalled = self.slow.stalled(now) >= STALLED_CALLS;
-        if stalled && self.phase == Phase::Closed {
+        if self.slow.stalled(now) && self.phase == Phase::Closed {
             return Some(self.open(settings, OpenReason::SlowCalls, now, false));
         }
         self.open_if_slow(settings, now)
@@ -571,20 +571,33 @@ impl SlowCalls {
         overdue
     }
 
-    /// Running calls past the threshold, when the upstream has answered no call
-    /// within the threshold for a whole threshold (else none: the upstream is
-    /// answering others, so these are slow items, not a hang).
-    fn stalled(&self, now: Instant) -> usize {
-        let silent = self
-            .last_quick_answer
-            .is_none_or(|answer| now.saturating_duration_since(answer) >= self.threshold);
-        if !silent {
-            return 0;
+    /// Whether the running calls make a stall: the upstream has answered no call
+    /// within the threshold for a whole threshold (else the upstream is answering
+    /// others, so slow calls are slow items, not a hang), and either
+    /// [`STALLED_CALLS`] calls are past the threshold, or one call is past twice
+    /// the threshold while nothing was answered quickly for that long. The lone
+    /// call is the closed-loop case: clients answered together by one batch ask
+    /// again together and land in one batch, so a hang holds one call.
+    fn stalled(&self, now: Instant) -> bool {
+        let silence = self.last_quick_answer.map_or(Duration::MAX, |answer| {
+            now.saturating_duration_since(answer)
+        });
+        if silence < self.threshold {
+            return false;
         }
-        self.running
+        let running_for = |running: &&Running| now.saturating_duration_since(running.sent);
+        let overdue = self
+            .running
             .iter()
-            .filter(|running| now.saturating_duration_since(running.sent) >= self.threshold)
-            .count()
+            .filter(|running| running_for(running) >= self.threshold)
+            .count();
+        let twice = self.threshold.saturating_mul(2);
+        overdue >= STALLED_CALLS
+            || (silence >= twice
+                && self
+                    .running
+                    .iter()
+                    .any(|running| running_for(&running) >= twice))
     }
 
     /// A call ended; when `judged`, its speed joins the recent calls (unless it
@@ -1112,16 +1125,29 @@ mod tests {
     }
 
     #[test]
-    fn one_call_hanging_alone_is_no_stall() {
+    fn one_call_hanging_alone_is_a_stall_only_past_twice_the_threshold() {
+        // Closed-loop clients answered by one batch ask again together: one call.
         let start = Instant::now();
         let breaker = Breaker::new(settings(), start);
-        let hung = send(&breaker, 1, start);
+        timed_call(&breaker, Verdict::Success, start, 5 * MS);
+        let hung = send(&breaker, 1, start + 10 * MS);
 
-        assert_eq!(
-            breaker.state(start + Duration::from_secs(2)),
-            BreakerState::Closed
-        );
+        assert_eq!(breaker.state(start + 1009 * MS), BreakerState::Closed);
+        assert_eq!(breaker.state(start + 1010 * MS), BreakerState::Open);
+        assert_eq!(breaker.open_reason(), Some(OpenReason::SlowCalls));
         drop(hung);
+    }
+
+    #[test]
+    fn one_slow_call_answered_before_twice_the_threshold_opens_nothing() {
+        let start = Instant::now();
+        let breaker = Breaker::new(settings(), start);
+        let slow = breaker.admit(start).expect("closed");
+        slow.start().sent(start);
+        assert_eq!(breaker.state(start + 900 * MS), BreakerState::Closed);
+        slow.record(Verdict::Success, start + 950 * MS);
+
+        assert_eq!(breaker.state(start + 2000 * MS), BreakerState::Closed);
     }
 
     #[test]
