@@ -25,12 +25,12 @@
 //! as do `admit` and `state`), not when it ends. Two rules open the breaker:
 //!
 //! - **stall**: [`STALLED_CALLS`] calls are past the threshold (or one call past
-//!   twice the threshold) and the upstream has answered no call within the
+//!   [`LONE_CALL_THRESHOLDS`] thresholds) and the upstream has answered no call within the
 //!   threshold for as long. That is a hang, seen one or two thresholds after it
 //!   begins even when every client waits on the same few calls, or on one batch,
 //!   and no new call is made (overdue calls keep looking); slow calls while
-//!   others are answered never open it, nor does one call slower than twice the
-//!   threshold.
+//!   others are answered never open it, nor does one call answered within
+//!   three thresholds.
 //! - **rate**: `slow_call_rate` of the last `slow_call_window` calls were slow
 //!   (resilience4j's `slowCallRateThreshold`, over a count-based window, with
 //!   in-flight calls counted): an upstream that answers, but very slowly.
@@ -58,6 +58,11 @@ use super::rolling_window::RollingWindow;
 /// Calls past the slow-call threshold, while the upstream answers nothing quickly,
 /// that make a stall: two, so one slow call never does.
 pub(crate) const STALLED_CALLS: usize = 2;
+
+/// How many slow-call thresholds one call alone must run, with nothing answered
+/// quickly for as long, to make a stall: 3 (1.5 s by default), so a single call
+/// that takes a second, which a working upstream may answer, opens nothing.
+pub(crate) const LONE_CALL_THRESHOLDS: u32 = 3;
 
 /// When the breaker opens and for how long.
 #[derive(Clone, Debug, PartialEq)]
@@ -574,8 +579,8 @@ impl SlowCalls {
     /// Whether the running calls make a stall: the upstream has answered no call
     /// within the threshold for a whole threshold (else the upstream is answering
     /// others, so slow calls are slow items, not a hang), and either
-    /// [`STALLED_CALLS`] calls are past the threshold, or one call is past twice
-    /// the threshold while nothing was answered quickly for that long. The lone
+    /// [`STALLED_CALLS`] calls are past the threshold, or one call is past
+    /// [`LONE_CALL_THRESHOLDS`] thresholds while nothing was answered quickly for that long. The lone
     /// call is the closed-loop case: clients answered together by one batch ask
     /// again together and land in one batch, so a hang holds one call.
     fn stalled(&self, now: Instant) -> bool {
@@ -591,13 +596,13 @@ impl SlowCalls {
             .iter()
             .filter(|running| running_for(running) >= self.threshold)
             .count();
-        let twice = self.threshold.saturating_mul(2);
+        let lone = self.threshold.saturating_mul(LONE_CALL_THRESHOLDS);
         overdue >= STALLED_CALLS
-            || (silence >= twice
+            || (silence >= lone
                 && self
                     .running
                     .iter()
-                    .any(|running| running_for(&running) >= twice))
+                    .any(|running| running_for(&running) >= lone))
     }
 
     /// A call ended; when `judged`, its speed joins the recent calls (unless it
@@ -1125,27 +1130,27 @@ mod tests {
     }
 
     #[test]
-    fn one_call_hanging_alone_is_a_stall_only_past_twice_the_threshold() {
+    fn one_call_hanging_alone_is_a_stall_only_past_three_thresholds() {
         // Closed-loop clients answered by one batch ask again together: one call.
         let start = Instant::now();
         let breaker = Breaker::new(settings(), start);
         timed_call(&breaker, Verdict::Success, start, 5 * MS);
         let hung = send(&breaker, 1, start + 10 * MS);
 
-        assert_eq!(breaker.state(start + 1009 * MS), BreakerState::Closed);
-        assert_eq!(breaker.state(start + 1010 * MS), BreakerState::Open);
+        assert_eq!(breaker.state(start + 1509 * MS), BreakerState::Closed);
+        assert_eq!(breaker.state(start + 1510 * MS), BreakerState::Open);
         assert_eq!(breaker.open_reason(), Some(OpenReason::SlowCalls));
         drop(hung);
     }
 
     #[test]
-    fn one_slow_call_answered_before_twice_the_threshold_opens_nothing() {
+    fn one_slow_call_answered_within_three_thresholds_opens_nothing() {
         let start = Instant::now();
         let breaker = Breaker::new(settings(), start);
         let slow = breaker.admit(start).expect("closed");
         slow.start().sent(start);
-        assert_eq!(breaker.state(start + 900 * MS), BreakerState::Closed);
-        slow.record(Verdict::Success, start + 950 * MS);
+        assert_eq!(breaker.state(start + 1400 * MS), BreakerState::Closed);
+        slow.record(Verdict::Success, start + 1450 * MS);
 
         assert_eq!(breaker.state(start + 2000 * MS), BreakerState::Closed);
     }
