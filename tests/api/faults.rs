@@ -30,6 +30,11 @@ async fn one_item_asked_by_1000_concurrent_requests_is_fetched_once() {
             "10000",
             "--request-timeout-ms",
             "20000",
+            // The upstream is slow on purpose; with 1000 requests on two test threads its
+            // answer can pass the breaker's lone-call stall (1.5 s), which is not what
+            // this test is about.
+            "--breaker-slow-call-ms",
+            "5000",
         ],
     )
     .await;
