@@ -19,8 +19,8 @@ use crate::config::{Settings, UpstreamSettings};
 use crate::demo;
 use crate::graphql::{GatewaySchema, build_schema};
 use crate::http::{
-    AppState, HealthDetail, HttpSettings, InFlightLimit, Readiness, RefreshGauges, ResponseCache,
-    router,
+    AdminState, AppState, CacheHeaderSettings, HealthDetail, HttpSettings, InFlightLimit,
+    Readiness, RefreshGauges, ResponseCache, router,
 };
 use crate::loader::ProductLoader;
 use crate::telemetry::metrics;
@@ -66,6 +66,11 @@ impl Application {
         let (upstream, demo) = start_upstream(&settings.upstream).await?;
         let catalog = Arc::new(connect_catalog(&settings.upstream, upstream.clone())?);
         let product_ttl = settings.cache.ttl;
+        let headers = CacheHeaderSettings {
+            static_max_age: settings.http.cache_control_static_max_age,
+            stale_if_error: settings.cache.max_stale,
+        };
+        let rcn_region = settings.graphql.rcn_region;
         let cache = ProductCache::new(settings.cache);
         let loader = ProductLoader::new(
             Arc::clone(&catalog) as Arc<dyn Catalog>,
@@ -74,14 +79,21 @@ impl Application {
         );
         let schema = build_schema(loader, settings.graphql);
         // Answers without products (GTIN facts, `__typename`) live as long as a product.
-        let responses = ResponseCache::new(settings.http.response_cache, product_ttl);
-        let state = router_state(
+        let responses = ResponseCache::new(settings.http.response_cache, product_ttl, headers);
+        follow_invalidations(&cache, &responses);
+        let admin = settings.http.admin_token.clone().map(|token| AdminState {
+            token,
+            products: cache.clone(),
+            rcn_region,
+        });
+        let mut state = router_state(
             schema,
             settings.http,
             settings.telemetry.metrics,
             &catalog,
             (&cache, responses),
         );
+        state.admin = admin;
         Ok(Application {
             listener,
             state,
@@ -190,6 +202,7 @@ fn record_gauges(health: &UpstreamHealth, cache: &ProductCache, responses: &Resp
     ::metrics::counter!(metrics::RESPONSE_CACHE_STORED).absolute(responses.stored);
     ::metrics::gauge!(metrics::RESPONSE_CACHE_ENTRIES).set(responses.entries as f64);
     ::metrics::gauge!(metrics::RESPONSE_CACHE_BYTES).set(responses.bytes as f64);
+    ::metrics::counter!(metrics::RESPONSE_CACHE_INVALIDATED).absolute(responses.invalidated);
 }
 
 /// The upstream's and the caches' state as `/readyz` detail.
@@ -220,6 +233,7 @@ fn health_json(
             "staleServed": stats.stale_served,
             "evictions": stats.evictions,
             "redis": cache.redis_status(),
+            "followsInvalidations": cache.follows_invalidations(),
         },
         "responseCache": {
             "enabled": responses.is_enabled(),
@@ -229,6 +243,7 @@ fn health_json(
             "misses": response_stats.misses,
             "bypassed": response_stats.bypassed,
             "stored": response_stats.stored,
+            "invalidated": response_stats.invalidated,
         },
     })
 }
@@ -302,5 +317,18 @@ fn router_state(
         refresh_gauges: Some(refresh_gauges),
         cors_origins: http.cors_origins,
         response_cache: responses,
+        admin: None,
     }
+}
+
+/// Other replicas' invalidations (through Redis, when configured) drop the
+/// products here too: the product cache forgets them, then the answers built
+/// from them go.
+fn follow_invalidations(cache: &ProductCache, responses: &ResponseCache) {
+    let responses = responses.clone();
+    cache.follow_invalidations(move |gtins| {
+        responses.invalidate(gtins);
+        ::metrics::counter!(metrics::INVALIDATED_GTINS, "source" => "peer")
+            .increment(u64::try_from(gtins.len()).unwrap_or(u64::MAX));
+    });
 }

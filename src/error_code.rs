@@ -80,6 +80,8 @@ error_codes! {
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
     /// An `Accept` the gateway cannot satisfy (HTTP 406).
     NotAcceptable => "NOT_ACCEPTABLE",
+    /// `POST /admin/invalidate` without the right `Authorization: Bearer` token (HTTP 401).
+    Unauthorized => "UNAUTHORIZED",
 }
 
 impl fmt::Display for ErrorCode {

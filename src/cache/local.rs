@@ -120,6 +120,11 @@ impl LocalTier {
         }
     }
 
+    /// Forgets `key`.
+    pub(crate) fn invalidate(&self, key: &Gtin) {
+        self.cache.invalidate(key);
+    }
+
     /// Entries held now; exact only once moka has run its pending work.
     pub(crate) fn entry_count(&self) -> u64 {
         self.cache.entry_count()

@@ -18,6 +18,6 @@ mod test_support;
 pub(crate) mod weight;
 
 pub(crate) use entry::now_unix_ms;
-pub use product_cache::{Cached, ProductCache};
+pub use product_cache::{Cached, ProductCache, RedisInvalidation};
 pub use settings::{CacheSettings, RedisSettings};
 pub use stats::CacheStats;

@@ -37,6 +37,28 @@ struct Inner {
     redis: Option<RedisTier>,
 }
 
+/// What an invalidation did in Redis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RedisInvalidation {
+    /// No Redis tier (or the cache is off): the local tier was all there was.
+    NotConfigured,
+    /// Deleted in Redis and announced to the other replicas.
+    Done,
+    /// Redis did not confirm it (why); the local tier forgot them all the same.
+    Failed(String),
+}
+
+impl RedisInvalidation {
+    /// `"not configured"`, `"done"` or `"failed"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RedisInvalidation::NotConfigured => "not configured",
+            RedisInvalidation::Done => "done",
+            RedisInvalidation::Failed(_) => "failed",
+        }
+    }
+}
+
 /// What the cache knows about one key.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cached {
@@ -126,6 +148,63 @@ impl ProductCache {
                 .snapshot(inner.local.entry_count(), inner.local.weighted_size()),
             None => CacheStats::default(),
         }
+    }
+
+    /// Forgets `gtins` in every tier, so their next lookup asks the upstream: at
+    /// once in the local tier, then in Redis (`DEL`) with a message telling the
+    /// other replicas to forget them too (one pipeline, awaited).
+    pub async fn invalidate(&self, gtins: &[Gtin]) -> RedisInvalidation {
+        let Some(inner) = &self.inner else {
+            return RedisInvalidation::NotConfigured;
+        };
+        for gtin in gtins {
+            inner.local.invalidate(gtin);
+        }
+        let Some(redis) = &inner.redis else {
+            return RedisInvalidation::NotConfigured;
+        };
+        let keys: Vec<String> = gtins.iter().map(|gtin| redis.key(gtin.gtin14())).collect();
+        let message = gtins
+            .iter()
+            .map(Gtin::gtin14)
+            .collect::<Vec<_>>()
+            .join(",");
+        match redis.delete_and_publish(&keys, &message).await {
+            Ok(()) => RedisInvalidation::Done,
+            Err(error) => RedisInvalidation::Failed(error),
+        }
+    }
+
+    /// With Redis: follows the invalidations of every replica (this one's too) in
+    /// the background, forgetting their GTINs in the local tier and then calling
+    /// `then` with them (to drop the answers built from them). Without Redis:
+    /// nothing to follow. Call it within a tokio runtime.
+    pub fn follow_invalidations(&self, then: impl Fn(&[Gtin]) + Send + Sync + 'static) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        let Some(redis) = &inner.redis else {
+            return;
+        };
+        let local = inner.local.clone();
+        redis.follow_invalidations(move |message| {
+            let gtins: Vec<Gtin> = message
+                .split(|&b| b == b',')
+                .filter_map(|digits| std::str::from_utf8(digits).ok())
+                .filter_map(|digits| Gtin::from_digits(digits).ok())
+                .collect();
+            for gtin in &gtins {
+                local.invalidate(gtin);
+            }
+            then(&gtins);
+        });
+    }
+
+    /// `Some(true)` once this replica follows other replicas' invalidations through
+    /// Redis; `None` without Redis.
+    pub fn follows_invalidations(&self) -> Option<bool> {
+        let inner = self.inner.as_ref()?;
+        inner.redis.as_ref().map(RedisTier::subscribed)
     }
 
     /// Counts one stale product actually served because the upstream failed.

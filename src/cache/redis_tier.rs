@@ -15,13 +15,18 @@
 //!   [`WRITE_TIMEOUT`], so a slow Redis cannot pile up tasks. A write that does not
 //!   fit is dropped and counted: the entry is still in the local tier.
 //!
+//! - Invalidations (an operator's) are one awaited pipeline of `DEL` + `PUBLISH`
+//!   on `<prefix>invalidate`; every replica follows that channel with a pub/sub
+//!   connection of its own (a background task, resubscribing after failures).
+//!
 //! This file knows keys and bytes only; what the bytes mean is `codec`'s business
 //! and which keys to ask for is `product_cache`'s.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use futures::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::Semaphore;
 
@@ -94,6 +99,8 @@ struct Shared {
     status: AtomicU8,
     counters: Arc<Counters>,
     writes: Arc<Semaphore>,
+    /// Whether the invalidation subscriber is subscribed now.
+    subscribed: Arc<AtomicBool>,
 }
 
 impl RedisTier {
@@ -122,6 +129,7 @@ impl RedisTier {
                 status: AtomicU8::new(status as u8),
                 counters,
                 writes: Arc::new(Semaphore::new(MAX_PENDING_WRITES)),
+                subscribed: Arc::new(AtomicBool::new(false)),
             }),
         };
         if let (Ok(runtime), Some(_)) = (runtime, &tier.shared.manager) {
@@ -174,6 +182,94 @@ impl RedisTier {
                 None
             }
         }
+    }
+
+    /// The pub/sub channel invalidations go out on (the key prefix's namespace).
+    fn channel(&self) -> String {
+        format!("{}invalidate", self.shared.settings.key_prefix)
+    }
+
+    /// Deletes `keys` and publishes `message` on the invalidation channel, in one
+    /// pipeline (delete first, so a replica told to forget cannot refill from
+    /// Redis), waiting up to [`WRITE_TIMEOUT`]. Unlike lookups it is tried even
+    /// while the tier is marked down: an operator asked for it and is told the outcome.
+    ///
+    /// # Errors
+    /// Why Redis did not confirm it.
+    pub(crate) async fn delete_and_publish(
+        &self,
+        keys: &[String],
+        message: &str,
+    ) -> Result<(), String> {
+        let shared = &self.shared;
+        let Some(manager) = &shared.manager else {
+            return Err("the redis url is unusable".to_owned());
+        };
+        let mut conn = manager.clone();
+        let mut pipe = redis::pipe();
+        pipe.cmd("DEL").arg(keys).ignore();
+        pipe.cmd("PUBLISH").arg(self.channel()).arg(message).ignore();
+        match tokio::time::timeout(WRITE_TIMEOUT, pipe.exec_async(&mut conn)).await {
+            Ok(Ok(())) => {
+                shared.mark_connected();
+                Ok(())
+            }
+            Ok(Err(error)) => {
+                add(&shared.counters.redis_errors, 1);
+                shared.mark_down(&error.to_string());
+                Err(error.to_string())
+            }
+            Err(_) => {
+                add(&shared.counters.redis_timeouts, 1);
+                shared.mark_down("invalidation took longer than its timeout");
+                Err("redis did not answer in time".to_owned())
+            }
+        }
+    }
+
+    /// Whether the invalidation subscriber is subscribed now.
+    pub(crate) fn subscribed(&self) -> bool {
+        self.shared.subscribed.load(Ordering::Relaxed)
+    }
+
+    /// Subscribes to the invalidation channel in a background task that calls
+    /// `on_message` with each message (this replica's own included), resubscribing
+    /// after [`PROBE_INTERVAL`] when the connection fails. The task ends once the
+    /// tier is dropped. Needs a tokio runtime (called from `app`, in one).
+    pub(crate) fn follow_invalidations(&self, on_message: impl Fn(&[u8]) + Send + 'static) {
+        if self.shared.manager.is_none() {
+            return;
+        }
+        let weak = Arc::downgrade(&self.shared);
+        let (url, channel) = (self.shared.settings.url.clone(), self.channel());
+        let subscribed = Arc::clone(&self.shared.subscribed);
+        tokio::spawn(async move {
+            while weak.strong_count() > 0 {
+                match subscribe(&url, &channel).await {
+                    Ok(pubsub) => {
+                        subscribed.store(true, Ordering::Relaxed);
+                        tracing::info!(%channel, "following invalidations from other replicas");
+                        let mut messages = pubsub.into_on_message();
+                        let mut alive = tokio::time::interval(PROBE_INTERVAL);
+                        loop {
+                            tokio::select! {
+                                message = messages.next() => match message {
+                                    Some(message) => on_message(message.get_payload_bytes()),
+                                    None => break,
+                                },
+                                _ = alive.tick() => if weak.strong_count() == 0 {
+                                    return;
+                                },
+                            }
+                        }
+                        subscribed.store(false, Ordering::Relaxed);
+                        tracing::warn!(%channel, "invalidation subscription lost; resubscribing");
+                    }
+                    Err(error) => tracing::debug!(%error, "invalidation subscription failed"),
+                }
+                tokio::time::sleep(PROBE_INTERVAL).await;
+            }
+        });
     }
 
     /// Sends `writes` as one pipeline in a spawned task and returns at once.
@@ -285,6 +381,21 @@ async fn probe_while_alive(shared: Weak<Shared>) {
             }
         }
         tokio::time::sleep(PROBE_INTERVAL).await;
+    }
+}
+
+/// A pub/sub connection to `url` subscribed to `channel`, within [`CONNECT_TIMEOUT`].
+async fn subscribe(url: &str, channel: &str) -> Result<redis::aio::PubSub, String> {
+    let client = redis::Client::open(url).map_err(|error| error.to_string())?;
+    let connect = async {
+        let mut pubsub = client.get_async_pubsub().await?;
+        pubsub.subscribe(channel).await?;
+        Ok::<_, redis::RedisError>(pubsub)
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+        Ok(Ok(pubsub)) => Ok(pubsub),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err("subscribing took longer than the connect timeout".to_owned()),
     }
 }
 

@@ -20,7 +20,9 @@ use crate::catalog::{BreakerSettings, KeyFormat, RestCatalogSettings, RetryPolic
 use crate::demo::DemoSettings;
 use crate::graphql::{GraphqlSettings, QueryLimits};
 use crate::gtin::RcnRegion;
-use crate::http::{AllowedOrigin, HttpLimits, HttpSettings, ResponseCacheSettings};
+use crate::http::{
+    AdminToken, AllowedOrigin, HttpLimits, HttpSettings, ResponseCacheSettings,
+};
 use crate::telemetry::{LogFormat, TelemetrySettings};
 
 /// A feature switch.
@@ -307,6 +309,12 @@ pub struct HttpArgs {
     /// Most memory the response cache may weigh, in MiB.
     #[arg(long, env = "CATALOG_RESPONSE_CACHE_MAX_MB", default_value = "16", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub response_cache_max_mb: u64,
+    /// `Cache-Control: max-age` in seconds of an answer holding no product (`gtin(code:)`: pure computation).
+    #[arg(long = "cache-control-static-max-age-s", value_name = "S", env = "CATALOG_CACHE_CONTROL_STATIC_MAX_AGE_S", default_value = "3600", value_parser = secs(0..=31_536_000))]
+    pub cache_control_static_max_age: Duration,
+    /// Bearer token of `POST /admin/invalidate` (at least 16 characters); absent: that route answers 404.
+    #[arg(long, env = "CATALOG_ADMIN_TOKEN", hide_env_values = true, value_parser = parsers::admin_token)]
+    pub admin_token: Option<AdminToken>,
 }
 
 impl HttpArgs {
@@ -324,6 +332,8 @@ impl HttpArgs {
                 enabled: self.response_cache.is_on(),
                 max_bytes: mib(self.response_cache_max_mb),
             },
+            cache_control_static_max_age: self.cache_control_static_max_age,
+            admin_token: self.admin_token.clone(),
         }
     }
 }

@@ -10,7 +10,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use crate::catalog::KeyFormat;
 use crate::gtin::RcnRegion;
-use crate::http::AllowedOrigin;
+use crate::http::{AdminToken, AllowedOrigin};
 
 /// The region layouts the `gtin` module can decode (both cases are accepted).
 pub(crate) const RCN_REGIONS: [&str; 18] = [
@@ -89,6 +89,18 @@ pub(crate) fn allowed_origin(text: &str) -> Result<AllowedOrigin, String> {
 }
 
 /// A Redis URL the client accepts (`redis://host:port/db`); checked without connecting.
+/// The admin route's bearer token: printable ASCII without spaces, at least 16
+/// characters (a short token is guessable however it is compared).
+pub(crate) fn admin_token(text: &str) -> Result<AdminToken, String> {
+    if text.len() < 16 {
+        return Err("the admin token must be at least 16 characters".to_owned());
+    }
+    if !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("the admin token must be printable ASCII without spaces".to_owned());
+    }
+    Ok(AdminToken::new(text))
+}
+
 pub(crate) fn redis_url(text: &str) -> Result<String, String> {
     redis::Client::open(text)
         .map(|_| text.to_owned())

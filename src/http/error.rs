@@ -48,6 +48,17 @@ pub(crate) enum Refusal {
     NotAcceptable,
     /// Over `--max-in-flight` (503, `Retry-After: 1`).
     Overloaded,
+    /// An admin route without the right bearer token (401, `WWW-Authenticate: Bearer`).
+    Unauthorized,
+    /// An admin invalidation naming codes that are not GTINs (400), with which.
+    InvalidGtins(String),
+    /// An admin invalidation naming too many codes (400).
+    TooManyGtins {
+        /// Codes sent.
+        count: usize,
+        /// Codes allowed.
+        max: usize,
+    },
 }
 
 impl HttpError {
@@ -79,7 +90,11 @@ impl HttpError {
     /// The HTTP status.
     pub(crate) fn status(&self) -> StatusCode {
         match self.refusal {
-            Refusal::BadRequest(_) | Refusal::TooManyOperations { .. } => StatusCode::BAD_REQUEST,
+            Refusal::BadRequest(_)
+            | Refusal::TooManyOperations { .. }
+            | Refusal::InvalidGtins(_)
+            | Refusal::TooManyGtins { .. } => StatusCode::BAD_REQUEST,
+            Refusal::Unauthorized => StatusCode::UNAUTHORIZED,
             Refusal::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::MethodNotAllowed | Refusal::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
             Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -98,6 +113,9 @@ impl HttpError {
             Refusal::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Refusal::NotAcceptable => ErrorCode::NotAcceptable,
             Refusal::Overloaded => ErrorCode::Overloaded,
+            Refusal::Unauthorized => ErrorCode::Unauthorized,
+            Refusal::InvalidGtins(_) => ErrorCode::InvalidGtin,
+            Refusal::TooManyGtins { .. } => ErrorCode::TooManyGtins,
         }
     }
 
@@ -116,6 +134,13 @@ impl HttpError {
                 "accept application/graphql-response+json or application/json".to_owned()
             }
             Refusal::Overloaded => "the gateway is at capacity; retry shortly".to_owned(),
+            Refusal::Unauthorized => {
+                "send the admin token as `Authorization: Bearer <token>`".to_owned()
+            }
+            Refusal::InvalidGtins(which) => format!("not GTINs, nothing invalidated: {which}"),
+            Refusal::TooManyGtins { count, max } => {
+                format!("{count} codes in one invalidation, at most {max} are allowed")
+            }
         }
     }
 
@@ -127,6 +152,10 @@ impl HttpError {
             }
             Refusal::MutationOverGet => Some((header::ALLOW, HeaderValue::from_static("POST"))),
             Refusal::Overloaded => Some((header::RETRY_AFTER, HeaderValue::from_static("1"))),
+            Refusal::Unauthorized => Some((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"catalog-gateway admin\""),
+            )),
             _ => None,
         }
     }

@@ -1,12 +1,15 @@
 //! The HTTP face of the gateway: the axum router with `/graphql` (GET and POST),
 //! GraphiQL on `/`, health endpoints, and the HTTP-level defences (body size,
 //! operations per batch, in-flight cap), and the response cache in front of
-//! execution. No GraphQL logic lives here.
+//! execution, with the HTTP caching headers of its answers (`cache_headers`) and
+//! the admin route that invalidates products (`admin`). No GraphQL logic lives here.
 //!
 //! Dependencies run one way: `routes` → handlers (`graphql_over_http`, `health`,
 //! `graphiql`) and middleware (`observe`, `shed`) → `state`, `error`, `media_type`.
 //! Every HTTP-level refusal is an [`error::HttpError`].
 
+mod admin;
+mod cache_headers;
 mod error;
 mod graphiql;
 mod graphql_over_http;
@@ -18,9 +21,11 @@ mod routes;
 mod shed;
 mod state;
 
+pub use admin::MAX_INVALIDATION;
+pub use cache_headers::{CacheHeaderSettings, MAX_TAGS};
 pub use response_cache::{ResponseCache, ResponseCacheSettings, ResponseCacheStats};
 pub use routes::router;
 pub use shed::InFlightLimit;
 pub use state::{
-    AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings, Readiness, RefreshGauges,
+    AdminState, AdminToken, AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings, Readiness, RefreshGauges,
 };

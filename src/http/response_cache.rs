@@ -1,5 +1,7 @@
 //! The response cache: an identical `/graphql` request is answered with the bytes
-//! of the earlier answer, without parsing, validating or executing anything.
+//! of the earlier answer, without parsing, validating or executing anything. It also
+//! gives every answer its HTTP caching headers (`cache_headers`), computed once per
+//! produced body and kept with the entry, so a hit costs a `max-age` format only.
 //!
 //! **Identical** means the same method, the same response media type (negotiated
 //! from `Accept`: it changes the status and the body's shape) and the exact same
@@ -19,6 +21,15 @@
 //! `max_ttl` (answers without products). `Cache-Control: no-cache` skips the lookup
 //! (the answer is computed anew, and stored).
 //!
+//! **Invalidated** by product ([`ResponseCache::invalidate`]) without an index of
+//! entries by product: a fixed table of [`SLOTS`] generation counters, a product's
+//! slot chosen by a hash of its GTIN. An invalidation bumps a global epoch and
+//! writes it into the slots of its products; an entry remembers the epoch read when
+//! its request was looked up and the slots of its products, and is dropped on a hit
+//! when one of those slots moved past it. Memory is fixed (32 KiB); two products
+//! sharing a slot only cost an extra miss. Reading the epoch at lookup, before any
+//! product is loaded, means an answer built while an invalidation ran is never kept.
+//!
 //! **Bounded in bytes**: moka weighs each entry by its payload key and body bytes
 //! plus a fixed overhead; an answer over a sixteenth of the budget is not kept.
 
@@ -32,9 +43,14 @@ use axum::response::Response;
 use moka::Expiry;
 use moka::sync::Cache;
 
+use super::cache_headers::{self, CACHE_TAG, CacheHeaderSettings, Policy, SURROGATE_KEY, Tags};
 use super::observe::GraphqlOutcome;
 use crate::cache::weight::ENTRY_OVERHEAD_BYTES;
+use crate::gtin::Gtin;
 use crate::loader::AnswerFreshness;
+
+/// Generation slots for invalidation by product (a power of two).
+pub(crate) const SLOTS: usize = 4096;
 
 /// How the response cache is sized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +76,9 @@ pub struct ResponseCacheStats {
     pub entries: u64,
     /// Bytes the entries weigh now (same caveat).
     pub bytes: u64,
+    /// Entries found on a lookup but dropped because a product they hold was
+    /// invalidated since they were stored.
+    pub invalidated: u64,
 }
 
 /// The response cache. Cheap to clone: clones share one store.
@@ -67,6 +86,8 @@ pub struct ResponseCacheStats {
 pub struct ResponseCache {
     /// `None` when turned off.
     inner: Option<Arc<Inner>>,
+    /// What answers' `Cache-Control` is made from (also with the cache off).
+    headers: CacheHeaderSettings,
 }
 
 struct Inner {
@@ -74,6 +95,10 @@ struct Inner {
     max_ttl: Duration,
     max_entry_bytes: usize,
     counters: Arc<Counters>,
+    /// Bumped by every invalidation.
+    epoch: AtomicU64,
+    /// Per slot, the epoch of the last invalidation of a product in it.
+    generations: Box<[AtomicU64]>,
 }
 
 /// Counted here rather than read from moka, whose entry count and weighted size
@@ -84,6 +109,7 @@ struct Counters {
     misses: AtomicU64,
     bypassed: AtomicU64,
     stored: AtomicU64,
+    invalidated: AtomicU64,
     /// Entries held: +1 per insert, −1 per removal moka reports.
     entries: AtomicU64,
     /// Bytes held, likewise.
@@ -95,7 +121,7 @@ fn weight(key: &[u8], stored: &Stored) -> u64 {
     u64::try_from(key.len() + stored.body.len() + ENTRY_OVERHEAD_BYTES).unwrap_or(u64::MAX)
 }
 
-/// One stored answer.
+/// One stored answer, with its headers.
 struct Stored {
     body: Bytes,
     content_type: HeaderValue,
@@ -105,6 +131,16 @@ struct Stored {
     until_ms: u64,
     /// How long moka keeps it, computed once at insert.
     keep_for: Duration,
+    /// Strong `ETag` of `body`.
+    etag: HeaderValue,
+    /// The products it holds, as headers.
+    tags: Tags,
+    /// Whether it holds no product (`Cache-Control` then says the static max-age).
+    no_products: bool,
+    /// The epoch read when its request was looked up.
+    epoch: u64,
+    /// The invalidation slots of its products.
+    slots: Box<[u16]>,
 }
 
 /// Tells moka to drop each entry after its own lifetime.
@@ -133,25 +169,60 @@ impl Expiry<Arc<[u8]>, Arc<Stored>> for KeepFor {
 
 /// What a lookup found.
 pub(crate) enum Lookup {
-    /// The stored answer: send it as it is.
+    /// The stored answer (or a 304 for it): send it as it is.
     Hit(Response),
     /// Not found (or not looked up because of `no-cache`): execute, then offer the
-    /// answer to [`ResponseCache::store`] with this key.
+    /// answer to [`ResponseCache::respond`] with this key.
     Miss(PendingKey),
     /// Not cacheable at all (cache off, `no-store`, not a GraphQL request shape the
     /// cache handles): execute as if there were no cache.
     Skip,
 }
 
-/// The key of a request whose answer may be stored.
-pub(crate) struct PendingKey(Vec<u8>);
+/// The key of a request whose answer may be stored, with the invalidation epoch
+/// read at its lookup.
+pub(crate) struct PendingKey {
+    key: Vec<u8>,
+    epoch: u64,
+}
+
+/// An executed answer, before headers.
+pub(crate) struct Answer {
+    /// HTTP status.
+    pub(crate) status: StatusCode,
+    /// The serialized body.
+    pub(crate) body: Bytes,
+    /// Its media type.
+    pub(crate) content_type: HeaderValue,
+    /// The operation label and the errors counted in the body.
+    pub(crate) outcome: GraphqlOutcome,
+}
+
+/// The invalidation slot of a product: a multiplicative hash of its GTIN-14 as a
+/// number (the same on every replica, not that it matters).
+fn slot(gtin: &Gtin) -> u16 {
+    let number = gtin
+        .gtin14()
+        .bytes()
+        .fold(0u64, |n, digit| n * 10 + u64::from(digit - b'0'));
+    // The top 12 bits of the product: SLOTS = 4096.
+    u16::try_from(number.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52).unwrap_or(0)
+}
 
 impl ResponseCache {
     /// A cache with `settings` (empty, or nothing at all when turned off) keeping
-    /// any answer at most `max_ttl`, even one holding no product.
-    pub fn new(settings: ResponseCacheSettings, max_ttl: Duration) -> ResponseCache {
+    /// any answer at most `max_ttl`, even one holding no product; answers' headers
+    /// follow `headers`.
+    pub fn new(
+        settings: ResponseCacheSettings,
+        max_ttl: Duration,
+        headers: CacheHeaderSettings,
+    ) -> ResponseCache {
         if !settings.enabled || settings.max_bytes == 0 {
-            return ResponseCache { inner: None };
+            return ResponseCache {
+                inner: None,
+                headers,
+            };
         }
         let counters = Arc::new(Counters::default());
         let removals = Arc::clone(&counters);
@@ -175,18 +246,39 @@ impl ResponseCache {
                 max_ttl,
                 max_entry_bytes: usize::try_from(settings.max_bytes / 16).unwrap_or(usize::MAX),
                 counters,
+                epoch: AtomicU64::new(0),
+                generations: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
             })),
+            headers,
         }
     }
 
-    /// A cache that is turned off.
-    pub fn off() -> ResponseCache {
-        ResponseCache { inner: None }
+    /// A cache that is turned off (answers still get their headers).
+    pub fn off(headers: CacheHeaderSettings) -> ResponseCache {
+        ResponseCache {
+            inner: None,
+            headers,
+        }
     }
 
     /// Whether the cache is on.
     pub fn is_enabled(&self) -> bool {
         self.inner.is_some()
+    }
+
+    /// Drops every entry holding one of `gtins` (lazily: at its next lookup).
+    /// Call it after the product cache forgot them, so an answer built from the
+    /// old copies cannot be kept.
+    pub fn invalidate(&self, gtins: &[Gtin]) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        let epoch = inner.epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        for gtin in gtins {
+            if let Some(generation) = inner.generations.get(usize::from(slot(gtin))) {
+                generation.fetch_max(epoch, Ordering::AcqRel);
+            }
+        }
     }
 
     /// Looks the request up. `content_type` is the media type the answer will have
@@ -215,6 +307,8 @@ impl ResponseCache {
             }
             return Lookup::Skip;
         }
+        // Read before anything is loaded: see "Invalidated" above.
+        let epoch = inner.epoch.load(Ordering::Acquire);
         let mut key = Vec::with_capacity(payload.len() + content_type.len() + 2);
         key.push(if *method == Method::GET { b'G' } else { b'P' });
         key.extend_from_slice(content_type.as_bytes());
@@ -222,73 +316,93 @@ impl ResponseCache {
         key.extend_from_slice(payload);
         if no_cache {
             inner.counters.bypassed.fetch_add(1, Ordering::Relaxed);
-            return Lookup::Miss(PendingKey(key));
+            return Lookup::Miss(PendingKey { key, epoch });
         }
+        let now = crate::cache::now_unix_ms();
         match inner.entries.get(key.as_slice()) {
-            Some(stored) if crate::cache::now_unix_ms() < stored.until_ms => {
-                inner.counters.hits.fetch_add(1, Ordering::Relaxed);
-                Lookup::Hit(hit_response(&stored))
+            Some(stored) if now < stored.until_ms => {
+                if inner.still_valid(&stored) {
+                    inner.counters.hits.fetch_add(1, Ordering::Relaxed);
+                    return Lookup::Hit(self.hit_response(&stored, headers, now));
+                }
+                inner.entries.invalidate(key.as_slice());
+                inner.counters.invalidated.fetch_add(1, Ordering::Relaxed);
+                inner.counters.misses.fetch_add(1, Ordering::Relaxed);
+                Lookup::Miss(PendingKey { key, epoch })
             }
             _ => {
                 inner.counters.misses.fetch_add(1, Ordering::Relaxed);
-                Lookup::Miss(PendingKey(key))
+                Lookup::Miss(PendingKey { key, epoch })
             }
         }
     }
 
-    /// Offers the answer to a looked-up request; stores its bytes when it may be
-    /// reused (status 200, no error, every product fresh per `freshness`) and
-    /// gives the same answer back.
-    pub(crate) async fn store(
+    /// Turns an executed answer into the response, with its caching headers (or a
+    /// 304 when the request's `If-None-Match` matches), and stores it under `key`
+    /// when it may be reused (status 200, no error, every product fresh per
+    /// `freshness`; `None` for a batch, never reused).
+    pub(crate) fn respond(
         &self,
-        key: PendingKey,
-        response: Response,
-        freshness: &AnswerFreshness,
+        key: Option<PendingKey>,
+        request: &HeaderMap,
+        answer: Answer,
+        freshness: Option<&AnswerFreshness>,
     ) -> Response {
-        let Some(inner) = &self.inner else {
-            return response;
-        };
-        let Some(outcome) = response.extensions().get::<GraphqlOutcome>().cloned() else {
-            return response;
-        };
-        let Some(until_ms) = freshness.reusable_until() else {
-            return response;
-        };
         let now = crate::cache::now_unix_ms();
-        let max_ttl_ms = u64::try_from(inner.max_ttl.as_millis()).unwrap_or(u64::MAX);
-        let until_ms = until_ms.min(now.saturating_add(max_ttl_ms));
-        let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
-        let (Some(content_type), StatusCode::OK, 0, true) = (
-            content_type,
-            response.status(),
-            outcome.errors,
-            until_ms > now,
-        ) else {
-            return response;
+        let gtins = freshness.map(AnswerFreshness::take_gtins).unwrap_or_default();
+        let tags = Tags::of(&gtins);
+        let reusable_until = freshness
+            .and_then(AnswerFreshness::reusable_until)
+            .filter(|&until| until > now);
+        let ok = answer.status == StatusCode::OK && answer.outcome.errors == 0;
+        let policy = match reusable_until {
+            Some(until) if ok && !cache_control(request).1 => Policy::Fresh {
+                until_ms: (!gtins.is_empty()).then_some(until),
+                shared: tags != Tags::TooMany && !cache_headers::carries_identity(request),
+            },
+            _ => Policy::NoStore,
         };
-        let (parts, body) = response.into_parts();
-        // The handler's body is one buffer already, so this does not wait.
-        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-            return Response::from_parts(parts, Body::empty());
-        };
-        if bytes.len() <= inner.max_entry_bytes {
-            let stored = Stored {
-                body: bytes.clone(),
-                content_type,
-                operation: outcome.operation,
-                until_ms,
-                keep_for: Duration::from_millis(until_ms - now),
-            };
-            let key: Arc<[u8]> = Arc::from(key.0);
-            let counters = &inner.counters;
-            counters.stored.fetch_add(1, Ordering::Relaxed);
-            counters.entries.fetch_add(1, Ordering::Relaxed);
-            counters
-                .bytes
-                .fetch_add(weight(&key, &stored), Ordering::Relaxed);
-            inner.entries.insert(key, Arc::new(stored));
+        let etag = (answer.status == StatusCode::OK).then(|| cache_headers::etag(&answer.body));
+        if let (Some(key), Some(inner), Some(etag), Policy::Fresh { .. }, Some(until)) =
+            (key, &self.inner, &etag, policy, reusable_until)
+        {
+            let max_ttl_ms = u64::try_from(inner.max_ttl.as_millis()).unwrap_or(u64::MAX);
+            let until_ms = until.min(now.saturating_add(max_ttl_ms));
+            if answer.body.len() <= inner.max_entry_bytes && until_ms > now {
+                inner.insert(
+                    key,
+                    Stored {
+                        body: answer.body.clone(),
+                        content_type: answer.content_type.clone(),
+                        operation: answer.outcome.operation.clone(),
+                        until_ms,
+                        keep_for: Duration::from_millis(until_ms - now),
+                        etag: etag.clone(),
+                        tags: tags.clone(),
+                        no_products: gtins.is_empty(),
+                        epoch: 0,
+                        slots: gtins.iter().map(slot).collect(),
+                    },
+                );
+            }
         }
-        Response::from_parts(parts, Body::from(bytes))
+        let cache_control = cache_headers::cache_control(policy, &self.headers, now);
+        let not_modified = etag
+            .as_ref()
+            .is_some_and(|etag| cache_headers::not_modified(request, etag));
+        let mut response = if not_modified {
+            not_modified_response()
+        } else {
+            let mut response = Response::new(Body::from(answer.body));
+            *response.status_mut() = answer.status;
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, answer.content_type);
+            response
+        };
+        add_headers(response.headers_mut(), cache_control, etag, &tags);
+        response.extensions_mut().insert(answer.outcome);
+        response
     }
 
     /// A snapshot of the counters (all zero when turned off).
@@ -308,22 +422,88 @@ impl ResponseCache {
             stored: read(&counters.stored),
             entries: read(&counters.entries),
             bytes: read(&counters.bytes),
+            invalidated: read(&counters.invalidated),
         }
+    }
+
+    /// The answer a hit sends: the stored bytes, status, media type and headers
+    /// (`max-age` counted down to now), or a 304 when `If-None-Match` matches; and
+    /// the outcome the request's log line and metrics read.
+    fn hit_response(&self, stored: &Stored, request: &HeaderMap, now: u64) -> Response {
+        let shared = stored.tags != Tags::TooMany && !cache_headers::carries_identity(request);
+        let policy = Policy::Fresh {
+            until_ms: (!stored.no_products).then_some(stored.until_ms),
+            shared,
+        };
+        let mut response = if cache_headers::not_modified(request, &stored.etag) {
+            not_modified_response()
+        } else {
+            let mut response = Response::new(Body::from(stored.body.clone()));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, stored.content_type.clone());
+            response
+        };
+        add_headers(
+            response.headers_mut(),
+            cache_headers::cache_control(policy, &self.headers, now),
+            Some(stored.etag.clone()),
+            &stored.tags,
+        );
+        response.extensions_mut().insert(GraphqlOutcome {
+            operation: stored.operation.clone(),
+            errors: 0,
+        });
+        response
     }
 }
 
-/// The answer a hit sends: the stored bytes, status and media type, and the
-/// outcome the request's log line and metrics read.
-fn hit_response(stored: &Stored) -> Response {
-    let mut response = Response::new(Body::from(stored.body.clone()));
+impl Inner {
+    /// Stores an answer under `key`, with the epoch read at its lookup.
+    fn insert(&self, key: PendingKey, mut stored: Stored) {
+        stored.epoch = key.epoch;
+        let key: Arc<[u8]> = Arc::from(key.key);
+        let counters = &self.counters;
+        counters.stored.fetch_add(1, Ordering::Relaxed);
+        counters.entries.fetch_add(1, Ordering::Relaxed);
+        counters
+            .bytes
+            .fetch_add(weight(&key, &stored), Ordering::Relaxed);
+        self.entries.insert(key, Arc::new(stored));
+    }
+
+    /// Whether no product of `stored` was invalidated since its request was looked up.
+    fn still_valid(&self, stored: &Stored) -> bool {
+        stored.slots.iter().all(|&slot| {
+            self.generations
+                .get(usize::from(slot))
+                .is_none_or(|generation| generation.load(Ordering::Acquire) <= stored.epoch)
+        })
+    }
+}
+
+/// `304 Not Modified`: no body, the same validators and caching headers.
+fn not_modified_response() -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NOT_MODIFIED;
     response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, stored.content_type.clone());
-    response.extensions_mut().insert(GraphqlOutcome {
-        operation: stored.operation.clone(),
-        errors: 0,
-    });
-    response
+}
+
+fn add_headers(
+    headers: &mut HeaderMap,
+    cache_control: HeaderValue,
+    etag: Option<HeaderValue>,
+    tags: &Tags,
+) {
+    headers.insert(header::CACHE_CONTROL, cache_control);
+    headers.insert(header::VARY, cache_headers::vary());
+    if let Some(etag) = etag {
+        headers.insert(header::ETAG, etag);
+    }
+    if let Tags::Named(cache_tag, surrogate_key) = tags {
+        headers.insert(CACHE_TAG.clone(), cache_tag.clone());
+        headers.insert(SURROGATE_KEY.clone(), surrogate_key.clone());
+    }
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -335,7 +515,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// `(no-cache, no-store)` from the request's `Cache-Control` (and `Pragma: no-cache`).
-fn cache_control(headers: &HeaderMap) -> (bool, bool) {
+pub(crate) fn cache_control(headers: &HeaderMap) -> (bool, bool) {
     let mut no_cache = false;
     let mut no_store = false;
     let directives = headers
@@ -361,6 +541,10 @@ mod tests {
     use super::*;
 
     const JSON: &str = "application/json; charset=utf-8";
+    const HEADERS: CacheHeaderSettings = CacheHeaderSettings {
+        static_max_age: Duration::from_secs(3600),
+        stale_if_error: Duration::from_secs(60),
+    };
 
     fn cache(max_bytes: u64) -> ResponseCache {
         ResponseCache::new(
@@ -369,6 +553,7 @@ mod tests {
                 max_bytes,
             },
             Duration::from_secs(300),
+            HEADERS,
         )
     }
 
@@ -381,16 +566,26 @@ mod tests {
         headers
     }
 
-    fn answer(body: &'static str, errors: usize) -> Response {
-        let mut response = Response::new(Body::from(body));
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
-        response.extensions_mut().insert(GraphqlOutcome {
-            operation: "Op".to_owned(),
-            errors,
-        });
-        response
+    fn answer(body: &'static str, errors: usize) -> Answer {
+        Answer {
+            status: StatusCode::OK,
+            body: Bytes::from_static(body.as_bytes()),
+            content_type: HeaderValue::from_static(JSON),
+            outcome: GraphqlOutcome {
+                operation: "Op".to_owned(),
+                errors,
+            },
+        }
+    }
+
+    /// Offers `answer` to the cache as the handler does.
+    fn store(
+        cache: &ResponseCache,
+        key: PendingKey,
+        answer: Answer,
+        freshness: &AnswerFreshness,
+    ) -> Response {
+        cache.respond(Some(key), &HeaderMap::new(), answer, Some(freshness))
     }
 
     fn lookup(cache: &ResponseCache, headers: &HeaderMap, body: &[u8]) -> Lookup {
@@ -411,9 +606,7 @@ mod tests {
             panic!("an empty cache misses");
         };
         let freshness = AnswerFreshness::new();
-        let sent = cache
-            .store(key, answer("{\"data\":{\"a\":1}}", 0), &freshness)
-            .await;
+        let sent = store(&cache, key, answer("{\"data\":{\"a\":1}}", 0), &freshness);
         assert_eq!(body_of(sent).await, "{\"data\":{\"a\":1}}");
 
         let Lookup::Hit(hit) = lookup(&cache, &headers, b"{\"query\":\"{a}\"}") else {
@@ -465,7 +658,7 @@ mod tests {
             let Lookup::Miss(key) = lookup(&cache, &headers, payload) else {
                 panic!("miss");
             };
-            cache.store(key, response, &freshness).await;
+            store(&cache, key, response, &freshness);
             assert!(matches!(lookup(&cache, &headers, payload), Lookup::Miss(_)));
         }
         assert_eq!(cache.stats().stored, 0);
@@ -478,9 +671,7 @@ mod tests {
         let Lookup::Miss(key) = lookup(&cache, &headers, b"p") else {
             panic!("miss");
         };
-        cache
-            .store(key, answer("{}", 0), &AnswerFreshness::new())
-            .await;
+        store(&cache, key, answer("{}", 0), &AnswerFreshness::new());
 
         headers.insert(
             header::CACHE_CONTROL,
@@ -515,9 +706,7 @@ mod tests {
         for i in 0..1000 {
             let payload = format!("{{\"query\":\"{i}\"}}");
             if let Lookup::Miss(key) = lookup(&cache, &headers, payload.as_bytes()) {
-                cache
-                    .store(key, answer(body, 0), &AnswerFreshness::new())
-                    .await;
+                store(&cache, key, answer(body, 0), &AnswerFreshness::new());
             }
         }
         let inner = cache.inner.as_ref().unwrap();
@@ -525,5 +714,67 @@ mod tests {
         let stats = cache.stats();
         assert!(stats.bytes <= budget, "{} bytes", stats.bytes);
         assert!(stats.entries > 10, "{} entries", stats.entries);
+    }
+
+    #[test]
+    fn an_invalidated_product_drops_the_entries_holding_it_and_only_those() {
+        let cache = cache(1 << 20);
+        let headers = json_headers();
+        let gtin = |n: u32| Gtin::with_check_digit(&format!("0777100{n:06}")).unwrap();
+        for (payload, held) in [(&b"a"[..], gtin(1)), (b"b", gtin(2))] {
+            let Lookup::Miss(key) = lookup(&cache, &headers, payload) else {
+                panic!("miss");
+            };
+            let freshness = AnswerFreshness::new();
+            freshness.holds(&[held]);
+            let sent = store(&cache, key, answer("{}", 0), &freshness);
+            assert_eq!(
+                sent.headers()[&CACHE_TAG],
+                format!("gtin-{}", held.gtin14()).as_str()
+            );
+        }
+        // A request looked up before the invalidation is not kept after it.
+        let Lookup::Miss(late) = lookup(&cache, &headers, b"c") else {
+            panic!("miss");
+        };
+        assert_ne!(slot(&gtin(1)), slot(&gtin(2)), "pick products in two slots");
+
+        cache.invalidate(&[gtin(1)]);
+
+        assert!(matches!(lookup(&cache, &headers, b"a"), Lookup::Miss(_)));
+        assert!(matches!(lookup(&cache, &headers, b"b"), Lookup::Hit(_)));
+        let freshness = AnswerFreshness::new();
+        freshness.holds(&[gtin(1)]);
+        store(&cache, late, answer("{}", 0), &freshness);
+        assert!(matches!(lookup(&cache, &headers, b"c"), Lookup::Miss(_)));
+        assert_eq!(cache.stats().invalidated, 2);
+    }
+
+    #[test]
+    fn a_matching_if_none_match_gets_a_304_on_a_miss_and_on_a_hit() {
+        let cache = cache(1 << 20);
+        let mut headers = json_headers();
+        let Lookup::Miss(key) = lookup(&cache, &headers, b"p") else {
+            panic!("miss");
+        };
+        let sent = store(&cache, key, answer("{}", 0), &AnswerFreshness::new());
+        let etag = sent.headers()[header::ETAG].clone();
+        assert_eq!(sent.status(), StatusCode::OK);
+        assert_eq!(
+            sent.headers()[header::CACHE_CONTROL],
+            "public, max-age=3600, stale-if-error=60"
+        );
+        headers.insert(header::IF_NONE_MATCH, etag.clone());
+        let Lookup::Hit(hit) = lookup(&cache, &headers, b"p") else {
+            panic!("hit");
+        };
+        assert_eq!(hit.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(hit.headers()[header::ETAG], etag);
+        let Lookup::Miss(key) = lookup(&cache, &headers, b"q") else {
+            panic!("miss");
+        };
+        let fresh = cache.respond(Some(key), &headers, answer("{}", 0), None);
+        assert_eq!(fresh.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(fresh.headers()[header::CACHE_CONTROL], "no-store", "a batch");
     }
 }

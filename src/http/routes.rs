@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::{Router, middleware};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -14,7 +14,7 @@ use super::health;
 use super::observe::{REQUEST_ID, observe};
 use super::shed::shed_over_limit;
 use super::state::{AllowedOrigin, AppState};
-use super::{graphiql, graphql_over_http};
+use super::{admin, graphiql, graphql_over_http};
 use crate::telemetry::metrics::HTTP_IN_FLIGHT;
 
 /// The gateway's routes.
@@ -26,7 +26,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.in_flight.clone(),
             shed_over_limit,
-        ));
+        ))
+        // Refusals (400, 405, 413, 415, 406, 503) are never cached by anyone.
+        .layer(middleware::map_response(no_store_unless_said));
     let cors = cors_layer(&state.cors_origins);
     Router::new()
         .route("/", get(graphiql::page))
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics))
+        .route("/admin/invalidate", post(admin::invalidate))
         .merge(graphql_routes)
         .with_state(state)
         .layer(cors)
@@ -57,6 +60,18 @@ fn cors_layer(origins: &[AllowedOrigin]) -> CorsLayer {
         AllowedOrigin::Any => None,
     });
     layer.allow_origin(AllowOrigin::list(allowed))
+}
+
+/// `Cache-Control: no-store` on a `/graphql` response that says nothing else (a
+/// refusal: the handler gives every answer its own).
+async fn no_store_unless_said(mut response: Response) -> Response {
+    if !response.headers().contains_key(header::CACHE_CONTROL) {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// Prometheus text exposition.

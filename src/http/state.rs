@@ -1,16 +1,21 @@
 //! What every handler may read: the shared state of the router and the HTTP-level
 //! limits. Its own file so handlers and the router both depend on it, not on each other.
 
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::http::HeaderValue;
 use metrics_exporter_prometheus::PrometheusHandle;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use super::response_cache::{ResponseCache, ResponseCacheSettings};
 use super::shed::InFlightLimit;
+use crate::cache::ProductCache;
 use crate::graphql::GatewaySchema;
+use crate::gtin::RcnRegion;
 
 /// A snapshot for `/readyz` detail (JSON: the upstream's breaker, the cache's state).
 pub type HealthDetail = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
@@ -37,6 +42,48 @@ pub struct HttpSettings {
     pub cors_origins: Vec<AllowedOrigin>,
     /// The response cache's switch and size.
     pub response_cache: ResponseCacheSettings,
+    /// `Cache-Control: max-age` of an answer holding no product.
+    pub cache_control_static_max_age: Duration,
+    /// Bearer token of `POST /admin/invalidate`; `None`: the route answers 404.
+    pub admin_token: Option<AdminToken>,
+}
+
+/// The admin token. Its `Debug` never shows it; only its SHA-256 is kept.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken {
+    digest: [u8; 32],
+}
+
+impl AdminToken {
+    /// The token `text` (checked by the flag's parser).
+    pub fn new(text: &str) -> AdminToken {
+        AdminToken {
+            digest: Sha256::digest(text.as_bytes()).into(),
+        }
+    }
+
+    /// Whether `offered` is the token, in constant time.
+    pub(crate) fn matches(&self, offered: &[u8]) -> bool {
+        let offered: [u8; 32] = Sha256::digest(offered).into();
+        self.digest.ct_eq(&offered).into()
+    }
+}
+
+impl fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminToken(***)")
+    }
+}
+
+/// What the admin routes need.
+#[derive(Clone)]
+pub struct AdminState {
+    /// The bearer token callers must present.
+    pub token: AdminToken,
+    /// The product cache, whose tiers an invalidation empties.
+    pub products: ProductCache,
+    /// How variable-measure codes are read (as the GraphQL layer reads them).
+    pub rcn_region: Option<RcnRegion>,
 }
 
 /// A browser origin allowed by CORS.
@@ -69,6 +116,8 @@ pub struct AppState {
     pub cors_origins: Vec<AllowedOrigin>,
     /// Answers of repeated operations, served without executing them again.
     pub response_cache: ResponseCache,
+    /// The admin routes' needs; `None` (no token configured): they answer 404.
+    pub admin: Option<AdminState>,
 }
 
 /// Sets scrape-time gauges just before `/metrics` renders.

@@ -158,6 +158,9 @@ impl ProductLoader {
         deadline: Option<Instant>,
         freshness: Option<&AnswerFreshness>,
     ) -> Vec<Loaded> {
+        if let Some(freshness) = freshness {
+            freshness.holds(keys);
+        }
         let dated = self.shared.cache.get_many_dated(keys).await;
         let mut cached = Vec::with_capacity(dated.len());
         for (answer, fresh_until) in dated {

@@ -6,9 +6,13 @@
 //! remaining freshness (found TTL or negative TTL, counted from when the upstream
 //! answered), a just-fetched answer's full TTL. A stale copy served because the
 //! upstream failed, or any failure, makes the whole response not reusable. One
-//! operation's resolvers run concurrently, hence atomics.
+//! operation's resolvers run concurrently, hence atomics. It also gathers which
+//! products the answer holds (the HTTP layer's cache tags and invalidation).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use crate::gtin::Gtin;
 
 /// The running summary of one operation's lookups. Starts "good forever, reusable".
 #[derive(Debug)]
@@ -17,6 +21,9 @@ pub struct AnswerFreshness {
     until_ms: AtomicU64,
     /// False once an answer must not be reused (stale copy, failure).
     reusable: AtomicBool,
+    /// Every product key asked for (found, not found or failed), for the response's
+    /// `Cache-Tag` / `Surrogate-Key` headers and the response cache's invalidation.
+    gtins: Mutex<Vec<Gtin>>,
 }
 
 impl Default for AnswerFreshness {
@@ -24,6 +31,7 @@ impl Default for AnswerFreshness {
         AnswerFreshness {
             until_ms: AtomicU64::new(u64::MAX),
             reusable: AtomicBool::new(true),
+            gtins: Mutex::new(Vec::new()),
         }
     }
 }
@@ -42,6 +50,23 @@ impl AnswerFreshness {
     /// Notes an answer that must not be reused: a stale copy, or a failure.
     pub fn not_reusable(&self) {
         self.reusable.store(false, Ordering::Relaxed);
+    }
+
+    /// Notes that the answer holds (or tried to hold) the products of `keys`.
+    pub fn holds(&self, keys: &[Gtin]) {
+        self.gtins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(keys);
+    }
+
+    /// The product keys noted so far, sorted and without duplicates; takes them.
+    pub fn take_gtins(&self) -> Vec<Gtin> {
+        let mut gtins =
+            std::mem::take(&mut *self.gtins.lock().unwrap_or_else(PoisonError::into_inner));
+        gtins.sort_unstable();
+        gtins.dedup();
+        gtins
     }
 
     /// Until when (unix ms) everything noted is fresh, or `None` when something
@@ -70,5 +95,16 @@ mod tests {
         freshness.not_reusable();
         freshness.fresh_until(500);
         assert_eq!(freshness.reusable_until(), None);
+    }
+
+    #[test]
+    fn the_products_held_come_back_sorted_once_each() {
+        let freshness = AnswerFreshness::new();
+        let a = Gtin::with_check_digit("0777100000001").unwrap_or_else(|_| unreachable!());
+        let b = Gtin::with_check_digit("0777100000002").unwrap_or_else(|_| unreachable!());
+        freshness.holds(&[b, a]);
+        freshness.holds(&[a]);
+        assert_eq!(freshness.take_gtins(), vec![a, b]);
+        assert!(freshness.take_gtins().is_empty());
     }
 }

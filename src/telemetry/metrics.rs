@@ -21,6 +21,8 @@
 //! | `catalog_response_cache_hits_total`, `catalog_response_cache_misses_total` | counter | |
 //! | `catalog_response_cache_bypassed_total`, `catalog_response_cache_stored_total` | counter | |
 //! | `catalog_response_cache_entries`, `catalog_response_cache_bytes` | gauge | |
+//! | `catalog_response_cache_invalidated_total` | counter | |
+//! | `catalog_invalidated_gtins_total` | counter | `source` (`admin`, `peer`) |
 //! | `catalog_build_info` | gauge (1) | `version`, `git_sha` |
 //!
 //! Label values are bounded: routes are the router's own patterns (axum's
@@ -86,6 +88,10 @@ pub const RESPONSE_CACHE_STORED: &str = "catalog_response_cache_stored_total";
 pub const RESPONSE_CACHE_ENTRIES: &str = "catalog_response_cache_entries";
 /// Bytes the response cache's entries weigh.
 pub const RESPONSE_CACHE_BYTES: &str = "catalog_response_cache_bytes";
+/// Response cache entries dropped at a lookup because a product they hold was invalidated.
+pub const RESPONSE_CACHE_INVALIDATED: &str = "catalog_response_cache_invalidated_total";
+/// GTINs invalidated: by `POST /admin/invalidate` here, or by another replica (through Redis).
+pub const INVALIDATED_GTINS: &str = "catalog_invalidated_gtins_total";
 /// Always 1, labelled with the version and git revision.
 pub const BUILD_INFO: &str = "catalog_build_info";
 
@@ -117,6 +123,8 @@ pub const ALL: &[&str] = &[
     RESPONSE_CACHE_STORED,
     RESPONSE_CACHE_ENTRIES,
     RESPONSE_CACHE_BYTES,
+    RESPONSE_CACHE_INVALIDATED,
+    INVALIDATED_GTINS,
     UPSTREAM_SLOW_CALLS,
     UPSTREAM_BREAKER_OPENED,
     BUILD_INFO,

@@ -21,13 +21,13 @@ use async_graphql::{BatchRequest, BatchResponse};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::error::{HttpError, Refusal};
 use super::media_type::MediaType;
 use super::observe::GraphqlOutcome;
-use super::response_cache::Lookup;
+use super::response_cache::{Answer, Lookup};
 use super::state::AppState;
 use crate::graphql::RequestScope;
 use crate::loader::AnswerFreshness;
@@ -80,14 +80,18 @@ pub(crate) async fn handle(
         .await;
     let single = matches!(executed, BatchResponse::Single(_));
     let errors = response::count_errors(&executed);
-    let mut response = response::respond(executed, media_type);
-    response
-        .extensions_mut()
-        .insert(GraphqlOutcome { operation, errors });
-    match cache_key {
-        Some(key) if single => state.response_cache.store(key, response, &freshness).await,
-        _ => response,
-    }
+    let (status, body) = response::shape(executed, media_type);
+    let answer = Answer {
+        status,
+        body: Bytes::from(body),
+        content_type: HeaderValue::from_static(media_type.content_type()),
+        outcome: GraphqlOutcome { operation, errors },
+    };
+    // A batch's operations note no freshness: its answer is never reused.
+    let freshness = single.then_some(&*freshness);
+    state
+        .response_cache
+        .respond(cache_key.filter(|_| single), &headers, answer, freshness)
 }
 
 /// Gives every operation of the batch its own [`RequestScope`] ending at `deadline`;

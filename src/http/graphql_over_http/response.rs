@@ -4,8 +4,7 @@
 //! Also counts the response's errors by code for `catalog_graphql_errors_total`.
 
 use async_graphql::BatchResponse;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::http::media_type::MediaType;
@@ -14,26 +13,12 @@ use crate::telemetry::metrics::GRAPHQL_ERRORS;
 /// The metrics label of an error without `extensions.code`.
 const UNCODED: &str = "UNCODED";
 
-/// Serializes the executed batch with the status and body shape of `media_type`.
-pub(crate) fn respond(executed: BatchResponse, media_type: MediaType) -> Response {
-    let (status, bytes) = shape(executed, media_type);
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(media_type.content_type()),
-        )],
-        bytes,
-    )
-        .into_response()
-}
-
 /// The status and JSON body of an executed batch in `media_type`, serialized
 /// straight to bytes: no `serde_json::Value` in between (twice the work, and its
 /// sorted maps put the fields of `data` in alphabetical order instead of the order
 /// the query asked for, which the spec requires). Only a request error in
 /// `application/graphql-response+json` goes through a `Value`, to drop its `data`.
-fn shape(executed: BatchResponse, media_type: MediaType) -> (StatusCode, Vec<u8>) {
+pub(crate) fn shape(executed: BatchResponse, media_type: MediaType) -> (StatusCode, Vec<u8>) {
     let bytes = match executed {
         BatchResponse::Single(response) => {
             if media_type == MediaType::GraphqlResponseJson && is_request_error(&response) {
