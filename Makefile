@@ -20,13 +20,20 @@ test: test-deps ## Run every test (unit, property, doc, end-to-end)
 	RUST_TEST_THREADS=$(TEST_THREADS) $(CARGO) test --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace --doc
 
-test-deps: ## Install what the tests need beyond Rust (redis-server) when missing
+test-deps: ## Install what the tests need beyond Rust (redis-server, nginx) when missing
 	@command -v redis-server >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "installing redis-server (the cache's Redis tests start their own instances)"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
 		else \
 			echo "make test needs redis-server: apt-get install redis-server (or set REDIS_SERVER)" >&2; exit 1; \
+		fi; }
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing nginx (the CDN test puts nginx proxy_cache in front of the gateway)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null; \
+		else \
+			echo "make test needs nginx: apt-get install nginx (or set NGINX)" >&2; exit 1; \
 		fi; }
 
 lint: ## rustfmt check and clippy with warnings as errors

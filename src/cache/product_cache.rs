@@ -164,11 +164,7 @@ impl ProductCache {
             return RedisInvalidation::NotConfigured;
         };
         let keys: Vec<String> = gtins.iter().map(|gtin| redis.key(gtin.gtin14())).collect();
-        let message = gtins
-            .iter()
-            .map(Gtin::gtin14)
-            .collect::<Vec<_>>()
-            .join(",");
+        let message = gtins.iter().map(Gtin::gtin14).collect::<Vec<_>>().join(",");
         match redis.delete_and_publish(&keys, &message).await {
             Ok(()) => RedisInvalidation::Done,
             Err(error) => RedisInvalidation::Failed(error),

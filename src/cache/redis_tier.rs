@@ -208,7 +208,10 @@ impl RedisTier {
         let mut conn = manager.clone();
         let mut pipe = redis::pipe();
         pipe.cmd("DEL").arg(keys).ignore();
-        pipe.cmd("PUBLISH").arg(self.channel()).arg(message).ignore();
+        pipe.cmd("PUBLISH")
+            .arg(self.channel())
+            .arg(message)
+            .ignore();
         match tokio::time::timeout(WRITE_TIMEOUT, pipe.exec_async(&mut conn)).await {
             Ok(Ok(())) => {
                 shared.mark_connected();

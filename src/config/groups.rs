@@ -20,9 +20,7 @@ use crate::catalog::{BreakerSettings, KeyFormat, RestCatalogSettings, RetryPolic
 use crate::demo::DemoSettings;
 use crate::graphql::{GraphqlSettings, QueryLimits};
 use crate::gtin::RcnRegion;
-use crate::http::{
-    AdminToken, AllowedOrigin, HttpLimits, HttpSettings, ResponseCacheSettings,
-};
+use crate::http::{AdminToken, AllowedOrigin, HttpLimits, HttpSettings, ResponseCacheSettings};
 use crate::telemetry::{LogFormat, TelemetrySettings};
 
 /// A feature switch.

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use super::cache_headers;
 use super::error::{HttpError, Refusal};
-use super::state::{AdminToken, AppState};
+use super::state::AppState;
 use crate::gtin::{self, Gtin};
 use crate::telemetry::metrics::INVALIDATED_GTINS;
 
@@ -121,6 +121,8 @@ fn no_store(mut response: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_code::ErrorCode;
+    use crate::http::state::AdminToken;
 
     #[test]
     fn the_token_matches_itself_only_and_never_shows() {
@@ -134,7 +136,6 @@ mod tests {
     #[test]
     fn bodies_are_checked_whole() {
         let refused = |body: &str| read(body.as_bytes(), None).err().map(|e| e.code());
-        use crate::error_code::ErrorCode;
         assert_eq!(refused("gtins"), Some(ErrorCode::BadRequest));
         assert_eq!(refused("{\"gtins\": \"x\"}"), Some(ErrorCode::BadRequest));
         assert_eq!(refused("{\"gtins\": []}"), Some(ErrorCode::BadRequest));
@@ -143,7 +144,10 @@ mod tests {
             refused("{\"gtins\": [\"036000291452\", \"036000291453\"]}"),
             Some(ErrorCode::InvalidGtin)
         );
-        let many = format!("{{\"gtins\": [{}]}}", vec!["\"036000291452\""; 1001].join(","));
+        let many = format!(
+            "{{\"gtins\": [{}]}}",
+            vec!["\"036000291452\""; 1001].join(",")
+        );
         assert_eq!(refused(&many), Some(ErrorCode::TooManyGtins));
         let read = read(
             b"{\"gtins\": [\"036000291452\", \"0036000291452\", \" 0 36000 29145 2\"]}",

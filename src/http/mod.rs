@@ -27,5 +27,6 @@ pub use response_cache::{ResponseCache, ResponseCacheSettings, ResponseCacheStat
 pub use routes::router;
 pub use shed::InFlightLimit;
 pub use state::{
-    AdminState, AdminToken, AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings, Readiness, RefreshGauges,
+    AdminState, AdminToken, AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings,
+    Readiness, RefreshGauges,
 };

@@ -349,7 +349,9 @@ impl ResponseCache {
         freshness: Option<&AnswerFreshness>,
     ) -> Response {
         let now = crate::cache::now_unix_ms();
-        let gtins = freshness.map(AnswerFreshness::take_gtins).unwrap_or_default();
+        let gtins = freshness
+            .map(AnswerFreshness::take_gtins)
+            .unwrap_or_default();
         let tags = Tags::of(&gtins);
         let reusable_until = freshness
             .and_then(AnswerFreshness::reusable_until)
@@ -775,6 +777,10 @@ mod tests {
         };
         let fresh = cache.respond(Some(key), &headers, answer("{}", 0), None);
         assert_eq!(fresh.status(), StatusCode::NOT_MODIFIED);
-        assert_eq!(fresh.headers()[header::CACHE_CONTROL], "no-store", "a batch");
+        assert_eq!(
+            fresh.headers()[header::CACHE_CONTROL],
+            "no-store",
+            "a batch"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod batching; // upstream calls per request, counted at a real upstream
 mod cache_redis; // the product cache's Redis tier against a real redis-server
 mod caching; // the product cache end to end: hits, negative and stale entries, capacity, Redis
 mod catalog_client; // the REST catalog client against the test upstream
+mod cdn_proxy; // a persisted query over GET cached by a real nginx proxy_cache in front of the gateway
 mod demo_catalog; // the demo catalog's HTTP contract over a real socket
 mod deploy_manifests; // deploy/ and the Dockerfile checked against the real binary's flags, routes and ports
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx
@@ -19,6 +20,7 @@ mod federation; // the Apollo Federation v2 subgraph: _service SDL and batched _
 mod graphql_lookup; // product, products, lookups and gtin end to end
 mod graphql_over_http; // media types, status codes and request shapes per the spec
 mod healthcheck; // the healthcheck subcommand (the image's HEALTHCHECK) against real listeners
+mod http_caching; // Cache-Control, ETag/304, tags per GTIN, /admin/invalidate, across replicas via Redis
 mod hung_upstream; // a hung upstream is noticed within a second and answered fast; slow but working is not
 mod introspection; // client tools' introspection passes the defaults; bombs and --introspection off do not
 mod limits; // abusive requests get clear errors and the right statuses
