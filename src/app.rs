@@ -71,6 +71,7 @@ impl Application {
             stale_if_error: settings.cache.max_stale,
         };
         let rcn_region = settings.graphql.rcn_region;
+        let fetch_deadline = settings.upstream.client.fetch_deadline;
         let cache = ProductCache::new(settings.cache);
         let loader = ProductLoader::new(
             Arc::clone(&catalog) as Arc<dyn Catalog>,
@@ -85,6 +86,7 @@ impl Application {
             token,
             products: cache.clone(),
             rcn_region,
+            settle: settle_after(fetch_deadline),
         });
         let mut state = router_state(
             schema,
@@ -319,6 +321,15 @@ fn router_state(
         response_cache: responses,
         admin: None,
     }
+}
+
+/// When to invalidate products a second time: once every upstream fetch begun
+/// before the first could have answered (the fetch deadline, with a margin),
+/// at most ten minutes later.
+fn settle_after(fetch_deadline: Duration) -> Duration {
+    fetch_deadline
+        .saturating_add(Duration::from_millis(100))
+        .min(Duration::from_secs(600))
 }
 
 /// Other replicas' invalidations (through Redis, when configured) drop the

@@ -8,6 +8,11 @@
 //! nothing. The token is compared in constant time (SHA-256 of both sides, then
 //! `subtle`), so neither its bytes nor its length leak through timing.
 //!
+//! An upstream fetch already under way when the invalidation arrives may bring
+//! back (and cache) what the catalog held before the change; so the products are
+//! invalidated once more when every such fetch is over ([`AdminState::settle`](super::state::AdminState::settle),
+//! the fetch deadline).
+//!
 //! Input is checked whole before anything changes: a body that is not JSON, not
 //! `{"gtins": [strings]}`, empty, over [`MAX_INVALIDATION`] codes or holding a code
 //! that is not a GTIN is a 400 naming the problem.
@@ -55,6 +60,20 @@ pub(crate) async fn invalidate(
     // Products first, then answers: see `response_cache` ("Invalidated").
     let redis = admin.products.invalidate(&gtins).await;
     state.response_cache.invalidate(&gtins);
+    // An upstream fetch begun before the change may still answer, and be cached,
+    // after this: once every such fetch is over, forget them again (everywhere:
+    // the other replicas hear it through Redis as well).
+    let (products, responses, again) = (
+        admin.products.clone(),
+        state.response_cache.clone(),
+        gtins.clone(),
+    );
+    let settle = admin.settle;
+    tokio::spawn(async move {
+        tokio::time::sleep(settle).await;
+        products.invalidate(&again).await;
+        responses.invalidate(&again);
+    });
     metrics::counter!(INVALIDATED_GTINS, "source" => "admin")
         .increment(u64::try_from(gtins.len()).unwrap_or(u64::MAX));
     let tags: Vec<String> = gtins.iter().map(cache_headers::tag).collect();

@@ -49,8 +49,15 @@ pub fn router(state: AppState) -> Router {
 fn cors_layer(origins: &[AllowedOrigin]) -> CorsLayer {
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, REQUEST_ID.clone()])
-        .expose_headers([REQUEST_ID.clone()])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            REQUEST_ID.clone(),
+            // A browser app may revalidate or bypass caches itself.
+            header::IF_NONE_MATCH,
+            header::CACHE_CONTROL,
+        ])
+        .expose_headers([REQUEST_ID.clone(), header::ETAG])
         .max_age(Duration::from_secs(600));
     if origins.contains(&AllowedOrigin::Any) {
         return layer.allow_origin(AllowOrigin::any());

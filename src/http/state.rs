@@ -84,6 +84,10 @@ pub struct AdminState {
     pub products: ProductCache,
     /// How variable-measure codes are read (as the GraphQL layer reads them).
     pub rcn_region: Option<RcnRegion>,
+    /// How long an upstream fetch may still be under way after an invalidation
+    /// (the catalog's fetch deadline): then the products are invalidated once more,
+    /// dropping what a fetch begun before the change brought back.
+    pub settle: Duration,
 }
 
 /// A browser origin allowed by CORS.

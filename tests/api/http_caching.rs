@@ -401,6 +401,42 @@ async fn a_different_answer_has_a_different_etag() {
     assert_ne!(after.header("etag"), before.header("etag"));
 }
 
+#[tokio::test]
+async fn a_browser_app_on_another_origin_may_revalidate_and_read_the_etag() {
+    let (_upstream, app) = start(&[]).await;
+
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+        .header("origin", "http://shop.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,if-none-match,cache-control",
+        )
+        .send()
+        .await
+        .unwrap();
+    let answer = post(
+        &app,
+        &product(&upc_a(1)),
+        &[("origin", "http://shop.example")],
+    )
+    .await;
+
+    let allowed = preflight
+        .headers()
+        .get("access-control-allow-headers")
+        .map(|value| value.to_str().unwrap().to_ascii_lowercase())
+        .unwrap_or_default();
+    assert!(allowed.contains("if-none-match"), "{allowed}");
+    assert!(allowed.contains("cache-control"), "{allowed}");
+    let exposed = answer
+        .header("access-control-expose-headers")
+        .to_ascii_lowercase();
+    assert!(exposed.contains("etag"), "{exposed}");
+}
+
 // ---------------------------------------------------------------------------
 // Stale while the upstream is down
 // ---------------------------------------------------------------------------
@@ -687,4 +723,64 @@ async fn wait_for(app: &TestApp, ready: impl Fn(&Value) -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("never ready: {}", readyz_detail(app).await);
+}
+
+#[tokio::test]
+async fn what_a_fetch_begun_before_the_change_brings_back_is_forgotten_once_it_settles() {
+    // The upstream decides its answer when asked and delivers it 400 ms later.
+    let (upstream, app) = start(&[
+        "--admin-token",
+        TOKEN,
+        "--upstream-fetch-deadline-ms",
+        "1000",
+        "--upstream-timeout-ms",
+        "1000",
+    ])
+    .await;
+    upstream.read_on_arrival(true);
+    upstream.set_delay(Duration::from_millis(400));
+    let in_flight = {
+        let (client, address) = (app.client.clone(), app.address.clone());
+        tokio::spawn(async move {
+            client
+                .post(format!("{address}/graphql"))
+                .json(&product(&upc_a(1)))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // The catalog changes and the gateway is told while that fetch is under way.
+    upstream.insert_product(&upc_a(1), "item 1, renamed");
+    let answer = invalidate(
+        &app,
+        Some(TOKEN),
+        &json!({ "gtins": [upc_a(1)] }).to_string(),
+    )
+    .await;
+    let old = in_flight.await.unwrap();
+
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        old["data"]["product"]["title"], "item 1",
+        "decided before the change"
+    );
+    // Once the fetch deadline has passed, the old copy it cached is gone.
+    let mut latest = Value::Null;
+    for _ in 0..100 {
+        latest = post(&app, &product(&upc_a(1)), &[]).await.body;
+        if latest["data"]["product"]["title"] == "item 1, renamed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        latest["data"]["product"]["title"], "item 1, renamed",
+        "{latest}"
+    );
 }

@@ -110,6 +110,9 @@ struct Behaviour {
     fail_with_key: HashMap<Gtin, Failure>,
     key_width: Option<usize>,
     delay_with_key: HashMap<Gtin, Duration>,
+    /// Read the products when the call arrives, before any delay (an upstream whose
+    /// answer was decided before a change and delivered after it).
+    read_on_arrival: bool,
 }
 
 /// State shared by the handle and the server.
@@ -268,6 +271,12 @@ impl TestUpstream {
         });
     }
 
+    /// Reads the products when a call arrives rather than when it is answered, so
+    /// a delayed call answers what the catalog held when it was asked.
+    pub fn read_on_arrival(&self, on: bool) {
+        self.behave(|b| b.read_on_arrival = on);
+    }
+
     /// Waits `delay` before answering every call that asks for `gtin` (any form):
     /// with batching, only the chunk holding it. The longer of this and
     /// [`set_delay`](Self::set_delay) applies.
@@ -358,6 +367,9 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri)
         });
         (b.clone(), failure)
     };
+    let on_arrival = behaviour
+        .read_on_arrival
+        .then(|| shared.products.lock().unwrap().clone());
     let delay = keys
         .iter()
         .filter_map(|k| Gtin::from_digits(k).ok())
@@ -381,7 +393,7 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri)
             }
         }
     }
-    let products = shared.products.lock().unwrap().clone();
+    let products = on_arrival.unwrap_or_else(|| shared.products.lock().unwrap().clone());
     if batch {
         json_response(batch_answer(&asked, &products, &behaviour, seed))
     } else {
