@@ -35,6 +35,8 @@ struct Inner {
     counters: Arc<Counters>,
     local: LocalTier,
     redis: Option<RedisTier>,
+    /// This replica's id in invalidation messages (random per start).
+    replica: String,
 }
 
 /// What an invalidation did in Redis.
@@ -97,6 +99,7 @@ impl ProductCache {
                 counters,
                 local,
                 redis,
+                replica: uuid::Uuid::new_v4().simple().to_string(),
             })),
         }
     }
@@ -164,14 +167,19 @@ impl ProductCache {
             return RedisInvalidation::NotConfigured;
         };
         let keys: Vec<String> = gtins.iter().map(|gtin| redis.key(gtin.gtin14())).collect();
-        let message = gtins.iter().map(Gtin::gtin14).collect::<Vec<_>>().join(",");
+        // `<replica> <gtin14>,<gtin14>…`: the replica id lets it skip its own message.
+        let message = format!(
+            "{} {}",
+            inner.replica,
+            gtins.iter().map(Gtin::gtin14).collect::<Vec<_>>().join(",")
+        );
         match redis.delete_and_publish(&keys, &message).await {
             Ok(()) => RedisInvalidation::Done,
             Err(error) => RedisInvalidation::Failed(error),
         }
     }
 
-    /// With Redis: follows the invalidations of every replica (this one's too) in
+    /// With Redis: follows the invalidations of the other replicas in
     /// the background, forgetting their GTINs in the local tier and then calling
     /// `then` with them (to drop the answers built from them). Without Redis:
     /// nothing to follow. Call it within a tokio runtime.
@@ -183,10 +191,19 @@ impl ProductCache {
             return;
         };
         let local = inner.local.clone();
+        let replica = inner.replica.clone();
         redis.follow_invalidations(move |message| {
-            let gtins: Vec<Gtin> = message
-                .split(|&b| b == b',')
-                .filter_map(|digits| std::str::from_utf8(digits).ok())
+            let Some((from, list)) = std::str::from_utf8(message)
+                .ok()
+                .and_then(|message| message.split_once(' '))
+            else {
+                return;
+            };
+            if from == replica {
+                return;
+            }
+            let gtins: Vec<Gtin> = list
+                .split(',')
                 .filter_map(|digits| Gtin::from_digits(digits).ok())
                 .collect();
             for gtin in &gtins {
