@@ -20,7 +20,7 @@
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
-use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::xxh3_128;
 
 use crate::gtin::Gtin;
 
@@ -139,14 +139,16 @@ pub(crate) fn cache_control(
     HeaderValue::try_from(value).unwrap_or_else(|_| HeaderValue::from_static("no-store"))
 }
 
-/// A strong `ETag` over `body`: the first 128 bits of its SHA-256, hex, quoted.
-/// The same bytes give the same tag on every replica (a CDN may revalidate on
-/// any of them).
+/// A strong `ETag` over `body`: its 128-bit XXH3, hex, quoted. The same bytes give
+/// the same tag on every replica and every version (XXH3 is a fixed algorithm), so
+/// a CDN may revalidate on any of them. Not SHA-256: the bodies are the gateway's
+/// own output, nobody gains by forging a collision, and XXH3 is some 20 times
+/// faster on a basket's tens of kilobytes (BENCHMARKS.md, "HTTP caching").
 pub(crate) fn etag(body: &[u8]) -> HeaderValue {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(body);
+    let digest = xxh3_128(body).to_be_bytes();
     let mut out = [b'"'; 34];
-    for (i, byte) in digest.iter().take(16).enumerate() {
+    for (i, byte) in digest.iter().enumerate() {
         out[1 + 2 * i] = HEX[usize::from(byte >> 4)];
         out[2 + 2 * i] = HEX[usize::from(byte & 0x0f)];
     }
