@@ -23,11 +23,13 @@ use crate::graphql::GraphqlSettings;
 use crate::gtin::RcnRegion;
 use crate::http::HttpSettings;
 use crate::loader::LoaderSettings;
+use crate::protect::{ProtectionSettings, TrustedMode};
 use crate::telemetry::TelemetrySettings;
 
 pub use crate::telemetry::LogFormat;
 pub use groups::{
-    CacheArgs, GraphqlArgs, HttpArgs, ServerArgs, Switch, TelemetryArgs, UpstreamArgs,
+    CacheArgs, GraphqlArgs, HttpArgs, ProtectionArgs, ServerArgs, Switch, TelemetryArgs,
+    TrustedDocumentsMode, UpstreamArgs,
 };
 
 /// The `catalog-gateway` command line.
@@ -126,6 +128,9 @@ pub struct ServeArgs {
     /// Logs, metrics, traces.
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
+    /// Trusted documents, cost limits, rate limits, API keys.
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
 }
 
 impl ServeArgs {
@@ -134,13 +139,20 @@ impl ServeArgs {
     /// # Errors
     /// [`SettingError`] naming the flag, when two settings contradict each other.
     pub fn settings(&self) -> Result<Settings, SettingError> {
+        let cache = self.cache.settings();
+        let graphql = self.graphql.settings();
+        let protection = self.protection.settings(
+            graphql.max_gtins_per_query as u64,
+            cache.redis.as_ref().map(|redis| redis.url.as_str()),
+        );
         let settings = Settings {
             server: self.server.settings(),
             upstream: self.upstream.settings(),
-            cache: self.cache.settings(),
-            graphql: self.graphql.settings(),
+            cache,
+            graphql,
             http: self.http.settings(),
             telemetry: self.telemetry.settings(),
+            protection,
         };
         settings.check()?;
         Ok(settings)
@@ -163,6 +175,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// Logs, metrics, traces.
     pub telemetry: TelemetrySettings,
+    /// Trusted documents, cost limits, rate limits, API keys (all off by default).
+    pub protection: ProtectionSettings,
 }
 
 /// Where the gateway listens and how it stops.
@@ -260,6 +274,16 @@ impl Settings {
             return Err(SettingError {
                 flag: "--cache-redis-url",
                 problem: "a shared Redis tier needs the cache: drop it or set --cache on"
+                    .to_owned(),
+            });
+        }
+        let protection = &self.protection;
+        if protection.trusted_documents_mode != TrustedMode::Off
+            && protection.trusted_documents.is_none()
+        {
+            return Err(SettingError {
+                flag: "--trusted-documents-mode",
+                problem: "checking operations needs their manifest: set --trusted-documents FILE"
                     .to_owned(),
             });
         }
@@ -403,6 +427,7 @@ mod tests {
             "GraphQL:",
             "HTTP:",
             "Telemetry:",
+            "Protection:",
         ] {
             assert!(help.contains(heading), "{heading} missing from --help");
         }
