@@ -408,6 +408,62 @@ mod tests {
     }
 
     #[test]
+    fn protection_is_off_by_default_and_its_flags_are_typed() {
+        let defaults = Settings::default();
+        assert!(!defaults.protection.is_active());
+        let settings = Settings::from_flags([
+            "--rate-limit",
+            "2.5",
+            "--max-cost",
+            "50",
+            "--trusted-proxies",
+            "10.0.0.0/8,192.168.1.1",
+            "--client-id-header",
+            "X-Client-Id",
+            "--cache-redis-url",
+            "redis://127.0.0.1:1",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let protection = &settings.protection;
+        assert!(protection.is_active());
+        assert_eq!(
+            protection.rate_limit,
+            Some(crate::protect::RatePolicy {
+                rate: 2.5,
+                burst: 3
+            })
+        );
+        assert_eq!(protection.max_cost, Some(50));
+        assert_eq!(protection.trusted_proxies.len(), 2);
+        assert_eq!(
+            protection.client_id_header.as_ref().map(|h| h.as_str()),
+            Some("x-client-id")
+        );
+        // The cache's Redis is the rate limiter's by default.
+        assert_eq!(
+            protection.rate_limit_redis_url.as_deref(),
+            Some("redis://127.0.0.1:1")
+        );
+        for (flags, flag) in [
+            (&["--rate-limit", "0"][..], "--rate-limit"),
+            (&["--max-cost", "0"], "--max-cost"),
+            (&["--trusted-proxies", "10.0.0.0/40"], "--trusted-proxies"),
+            (
+                &["--trusted-documents", "/nonexistent.json"],
+                "--trusted-documents",
+            ),
+            (&["--api-keys", "/nonexistent.json"], "--api-keys"),
+            (
+                &["--trusted-documents-mode", "enforce"],
+                "--trusted-documents-mode",
+            ),
+        ] {
+            let message = refused(flags);
+            assert!(message.contains(flag), "{flags:?}: {message}");
+        }
+    }
+
+    #[test]
     fn settings_from_flags_read_no_environment() {
         let command =
             ServeArgs::augment_args(clap::Command::new("x")).mut_args(|arg| arg.env(None));

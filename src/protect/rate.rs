@@ -133,6 +133,7 @@ impl LocalLimiter {
 /// KEYS[1] the client's key; ARGV: interval and tolerance in microseconds, cost.
 /// Returns {admitted (1/0), remaining or 0, reset µs, retry-after µs}.
 const GCRA_LUA: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
