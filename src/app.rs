@@ -145,11 +145,25 @@ impl Application {
                 listener_closing.notify_one();
             }
         };
-        // Connect info: the peer's address identifies a client for the rate limits.
-        let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(self.listener, service)
-            .with_graceful_shutdown(begin_close)
-            .into_future();
+        // The peer's address identifies a client for the rate limits; without
+        // protection nothing reads it, so the plain service spares its per-request
+        // extension.
+        let protected = self.state.protection.is_some();
+        let app = router(self.state);
+        let server = if protected {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            futures::future::Either::Left(
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(begin_close)
+                    .into_future(),
+            )
+        } else {
+            futures::future::Either::Right(
+                axum::serve(self.listener, app)
+                    .with_graceful_shutdown(begin_close)
+                    .into_future(),
+            )
+        };
         let shutdown_timeout = self.shutdown_timeout;
         let served = tokio::select! {
             served = server => served,
