@@ -506,16 +506,19 @@ impl Protection {
     }
 
     /// The cost of one operation (0 when it does not parse: execution reports that).
+    /// The parsed document is handed on with the request, so it is parsed once.
     fn price(&self, request: &mut Request) -> u64 {
-        let assumed = self.settings.assumed_list_size;
-        let operation_name = request.operation_name.clone();
-        let variables = request.variables.clone();
-        match request.parsed_query() {
-            Ok(document) => {
-                cost::operation_cost(document, operation_name.as_deref(), &variables, assumed)
-            }
-            Err(_) => 0,
-        }
+        let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+            return 0;
+        };
+        let cost = cost::operation_cost(
+            &document,
+            request.operation_name.as_deref(),
+            &request.variables,
+            self.settings.assumed_list_size,
+        );
+        request.set_parsed_query(document);
+        cost
     }
 
     /// Spends `cost` of the client's allowance: in Redis when configured and up,

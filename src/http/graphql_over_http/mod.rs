@@ -10,7 +10,8 @@
 //!
 //! Malformed HTTP requests (a body that is not JSON, a missing query) are 400, an
 //! unsupported body type 415, an `Accept` the gateway cannot satisfy 406: each an
-//! [`HttpError`]. The handler is the steps; [`request`] reads, [`response`] shapes.
+//! [`HttpError`]. The handler is the steps; [`request`] reads, [`response`] shapes,
+//! and [`guard`] has the API's protection (when on) admit the batch first.
 
 mod guard;
 mod request;
