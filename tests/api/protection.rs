@@ -376,7 +376,7 @@ fn hangup(child: &std::process::Child) {
 // ---- cost ----------------------------------------------------------------------
 
 fn basket(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("95200{i:07}")).collect()
+    (0..n as u32).map(crate::helpers::upc_a).collect()
 }
 
 #[tokio::test]
@@ -536,18 +536,31 @@ async fn two_replicas_share_one_allowance_through_redis_and_serve_on_when_it_is_
         "x-client-id",
         "--rate-limit-redis-url",
         &redis.url(),
+        // Generous: a loaded test machine must not make Redis look down.
         "--rate-limit-redis-budget-ms",
-        "500",
+        "2000",
     ];
     let one = TestApp::spawn(None, &flags).await;
     let two = TestApp::spawn(None, &flags).await;
     let id = [("x-client-id", "fleet")];
+    // Both replicas connected before counting (Redis connects lazily).
+    for (n, app) in [&one, &two].into_iter().enumerate() {
+        let warm_up = format!("warm-up-{n}");
+        let (status, _, _) = post(
+            app,
+            json!({ "query": TYPENAME }),
+            &[("x-client-id", &warm_up)],
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
 
     let mut statuses = Vec::new();
     for n in 0..6 {
         let app = if n % 2 == 0 { &one } else { &two };
         statuses.push(post(app, json!({ "query": TYPENAME }), &id).await.0);
     }
+    let fallbacks_while_up = readyz(&one).await["detail"]["protection"]["redisFallbacks"].as_u64();
     redis.stop();
     let (down, _, body) = post(
         &one,
@@ -557,6 +570,11 @@ async fn two_replicas_share_one_allowance_through_redis_and_serve_on_when_it_is_
     .await;
 
     // Four units for the client across both replicas, not four each.
+    assert_eq!(
+        fallbacks_while_up,
+        Some(0),
+        "Redis was up: no local decision"
+    );
     assert_eq!(statuses, [200, 200, 200, 200, 429, 429]);
     assert_eq!(down, 200, "Redis down must not refuse traffic: {body}");
     assert!(readyz(&one).await["detail"]["protection"]["redisFallbacks"].as_u64() >= Some(1));
