@@ -389,7 +389,6 @@ impl Protection {
                 .map(|request| self.price(request))
                 .collect();
             for cost in &admission.costs {
-                record_cost(&label, *cost);
                 if let Some(limit) = max_cost.filter(|limit| cost > limit) {
                     return Err(deny(Denial::TooCostly { cost: *cost, limit }, "too_costly"));
                 }
@@ -426,6 +425,9 @@ impl Protection {
             }
         }
         record_client_request(&label);
+        for cost in &admission.costs {
+            record_cost(&label, *cost);
+        }
         Ok(admission)
     }
 
@@ -634,7 +636,7 @@ fn record_client_request(client: &str) {
         .increment(1);
 }
 
-/// Records an operation's cost.
+/// Records the cost of an operation that is served.
 fn record_cost(client: &str, cost: u64) {
     ::metrics::histogram!(names::OPERATION_COST, "client" => client.to_owned()).record(cost as f64);
 }

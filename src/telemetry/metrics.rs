@@ -98,7 +98,7 @@ pub const BUILD_INFO: &str = "catalog_build_info";
 /// `anonymous`) and `outcome` (`admitted`, `unauthenticated`, `not_allowed`,
 /// `too_costly`, `rate_limited`).
 pub const CLIENT_REQUESTS: &str = "catalog_client_requests_total";
-/// Histogram: the cost of each priced operation (IBM cost directive rules), by `client`.
+/// Histogram: the cost of each served operation (IBM cost directive rules), by `client`.
 pub const OPERATION_COST: &str = "catalog_operation_cost";
 /// Counter: operations not in the trusted documents, by `mode` (`log`, `enforce`).
 pub const TRUSTED_DOCUMENTS_UNKNOWN: &str = "catalog_trusted_documents_unknown_total";

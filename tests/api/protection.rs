@@ -381,21 +381,25 @@ fn basket(n: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn a_basket_costs_its_size_and_over_max_cost_is_refused_with_cost_and_limit() {
-    let app = TestApp::spawn(None, &["--max-cost", "30"]).await;
+    // Its own API-key client, so its cost histogram is its alone in the process.
+    let keys = json!({ "keys": [{ "sha256": sha256_hex("cost-key"), "client": "cost-test" }] });
+    let keys = temp_file("keys.json", &keys.to_string());
+    let app = TestApp::spawn(None, &["--max-cost", "30", "--api-keys", &keys]).await;
+    let key = [("x-api-key", "cost-key")];
 
     let (status, _, body) = post(
         &app,
         json!({ "query": BASKET, "variables": { "g": basket(40) } }),
-        &[],
+        &key,
     )
     .await;
     let (served, _, answer) = post(
         &app,
         json!({ "query": BASKET, "variables": { "g": basket(25) }, "extensions": { "cost": true } }),
-        &[],
+        &key,
     )
     .await;
-    let (plain, _, not_asked) = post(&app, json!({ "query": SHELF }), &[]).await;
+    let (plain, _, not_asked) = post(&app, json!({ "query": SHELF }), &key).await;
 
     assert_eq!(status, 400, "{body}");
     assert_eq!(code(&body), "QUERY_TOO_COSTLY");
@@ -406,7 +410,11 @@ async fn a_basket_costs_its_size_and_over_max_cost_is_refused_with_cost_and_limi
     assert_eq!(answer["extensions"]["cost"]["maxCost"], 30, "{answer}");
     assert_eq!(plain, 200);
     assert!(not_asked.get("extensions").is_none(), "{not_asked}");
-    assert!(metric(&app, "catalog_operation_cost_count{client=\"anonymous\"}").await >= 3.0);
+    // The two served operations, 25 + 1; the refused one is not in it.
+    let series = "catalog_operation_cost_count{client=\"cost-test\"}";
+    assert_eq!(metric(&app, series).await, 2.0);
+    let series = "catalog_operation_cost_sum{client=\"cost-test\"}";
+    assert_eq!(metric(&app, series).await, 26.0);
 }
 
 // ---- rate limits ---------------------------------------------------------------
