@@ -130,6 +130,8 @@ impl LocalLimiter {
 }
 
 /// GCRA in Redis, atomically, on Redis's clock (so replicas' clocks do not matter).
+/// Numbers go to Redis through `%.0f`: Lua would print a large one as `1e+14`. The
+/// key expires when its bucket is full again, so Redis holds only active clients.
 /// KEYS[1] the client's key; ARGV: interval and tolerance in microseconds, cost.
 /// Returns {admitted (1/0), remaining or 0, reset µs, retry-after µs}.
 const GCRA_LUA: &str = r"
@@ -144,7 +146,7 @@ local start = math.max(tat, now)
 local new_tat = start + interval * cost
 if new_tat - now <= tolerance or tat <= now then
   local used = new_tat - now
-  redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil(used / 1000) + 1)
+  redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', string.format('%.0f', math.ceil(used / 1000) + 1))
   local remaining = math.floor(math.max(tolerance - used, 0) / interval)
   return {1, remaining, used, 0}
 end

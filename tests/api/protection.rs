@@ -569,6 +569,26 @@ async fn two_replicas_share_one_allowance_through_redis_and_serve_on_when_it_is_
         statuses.push(post(app, json!({ "query": TYPENAME }), &id).await.0);
     }
     let fallbacks_while_up = readyz(&one).await["detail"]["protection"]["redisFallbacks"].as_u64();
+    let ttls: Vec<i64> = {
+        let client = redis::Client::open(redis.url()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg("catalog:ratelimit:*")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let mut ttls = Vec::new();
+        for key in keys {
+            ttls.push(
+                redis::cmd("PTTL")
+                    .arg(key)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap(),
+            );
+        }
+        ttls
+    };
     redis.stop();
     let (down, _, body) = post(
         &one,
@@ -584,6 +604,9 @@ async fn two_replicas_share_one_allowance_through_redis_and_serve_on_when_it_is_
         "Redis was up: no local decision"
     );
     assert_eq!(statuses, [200, 200, 200, 200, 429, 429]);
+    // One key per client (two warm-ups and "fleet"), each expiring when its bucket is full.
+    assert_eq!(ttls.len(), 3, "{ttls:?}");
+    assert!(ttls.iter().all(|ttl| *ttl > 0), "{ttls:?}");
     assert_eq!(down, 200, "Redis down must not refuse traffic: {body}");
     assert!(readyz(&one).await["detail"]["protection"]["redisFallbacks"].as_u64() >= Some(1));
 }
