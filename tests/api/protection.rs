@@ -212,8 +212,14 @@ async fn graphiql_keeps_working_in_enforce_through_the_bypass_header_and_only_wi
 
     assert_eq!(page.status(), 200);
     let page = page.text().await.unwrap();
-    assert!(page.contains("x-trusted-documents-bypass"), "the page sends the header");
-    assert!(!page.contains("s3cret"), "the secret is never in the served page");
+    assert!(
+        page.contains("x-trusted-documents-bypass"),
+        "the page sends the header"
+    );
+    assert!(
+        !page.contains("s3cret"),
+        "the secret is never in the served page"
+    );
     assert_eq!(bypassed.0, 200, "{}", bypassed.2);
     assert_eq!(
         bypassed.2["data"]["__schema"]["queryType"]["name"],
