@@ -11,6 +11,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use super::response_cache::{ResponseCache, ResponseCacheSettings};
 use super::shed::InFlightLimit;
 use crate::graphql::GatewaySchema;
+use crate::protect::Protection;
 
 /// A snapshot for `/readyz` detail (JSON: the upstream's breaker, the cache's state).
 pub type HealthDetail = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
@@ -69,6 +70,9 @@ pub struct AppState {
     pub cors_origins: Arc<[AllowedOrigin]>,
     /// Answers of repeated operations, served without executing them again.
     pub response_cache: ResponseCache,
+    /// Trusted documents, cost and rate limits, API keys; `None` when all are off
+    /// (the handler then pays one branch).
+    pub protection: Option<Arc<Protection>>,
 }
 
 /// Sets scrape-time gauges just before `/metrics` renders.
