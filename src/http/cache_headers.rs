@@ -11,12 +11,14 @@
 //!   holds (a not-found counts with its negative TTL), or [`CacheHeaderSettings::static_max_age`]
 //!   when it holds no product at all (`gtin(code:)`, `__typename`: pure computation);
 //! - `public` (with `stale-if-error`) unless the request carries something of the
-//!   client's identity (`Authorization`, `Cookie`), or the answer names more
+//!   client's identity (`Authorization`, `Cookie`, protection's API key or client
+//!   id header), or the answer names more
 //!   products than [`MAX_TAGS`] (a CDN could not purge it by tag): then `private`.
 //!
 //! Everything here is computed once per produced body and kept with the response
 //! cache's entry, so a hit only formats `max-age`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
@@ -108,10 +110,18 @@ pub(crate) enum Policy {
     },
 }
 
-/// Whether the request carries something of the client's identity, so a shared
-/// cache must not reuse its answer for someone else.
-pub(crate) fn carries_identity(request: &HeaderMap) -> bool {
-    request.contains_key(header::AUTHORIZATION) || request.contains_key(header::COOKIE)
+/// The request headers that carry the client's identity: `Authorization`,
+/// `Cookie`, and `extra` (protection's API key and client id headers).
+pub(crate) fn identity_headers(extra: Vec<HeaderName>) -> Arc<[HeaderName]> {
+    let mut headers = vec![header::AUTHORIZATION, header::COOKIE];
+    headers.extend(extra);
+    headers.into()
+}
+
+/// Whether the request carries one of `identity`, so a shared cache must not
+/// reuse its answer for someone else.
+pub(crate) fn carries_identity(request: &HeaderMap, identity: &[HeaderName]) -> bool {
+    identity.iter().any(|name| request.contains_key(name))
 }
 
 /// The `Cache-Control` value of `policy` at `now_ms`.

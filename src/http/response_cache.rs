@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use moka::Expiry;
 use moka::sync::Cache;
@@ -47,6 +47,7 @@ use super::cache_headers::{self, CACHE_TAG, CacheHeaderSettings, Policy, SURROGA
 use super::observe::GraphqlOutcome;
 use crate::cache::weight::ENTRY_OVERHEAD_BYTES;
 use crate::gtin::Gtin;
+use crate::hashing::FastHasher;
 use crate::loader::AnswerFreshness;
 
 /// Generation slots for invalidation by product (a power of two).
@@ -88,10 +89,13 @@ pub struct ResponseCache {
     inner: Option<Arc<Inner>>,
     /// What answers' `Cache-Control` is made from (also with the cache off).
     headers: CacheHeaderSettings,
+    /// Request headers that carry the client's identity: their presence makes an
+    /// answer `private` (see `cache_headers::carries_identity`).
+    identity: Arc<[HeaderName]>,
 }
 
 struct Inner {
-    entries: Cache<Arc<[u8]>, Arc<Stored>>,
+    entries: Cache<Arc<[u8]>, Arc<Stored>, FastHasher>,
     max_ttl: Duration,
     max_entry_bytes: usize,
     counters: Arc<Counters>,
@@ -222,6 +226,7 @@ impl ResponseCache {
             return ResponseCache {
                 inner: None,
                 headers,
+                identity: cache_headers::identity_headers(Vec::new()),
             };
         }
         let counters = Arc::new(Counters::default());
@@ -239,7 +244,7 @@ impl ResponseCache {
                     .bytes
                     .fetch_sub(weight(&key, &stored), Ordering::Relaxed);
             })
-            .build();
+            .build_with_hasher(FastHasher::default());
         ResponseCache {
             inner: Some(Arc::new(Inner {
                 entries,
@@ -250,6 +255,7 @@ impl ResponseCache {
                 generations: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
             })),
             headers,
+            identity: cache_headers::identity_headers(Vec::new()),
         }
     }
 
@@ -258,7 +264,16 @@ impl ResponseCache {
         ResponseCache {
             inner: None,
             headers,
+            identity: cache_headers::identity_headers(Vec::new()),
         }
+    }
+
+    /// The same cache, also taking `extra` request headers (the API key, the
+    /// protection's client id) as the client's identity.
+    #[must_use]
+    pub fn with_identity_headers(mut self, extra: Vec<HeaderName>) -> ResponseCache {
+        self.identity = cache_headers::identity_headers(extra);
+        self
     }
 
     /// Whether the cache is on.
@@ -360,7 +375,8 @@ impl ResponseCache {
         let policy = match reusable_until {
             Some(until) if ok && !cache_control(request).1 => Policy::Fresh {
                 until_ms: (!gtins.is_empty()).then_some(until),
-                shared: tags != Tags::TooMany && !cache_headers::carries_identity(request),
+                shared: tags != Tags::TooMany
+                    && !cache_headers::carries_identity(request, &self.identity),
             },
             _ => Policy::NoStore,
         };
@@ -432,7 +448,8 @@ impl ResponseCache {
     /// (`max-age` counted down to now), or a 304 when `If-None-Match` matches; and
     /// the outcome the request's log line and metrics read.
     fn hit_response(&self, stored: &Stored, request: &HeaderMap, now: u64) -> Response {
-        let shared = stored.tags != Tags::TooMany && !cache_headers::carries_identity(request);
+        let shared = stored.tags != Tags::TooMany
+            && !cache_headers::carries_identity(request, &self.identity);
         let policy = Policy::Fresh {
             until_ms: (!stored.no_products).then_some(stored.until_ms),
             shared,

@@ -784,3 +784,48 @@ async fn what_a_fetch_begun_before_the_change_brings_back_is_forgotten_once_it_s
         "{latest}"
     );
 }
+
+#[tokio::test]
+async fn with_api_keys_required_answers_are_private_so_no_cdn_serves_them_without_a_key() {
+    let upstream = TestUpstream::start().await;
+    upstream.insert_product(&upc_a(1), "item 1");
+    let keys = json!({ "keys": [{ "sha256": sha256_hex("cdn-test-key"), "client": "cdn-test" }] });
+    let path = std::env::temp_dir().join(format!(
+        "catalog-http-cache-{}-keys.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, keys.to_string()).unwrap();
+    let app = TestApp::spawn(
+        Some(&upstream.url()),
+        &["--api-keys", path.to_str().unwrap()],
+    )
+    .await;
+
+    let first = post(&app, &product(&upc_a(1)), &[("x-api-key", "cdn-test-key")]).await;
+    let again = post(&app, &product(&upc_a(1)), &[("x-api-key", "cdn-test-key")]).await;
+    let without_key = post(&app, &product(&upc_a(1)), &[]).await;
+    let _ = std::fs::remove_file(&path);
+
+    assert_eq!(
+        first.body["data"]["product"]["title"], "item 1",
+        "{}",
+        first.body
+    );
+    for answer in [&first, &again] {
+        let cache_control = answer.header("cache-control");
+        assert!(
+            cache_control.starts_with("private, max-age="),
+            "{cache_control}"
+        );
+    }
+    assert_eq!(without_key.status, 401);
+    assert_eq!(without_key.header("cache-control"), "no-store");
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
