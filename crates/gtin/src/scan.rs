@@ -211,7 +211,7 @@ fn decimal(digits: &str, decimals: usize) -> String {
 /// Every error of [`crate::analyze`], and `UNKNOWN_AI`, `INVALID_AI_VALUE`,
 /// `INVALID_AI_DATE` or `INVALID_GS1_ELEMENT_STRING` for AI data that is not GS1's.
 pub fn scan(input: &str, region: Option<RcnRegion>) -> Result<Scan, ParseError> {
-    scan_in_year(input, region, current_year())
+    scan_with(input, region, current_year)
 }
 
 /// [`scan`], reading two-digit years as in `this_year` (GS1 century rule).
@@ -223,7 +223,35 @@ pub fn scan_in_year(
     region: Option<RcnRegion>,
     this_year: u16,
 ) -> Result<Scan, ParseError> {
+    scan_with(input, region, || this_year)
+}
+
+/// The clock is read only for a code that carries AI data: a plain number (the
+/// common path) costs one `analyze` and nothing more.
+fn scan_with(
+    input: &str,
+    region: Option<RcnRegion>,
+    this_year: impl FnOnce() -> u16,
+) -> Result<Scan, ParseError> {
     let parsed = analyze(input, region)?;
+    let carries_ais = matches!(
+        parsed.symbology,
+        Some(
+            Symbology::DigitalLink
+                | Symbology::Gs1_128
+                | Symbology::Gs1DataBar
+                | Symbology::Gs1DataMatrix
+                | Symbology::Gs1QrCode
+                | Symbology::Gs1DotCode
+        )
+    );
+    if !carries_ais {
+        return Ok(Scan {
+            parsed,
+            elements: Vec::new(),
+        });
+    }
+    let this_year = this_year();
     let trimmed = input.trim();
     let payload = match trimmed.get(..1) {
         Some("]") => trimmed.get(3..).unwrap_or_default(),
