@@ -21,13 +21,13 @@ use crate::catalog::RestCatalogSettings;
 use crate::demo::DemoSettings;
 use crate::graphql::GraphqlSettings;
 use crate::gtin::RcnRegion;
-use crate::http::HttpSettings;
+use crate::http::{HttpSettings, ResolverSettings};
 use crate::loader::LoaderSettings;
 use crate::telemetry::TelemetrySettings;
 
 pub use crate::telemetry::LogFormat;
 pub use groups::{
-    CacheArgs, GraphqlArgs, HttpArgs, ServerArgs, Switch, TelemetryArgs, UpstreamArgs,
+    CacheArgs, GraphqlArgs, HttpArgs, ResolverArgs, ServerArgs, Switch, TelemetryArgs, UpstreamArgs,
 };
 
 /// The `catalog-gateway` command line.
@@ -123,6 +123,9 @@ pub struct ServeArgs {
     /// The HTTP layer.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// The GS1 Digital Link resolver.
+    #[command(flatten)]
+    pub resolver: ResolverArgs,
     /// Logs, metrics, traces.
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
@@ -140,6 +143,7 @@ impl ServeArgs {
             cache: self.cache.settings(),
             graphql: self.graphql.settings(),
             http: self.http.settings(),
+            resolver: self.resolver.settings(),
             telemetry: self.telemetry.settings(),
         };
         settings.check()?;
@@ -161,6 +165,8 @@ pub struct Settings {
     pub graphql: GraphqlSettings,
     /// The HTTP layer.
     pub http: HttpSettings,
+    /// The GS1 Digital Link resolver.
+    pub resolver: ResolverSettings,
     /// Logs, metrics, traces.
     pub telemetry: TelemetrySettings,
 }

@@ -8,9 +8,12 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use super::link_template::LinkTemplate;
 use super::response_cache::{ResponseCache, ResponseCacheSettings};
 use super::shed::InFlightLimit;
 use crate::graphql::GatewaySchema;
+use crate::gtin::RcnRegion;
+use crate::loader::ProductLoader;
 
 /// A snapshot for `/readyz` detail (JSON: the upstream's breaker, the cache's state).
 pub type HealthDetail = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
@@ -69,6 +72,28 @@ pub struct AppState {
     pub cors_origins: Vec<AllowedOrigin>,
     /// Answers of repeated operations, served without executing them again.
     pub response_cache: ResponseCache,
+    /// The GS1 Digital Link resolver: its settings and the loader GraphQL uses too.
+    pub resolver: ResolverState,
+}
+
+/// The Digital Link resolver's settings (`config::ResolverArgs`).
+#[derive(Clone, Debug, Default)]
+pub struct ResolverSettings {
+    /// Where `/01/{gtin}` redirects by default; `None`: the product's own page,
+    /// `/products/{gtin14}`.
+    pub default_link: Option<LinkTemplate>,
+}
+
+/// What the Digital Link resolver reads: the same loader (cache, batching, breaker)
+/// as the GraphQL resolvers, its settings, and the RCN region GraphQL decodes with.
+#[derive(Clone)]
+pub struct ResolverState {
+    /// The product loader shared with GraphQL.
+    pub loader: ProductLoader,
+    /// `--resolver-default-link`.
+    pub settings: ResolverSettings,
+    /// Region whose variable-measure labels are decoded (`--rcn-region`).
+    pub rcn_region: Option<RcnRegion>,
 }
 
 /// Sets scrape-time gauges just before `/metrics` renders.
