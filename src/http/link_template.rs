@@ -1,6 +1,7 @@
-//! `--resolver-default-link`: where the Digital Link resolver (`resolver`) sends a scanned Digital Link by
-//! default, as a template over the scan (`https://brand.example/p/{gtin13}?lot={lot}`).
-//! Parsed once at start, so an unknown placeholder stops the gateway naming the flag.
+//! `--resolver-default-link`: where the Digital Link resolver (`resolver`) sends a
+//! scanned Digital Link by default, as a template over the scan
+//! (`https://brand.example/p/{gtin13}?lot={lot}`). Parsed once at start, so an unknown
+//! placeholder stops the gateway naming the flag.
 
 use std::fmt;
 
