@@ -29,8 +29,14 @@ pub fn router(state: AppState) -> Router {
         ));
     // The Digital Link resolver: lookups under the same in-flight cap as /graphql.
     let resolver_routes = Router::new()
-        .route("/01/{gtin}", get(resolver::resolve))
-        .route("/01/{gtin}/{*qualifiers}", get(resolver::resolve))
+        .route(
+            "/01/{gtin}",
+            get(resolver::resolve).options(resolver::options),
+        )
+        .route(
+            "/01/{gtin}/{*qualifiers}",
+            get(resolver::resolve).options(resolver::options),
+        )
         .route("/products/{gtin}", get(resolver::product_page))
         .layer(middleware::from_fn_with_state(
             state.in_flight.clone(),

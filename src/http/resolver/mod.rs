@@ -105,6 +105,19 @@ pub(crate) async fn resolve(
     response
 }
 
+/// `OPTIONS` on a resolver path (the standard asks for GET, HEAD and OPTIONS): the
+/// methods allowed; a CORS preflight is answered by the CORS layer before this.
+pub(crate) async fn options() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [(
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD, OPTIONS"),
+        )],
+    )
+        .into_response()
+}
+
 /// `GET /.well-known/gs1resolver`: the resolver description file of the GS1-Conformant
 /// Resolver standard (its JSON schema's fields).
 pub(crate) async fn description(headers: HeaderMap) -> Response {
