@@ -1,6 +1,8 @@
-//! Whole-scan tables: GS1's own examples, and the test vectors of the python `biip`
-//! library (github.com/jodal/biip). Every row goes through [`crate::scan_in_year`]
-//! with 2026 as the reading year, so the century rule is fixed.
+//! Whole-scan tables: GS1's own examples (the Digital Link standard's URI, the GS1
+//! Syntax Engine's date vectors), rows written here for the GenSpecs rules, and the
+//! test vectors of the python `biip` library (github.com/jodal/biip). Every row goes
+//! through [`crate::scan_in_year`] with 2026 as the reading year, so the century rule
+//! is fixed.
 
 use crate::{Reason, Scan, scan_in_year};
 
@@ -55,8 +57,9 @@ fn gs1_digital_link_examples() {
     assert_eq!(s.net_weight_kg().as_deref(), Some("1.500"));
 }
 
-/// GS1 General Specifications: §7.12 (day 00 is the last day of the month, century
-/// rule), §3.6.2 AI (310n) net weight and §3.6.7 AI (392n) price with implied decimals.
+/// Rows written for this table to pin the GS1 General Specifications rules: §7.12 (day
+/// 00 is the last day of the month, the century rule), AI (310n) net weight and AI
+/// (392n) price with the last AI digit as the number of implied decimals.
 #[test]
 fn gs1_general_specifications_examples() {
     let s = scan("]C101095060001343521528020011260115\u{1d}1623010013250101");
@@ -259,4 +262,37 @@ fn plain_codes_carry_no_elements_and_links_round_trip() {
             ("17", "270131")
         ]
     );
+}
+
+/// GS1 Syntax Engine (github.com/gs1/gs1-syntax-engine) `src/c-lib/syntax/lint_yymmd0.c`,
+/// `test_lint_yymmd0` at commit 274ba83: the dates its `yymmd0` linter accepts and
+/// refuses (read here in 2026: "96" is 1996, "00" is 2000, both leap years).
+#[test]
+fn gs1_syntax_engine_yymmd0_vectors() {
+    let pass = [
+        "000606", "250606", "500606", "750606", "990606", "200131", "200229", "200331", "200430",
+        "200531", "200630", "200731", "200831", "200930", "201031", "201130", "201231", "210228",
+        "220228", "230228", "240229", "000229", "040229", "960229", "200600",
+    ];
+    let fail = [
+        "x00131", "2x0131", "20x131", "200x31", "2001x1", "20013x", "", "1", "11", "111", "1111",
+        "11111", "1111111", "200010", "201310", "209910", "200132", "200230", "200332", "200431",
+        "200532", "200631", "200732", "200832", "200931", "201032", "201131", "201232", "210229",
+        "220229", "230229", "240230", "000230", "040230", "960230",
+    ];
+    for date in pass {
+        assert!(
+            crate::date::Date::from_yymmdd(date, 2026, true).is_ok(),
+            "{date}"
+        );
+        // Through the whole scan as AI (17).
+        let input = format!("]C1010950600013435217{date}");
+        assert!(scan_in_year(&input, None, 2026).is_ok(), "{input}");
+    }
+    for date in fail {
+        assert!(
+            crate::date::Date::from_yymmdd(date, 2026, true).is_err(),
+            "{date:?}"
+        );
+    }
 }
