@@ -308,7 +308,7 @@ fn router_state(
         health_detail: Some(health_detail),
         metrics: if metrics_on { metrics::install() } else { None },
         refresh_gauges: Some(refresh_gauges),
-        cors_origins: http.cors_origins,
+        cors_origins: http.cors_origins.into(),
         response_cache: responses,
         resolver,
     }

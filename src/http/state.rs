@@ -69,7 +69,7 @@ pub struct AppState {
     /// Sets the gauges that are read at scrape time (breaker, cache, in-flight).
     pub refresh_gauges: Option<RefreshGauges>,
     /// Origins allowed to call `/graphql` from a browser.
-    pub cors_origins: Vec<AllowedOrigin>,
+    pub cors_origins: Arc<[AllowedOrigin]>,
     /// Answers of repeated operations, served without executing them again.
     pub response_cache: ResponseCache,
     /// The GS1 Digital Link resolver: its settings and the loader GraphQL uses too.
