@@ -75,7 +75,7 @@ impl Application {
         // The Digital Link resolver reads products through the same loader as GraphQL.
         let resolver = ResolverState {
             loader: loader.clone(),
-            settings: settings.resolver,
+            settings: Arc::new(settings.resolver),
             rcn_region: settings.graphql.rcn_region,
         };
         let schema = build_schema(loader, settings.graphql);

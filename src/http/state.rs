@@ -86,12 +86,13 @@ pub struct ResolverSettings {
 
 /// What the Digital Link resolver reads: the same loader (cache, batching, breaker)
 /// as the GraphQL resolvers, its settings, and the RCN region GraphQL decodes with.
+/// Cheap to clone (two reference counts), as axum clones the state per request.
 #[derive(Clone)]
 pub struct ResolverState {
     /// The product loader shared with GraphQL.
     pub loader: ProductLoader,
-    /// `--resolver-default-link`.
-    pub settings: ResolverSettings,
+    /// `--resolver-default-link` (shared: axum clones the state for every request).
+    pub settings: Arc<ResolverSettings>,
     /// Region whose variable-measure labels are decoded (`--rcn-region`).
     pub rcn_region: Option<RcnRegion>,
 }
