@@ -14,6 +14,7 @@ use super::shed::InFlightLimit;
 use crate::graphql::GatewaySchema;
 use crate::gtin::RcnRegion;
 use crate::loader::ProductLoader;
+use crate::protect::Protection;
 
 /// A snapshot for `/readyz` detail (JSON: the upstream's breaker, the cache's state).
 pub type HealthDetail = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
@@ -74,6 +75,9 @@ pub struct AppState {
     pub response_cache: ResponseCache,
     /// The GS1 Digital Link resolver: its settings and the loader GraphQL uses too.
     pub resolver: ResolverState,
+    /// Trusted documents, cost and rate limits, API keys; `None` when all are off
+    /// (the handler then pays one branch).
+    pub protection: Option<Arc<Protection>>,
 }
 
 /// The Digital Link resolver's settings (`config::ResolverArgs`).
