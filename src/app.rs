@@ -20,7 +20,7 @@ use crate::demo;
 use crate::graphql::{GatewaySchema, build_schema};
 use crate::http::{
     AdminState, AppState, CacheHeaderSettings, HealthDetail, HttpSettings, InFlightLimit,
-    Readiness, RefreshGauges, ResponseCache, router,
+    Readiness, RefreshGauges, ResolverState, ResponseCache, router,
 };
 use crate::loader::ProductLoader;
 use crate::protect::Protection;
@@ -79,6 +79,12 @@ impl Application {
             cache.clone(),
             settings.upstream.loader(),
         );
+        // The Digital Link resolver reads products through the same loader as GraphQL.
+        let resolver = ResolverState {
+            loader: loader.clone(),
+            settings: Arc::new(settings.resolver),
+            rcn_region: settings.graphql.rcn_region,
+        };
         let schema = build_schema(loader, settings.graphql);
         // Answers without products (GTIN facts, `__typename`) live as long as a product.
         let responses = ResponseCache::new(settings.http.response_cache, product_ttl, headers);
@@ -105,6 +111,7 @@ impl Application {
             settings.telemetry.metrics,
             &catalog,
             (&cache, responses),
+            resolver,
         );
         state.admin = admin;
         if let Some(protection) = protection {
@@ -387,6 +394,7 @@ fn router_state(
     metrics_on: bool,
     catalog: &Arc<RestCatalog>,
     (cache, responses): (&ProductCache, ResponseCache),
+    resolver: ResolverState,
 ) -> AppState {
     let health_detail: HealthDetail = {
         let (catalog, cache, responses) = (Arc::clone(catalog), cache.clone(), responses.clone());
@@ -407,6 +415,7 @@ fn router_state(
         cors_origins: http.cors_origins.into(),
         response_cache: responses,
         admin: None,
+        resolver,
         protection: None,
     }
 }

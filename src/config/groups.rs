@@ -21,7 +21,10 @@ use crate::catalog::{BreakerSettings, KeyFormat, RestCatalogSettings, RetryPolic
 use crate::demo::DemoSettings;
 use crate::graphql::{GraphqlSettings, QueryLimits};
 use crate::gtin::RcnRegion;
-use crate::http::{AdminToken, AllowedOrigin, HttpLimits, HttpSettings, ResponseCacheSettings};
+use crate::http::{
+    AdminToken, AllowedOrigin, HttpLimits, HttpSettings, LinkTemplate, ResolverSettings,
+    ResponseCacheSettings,
+};
 use crate::protect::{
     ApiKeys, IpRange, ManifestFile, ProtectionSettings, RatePolicy, Secret, TrustedMode,
 };
@@ -336,6 +339,25 @@ impl HttpArgs {
             },
             cache_control_static_max_age: self.cache_control_static_max_age,
             admin_token: self.admin_token.clone(),
+        }
+    }
+}
+
+/// The GS1 Digital Link resolver (`/01/{gtin}…`, `/products/{gtin14}`).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Digital Link resolver")]
+pub struct ResolverArgs {
+    /// Where `/01/{gtin}` redirects by default: an http(s) URL or a path on the gateway,
+    /// with `{gtin14}`, `{gtin13}`, `{lot}`, `{serial}`; none: the product page `/products/{gtin14}`.
+    #[arg(long, env = "CATALOG_RESOLVER_DEFAULT_LINK", value_name = "TEMPLATE", value_parser = parsers::link_template)]
+    pub resolver_default_link: Option<LinkTemplate>,
+}
+
+impl ResolverArgs {
+    /// The resolver's settings.
+    pub fn settings(&self) -> ResolverSettings {
+        ResolverSettings {
+            default_link: self.resolver_default_link.clone(),
         }
     }
 }

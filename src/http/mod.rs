@@ -1,5 +1,6 @@
 //! The HTTP face of the gateway: the axum router with `/graphql` (GET and POST),
-//! GraphiQL on `/`, health endpoints, and the HTTP-level defences (body size,
+//! GraphiQL on `/`, the GS1 Digital Link resolver (`/01/…`, `/products/…`,
+//! `/.well-known/gs1resolver`), health endpoints, and the HTTP-level defences (body size,
 //! operations per batch, in-flight cap), and the response cache in front of
 //! execution, with the HTTP caching headers of its answers (`cache_headers`) and
 //! the admin route that invalidates products (`admin`). No GraphQL logic lives here.
@@ -14,8 +15,10 @@ mod error;
 mod graphiql;
 mod graphql_over_http;
 mod health;
+mod link_template;
 mod media_type;
 mod observe;
+mod resolver;
 mod response_cache;
 mod routes;
 mod shed;
@@ -23,10 +26,11 @@ mod state;
 
 pub use admin::MAX_INVALIDATION;
 pub use cache_headers::{CacheHeaderSettings, MAX_TAGS};
+pub use link_template::LinkTemplate;
 pub use response_cache::{ResponseCache, ResponseCacheSettings, ResponseCacheStats};
 pub use routes::router;
 pub use shed::InFlightLimit;
 pub use state::{
     AdminState, AdminToken, AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings,
-    Readiness, RefreshGauges,
+    Readiness, RefreshGauges, ResolverSettings, ResolverState,
 };

@@ -14,7 +14,7 @@ use super::health;
 use super::observe::{REQUEST_ID, observe};
 use super::shed::shed_over_limit;
 use super::state::{AllowedOrigin, AppState};
-use super::{admin, graphiql, graphql_over_http};
+use super::{admin, graphiql, graphql_over_http, resolver};
 use crate::telemetry::metrics::HTTP_IN_FLIGHT;
 
 /// The gateway's routes.
@@ -29,6 +29,21 @@ pub fn router(state: AppState) -> Router {
         ))
         // Refusals (400, 405, 413, 415, 406, 429, 503) are never cached by anyone.
         .layer(middleware::map_response(no_store_unless_said));
+    // The Digital Link resolver: lookups under the same in-flight cap as /graphql.
+    let resolver_routes = Router::new()
+        .route(
+            "/01/{gtin}",
+            get(resolver::resolve).options(resolver::options),
+        )
+        .route(
+            "/01/{gtin}/{*qualifiers}",
+            get(resolver::resolve).options(resolver::options),
+        )
+        .route("/products/{gtin}", get(resolver::product_page))
+        .layer(middleware::from_fn_with_state(
+            state.in_flight.clone(),
+            shed_over_limit,
+        ));
     let protection_headers = state
         .protection
         .as_ref()
@@ -42,7 +57,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics))
         .route("/admin/invalidate", post(admin::invalidate))
+        .route("/.well-known/gs1resolver", get(resolver::description))
         .merge(graphql_routes)
+        .merge(resolver_routes)
         .with_state(state)
         .layer(cors)
         .layer(CompressionLayer::new())
