@@ -1,12 +1,13 @@
 //! The HTTP face of the gateway: the axum router with `/graphql` (GET and POST),
-//! GraphiQL on `/`, health endpoints, and the HTTP-level defences (body size,
+//! GraphiQL on `/`, the scan app on `/scan`, health endpoints, and the HTTP-level defences (body size,
 //! operations per batch, in-flight cap), and the response cache in front of
 //! execution. No GraphQL logic lives here.
 //!
 //! Dependencies run one way: `routes` → handlers (`graphql_over_http`, `health`,
-//! `graphiql`) and middleware (`observe`, `shed`) → `state`, `error`, `media_type`.
+//! `graphiql`, `scan`) and middleware (`observe`, `shed`) → `state`, `error`, `media_type`.
 //! Every HTTP-level refusal is an [`error::HttpError`].
 
+mod embedded;
 mod error;
 mod graphiql;
 mod graphql_over_http;
@@ -15,11 +16,13 @@ mod media_type;
 mod observe;
 mod response_cache;
 mod routes;
+mod scan;
 mod shed;
 mod state;
 
 pub use response_cache::{ResponseCache, ResponseCacheSettings, ResponseCacheStats};
 pub use routes::router;
+pub use scan::url_for as scan_url;
 pub use shed::InFlightLimit;
 pub use state::{
     AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings, Readiness, RefreshGauges,
