@@ -48,15 +48,24 @@ clean: ## Remove build output
 	$(CARGO) clean
 
 # ---- conformance and browser ----
-.PHONY: audit-http test-browser test-introspection
+.PHONY: audit-http test-browser test-introspection scan-screenshots vendor-scan
 
 audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a running gateway
 	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/graphql-http-audit/audit.mjs '{url}/graphql'
 
-test-browser: ## GraphiQL in headless Chromium: schema loads, docs explorer, autocomplete, default query
+test-browser: ## GraphiQL and the /scan app in headless Chromium (typed, pasted, invalid, fake-camera scans)
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/' $(SCREENSHOT)
+	scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+
+scan-screenshots: ## Rewrite docs/screenshots/scan-{desktop,phone}.png (the README's) from the browser test
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	mkdir -p docs/screenshots
+	SCREENSHOTS=$(CURDIR)/docs/screenshots scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+
+vendor-scan: ## Refresh /scan's barcode reader (npm barcode-detector + zxing-wasm) into assets/scan/vendor (UPDATE=1: newer versions)
+	scripts/vendor-scan.sh
 
 test-introspection: ## Client tools' introspection (graphql-js 16/17, Codegen's loader) vs schema.graphql
 	cd tests/introspection && npm ci --no-audit --no-fund --silent

@@ -26,6 +26,7 @@ mod observability; // metrics, request ids, CORS, compression
 mod persisted_queries; // automatic persisted queries over POST and GET, and the document cache
 mod readme_examples; // every README example query, run against the defaults
 mod response_cache; // repeated operations answered from memory: what is kept, for how long, bypass
+mod scan_app; // the /scan page, its policy and its embedded assets (gzip or not)
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
 mod tracing_export; // optional OTLP trace export from the real binary
