@@ -48,7 +48,7 @@ clean: ## Remove build output
 	$(CARGO) clean
 
 # ---- conformance and browser ----
-.PHONY: audit-http test-browser test-introspection scan-screenshots vendor-scan
+.PHONY: audit-http test-browser test-introspection scan-screenshots vendor-scan gzip-assets
 
 audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a running gateway
 	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
@@ -65,6 +65,9 @@ scan-screenshots: ## Rewrite docs/screenshots/scan-{desktop,phone}.png (the READ
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	mkdir -p docs/screenshots
 	SCREENSHOTS=$(CURDIR)/docs/screenshots scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+
+gzip-assets: ## Rewrite the .gz of GraphiQL's bundles (the binary embeds those; run after replacing one)
+	scripts/gzip-assets.sh
 
 vendor-scan: ## Refresh /scan's barcode reader (npm barcode-detector + zxing-wasm) into assets/scan/vendor (UPDATE=1: newer versions)
 	scripts/vendor-scan.sh
