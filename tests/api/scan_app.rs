@@ -28,6 +28,14 @@ async fn the_page_is_served_with_a_same_origin_policy() {
 }
 
 #[tokio::test]
+async fn graphiql_links_to_the_scan_app() {
+    let app = TestApp::spawn(None, &[]).await;
+
+    let page = app.get("/").await.text().await.unwrap_or_default();
+    assert!(page.contains(r#"href: "/scan""#), "{page}");
+}
+
+#[tokio::test]
 async fn the_wasm_is_sent_gzip_to_a_client_that_accepts_it() {
     let app = TestApp::spawn(None, &[]).await;
 
@@ -70,4 +78,28 @@ async fn the_wasm_is_decompressed_for_a_client_without_gzip() {
     // The WebAssembly magic number and version 1, and larger than what is stored.
     assert_eq!(&body[..8], b"\0asm\x01\0\0\0");
     assert!(body.len() > WASM_GZ.len() * 2, "{} bytes", body.len());
+}
+
+#[test]
+fn the_listening_log_line_names_the_scan_app() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_catalog-gateway"))
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--drain-delay-ms", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let listening = lines
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+        .find(|entry| entry["message"] == "catalog-gateway listening");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let entry = listening.expect("a listening line");
+    let address = entry["address"].as_str().unwrap_or_default();
+    assert_eq!(entry["scan"], format!("http://{address}/scan"), "{entry}");
 }
