@@ -382,6 +382,9 @@ fragment CodeFacts on GtinInfo {
     return node;
   }
 
+  /** A code as text a person can read: GS1's field separator (U+001D) made visible. */
+  function visible(code) { return String(code).replaceAll('\x1d', '␝'); }
+
   function fact(term, ...value) {
     return [h('dt', {}, term), h('dd', {}, ...value)];
   }
@@ -434,7 +437,7 @@ fragment CodeFacts on GtinInfo {
   function renderCard(info, line, requestId) {
     el.card.replaceChildren();
     if (!line) return;
-    const code = h('p', { class: 'scanned' }, 'Scanned ', h('code', {}, line.input));
+    const code = h('p', { class: 'scanned' }, 'Scanned ', h('code', {}, visible(line.input)));
     let body;
     switch (line.status) {
       case 'FOUND': {
@@ -509,7 +512,7 @@ fragment CodeFacts on GtinInfo {
     };
     el.summary.append(
       h('h3', {}, 'Not added'),
-      h('ul', {}, outcome.rejected.map((line) => h('li', {}, h('code', {}, line.input), ` ${why(line)}`)),
+      h('ul', {}, outcome.rejected.map((line) => h('li', {}, h('code', {}, visible(line.input)), ` ${why(line)}`)),
         outcome.retry.map((p) => h('li', {}, h('code', {}, p.code), ' catalog unavailable: kept, will retry'))),
       requestRef(requestId));
   }
@@ -667,6 +670,17 @@ fragment CodeFacts on GtinInfo {
     }
   }
 
+  // BarcodeDetector gives a GS1 symbol's text without the symbology identifier that
+  // says it is GS1 (]d2, ]Q3, ]C1); the gateway reads an element string by it. Put it
+  // back when the text is an element string: the GTIN's AI (01) first, or GS separators.
+  const GS1_SYMBOLOGY = { data_matrix: ']d2', qr_code: ']Q3', code_128: ']C1' };
+  function payloadOf(barcode) {
+    const raw = barcode.rawValue;
+    const id = GS1_SYMBOLOGY[barcode.format];
+    if (id && /^(01\d{14}|\d{2,4}[^\x1d]*\x1d)/.test(raw) && !raw.startsWith(']')) return id + raw;
+    return raw;
+  }
+
   async function scanFrame() {
     if (!camera) return;
     const current = camera;
@@ -675,12 +689,12 @@ fragment CodeFacts on GtinInfo {
         const barcodes = await current.detector.detect(el.video);
         const now = performance.now();
         for (const barcode of barcodes) {
-          const code = barcode.rawValue;
+          const code = barcode.rawValue ? payloadOf(barcode) : '';
           if (!code) continue;
           const last = current.seen.get(code) ?? -Infinity;
           current.seen.set(code, now);
           if (now - last > CAMERA_REPEAT_MS) {
-            cameraMessage(`Read ${code} (${barcode.format}).`);
+            cameraMessage(`Read ${visible(code)} (${barcode.format}).`);
             enqueue([code]);
           }
         }

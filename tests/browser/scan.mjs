@@ -9,7 +9,9 @@
 //      one request; the basket survives a reload; a line is removed with the keyboard;
 //   5. the camera: Chromium's fake camera plays a video made here from an EAN-13 this
 //      test renders (bwip-js), and the product appears in the basket;
-//   6. a 360 px phone in dark mode has no horizontal scroll.
+//   6. a 360 px phone in dark mode has no horizontal scroll;
+//   7. the camera again, showing a GS1 DataMatrix (GTIN + lot + expiry) and a GS1 Digital
+//      Link QR code together: both products, the DataMatrix sent as `]d2…`.
 // Fails if any request left the machine, on a page error or a CSP violation.
 // Usage: node scan.mjs http://127.0.0.1:8080   (SCREENSHOTS=dir writes scan-desktop.png
 // and scan-phone.png there)
@@ -72,23 +74,28 @@ function decodePng(png) {
   return { width, height, rgba: out };
 }
 
-async function barcodeVideo(file) {
-  const png = await bwipjs.toBuffer({
-    bcid: 'ean13', text: CAMERA_CODE, scale: 3, height: 22, includetext: true,
-    backgroundcolor: 'FFFFFF', paddingwidth: 12, paddingheight: 12,
-  });
-  const image = decodePng(png);
+/** Writes a Y4M video (640x480, grey) showing these bwip-js symbols side by side. */
+async function barcodeVideo(file, symbols) {
+  const images = [];
+  for (const options of symbols) {
+    images.push(decodePng(await bwipjs.toBuffer({ backgroundcolor: 'FFFFFF', paddingwidth: 12, paddingheight: 12, ...options })));
+  }
   const [W, H] = [640, 480];
-  if (image.width > W || image.height > H) throw new Error('barcode larger than the frame');
+  const width = images.reduce((sum, image) => sum + image.width, 0);
+  if (width > W || images.some((image) => image.height > H)) throw new Error('symbols larger than the frame');
   const luma = Buffer.alloc(W * H, 255);
-  const [left, top] = [(W - image.width) >> 1, (H - image.height) >> 1];
-  for (let y = 0; y < image.height; y++) {
-    for (let x = 0; x < image.width; x++) {
-      const i = (y * image.width + x) * 4;
-      const [r, g, b, a] = image.rgba.subarray(i, i + 4);
-      const grey = 0.299 * r + 0.587 * g + 0.114 * b;
-      luma[(top + y) * W + left + x] = Math.round((grey * a + 255 * (255 - a)) / 255);
+  let left = (W - width) >> 1;
+  for (const image of images) {
+    const top = (H - image.height) >> 1;
+    for (let y = 0; y < image.height; y++) {
+      for (let x = 0; x < image.width; x++) {
+        const i = (y * image.width + x) * 4;
+        const [r, g, b, a] = image.rgba.subarray(i, i + 4);
+        const grey = 0.299 * r + 0.587 * g + 0.114 * b;
+        luma[(top + y) * W + left + x] = Math.round((grey * a + 255 * (255 - a)) / 255);
+      }
     }
+    left += image.width;
   }
   const chroma = Buffer.alloc((W / 2) * (H / 2) * 2, 128); // no colour
   const frames = [Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`)];
@@ -96,19 +103,30 @@ async function barcodeVideo(file) {
   fs.writeFileSync(file, Buffer.concat(frames));
 }
 
+function launch(video) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`],
+  });
+}
+
 // ---- the session ----
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-test-'));
-const video = path.join(dir, 'barcode.y4m');
-await barcodeVideo(video);
+const video = path.join(dir, 'ean13.y4m');
+await barcodeVideo(video, [{ bcid: 'ean13', text: CAMERA_CODE, scale: 3, height: 22, includetext: true }]);
+// A GS1 DataMatrix (GTIN, lot, expiry) and a GS1 Digital Link QR code in one picture.
+const video2d = path.join(dir, 'gs1-2d.y4m');
+await barcodeVideo(video2d, [
+  { bcid: 'gs1datamatrix', text: `(01)0${CAMERA_CODE}(10)LOT42(17)301231`, scale: 4 },
+  { bcid: 'qrcode', text: 'https://id.gs1.org/01/05000159001144', scale: 3 },
+]);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-    `--use-file-for-fake-video-capture=${video}`],
-});
+const browser = await launch(video);
+let browser2d = null;
 
 const foreign = [];
 const problems = [];
@@ -312,12 +330,32 @@ try {
   check('dark mode follows the system', layout.background === 'rgb(15, 18, 22)' ? '' : layout.background);
   if (screenshots) await small.screenshot({ path: path.join(screenshots, 'scan-phone.png'), fullPage: true });
 
+  // 7. 2D codes from the camera: a GS1 DataMatrix (an element string, sent with the
+  //    ]d2 the detector drops) and a GS1 Digital Link QR code, seen together: one burst.
+  browser2d = await launch(video2d);
+  const page2d = await (await browser2d.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  watch(page2d);
+  await page2d.goto(`${base}/scan`, { waitUntil: 'load' });
+  mark = graphql.length;
+  await page2d.getByRole('button', { name: 'Start camera' }).click();
+  await page2d.locator('#lines li').nth(1).waitFor({ timeout: 30000 })
+    .catch(async () => { throw new Error(`2D camera: ${await page2d.locator('#camera-status').innerText()}; card: ${await card(page2d).innerText()}`); });
+  lines = await basketLines(page2d);
+  const sent = graphql.slice(mark).flatMap((body) => body.variables?.codes ?? []);
+  check('a GS1 DataMatrix and a Digital Link QR code scan to their products',
+    lines.some((l) => l.title.includes(CAMERA_TITLE)) && lines.some((l) => l.title.includes('Thistledown'))
+      ? '' : JSON.stringify(lines));
+  check('the DataMatrix is sent as a GS1 element string (]d2)',
+    sent.some((code) => code.startsWith(`]d2010${CAMERA_CODE}10LOT42`)) ? '' : JSON.stringify(sent));
+  await page2d.getByRole('button', { name: 'Stop camera' }).click();
+
   check('no request left the machine', foreign.length ? foreign.join(', ') : '');
   check('no page error or CSP violation', problems.length ? problems.join('; ') : '');
 } catch (error) {
   check('scan app session', String(error?.stack ?? error));
 } finally {
   await browser.close();
+  await browser2d?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 }
 console.log(`scan browser test: ${passed} passed, ${failed} failed`);
