@@ -41,7 +41,10 @@ impl Embedded {
             header::CONTENT_TYPE,
             HeaderValue::from_static(self.content_type),
         );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        );
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

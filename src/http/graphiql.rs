@@ -90,7 +90,9 @@ mod tests {
                 env!("CARGO_MANIFEST_DIR")
             ))
             .unwrap_or_default();
-            let stored = asset_named(name).map(|asset| asset.body).unwrap_or_default();
+            let stored = asset_named(name)
+                .map(|asset| asset.body)
+                .unwrap_or_default();
             let mut unpacked = Vec::new();
             std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(stored), &mut unpacked)
                 .unwrap_or_default();

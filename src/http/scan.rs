@@ -134,15 +134,24 @@ mod tests {
     fn page_references_only_this_gateway() {
         for attribute in ["src=\"", "href=\""] {
             for (at, _) in PAGE.match_indices(attribute) {
-                let value = PAGE[at + attribute.len()..].split('"').next().unwrap_or_default();
+                let value = PAGE[at + attribute.len()..]
+                    .split('"')
+                    .next()
+                    .unwrap_or_default();
                 let local = (value.starts_with('/') && !value.starts_with("//"))
                     || value.starts_with('#')
                     || value == "data:,";
                 assert!(local, "{attribute}{value}: not served by the gateway");
             }
         }
-        assert!(!PAGE.contains("<script>"), "inline script: the CSP forbids it");
-        assert!(!PAGE.contains("style=\""), "inline style: the CSP forbids it");
+        assert!(
+            !PAGE.contains("<script>"),
+            "inline script: the CSP forbids it"
+        );
+        assert!(
+            !PAGE.contains("style=\""),
+            "inline style: the CSP forbids it"
+        );
     }
 
     #[test]

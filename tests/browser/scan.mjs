@@ -207,6 +207,12 @@ try {
   check('the live region announces the result',
     (await page.locator('#announce').innerText()).includes(TISSUE) ? '' : 'announce empty');
 
+  // A code the catalog lacks: its own message.
+  await scanTyped(page, '4006381333931');
+  await card(page).locator('[data-status="NOT_FOUND"]').waitFor({ timeout: 15000 });
+  check('a code the catalog lacks says so',
+    (await card(page).innerText()).includes('Not in the catalog') ? '' : await card(page).innerText());
+
   // 2. An invalid code: reason and hint, one request (the hash is known now).
   let mark = graphql.length;
   await scanTyped(page, '36000291452');
@@ -282,11 +288,18 @@ try {
   const afterLookUp = await page.evaluate(() => document.activeElement?.textContent);
   check('focus order: field, Look up, Start camera',
     afterField === 'Look up' && afterLookUp === 'Start camera' ? '' : `${afterField}, ${afterLookUp}`);
+  // A USB scanner typing while the focus is elsewhere (here a link): the keys land in the field.
+  await page.getByRole('link', { name: 'GraphiQL' }).focus();
+  await page.keyboard.type('96385074');
+  await page.keyboard.press('Enter');
+  await card(page).locator('[data-status="FOUND"] h3', { hasText: 'Minzfrisch' }).waitFor({ timeout: 15000 })
+    .then(() => check('a wedge scan with the focus outside the field still scans', ''))
+    .catch(() => check('a wedge scan with the focus outside the field still scans', `url ${page.url()}`));
   await page.getByRole('button', { name: `Remove ${tea?.title}` }).focus();
   await page.keyboard.press('Enter');
   lines = await basketLines(page);
   check('Remove (keyboard) drops the line and keeps the focus on a Remove button',
-    lines.length === 2 && !lines.some((l) => l.title.includes(CAMERA_TITLE))
+    lines.length === 3 && !lines.some((l) => l.title.includes(CAMERA_TITLE))
       && await page.evaluate(() => document.activeElement?.classList.contains('remove')) ? '' : JSON.stringify(lines));
   const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, a')]
     .filter((node) => !(node.labels?.[0]?.textContent || node.getAttribute('aria-label') || node.textContent).trim())
