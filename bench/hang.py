@@ -33,7 +33,7 @@ FAST = 0.100
 
 def gtin(n):
     """The n-th generated demo item: 952 + 9 digits + check digit."""
-    body = f"952{n % 16_000_000:09d}"
+    body = f"952{n % 100_000_000:09d}"
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return body + str((10 - total % 10) % 10)
 

@@ -1,4 +1,4 @@
--- (b) cold items: a GTIN never asked before in every request (16,000,000-item keyspace,
+-- (b) cold items: a GTIN never asked before in every request (100,000,000-item keyspace,
 -- cache capacity 100,000): every request goes through the batcher to the upstream.
 package.path = "bench/lua/?.lua;" .. package.path
 local c = require("common")

@@ -5,7 +5,7 @@
 --   `data` with an `"error"` object, so they do not match).
 -- * Supplies keys of the demo catalog's generated items: item n is GTIN-13
 --   9520 + n (8 digits) + check digit. Each wrk thread and phase (warm-up = 0,
---   measured = 1) walks its own slice of a permutation of the 16,000,000 items, so no
+--   measured = 1) walks its own slice of a permutation of the 100,000,000 items, so no
 --   key is ever asked twice in one gateway's life: every one misses the cache.
 --   Runs that share one upstream (the side-by-side runs) pass a slot and the number
 --   of slots (script args 2 and 3), so that no key repeats between runs either; a
@@ -15,9 +15,9 @@
 -- * Prints one machine-readable RESULT line from done().
 local M = {}
 
-local ITEMS = 16000000
-local stream = 2000000 -- keys per (slot, phase, thread) slice: 2 phases x 4 threads x 2M = 16M
-local MULT = 7777777 -- odd, not a multiple of 5: coprime with 16,000,000, so a bijection
+local ITEMS = 100000000
+local stream = 12500000 -- keys per (slot, phase, thread) slice: 2 phases x 4 threads x 12.5M = 100M
+local MULT = 7777777 -- odd, not a multiple of 5: coprime with 100,000,000, so a bijection
 
 function M.check_digit(payload)
   local sum, n = 0, #payload

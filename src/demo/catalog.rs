@@ -9,7 +9,7 @@ use super::product::{DemoImage, DemoPrice, DemoProduct, image_url};
 use crate::gtin::Gtin;
 
 /// Every product the demo upstream knows: about forty hand-written items (see
-/// `curated.rs`) and 16,000,000 generated ones computed on demand.
+/// `curated.rs`) and 100,000,000 generated ones computed on demand.
 #[derive(Debug)]
 pub struct DemoCatalog {
     /// Curated items by canonical GTIN (an index into `CURATED`).

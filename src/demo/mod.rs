@@ -1,5 +1,5 @@
 //! The embedded demo catalog: a real HTTP server implementing catalog-api.md's
-//! default contract over ~40 curated items and 16,000,000 generated ones. It plays
+//! default contract over ~40 curated items and 100,000,000 generated ones. It plays
 //! the upstream when no `--upstream-url` is given, and in tests and benchmarks.
 
 mod catalog;
