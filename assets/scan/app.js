@@ -318,7 +318,9 @@ fragment CodeFacts on GtinInfo {
     const product = line.product;
     // Each variable-measure label is its own line (its own weight or price); every
     // other spelling of one item (12 or 13 digits, UPC-E, …) is the same line.
-    const key = measure ? `label:${line.gtin.gtin14}` : `item:${line.gtin?.lookupGtin14 ?? product.gtin}`;
+    // lot/expiry: two lots of one item are two lines (a recall names a lot).
+    const lot = line.scan?.lot ? `|lot:${line.scan.lot}` : '';
+    const key = measure ? `label:${line.gtin.gtin14}` : `item:${line.gtin?.lookupGtin14 ?? product.gtin}${lot}`;
     let basketLine = state.lines.find((l) => l.key === key);
     if (!basketLine) {
       basketLine = {
