@@ -58,8 +58,8 @@ test-browser: ## GraphiQL and the /scan app in headless Chromium (typed, pasted,
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/' $(SCREENSHOT)
 	scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
-	@# The catalog down (a closed port): the app's outage message and request id.
-	scripts/with-gateway.sh --upstream-url http://127.0.0.1:9/ -- node tests/browser/scan-outage.mjs '{url}'
+	@# The catalog down (a closed port): the app's outage message and request id; a refusal.
+	scripts/with-gateway.sh --upstream-url http://127.0.0.1:9/ --max-gtins-per-query 4 -- node tests/browser/scan-outage.mjs '{url}'
 
 scan-screenshots: ## Rewrite docs/screenshots/scan-{desktop,phone}.png (the README's) from the browser test
 	cd tests/browser && npm ci --no-audit --no-fund --silent

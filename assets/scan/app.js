@@ -229,6 +229,14 @@ fragment CodeFacts on GtinInfo {
     return { status: response.status, requestId, json };
   }
 
+  /** Whether the same request may succeed later: no answer at all, a 5xx, 408, 429,
+   *  or an error code about capacity, time or the upstream. */
+  function retryable(error) {
+    if (!error.status) return true;
+    if (error.status >= 500 || error.status === 408 || error.status === 429) return true;
+    return /UPSTREAM|OVERLOAD|TIMEOUT|UNAVAILABLE|RATE_LIMIT/.test(error.code);
+  }
+
   /** One operation with APQ: the hash first, the text only if the gateway lacks it. */
   async function persistedQuery(query, operationName, variables) {
     const extensions = { persistedQuery: { version: 1, sha256Hash: await sha256Hex(query) } };
@@ -272,8 +280,14 @@ fragment CodeFacts on GtinInfo {
     const last = codes[codes.length - 1];
     setBusy(true);
     try {
-      const { json, requestId } = await persistedQuery(SCAN_BURST, 'ScanBurst', { codes, last });
-      const lines = json.data.lines ?? [];
+      const { json, requestId, status } = await persistedQuery(SCAN_BURST, 'ScanBurst', { codes, last });
+      if (!Array.isArray(json.data.lines)) {
+        // A field error instead of the basket (TOO_MANY_GTINS, …): the lookup failed.
+        const first = json.errors?.[0] ?? {};
+        const code = first.extensions?.code ?? '';
+        throw new GatewayError(`${first.message ?? 'No basket in the answer'}${code ? ` (${code})` : ''}`, { status, requestId, code });
+      }
+      const lines = json.data.lines;
       const outcome = applyLines(batch, lines, requestId);
       state.pending = state.pending.filter((p) => !batch.includes(p) || outcome.retry.includes(p));
       save();
@@ -283,7 +297,16 @@ fragment CodeFacts on GtinInfo {
       renderBasket();
       announce(outcome, lastLine);
     } catch (error) {
-      renderFailure(error, codes);
+      // A refusal (a 4xx, or an error code that is not about capacity or the upstream)
+      // will not change on a retry: drop those codes rather
+      // than block every later scan behind them. Anything else (network, 5xx, overload,
+      // timeout) keeps them for the next burst.
+      const refused = !retryable(error);
+      if (refused) {
+        state.pending = state.pending.filter((p) => !batch.includes(p));
+        save();
+      }
+      renderFailure(error, codes, !refused);
     } finally {
       inFlight = false;
       setBusy(false);
@@ -519,13 +542,16 @@ fragment CodeFacts on GtinInfo {
       requestRef(requestId));
   }
 
-  function renderFailure(error, codes) {
+  function renderFailure(error, codes, kept) {
+    const count = `${codes.length} code${codes.length === 1 ? '' : 's'}`;
     el.summary.replaceChildren();
     el.card.replaceChildren(h('article', { class: 'notice error', 'data-status': 'ERROR' },
-      h('h3', {}, 'The lookup failed'),
+      h('h3', {}, kept ? 'The lookup failed' : 'The gateway refused the lookup'),
       h('p', {}, error.message),
-      h('p', {}, `${codes.length} code${codes.length === 1 ? '' : 's'} kept and sent again with the next scan, or now: `,
-        h('button', { type: 'button', class: 'secondary', onclick: flush }, 'Retry')),
+      kept
+        ? h('p', {}, `${count} kept and sent again with the next scan, or now: `,
+          h('button', { type: 'button', class: 'secondary', onclick: flush }, 'Retry'))
+        : h('p', {}, `${count} not kept: sending them again would be refused again.`),
       requestRef(error.requestId)));
     el.alert.textContent = `Lookup failed: ${error.message}${error.requestId ? ` Reference ${error.requestId}.` : ''}`;
   }

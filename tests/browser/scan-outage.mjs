@@ -1,7 +1,8 @@
 // The scan app (/scan) in headless Chromium against a gateway whose catalog is down
 // (started with --upstream-url pointing at a closed port): a scan shows "the catalog
 // is not answering" with the gateway's error code and the x-request-id support needs,
-// keeps the code pending across a reload, and adds nothing to the basket.
+// keeps the code pending across a reload, and adds nothing to the basket; a refused
+// request (too many codes for --max-gtins-per-query) drops its codes.
 // Usage: node scan-outage.mjs http://127.0.0.1:8080
 import { chromium } from 'playwright-core';
 
@@ -40,6 +41,22 @@ try {
   await page.locator('#card [data-status="UNAVAILABLE"]').waitFor({ timeout: 20000 });
   check('the code stays pending and is sent again after a reload',
     (await page.locator('#pending').innerText()).includes('1 code') ? '' : await page.locator('#pending').innerText());
+
+  // A refusal (here TOO_MANY_GTINS: the gateway runs with --max-gtins-per-query 4) is
+  // shown with its code and request id, and its codes are dropped, not retried forever.
+  await page.locator('#code').focus();
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.setData('text/plain', '96385074\n50123452\n47112346\n4012345000122\n4023588000503');
+    document.getElementById('code').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await page.locator('#card [data-status="ERROR"]').waitFor({ timeout: 20000 });
+  const refusal = await page.locator('#card').innerText();
+  check('a refused lookup shows the error code and the request id',
+    refusal.includes('refused') && refusal.includes('TOO_MANY_GTINS')
+      && await page.locator('#card [data-request-id]').count() === 1 ? '' : refusal.slice(0, 300));
+  check('refused codes are not kept', (await page.locator('#pending').innerText()) === ''
+    && await page.evaluate(() => window.scanApp.state().pending.length) === 0 ? '' : await page.locator('#pending').innerText());
 } catch (error) {
   check('scan app outage session', String(error?.stack ?? error));
 } finally {
