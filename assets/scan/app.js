@@ -293,7 +293,7 @@ fragment CodeFacts on GtinInfo {
       save();
       const lastLine = lines[lines.length - 1];
       renderCard(json.data.card, lastLine, requestId);
-      renderSummary(outcome, requestId);
+      renderSummary(outcome, requestId, lastLine);
       renderBasket();
       announce(outcome, lastLine);
     } catch (error) {
@@ -527,9 +527,12 @@ fragment CodeFacts on GtinInfo {
     return parts.length ? h('p', { class: scan.expired ? 'lot expired' : 'lot' }, parts.join(' · ')) : null;
   }
 
-  function renderSummary(outcome, requestId) {
+  /** The burst's codes that were not added, but the last one (the card shows it). */
+  function renderSummary(outcome, requestId, lastLine) {
     el.summary.replaceChildren();
-    if (outcome.rejected.length === 0 && outcome.retry.length === 0) return;
+    const rejected = outcome.rejected.filter((line) => line !== lastLine);
+    const retry = outcome.retry.filter((p) => p.code !== lastLine?.input);
+    if (rejected.length === 0 && retry.length === 0) return;
     const why = (line) => {
       if (line.status === 'NOT_FOUND') return 'not in the catalog';
       if (line.status === 'INVALID') return `invalid (${line.error?.reason ?? line.error?.code ?? ''})`;
@@ -537,9 +540,10 @@ fragment CodeFacts on GtinInfo {
     };
     el.summary.append(
       h('h3', {}, 'Not added'),
-      h('ul', {}, outcome.rejected.map((line) => h('li', {}, h('code', {}, visible(line.input)), ` ${why(line)}`)),
-        outcome.retry.map((p) => h('li', {}, h('code', {}, p.code), ' catalog unavailable: kept, will retry'))),
-      requestRef(requestId));
+      h('ul', {}, rejected.map((line) => h('li', {}, h('code', {}, visible(line.input)), ` ${why(line)}`)),
+        retry.map((p) => h('li', {}, h('code', {}, visible(p.code)), ' catalog unavailable: kept, will retry'))),
+      // The card shows the reference unless its own code was found.
+      lastLine?.status === 'FOUND' ? requestRef(requestId) : null);
   }
 
   function renderFailure(error, codes, kept) {

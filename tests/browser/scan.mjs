@@ -249,7 +249,7 @@ try {
   // 4. Paste a basket: one request, lines merged, label priced, totals per currency.
   await page.getByRole('button', { name: 'Clear basket' }).click();
   mark = graphql.length;
-  const pasted = ['036000291452', '0036000291452', CAMERA_CODE, '2011122912346', '4006381333931'].join('\n');
+  const pasted = ['036000291452', '4006381333931', '0036000291452', CAMERA_CODE, '2011122912346'].join('\n');
   await page.locator('#code').focus();
   await page.evaluate((text) => {
     const data = new DataTransfer();
