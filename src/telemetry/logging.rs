@@ -2,10 +2,10 @@
 //! to standard output, filtered by `RUST_LOG` (default `info`), and, when an OTLP
 //! endpoint is set, the same spans exported as OpenTelemetry traces over OTLP/HTTP.
 //!
-//! Log lines are formatted where they happen but written by a thread of their own
-//! (tracing-appender's non-blocking writer, in batches): a request never waits for
-//! a `write` to standard output. The writer never drops a line; when the thread
-//! falls 128,000 lines behind, logging waits for it. In JSON, spans are never
+//! Log lines are formatted where they happen but written by a thread of their own,
+//! in batches (`log_writer`): a request never waits for a `write` to standard
+//! output. The writer never drops a line; when the thread falls 8 MB behind,
+//! logging waits for it. In JSON, spans are never
 //! printed, so the log layer does not see them at all (formatting their fields was
 //! a per-request cost): without OTLP export no layer wants spans, and they cost
 //! nothing.
@@ -18,13 +18,13 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::filter::{FilterExt, filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry, fmt};
 
 use super::json_line::JsonLine;
+use super::log_writer::{self, LogWriterGuard};
 
 /// Log line format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -52,6 +52,9 @@ pub enum TelemetryError {
     /// The OTLP exporter could not be built.
     #[error("failed to set up the OTLP trace exporter: {0}")]
     Otlp(String),
+    /// The log writer's thread could not be started.
+    #[error("failed to start the log writer thread: {0}")]
+    LogWriter(#[from] std::io::Error),
 }
 
 /// Keeps the log writer and the trace pipeline alive; writes and flushes what they
@@ -60,7 +63,7 @@ pub enum TelemetryError {
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
     /// Dropped after `provider` (fields drop in order): the log lines last.
-    _log_writer: Option<WorkerGuard>,
+    _log_writer: Option<LogWriterGuard>,
 }
 
 impl Drop for TelemetryGuard {
@@ -85,15 +88,7 @@ pub fn install(
 ) -> Result<TelemetryGuard, TelemetryError> {
     let filter =
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    // Batches written by the writer's thread: a buffer over stdout, flushed each
-    // time the thread has emptied its queue.
-    let (writer, log_writer) = NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("log-writer")
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stdout(),
-        ));
+    let (writer, log_writer) = log_writer::spawn(std::io::stdout())?;
     let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = Vec::new();
     layers.push(match format {
         // tracing-subscriber's JSON line (flattened, without span copies: the

@@ -4,6 +4,7 @@
 //! request's log line to the upstream calls it caused.
 
 mod json_line;
+mod log_writer;
 mod logging;
 pub mod metrics;
 pub mod request_context;
