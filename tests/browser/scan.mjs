@@ -11,7 +11,8 @@
 //      test renders (bwip-js), and the product appears in the basket;
 //   6. a 360 px phone in dark mode has no horizontal scroll;
 //   7. the camera again, showing a GS1 DataMatrix (GTIN + lot + expiry) and a GS1 Digital
-//      Link QR code together: both products, the DataMatrix sent as `]d2…`.
+//      Link QR code together: both products, the DataMatrix sent as `]d2…`;
+//   8. axe-core finds no WCAG 2 A/AA violation, light and dark, 360 px and desktop.
 // Fails if any request left the machine, on a page error or a CSP violation.
 // Usage: node scan.mjs http://127.0.0.1:8080   (SCREENSHOTS=dir writes scan-desktop.png
 // and scan-phone.png there)
@@ -361,6 +362,29 @@ try {
   check('the DataMatrix is sent as a GS1 element string (]d2)',
     sent.some((code) => code.startsWith(`]d2010${CAMERA_CODE}10LOT42`)) ? '' : JSON.stringify(sent));
   await page2d.getByRole('button', { name: 'Stop camera' }).click();
+
+  // 8. axe-core (WCAG 2 A/AA and best practices: names, labels, contrast, landmarks) on
+  //    a card, an invalid code and a basket, light and dark, phone and desktop. Its
+  //    script is injected, so this context alone bypasses the page's CSP.
+  const axe = fs.readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+  for (const colorScheme of ['light', 'dark']) {
+    for (const width of [360, 1280]) {
+      const audited = await browser.newContext({ viewport: { width, height: 800 }, colorScheme, bypassCSP: true });
+      const auditPage = await audited.newPage();
+      watch(auditPage);
+      await auditPage.goto(`${base}/scan`, { waitUntil: 'load' });
+      await scanTyped(auditPage, '036000291452');
+      await card(auditPage).locator('[data-status="FOUND"]').waitFor({ timeout: 15000 });
+      await scanTyped(auditPage, '36000291452');
+      await card(auditPage).locator('[data-status="INVALID"]').waitFor({ timeout: 15000 });
+      await auditPage.addScriptTag({ content: axe });
+      const violations = await auditPage.evaluate(async () => (await window.axe.run(document, {
+        runOnly: ['wcag2a', 'wcag2aa', 'best-practice'],
+      })).violations.map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`));
+      check(`axe-core: no accessibility violation (${colorScheme}, ${width} px)`, violations.join('; '));
+      await audited.close();
+    }
+  }
 
   check('no request left the machine', foreign.length ? foreign.join(', ') : '');
   check('no page error or CSP violation', problems.length ? problems.join('; ') : '');
