@@ -48,7 +48,7 @@ clean: ## Remove build output
 	$(CARGO) clean
 
 # ---- conformance and browser ----
-.PHONY: audit-http test-browser test-introspection scan-screenshots vendor-scan gzip-assets
+.PHONY: audit-http test-browser test-browser-enforce test-introspection scan-screenshots vendor-scan gzip-assets
 
 audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a running gateway
 	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
@@ -71,6 +71,12 @@ gzip-assets: ## Rewrite the .gz of GraphiQL's bundles (the binary embeds those; 
 
 vendor-scan: ## Refresh /scan's barcode reader (npm barcode-detector + zxing-wasm) into assets/scan/vendor (UPDATE=1: newer versions)
 	scripts/vendor-scan.sh
+
+test-browser-enforce: ## GraphiQL in headless Chromium under --trusted-documents-mode enforce, through the #bypass= secret
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	scripts/with-gateway.sh --trusted-documents tests/browser/trusted-documents.json \
+		--trusted-documents-mode enforce --trusted-documents-bypass-secret browser-test \
+		-- node tests/browser/graphiql.mjs '{url}/#bypass=browser-test'
 
 test-introspection: ## Client tools' introspection (graphql-js 16/17, Codegen's loader) vs schema.graphql
 	cd tests/introspection && npm ci --no-audit --no-fund --silent

@@ -23,6 +23,7 @@ use crate::http::{
     router,
 };
 use crate::loader::ProductLoader;
+use crate::protect::Protection;
 use crate::telemetry::metrics;
 
 /// Why the gateway could not start.
@@ -75,13 +76,20 @@ impl Application {
         let schema = build_schema(loader, settings.graphql);
         // Answers without products (GTIN facts, `__typename`) live as long as a product.
         let responses = ResponseCache::new(settings.http.response_cache, product_ttl);
-        let state = router_state(
+        let protection = Protection::new(settings.protection);
+        if let Some(protection) = &protection {
+            reload_on_sighup(protection);
+        }
+        let mut state = router_state(
             schema,
             settings.http,
             settings.telemetry.metrics,
             &catalog,
             (&cache, responses),
         );
+        if let Some(protection) = protection {
+            with_protection(&mut state, protection);
+        }
         Ok(Application {
             listener,
             state,
@@ -137,9 +145,25 @@ impl Application {
                 listener_closing.notify_one();
             }
         };
-        let server = axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(begin_close)
-            .into_future();
+        // The peer's address identifies a client for the rate limits; without
+        // protection nothing reads it, so the plain service spares its per-request
+        // extension.
+        let protected = self.state.protection.is_some();
+        let app = router(self.state);
+        let server = if protected {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            futures::future::Either::Left(
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(begin_close)
+                    .into_future(),
+            )
+        } else {
+            futures::future::Either::Right(
+                axum::serve(self.listener, app)
+                    .with_graceful_shutdown(begin_close)
+                    .into_future(),
+            )
+        };
         let shutdown_timeout = self.shutdown_timeout;
         let served = tokio::select! {
             served = server => served,
@@ -156,6 +180,63 @@ impl Application {
         }
         served
     }
+}
+
+/// Reads the trusted-documents manifest again on each SIGHUP, for as long as the
+/// protection lives (the task ends with the last handle to it).
+fn reload_on_sighup(protection: &Arc<Protection>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("no SIGHUP handler: the trusted documents reload only on restart");
+            return;
+        };
+        let protection = Arc::downgrade(protection);
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                match protection.upgrade() {
+                    Some(protection) => protection.reload_trusted_documents(),
+                    None => break,
+                }
+            }
+        });
+    }
+}
+
+/// Adds the protection to the router state: its stats in `/readyz` detail and the
+/// scrape-time gauges, its headers to CORS.
+fn with_protection(state: &mut AppState, protection: Arc<Protection>) {
+    if let Some(detail) = state.health_detail.take() {
+        let protection = Arc::clone(&protection);
+        state.health_detail = Some(Arc::new(move || {
+            let mut value = detail();
+            let stats = protection.stats();
+            if let Some(fields) = value.as_object_mut() {
+                fields.insert(
+                    "protection".to_owned(),
+                    serde_json::json!({
+                        "rateLimiterClients": stats.limiter_clients,
+                        "rateLimiterMaxClients": stats.limiter_max_clients,
+                        "redisFallbacks": stats.redis_fallbacks,
+                        "trustedDocuments": stats.trusted_documents,
+                    }),
+                );
+            }
+            value
+        }));
+    }
+    if let Some(refresh) = state.refresh_gauges.take() {
+        let protection = Arc::clone(&protection);
+        state.refresh_gauges = Some(Arc::new(move || {
+            refresh();
+            let stats = protection.stats();
+            ::metrics::gauge!(metrics::RATE_LIMITER_CLIENTS).set(stats.limiter_clients as f64);
+            ::metrics::counter!(metrics::RATE_LIMITER_REDIS_FALLBACKS)
+                .absolute(stats.redis_fallbacks);
+        }));
+    }
+    state.protection = Some(protection);
 }
 
 /// Sets the scrape-time metrics from the upstream's and the caches' counters.
@@ -300,7 +381,8 @@ fn router_state(
         health_detail: Some(health_detail),
         metrics: if metrics_on { metrics::install() } else { None },
         refresh_gauges: Some(refresh_gauges),
-        cors_origins: http.cors_origins,
+        cors_origins: http.cors_origins.into(),
         response_cache: responses,
+        protection: None,
     }
 }

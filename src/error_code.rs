@@ -80,6 +80,14 @@ error_codes! {
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
     /// An `Accept` the gateway cannot satisfy (HTTP 406).
     NotAcceptable => "NOT_ACCEPTABLE",
+    /// `--trusted-documents-mode enforce` and an operation not in the manifest (HTTP 400).
+    PersistedQueryNotAllowed => "PERSISTED_QUERY_NOT_ALLOWED",
+    /// An operation costlier than `--max-cost` (HTTP 400; `cost` and `maxCost` in `extensions`).
+    QueryTooCostly => "QUERY_TOO_COSTLY",
+    /// Over the client's `--rate-limit` (HTTP 429 with `Retry-After` and `RateLimit` headers).
+    RateLimited => "RATE_LIMITED",
+    /// `--api-keys` is set and the request has no valid key (HTTP 401).
+    Unauthenticated => "UNAUTHENTICATED",
 }
 
 impl fmt::Display for ErrorCode {

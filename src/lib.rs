@@ -11,6 +11,7 @@
 //! - [`graphql`]: schema types, resolvers, error codes, SDL.
 //! - [`http`]: axum router, GraphiQL, health.
 //! - [`error_code`]: every client-visible `extensions.code`, one enum.
+//! - [`protect`]: trusted documents, cost limits, per-client rate limits, API keys.
 //! - [`config`]: every setting, validated at start.
 //! - [`app`]: startup: bind, wire, serve.
 //! - [`gtin_cli`]: the `gtin` subcommand.
@@ -30,6 +31,7 @@ mod hashing;
 pub mod healthcheck;
 pub mod http;
 pub mod loader;
+pub mod protect;
 pub mod telemetry;
 
 #[cfg(test)]

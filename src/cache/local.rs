@@ -1,26 +1,23 @@
-//! The in-process tier: a bounded moka cache from canonical GTIN to [`Entry`].
+//! The in-process tier: a bounded quick_cache (S3-FIFO) from canonical GTIN to
+//! [`Entry`].
 //!
-//! moka does the bounding (bytes, each entry weighing its product's size and at least
-//! its share of the entry-count bound, see `weight`; TinyLFU admission) and
-//! drops entries once they are no longer worth keeping: per entry, through moka's
-//! [`Expiry`], `ttl + max_stale` for a found product and `negative_ttl` for a
-//! not-found answer, counted from when the upstream answered (an entry copied from
-//! Redis arrives part-way through its life). Whether a held entry is fresh or stale
-//! is decided by [`Entry::freshness`] with the caller's `now`, not by moka, so tests
-//! need not sleep.
+//! quick_cache does the bounding (bytes, each entry weighing its product's size and
+//! at least its share of the entry-count bound, see `weight`). Whether a held entry is
+//! fresh, stale or too old is decided by [`Entry::freshness`] with the caller's
+//! `now`, so tests need not sleep; an entry found too old when read is removed then,
+//! and entries nobody reads again are evicted by newer ones once the budget is full.
 //!
-//! `moka::sync::Cache` rather than `moka::future::Cache`: lookups and inserts are
-//! in-memory and never wait for anything (the loader already coalesces concurrent
-//! fetches, so moka's async `get_with` is not used), and the sync API can be called
-//! from synchronous code such as `stats()`.
+//! Why quick_cache and not moka (used before): moka keeps per-entry expiry timers,
+//! key locks, a write-operation channel and a housekeeping pass, which a profile of
+//! the basket workload put at about a quarter of the gateway's CPU (inserts 17 %,
+//! reads 6 %, pending tasks 8 %); quick_cache does an insert or a read under one
+//! shard lock with no background work (BENCHMARKS.md "Product cache on quick_cache").
 
 use std::mem::size_of;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use moka::Expiry;
-use moka::notification::RemovalCause;
-use moka::sync::Cache;
+use quick_cache::sync::Cache;
+use quick_cache::{Lifecycle, Weighter};
 
 use super::entry::{Entry, Freshness};
 use super::settings::CacheSettings;
@@ -29,74 +26,88 @@ use super::weight;
 use crate::gtin::Gtin;
 use crate::hashing::FastHasher;
 
-/// The in-process tier. Cloning a moka cache is cheap and shares the store.
+/// Most entries the tier's table is sized for up front; it grows past this as needed.
+const INITIAL_ENTRIES: u64 = 16_384;
+
+/// The in-process tier. Cloning shares the store.
 #[derive(Clone)]
 pub(crate) struct LocalTier {
-    cache: Cache<Gtin, Held, FastHasher>,
+    cache: Arc<Cache<Gtin, Held, WeighHeld, FastHasher, CountEvictions>>,
     settings: Arc<CacheSettings>,
 }
 
-/// An entry as moka holds it: with how long to keep it, computed once at insert
-/// from the entry's age so moka's `Expiry` needs no clock of ours.
+/// An entry as the cache holds it, with its weight computed once at insert.
 #[derive(Clone)]
 struct Held {
     entry: Entry,
-    keep_for: Duration,
+    weight: u64,
 }
 
-/// Tells moka to drop each entry after its own `keep_for`.
-struct KeepFor;
+/// Reads the weight stored with the entry (the weigher runs on every eviction step).
+#[derive(Clone)]
+struct WeighHeld;
 
-impl Expiry<Gtin, Held> for KeepFor {
-    fn expire_after_create(&self, _key: &Gtin, held: &Held, _at: Instant) -> Option<Duration> {
-        Some(held.keep_for)
+impl Weighter<Gtin, Held> for WeighHeld {
+    fn weight(&self, _key: &Gtin, held: &Held) -> u64 {
+        held.weight
     }
+}
 
-    fn expire_after_update(
-        &self,
-        _key: &Gtin,
-        held: &Held,
-        _at: Instant,
-        _left: Option<Duration>,
-    ) -> Option<Duration> {
-        // A replaced entry starts its own life; the old one's remaining time is moot.
-        Some(held.keep_for)
+/// Counts entries dropped to make room in `counters.evictions`.
+#[derive(Clone)]
+struct CountEvictions(Arc<Counters>);
+
+impl Lifecycle<Gtin, Held> for CountEvictions {
+    type RequestState = ();
+
+    fn on_evict(&self, _state: &mut (), _key: Gtin, _held: Held) {
+        add(&self.0.evictions, 1);
     }
 }
 
 impl LocalTier {
-    /// An empty tier bounded by `settings.capacity`; capacity evictions are counted
-    /// in `counters.evictions`.
+    /// An empty tier bounded by `settings.max_bytes` and `settings.capacity`;
+    /// capacity evictions are counted in `counters.evictions`.
     pub(crate) fn new(settings: Arc<CacheSettings>, counters: Arc<Counters>) -> LocalTier {
-        let (max_bytes, max_entries) = (settings.max_bytes, settings.capacity);
-        let cache = Cache::builder()
-            .max_capacity(max_bytes)
-            .weigher(move |_key: &Gtin, held: &Held| {
-                let bytes = size_of::<(Gtin, Held)>()
-                    + weight::ENTRY_OVERHEAD_BYTES
-                    + held
-                        .entry
-                        .product
-                        .as_deref()
-                        .map_or(0, weight::product_bytes);
-                weight::entry_weight(bytes, max_bytes, max_entries)
-            })
-            .expire_after(KeepFor)
-            .eviction_listener(move |_key, _held, cause| {
-                if cause == RemovalCause::Size {
-                    add(&counters.evictions, 1);
-                }
-            })
-            .build_with_hasher(FastHasher::default());
-        LocalTier { cache, settings }
+        let options = quick_cache::OptionsBuilder::new()
+            .estimated_items_capacity(
+                usize::try_from(settings.capacity.min(INITIAL_ENTRIES)).unwrap_or(1),
+            )
+            .weight_capacity(settings.max_bytes)
+            .build();
+        let cache = match options {
+            Ok(options) => Cache::with_options(
+                options,
+                WeighHeld,
+                FastHasher::default(),
+                CountEvictions(counters),
+            ),
+            // Both values are set above; the builder fails only when one is missing.
+            Err(_) => Cache::with(
+                1,
+                settings.max_bytes,
+                WeighHeld,
+                FastHasher::default(),
+                CountEvictions(counters),
+            ),
+        };
+        LocalTier {
+            cache: Arc::new(cache),
+            settings,
+        }
     }
 
     /// The entry for `key` and how fresh it is at `now_ms`; `None` when absent or
-    /// too old to use.
+    /// too old to use (then it is dropped).
     pub(crate) fn get(&self, key: &Gtin, now_ms: u64) -> Option<(Entry, Freshness)> {
         let held = self.cache.get(key)?;
         match held.entry.freshness(&self.settings, now_ms) {
-            Freshness::Expired => None,
+            Freshness::Expired => {
+                self.cache.remove_if(key, |current| {
+                    current.entry.fetched_at_ms == held.entry.fetched_at_ms
+                });
+                None
+            }
             usable => Some((held.entry, usable)),
         }
     }
@@ -104,11 +115,18 @@ impl LocalTier {
     /// Stores `entry` for `key`, replacing what was there, unless it is already
     /// too old to keep at `now_ms`.
     pub(crate) fn insert(&self, key: Gtin, entry: Entry, now_ms: u64) {
-        let keep_for = entry.remaining(&self.settings, now_ms);
-        if keep_for.is_zero() {
+        if entry.remaining(&self.settings, now_ms).is_zero() {
             return;
         }
-        self.cache.insert(key, Held { entry, keep_for });
+        let bytes = size_of::<(Gtin, Held)>()
+            + weight::ENTRY_OVERHEAD_BYTES
+            + entry.product.as_deref().map_or(0, weight::product_bytes);
+        let weight = u64::from(weight::entry_weight(
+            bytes,
+            self.settings.max_bytes,
+            self.settings.capacity,
+        ));
+        self.cache.insert(key, Held { entry, weight });
     }
 
     /// Stores `entry` unless the tier already holds one fetched at the same time or
@@ -120,20 +138,14 @@ impl LocalTier {
         }
     }
 
-    /// Entries held now; exact only once moka has run its pending work.
+    /// Entries held now.
     pub(crate) fn entry_count(&self) -> u64 {
-        self.cache.entry_count()
+        self.cache.len() as u64
     }
 
-    /// Bytes the held entries weigh now; exact only once moka has run its pending work.
+    /// Bytes the held entries weigh now.
     pub(crate) fn weighted_size(&self) -> u64 {
-        self.cache.weighted_size()
-    }
-
-    /// Lets moka finish its deferred bookkeeping (evictions, counts) now.
-    #[cfg(test)]
-    pub(crate) fn run_pending_tasks(&self) {
-        self.cache.run_pending_tasks();
+        self.cache.weight()
     }
 }
 
@@ -235,37 +247,30 @@ mod tests {
         let key = gtins(1)[0];
 
         tier.insert(key, found(0, NOW - 3_900 * SECOND), NOW);
-        tier.run_pending_tasks();
 
         assert_eq!(tier.entry_count(), 0);
     }
 
     #[test]
-    fn moka_drops_an_entry_after_its_own_retention_in_real_time() {
-        let settings = CacheSettings {
-            negative_ttl: Duration::from_millis(50),
-            ..CacheSettings::default()
-        };
-        let (tier, _) = tier(settings);
+    fn an_entry_past_its_retention_is_dropped_when_read() {
+        // (Under moka this was dropped by moka's own timer; quick_cache has none:
+        // an entry read too old is removed then, one never read again is evicted
+        // by newer ones within the byte budget.)
+        let (tier, _) = tier(CacheSettings::default());
         let keys = gtins(2);
-        let now = crate::cache::entry::now_unix_ms();
-        tier.insert(
-            keys[0],
-            Entry {
-                product: None,
-                fetched_at_ms: now,
-            },
-            now,
-        );
-        tier.insert(keys[1], found(1, now), now);
+        let not_found = Entry {
+            product: None,
+            fetched_at_ms: NOW,
+        };
+        tier.insert(keys[0], not_found, NOW);
+        tier.insert(keys[1], found(1, NOW), NOW);
 
-        std::thread::sleep(Duration::from_millis(120));
+        // The negative TTL (30 s) is over, the found product's ttl is not.
+        assert_eq!(tier.get(&keys[0], NOW + 31 * SECOND), None);
+        assert!(tier.get(&keys[1], NOW + 31 * SECOND).is_some());
 
-        // Asked moka directly (not through our freshness check): only the found
-        // product, kept for ttl + max_stale, is still held. (moka removes expired
-        // entries on a ~1 s timer wheel, so `entry_count` lags; a read does not.)
         assert!(tier.cache.get(&keys[0]).is_none());
-        assert!(tier.cache.get(&keys[1]).is_some());
+        assert_eq!(tier.entry_count(), 1);
     }
 
     #[test]
@@ -286,9 +291,8 @@ mod tests {
             };
             tier.insert(key, entry, NOW);
         }
-        tier.run_pending_tasks();
 
-        let weighed = tier.cache.weighted_size();
+        let weighed = tier.weighted_size();
         let entries = tier.entry_count();
         assert!(weighed <= max_bytes, "{weighed} bytes > {max_bytes}");
         // ~16.5 KB each: about 60 fit; far fewer than the 100,000-entry bound.
@@ -308,7 +312,6 @@ mod tests {
         for (i, &key) in keys.iter().enumerate() {
             tier.insert(key, found(i, NOW), NOW);
         }
-        tier.run_pending_tasks();
 
         let entries = tier.entry_count();
         let evictions = counters.evictions.load(Ordering::Relaxed);

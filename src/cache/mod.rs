@@ -1,4 +1,4 @@
-//! The product cache across requests: a bounded in-process tier (moka) and, for a
+//! The product cache across requests: a bounded in-process tier (quick_cache) and, for a
 //! fleet of replicas, an optional shared Redis tier, keyed by canonical GTIN-14.
 //!
 //! It remembers found products for a TTL, "not found" for a shorter one, and keeps

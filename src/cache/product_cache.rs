@@ -200,14 +200,6 @@ impl ProductCache {
             redis.put_many(writes);
         }
     }
-
-    /// Lets moka finish its deferred bookkeeping, so `stats().entries` is exact.
-    #[cfg(test)]
-    pub(crate) fn run_pending_tasks(&self) {
-        if let Some(inner) = &self.inner {
-            inner.local.run_pending_tasks();
-        }
-    }
 }
 
 impl Inner {
@@ -459,7 +451,6 @@ mod tests {
         let entries: Vec<_> = keys.iter().map(|&k| (k, None)).collect();
 
         cache.put_many_at(&entries, NOW);
-        cache.run_pending_tasks();
 
         let stats = cache.stats();
         assert!(stats.entries <= capacity, "{stats:?}");

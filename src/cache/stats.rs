@@ -26,7 +26,7 @@ pub struct CacheStats {
     pub redis_timeouts: u64,
     /// Writes to Redis not sent: Redis was down, or too many writes were already pending.
     pub redis_writes_dropped: u64,
-    /// Entries in the in-process tier now (approximate until moka's pending work runs).
+    /// Entries in the in-process tier now.
     pub entries: u64,
     /// Bytes the in-process tier's entries weigh now (same caveat).
     pub bytes: u64,
@@ -48,7 +48,7 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    /// A snapshot, with `entries` and `bytes` supplied by the caller (they live in moka).
+    /// A snapshot, with `entries` and `bytes` supplied by the caller (they live in the local tier).
     pub(crate) fn snapshot(&self, entries: u64, bytes: u64) -> CacheStats {
         let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
         CacheStats {

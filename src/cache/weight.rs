@@ -1,9 +1,9 @@
-//! What cached things weigh, for moka's weighers: every cache of the gateway
+//! What cached things weigh, for the caches' weighers: every cache of the gateway
 //! (products, responses, parsed documents, persisted queries) is bounded in bytes,
 //! so memory stays flat whatever the size of what the upstream sends.
 //!
 //! The weights are estimates of the heap an entry holds (string and vector
-//! capacities are taken as their lengths), plus a fixed overhead for moka's own
+//! capacities are taken as their lengths), plus a fixed overhead for the cache's own
 //! node and the entry's `Arc`s. An entry-count bound, where a cache also has one
 //! (`--cache-capacity` …), is folded into the same weigher: no entry weighs less
 //! than `max_bytes / max_entries`, so neither bound can be exceeded.
@@ -12,10 +12,10 @@ use std::mem::size_of;
 
 use crate::catalog::{Attribute, Image, Product};
 
-/// Bytes counted per cache entry for moka's node, hash-table slot and `Arc` headers.
+/// Bytes counted per cache entry for the cache's node, hash-table slot and `Arc` headers.
 pub(crate) const ENTRY_OVERHEAD_BYTES: usize = 160;
 
-/// An entry's weight for a moka cache bounded by `max_bytes` and by `max_entries`:
+/// An entry's weight for a cache bounded by `max_bytes` and by `max_entries`:
 /// its `bytes`, but at least `max_bytes / max_entries`; saturates at `u32::MAX`.
 pub(crate) fn entry_weight(bytes: usize, max_bytes: u64, max_entries: u64) -> u32 {
     let floor = max_bytes.div_ceil(max_entries.max(1));

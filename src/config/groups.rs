@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::time::Duration;
 
+use axum::http::HeaderName;
 use clap::{Args, ValueEnum};
 
 use super::parsers::{self, millis, secs};
@@ -21,6 +22,9 @@ use crate::demo::DemoSettings;
 use crate::graphql::{GraphqlSettings, QueryLimits};
 use crate::gtin::RcnRegion;
 use crate::http::{AllowedOrigin, HttpLimits, HttpSettings, ResponseCacheSettings};
+use crate::protect::{
+    ApiKeys, IpRange, ManifestFile, ProtectionSettings, RatePolicy, Secret, TrustedMode,
+};
 use crate::telemetry::{LogFormat, TelemetrySettings};
 
 /// A feature switch.
@@ -357,4 +361,108 @@ impl TelemetryArgs {
 /// Mebibytes to bytes.
 fn mib(megabytes: u64) -> u64 {
     megabytes.saturating_mul(1024 * 1024)
+}
+
+/// How strictly operations are checked against the trusted documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TrustedDocumentsMode {
+    /// Nothing is checked.
+    Off,
+    /// Unknown operations are served, counted and logged with their hash.
+    Log,
+    /// Unknown operations are refused (400 `PERSISTED_QUERY_NOT_ALLOWED`).
+    Enforce,
+}
+
+/// Protection: trusted documents, cost limits, per-client rate limits, API keys.
+/// Everything is off by default.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Protection")]
+pub struct ProtectionArgs {
+    /// Manifest of the operations the apps ship: Apollo's persisted-query manifest or
+    /// GraphQL Codegen's persisted-documents JSON (reloaded on SIGHUP).
+    #[arg(long, value_name = "FILE", env = "CATALOG_TRUSTED_DOCUMENTS", value_parser = parsers::trusted_documents)]
+    pub trusted_documents: Option<ManifestFile>,
+    /// Operations not in the manifest: `off` (not checked), `log` (served and counted), `enforce` (refused).
+    #[arg(long, env = "CATALOG_TRUSTED_DOCUMENTS_MODE", value_enum, default_value_t = TrustedDocumentsMode::Off)]
+    pub trusted_documents_mode: TrustedDocumentsMode,
+    /// Secret that, sent in the `x-trusted-documents-bypass` header, skips the trusted-documents
+    /// check (GraphiQL, same-origin tools); absent: no bypass.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "CATALOG_TRUSTED_DOCUMENTS_BYPASS_SECRET",
+        hide_env_values = true
+    )]
+    pub trusted_documents_bypass_secret: Option<String>,
+    /// Most costly operation served (IBM cost directive rules: a product lookup costs 1, a
+    /// basket of n costs n); more is 400 `QUERY_TOO_COSTLY`. Absent: no limit.
+    #[arg(long, env = "CATALOG_MAX_COST", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_cost: Option<u64>,
+    /// Cost units per second each client may spend; more is 429 `RATE_LIMITED`. Absent: no limit.
+    #[arg(long, value_name = "UNITS", env = "CATALOG_RATE_LIMIT", value_parser = parsers::positive_rate)]
+    pub rate_limit: Option<f64>,
+    /// Most cost units a client may spend at once; default: one second's worth.
+    #[arg(long, value_name = "UNITS", env = "CATALOG_RATE_LIMIT_BURST", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate_limit_burst: Option<u64>,
+    /// Redis shared by the replicas for the rate limits; default: `--cache-redis-url`, if set.
+    #[arg(long, env = "CATALOG_RATE_LIMIT_REDIS_URL", value_parser = parsers::redis_url)]
+    pub rate_limit_redis_url: Option<String>,
+    /// Most a request waits on the rate limiter's Redis before deciding locally, in milliseconds.
+    #[arg(long = "rate-limit-redis-budget-ms", value_name = "MS", env = "CATALOG_RATE_LIMIT_REDIS_BUDGET_MS", default_value = "20", value_parser = millis(1..=60_000))]
+    pub rate_limit_redis_budget: Duration,
+    /// Most clients the local rate limiter remembers (its memory bound).
+    #[arg(long, env = "CATALOG_RATE_LIMIT_MAX_CLIENTS", default_value = "100000", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub rate_limit_max_clients: u64,
+    /// Header naming the client (e.g. `x-client-id`); absent, or not sent: the client IP.
+    #[arg(long, value_name = "HEADER", env = "CATALOG_CLIENT_ID_HEADER", value_parser = parsers::header_name)]
+    pub client_id_header: Option<HeaderName>,
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` is believed.
+    #[arg(long, value_name = "RANGES", env = "CATALOG_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parsers::ip_range)]
+    pub trusted_proxies: Vec<IpRange>,
+    /// API keys file (key hashes, client names, their own limits); with it, a request without a
+    /// valid key is 401.
+    #[arg(long, value_name = "FILE", env = "CATALOG_API_KEYS", value_parser = parsers::api_keys)]
+    pub api_keys: Option<ApiKeys>,
+    /// Header carrying the API key.
+    #[arg(long, value_name = "HEADER", env = "CATALOG_API_KEY_HEADER", default_value = "x-api-key", value_parser = parsers::header_name)]
+    pub api_key_header: HeaderName,
+}
+
+impl ProtectionArgs {
+    /// The protection settings; `assumed_list_size` prices a list of unknown size
+    /// (`--max-gtins-per-query`), `redis_url` is the cache's Redis, the default.
+    pub fn settings(&self, assumed_list_size: u64, redis_url: Option<&str>) -> ProtectionSettings {
+        ProtectionSettings {
+            trusted_documents: self.trusted_documents.clone(),
+            trusted_documents_mode: match self.trusted_documents_mode {
+                TrustedDocumentsMode::Off => TrustedMode::Off,
+                TrustedDocumentsMode::Log => TrustedMode::Log,
+                TrustedDocumentsMode::Enforce => TrustedMode::Enforce,
+            },
+            bypass_secret: self
+                .trusted_documents_bypass_secret
+                .clone()
+                .filter(|secret| !secret.is_empty())
+                .map(Secret),
+            max_cost: self.max_cost,
+            assumed_list_size,
+            rate_limit: self.rate_limit.map(|rate| RatePolicy {
+                rate,
+                burst: self
+                    .rate_limit_burst
+                    .unwrap_or_else(|| rate.ceil().max(1.0) as u64),
+            }),
+            rate_limit_redis_url: self
+                .rate_limit_redis_url
+                .clone()
+                .or_else(|| redis_url.map(str::to_owned)),
+            rate_limit_redis_budget: self.rate_limit_redis_budget,
+            rate_limit_max_clients: self.rate_limit_max_clients,
+            client_id_header: self.client_id_header.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+            api_keys: self.api_keys.clone(),
+            api_key_header: self.api_key_header.clone(),
+        }
+    }
 }

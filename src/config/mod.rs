@@ -23,11 +23,13 @@ use crate::graphql::GraphqlSettings;
 use crate::gtin::RcnRegion;
 use crate::http::HttpSettings;
 use crate::loader::LoaderSettings;
+use crate::protect::{ProtectionSettings, TrustedMode};
 use crate::telemetry::TelemetrySettings;
 
 pub use crate::telemetry::LogFormat;
 pub use groups::{
-    CacheArgs, GraphqlArgs, HttpArgs, ServerArgs, Switch, TelemetryArgs, UpstreamArgs,
+    CacheArgs, GraphqlArgs, HttpArgs, ProtectionArgs, ServerArgs, Switch, TelemetryArgs,
+    TrustedDocumentsMode, UpstreamArgs,
 };
 
 /// The `catalog-gateway` command line.
@@ -126,6 +128,9 @@ pub struct ServeArgs {
     /// Logs, metrics, traces.
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
+    /// Trusted documents, cost limits, rate limits, API keys.
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
 }
 
 impl ServeArgs {
@@ -134,13 +139,20 @@ impl ServeArgs {
     /// # Errors
     /// [`SettingError`] naming the flag, when two settings contradict each other.
     pub fn settings(&self) -> Result<Settings, SettingError> {
+        let cache = self.cache.settings();
+        let graphql = self.graphql.settings();
+        let protection = self.protection.settings(
+            graphql.max_gtins_per_query as u64,
+            cache.redis.as_ref().map(|redis| redis.url.as_str()),
+        );
         let settings = Settings {
             server: self.server.settings(),
             upstream: self.upstream.settings(),
-            cache: self.cache.settings(),
-            graphql: self.graphql.settings(),
+            cache,
+            graphql,
             http: self.http.settings(),
             telemetry: self.telemetry.settings(),
+            protection,
         };
         settings.check()?;
         Ok(settings)
@@ -163,6 +175,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// Logs, metrics, traces.
     pub telemetry: TelemetrySettings,
+    /// Trusted documents, cost limits, rate limits, API keys (all off by default).
+    pub protection: ProtectionSettings,
 }
 
 /// Where the gateway listens and how it stops.
@@ -260,6 +274,16 @@ impl Settings {
             return Err(SettingError {
                 flag: "--cache-redis-url",
                 problem: "a shared Redis tier needs the cache: drop it or set --cache on"
+                    .to_owned(),
+            });
+        }
+        let protection = &self.protection;
+        if protection.trusted_documents_mode != TrustedMode::Off
+            && protection.trusted_documents.is_none()
+        {
+            return Err(SettingError {
+                flag: "--trusted-documents-mode",
+                problem: "checking operations needs their manifest: set --trusted-documents FILE"
                     .to_owned(),
             });
         }
@@ -384,6 +408,62 @@ mod tests {
     }
 
     #[test]
+    fn protection_is_off_by_default_and_its_flags_are_typed() {
+        let defaults = Settings::default();
+        assert!(!defaults.protection.is_active());
+        let settings = Settings::from_flags([
+            "--rate-limit",
+            "2.5",
+            "--max-cost",
+            "50",
+            "--trusted-proxies",
+            "10.0.0.0/8,192.168.1.1",
+            "--client-id-header",
+            "X-Client-Id",
+            "--cache-redis-url",
+            "redis://127.0.0.1:1",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let protection = &settings.protection;
+        assert!(protection.is_active());
+        assert_eq!(
+            protection.rate_limit,
+            Some(crate::protect::RatePolicy {
+                rate: 2.5,
+                burst: 3
+            })
+        );
+        assert_eq!(protection.max_cost, Some(50));
+        assert_eq!(protection.trusted_proxies.len(), 2);
+        assert_eq!(
+            protection.client_id_header.as_ref().map(|h| h.as_str()),
+            Some("x-client-id")
+        );
+        // The cache's Redis is the rate limiter's by default.
+        assert_eq!(
+            protection.rate_limit_redis_url.as_deref(),
+            Some("redis://127.0.0.1:1")
+        );
+        for (flags, flag) in [
+            (&["--rate-limit", "0"][..], "--rate-limit"),
+            (&["--max-cost", "0"], "--max-cost"),
+            (&["--trusted-proxies", "10.0.0.0/40"], "--trusted-proxies"),
+            (
+                &["--trusted-documents", "/nonexistent.json"],
+                "--trusted-documents",
+            ),
+            (&["--api-keys", "/nonexistent.json"], "--api-keys"),
+            (
+                &["--trusted-documents-mode", "enforce"],
+                "--trusted-documents-mode",
+            ),
+        ] {
+            let message = refused(flags);
+            assert!(message.contains(flag), "{flags:?}: {message}");
+        }
+    }
+
+    #[test]
     fn settings_from_flags_read_no_environment() {
         let command =
             ServeArgs::augment_args(clap::Command::new("x")).mut_args(|arg| arg.env(None));
@@ -403,6 +483,7 @@ mod tests {
             "GraphQL:",
             "HTTP:",
             "Telemetry:",
+            "Protection:",
         ] {
             assert!(help.contains(heading), "{heading} missing from --help");
         }

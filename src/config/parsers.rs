@@ -5,12 +5,13 @@
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use axum::http::HeaderValue;
+use axum::http::{HeaderName, HeaderValue};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use crate::catalog::KeyFormat;
 use crate::gtin::RcnRegion;
 use crate::http::AllowedOrigin;
+use crate::protect::{ApiKeys, IpRange, Manifest, ManifestFile};
 
 /// The region layouts the `gtin` module can decode (both cases are accepted).
 pub(crate) const RCN_REGIONS: [&str; 18] = [
@@ -93,6 +94,41 @@ pub(crate) fn redis_url(text: &str) -> Result<String, String> {
     redis::Client::open(text)
         .map(|_| text.to_owned())
         .map_err(|error| format!("{text:?} is not a usable Redis URL: {error}"))
+}
+
+/// A trusted-documents manifest, read and parsed now, so a malformed one stops the
+/// start naming the flag.
+pub(crate) fn trusted_documents(text: &str) -> Result<ManifestFile, String> {
+    let path = std::path::PathBuf::from(text);
+    let manifest = Manifest::load(&path).map_err(|error| error.to_string())?;
+    Ok(ManifestFile {
+        path,
+        manifest: std::sync::Arc::new(manifest),
+    })
+}
+
+/// An API keys file, read and checked now.
+pub(crate) fn api_keys(text: &str) -> Result<ApiKeys, String> {
+    ApiKeys::load(std::path::Path::new(text))
+}
+
+/// A rate: a finite number more than 0.
+pub(crate) fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!("{text:?} is not a number more than 0")),
+    }
+}
+
+/// An HTTP header name (lowercased).
+pub(crate) fn header_name(text: &str) -> Result<HeaderName, String> {
+    HeaderName::from_bytes(text.trim().to_ascii_lowercase().as_bytes())
+        .map_err(|_| format!("{text:?} is not a header name"))
+}
+
+/// An IP address or CIDR range.
+pub(crate) fn ip_range(text: &str) -> Result<IpRange, String> {
+    IpRange::parse(text)
 }
 
 /// An `http` or `https` URL.

@@ -30,11 +30,12 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::errors;
+use crate::hashing::FastHasher;
 
 /// The APQ store shared by every request of one schema: hash to query text.
 #[derive(Clone)]
 pub(crate) struct PersistedQueries {
-    queries: moka::sync::Cache<String, Arc<str>>,
+    queries: moka::sync::Cache<String, Arc<str>, FastHasher>,
 }
 
 /// `extensions.persistedQuery` of a request.
@@ -56,7 +57,7 @@ impl PersistedQueries {
                         hash.len() + text.len() + crate::cache::weight::ENTRY_OVERHEAD_BYTES;
                     crate::cache::weight::entry_weight(bytes, max_bytes, capacity)
                 })
-                .build(),
+                .build_with_hasher(FastHasher::default()),
         }
     }
 }
@@ -72,7 +73,7 @@ impl ExtensionFactory for PersistedQueries {
 
 /// One request's view: the store, and the hash and text to store once valid.
 struct PersistedQueriesExtension {
-    queries: moka::sync::Cache<String, Arc<str>>,
+    queries: moka::sync::Cache<String, Arc<str>, FastHasher>,
     to_store: Mutex<Option<(String, Arc<str>)>>,
 }
 

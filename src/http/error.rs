@@ -13,10 +13,11 @@ use serde_json::json;
 
 use super::media_type::MediaType;
 use crate::error_code::ErrorCode;
+use crate::protect::{Denial, RateState};
 use crate::telemetry::metrics::GRAPHQL_ERRORS;
 
 /// A refused HTTP request, answered in [`HttpError::media_type`] (JSON by default).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct HttpError {
     /// What was refused and why.
     refusal: Refusal,
@@ -25,7 +26,7 @@ pub(crate) struct HttpError {
 }
 
 /// The kinds of refusal.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Refusal {
     /// Not a GraphQL request (400), with what is wrong with it.
     BadRequest(String),
@@ -48,6 +49,8 @@ pub(crate) enum Refusal {
     NotAcceptable,
     /// Over `--max-in-flight` (503, `Retry-After: 1`).
     Overloaded,
+    /// Refused by the API's protection (401, 400 or 429).
+    Protection(Denial),
 }
 
 impl HttpError {
@@ -85,6 +88,11 @@ impl HttpError {
             Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Refusal::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Protection(Denial::Unauthenticated) => StatusCode::UNAUTHORIZED,
+            Refusal::Protection(Denial::NotAllowed(_) | Denial::TooCostly { .. }) => {
+                StatusCode::BAD_REQUEST
+            }
+            Refusal::Protection(Denial::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -98,6 +106,10 @@ impl HttpError {
             Refusal::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Refusal::NotAcceptable => ErrorCode::NotAcceptable,
             Refusal::Overloaded => ErrorCode::Overloaded,
+            Refusal::Protection(Denial::Unauthenticated) => ErrorCode::Unauthenticated,
+            Refusal::Protection(Denial::NotAllowed(_)) => ErrorCode::PersistedQueryNotAllowed,
+            Refusal::Protection(Denial::TooCostly { .. }) => ErrorCode::QueryTooCostly,
+            Refusal::Protection(Denial::RateLimited { .. }) => ErrorCode::RateLimited,
         }
     }
 
@@ -116,7 +128,42 @@ impl HttpError {
                 "accept application/graphql-response+json or application/json".to_owned()
             }
             Refusal::Overloaded => "the gateway is at capacity; retry shortly".to_owned(),
+            Refusal::Protection(Denial::Unauthenticated) => {
+                "a valid API key is required".to_owned()
+            }
+            Refusal::Protection(Denial::NotAllowed(_)) => {
+                "this operation is not in the gateway's trusted documents".to_owned()
+            }
+            Refusal::Protection(Denial::TooCostly { cost, limit }) => {
+                format!("the operation costs {cost}, at most {limit} is allowed")
+            }
+            Refusal::Protection(Denial::RateLimited { retry_after, .. }) => format!(
+                "rate limit exceeded; retry in {} s",
+                retry_after_secs(*retry_after)
+            ),
         }
+    }
+
+    /// What `extensions` carries besides `code`.
+    fn extensions(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut extensions = serde_json::Map::new();
+        match &self.refusal {
+            Refusal::Protection(Denial::TooCostly { cost, limit }) => {
+                extensions.insert("cost".to_owned(), json!(cost));
+                extensions.insert("maxCost".to_owned(), json!(limit));
+            }
+            Refusal::Protection(Denial::NotAllowed(id)) if !id.is_empty() => {
+                extensions.insert("documentId".to_owned(), json!(id));
+            }
+            Refusal::Protection(Denial::RateLimited { retry_after, .. }) => {
+                extensions.insert(
+                    "retryAfter".to_owned(),
+                    json!(retry_after_secs(*retry_after)),
+                );
+            }
+            _ => {}
+        }
+        extensions
     }
 
     /// The header this refusal must carry, if any.
@@ -127,6 +174,13 @@ impl HttpError {
             }
             Refusal::MutationOverGet => Some((header::ALLOW, HeaderValue::from_static("POST"))),
             Refusal::Overloaded => Some((header::RETRY_AFTER, HeaderValue::from_static("1"))),
+            Refusal::Protection(Denial::RateLimited { retry_after, .. }) => Some((
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs(retry_after)),
+            )),
+            Refusal::Protection(Denial::Unauthenticated) => {
+                Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("ApiKey")))
+            }
             _ => None,
         }
     }
@@ -136,8 +190,10 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let code = self.code().as_str();
         metrics::counter!(GRAPHQL_ERRORS, "code" => code).increment(1);
+        let mut extensions = self.extensions();
+        extensions.insert("code".to_owned(), json!(code));
         let body = json!({
-            "errors": [{ "message": self.message(), "extensions": { "code": code } }]
+            "errors": [{ "message": self.message(), "extensions": extensions }]
         });
         let mut response = (
             self.status(),
@@ -151,7 +207,37 @@ impl IntoResponse for HttpError {
         if let Some((name, value)) = self.header() {
             response.headers_mut().insert(name, value);
         }
+        if let Refusal::Protection(Denial::RateLimited { state, .. }) = &self.refusal {
+            insert_rate_limit_headers(response.headers_mut(), state);
+        }
         response
+    }
+}
+
+/// Whole seconds to wait, rounded up, at least 1.
+fn retry_after_secs(retry_after: std::time::Duration) -> u64 {
+    retry_after.as_secs_f64().ceil().max(1.0) as u64
+}
+
+/// The `RateLimit-Policy` and `RateLimit` headers of the IETF draft
+/// (draft-ietf-httpapi-ratelimit-headers, structured fields): the policy's quota
+/// `q` over its window `w` seconds, and the units remaining `r` with the seconds
+/// `t` until the quota is whole again.
+pub(crate) fn insert_rate_limit_headers(headers: &mut axum::http::HeaderMap, state: &RateState) {
+    let policy = format!(
+        "\"default\";q={};w={}",
+        state.policy.burst,
+        state.policy.window_secs()
+    );
+    let now = format!(
+        "\"default\";r={};t={}",
+        state.remaining,
+        state.reset.as_secs_f64().ceil() as u64
+    );
+    for (name, value) in [("ratelimit-policy", policy), ("ratelimit", now)] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(header::HeaderName::from_static(name), value);
+        }
     }
 }
 

@@ -28,6 +28,11 @@ pub(crate) struct GraphqlOutcome {
     pub(crate) errors: usize,
 }
 
+/// The client a protected request came from (API-key client name or `anonymous`),
+/// for the log line; never the key itself.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientLabel(pub(crate) std::sync::Arc<str>);
+
 /// The middleware.
 pub(crate) async fn observe(request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -80,11 +85,13 @@ pub(crate) async fn observe(request: Request, next: Next) -> Response {
     span.record("http.response.status_code", status);
     span.record("graphql.operation.name", operation);
     let counts = context.counts();
+    let client = response.extensions().get::<ClientLabel>().cloned();
+    let client = client.as_ref().map_or("-", |ClientLabel(name)| &**name);
     let duration_ms = elapsed.as_secs_f64() * 1000.0;
     let _entered = span.enter();
     if route == "/graphql" {
         tracing::info!(
-            request_id = %id, %method, route, status, duration_ms, operation,
+            request_id = %id, %method, route, status, duration_ms, operation, client,
             errors = outcome.errors, cache_hits = counts.cache_hits,
             fetched_keys = counts.fetched_keys, shared_keys = counts.shared_keys,
             upstream_batches = counts.upstream_batches, "request"

@@ -34,6 +34,7 @@ use moka::sync::Cache;
 
 use super::observe::GraphqlOutcome;
 use crate::cache::weight::ENTRY_OVERHEAD_BYTES;
+use crate::hashing::FastHasher;
 use crate::loader::AnswerFreshness;
 
 /// How the response cache is sized.
@@ -70,7 +71,7 @@ pub struct ResponseCache {
 }
 
 struct Inner {
-    entries: Cache<Arc<[u8]>, Arc<Stored>>,
+    entries: Cache<Arc<[u8]>, Arc<Stored>, FastHasher>,
     max_ttl: Duration,
     max_entry_bytes: usize,
     counters: Arc<Counters>,
@@ -168,7 +169,7 @@ impl ResponseCache {
                     .bytes
                     .fetch_sub(weight(&key, &stored), Ordering::Relaxed);
             })
-            .build();
+            .build_with_hasher(FastHasher::default());
         ResponseCache {
             inner: Some(Arc::new(Inner {
                 entries,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Router, middleware};
@@ -27,7 +27,12 @@ pub fn router(state: AppState) -> Router {
             state.in_flight.clone(),
             shed_over_limit,
         ));
-    let cors = cors_layer(&state.cors_origins);
+    let protection_headers = state
+        .protection
+        .as_ref()
+        .map(|protection| protection.request_headers())
+        .unwrap_or_default();
+    let cors = cors_layer(&state.cors_origins, protection_headers);
     Router::new()
         .route("/", get(graphiql::page))
         .route("/assets/graphiql/{name}", get(graphiql::asset))
@@ -45,11 +50,19 @@ pub fn router(state: AppState) -> Router {
 
 /// CORS for browser apps on other origins: GET and POST with a JSON body; `*`
 /// allows any origin (the API is read-only and takes no credentials).
-fn cors_layer(origins: &[AllowedOrigin]) -> CorsLayer {
+/// The protection's headers (API key, client id, bypass) are allowed too when it is on.
+fn cors_layer(origins: &[AllowedOrigin], protection_headers: Vec<HeaderName>) -> CorsLayer {
+    let mut allowed = vec![header::CONTENT_TYPE, header::ACCEPT, REQUEST_ID.clone()];
+    allowed.extend(protection_headers);
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, REQUEST_ID.clone()])
-        .expose_headers([REQUEST_ID.clone()])
+        .allow_headers(allowed)
+        .expose_headers([
+            REQUEST_ID.clone(),
+            header::RETRY_AFTER,
+            HeaderName::from_static("ratelimit"),
+            HeaderName::from_static("ratelimit-policy"),
+        ])
         .max_age(Duration::from_secs(600));
     if origins.contains(&AllowedOrigin::Any) {
         return layer.allow_origin(AllowOrigin::any());

@@ -11,6 +11,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use super::response_cache::{ResponseCache, ResponseCacheSettings};
 use super::shed::InFlightLimit;
 use crate::graphql::GatewaySchema;
+use crate::protect::Protection;
 
 /// A snapshot for `/readyz` detail (JSON: the upstream's breaker, the cache's state).
 pub type HealthDetail = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
@@ -66,9 +67,12 @@ pub struct AppState {
     /// Sets the gauges that are read at scrape time (breaker, cache, in-flight).
     pub refresh_gauges: Option<RefreshGauges>,
     /// Origins allowed to call `/graphql` from a browser.
-    pub cors_origins: Vec<AllowedOrigin>,
+    pub cors_origins: Arc<[AllowedOrigin]>,
     /// Answers of repeated operations, served without executing them again.
     pub response_cache: ResponseCache,
+    /// Trusted documents, cost and rate limits, API keys; `None` when all are off
+    /// (the handler then pays one branch).
+    pub protection: Option<Arc<Protection>>,
 }
 
 /// Sets scrape-time gauges just before `/metrics` renders.

@@ -22,10 +22,16 @@
 //! | `catalog_response_cache_bypassed_total`, `catalog_response_cache_stored_total` | counter | |
 //! | `catalog_response_cache_entries`, `catalog_response_cache_bytes` | gauge | |
 //! | `catalog_build_info` | gauge (1) | `version`, `git_sha` |
+//! | `catalog_client_requests_total` | counter | `client`, `outcome` |
+//! | `catalog_operation_cost` | histogram | `client` |
+//! | `catalog_trusted_documents_unknown_total` | counter | `mode` |
+//! | `catalog_rate_limiter_clients` | gauge | |
+//! | `catalog_rate_limiter_redis_fallbacks_total` | counter | |
 //!
 //! Label values are bounded: routes are the router's own patterns (axum's
 //! `MatchedPath`, `other` for no match), operation names are sanitized
-//! and capped at [`MAX_OPERATION_LABELS`] distinct values (then `other`).
+//! and capped at [`MAX_OPERATION_LABELS`] distinct values (then `other`), client
+//! names are those of the API-keys file (at most 1,000) or `anonymous`.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -88,6 +94,18 @@ pub const RESPONSE_CACHE_ENTRIES: &str = "catalog_response_cache_entries";
 pub const RESPONSE_CACHE_BYTES: &str = "catalog_response_cache_bytes";
 /// Always 1, labelled with the version and git revision.
 pub const BUILD_INFO: &str = "catalog_build_info";
+/// Counter: protected `/graphql` requests by `client` (API-key client name or
+/// `anonymous`) and `outcome` (`admitted`, `unauthenticated`, `not_allowed`,
+/// `too_costly`, `rate_limited`).
+pub const CLIENT_REQUESTS: &str = "catalog_client_requests_total";
+/// Histogram: the cost of each served operation (IBM cost directive rules), by `client`.
+pub const OPERATION_COST: &str = "catalog_operation_cost";
+/// Counter: operations not in the trusted documents, by `mode` (`log`, `enforce`).
+pub const TRUSTED_DOCUMENTS_UNKNOWN: &str = "catalog_trusted_documents_unknown_total";
+/// Gauge: clients the local rate limiter holds (bounded by `--rate-limit-max-clients`).
+pub const RATE_LIMITER_CLIENTS: &str = "catalog_rate_limiter_clients";
+/// Counter: rate decisions taken locally because Redis failed or was slow (set at scrape time).
+pub const RATE_LIMITER_REDIS_FALLBACKS: &str = "catalog_rate_limiter_redis_fallbacks_total";
 
 /// Every metric name above, for the test that keeps the table in this file's doc
 /// and the README in step with the constants.
@@ -120,6 +138,11 @@ pub const ALL: &[&str] = &[
     UPSTREAM_SLOW_CALLS,
     UPSTREAM_BREAKER_OPENED,
     BUILD_INFO,
+    CLIENT_REQUESTS,
+    OPERATION_COST,
+    TRUSTED_DOCUMENTS_UNKNOWN,
+    RATE_LIMITER_CLIENTS,
+    RATE_LIMITER_REDIS_FALLBACKS,
 ];
 
 /// Most distinct operation-name label values; later names are `other`.
@@ -144,6 +167,9 @@ pub fn install() -> Option<PrometheusHandle> {
                         Matcher::Full(UPSTREAM_KEYS_PER_CALL.to_owned()),
                         &sizes,
                     )
+                })
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(Matcher::Full(OPERATION_COST.to_owned()), &sizes)
                 });
             let handle = builder.ok()?.install_recorder().ok()?;
             metrics::gauge!(

@@ -379,7 +379,7 @@ impl RedisServer {
     }
 
     /// Kills the server (as a crash would) and waits for it to be gone.
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

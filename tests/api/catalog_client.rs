@@ -693,6 +693,8 @@ async fn an_oversized_body_is_a_bad_response_not_a_memory_hog() {
             s.batch = batch;
             s.timeout = std::time::Duration::from_secs(60);
             s.fetch_deadline = std::time::Duration::from_secs(60);
+            // Nor the breaker's: a transfer this long counts as a stalled call.
+            s.breaker.slow_call_threshold = std::time::Duration::from_secs(60);
         });
 
         // Act

@@ -24,6 +24,7 @@ mod introspection; // client tools' introspection passes the defaults; bombs and
 mod limits; // abusive requests get clear errors and the right statuses
 mod observability; // metrics, request ids, CORS, compression
 mod persisted_queries; // automatic persisted queries over POST and GET, and the document cache
+mod protection; // trusted documents, cost and rate limits, API keys, a flood of client ids
 mod readme_examples; // every README example query, run against the defaults
 mod response_cache; // repeated operations answered from memory: what is kept, for how long, bypass
 mod scan_app; // the /scan page, its policy and its embedded assets (gzip or not)

@@ -10,8 +10,10 @@
 //!
 //! Malformed HTTP requests (a body that is not JSON, a missing query) are 400, an
 //! unsupported body type 415, an `Accept` the gateway cannot satisfy 406: each an
-//! [`HttpError`]. The handler is the steps; [`request`] reads, [`response`] shapes.
+//! [`HttpError`]. The handler is the steps; [`request`] reads, [`response`] shapes,
+//! and [`guard`] has the API's protection (when on) admit the batch first.
 
+mod guard;
 mod request;
 mod response;
 
@@ -32,9 +34,10 @@ use super::state::AppState;
 use crate::graphql::RequestScope;
 use crate::loader::AnswerFreshness;
 
-/// Handles GET and POST on `/graphql`: negotiate, read, execute, shape.
+/// Handles GET and POST on `/graphql`: negotiate, (protect,) read, execute, shape.
 pub(crate) async fn handle(
     State(state): State<AppState>,
+    guard::Peer(peer): guard::Peer,
     method: Method,
     headers: HeaderMap,
     RawQuery(query_string): RawQuery,
@@ -42,6 +45,28 @@ pub(crate) async fn handle(
 ) -> Response {
     let Some(media_type) = MediaType::negotiate(&headers) else {
         return HttpError::new(Refusal::NotAcceptable).into_response();
+    };
+    // Protection (off by default: one branch) reads the batch itself, before the
+    // response cache, so a cached answer is rate limited like any other.
+    let mut guarded = match &state.protection {
+        None => None,
+        Some(protection) => {
+            let read = || {
+                body.as_ref().map_err(body_refusal).and_then(|body| {
+                    request::read(
+                        &method,
+                        &headers,
+                        query_string.as_deref(),
+                        body,
+                        state.limits.max_operations,
+                    )
+                })
+            };
+            match guard::admit(protection, read, &headers, peer).await {
+                Ok(guarded) => Some(guarded),
+                Err(refused) => return refused.in_media_type(media_type),
+            }
+        }
     };
     let cache_key = match &body {
         Ok(body) => state.response_cache.lookup(
@@ -54,19 +79,22 @@ pub(crate) async fn handle(
         Err(_) => Lookup::Skip,
     };
     let cache_key = match cache_key {
-        Lookup::Hit(response) => return response,
+        Lookup::Hit(response) => return guard::finish(guarded.as_ref(), response),
         Lookup::Miss(key) => Some(key),
         Lookup::Skip => None,
     };
-    let batch = body.map_err(body_refusal).and_then(|body| {
-        request::read(
-            &method,
-            &headers,
-            query_string.as_deref(),
-            &body,
-            state.limits.max_operations,
-        )
-    });
+    let batch = match guarded.as_mut().and_then(guard::Guarded::take_batch) {
+        Some(batch) => Ok(batch),
+        None => body.as_ref().map_err(body_refusal).and_then(|body| {
+            request::read(
+                &method,
+                &headers,
+                query_string.as_deref(),
+                body,
+                state.limits.max_operations,
+            )
+        }),
+    };
     let batch = match batch {
         Ok(batch) => batch,
         Err(refusal) => return refusal.in_media_type(media_type).into_response(),
@@ -74,20 +102,24 @@ pub(crate) async fn handle(
     let operation = request::operation(&batch);
     let deadline = tokio::time::Instant::now() + state.limits.request_timeout;
     let freshness = Arc::new(AnswerFreshness::new());
-    let executed = state
+    let mut executed = state
         .schema
         .execute_batch(with_scope(batch, deadline, &freshness))
         .await;
+    if let Some(guarded) = &guarded {
+        guarded.annotate(&mut executed);
+    }
     let single = matches!(executed, BatchResponse::Single(_));
     let errors = response::count_errors(&executed);
     let mut response = response::respond(executed, media_type);
     response
         .extensions_mut()
         .insert(GraphqlOutcome { operation, errors });
-    match cache_key {
+    let response = match cache_key {
         Some(key) if single => state.response_cache.store(key, response, &freshness).await,
         _ => response,
-    }
+    };
+    guard::finish(guarded.as_ref(), response)
 }
 
 /// Gives every operation of the batch its own [`RequestScope`] ending at `deadline`;
@@ -113,7 +145,7 @@ fn with_scope(
 }
 
 /// A body that could not be read: over `--max-body-bytes` is 413, else 400.
-fn body_refusal(rejection: BytesRejection) -> HttpError {
+fn body_refusal(rejection: &BytesRejection) -> HttpError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         HttpError::new(Refusal::PayloadTooLarge)
     } else {

@@ -124,7 +124,13 @@ fn parse_get(query_string: &str) -> Result<Request, HttpError> {
         request.extensions = serde_json::from_value(extensions)
             .map_err(|error| bad(format!("invalid `extensions`: {error}")))?;
     }
-    if request.query.is_empty() && !request.extensions.contains_key("persistedQuery") {
+    if let Some(id) = param("documentId").filter(|id| !id.is_empty()) {
+        with_document_id(&mut request, id.to_owned());
+    }
+    if request.query.is_empty()
+        && !request.extensions.contains_key("persistedQuery")
+        && !request.extensions.contains_key("documentId")
+    {
         return Err(bad("the `query` parameter is missing".to_owned()));
     }
     Ok(request)
@@ -153,7 +159,7 @@ fn parse_one(value: Value) -> Result<Request, HttpError> {
     };
     match fields.get("query") {
         Some(Value::String(_)) => {}
-        None if fields.contains_key("extensions") => {}
+        None if fields.contains_key("extensions") || fields.contains_key("documentId") => {}
         Some(_) => return Err(bad("`query` must be a string".to_owned())),
         None => return Err(bad("the `query` field is missing".to_owned())),
     }
@@ -171,7 +177,25 @@ fn parse_one(value: Value) -> Result<Request, HttpError> {
     ) {
         return Err(bad("`operationName` must be a string".to_owned()));
     }
-    serde_json::from_value(value).map_err(|error| bad(format!("invalid GraphQL request: {error}")))
+    let document_id = match fields.get("documentId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(_) => return Err(bad("`documentId` must be a string".to_owned())),
+    };
+    let mut request: Request = serde_json::from_value(value)
+        .map_err(|error| bad(format!("invalid GraphQL request: {error}")))?;
+    if let Some(id) = document_id {
+        with_document_id(&mut request, id);
+    }
+    Ok(request)
+}
+
+/// Keeps a trusted document's `documentId` (GraphQL over HTTP's persisted-document
+/// parameter) with the request, for the trusted-documents check to resolve.
+fn with_document_id(request: &mut Request, id: String) {
+    request
+        .extensions
+        .insert("documentId".to_owned(), async_graphql::Value::String(id));
 }
 
 /// Whether the operation a document's request selects is a mutation or subscription.

@@ -1,0 +1,131 @@
+//! The `/graphql` handler's side of [`Protection`]: reads the batch, has it
+//! admitted (or answers the denial as an [`HttpError`]), and afterwards puts what
+//! the client should see on the response: `extensions.cost` when asked, the
+//! `RateLimit` headers, and the client's label for the request log line.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use async_graphql::{BatchRequest, BatchResponse, Value};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
+use crate::http::error::{HttpError, Refusal, insert_rate_limit_headers};
+use crate::http::media_type::MediaType;
+use crate::http::observe::ClientLabel;
+use crate::protect::{Admission, Protection};
+
+/// An admitted request: its batch (until execution takes it) and its admission.
+pub(super) struct Guarded {
+    batch: Option<BatchRequest>,
+    admission: Admission,
+}
+
+/// A refused request, with the client's label when it is known.
+pub(super) struct Refused {
+    error: HttpError,
+    client: Option<Arc<str>>,
+}
+
+impl Refused {
+    /// The refusal answered in `media_type`, labelled for the log line.
+    pub(super) fn in_media_type(self, media_type: MediaType) -> Response {
+        let mut response = self.error.in_media_type(media_type).into_response();
+        if let Some(client) = self.client {
+            response.extensions_mut().insert(ClientLabel(client));
+        }
+        response
+    }
+}
+
+impl Guarded {
+    /// The batch, with trusted documents' ids replaced by their text.
+    pub(super) fn take_batch(&mut self) -> Option<BatchRequest> {
+        self.batch.take()
+    }
+
+    /// Adds `extensions.cost` to each operation that asked for it.
+    pub(super) fn annotate(&self, executed: &mut BatchResponse) {
+        let admission = &self.admission;
+        if !admission.report_cost.contains(&true) {
+            return;
+        }
+        let responses = match executed {
+            BatchResponse::Single(response) => std::slice::from_mut(response),
+            BatchResponse::Batch(responses) => responses.as_mut_slice(),
+        };
+        for (index, response) in responses.iter_mut().enumerate() {
+            let asked = admission.report_cost.get(index).copied().unwrap_or(false);
+            let Some(cost) = admission.costs.get(index).filter(|_| asked) else {
+                continue;
+            };
+            let mut fields = async_graphql::indexmap::IndexMap::new();
+            fields.insert(async_graphql::Name::new("estimated"), Value::from(*cost));
+            if let Some(limit) = admission.max_cost {
+                fields.insert(async_graphql::Name::new("maxCost"), Value::from(limit));
+            }
+            response
+                .extensions
+                .insert("cost".to_owned(), Value::Object(fields));
+        }
+    }
+}
+
+/// Reads the batch with `read` and has `protection` admit it.
+pub(super) async fn admit(
+    protection: &Protection,
+    read: impl FnOnce() -> Result<BatchRequest, HttpError>,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<Guarded, Refused> {
+    let mut batch = read().map_err(|error| Refused {
+        error,
+        client: None,
+    })?;
+    match protection.admit(&mut batch, headers, peer).await {
+        Ok(admission) => Ok(Guarded {
+            batch: Some(batch),
+            admission,
+        }),
+        Err((denial, client)) => Err(Refused {
+            error: HttpError::new(Refusal::Protection(denial)),
+            client,
+        }),
+    }
+}
+
+/// Puts the `RateLimit` headers and the client's label on an answer.
+pub(super) fn finish(guarded: Option<&Guarded>, mut response: Response) -> Response {
+    let Some(guarded) = guarded else {
+        return response;
+    };
+    if let Some(state) = &guarded.admission.rate {
+        insert_rate_limit_headers(response.headers_mut(), state);
+    }
+    if let Some(client) = &guarded.admission.client {
+        response
+            .extensions_mut()
+            .insert(ClientLabel(Arc::clone(client)));
+    }
+    response
+}
+
+/// The peer's address, when the server was started with connect info (the
+/// gateway's is; a router driven without a socket has none).
+pub(crate) struct Peer(pub(crate) Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Peer, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}

@@ -1,0 +1,287 @@
+//! Per-client rate limits with GCRA (the generic cell rate algorithm: a token
+//! bucket kept as one timestamp per client, the "theoretical arrival time").
+//!
+//! A client has `rate` cost units per second and a burst of `burst` units: a
+//! request of cost `c` is admitted when the client's arrival time, pushed on by
+//! `c / rate` seconds, stays within `burst / rate` seconds of now. A request
+//! costing more than the whole burst is admitted only from a full bucket (it then
+//! leaves the client in debt), so no operation the cost limit allows can starve.
+//!
+//! - **Fleet-wide**: with a Redis URL, the timestamp lives in Redis and one Lua
+//!   script reads and moves it atomically, on Redis's clock, so every replica
+//!   draws from the same bucket. A Redis error or a call slower than the budget
+//!   falls back to the local bucket for that request and skips Redis for
+//!   [`REDIS_RETRY_AFTER`]: a Redis outage loosens the limit to one bucket per
+//!   replica, it never refuses traffic.
+//! - **Local**: a moka cache of client hash to timestamp, bounded by entry count
+//!   (`--rate-limit-max-clients`); TinyLFU admission keeps the frequent clients
+//!   when a flood of new ids arrives, and an entry idle for longer than its burst
+//!   window holds a full bucket, so it expires.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+/// How long Redis is skipped after a failed or slow call.
+pub(crate) const REDIS_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// A client's allowance.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RatePolicy {
+    /// Cost units per second.
+    pub rate: f64,
+    /// Most units spent at once.
+    pub burst: u64,
+}
+
+impl RatePolicy {
+    /// Nanoseconds one unit takes to come back.
+    fn interval_nanos(self) -> u64 {
+        (1e9 / self.rate.max(1e-9)).ceil() as u64
+    }
+
+    /// The burst window in nanoseconds.
+    fn tolerance_nanos(self) -> u64 {
+        self.interval_nanos().saturating_mul(self.burst)
+    }
+
+    /// Seconds for an empty bucket to fill (the policy's window).
+    pub(crate) fn window_secs(self) -> u64 {
+        ((self.burst as f64) / self.rate.max(1e-9)).ceil().max(1.0) as u64
+    }
+}
+
+/// A limiter's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Admitted: `remaining` units left now, full again in `reset`.
+    Allowed { remaining: u64, reset: Duration },
+    /// Refused: admitted again in `retry_after`; full again in `reset`.
+    Limited {
+        retry_after: Duration,
+        reset: Duration,
+    },
+}
+
+/// GCRA on one timestamp: the new timestamp to store (when admitted) and the
+/// decision. Times in nanoseconds on any clock; `tat` 0 is a full bucket.
+fn gcra(tat: u64, now: u64, cost: u64, policy: RatePolicy) -> (Option<u64>, Decision) {
+    let interval = policy.interval_nanos();
+    let tolerance = policy.tolerance_nanos();
+    let start = tat.max(now);
+    let new_tat = start.saturating_add(interval.saturating_mul(cost));
+    let full_bucket = tat <= now;
+    if new_tat - now <= tolerance || full_bucket {
+        let used = new_tat - now;
+        let remaining = tolerance.saturating_sub(used) / interval.max(1);
+        let reset = Duration::from_nanos(used);
+        (Some(new_tat), Decision::Allowed { remaining, reset })
+    } else {
+        let retry_after = Duration::from_nanos(new_tat - tolerance - now);
+        let reset = Duration::from_nanos(start - now);
+        (None, Decision::Limited { retry_after, reset })
+    }
+}
+
+/// The local buckets: client hash to arrival time (nanoseconds since `epoch`).
+pub(crate) struct LocalLimiter {
+    epoch: Instant,
+    buckets: moka::sync::Cache<u64, Arc<AtomicU64>>,
+}
+
+impl LocalLimiter {
+    /// Buckets for at most `max_clients` clients; an idle one goes after `idle`.
+    pub(crate) fn new(max_clients: u64, idle: Duration) -> LocalLimiter {
+        LocalLimiter {
+            epoch: Instant::now(),
+            buckets: moka::sync::Cache::builder()
+                .max_capacity(max_clients)
+                .time_to_idle(idle)
+                .build(),
+        }
+    }
+
+    pub(crate) fn check(&self, client: u64, cost: u64, policy: RatePolicy) -> Decision {
+        // +1: a stored 0 means "never seen", i.e. a full bucket.
+        let now = self.epoch.elapsed().as_nanos() as u64 + 1;
+        let bucket = self
+            .buckets
+            .get_with(client, || Arc::new(AtomicU64::new(0)));
+        let mut tat = bucket.load(Ordering::Acquire);
+        loop {
+            let (stored, decision) = gcra(tat, now, cost, policy);
+            let Some(new_tat) = stored else {
+                return decision;
+            };
+            match bucket.compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return decision,
+                Err(current) => tat = current,
+            }
+        }
+    }
+
+    /// Clients held now (after moka's pending evictions ran).
+    pub(crate) fn clients(&self) -> u64 {
+        self.buckets.run_pending_tasks();
+        self.buckets.entry_count()
+    }
+}
+
+/// GCRA in Redis, atomically, on Redis's clock (so replicas' clocks do not matter).
+/// Numbers go to Redis through `%.0f`: Lua would print a large one as `1e+14`. The
+/// key expires when its bucket is full again, so Redis holds only active clients.
+/// KEYS[1] the client's key; ARGV: interval and tolerance in microseconds, cost.
+/// Returns {admitted (1/0), remaining or 0, reset µs, retry-after µs}.
+const GCRA_LUA: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local start = math.max(tat, now)
+local new_tat = start + interval * cost
+if new_tat - now <= tolerance or tat <= now then
+  local used = new_tat - now
+  redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', string.format('%.0f', math.ceil(used / 1000) + 1))
+  local remaining = math.floor(math.max(tolerance - used, 0) / interval)
+  return {1, remaining, used, 0}
+end
+return {0, 0, start - now, new_tat - tolerance - now}
+";
+
+/// The shared buckets in Redis.
+pub(crate) struct RedisLimiter {
+    manager: Option<ConnectionManager>,
+    script: redis::Script,
+    budget: Duration,
+    /// Instant (nanoseconds since `epoch`) before which Redis is skipped.
+    skip_until: AtomicU64,
+    epoch: Instant,
+    /// Requests decided locally because Redis failed or was skipped.
+    pub(crate) fallbacks: AtomicU64,
+}
+
+impl RedisLimiter {
+    /// A lazily connecting limiter (nothing waits for Redis at start).
+    pub(crate) fn new(url: &str, budget: Duration) -> RedisLimiter {
+        let config = ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_connection_timeout(Some(Duration::from_millis(500)))
+            .set_response_timeout(Some(budget.max(Duration::from_millis(1))));
+        let manager = redis::Client::open(url)
+            .and_then(|client| ConnectionManager::new_lazy_with_config(client, config))
+            .map_err(
+                |error| tracing::warn!(%error, "rate limiter: Redis unusable, local limits only"),
+            )
+            .ok();
+        RedisLimiter {
+            manager,
+            script: redis::Script::new(GCRA_LUA),
+            budget,
+            skip_until: AtomicU64::new(0),
+            epoch: Instant::now(),
+            fallbacks: AtomicU64::new(0),
+        }
+    }
+
+    /// The shared decision, or `None` when Redis is down, slow or being skipped.
+    pub(crate) async fn check(&self, key: &str, cost: u64, policy: RatePolicy) -> Option<Decision> {
+        let now = self.epoch.elapsed().as_nanos() as u64;
+        let decided = match &self.manager {
+            Some(manager) if now >= self.skip_until.load(Ordering::Relaxed) => {
+                let mut connection = manager.clone();
+                let interval = policy.interval_nanos().div_ceil(1000).max(1);
+                let tolerance = interval.saturating_mul(policy.burst);
+                let mut invocation = self.script.key(key);
+                invocation.arg(interval).arg(tolerance).arg(cost);
+                let call = invocation.invoke_async::<(u8, u64, u64, u64)>(&mut connection);
+                match tokio::time::timeout(self.budget, call).await {
+                    Ok(Ok((1, remaining, reset, _))) => Some(Decision::Allowed {
+                        remaining,
+                        reset: Duration::from_micros(reset),
+                    }),
+                    Ok(Ok((_, _, reset, retry_after))) => Some(Decision::Limited {
+                        retry_after: Duration::from_micros(retry_after),
+                        reset: Duration::from_micros(reset),
+                    }),
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, "rate limiter: Redis failed; deciding locally");
+                        None
+                    }
+                    Err(_) => {
+                        tracing::warn!(
+                            "rate limiter: Redis slower than its budget; deciding locally"
+                        );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        if decided.is_none() {
+            self.fallbacks.fetch_add(1, Ordering::Relaxed);
+            if self.manager.is_some() && now >= self.skip_until.load(Ordering::Relaxed) {
+                self.skip_until
+                    .store(now + REDIS_RETRY_AFTER.as_nanos() as u64, Ordering::Relaxed);
+            }
+        }
+        decided
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: RatePolicy = RatePolicy {
+        rate: 10.0,
+        burst: 20,
+    };
+
+    #[test]
+    fn a_burst_is_admitted_then_the_rate_refills_it() {
+        let second = 1_000_000_000;
+        let mut tat = 0;
+        let now = 5 * second;
+        for _ in 0..20 {
+            let (stored, decision) = gcra(tat, now, 1, POLICY);
+            assert!(matches!(decision, Decision::Allowed { .. }));
+            tat = stored.unwrap_or(tat);
+        }
+        let (stored, decision) = gcra(tat, now, 1, POLICY);
+        assert_eq!(stored, None);
+        let Decision::Limited { retry_after, .. } = decision else {
+            panic!("over the burst: {decision:?}");
+        };
+        assert_eq!(retry_after, Duration::from_millis(100));
+        // A tenth of a second later one unit is back.
+        assert!(matches!(
+            gcra(tat, now + second / 10, 1, POLICY).1,
+            Decision::Allowed { remaining: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn a_cost_over_the_burst_passes_only_from_a_full_bucket() {
+        let (stored, decision) = gcra(0, 1, 50, POLICY);
+        assert!(matches!(decision, Decision::Allowed { remaining: 0, .. }));
+        let tat = stored.unwrap_or_default();
+        assert!(matches!(
+            gcra(tat, 2, 1, POLICY).1,
+            Decision::Limited { .. }
+        ));
+    }
+
+    #[test]
+    fn the_local_limiter_stays_within_its_client_bound() {
+        let limiter = LocalLimiter::new(100, Duration::from_secs(60));
+        for client in 0..10_000 {
+            limiter.check(client, 1, POLICY);
+        }
+        assert!(limiter.clients() <= 100, "{}", limiter.clients());
+    }
+}
