@@ -72,11 +72,14 @@ gzip-assets: ## Rewrite the .gz of GraphiQL's bundles (the binary embeds those; 
 vendor-scan: ## Refresh /scan's barcode reader (npm barcode-detector + zxing-wasm) into assets/scan/vendor (UPDATE=1: newer versions)
 	scripts/vendor-scan.sh
 
-test-browser-enforce: ## GraphiQL in headless Chromium under --trusted-documents-mode enforce, through the #bypass= secret
+test-browser-enforce: ## GraphiQL and /scan in headless Chromium under --trusted-documents-mode enforce, through the #bypass= secret
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh --trusted-documents tests/browser/trusted-documents.json \
 		--trusted-documents-mode enforce --trusted-documents-bypass-secret browser-test \
 		-- node tests/browser/graphiql.mjs '{url}/#bypass=browser-test'
+	scripts/with-gateway.sh --trusted-documents tests/browser/trusted-documents.json \
+		--trusted-documents-mode enforce --trusted-documents-bypass-secret browser-test \
+		-- node tests/browser/scan-enforce.mjs '{url}'
 
 test-introspection: ## Client tools' introspection (graphql-js 16/17, Codegen's loader) vs schema.graphql
 	cd tests/introspection && npm ci --no-audit --no-fund --silent

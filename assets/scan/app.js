@@ -206,6 +206,25 @@ fragment CodeFacts on GtinInfo {
     }
   }
 
+  // The trusted-documents bypass (--trusted-documents-bypass-secret), shared with
+  // GraphiQL: kept in this origin's localStorage, set by opening /scan#bypass=SECRET
+  // (or GraphiQL's /#bypass=SECRET), forgotten with #bypass=. Never in the page.
+  const BYPASS_KEY = 'catalog-gateway.trusted-documents-bypass';
+  let bypass = null;
+  (() => {
+    const fromHash = new URLSearchParams(location.hash.slice(1)).get('bypass');
+    try {
+      if (fromHash !== null) {
+        if (fromHash) localStorage.setItem(BYPASS_KEY, fromHash);
+        else localStorage.removeItem(BYPASS_KEY);
+        history.replaceState(null, '', location.pathname + location.search);
+      }
+      bypass = localStorage.getItem(BYPASS_KEY);
+    } catch {
+      bypass = fromHash || null;
+    }
+  })();
+
   async function post(body) {
     let response;
     try {
@@ -214,6 +233,7 @@ fragment CodeFacts on GtinInfo {
         headers: {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
+          ...(bypass ? { 'x-trusted-documents-bypass': bypass } : {}),
         },
         body: JSON.stringify(body),
       });
