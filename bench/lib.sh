@@ -101,7 +101,12 @@ graphql() {
 # defines it, else `release`. Sets PROFILE_FLAG (cargo flag) and PROFILE_DIR
 # (target/<dir>).
 select_profile() {
-  if grep -q '^\[profile\.dist\]' Cargo.toml; then
+  # BENCH_PROFILE=release: the quick no-LTO build, for a look while iterating (the
+  # recorded figures use dist, what ships).
+  if [ "${BENCH_PROFILE:-}" = release ]; then
+    PROFILE_FLAG=(--release)
+    PROFILE_DIR=release
+  elif grep -q '^\[profile\.dist\]' Cargo.toml; then
     PROFILE_FLAG=(--profile dist)
     PROFILE_DIR=dist
   else

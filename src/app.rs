@@ -19,8 +19,8 @@ use crate::config::{Settings, UpstreamSettings};
 use crate::demo;
 use crate::graphql::{GatewaySchema, build_schema};
 use crate::http::{
-    AppState, HealthDetail, HttpSettings, InFlightLimit, Readiness, RefreshGauges, ResponseCache,
-    router,
+    AppState, HealthDetail, HttpSettings, InFlightLimit, Readiness, RefreshGauges, ResolverState,
+    ResponseCache, router,
 };
 use crate::loader::ProductLoader;
 use crate::protect::Protection;
@@ -73,6 +73,12 @@ impl Application {
             cache.clone(),
             settings.upstream.loader(),
         );
+        // The Digital Link resolver reads products through the same loader as GraphQL.
+        let resolver = ResolverState {
+            loader: loader.clone(),
+            settings: Arc::new(settings.resolver),
+            rcn_region: settings.graphql.rcn_region,
+        };
         let schema = build_schema(loader, settings.graphql);
         // Answers without products (GTIN facts, `__typename`) live as long as a product.
         let responses = ResponseCache::new(settings.http.response_cache, product_ttl);
@@ -86,6 +92,7 @@ impl Application {
             settings.telemetry.metrics,
             &catalog,
             (&cache, responses),
+            resolver,
         );
         if let Some(protection) = protection {
             with_protection(&mut state, protection);
@@ -364,6 +371,7 @@ fn router_state(
     metrics_on: bool,
     catalog: &Arc<RestCatalog>,
     (cache, responses): (&ProductCache, ResponseCache),
+    resolver: ResolverState,
 ) -> AppState {
     let health_detail: HealthDetail = {
         let (catalog, cache, responses) = (Arc::clone(catalog), cache.clone(), responses.clone());
@@ -383,6 +391,7 @@ fn router_state(
         refresh_gauges: Some(refresh_gauges),
         cors_origins: http.cors_origins.into(),
         response_cache: responses,
+        resolver,
         protection: None,
     }
 }

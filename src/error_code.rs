@@ -38,6 +38,12 @@ error_codes! {
     InvalidGtin => "INVALID_GTIN",
     /// A coupon or refund receipt: no product to look up, no upstream call.
     NotATradeItem => "NOT_A_TRADE_ITEM",
+    /// A date argument (`ScanData.expired(today:)`) that is not `YYYY-MM-DD`.
+    InvalidDate => "INVALID_DATE",
+    /// The Digital Link resolver: the catalog has no such product (HTTP 404).
+    ProductNotFound => "PRODUCT_NOT_FOUND",
+    /// The Digital Link resolver: `linkType` names a link the product lacks (HTTP 404).
+    LinkTypeNotFound => "LINK_TYPE_NOT_FOUND",
     /// More GTINs in one operation than `--max-gtins-per-query`.
     TooManyGtins => "TOO_MANY_GTINS",
     /// A batched JSON array longer than `--max-operations` (HTTP 400).

@@ -9,10 +9,9 @@
 //   only when the gateway answers PERSISTED_QUERY_NOT_FOUND (as Apollo Client does);
 // - the `x-request-id` of a failed request is shown, so support can find its log line.
 //
-// Lot and expiry from 2D codes: when the schema has them, add the fields to
-// CODE_FACTS (`applicationIdentifiers { ... }`) and to the `lines` selection of
-// SCAN_BURST (`scan { lot expiryDate expired }`); renderCodeFacts and renderBasket
-// already show them when present (look for "lot/expiry").
+// Lot and expiry from 2D codes: `gtin(code:)` gives the card every application
+// identifier (`applicationIdentifiers`), `lookups` each line's `scan { lot expiryDate
+// expired(today:) }` (today in the till's time zone); two lots of one item are two lines.
 'use strict';
 
 (() => {
@@ -44,14 +43,16 @@ fragment CodeFacts on GtinInfo {
   variableMeasure { region price weightKg count lookupGtin14 }
   lookupGtin14
   warnings { code message }
+  applicationIdentifiers { ai title value }
   error { reason message hint }
 }`;
-  const SCAN_BURST = `query ScanBurst($codes: [String!]!, $last: String!) {
+  const SCAN_BURST = `query ScanBurst($codes: [String!]!, $last: String!, $today: String) {
   card: gtin(code: $last) { ...CodeFacts }
   lines: lookups(codes: $codes) {
     input status
     gtin { gtin14 lookupGtin14 kind variableMeasure { region price weightKg count } }
     product { ...ProductCard }
+    scan { lot serial expiryDate bestBeforeDate expired(today: $today) }
     error { code reason message }
   }
 }${CODE_FACTS}${PRODUCT_CARD}`;
@@ -292,6 +293,12 @@ fragment CodeFacts on GtinInfo {
     burstTimer = setTimeout(flush, BURST_MS);
   }
 
+  /** Today in the till's time zone, for `expired(today:)`. */
+  function localDate() {
+    const now = new Date();
+    return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  }
+
   async function flush() {
     if (inFlight || state.pending.length === 0) return;
     inFlight = true;
@@ -300,7 +307,7 @@ fragment CodeFacts on GtinInfo {
     const last = codes[codes.length - 1];
     setBusy(true);
     try {
-      const { json, requestId, status } = await persistedQuery(SCAN_BURST, 'ScanBurst', { codes, last });
+      const { json, requestId, status } = await persistedQuery(SCAN_BURST, 'ScanBurst', { codes, last, today: localDate() });
       if (!Array.isArray(json.data.lines)) {
         // A field error instead of the basket (TOO_MANY_GTINS, …): the lookup failed.
         const first = json.errors?.[0] ?? {};
@@ -472,8 +479,8 @@ fragment CodeFacts on GtinInfo {
     // lot/expiry: Application Identifiers a 2D code carries (GS1 DataMatrix, Digital
     // Link), shown as the gateway names them, when the schema has the field.
     for (const ai of info.applicationIdentifiers ?? []) {
-      const name = ai.title ?? ai.name ?? ai.ai ?? ai.code ?? 'AI';
-      items.push(...fact(String(name), String(ai.value ?? ai.data ?? '')));
+      if (ai.ai === '01') continue; // the GTIN, shown above
+      items.push(...fact(`(${ai.ai}) ${ai.title}`, h('code', {}, ai.value)));
     }
     for (const warning of info.warnings ?? []) items.push(...fact('Note', warning.message));
     return items.length ? h('dl', { class: 'facts' }, items) : null;

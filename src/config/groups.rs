@@ -21,7 +21,9 @@ use crate::catalog::{BreakerSettings, KeyFormat, RestCatalogSettings, RetryPolic
 use crate::demo::DemoSettings;
 use crate::graphql::{GraphqlSettings, QueryLimits};
 use crate::gtin::RcnRegion;
-use crate::http::{AllowedOrigin, HttpLimits, HttpSettings, ResponseCacheSettings};
+use crate::http::{
+    AllowedOrigin, HttpLimits, HttpSettings, LinkTemplate, ResolverSettings, ResponseCacheSettings,
+};
 use crate::protect::{
     ApiKeys, IpRange, ManifestFile, ProtectionSettings, RatePolicy, Secret, TrustedMode,
 };
@@ -328,6 +330,25 @@ impl HttpArgs {
                 enabled: self.response_cache.is_on(),
                 max_bytes: mib(self.response_cache_max_mb),
             },
+        }
+    }
+}
+
+/// The GS1 Digital Link resolver (`/01/{gtin}…`, `/products/{gtin14}`).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Digital Link resolver")]
+pub struct ResolverArgs {
+    /// Where `/01/{gtin}` redirects by default: an http(s) URL or a path on the gateway,
+    /// with `{gtin14}`, `{gtin13}`, `{lot}`, `{serial}`; none: the product page `/products/{gtin14}`.
+    #[arg(long, env = "CATALOG_RESOLVER_DEFAULT_LINK", value_name = "TEMPLATE", value_parser = parsers::link_template)]
+    pub resolver_default_link: Option<LinkTemplate>,
+}
+
+impl ResolverArgs {
+    /// The resolver's settings.
+    pub fn settings(&self) -> ResolverSettings {
+        ResolverSettings {
+            default_link: self.resolver_default_link.clone(),
         }
     }
 }

@@ -21,15 +21,15 @@ use crate::catalog::RestCatalogSettings;
 use crate::demo::DemoSettings;
 use crate::graphql::GraphqlSettings;
 use crate::gtin::RcnRegion;
-use crate::http::HttpSettings;
+use crate::http::{HttpSettings, ResolverSettings};
 use crate::loader::LoaderSettings;
 use crate::protect::{ProtectionSettings, TrustedMode};
 use crate::telemetry::TelemetrySettings;
 
 pub use crate::telemetry::LogFormat;
 pub use groups::{
-    CacheArgs, GraphqlArgs, HttpArgs, ProtectionArgs, ServerArgs, Switch, TelemetryArgs,
-    TrustedDocumentsMode, UpstreamArgs,
+    CacheArgs, GraphqlArgs, HttpArgs, ProtectionArgs, ResolverArgs, ServerArgs, Switch,
+    TelemetryArgs, TrustedDocumentsMode, UpstreamArgs,
 };
 
 /// The `catalog-gateway` command line.
@@ -125,6 +125,9 @@ pub struct ServeArgs {
     /// The HTTP layer.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// The GS1 Digital Link resolver.
+    #[command(flatten)]
+    pub resolver: ResolverArgs,
     /// Logs, metrics, traces.
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
@@ -151,6 +154,7 @@ impl ServeArgs {
             cache,
             graphql,
             http: self.http.settings(),
+            resolver: self.resolver.settings(),
             telemetry: self.telemetry.settings(),
             protection,
         };
@@ -173,6 +177,8 @@ pub struct Settings {
     pub graphql: GraphqlSettings,
     /// The HTTP layer.
     pub http: HttpSettings,
+    /// The GS1 Digital Link resolver.
+    pub resolver: ResolverSettings,
     /// Logs, metrics, traces.
     pub telemetry: TelemetrySettings,
     /// Trusted documents, cost limits, rate limits, API keys (all off by default).

@@ -10,7 +10,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use crate::catalog::KeyFormat;
 use crate::gtin::RcnRegion;
-use crate::http::AllowedOrigin;
+use crate::http::{AllowedOrigin, LinkTemplate};
 use crate::protect::{ApiKeys, IpRange, Manifest, ManifestFile};
 
 /// The region layouts the `gtin` module can decode (both cases are accepted).
@@ -132,6 +132,11 @@ pub(crate) fn ip_range(text: &str) -> Result<IpRange, String> {
 }
 
 /// An `http` or `https` URL.
+/// A `--resolver-default-link` template (see `http::LinkTemplate`).
+pub(crate) fn link_template(text: &str) -> Result<LinkTemplate, String> {
+    LinkTemplate::parse(text)
+}
+
 pub(crate) fn http_url(text: &str) -> Result<reqwest::Url, String> {
     let url = reqwest::Url::parse(text).map_err(|error| format!("{text:?}: {error}"))?;
     if matches!(url.scheme(), "http" | "https") && url.has_host() {

@@ -45,6 +45,9 @@
 //! | `02011122000005` | label `2011122912346` | Deli Counter Honey Roast Ham, per kg | Variable measure (UK): lookup key with price zeroed |
 //! | `02388060100006` | its zeroed lookup key | Charkdisken Falukorv, per kg | Variable measure (Sweden): lookup key |
 //! | `09771144875007` | `9771144875007` | Harbourside Weekly, Issue 07 | Magazine, ISSN 1144-875X (977) |
+//! | `09506000134352` | `https://id.gs1.org/01/09506000134352/10/LOT42?17=270131` | Dal Giardino Risotto Rice with Mushrooms 1 kg | 2D: lot and expiry (QR Digital Link or DataMatrix) |
+//! | `94012345000200` | `]C1` `01 94012345000200 3103 000852 17 261205 10 L2611` GS `3922 0749` | Bergquell Hof Frische Hähnchenbrustfilets, per kg | 2D: net weight, price, use-by date |
+//! | `04012345000306` | `]d2` `01 04012345000306 17 280400 10 B4711` GS `21 SN8842X` | Apotheka Ibuprofen 400 mg, 20 Tabletten | 2D: serial, lot, expiry with day 00 |
 
 /// One hand-written item; `images` holds alt texts, URLs are derived from the GTIN.
 pub(crate) struct Curated {
@@ -593,6 +596,76 @@ pub(crate) const CURATED: &[Curated] = &[
         availability: "IN_STOCK",
         updated_at: "2026-11-19T05:00:00Z",
     },
+    // ---- 2D codes at the till: lots, dates, serials, weights (see EXAMPLE_SCANS) ----
+    Curated {
+        gtin: "09506000134352",
+        title: "Dal Giardino Risotto Rice with Mushrooms 1 kg",
+        brand: Some("Dal Giardino"),
+        description: Some(
+            "Arborio risotto rice with porcini mushrooms; GS1's own Digital Link example product.",
+        ),
+        price: Some(("5.49", "EUR")),
+        images: FRONT_BACK,
+        categories: &["Grocery", "Rice & Grains", "Risotto"],
+        attributes: &[
+            ("size", Some("1 kg")),
+            ("barcode", Some("GS1 DataMatrix / QR")),
+        ],
+        availability: "IN_STOCK",
+        updated_at: "2026-11-27T07:30:00Z",
+    },
+    Curated {
+        gtin: "94012345000200",
+        title: "Bergquell Hof Frische Hähnchenbrustfilets, per kg",
+        brand: Some("Bergquell Hof"),
+        description: Some(
+            "Fresh chicken breast fillets; each pack carries its weight, price and use-by date.",
+        ),
+        price: Some(("8.79", "EUR")),
+        images: FRONT,
+        categories: &["Fresh", "Meat & Poultry", "Chicken"],
+        attributes: &[("soldBy", Some("weight")), ("unit", Some("kg"))],
+        availability: "IN_STOCK",
+        updated_at: "2026-11-28T05:45:00Z",
+    },
+    Curated {
+        gtin: "04012345000306",
+        title: "Apotheka Ibuprofen 400 mg, 20 Tabletten",
+        brand: Some("Apotheka"),
+        description: Some("Film-coated tablets; every pack has its own serial number (EU FMD)."),
+        price: Some(("4.95", "EUR")),
+        images: FRONT_BACK,
+        categories: &["Health", "Pain Relief"],
+        attributes: &[("strength", Some("400 mg")), ("count", Some("20"))],
+        availability: "LOW_STOCK",
+        updated_at: "2026-11-25T12:00:00Z",
+    },
+];
+
+/// Example scans of the curated 2D items, as a scanner sends them (GS is ASCII 29
+/// after a variable-length field): `(scan, what it shows)`.
+#[cfg(test)]
+pub(crate) const EXAMPLE_SCANS: &[(&str, &str)] = &[
+    (
+        "https://id.gs1.org/01/09506000134352/10/LOT42?17=270131",
+        "QR Digital Link: lot LOT42, expiry 2027-01-31",
+    ),
+    (
+        "]d201095060001343521727013110LOT42",
+        "the same pack as a GS1 DataMatrix element string",
+    ),
+    (
+        "]d201095060001343521725063010LOT17",
+        "an expired pack (2025-06-30): the line is FOUND and `expired: true`",
+    ),
+    (
+        "]C1019401234500020031030008521726120510L2611\u{1d}39220749",
+        "weighed chicken: 0.852 kg, price 7.49, use by 2026-12-05, lot L2611",
+    ),
+    (
+        "]d201040123450003061728040010B4711\u{1d}21SN8842X",
+        "a medicine pack: expiry day 00 = 2028-04-30, lot B4711, serial SN8842X",
+    ),
 ];
 
 #[cfg(test)]
@@ -673,6 +746,19 @@ mod tests {
                 curated.contains(&Gtin::from_digits(gtin).unwrap()),
                 "{gtin} missing"
             );
+        }
+    }
+
+    #[test]
+    fn every_example_scan_names_a_curated_item_and_carries_a_lot() {
+        let curated: HashSet<Gtin> = CURATED
+            .iter()
+            .map(|i| Gtin::from_digits(i.gtin).unwrap())
+            .collect();
+        for (code, _) in EXAMPLE_SCANS {
+            let scan = crate::gtin::scan(code, None).unwrap();
+            assert!(curated.contains(&scan.parsed().gtin), "{code}");
+            assert!(scan.lot().is_some() && scan.expiry().is_some(), "{code}");
         }
     }
 

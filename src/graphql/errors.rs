@@ -18,6 +18,19 @@ pub(crate) fn invalid_gtin(error: &ParseError) -> Error {
         if let Some(hint) = error.hint() {
             extensions.set("hint", hint);
         }
+        if let Some(ai) = error.ai() {
+            extensions.set("ai", ai);
+        }
+    })
+}
+
+/// `INVALID_DATE` for a date argument that is not an ISO calendar date.
+pub(crate) fn invalid_date(text: &str) -> Error {
+    Error::new(format!(
+        "{text:?} is not an ISO 8601 calendar date (YYYY-MM-DD)"
+    ))
+    .extend_with(|_, extensions| {
+        extensions.set("code", ErrorCode::InvalidDate.as_str());
     })
 }
 

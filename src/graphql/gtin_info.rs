@@ -5,7 +5,7 @@
 use async_graphql::{Enum, SimpleObject};
 use serde::Serialize;
 
-use crate::gtin::{self, GtinFormat, Kind, ParseError, Parsed, RcnRegion};
+use crate::gtin::{self, GtinFormat, Kind, ParseError, RcnRegion, Scan};
 
 /// What a code is, or precisely why it is not a GTIN. Never an error itself.
 #[derive(Clone, Debug, Serialize, SimpleObject)]
@@ -40,8 +40,40 @@ pub struct GtinInfo {
     pub lookup_gtin14: Option<String>,
     /// Things worth knowing about a valid code.
     pub warnings: Vec<GtinWarning>,
+    /// Every GS1 application identifier a 2D code carried (GS1 element string or
+    /// Digital Link), AI (01) included, in the code's order; empty for a plain number.
+    pub application_identifiers: Vec<ApplicationIdentifier>,
+    /// AI (10): batch or lot number.
+    pub lot: Option<String>,
+    /// AI (21): serial number.
+    pub serial: Option<String>,
+    /// AI (17): expiration date, ISO 8601 (`YYYY-MM-DD`; day 00 read as the month's last day).
+    pub expiry_date: Option<String>,
+    /// AI (15): best before date, ISO 8601.
+    pub best_before_date: Option<String>,
+    /// AI (16): sell by date, ISO 8601.
+    pub sell_by_date: Option<String>,
+    /// AI (11): production date, ISO 8601.
+    pub production_date: Option<String>,
+    /// AI (13): packaging date, ISO 8601.
+    pub packaging_date: Option<String>,
+    /// AI (3100)-(3105): net weight in kilograms, a decimal string.
+    pub net_weight_kg: Option<String>,
+    /// AI (3920)-(3929): price to pay in the local currency, a decimal string.
+    pub price: Option<String>,
     /// Why the code is invalid; null when valid.
     pub error: Option<GtinError>,
+}
+
+/// One GS1 application identifier carried by a 2D code.
+#[derive(Clone, Debug, Serialize, SimpleObject)]
+pub struct ApplicationIdentifier {
+    /// The AI's digits, e.g. "17".
+    pub ai: String,
+    /// GS1's short title, e.g. "USE BY or EXPIRY".
+    pub title: String,
+    /// The value as carried (percent-decoded for a Digital Link).
+    pub value: String,
 }
 
 /// GTIN format by significant digits.
@@ -137,30 +169,27 @@ pub struct GtinError {
     pub message: String,
     /// A likely correction, when there is one.
     pub hint: Option<String>,
+    /// The application identifier at fault, for UNKNOWN_AI, INVALID_AI_VALUE, INVALID_AI_DATE.
+    pub ai: Option<String>,
 }
 
 impl GtinInfo {
-    /// Analyzes `input` and describes it; also returns the parse for callers that
-    /// go on to look the product up.
-    pub fn analyze(
-        input: &str,
-        region: Option<RcnRegion>,
-    ) -> (GtinInfo, Result<Parsed, ParseError>) {
-        let analysis = gtin::analyze(input, region);
-        let info = GtinInfo::describe(input, &analysis);
-        (info, analysis)
-    }
-
-    /// Describes an analysis of `input`.
-    pub fn describe(input: &str, analysis: &Result<Parsed, ParseError>) -> GtinInfo {
-        match analysis {
-            Ok(parsed) => GtinInfo::of_valid(input, parsed),
+    /// Reads the whole scan of `input` (identity and, for a 2D code, every AI it
+    /// carries) and describes it; also returns the scan for callers that go on to
+    /// look the product up.
+    pub fn analyze(input: &str, region: Option<RcnRegion>) -> (GtinInfo, Result<Scan, ParseError>) {
+        let scan = gtin::scan(input, region);
+        let info = match &scan {
+            Ok(scan) => GtinInfo::of_valid(input, scan),
             Err(error) => GtinInfo::of_invalid(input, error),
-        }
+        };
+        (info, scan)
     }
 
-    fn of_valid(input: &str, parsed: &Parsed) -> GtinInfo {
+    fn of_valid(input: &str, scan: &Scan) -> GtinInfo {
+        let parsed = scan.parsed();
         let gtin = parsed.gtin;
+        let iso = |date: Option<gtin::Date>| date.map(|date| date.to_string());
         GtinInfo {
             input: input.to_owned(),
             valid: true,
@@ -195,6 +224,24 @@ impl GtinInfo {
                     message: warning.message.clone(),
                 })
                 .collect(),
+            application_identifiers: scan
+                .elements()
+                .iter()
+                .map(|element| ApplicationIdentifier {
+                    ai: element.ai().to_owned(),
+                    title: element.title().to_owned(),
+                    value: element.value().to_owned(),
+                })
+                .collect(),
+            lot: scan.lot().map(str::to_owned),
+            serial: scan.serial().map(str::to_owned),
+            expiry_date: iso(scan.expiry()),
+            best_before_date: iso(scan.best_before()),
+            sell_by_date: iso(scan.sell_by()),
+            production_date: iso(scan.production()),
+            packaging_date: iso(scan.packaging()),
+            net_weight_kg: scan.net_weight_kg(),
+            price: scan.price(),
             error: None,
         }
     }
@@ -215,10 +262,21 @@ impl GtinInfo {
             variable_measure: None,
             lookup_gtin14: None,
             warnings: Vec::new(),
+            application_identifiers: Vec::new(),
+            lot: None,
+            serial: None,
+            expiry_date: None,
+            best_before_date: None,
+            sell_by_date: None,
+            production_date: None,
+            packaging_date: None,
+            net_weight_kg: None,
+            price: None,
             error: Some(GtinError {
                 reason: error.reason().as_str().to_owned(),
                 message: error.message().to_owned(),
                 hint: error.hint().map(str::to_owned),
+                ai: error.ai().map(str::to_owned),
             }),
         }
     }

@@ -6,9 +6,10 @@ use async_graphql::{Enum, SimpleObject};
 use super::errors::upstream_message;
 use super::gtin_info::GtinInfo;
 use super::product::ProductView;
+use super::scan_data::ScanData;
 use crate::catalog::CatalogError;
 use crate::error_code::ErrorCode;
-use crate::gtin::{Kind, ParseError};
+use crate::gtin::{ParseError, Scan};
 use crate::loader::Loaded;
 
 /// The outcome of one basket line.
@@ -46,6 +47,9 @@ pub(crate) struct Lookup {
     status: LookupStatus,
     /// What the code is (decoded price or weight of a variable-measure label included).
     gtin: GtinInfo,
+    /// What a 2D code carried beside the GTIN (lot, serial, dates, weight, price,
+    /// `expired`); null for a plain number. An expired item is still FOUND.
+    scan: Option<ScanData>,
     /// The product; for a variable-measure label, the base product.
     product: Option<ProductView>,
     /// Why there is no product, when there is none for a reason other than NOT_FOUND.
@@ -59,6 +63,7 @@ impl Lookup {
             input: gtin.input.clone(),
             status: LookupStatus::Invalid,
             gtin,
+            scan: None,
             product: None,
             error: Some(LookupError {
                 code: ErrorCode::InvalidGtin.as_str().to_owned(),
@@ -69,11 +74,13 @@ impl Lookup {
     }
 
     /// A line whose code is valid but names no product.
-    pub(crate) fn not_a_trade_item(gtin: GtinInfo, kind: Kind) -> Lookup {
+    pub(crate) fn not_a_trade_item(gtin: GtinInfo, scan: &Scan) -> Lookup {
+        let kind = scan.parsed().kind;
         Lookup {
             input: gtin.input.clone(),
             status: LookupStatus::NotATradeItem,
             gtin,
+            scan: ScanData::of(scan),
             product: None,
             error: Some(LookupError {
                 code: ErrorCode::NotATradeItem.as_str().to_owned(),
@@ -85,13 +92,15 @@ impl Lookup {
     }
 
     /// A line that went to the catalog.
-    pub(crate) fn loaded(gtin: GtinInfo, loaded: Loaded) -> Lookup {
+    pub(crate) fn loaded(gtin: GtinInfo, scan: &Scan, loaded: Loaded) -> Lookup {
         let input = gtin.input.clone();
+        let scan = ScanData::of(scan);
         match loaded {
             Ok(Some(product)) => Lookup {
                 input,
                 status: LookupStatus::Found,
                 gtin,
+                scan,
                 product: Some(ProductView(product)),
                 error: None,
             },
@@ -99,6 +108,7 @@ impl Lookup {
                 input,
                 status: LookupStatus::NotFound,
                 gtin,
+                scan,
                 product: None,
                 error: None,
             },
@@ -106,6 +116,7 @@ impl Lookup {
                 input,
                 status: LookupStatus::Unavailable,
                 gtin,
+                scan,
                 product: None,
                 error: Some(upstream_error(&error)),
             },

@@ -12,6 +12,7 @@ mod persisted_queries;
 mod product;
 mod query;
 mod request_scope;
+mod scan_data;
 mod schema;
 mod settings;
 

@@ -10,7 +10,7 @@ use super::lookup::Lookup;
 use super::product::ProductView;
 use super::request_scope::RequestScope;
 use super::settings::GraphqlSettings;
-use crate::gtin::{self, Gtin, ParseError, Parsed};
+use crate::gtin::{self, Gtin, ParseError, Scan};
 use crate::loader::{AnswerFreshness, Loaded, ProductLoader};
 
 /// The root of every query.
@@ -66,13 +66,13 @@ impl QueryRoot {
     async fn lookups(&self, ctx: &Context<'_>, codes: Vec<String>) -> Result<Vec<Lookup>> {
         check_list_length(ctx, codes.len())?;
         let region = settings(ctx)?.rcn_region;
-        let analyzed: Vec<(GtinInfo, std::result::Result<Parsed, ParseError>)> = codes
+        let analyzed: Vec<(GtinInfo, std::result::Result<Scan, ParseError>)> = codes
             .iter()
             .map(|code| GtinInfo::analyze(code, region))
             .collect();
         let keys: Vec<Gtin> = analyzed
             .iter()
-            .filter_map(|(_, parsed)| parsed.as_ref().ok().and_then(Parsed::lookup_gtin))
+            .filter_map(|(_, scan)| scan.as_ref().ok().and_then(|s| s.parsed().lookup_gtin()))
             .collect();
         let mut loaded = loader(ctx)?
             .load_many_noting(&keys, deadline(ctx), freshness(ctx))
@@ -80,18 +80,21 @@ impl QueryRoot {
             .into_iter();
         Ok(analyzed
             .into_iter()
-            .map(|(info, parsed)| match parsed {
+            .map(|(info, scan)| match scan {
                 Err(error) => Lookup::invalid(info, &error),
-                Ok(parsed) if parsed.lookup_gtin().is_none() => {
-                    Lookup::not_a_trade_item(info, parsed.kind)
+                Ok(scan) if scan.parsed().lookup_gtin().is_none() => {
+                    Lookup::not_a_trade_item(info, &scan)
                 }
-                Ok(_) => Lookup::loaded(info, loaded.next().unwrap_or_else(|| Err(lost()))),
+                Ok(scan) => {
+                    Lookup::loaded(info, &scan, loaded.next().unwrap_or_else(|| Err(lost())))
+                }
             })
             .collect())
     }
 
     /// Everything about one code: its forms, kind, GS1 prefix, decoded variable
-    /// measure, or precisely why it is invalid. Never an error: it describes.
+    /// measure, the application identifiers of a 2D code (lot, serial, dates, weight,
+    /// price), or precisely why it is invalid. Never an error: it describes.
     async fn gtin(&self, ctx: &Context<'_>, code: String) -> Result<GtinInfo> {
         let region = settings(ctx)?.rcn_region;
         Ok(GtinInfo::analyze(&code, region).0)

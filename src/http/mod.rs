@@ -1,5 +1,6 @@
 //! The HTTP face of the gateway: the axum router with `/graphql` (GET and POST),
-//! GraphiQL on `/`, the scan app on `/scan`, health endpoints, and the HTTP-level defences (body size,
+//! GraphiQL on `/`, the scan app on `/scan`, the GS1 Digital Link resolver (`/01/…`,
+//! `/products/…`, `/.well-known/gs1resolver`), health endpoints, and the HTTP-level defences (body size,
 //! operations per batch, in-flight cap), and the response cache in front of
 //! execution. No GraphQL logic lives here.
 //!
@@ -12,18 +13,22 @@ mod error;
 mod graphiql;
 mod graphql_over_http;
 mod health;
+mod link_template;
 mod media_type;
 mod observe;
+mod resolver;
 mod response_cache;
 mod routes;
 mod scan;
 mod shed;
 mod state;
 
+pub use link_template::LinkTemplate;
 pub use response_cache::{ResponseCache, ResponseCacheSettings, ResponseCacheStats};
 pub use routes::router;
 pub use scan::url_for as scan_url;
 pub use shed::InFlightLimit;
 pub use state::{
     AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings, Readiness, RefreshGauges,
+    ResolverSettings, ResolverState,
 };

@@ -14,7 +14,7 @@ use super::health;
 use super::observe::{REQUEST_ID, observe};
 use super::shed::shed_over_limit;
 use super::state::{AllowedOrigin, AppState};
-use super::{graphiql, graphql_over_http, scan};
+use super::{graphiql, graphql_over_http, resolver, scan};
 use crate::telemetry::metrics::HTTP_IN_FLIGHT;
 
 /// The gateway's routes.
@@ -23,6 +23,21 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", any(graphql_over_http::handle))
         // The handler reads the body with this limit and answers 413 as an `HttpError`.
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.in_flight.clone(),
+            shed_over_limit,
+        ));
+    // The Digital Link resolver: lookups under the same in-flight cap as /graphql.
+    let resolver_routes = Router::new()
+        .route(
+            "/01/{gtin}",
+            get(resolver::resolve).options(resolver::options),
+        )
+        .route(
+            "/01/{gtin}/{*qualifiers}",
+            get(resolver::resolve).options(resolver::options),
+        )
+        .route("/products/{gtin}", get(resolver::product_page))
         .layer(middleware::from_fn_with_state(
             state.in_flight.clone(),
             shed_over_limit,
@@ -41,7 +56,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics))
+        .route("/.well-known/gs1resolver", get(resolver::description))
         .merge(graphql_routes)
+        .merge(resolver_routes)
         .with_state(state)
         .layer(cors)
         .layer(CompressionLayer::new())

@@ -8,9 +8,12 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use super::link_template::LinkTemplate;
 use super::response_cache::{ResponseCache, ResponseCacheSettings};
 use super::shed::InFlightLimit;
 use crate::graphql::GatewaySchema;
+use crate::gtin::RcnRegion;
+use crate::loader::ProductLoader;
 use crate::protect::Protection;
 
 /// A snapshot for `/readyz` detail (JSON: the upstream's breaker, the cache's state).
@@ -70,9 +73,32 @@ pub struct AppState {
     pub cors_origins: Arc<[AllowedOrigin]>,
     /// Answers of repeated operations, served without executing them again.
     pub response_cache: ResponseCache,
+    /// The GS1 Digital Link resolver: its settings and the loader GraphQL uses too.
+    pub resolver: ResolverState,
     /// Trusted documents, cost and rate limits, API keys; `None` when all are off
     /// (the handler then pays one branch).
     pub protection: Option<Arc<Protection>>,
+}
+
+/// The Digital Link resolver's settings (`config::ResolverArgs`).
+#[derive(Clone, Debug, Default)]
+pub struct ResolverSettings {
+    /// Where `/01/{gtin}` redirects by default; `None`: the product's own page,
+    /// `/products/{gtin14}`.
+    pub default_link: Option<LinkTemplate>,
+}
+
+/// What the Digital Link resolver reads: the same loader (cache, batching, breaker)
+/// as the GraphQL resolvers, its settings, and the RCN region GraphQL decodes with.
+/// Cheap to clone (two reference counts), as axum clones the state per request.
+#[derive(Clone)]
+pub struct ResolverState {
+    /// The product loader shared with GraphQL.
+    pub loader: ProductLoader,
+    /// `--resolver-default-link` (shared: axum clones the state for every request).
+    pub settings: Arc<ResolverSettings>,
+    /// Region whose variable-measure labels are decoded (`--rcn-region`).
+    pub rcn_region: Option<RcnRegion>,
 }
 
 /// Sets scrape-time gauges just before `/metrics` renders.

@@ -361,6 +361,9 @@ try {
       ? '' : JSON.stringify(lines));
   check('the DataMatrix is sent as a GS1 element string (]d2)',
     sent.some((code) => code.startsWith(`]d2010${CAMERA_CODE}10LOT42`)) ? '' : JSON.stringify(sent));
+  const teaLine = await page2d.locator('#lines li', { hasText: CAMERA_TITLE }).innerText().catch(() => '');
+  check('the DataMatrix line shows its lot and expiry',
+    teaLine.includes('lot LOT42') && teaLine.includes('exp. 2030-12-31') ? '' : teaLine);
   await page2d.getByRole('button', { name: 'Stop camera' }).click();
 
   // 8. axe-core (WCAG 2 A/AA and best practices: names, labels, contrast, landmarks) on

@@ -1,6 +1,7 @@
 //! Parsing cost per code (criterion): plain 12/13/14-digit input, the common path with
 //! a goal of under 50 ns, and each slow path (separators, UPC-E, ISBN-10, symbology
-//! identifiers, GS1 element strings, Digital Link URIs, RCN decoding with a region).
+//! identifiers, GS1 element strings, Digital Link URIs, RCN decoding with a region), and
+//! `scan` (every AI of a 2D code) beside `analyze` for the same inputs.
 //!
 //! Run: `cargo bench --bench gtin_parse -- --warm-up-time 1 --measurement-time 3`
 
@@ -9,7 +10,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gtin::{RcnRegion, analyze, parse};
+use gtin::{RcnRegion, analyze, parse, scan};
 
 /// (benchmark name, input, RCN region).
 const CASES: &[(&str, &str, Option<RcnRegion>)] = &[
@@ -52,5 +53,30 @@ fn bench_parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_parse);
+/// `scan` reads every AI of a 2D code; on a plain number it must cost what `analyze` does.
+const SCAN_CASES: &[(&str, &str)] = &[
+    ("plain_13_ean", "5901234123457"),
+    (
+        "datamatrix_lot_expiry",
+        "]d201095060001343521727013110LOT42",
+    ),
+    (
+        "gs1_128_weight_price",
+        "]C1019401234500020031030008521726120510L2611\u{1d}39220749",
+    ),
+    (
+        "digital_link_lot_serial_expiry",
+        "https://id.gs1.org/01/09506000134352/10/LOT42/21/S1?17=270131",
+    ),
+];
+
+fn bench_scan(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gtin_scan");
+    for &(name, input) in SCAN_CASES {
+        group.bench_function(name, |b| b.iter(|| scan(black_box(input), None)));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_parse, bench_scan);
 criterion_main!(benches);

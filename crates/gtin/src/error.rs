@@ -31,6 +31,13 @@ pub enum Reason {
     InvalidGs1ElementString,
     /// The price/weight verifier digit inside a variable-measure RCN does not match (§3).
     InvalidVariableMeasureCheckDigit,
+    /// An element string or Digital Link names an application identifier GS1 does not
+    /// define (only [`crate::scan`] reads every AI).
+    UnknownAi,
+    /// An AI's value has the wrong characters or length, or a wrong check digit.
+    InvalidAiValue,
+    /// A date AI (11, 13, 15, 16, 17 …) whose value is not a calendar date.
+    InvalidAiDate,
 }
 
 impl Reason {
@@ -45,6 +52,9 @@ impl Reason {
             Reason::UnsupportedSymbology => "UNSUPPORTED_SYMBOLOGY",
             Reason::InvalidGs1ElementString => "INVALID_GS1_ELEMENT_STRING",
             Reason::InvalidVariableMeasureCheckDigit => "INVALID_VARIABLE_MEASURE_CHECK_DIGIT",
+            Reason::UnknownAi => "UNKNOWN_AI",
+            Reason::InvalidAiValue => "INVALID_AI_VALUE",
+            Reason::InvalidAiDate => "INVALID_AI_DATE",
         }
     }
 }
@@ -66,6 +76,8 @@ pub struct ParseError {
     message: String,
     /// A likely fix, when there is one.
     hint: Option<String>,
+    /// The application identifier whose value failed, for AI errors.
+    ai: Option<String>,
 }
 
 impl ParseError {
@@ -80,7 +92,19 @@ impl ParseError {
             reason,
             message: message.into(),
             hint: None,
+            ai: None,
         }
+    }
+
+    /// Names the application identifier at fault.
+    pub(crate) fn with_ai(mut self, ai: &str) -> ParseError {
+        self.ai = Some(ai.to_owned());
+        self
+    }
+
+    /// The application identifier whose value failed (`"17"` …), for AI errors.
+    pub fn ai(&self) -> Option<&str> {
+        self.ai.as_deref()
     }
 
     /// Adds a hint.
@@ -157,6 +181,9 @@ mod tests {
             Reason::UnsupportedSymbology,
             Reason::InvalidGs1ElementString,
             Reason::InvalidVariableMeasureCheckDigit,
+            Reason::UnknownAi,
+            Reason::InvalidAiValue,
+            Reason::InvalidAiDate,
         ];
         for r in all {
             assert!(

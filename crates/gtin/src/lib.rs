@@ -25,8 +25,11 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
 
+mod ai;
+mod ai_table;
 mod check_digit;
 mod classify;
+mod date;
 mod digital_link;
 mod digits;
 mod element_string;
@@ -37,16 +40,19 @@ mod parse;
 mod parsed;
 mod prefixes;
 mod rcn;
+mod scan;
 mod symbology;
 mod upc_e;
 
 #[cfg(test)]
 mod tests;
 
+pub use date::{Date, current_year};
 pub use error::{ParseError, Reason};
 pub use identity::{DigitsError, Gtin, GtinFormat};
 pub use parse::{analyze, parse};
 pub use parsed::{Kind, Parsed, Symbology, Warning};
 pub use prefixes::{Gs1Prefix, gs1_prefix};
 pub use rcn::{RcnRegion, UnknownRcnRegion, VariableMeasure};
+pub use scan::{Element, Scan, scan, scan_in_year};
 pub use upc_e::UpcE;

@@ -1,5 +1,6 @@
 //! Fuzz target for the GTIN parser: no input may panic, and whatever parses must be a
-//! valid GTIN that parses back to itself from its canonical form.
+//! valid GTIN that parses back to itself from its canonical form; a whole scan that
+//! reads must read back the same elements from its own Digital Link.
 //!
 //! Run: `cd crates/gtin/fuzz && cargo +nightly fuzz run gtin_parse -- -max_total_time=60`
 
@@ -29,5 +30,11 @@ fuzz_target!(|data: &[u8]| {
                 let _ = e.to_string();
             }
         }
+    }
+    if let Ok(scan) = gtin::scan(input, None)
+        && let Some(link) = scan.digital_link("https://id.gs1.org")
+    {
+        let back = gtin::scan(&link, None).map(|b| b.elements().to_vec());
+        assert_eq!(back.as_deref(), Ok(scan.elements()));
     }
 });

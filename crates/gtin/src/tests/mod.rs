@@ -4,6 +4,7 @@
 
 mod library_vectors;
 mod properties;
+mod scan_vectors;
 mod spec_rows;
 
 use super::{ParseError, Parsed, RcnRegion, analyze};

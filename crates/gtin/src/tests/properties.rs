@@ -130,3 +130,75 @@ proptest! {
         ));
     }
 }
+
+/// GS1 character set 82 (GenSpecs Figure 7.11-1), the alphabet of lots and serials.
+const CSET82: &[u8] =
+    b"!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+
+/// A lot or serial: 1-20 characters of set 82.
+fn cset82_value() -> impl Strategy<Value = String> {
+    proptest::collection::vec(prop::sample::select(CSET82.to_vec()), 1..=20)
+        .prop_map(|b| String::from_utf8(b).unwrap_or_default())
+}
+
+/// Percent-encodes as the GS1 Digital Link standard requires (everything but RFC 3986
+/// unreserved characters), written here independently of the crate's encoder.
+fn dl_encode(s: &str) -> String {
+    s.bytes()
+        .map(|c| match c {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(c).to_string()
+            }
+            _ => format!("%{c:02X}"),
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Every valid Digital Link URI built from a GTIN, a lot and a serial (each
+    /// optional) reads back to exactly those values, on any host and path prefix,
+    /// and the crate's own Digital Link of the scan reads back to the same elements.
+    #[test]
+    fn every_valid_digital_link_round_trips(
+        s in valid_gtin(),
+        lot in proptest::option::of(cset82_value()),
+        serial in proptest::option::of(cset82_value()),
+        host in prop::sample::select(vec!["https://id.gs1.org", "http://Brand.example:8080", "https://shop.example/dl/x"]),
+        expiry in proptest::option::of((0u8..100, 1u8..=12, 0u8..=28)),
+    ) {
+        let g = parse(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut uri = format!("{host}/01/{}", g.gtin14());
+        if let Some(lot) = &lot {
+            uri.push_str(&format!("/10/{}", dl_encode(lot)));
+        }
+        if let Some(serial) = &serial {
+            uri.push_str(&format!("/21/{}", dl_encode(serial)));
+        }
+        let expiry = expiry.map(|(y, m, d)| format!("{y:02}{m:02}{d:02}"));
+        if let Some(e) = &expiry {
+            uri.push_str(&format!("?17={e}"));
+        }
+        let scan = crate::scan(&uri, None).map_err(|e| TestCaseError::fail(format!("{uri}: {e}")))?;
+        prop_assert_eq!(scan.parsed().gtin, g);
+        prop_assert_eq!(scan.lot(), lot.as_deref());
+        prop_assert_eq!(scan.serial(), serial.as_deref());
+        prop_assert_eq!(scan.get("17"), expiry.as_deref());
+        prop_assert_eq!(scan.expiry().is_some(), expiry.is_some());
+        let again = scan
+            .digital_link("https://id.gs1.org")
+            .ok_or_else(|| TestCaseError::fail("no link"))?;
+        let back = crate::scan(&again, None).map_err(|e| TestCaseError::fail(format!("{again}: {e}")))?;
+        prop_assert_eq!(back.elements(), scan.elements());
+    }
+
+    /// No input makes the whole-scan reader panic.
+    #[test]
+    fn no_scan_input_panics(
+        prefix in prop::sample::select(vec!["]C1", "]d2", "]Q3", "https://a.example/01/09506000134352", "]C10109506000134352"]),
+        rest in any::<String>(),
+    ) {
+        let _ = crate::scan(&format!("{prefix}{rest}"), None);
+    }
+}
