@@ -55,21 +55,38 @@ clean: ## Remove build output
 	$(CARGO) clean
 
 # ---- conformance and browser ----
-.PHONY: audit-http test-browser test-browser-enforce test-introspection
+.PHONY: audit-http test-browser test-browser-enforce test-introspection scan-screenshots vendor-scan gzip-assets
 
 audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a running gateway
 	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/graphql-http-audit/audit.mjs '{url}/graphql'
 
-test-browser: ## GraphiQL in headless Chromium: schema loads, docs explorer, autocomplete, default query
+test-browser: ## GraphiQL and the /scan app in headless Chromium (typed, pasted, invalid, fake-camera scans)
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/' $(SCREENSHOT)
+	scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+	@# The catalog down (a closed port): the app's outage message and request id; a refusal.
+	scripts/with-gateway.sh --upstream-url http://127.0.0.1:9/ --max-gtins-per-query 4 -- node tests/browser/scan-outage.mjs '{url}'
 
-test-browser-enforce: ## GraphiQL in headless Chromium under --trusted-documents-mode enforce, through the #bypass= secret
+scan-screenshots: ## Rewrite docs/screenshots/scan-{desktop,phone}.png (the README's) from the browser test
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	mkdir -p docs/screenshots
+	SCREENSHOTS=$(CURDIR)/docs/screenshots scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+
+gzip-assets: ## Rewrite the .gz of GraphiQL's bundles (the binary embeds those; run after replacing one)
+	scripts/gzip-assets.sh
+
+vendor-scan: ## Refresh /scan's barcode reader (npm barcode-detector + zxing-wasm) into assets/scan/vendor (UPDATE=1: newer versions)
+	scripts/vendor-scan.sh
+
+test-browser-enforce: ## GraphiQL and /scan in headless Chromium under --trusted-documents-mode enforce, through the #bypass= secret
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh --trusted-documents tests/browser/trusted-documents.json \
 		--trusted-documents-mode enforce --trusted-documents-bypass-secret browser-test \
 		-- node tests/browser/graphiql.mjs '{url}/#bypass=browser-test'
+	scripts/with-gateway.sh --trusted-documents tests/browser/trusted-documents.json \
+		--trusted-documents-mode enforce --trusted-documents-bypass-secret browser-test \
+		-- node tests/browser/scan-enforce.mjs '{url}'
 
 test-introspection: ## Client tools' introspection (graphql-js 16/17, Codegen's loader) vs schema.graphql
 	cd tests/introspection && npm ci --no-audit --no-fund --silent

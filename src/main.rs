@@ -99,9 +99,13 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             let app = Application::build(settings)
                 .await
                 .context("failed to start the gateway")?;
+            let address = app
+                .local_addr()
+                .context("failed to read the bound address")?;
             tracing::info!(
-                address = %app.local_addr().context("failed to read the bound address")?,
+                %address,
                 upstream = %app.upstream(),
+                scan = %catalog_gateway::http::scan_url(address),
                 "catalog-gateway listening"
             );
             app.run_until_stopped(shutdown_signal())

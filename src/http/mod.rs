@@ -1,16 +1,17 @@
 //! The HTTP face of the gateway: the axum router with `/graphql` (GET and POST),
-//! GraphiQL on `/`, the GS1 Digital Link resolver (`/01/…`, `/products/…`,
-//! `/.well-known/gs1resolver`), health endpoints, and the HTTP-level defences (body size,
+//! GraphiQL on `/`, the scan app on `/scan`, the GS1 Digital Link resolver (`/01/…`,
+//! `/products/…`, `/.well-known/gs1resolver`), health endpoints, and the HTTP-level defences (body size,
 //! operations per batch, in-flight cap), and the response cache in front of
 //! execution, with the HTTP caching headers of its answers (`cache_headers`) and
 //! the admin route that invalidates products (`admin`). No GraphQL logic lives here.
 //!
 //! Dependencies run one way: `routes` → handlers (`graphql_over_http`, `health`,
-//! `graphiql`) and middleware (`observe`, `shed`) → `state`, `error`, `media_type`.
+//! `graphiql`, `scan`) and middleware (`observe`, `shed`) → `state`, `error`, `media_type`.
 //! Every HTTP-level refusal is an [`error::HttpError`].
 
 mod admin;
 mod cache_headers;
+mod embedded;
 mod error;
 mod graphiql;
 mod graphql_over_http;
@@ -21,6 +22,7 @@ mod observe;
 mod resolver;
 mod response_cache;
 mod routes;
+mod scan;
 mod shed;
 mod state;
 
@@ -29,6 +31,7 @@ pub use cache_headers::{CacheHeaderSettings, MAX_TAGS};
 pub use link_template::LinkTemplate;
 pub use response_cache::{ResponseCache, ResponseCacheSettings, ResponseCacheStats};
 pub use routes::router;
+pub use scan::url_for as scan_url;
 pub use shed::InFlightLimit;
 pub use state::{
     AdminState, AdminToken, AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings,

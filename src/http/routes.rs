@@ -14,7 +14,7 @@ use super::health;
 use super::observe::{REQUEST_ID, observe};
 use super::shed::shed_over_limit;
 use super::state::{AllowedOrigin, AppState};
-use super::{admin, graphiql, graphql_over_http, resolver};
+use super::{admin, graphiql, graphql_over_http, resolver, scan};
 use crate::telemetry::metrics::HTTP_IN_FLIGHT;
 
 /// The gateway's routes.
@@ -53,6 +53,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(graphiql::page))
         .route("/assets/graphiql/{name}", get(graphiql::asset))
+        .route("/scan", get(scan::page))
+        .route("/assets/scan/{name}", get(scan::asset))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics))

@@ -90,6 +90,8 @@ try {
   const text = await result.innerText();
   check('default query shows a demo product', text.includes(expected) ? '' : `response pane: ${text.slice(0, 200)}`);
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  check('the page links to the scan app',
+    await page.locator('a[href="/scan"]').count() === 1 ? '' : 'no link to /scan');
 
   check('no request left the machine', foreign.length ? foreign.join(', ') : '');
   check('no page errors', errors.length ? errors.join('; ') : '');
