@@ -143,6 +143,18 @@ impl ProductCache {
         self.put_many_at(entries, now_unix_ms());
     }
 
+    /// What the local tier holds fresh for `key` (a product, or `None` for a
+    /// not-found answer), without counting a lookup: the loader's last look before it
+    /// starts a fetch, which closes the gap between its own cache lookup and a fetch
+    /// of the same key that ended in between (single flight).
+    pub(crate) fn fresh_locally(&self, key: &Gtin) -> Option<Option<Arc<Product>>> {
+        let inner = self.inner.as_ref()?;
+        match inner.local.get(key, now_unix_ms())? {
+            (entry, Freshness::Fresh) => Some(entry.product),
+            _ => None,
+        }
+    }
+
     /// A snapshot of the counters (all zero for a disabled cache).
     pub fn stats(&self) -> CacheStats {
         match &self.inner {

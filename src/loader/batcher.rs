@@ -253,6 +253,11 @@ impl ProductLoader {
                         }
                         return sender.subscribe();
                     }
+                    // A fetch of this key may have ended (cached, then answered) since
+                    // the caller looked in the cache: take its answer, do not fetch again.
+                    if let Some(found) = self.shared.cache.fresh_locally(&key) {
+                        return watch::channel(Some(Ok(found))).1;
+                    }
                     let (sender, receiver) = watch::channel(None);
                     let batch_id = state.pending_id;
                     state.in_flight.insert(key, (sender, batch_id));
@@ -543,6 +548,34 @@ mod tests {
 
         assert_eq!(first.await.unwrap(), second);
         assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_key_cached_after_the_callers_own_lookup_is_not_fetched_again() {
+        // The race the 1000-request single-flight test met: a caller misses the
+        // cache, a fetch of the same key then ends (cached, answered, no longer in
+        // flight), and only then does the caller register the key.
+        let catalog = Arc::new(RecordingCatalog::default());
+        let loader = ProductLoader::new(
+            catalog.clone(),
+            ProductCache::new(CacheSettings::default()),
+            LoaderSettings {
+                window: Duration::from_millis(2),
+                max_batch: NonZeroUsize::new(100).unwrap(),
+            },
+        );
+        let key = gtins(2)[0];
+        loader
+            .shared
+            .cache
+            .put_many(&[(key, Some(Arc::new(product(key))))])
+            .await;
+
+        let receivers = loader.register(&[key]);
+        let answers = join_all(receivers.into_iter().map(wait_for_answer)).await;
+
+        assert_eq!(answers, vec![Ok(Some(Arc::new(product(key))))]);
+        assert_eq!(catalog.calls.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

@@ -46,27 +46,26 @@ pub(crate) async fn handle(
     let Some(media_type) = MediaType::negotiate(&headers) else {
         return HttpError::new(Refusal::NotAcceptable).into_response();
     };
+    // The body read into operations; at most once per request (by protection or below).
+    let read = || {
+        body.as_ref().map_err(body_refusal).and_then(|body| {
+            request::read(
+                &method,
+                &headers,
+                query_string.as_deref(),
+                body,
+                state.limits.max_operations,
+            )
+        })
+    };
     // Protection (off by default: one branch) reads the batch itself, before the
     // response cache, so a cached answer is rate limited like any other.
     let mut guarded = match &state.protection {
         None => None,
-        Some(protection) => {
-            let read = || {
-                body.as_ref().map_err(body_refusal).and_then(|body| {
-                    request::read(
-                        &method,
-                        &headers,
-                        query_string.as_deref(),
-                        body,
-                        state.limits.max_operations,
-                    )
-                })
-            };
-            match guard::admit(protection, read, &headers, peer).await {
-                Ok(guarded) => Some(guarded),
-                Err(refused) => return refused.in_media_type(media_type),
-            }
-        }
+        Some(protection) => match guard::admit(protection, read, &headers, peer).await {
+            Ok(guarded) => Some(guarded),
+            Err(refused) => return refused.in_media_type(media_type),
+        },
     };
     let cache_key = match &body {
         Ok(body) => state.response_cache.lookup(
@@ -85,15 +84,7 @@ pub(crate) async fn handle(
     };
     let batch = match guarded.as_mut().and_then(guard::Guarded::take_batch) {
         Some(batch) => Ok(batch),
-        None => body.as_ref().map_err(body_refusal).and_then(|body| {
-            request::read(
-                &method,
-                &headers,
-                query_string.as_deref(),
-                body,
-                state.limits.max_operations,
-            )
-        }),
+        None => read(),
     };
     let batch = match batch {
         Ok(batch) => batch,
