@@ -144,6 +144,11 @@ impl Application {
         &self.upstream
     }
 
+    /// Whether the upstream is the embedded demo catalog (no upstream was configured).
+    pub fn serves_embedded_demo(&self) -> bool {
+        self.demo.is_some()
+    }
+
     /// Serves until `shutdown` completes, then drains for a zero-downtime deploy:
     /// `/readyz` turns 503 at once while requests are still served for the drain
     /// delay (so the load balancer notices), then the listener closes and in-flight
@@ -370,7 +375,9 @@ async fn start_upstream(
         settings.demo.clone(),
         std::future::pending(),
     ));
-    tracing::info!(%url, "no upstream configured: serving the embedded demo catalog");
+    // At debug: `catalog-gateway listening` (with `demo=true`) is the first line a
+    // person running `make run` sees, with the /scan and GraphiQL URLs.
+    tracing::debug!(%url, "no upstream configured: serving the embedded demo catalog");
     Ok((url, Some(handle)))
 }
 

@@ -105,6 +105,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             tracing::info!(
                 %address,
                 upstream = %app.upstream(),
+                demo = app.serves_embedded_demo(),
                 scan = %catalog_gateway::http::scan_url(address),
                 "catalog-gateway listening"
             );

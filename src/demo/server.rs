@@ -64,7 +64,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, latency = ?settings.latency, "demo catalog listening");
+        // Debug: the `demo-catalog` command and the gateway each log their own line.
+        tracing::debug!(%addr, latency = ?settings.latency, "demo catalog listening");
     }
     let app = router(Arc::new(DemoCatalog::new()), settings);
     axum::serve(listener, app)

@@ -103,3 +103,34 @@ fn the_listening_log_line_names_the_scan_app() {
     let address = entry["address"].as_str().unwrap_or_default();
     assert_eq!(entry["scan"], format!("http://{address}/scan"), "{entry}");
 }
+
+#[test]
+fn make_runs_first_log_line_is_the_listening_line_with_the_scan_url() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    // As `make run` starts it: no upstream (the embedded demo catalog), default level.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_catalog-gateway"))
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env_remove("RUST_LOG")
+        .env_remove("CATALOG_UPSTREAM_URL")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .next();
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let entry: serde_json::Value = serde_json::from_str(&first.expect("a log line")).unwrap();
+    assert_eq!(entry["message"], "catalog-gateway listening", "{entry}");
+    assert_eq!(entry["demo"], true, "{entry}");
+    assert!(
+        entry["scan"]
+            .as_str()
+            .is_some_and(|url| url.ends_with("/scan")),
+        "{entry}"
+    );
+}
