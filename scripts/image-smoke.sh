@@ -84,7 +84,23 @@ echo "image-smoke: $IMAGE is $bytes bytes uncompressed"
 [ "$bytes" -lt "$MAX_IMAGE_BYTES" ] || fail "image is $bytes bytes, over $MAX_IMAGE_BYTES"
 
 container=$("${BUILDAH[@]}" from "$IMAGE")
-inside() { "${BUILDAH[@]}" "${RUN[@]}" "$container" -- /catalog-gateway "$@"; }
+# Runs the binary in the container. buildah's chroot runtime sometimes fails to seal
+# its memfd copy of itself ("Close_Fd sealing memfd copy: Device or resource busy",
+# seen once in a fresh-clone CI run, gone on a rerun): that failure, and only that,
+# is tried again, at most twice.
+inside() {
+  local attempt status err
+  err=$(mktemp)
+  for attempt in 1 2 3; do
+    status=0
+    "${BUILDAH[@]}" "${RUN[@]}" "$container" -- /catalog-gateway "$@" 2>"$err" || status=$?
+    cat "$err" >&2
+    grep -q 'sealing memfd' "$err" && [ "$attempt" -lt 3 ] && { sleep 1; continue; }
+    break
+  done
+  rm -f "$err"
+  return "$status"
+}
 
 inside --version
 inside gtin 036000291452 | tee "$work/gtin.json"
