@@ -462,12 +462,25 @@ mod tests {
     }
 
     fn loader(catalog: Arc<RecordingCatalog>, max_batch: usize) -> ProductLoader {
-        ProductLoader::new(
+        loader_over(
             catalog,
-            ProductCache::new(CacheSettings {
+            CacheSettings {
                 enabled: false,
                 ..CacheSettings::default()
-            }),
+            },
+            max_batch,
+        )
+    }
+
+    /// A loader asking a product cache with `cache` settings first.
+    fn loader_over(
+        catalog: Arc<RecordingCatalog>,
+        cache: CacheSettings,
+        max_batch: usize,
+    ) -> ProductLoader {
+        ProductLoader::new(
+            catalog,
+            ProductCache::new(cache),
             LoaderSettings {
                 window: Duration::from_millis(2),
                 max_batch: NonZeroUsize::new(max_batch).unwrap(),
@@ -556,14 +569,7 @@ mod tests {
         // cache, a fetch of the same key then ends (cached, answered, no longer in
         // flight), and only then does the caller register the key.
         let catalog = Arc::new(RecordingCatalog::default());
-        let loader = ProductLoader::new(
-            catalog.clone(),
-            ProductCache::new(CacheSettings::default()),
-            LoaderSettings {
-                window: Duration::from_millis(2),
-                max_batch: NonZeroUsize::new(100).unwrap(),
-            },
-        );
+        let loader = loader_over(catalog.clone(), CacheSettings::default(), 100);
         let key = gtins(2)[0];
         loader
             .shared
@@ -622,14 +628,7 @@ mod tests {
             fail_when_asked_for: Some(keys[3]),
             ..RecordingCatalog::default()
         });
-        let loader = ProductLoader::new(
-            catalog.clone(),
-            ProductCache::new(CacheSettings::default()),
-            LoaderSettings {
-                window: Duration::from_millis(2),
-                max_batch: NonZeroUsize::new(100).unwrap(),
-            },
-        );
+        let loader = loader_over(catalog.clone(), CacheSettings::default(), 100);
         let found_only: Vec<Gtin> = keys[..3]
             .iter()
             .copied()
