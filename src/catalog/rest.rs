@@ -316,7 +316,7 @@ impl Catalog for RestCatalog {
         // One deadline for the whole lookup: retries of one chunk cannot stretch
         // it (capped at a day, so an absurd setting cannot overflow the clock).
         let deadline = Instant::now() + self.fetch_deadline.min(MAX_FETCH_DEADLINE);
-        let answered: FastMap<Gtin, FetchResult> = if self.batch {
+        let mut answered: FastMap<Gtin, FetchResult> = if self.batch {
             let chunks = wire.chunks(self.max_batch);
             let results = join_all(
                 chunks
@@ -338,9 +338,27 @@ impl Catalog for RestCatalog {
             wire.iter().map(|(gtin, _)| *gtin).zip(results).collect()
         };
 
-        keys.iter()
-            .map(|gtin| answered.get(gtin).cloned().unwrap_or(Ok(None)))
-            .collect()
+        // Each answer moves out to the last key asking for it (walking backwards);
+        // only a key asked more than once costs a copy (a product is a few dozen
+        // allocations).
+        let mut answers: Vec<FetchResult> = Vec::with_capacity(keys.len());
+        let mut moved_to: FastMap<Gtin, usize> = FastMap::default();
+        for gtin in keys.iter().rev() {
+            let answer = match answered.remove(gtin) {
+                Some(answer) => {
+                    moved_to.insert(*gtin, answers.len());
+                    answer
+                }
+                None => moved_to
+                    .get(gtin)
+                    .and_then(|&at| answers.get(at))
+                    .cloned()
+                    .unwrap_or(Ok(None)),
+            };
+            answers.push(answer);
+        }
+        answers.reverse();
+        answers
     }
 }
 
