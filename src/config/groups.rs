@@ -124,7 +124,7 @@ pub struct UpstreamArgs {
     /// How many of the most recent upstream calls the slow-call rate is judged over (at least 2).
     #[arg(long, env = "CATALOG_BREAKER_SLOW_CALL_WINDOW", default_value = "20", value_parser = clap::value_parser!(u32).range(2..))]
     pub breaker_slow_call_window: u32,
-    /// How long the first lookup of a batch waits for others to join it, in microseconds.
+    /// The longest the first lookup of a batch waits for others to join it, in microseconds (a batch is usually sent on the scheduler's next tick, once no request is mid-way through registering its lookups).
     #[arg(long = "batch-window-us", value_name = "US", env = "CATALOG_BATCH_WINDOW_US", default_value = "1000", value_parser = parsers::micros(0..=1_000_000))]
     pub batch_window: Duration,
     /// Fixed latency the embedded demo catalog adds to each answer, in milliseconds.

@@ -8,9 +8,15 @@
 //!
 //! - `load_many` registers its keys in the shared pending set; a key that is already
 //!   pending or in flight is not registered again, the caller just waits on it.
-//! - The first key of an empty pending set schedules a flush after `window`; a pending
-//!   set that reaches `max_batch` keys is flushed at once. So a request of N distinct
-//!   items costs ceil(N / max_batch) upstream calls.
+//! - The first key of an empty pending set schedules a flush; a pending set that
+//!   reaches `max_batch` keys is flushed at once. So a request of N distinct items
+//!   costs ceil(N / max_batch) upstream calls.
+//! - The flush waits for the scheduler's next tick (`yield_now`: every task already
+//!   runnable on that worker runs first, and the I/O driver is polled), then until no
+//!   request registered through [`ProductLoader::gathering`] is in the middle of a
+//!   poll (one poll registers all of a request's fields, so its keys are never
+//!   split), and never longer than `window`. A busy gateway thus batches whatever
+//!   arrived in one tick and an idle one answers without a timer's millisecond.
 //! - A flush runs in its own task, so a client that hangs up does not cancel a fetch
 //!   other requests are waiting on.
 //! - The product cache is asked first: a fresh entry answers without a fetch; a
@@ -19,6 +25,7 @@
 //!   marked as such.
 
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -28,7 +35,7 @@ use tokio::time::Instant;
 
 use super::freshness::AnswerFreshness;
 use crate::cache::{Cached, ProductCache};
-use crate::catalog::{Catalog, CatalogError, FetchResult, Product};
+use crate::catalog::{Catalog, CatalogError, Product};
 use crate::gtin::Gtin;
 use crate::hashing::FastMap;
 use crate::telemetry::request_context::{self, RequestContext};
@@ -59,7 +66,8 @@ fn fresh(product: Arc<Product>) -> LoadedProduct {
 /// How the loader batches.
 #[derive(Clone, Copy, Debug)]
 pub struct LoaderSettings {
-    /// How long the first key of a batch waits for others to join it.
+    /// The longest the first key of a batch waits for others to join it (it usually
+    /// waits one scheduler tick); zero flushes on the first tick whatever runs.
     pub window: Duration,
     /// Most keys in one batch handed to the catalog (the upstream's batch limit).
     pub max_batch: NonZeroUsize,
@@ -76,6 +84,9 @@ struct Shared {
     cache: ProductCache,
     settings: LoaderSettings,
     state: Mutex<State>,
+    /// Polls of [`ProductLoader::gathering`] futures under way right now, on any
+    /// worker: while one runs, a request may be registering keys.
+    gathering: AtomicUsize,
 }
 
 /// Guarded by a std mutex: every critical section is a few map operations and never
@@ -121,8 +132,20 @@ impl ProductLoader {
                 cache,
                 settings,
                 state: Mutex::new(State::default()),
+                gathering: AtomicUsize::new(0),
             }),
         }
+    }
+
+    /// Runs `work` (a request's execution) so that no flush happens while one of its
+    /// polls is under way: the keys it registers in one poll join one batch.
+    pub async fn gathering<F: Future>(&self, work: F) -> F::Output {
+        let mut work = std::pin::pin!(work);
+        std::future::poll_fn(|cx| {
+            let _polling = Polling::start(&self.shared.gathering);
+            work.as_mut().poll(cx)
+        })
+        .await
     }
 
     /// Loads one product; past `deadline` it answers `Timeout`.
@@ -298,7 +321,13 @@ impl Shared {
     }
 
     async fn flush_after_window(self: Arc<Self>) {
-        tokio::time::sleep(self.settings.window).await;
+        let give_up = Instant::now() + self.settings.window;
+        loop {
+            tokio::task::yield_now().await;
+            if self.gathering.load(Ordering::Acquire) == 0 || Instant::now() >= give_up {
+                break;
+            }
+        }
         let batch = {
             let mut state = self.lock();
             state.flush_scheduled = false;
@@ -327,18 +356,20 @@ impl Shared {
             }
             None => self.catalog.fetch(&batch).await,
         };
+        // Each product moves into the one `Arc` the cache and every waiter share.
+        let results: Vec<Fetched> = results
+            .into_iter()
+            .map(|result| result.map(|found| found.map(Arc::new)))
+            .collect();
         let found: Vec<(Gtin, Option<Arc<Product>>)> = batch
             .iter()
             .zip(&results)
-            .filter_map(|(&key, result)| {
-                let found = result.as_ref().ok()?;
-                Some((key, found.clone().map(Arc::new)))
-            })
+            .filter_map(|(&key, result)| Some((key, result.as_ref().ok()?.clone())))
             .collect();
         // Cache first, then answer: a request arriving between the two then finds the
         // item in the cache instead of starting a second fetch.
         self.cache.put_many(&found).await;
-        guard.answer(results, &found);
+        guard.answer(results);
     }
 
     fn answer(&self, key: &Gtin, result: Fetched) {
@@ -350,6 +381,23 @@ impl Shared {
     }
 }
 
+/// One poll of a [`ProductLoader::gathering`] future, counted while it lasts (and
+/// counted down even when the poll panics).
+struct Polling<'a>(&'a AtomicUsize);
+
+impl<'a> Polling<'a> {
+    fn start(gathering: &'a AtomicUsize) -> Self {
+        gathering.fetch_add(1, Ordering::AcqRel);
+        Polling(gathering)
+    }
+}
+
+impl Drop for Polling<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Release);
+    }
+}
+
 /// Makes sure every key of a dispatched batch is answered exactly once, even when
 /// the fetch panics or is dropped: waiters then get an error instead of hanging.
 struct AnswerGuard<'a> {
@@ -358,15 +406,12 @@ struct AnswerGuard<'a> {
 }
 
 impl AnswerGuard<'_> {
-    /// Answers every key; found products come from `found`, already in an `Arc`, so
-    /// the cache and every waiter share one allocation.
-    fn answer(&mut self, results: Vec<FetchResult>, found: &[(Gtin, Option<Arc<Product>>)]) {
+    /// Answers every key, in order, with its result of the batch.
+    fn answer(&mut self, results: Vec<Fetched>) {
         let mut results = results.into_iter();
-        let mut found = found.iter();
         for key in self.keys {
             let result = match results.next() {
-                Some(Ok(_)) => Ok(found.next().and_then(|(_, product)| product.clone())),
-                Some(Err(error)) => Err(error),
+                Some(result) => result,
                 None => Err(CatalogError::BadResponse(
                     "catalog answered fewer results than keys".to_owned(),
                 )),
@@ -398,13 +443,11 @@ fn lost_answer() -> CatalogError {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     use async_trait::async_trait;
 
     use super::*;
     use crate::cache::CacheSettings;
-    use crate::catalog::Availability;
+    use crate::catalog::{Availability, FetchResult};
 
     /// An in-memory catalog that records every batch it is asked for.
     #[derive(Default)]
@@ -670,5 +713,84 @@ mod tests {
         let negative = mixed.reusable_until().unwrap() - before;
         assert!((29_000..=31_000).contains(&negative), "{negative}");
         assert_eq!(failed.reusable_until(), None);
+    }
+
+    /// A request whose one poll registers two keys with slow work between them (as
+    /// async-graphql polls every field of a selection in one poll) while another
+    /// request's flush is due on the other worker: the flush waits for the poll, so
+    /// the request's keys are not split over two calls.
+    #[test]
+    fn keys_registered_in_one_poll_of_a_gathering_request_join_one_batch() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let catalog = Arc::new(RecordingCatalog::default());
+        let loader = ProductLoader::new(
+            catalog.clone(),
+            ProductCache::new(CacheSettings {
+                enabled: false,
+                ..CacheSettings::default()
+            }),
+            LoaderSettings {
+                window: Duration::from_secs(2),
+                max_batch: NonZeroUsize::new(100).unwrap(),
+            },
+        );
+        let keys = gtins(3);
+        let (other_key, first, second) = (keys[0], keys[1], keys[2]);
+        let (polling_tx, polling_rx) = std::sync::mpsc::channel();
+        let (registered_tx, registered_rx) = std::sync::mpsc::channel();
+
+        runtime.block_on(async {
+            let request = {
+                let loader = loader.clone();
+                tokio::spawn(async move {
+                    let inner = loader.clone();
+                    loader
+                        .gathering(async move {
+                            futures::join!(
+                                async move {
+                                    // Blocks this worker mid-poll until the other
+                                    // request's key (and its flush) is under way.
+                                    polling_tx.send(()).unwrap();
+                                    registered_rx.recv().unwrap();
+                                },
+                                inner.load_one(first, None),
+                                async {
+                                    std::thread::sleep(Duration::from_millis(50));
+                                    inner.load_one(second, None).await
+                                },
+                            )
+                        })
+                        .await
+                })
+            };
+            polling_rx.recv().unwrap();
+            let other = {
+                let loader = loader.clone();
+                tokio::spawn(async move {
+                    let mut load = std::pin::pin!(loader.load_one(other_key, None));
+                    let _ = futures::poll!(load.as_mut());
+                    registered_tx.send(()).unwrap();
+                    // Its flush runs on this worker once this poll ends: while the
+                    // request is still in its poll.
+                    std::thread::sleep(Duration::from_millis(20));
+                    load.await
+                })
+            };
+            let ((), first_answer, second_answer) = request.await.unwrap();
+            other.await.unwrap().unwrap();
+            assert!(first_answer.is_ok() && second_answer.is_ok());
+        });
+
+        let batches = catalog.batches.lock().unwrap().clone();
+        assert!(
+            batches
+                .iter()
+                .any(|batch| batch.contains(&first) && batch.contains(&second)),
+            "{batches:?}"
+        );
     }
 }

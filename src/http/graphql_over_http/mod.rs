@@ -93,10 +93,10 @@ pub(crate) async fn handle(
     let operation = request::operation(&batch);
     let deadline = tokio::time::Instant::now() + state.limits.request_timeout;
     let freshness = Arc::new(AnswerFreshness::new());
-    let mut executed = state
+    let execution = state
         .schema
-        .execute_batch(with_scope(batch, deadline, &freshness))
-        .await;
+        .execute_batch(with_scope(batch, deadline, &freshness));
+    let mut executed = state.resolver.loader.gathering(execution).await;
     if let Some(guarded) = &guarded {
         guarded.annotate(&mut executed);
     }
