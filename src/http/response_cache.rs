@@ -30,18 +30,23 @@
 //! sharing a slot only cost an extra miss. Reading the epoch at lookup, before any
 //! product is loaded, means an answer built while an invalidation ran is never kept.
 //!
-//! **Bounded in bytes**: moka weighs each entry by its payload key and body bytes
-//! plus a fixed overhead; an answer over a sixteenth of the budget is not kept.
+//! **Bounded in bytes**: a quick_cache (S3-FIFO) weighs each entry by its payload
+//! key and body bytes plus a fixed overhead; an answer over a sixteenth of the budget
+//! is not kept. An entry past its time is dropped when a lookup finds it (or evicted
+//! for room before that). Why not moka, used before: under cold traffic every request
+//! is a miss and an insert, and moka's insert (its hash table growing and rehashing
+//! the keys, its deferred bookkeeping) was 9 % of a cold request (BENCHMARKS.md,
+//! session 4).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
-use moka::Expiry;
-use moka::sync::Cache;
+use quick_cache::Weighter;
+use quick_cache::sync::{Cache, DefaultLifecycle};
 
 use super::cache_headers::{self, CACHE_TAG, CacheHeaderSettings, Policy, SURROGATE_KEY, Tags};
 use super::observe::GraphqlOutcome;
@@ -73,9 +78,10 @@ pub struct ResponseCacheStats {
     pub bypassed: u64,
     /// Answers stored.
     pub stored: u64,
-    /// Entries held now (approximate until moka's pending work runs).
+    /// Entries held now (an entry past its time counts until a lookup or an
+    /// eviction drops it).
     pub entries: u64,
-    /// Bytes the entries weigh now (same caveat).
+    /// Bytes the entries weigh now.
     pub bytes: u64,
     /// Entries found on a lookup but dropped because a product they hold was
     /// invalidated since they were stored.
@@ -94,8 +100,11 @@ pub struct ResponseCache {
     identity: Arc<[HeaderName]>,
 }
 
+/// Request payload key to its stored answer.
+type Store = Cache<Arc<[u8]>, Arc<Stored>, WeighStored, FastHasher>;
+
 struct Inner {
-    entries: Cache<Arc<[u8]>, Arc<Stored>, FastHasher>,
+    entries: Store,
     max_ttl: Duration,
     max_entry_bytes: usize,
     counters: Arc<Counters>,
@@ -105,8 +114,7 @@ struct Inner {
     generations: Box<[AtomicU64]>,
 }
 
-/// Counted here rather than read from moka, whose entry count and weighted size
-/// lag behind its deferred bookkeeping.
+/// What the cache has done so far (entries and bytes held are the store's own).
 #[derive(Default)]
 struct Counters {
     hits: AtomicU64,
@@ -114,10 +122,6 @@ struct Counters {
     bypassed: AtomicU64,
     stored: AtomicU64,
     invalidated: AtomicU64,
-    /// Entries held: +1 per insert, −1 per removal moka reports.
-    entries: AtomicU64,
-    /// Bytes held, likewise.
-    bytes: AtomicU64,
 }
 
 /// What an entry weighs: its key and body bytes plus a fixed overhead.
@@ -133,8 +137,6 @@ struct Stored {
     operation: String,
     /// Until when (unix ms) the answer may be served.
     until_ms: u64,
-    /// How long moka keeps it, computed once at insert.
-    keep_for: Duration,
     /// Strong `ETag` of `body`.
     etag: HeaderValue,
     /// The products it holds, as headers.
@@ -147,27 +149,13 @@ struct Stored {
     slots: Box<[u16]>,
 }
 
-/// Tells moka to drop each entry after its own lifetime.
-struct KeepFor;
+/// Weighs an entry by [`weight`].
+#[derive(Clone)]
+struct WeighStored;
 
-impl Expiry<Arc<[u8]>, Arc<Stored>> for KeepFor {
-    fn expire_after_create(
-        &self,
-        _key: &Arc<[u8]>,
-        stored: &Arc<Stored>,
-        _at: Instant,
-    ) -> Option<Duration> {
-        Some(stored.keep_for)
-    }
-
-    fn expire_after_update(
-        &self,
-        _key: &Arc<[u8]>,
-        stored: &Arc<Stored>,
-        _at: Instant,
-        _left: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(stored.keep_for)
+impl Weighter<Arc<[u8]>, Arc<Stored>> for WeighStored {
+    fn weight(&self, key: &Arc<[u8]>, stored: &Arc<Stored>) -> u64 {
+        weight(key, stored)
     }
 }
 
@@ -229,22 +217,30 @@ impl ResponseCache {
                 identity: cache_headers::identity_headers(Vec::new()),
             };
         }
+        // Sized for entries of about 2 KiB; the table grows if they are smaller.
+        let estimated =
+            usize::try_from((settings.max_bytes / 2048).clamp(64, 65_536)).unwrap_or(65_536);
+        let options = quick_cache::OptionsBuilder::new()
+            .estimated_items_capacity(estimated)
+            .weight_capacity(settings.max_bytes)
+            .build();
+        let entries = match options {
+            Ok(options) => Cache::with_options(
+                options,
+                WeighStored,
+                FastHasher::default(),
+                DefaultLifecycle::default(),
+            ),
+            // Both values are set above; the builder fails only when one is missing.
+            Err(_) => Cache::with(
+                estimated,
+                settings.max_bytes,
+                WeighStored,
+                FastHasher::default(),
+                DefaultLifecycle::default(),
+            ),
+        };
         let counters = Arc::new(Counters::default());
-        let removals = Arc::clone(&counters);
-        let entries = Cache::builder()
-            .max_capacity(settings.max_bytes)
-            .weigher(|key: &Arc<[u8]>, stored: &Arc<Stored>| {
-                u32::try_from(weight(key, stored)).unwrap_or(u32::MAX)
-            })
-            .expire_after(KeepFor)
-            // Every removal (expired, evicted, refused, replaced) comes through here.
-            .eviction_listener(move |key: Arc<Arc<[u8]>>, stored: Arc<Stored>, _cause| {
-                removals.entries.fetch_sub(1, Ordering::Relaxed);
-                removals
-                    .bytes
-                    .fetch_sub(weight(&key, &stored), Ordering::Relaxed);
-            })
-            .build_with_hasher(FastHasher::default());
         ResponseCache {
             inner: Some(Arc::new(Inner {
                 entries,
@@ -340,12 +336,17 @@ impl ResponseCache {
                     inner.counters.hits.fetch_add(1, Ordering::Relaxed);
                     return Lookup::Hit(self.hit_response(&stored, headers, now));
                 }
-                inner.entries.invalidate(key.as_slice());
+                inner.entries.remove(key.as_slice());
                 inner.counters.invalidated.fetch_add(1, Ordering::Relaxed);
                 inner.counters.misses.fetch_add(1, Ordering::Relaxed);
                 Lookup::Miss(PendingKey { key, epoch })
             }
-            _ => {
+            Some(_expired) => {
+                inner.entries.remove(key.as_slice());
+                inner.counters.misses.fetch_add(1, Ordering::Relaxed);
+                Lookup::Miss(PendingKey { key, epoch })
+            }
+            None => {
                 inner.counters.misses.fetch_add(1, Ordering::Relaxed);
                 Lookup::Miss(PendingKey { key, epoch })
             }
@@ -394,7 +395,6 @@ impl ResponseCache {
                         content_type: answer.content_type.clone(),
                         operation: answer.outcome.operation.clone(),
                         until_ms,
-                        keep_for: Duration::from_millis(until_ms - now),
                         etag: etag.clone(),
                         tags: tags.clone(),
                         no_products: gtins.is_empty(),
@@ -429,17 +429,14 @@ impl ResponseCache {
             return ResponseCacheStats::default();
         };
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
-        // Lets moka report what it removed (expired, evicted) so the counts are
-        // current; cheap, as stats are read at a scrape or a probe, not per request.
-        inner.entries.run_pending_tasks();
         let counters = &inner.counters;
         ResponseCacheStats {
             hits: read(&counters.hits),
             misses: read(&counters.misses),
             bypassed: read(&counters.bypassed),
             stored: read(&counters.stored),
-            entries: read(&counters.entries),
-            bytes: read(&counters.bytes),
+            entries: u64::try_from(inner.entries.len()).unwrap_or(u64::MAX),
+            bytes: inner.entries.weight(),
             invalidated: read(&counters.invalidated),
         }
     }
@@ -482,12 +479,7 @@ impl Inner {
     fn insert(&self, key: PendingKey, mut stored: Stored) {
         stored.epoch = key.epoch;
         let key: Arc<[u8]> = Arc::from(key.key);
-        let counters = &self.counters;
-        counters.stored.fetch_add(1, Ordering::Relaxed);
-        counters.entries.fetch_add(1, Ordering::Relaxed);
-        counters
-            .bytes
-            .fetch_add(weight(&key, &stored), Ordering::Relaxed);
+        self.counters.stored.fetch_add(1, Ordering::Relaxed);
         self.entries.insert(key, Arc::new(stored));
     }
 
@@ -728,8 +720,6 @@ mod tests {
                 store(&cache, key, answer(body, 0), &AnswerFreshness::new());
             }
         }
-        let inner = cache.inner.as_ref().unwrap();
-        inner.entries.run_pending_tasks();
         let stats = cache.stats();
         assert!(stats.bytes <= budget, "{} bytes", stats.bytes);
         assert!(stats.entries > 10, "{} entries", stats.entries);
