@@ -1,5 +1,6 @@
 //! The router, built by a function so tests can drive it without a socket.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -62,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/gs1resolver", get(resolver::description))
         .merge(graphql_routes)
         .merge(resolver_routes)
-        .with_state(state)
+        .with_state(Arc::new(state))
         .layer(cors)
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(observe))
@@ -115,7 +116,7 @@ async fn no_store_unless_said(mut response: Response) -> Response {
 }
 
 /// Prometheus text exposition.
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let Some(handle) = &state.metrics else {
         return StatusCode::NOT_FOUND.into_response();
     };

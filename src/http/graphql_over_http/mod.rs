@@ -36,7 +36,7 @@ use crate::loader::AnswerFreshness;
 
 /// Handles GET and POST on `/graphql`: negotiate, (protect,) read, execute, shape.
 pub(crate) async fn handle(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     guard::Peer(peer): guard::Peer,
     method: Method,
     headers: HeaderMap,
