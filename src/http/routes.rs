@@ -13,7 +13,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::health;
-use super::observe::{REQUEST_ID, observe};
+use super::observe::{HttpMetrics, REQUEST_ID, observe};
 use super::shed::shed_over_limit;
 use super::state::{AllowedOrigin, AppState};
 use super::{admin, graphiql, graphql_over_http, resolver, scan};
@@ -78,7 +78,10 @@ pub fn router(state: AppState) -> Router {
         // of a cached request's CPU, BENCHMARKS.md "Hot request path").
         .layer(
             ServiceBuilder::new()
-                .layer(middleware::from_fn(observe))
+                .layer(middleware::from_fn_with_state(
+                    HttpMetrics::default(),
+                    observe,
+                ))
                 .layer(CompressionLayer::new())
                 .layer(cors),
         )
