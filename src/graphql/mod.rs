@@ -9,6 +9,7 @@ mod gtin_info;
 mod limits;
 mod lookup;
 mod persisted_queries;
+mod plan;
 mod product;
 mod query;
 mod request_scope;
@@ -18,6 +19,7 @@ mod settings;
 
 pub use gtin_info::GtinInfo;
 pub use limits::QueryLimits;
+pub use plan::Planned;
 pub use query::QueryRoot;
 pub use request_scope::RequestScope;
 pub use schema::{GatewaySchema, build_schema, sdl};

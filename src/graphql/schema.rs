@@ -21,6 +21,7 @@ use super::document_cache::DocumentCache;
 use super::federation::{ServiceSdl, subgraph_sdl};
 use super::limits::{QueryLimits, ShapeLimits, within_limits};
 use super::persisted_queries::PersistedQueries;
+use super::plan::{Planned, Plans, RunWith, run};
 use super::query::QueryRoot;
 use super::request_scope::RequestScope;
 use super::settings::GraphqlSettings;
@@ -54,6 +55,11 @@ pub struct GatewaySchema {
     documents: Option<DocumentCache>,
     /// The shape limits a document must pass to take the lean path.
     limits: QueryLimits,
+    /// Compiled plans of the common requests (`None` with no document cache).
+    plans: Option<Plans>,
+    /// What a plan runs with: the schema's own loader and settings.
+    loader: ProductLoader,
+    settings: GraphqlSettings,
     /// Requests answered by the lean schema (what the tests check routing by).
     #[cfg(test)]
     lean_runs: Arc<AtomicUsize>,
@@ -82,6 +88,34 @@ impl GatewaySchema {
         #[cfg(test)]
         self.lean_runs.fetch_add(1, Ordering::Relaxed);
         response
+    }
+
+    /// Answers `request` from its document's compiled plan, byte for byte what
+    /// [`GatewaySchema::execute`] would answer; `None` (nothing done) when the
+    /// document has no plan or the plan cannot answer this request exactly so.
+    pub async fn execute_planned(
+        &self,
+        request: &async_graphql::Request,
+        deadline: Option<Instant>,
+        freshness: Option<&AnswerFreshness>,
+    ) -> Option<Planned> {
+        if !may_take_lean_path(request) {
+            return None;
+        }
+        let plan = self.plans.as_ref()?.plan(&request.query)?;
+        let with = RunWith {
+            loader: &self.loader,
+            settings: &self.settings,
+            deadline,
+            freshness,
+        };
+        run(
+            &plan,
+            request.operation_name.as_deref(),
+            &request.variables,
+            with,
+        )
+        .await
     }
 
     /// Executes a request or a batch of them (each on its own, concurrently).
@@ -197,8 +231,17 @@ pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> Gateway
     GatewaySchema {
         full: full.finish(),
         lean: builder(&loader, settings).finish(),
+        plans: documents.as_ref().map(|_| {
+            Plans::new(
+                settings.document_cache_size,
+                settings.document_cache_max_bytes,
+                settings.limits,
+            )
+        }),
         documents,
         limits: settings.limits,
+        loader,
+        settings,
         #[cfg(test)]
         lean_runs: Arc::default(),
     }

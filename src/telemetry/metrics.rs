@@ -8,6 +8,7 @@
 //! | `catalog_http_request_duration_seconds` | histogram | `route`, `operation` |
 //! | `catalog_http_in_flight_requests` | gauge | |
 //! | `catalog_graphql_errors_total` | counter | `code` |
+//! | `catalog_graphql_planned_total` | counter | |
 //! | `catalog_upstream_calls_total` | counter | `outcome` |
 //! | `catalog_upstream_call_duration_seconds` | histogram | |
 //! | `catalog_upstream_keys_per_call` | histogram | |
@@ -48,6 +49,8 @@ pub const HTTP_DURATION: &str = "catalog_http_request_duration_seconds";
 pub const HTTP_IN_FLIGHT: &str = "catalog_http_in_flight_requests";
 /// GraphQL errors by `extensions.code`.
 pub const GRAPHQL_ERRORS: &str = "catalog_graphql_errors_total";
+/// Counter: operations answered from a compiled plan (the rest ran on async-graphql).
+pub const GRAPHQL_PLANNED: &str = "catalog_graphql_planned_total";
 /// Upstream calls by outcome.
 pub const UPSTREAM_CALLS: &str = "catalog_upstream_calls_total";
 /// Upstream call latency.
@@ -120,6 +123,7 @@ pub const ALL: &[&str] = &[
     HTTP_DURATION,
     HTTP_IN_FLIGHT,
     GRAPHQL_ERRORS,
+    GRAPHQL_PLANNED,
     UPSTREAM_CALLS,
     UPSTREAM_DURATION,
     UPSTREAM_KEYS_PER_CALL,

@@ -47,12 +47,18 @@ pub(crate) fn count_errors(executed: &BatchResponse) -> usize {
         BatchResponse::Single(response) => std::slice::from_ref(response),
         BatchResponse::Batch(responses) => responses,
     };
-    let mut total = 0;
-    for error in responses.iter().flat_map(|response| &response.errors) {
+    responses
+        .iter()
+        .map(|response| count_error_list(&response.errors))
+        .sum()
+}
+
+/// [`count_errors`] for the errors of one response.
+pub(crate) fn count_error_list(errors: &[async_graphql::ServerError]) -> usize {
+    for error in errors {
         metrics::counter!(GRAPHQL_ERRORS, "code" => error_code(error).to_owned()).increment(1);
-        total += 1;
     }
-    total
+    errors.len()
 }
 
 /// An error's `extensions.code`, or [`UNCODED`].

@@ -1,0 +1,376 @@
+//! Compiling a parsed document into a [`Plan`], or saying it has no plan.
+//!
+//! A document has a plan only when its one operation is a query of `product`,
+//! `products` and `__typename` root fields over scalar (and price, image, attribute)
+//! selections, with no fragments, no directives, no repeated response key, and
+//! variables declared exactly as the arguments they feed (`String!` for `gtin`,
+//! `[String!]!` for `gtins`), each used, none with a default. Every such document
+//! passes async-graphql's validation (the fields exist, the arguments are the ones
+//! required and of their type, leaves are scalars, no variable is undefined or
+//! unused, fields merge trivially), so the plan can skip it. Anything else, however
+//! valid, is left to the general path.
+
+use async_graphql::parser::types::{
+    BaseType, DocumentOperations, ExecutableDocument, Field, OperationType, Selection,
+    SelectionSet, Type, VariableDefinition,
+};
+use async_graphql::{Name, Pos, Positioned};
+use async_graphql_value::Value;
+
+/// The compiled form of one document's operation.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// The operation's name when the document names it (a request naming another
+    /// operation is not planned).
+    pub(super) operation_name: Option<Name>,
+    /// Whether the document's operation is anonymous: then a request naming any
+    /// operation is refused by the general path, so it is not planned.
+    pub(super) anonymous: bool,
+    /// The root fields, in the order they are asked.
+    pub(super) roots: Vec<RootField>,
+}
+
+/// An argument's source.
+#[derive(Debug)]
+pub(super) enum Arg<T> {
+    /// Written in the document.
+    Literal(T),
+    /// Taken from the request's variables (declared with the argument's exact type).
+    Variable(Name),
+}
+
+/// One root field with its response key rendered as `"key":`.
+#[derive(Debug)]
+pub(super) struct RootField {
+    pub(super) key: Box<[u8]>,
+    /// The response key, for an error's path.
+    pub(super) response_key: Name,
+    /// Where the field is written, for an error's location.
+    pub(super) pos: Pos,
+    pub(super) kind: RootKind,
+}
+
+#[derive(Debug)]
+pub(super) enum RootKind {
+    Typename,
+    Product {
+        code: Arg<String>,
+        selection: Vec<Selected<ProductField>>,
+    },
+    Products {
+        codes: Arg<Vec<String>>,
+        selection: Vec<Selected<ProductField>>,
+    },
+}
+
+/// A selected field of an object with its response key rendered as `"key":`.
+#[derive(Debug)]
+pub(super) struct Selected<F> {
+    pub(super) key: Box<[u8]>,
+    pub(super) field: F,
+}
+
+#[derive(Debug)]
+pub(super) enum ProductField {
+    Typename,
+    Gtin,
+    Gtin13,
+    Upc,
+    Title,
+    Brand,
+    Description,
+    Price(Vec<Selected<PriceField>>),
+    Images(Vec<Selected<ImageField>>),
+    Categories,
+    Attributes(Vec<Selected<AttributeField>>),
+    Availability,
+    ServedStale,
+    UpdatedAt,
+}
+
+#[derive(Debug)]
+pub(super) enum PriceField {
+    Typename,
+    Amount,
+    Currency,
+}
+
+#[derive(Debug)]
+pub(super) enum ImageField {
+    Typename,
+    Url,
+    Alt,
+}
+
+#[derive(Debug)]
+pub(super) enum AttributeField {
+    Typename,
+    Name,
+    Value,
+}
+
+/// What a variable is declared as, among the two declarations a plan takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Declared {
+    /// `String!`
+    String,
+    /// `[String!]!`
+    StringList,
+}
+
+/// The plan of `document`, or `None` when the general path must run it.
+pub(crate) fn compile(document: &ExecutableDocument) -> Option<Plan> {
+    if !document.fragments.is_empty() {
+        return None;
+    }
+    let (operation_name, operation) = match &document.operations {
+        DocumentOperations::Single(operation) => (None, operation),
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            let (name, operation) = operations.iter().next()?;
+            (Some(name.clone()), operation)
+        }
+        DocumentOperations::Multiple(_) => return None,
+    };
+    let operation = &operation.node;
+    if operation.ty != OperationType::Query || !operation.directives.is_empty() {
+        return None;
+    }
+    let mut variables = Variables::declared(&operation.variable_definitions)?;
+    let roots = root_fields(&operation.selection_set.node, &mut variables)?;
+    if !variables.all_used() {
+        return None;
+    }
+    Some(Plan {
+        anonymous: operation_name.is_none(),
+        operation_name,
+        roots,
+    })
+}
+
+/// The operation's variables, each with whether the document uses it.
+struct Variables(Vec<(Name, Declared, bool)>);
+
+impl Variables {
+    fn declared(definitions: &[Positioned<VariableDefinition>]) -> Option<Variables> {
+        let mut declared: Vec<(Name, Declared, bool)> = Vec::with_capacity(definitions.len());
+        for definition in definitions {
+            let definition = &definition.node;
+            if definition.default_value.is_some() || !definition.directives.is_empty() {
+                return None;
+            }
+            let kind = declared_kind(&definition.var_type.node)?;
+            let name = &definition.name.node;
+            if declared.iter().any(|(other, _, _)| other == name) {
+                return None;
+            }
+            declared.push((name.clone(), kind, false));
+        }
+        Some(Variables(declared))
+    }
+
+    /// Marks `name` used where `expected` is taken; `None` when it is not declared
+    /// so.
+    fn use_as(&mut self, name: &Name, expected: Declared) -> Option<()> {
+        let (_, declared, used) = self.0.iter_mut().find(|(other, _, _)| other == name)?;
+        if *declared != expected {
+            return None;
+        }
+        *used = true;
+        Some(())
+    }
+
+    fn all_used(&self) -> bool {
+        self.0.iter().all(|(_, _, used)| *used)
+    }
+}
+
+fn declared_kind(declared: &Type) -> Option<Declared> {
+    if declared.nullable {
+        return None;
+    }
+    match &declared.base {
+        BaseType::Named(name) if name.as_str() == "String" => Some(Declared::String),
+        BaseType::List(item) => match (&item.base, item.nullable) {
+            (BaseType::Named(name), false) if name.as_str() == "String" => {
+                Some(Declared::StringList)
+            }
+            _ => None,
+        },
+        BaseType::Named(_) => None,
+    }
+}
+
+fn root_fields(selection: &SelectionSet, variables: &mut Variables) -> Option<Vec<RootField>> {
+    let mut keys: Vec<&str> = Vec::new();
+    let mut roots = Vec::with_capacity(selection.items.len());
+    for item in &selection.items {
+        let Selection::Field(positioned) = &item.node else {
+            return None;
+        };
+        let field = &positioned.node;
+        let response_key = field.response_key().node.clone();
+        if keys.contains(&response_key.as_str()) || !field.directives.is_empty() {
+            return None;
+        }
+        let kind = match field.name.node.as_str() {
+            "__typename" => {
+                leaf(field)?;
+                RootKind::Typename
+            }
+            "product" => RootKind::Product {
+                code: string_argument(field, "gtin", variables)?,
+                selection: product_selection(&field.selection_set.node)?,
+            },
+            "products" => RootKind::Products {
+                codes: list_argument(field, "gtins", variables)?,
+                selection: product_selection(&field.selection_set.node)?,
+            },
+            _ => return None,
+        };
+        roots.push(RootField {
+            key: rendered_key(&response_key)?,
+            // Where async-graphql locates a field's errors: the field's start (its alias).
+            pos: positioned.pos,
+            response_key,
+            kind,
+        });
+        keys.push(field.response_key().node.as_str());
+    }
+    Some(roots)
+}
+
+/// The one argument `name` of `field` as a string or a `String!` variable.
+fn string_argument(field: &Field, name: &str, variables: &mut Variables) -> Option<Arg<String>> {
+    match &only_argument(field, name)?.node {
+        Value::String(code) => Some(Arg::Literal(code.clone())),
+        Value::Variable(variable) => {
+            variables.use_as(variable, Declared::String)?;
+            Some(Arg::Variable(variable.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// The one argument `name` of `field` as a list of strings or a `[String!]!`
+/// variable (a lone string, which GraphQL would coerce into a list, is left to the
+/// general path).
+fn list_argument(field: &Field, name: &str, variables: &mut Variables) -> Option<Arg<Vec<String>>> {
+    match &only_argument(field, name)?.node {
+        Value::List(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(code) => Some(code.clone()),
+                _ => None,
+            })
+            .collect::<Option<Vec<String>>>()
+            .map(Arg::Literal),
+        Value::Variable(variable) => {
+            variables.use_as(variable, Declared::StringList)?;
+            Some(Arg::Variable(variable.clone()))
+        }
+        _ => None,
+    }
+}
+
+fn only_argument<'a>(field: &'a Field, name: &str) -> Option<&'a Positioned<Value>> {
+    match field.arguments.as_slice() {
+        [(argument, value)] if argument.node.as_str() == name => Some(value),
+        _ => None,
+    }
+}
+
+/// A leaf: no arguments, no directives, no selection.
+fn leaf(field: &Field) -> Option<()> {
+    (field.arguments.is_empty()
+        && field.directives.is_empty()
+        && field.selection_set.node.items.is_empty())
+    .then_some(())
+}
+
+/// The fields of an object selection, each a plain field without arguments or
+/// directives, response keys unique, at least one field.
+fn object_fields<F>(
+    selection: &SelectionSet,
+    mut field_of: impl FnMut(&Field) -> Option<F>,
+) -> Option<Vec<Selected<F>>> {
+    if selection.items.is_empty() {
+        return None;
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    let mut fields = Vec::with_capacity(selection.items.len());
+    for item in &selection.items {
+        let Selection::Field(field) = &item.node else {
+            return None;
+        };
+        let field = &field.node;
+        let key = field.response_key().node.as_str();
+        if keys.contains(&key) || !field.arguments.is_empty() || !field.directives.is_empty() {
+            return None;
+        }
+        keys.push(key);
+        fields.push(Selected {
+            key: rendered_key(&field.response_key().node)?,
+            field: field_of(field)?,
+        });
+    }
+    Some(fields)
+}
+
+fn product_selection(selection: &SelectionSet) -> Option<Vec<Selected<ProductField>>> {
+    object_fields(selection, |field| {
+        let nested = &field.selection_set.node;
+        Some(match field.name.node.as_str() {
+            "price" => ProductField::Price(object_fields(nested, |field| {
+                leaf(field)?;
+                Some(match field.name.node.as_str() {
+                    "__typename" => PriceField::Typename,
+                    "amount" => PriceField::Amount,
+                    "currency" => PriceField::Currency,
+                    _ => return None,
+                })
+            })?),
+            "images" => ProductField::Images(object_fields(nested, |field| {
+                leaf(field)?;
+                Some(match field.name.node.as_str() {
+                    "__typename" => ImageField::Typename,
+                    "url" => ImageField::Url,
+                    "alt" => ImageField::Alt,
+                    _ => return None,
+                })
+            })?),
+            "attributes" => ProductField::Attributes(object_fields(nested, |field| {
+                leaf(field)?;
+                Some(match field.name.node.as_str() {
+                    "__typename" => AttributeField::Typename,
+                    "name" => AttributeField::Name,
+                    "value" => AttributeField::Value,
+                    _ => return None,
+                })
+            })?),
+            name => {
+                leaf(field)?;
+                match name {
+                    "__typename" => ProductField::Typename,
+                    "gtin" => ProductField::Gtin,
+                    "gtin13" => ProductField::Gtin13,
+                    "upc" => ProductField::Upc,
+                    "title" => ProductField::Title,
+                    "brand" => ProductField::Brand,
+                    "description" => ProductField::Description,
+                    "categories" => ProductField::Categories,
+                    "availability" => ProductField::Availability,
+                    "servedStale" => ProductField::ServedStale,
+                    "updatedAt" => ProductField::UpdatedAt,
+                    _ => return None,
+                }
+            }
+        })
+    })
+}
+
+/// `"key":` as the response serializer writes it.
+fn rendered_key(key: &Name) -> Option<Box<[u8]>> {
+    let mut rendered = serde_json::to_vec(key.as_str()).ok()?;
+    rendered.push(b':');
+    Some(rendered.into_boxed_slice())
+}
