@@ -4,6 +4,8 @@
 //! request. Also parse alone and validation-heavy work for scale. The product cache
 //! is warm, so no iteration waits for a loader window or a catalog.
 //!
+//! Also the compiled plan against the general path, answer bytes to answer bytes.
+//!
 //! Run: `cargo bench --bench graphql_exec -- --warm-up-time 1 --measurement-time 3`
 
 #![allow(missing_docs)]
@@ -130,6 +132,45 @@ fn bench_execute(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // The same answers as bytes: the general path (execute, then serialize) against
+    // the compiled plan (which writes the bytes itself), for the 20 aliases and for a
+    // 40-item `products` basket.
+    let basket_codes: Vec<String> = (0..40).map(upc_a).collect();
+    let basket = format!(
+        "query Basket {{ products(gtins: {:?}) {{ gtin title brand price {{ amount currency }} availability }} }}",
+        basket_codes
+    );
+    let schema = schema(1000, &basket_codes);
+    for (workload, query) in [("20_aliases", &query), ("basket_40", &basket)] {
+        let mut group = c.benchmark_group(format!("answer_bytes_{workload}"));
+        let request = || async_graphql::Request::new(query.as_str());
+        let general = runtime.block_on(schema.execute(request()));
+        let general = serde_json::to_vec(&general).expect("serializes");
+        let planned = runtime
+            .block_on(schema.execute_planned(&request(), None, None))
+            .expect("the plan takes it");
+        assert_eq!(
+            planned.body, general,
+            "the plan answers the general path's bytes"
+        );
+        group.bench_function("general_path", |b| {
+            b.iter(|| {
+                let response = runtime.block_on(schema.execute(black_box(request())));
+                black_box(serde_json::to_vec(&response).expect("serializes"))
+            })
+        });
+        group.bench_function("compiled_plan", |b| {
+            b.iter(|| {
+                black_box(runtime.block_on(schema.execute_planned(
+                    &black_box(request()),
+                    None,
+                    None,
+                )))
+            })
+        });
+        group.finish();
+    }
 
     c.bench_function("parse_20_aliases", |b| {
         b.iter(|| {
