@@ -17,6 +17,8 @@
 //! `{"gtins": [strings]}`, empty, over [`MAX_INVALIDATION`] codes or holding a code
 //! that is not a GTIN is a 400 naming the problem.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -36,7 +38,7 @@ pub const MAX_INVALIDATION: usize = 1000;
 
 /// The handler.
 pub(crate) async fn invalidate(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {

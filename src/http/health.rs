@@ -5,6 +5,8 @@
 //! detail but never fails readiness: pulling every replica out of the load balancer
 //! would turn a partial outage into a total one.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +20,7 @@ pub(crate) async fn live() -> &'static str {
 }
 
 /// Readiness: 200 while taking traffic, 503 while draining; upstream state as detail.
-pub(crate) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
     let detail = state.health_detail.as_ref().map(|detail| detail());
     let in_flight = state.in_flight.in_flight();
     let (status, word) = if state.readiness.is_draining() {

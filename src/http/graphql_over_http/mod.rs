@@ -37,7 +37,7 @@ use crate::telemetry::metrics::GRAPHQL_PLANNED;
 
 /// Handles GET and POST on `/graphql`: negotiate, (protect,) read, execute, shape.
 pub(crate) async fn handle(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     guard::Peer(peer): guard::Peer,
     method: Method,
     headers: HeaderMap,

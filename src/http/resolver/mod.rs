@@ -23,6 +23,8 @@
 mod problem;
 mod product_page;
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -54,7 +56,7 @@ const LINK_TYPES: [(&str, &str, &str); 3] = [
 
 /// `GET`/`HEAD /01/{gtin}/…`: validate, look up, then redirect or answer the linkset.
 pub(crate) async fn resolve(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {

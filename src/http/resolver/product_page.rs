@@ -3,6 +3,8 @@
 //! either vocabulary reads it); a browser gets a small HTML product card with the
 //! same JSON-LD embedded. The choice follows `Accept` (q-values honoured).
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -71,7 +73,7 @@ pub(crate) fn negotiate(headers: &HeaderMap) -> Option<Representation> {
 /// `GET /products/{gtin}`: any spelling of the GTIN; 400 when it is not one, 404 when
 /// the catalog lacks it, 406 when the client accepts neither JSON-LD nor HTML.
 pub(crate) async fn page(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Response {
