@@ -163,6 +163,28 @@ pub const MAX_OPERATION_LABELS: usize = 200;
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 static OPERATIONS: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
 
+/// How often recorded histogram samples are folded into their buckets when nothing
+/// scrapes `/metrics` (a scrape folds them too).
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds recorded histogram samples into their buckets every [`UPKEEP_EVERY`]. The
+/// recorder keeps every sample of a histogram until an upkeep drains it, and only a
+/// `/metrics` scrape ran one: a replica nobody scraped grew by ~20 bytes a request
+/// (`make bench-memory` at 13 k requests/s: +0.35 MB/s, linearly, for 150 s).
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "no metrics upkeep thread: memory grows until /metrics is scraped");
+    }
+}
+
 /// Installs the process-wide recorder (once; later calls return the same handle).
 /// `None` when another recorder was installed first (then nothing is rendered).
 pub fn install() -> Option<PrometheusHandle> {
@@ -184,6 +206,7 @@ pub fn install() -> Option<PrometheusHandle> {
                     builder.set_buckets_for_metric(Matcher::Full(OPERATION_COST.to_owned()), &sizes)
                 });
             let handle = builder.ok()?.install_recorder().ok()?;
+            spawn_upkeep(handle.clone());
             metrics::gauge!(
                 BUILD_INFO,
                 "version" => env!("CARGO_PKG_VERSION"),
