@@ -19,7 +19,7 @@ use tokio::time::Instant;
 
 use super::document_cache::DocumentCache;
 use super::federation::{ServiceSdl, subgraph_sdl};
-use super::limits::{QueryLimits, ShapeLimits, within_limits};
+use super::limits::{ShapeLimits, within_limits};
 use super::persisted_queries::PersistedQueries;
 use super::plan::{Planned, Plans, RunWith, run};
 use super::query::QueryRoot;
@@ -53,8 +53,6 @@ pub struct GatewaySchema {
     /// The parsed-document cache (`None` when `--document-cache-size` is 0), also
     /// the full schema's extension.
     documents: Option<DocumentCache>,
-    /// The shape limits a document must pass to take the lean path.
-    limits: QueryLimits,
     /// Compiled plans of the common requests (`None` with no document cache).
     plans: Option<Plans>,
     /// What a plan runs with: the schema's own loader and settings.
@@ -118,14 +116,19 @@ impl GatewaySchema {
         .await
     }
 
-    /// Executes a request or a batch of them (each on its own, concurrently).
+    /// Executes a request or a batch of them (each on its own, concurrently), under
+    /// the loader's [`ProductLoader::gathering`]: the keys its fields register in one
+    /// poll are never split over two upstream batches.
     pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
-        match batch {
-            BatchRequest::Single(request) => BatchResponse::Single(self.execute(request).await),
-            BatchRequest::Batch(requests) => BatchResponse::Batch(
-                futures::future::join_all(requests.into_iter().map(|r| self.execute(r))).await,
-            ),
-        }
+        let execution = async {
+            match batch {
+                BatchRequest::Single(request) => BatchResponse::Single(self.execute(request).await),
+                BatchRequest::Batch(requests) => BatchResponse::Batch(
+                    futures::future::join_all(requests.into_iter().map(|r| self.execute(r))).await,
+                ),
+            }
+        };
+        self.loader.gathering(execution).await
     }
 
     /// The parsed document of `query` when it parses and passes the shape limits,
@@ -147,7 +150,7 @@ impl GatewaySchema {
             },
             None => (async_graphql::parser::parse_query(query).ok()?, None),
         };
-        within_limits(&document, &self.limits).then_some((document, to_store))
+        within_limits(&document, &self.settings.limits).then_some((document, to_store))
     }
 }
 
@@ -239,7 +242,6 @@ pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> Gateway
             )
         }),
         documents,
-        limits: settings.limits,
         loader,
         settings,
         #[cfg(test)]
@@ -295,6 +297,7 @@ mod tests {
     use super::*;
     use crate::cache::{CacheSettings, ProductCache};
     use crate::catalog::{Availability, Catalog, CatalogError, FetchResult, Product};
+    use crate::graphql::QueryLimits;
     use crate::gtin::{Gtin, parse};
     use crate::loader::LoaderSettings;
 

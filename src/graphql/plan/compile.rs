@@ -20,12 +20,10 @@ use async_graphql_value::Value;
 /// The compiled form of one document's operation.
 #[derive(Debug)]
 pub(crate) struct Plan {
-    /// The operation's name when the document names it (a request naming another
-    /// operation is not planned).
+    /// The operation's name when the document names it; `None` for an anonymous
+    /// operation. A request naming another operation (or naming any, for an
+    /// anonymous one: the general path refuses it) is not planned.
     pub(super) operation_name: Option<Name>,
-    /// Whether the document's operation is anonymous: then a request naming any
-    /// operation is refused by the general path, so it is not planned.
-    pub(super) anonymous: bool,
     /// The root fields, in the order they are asked.
     pub(super) roots: Vec<RootField>,
 }
@@ -141,7 +139,6 @@ pub(crate) fn compile(document: &ExecutableDocument) -> Option<Plan> {
         return None;
     }
     Some(Plan {
-        anonymous: operation_name.is_none(),
         operation_name,
         roots,
     })

@@ -49,7 +49,7 @@ pub(crate) async fn run(
 ) -> Option<Planned> {
     let named_as_asked = match operation_name {
         None => true,
-        Some(asked) => !plan.anonymous && plan.operation_name.as_deref() == Some(asked),
+        Some(asked) => plan.operation_name.as_deref() == Some(asked),
     };
     if !named_as_asked {
         return None;

@@ -117,10 +117,10 @@ pub(crate) async fn handle(
                 .respond(cache_key, &headers, answer, Some(&*freshness));
         }
     }
-    let execution = state
+    let mut executed = state
         .schema
-        .execute_batch(with_scope(batch, deadline, &freshness));
-    let mut executed = state.resolver.loader.gathering(execution).await;
+        .execute_batch(with_scope(batch, deadline, &freshness))
+        .await;
     if let Some(guarded) = &guarded {
         guarded.annotate(&mut executed);
     }
