@@ -14,7 +14,7 @@ mod redis_tier;
 mod settings;
 mod stats;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 pub(crate) mod weight;
 
 pub(crate) use entry::now_unix_ms;

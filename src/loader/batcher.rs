@@ -447,6 +447,7 @@ mod tests {
 
     use super::*;
     use crate::cache::CacheSettings;
+    use crate::cache::test_support::gtins;
     use crate::catalog::{Availability, FetchResult};
 
     /// An in-memory catalog that records every batch it is asked for.
@@ -495,13 +496,6 @@ mod tests {
             availability: Availability::Unknown,
             updated_at: None,
         }
-    }
-
-    /// The first `n` valid GTIN-13s with the demo prefix 952.
-    fn gtins(n: usize) -> Vec<Gtin> {
-        (0..n)
-            .map(|i| Gtin::with_check_digit(&format!("952{i:09}")).unwrap())
-            .collect()
     }
 
     fn loader(catalog: Arc<RecordingCatalog>, max_batch: usize) -> ProductLoader {
