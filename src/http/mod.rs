@@ -19,6 +19,7 @@ mod health;
 mod link_template;
 mod media_type;
 mod observe;
+mod request_log;
 mod resolver;
 mod response_cache;
 mod routes;

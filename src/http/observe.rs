@@ -1,6 +1,7 @@
 //! Per-request observability: accepts or makes an `x-request-id` (echoed on the
 //! response and sent on to the upstream), runs the request inside its
-//! [`RequestContext`], then writes one log line and records the HTTP metrics.
+//! [`RequestContext`], then writes one log line (`request_log` for `/graphql`) and
+//! records the HTTP metrics.
 //!
 //! `/graphql` requests log at `info`; probes, metrics and assets at `debug`, so a
 //! kubelet polling `/readyz` does not drown the log.
@@ -15,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
+use super::request_log::RequestLine;
 use crate::hashing::{FastHasher, FastMap};
 use crate::telemetry::metrics::{HTTP_DURATION, HTTP_REQUESTS};
 use crate::telemetry::request_context::{self, RequestContext};
@@ -89,12 +91,21 @@ pub(crate) async fn observe(
     let duration_ms = elapsed.as_secs_f64() * 1000.0;
     let _entered = span.enter();
     if route == "/graphql" {
-        tracing::info!(
-            request_id = %id, %method, route, status, duration_ms, operation, client,
-            errors = outcome.errors, cache_hits = counts.cache_hits,
-            fetched_keys = counts.fetched_keys, shared_keys = counts.shared_keys,
-            upstream_batches = counts.upstream_batches, "request"
-        );
+        RequestLine {
+            request_id: &id,
+            method: method.as_str(),
+            route,
+            status,
+            duration_ms,
+            operation,
+            client,
+            errors: outcome.errors,
+            cache_hits: counts.cache_hits,
+            fetched_keys: counts.fetched_keys,
+            shared_keys: counts.shared_keys,
+            upstream_batches: counts.upstream_batches,
+        }
+        .log();
     } else {
         tracing::debug!(request_id = %id, %method, route, status, duration_ms, "request");
     }

@@ -32,6 +32,14 @@ impl JsonLine {
     }
 }
 
+#[cfg(test)]
+impl<T> JsonLine<T> {
+    /// With another clock (a stopped one, in tests).
+    pub(crate) fn with_timer(timer: T) -> JsonLine<T> {
+        JsonLine { timer }
+    }
+}
+
 impl<S, N, T> FormatEvent<S, N> for JsonLine<T>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,

@@ -135,7 +135,8 @@ fn write_batches(shared: &Shared, sink: &mut impl Write) {
 }
 
 impl BatchedWriter {
-    fn append(&self, line: &[u8]) {
+    /// Appends whole lines (each ending in `\n`), after what was logged before.
+    pub(crate) fn append(&self, line: &[u8]) {
         let shared = &*self.shared;
         let mut state = shared.lock();
         while state.pending.len() >= shared.max_pending_bytes && !state.closed {

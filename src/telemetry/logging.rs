@@ -14,6 +14,8 @@
 //! the telemetry before the async runtime starts; dropping the returned guard
 //! writes the log lines and flushes the spans still buffered.
 
+use std::sync::OnceLock;
+
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
@@ -24,7 +26,20 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry, fmt};
 
 use super::json_line::JsonLine;
-use super::log_writer::{self, LogWriterGuard};
+use super::log_writer::{self, BatchedWriter, LogWriterGuard};
+
+/// Where a line formatted outside tracing goes (see [`json_line_sink`]).
+static JSON_LINE_SINK: OnceLock<BatchedWriter> = OnceLock::new();
+
+/// The log writer, for a caller that writes a hot JSON line itself instead of
+/// dispatching a tracing event (the `/graphql` request line): set when the
+/// installed logging is JSON lines, without OTLP export (which turns events into
+/// span events) and without field-value directives in `RUST_LOG` (`[...]`, which
+/// only tracing can evaluate). The caller must still ask tracing whether its event
+/// is enabled, and must write exactly the line tracing would have written.
+pub(crate) fn json_line_sink() -> Option<&'static BatchedWriter> {
+    JSON_LINE_SINK.get()
+}
 
 /// Log line format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -89,6 +104,10 @@ pub fn install(
     let filter =
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let (writer, log_writer) = log_writer::spawn(std::io::stdout())?;
+    let directives = std::env::var(EnvFilter::DEFAULT_ENV).unwrap_or_default();
+    let direct_lines =
+        (format == LogFormat::Json && otlp_endpoint.is_none() && !directives.contains('['))
+            .then(|| writer.clone());
     let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = Vec::new();
     layers.push(match format {
         // tracing-subscriber's JSON line (flattened, without span copies: the
@@ -113,7 +132,14 @@ pub fn install(
         );
     }
     // Only the first install wins; a later one (tests) keeps the first.
-    let _ = tracing_subscriber::registry().with(layers).try_init();
+    if tracing_subscriber::registry()
+        .with(layers)
+        .try_init()
+        .is_ok()
+        && let Some(writer) = direct_lines
+    {
+        let _ = JSON_LINE_SINK.set(writer);
+    }
     Ok(TelemetryGuard {
         provider,
         _log_writer: Some(log_writer),

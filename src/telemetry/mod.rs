@@ -9,4 +9,7 @@ mod logging;
 pub mod metrics;
 pub mod request_context;
 
+#[cfg(test)]
+pub(crate) use json_line::JsonLine;
+pub(crate) use logging::json_line_sink;
 pub use logging::{LogFormat, TelemetryError, TelemetryGuard, TelemetrySettings, install};
