@@ -11,6 +11,7 @@
 
 mod admin;
 mod cache_headers;
+mod cors;
 mod embedded;
 mod error;
 mod graphiql;
