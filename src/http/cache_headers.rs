@@ -138,14 +138,16 @@ pub(crate) fn cache_control(
         Some(until_ms) => until_ms.saturating_sub(now_ms) / 1000,
         None => settings.static_max_age.as_secs(),
     };
-    let value = if shared {
-        format!(
-            "public, max-age={max_age}, stale-if-error={}",
-            settings.stale_if_error.as_secs()
-        )
-    } else {
-        format!("private, max-age={max_age}")
-    };
+    // Written by hand, not `format!`: this runs for every answer, cache hits included.
+    let mut numbers = itoa::Buffer::new();
+    let mut value = String::with_capacity(64);
+    value.push_str(if shared { "public" } else { "private" });
+    value.push_str(", max-age=");
+    value.push_str(numbers.format(max_age));
+    if shared {
+        value.push_str(", stale-if-error=");
+        value.push_str(numbers.format(settings.stale_if_error.as_secs()));
+    }
     HeaderValue::try_from(value).unwrap_or_else(|_| HeaderValue::from_static("no-store"))
 }
 
