@@ -109,23 +109,3 @@ pub(super) fn finish(guarded: Option<&Guarded>, mut response: Response) -> Respo
     }
     response
 }
-
-/// The peer's address, when the server was started with connect info (the
-/// gateway's is; a router driven without a socket has none).
-pub(crate) struct Peer(pub(crate) Option<IpAddr>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Peer, Self::Rejection> {
-        Ok(Peer(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip()),
-        ))
-    }
-}

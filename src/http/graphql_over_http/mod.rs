@@ -17,12 +17,14 @@ mod guard;
 mod request;
 mod response;
 
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use async_graphql::{BatchRequest, BatchResponse};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -38,11 +40,13 @@ use crate::telemetry::metrics::GRAPHQL_PLANNED;
 /// Handles GET and POST on `/graphql`: negotiate, (protect,) read, execute, shape.
 pub(crate) async fn handle(
     State(state): State<Arc<AppState>>,
-    guard::Peer(peer): guard::Peer,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query_string): RawQuery,
-    body: Result<Bytes, BytesRejection>,
+    HttpRequest {
+        method,
+        headers,
+        query_string,
+        peer,
+        body,
+    }: HttpRequest,
 ) -> Response {
     let Some(media_type) = MediaType::negotiate(&headers) else {
         return HttpError::new(Refusal::NotAcceptable).into_response();
@@ -144,6 +148,44 @@ pub(crate) async fn handle(
             .response_cache
             .respond(cache_key.filter(|_| single), &headers, answer, freshness);
     guard::finish(guarded.as_ref(), response)
+}
+
+/// What the handler reads of the HTTP request, taken out of it by one extractor
+/// (axum's `Method`, `HeaderMap`, `RawQuery` and `ConnectInfo` extractors would copy
+/// each, the headers with every value, for every request).
+pub(crate) struct HttpRequest {
+    method: Method,
+    headers: HeaderMap,
+    query_string: Option<String>,
+    /// The peer's address, when the server was started with connect info (the
+    /// gateway's is; a router driven without a socket has none).
+    peer: Option<IpAddr>,
+    /// Read with the route's `DefaultBodyLimit`, as axum's `Bytes` extractor does.
+    body: Result<Bytes, BytesRejection>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for HttpRequest {
+    type Rejection = Infallible;
+
+    async fn from_request(request: Request, state: &S) -> Result<HttpRequest, Infallible> {
+        let (mut parts, body) = request.into_parts();
+        let method = std::mem::take(&mut parts.method);
+        let headers = std::mem::take(&mut parts.headers);
+        let query_string = parts.uri.query().map(str::to_owned);
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        // The body limit is in the extensions, which stay.
+        let body = Bytes::from_request(Request::from_parts(parts, body), state).await;
+        Ok(HttpRequest {
+            method,
+            headers,
+            query_string,
+            peer,
+            body,
+        })
+    }
 }
 
 /// Gives every operation of the batch its own [`RequestScope`] ending at `deadline`;
