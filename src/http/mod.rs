@@ -6,7 +6,8 @@
 //! the admin route that invalidates products (`admin`). No GraphQL logic lives here.
 //!
 //! Dependencies run one way: `routes` → handlers (`graphql_over_http`, `health`,
-//! `graphiql`, `scan`) and middleware (`observe`, `shed`) → `state`, `error`, `media_type`.
+//! `graphiql`, `scan`) and middleware (`observe` with its `/graphql` line in `request_log`,
+//! `cors`, `shed`) → `state`, `error`, `media_type`.
 //! Every HTTP-level refusal is an [`error::HttpError`].
 
 mod admin;

@@ -23,19 +23,39 @@ use crate::telemetry::metrics::HTTP_IN_FLIGHT;
 
 /// The gateway's routes.
 pub fn router(state: AppState) -> Router {
-    // Each stack of layers is applied in one `layer` call: axum boxes a route's
-    // service once per call and clones every box for each request (see `router`).
-    let graphql_routes = Router::new().route(
-        "/graphql",
-        any(graphql_over_http::handle).layer(
-            ServiceBuilder::new()
-                // Refusals (400, 405, 413, 415, 406, 429, 503) are never cached by anyone.
-                .layer(MapResponseLayer::new(no_store_unless_said))
-                .layer(state.in_flight.layer())
-                // The handler reads the body with this limit and answers 413 as an
-                // `HttpError`.
-                .layer(DefaultBodyLimit::max(state.limits.max_body_bytes)),
-        ),
+    let protection_headers = state
+        .protection
+        .as_ref()
+        .map(|protection| protection.request_headers())
+        .unwrap_or_default();
+    let cors = cors_layer(&state.cors_origins, protection_headers);
+    // What every route's answer passes through, outermost first.
+    let edge = ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(
+            HttpMetrics::default(),
+            observe,
+        ))
+        // CORS outside compression: compression looks for `accept-encoding` among
+        // the `Vary` values before adding its own, and scanning CORS's long one too
+        // cost 1,600 instructions a response.
+        .layer(cors)
+        // Compression's body holds its encoders' state inline (6 KB, for every
+        // answer, compressed or not): boxed into a `Body` at once, the layers outside
+        // move 16 bytes instead (BENCHMARKS.md, "Session 5").
+        .layer(MapResponseLayer::new(box_body))
+        .layer(CompressionLayer::new().compress_when(compressible()));
+    // `/graphql` takes the edge and its own layers in one `layer` call: axum boxes a
+    // route's service once per call and clones every box for each request
+    // (BENCHMARKS.md, "Hot request path" and "Session 5").
+    let graphql = any(graphql_over_http::handle).layer(
+        ServiceBuilder::new()
+            .layer(edge.clone())
+            // Refusals (400, 405, 413, 415, 406, 429, 503) are never cached by anyone.
+            .layer(MapResponseLayer::new(no_store_unless_said))
+            .layer(state.in_flight.layer())
+            // The handler reads the body with this limit and answers 413 as an
+            // `HttpError`.
+            .layer(DefaultBodyLimit::max(state.limits.max_body_bytes)),
     );
     // The Digital Link resolver: lookups under the same in-flight cap as /graphql.
     let resolver_routes = Router::new()
@@ -49,12 +69,6 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/products/{gtin}", get(resolver::product_page))
         .layer(state.in_flight.layer());
-    let protection_headers = state
-        .protection
-        .as_ref()
-        .map(|protection| protection.request_headers())
-        .unwrap_or_default();
-    let cors = cors_layer(&state.cors_origins, protection_headers);
     Router::new()
         .route("/", get(graphiql::page))
         .route("/assets/graphiql/{name}", get(graphiql::asset))
@@ -65,29 +79,11 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/admin/invalidate", post(admin::invalidate))
         .route("/.well-known/gs1resolver", get(resolver::description))
-        .merge(graphql_routes)
         .merge(resolver_routes)
+        // Every route above, and the fallback; not `/graphql`, added after.
+        .layer(edge)
+        .route("/graphql", graphql)
         .with_state(Arc::new(state))
-        // Outermost first. One `layer` call, not three: axum wraps every route's
-        // service in a box per call, and a request clones and drops each box and
-        // moves each layer's future (the seven nested boxes of /graphql were ~9 %
-        // of a cached request's CPU, BENCHMARKS.md "Hot request path").
-        .layer(
-            ServiceBuilder::new()
-                .layer(middleware::from_fn_with_state(
-                    HttpMetrics::default(),
-                    observe,
-                ))
-                // CORS outside compression: compression looks for `accept-encoding`
-                // among the `Vary` values before adding its own, and scanning CORS's
-                // long one too cost 1,600 instructions a response.
-                .layer(cors)
-                // Compression's body holds its encoders' state inline (6 KB, for
-                // every answer, compressed or not): boxed into a `Body` at once, the
-                // layers outside move 16 bytes instead (BENCHMARKS.md, "Session 5").
-                .layer(MapResponseLayer::new(box_body))
-                .layer(CompressionLayer::new().compress_when(compressible())),
-        )
 }
 
 /// A compressing (or pass-through) body behind one pointer.
