@@ -183,45 +183,12 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
-    use std::io;
-    use std::sync::{Arc, Mutex};
-
     use proptest::prelude::*;
-    use tracing_subscriber::fmt::MakeWriter;
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
     use crate::telemetry::JsonLine;
-
-    /// A clock stopped at one instant, so both lines carry the same timestamp.
-    struct Stopped;
-
-    impl FormatTime for Stopped {
-        fn format_time(&self, w: &mut Writer<'_>) -> std::fmt::Result {
-            w.write_str("2026-11-29T19:40:07.031415Z")
-        }
-    }
-
-    /// Collects what the fmt layer writes.
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl io::Write for Lines {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Lines {
-        type Writer = Lines;
-        fn make_writer(&'a self) -> Lines {
-            self.clone()
-        }
-    }
+    use crate::telemetry::test_support::{Lines, Stopped};
 
     /// The line as the installed JSON logging writes the tracing event.
     fn through_tracing(line: &RequestLine<'_>) -> String {
@@ -232,7 +199,7 @@ mod tests {
                 .with_writer(written.clone()),
         );
         tracing::subscriber::with_default(subscriber, || line.event());
-        String::from_utf8(written.0.lock().unwrap().clone()).unwrap()
+        written.text()
     }
 
     /// The direct line, its timestamp replaced by the stopped clock's.
@@ -317,7 +284,7 @@ mod tests {
 
         assert_eq!(ours, through_tracing(&line));
         assert!(ours.starts_with(
-            r#"{"timestamp":"2026-11-29T19:40:07.031415Z","level":"INFO","message":"request","request_id":"9dffe268-"#
+            r#"{"timestamp":"2026-11-29T10:47:33.164086Z","level":"INFO","message":"request","request_id":"9dffe268-"#
         ));
         assert!(ours.ends_with("\"target\":\"catalog_gateway::http::request_log\"}\n"));
     }

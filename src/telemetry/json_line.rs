@@ -76,19 +76,19 @@ where
     }
 }
 
+/// What tests of JSON lines share: a stopped clock and a writer that collects.
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-mod tests {
+pub(crate) mod test_support {
     use std::io;
     use std::sync::{Arc, Mutex};
 
     use tracing_subscriber::fmt::MakeWriter;
-    use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
 
     /// A clock stopped at one instant, so two formatters print the same timestamp.
-    struct Stopped;
+    pub(crate) struct Stopped;
 
     impl FormatTime for Stopped {
         fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
@@ -98,7 +98,7 @@ mod tests {
 
     /// Collects what is written, line by line.
     #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
+    pub(crate) struct Lines(Arc<Mutex<Vec<u8>>>);
 
     impl io::Write for Lines {
         fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
@@ -118,10 +118,19 @@ mod tests {
     }
 
     impl Lines {
-        fn text(&self) -> String {
+        pub(crate) fn text(&self) -> String {
             String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
         }
     }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::test_support::{Lines, Stopped};
+    use super::*;
 
     #[test]
     fn lines_are_byte_for_byte_what_tracing_subscribers_json_format_writes() {

@@ -10,6 +10,6 @@ pub mod metrics;
 pub mod request_context;
 
 #[cfg(test)]
-pub(crate) use json_line::JsonLine;
+pub(crate) use json_line::{JsonLine, test_support};
 pub(crate) use logging::json_line_sink;
 pub use logging::{LogFormat, TelemetryError, TelemetryGuard, TelemetrySettings, install};
