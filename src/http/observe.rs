@@ -72,10 +72,10 @@ pub(crate) async fn observe(
     }
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
+    // Taken, not cloned: the log line keeps them (nothing after this reads them).
     let outcome = response
-        .extensions()
-        .get::<GraphqlOutcome>()
-        .cloned()
+        .extensions_mut()
+        .remove::<GraphqlOutcome>()
         .unwrap_or_default();
     let operation = if outcome.operation.is_empty() {
         "-"
@@ -86,18 +86,20 @@ pub(crate) async fn observe(
     span.record("http.response.status_code", status);
     span.record("graphql.operation.name", operation);
     let counts = context.counts();
-    let client = response.extensions().get::<ClientLabel>().cloned();
-    let client = client.as_ref().map_or("-", |ClientLabel(name)| &**name);
     let duration_ms = elapsed.as_secs_f64() * 1000.0;
     let _entered = span.enter();
     if route == "/graphql" {
+        let client = response
+            .extensions_mut()
+            .remove::<ClientLabel>()
+            .map(|ClientLabel(name)| name);
         RequestLine {
-            request_id: &id,
-            method: method.as_str(),
-            route,
+            request_id: id,
+            method,
+            route: "/graphql",
             status,
             duration_ms,
-            operation,
+            operation: outcome.operation,
             client,
             errors: outcome.errors,
             cache_hits: counts.cache_hits,

@@ -1,30 +1,40 @@
 //! The `/graphql` request log line: one per request, at `info`.
 //!
-//! With JSON logs (the container default) the line is written straight into the log
-//! writer, the same bytes tracing's event would have produced (`telemetry::JsonLine`:
-//! timestamp, level, message, the fields in order, target), without dispatching an
-//! event: the dispatch, its field visitor and `fmt` adaptors were 15 % of the
-//! instructions of a response-cache hit (BENCHMARKS.md, "Session 5"). Tracing still
-//! decides whether the line is wanted (`RUST_LOG`), and writes it whenever the
-//! telemetry has no direct sink (pretty logs, OTLP export, field-value filters).
+//! With JSON logs (the container default) the line goes straight to the log writer,
+//! which formats it on its own thread: the same bytes tracing's event would have
+//! produced (`telemetry::JsonLine`: timestamp, level, message, the fields in order,
+//! target), without dispatching an event: the dispatch, its field visitor and `fmt`
+//! adaptors were 15 % of the instructions of a response-cache hit (BENCHMARKS.md,
+//! "Session 5"). The request keeps only stamping the time and handing its fields
+//! over. Tracing still decides whether the line is wanted (`RUST_LOG`), and writes it
+//! whenever the telemetry has no direct sink (pretty logs, OTLP export, field-value
+//! filters).
+
+use std::sync::Arc;
+use std::time::SystemTime as Clock;
+
+use axum::http::Method;
 
 use tracing::Level;
 use tracing::metadata::Kind;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 
-use crate::telemetry::json_line_sink;
+use crate::telemetry::{DeferredLine, json_line_sink};
 
-/// What a `/graphql` request's line says.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RequestLine<'a> {
-    pub(crate) request_id: &'a str,
-    pub(crate) method: &'a str,
-    pub(crate) route: &'a str,
+/// What a `/graphql` request's line says. It owns its text, moved out of the
+/// request, so the writer thread can format it later.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestLine {
+    pub(crate) request_id: String,
+    pub(crate) method: Method,
+    pub(crate) route: &'static str,
     pub(crate) status: u16,
     pub(crate) duration_ms: f64,
-    pub(crate) operation: &'a str,
-    pub(crate) client: &'a str,
+    /// The operation label; empty: none (`-` in the line).
+    pub(crate) operation: String,
+    /// The protected API's client; `None`: `-`.
+    pub(crate) client: Option<Arc<str>>,
     pub(crate) errors: usize,
     pub(crate) cache_hits: u64,
     pub(crate) fetched_keys: u64,
@@ -32,32 +42,55 @@ pub(crate) struct RequestLine<'a> {
     pub(crate) upstream_batches: u64,
 }
 
-impl RequestLine<'_> {
-    /// Logs the line: written directly when the telemetry allows it, else as a
-    /// tracing event.
-    pub(crate) fn log(&self) {
+/// A request line stamped with the time it was logged, for the writer to format.
+struct Stamped {
+    at: Clock,
+    line: RequestLine,
+}
+
+impl DeferredLine for Stamped {
+    fn write_line(&self, out: &mut Vec<u8>) {
+        let start = out.len();
+        if self.line.write_json(self.at, out).is_err() {
+            // Only writing to a `Vec` can fail here, and it does not: never half a line.
+            out.truncate(start);
+        }
+    }
+}
+
+impl RequestLine {
+    /// Logs the line: handed to the log writer when the telemetry allows it, else
+    /// as a tracing event.
+    pub(crate) fn log(self) {
         let enabled = tracing::enabled!(kind: Kind::EVENT, Level::INFO);
         match json_line_sink() {
-            Some(sink) if enabled => {
-                let mut line = Vec::with_capacity(384);
-                if self
-                    .write_json(std::time::SystemTime::now(), &mut line)
-                    .is_ok()
-                {
-                    sink.append(&line);
-                }
-            }
+            Some(sink) if enabled => sink.append_deferred(Box::new(Stamped {
+                at: Clock::now(),
+                line: self,
+            })),
             Some(_) => {}
             None => self.event(),
         }
+    }
+
+    fn operation(&self) -> &str {
+        if self.operation.is_empty() {
+            "-"
+        } else {
+            &self.operation
+        }
+    }
+
+    fn client(&self) -> &str {
+        self.client.as_deref().unwrap_or("-")
     }
 
     /// The tracing event (whose fields the direct line copies, in this order).
     fn event(&self) {
         tracing::info!(
             request_id = %self.request_id, method = %self.method, route = self.route,
-            status = self.status, duration_ms = self.duration_ms, operation = self.operation,
-            client = self.client, errors = self.errors, cache_hits = self.cache_hits,
+            status = self.status, duration_ms = self.duration_ms, operation = self.operation(),
+            client = self.client(), errors = self.errors, cache_hits = self.cache_hits,
             fetched_keys = self.fetched_keys, shared_keys = self.shared_keys,
             upstream_batches = self.upstream_batches, "request"
         );
@@ -66,13 +99,13 @@ impl RequestLine<'_> {
     /// The line `telemetry::JsonLine` formats for [`Self::event`], stamped `now`, with
     /// its newline. The keys and the timestamp are written as they are (nothing in
     /// them needs escaping), the values as serde_json writes them.
-    fn write_json(&self, now: std::time::SystemTime, line: &mut Vec<u8>) -> serde_json::Result<()> {
+    fn write_json(&self, now: Clock, line: &mut Vec<u8>) -> serde_json::Result<()> {
         line.extend_from_slice(b"{\"timestamp\":\"");
         push_timestamp(now, line);
         line.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\",\"request_id\":");
-        push_str(line, self.request_id)?;
+        push_str(line, &self.request_id)?;
         line.extend_from_slice(b",\"method\":");
-        push_str(line, self.method)?;
+        push_str(line, self.method.as_str())?;
         line.extend_from_slice(b",\"route\":");
         push_str(line, self.route)?;
         line.extend_from_slice(b",\"status\":");
@@ -80,9 +113,9 @@ impl RequestLine<'_> {
         line.extend_from_slice(b",\"duration_ms\":");
         serde_json::to_writer(&mut *line, &self.duration_ms)?;
         line.extend_from_slice(b",\"operation\":");
-        push_str(line, self.operation)?;
+        push_str(line, self.operation())?;
         line.extend_from_slice(b",\"client\":");
-        push_str(line, self.client)?;
+        push_str(line, self.client())?;
         for (key, count) in [
             (&b",\"errors\":"[..], self.errors as u64),
             (b",\"cache_hits\":", self.cache_hits),
@@ -120,7 +153,7 @@ fn push_str(line: &mut Vec<u8>, text: &str) -> serde_json::Result<()> {
 /// `now` as tracing-subscriber's `SystemTime` timer writes it: RFC 3339 in UTC with
 /// microseconds (`2026-11-29T19:40:07.031415Z`). Its `Display` goes through
 /// `write!` with padding, 2,000 instructions a line; this is arithmetic.
-fn push_timestamp(now: std::time::SystemTime, line: &mut Vec<u8>) {
+fn push_timestamp(now: Clock, line: &mut Vec<u8>) {
     let since_epoch = now.duration_since(std::time::UNIX_EPOCH).ok();
     let seconds = since_epoch.map_or(0, |since| since.as_secs());
     let (year, month, day) = civil_from_days(seconds / 86_400);
@@ -191,7 +224,7 @@ mod tests {
     use crate::telemetry::test_support::{Lines, Stopped};
 
     /// The line as the installed JSON logging writes the tracing event.
-    fn through_tracing(line: &RequestLine<'_>) -> String {
+    fn through_tracing(line: &RequestLine) -> String {
         let written = Lines::default();
         let subscriber = tracing_subscriber::registry().with(
             tracing_subscriber::fmt::layer()
@@ -202,11 +235,15 @@ mod tests {
         written.text()
     }
 
-    /// The direct line, its timestamp replaced by the stopped clock's.
-    fn direct(line: &RequestLine<'_>) -> String {
+    /// The line the log writer formats, its timestamp replaced by the stopped
+    /// clock's.
+    fn direct(line: &RequestLine) -> String {
         let mut bytes = Vec::new();
-        line.write_json(std::time::SystemTime::now(), &mut bytes)
-            .unwrap();
+        Stamped {
+            at: Clock::now(),
+            line: line.clone(),
+        }
+        .write_line(&mut bytes);
         let text = String::from_utf8(bytes).unwrap();
         let stamp_at = r#"{"timestamp":""#.len();
         let mut stopped = String::new();
@@ -218,7 +255,7 @@ mod tests {
         )
     }
 
-    fn timestamp(at: std::time::SystemTime) -> String {
+    fn timestamp(at: Clock) -> String {
         let mut bytes = Vec::new();
         push_timestamp(at, &mut bytes);
         String::from_utf8(bytes).unwrap()
@@ -227,12 +264,12 @@ mod tests {
     #[test]
     fn timestamps_are_what_the_tracing_timer_writes_now() {
         loop {
-            let before = timestamp(std::time::SystemTime::now());
+            let before = timestamp(Clock::now());
             let mut theirs = String::new();
             SystemTime
                 .format_time(&mut Writer::new(&mut theirs))
                 .unwrap();
-            let after = timestamp(std::time::SystemTime::now());
+            let after = timestamp(Clock::now());
             // Equal to the second on both sides: theirs was read in that second.
             if before[..19] == after[..19] {
                 assert_eq!(theirs.len(), before.len(), "{theirs} vs {before}");
@@ -266,13 +303,13 @@ mod tests {
     #[test]
     fn the_direct_line_is_the_tracing_events_line() {
         let line = RequestLine {
-            request_id: "9dffe268-833f-4720-b6f9-80b60cef2bf4",
-            method: "POST",
+            request_id: "9dffe268-833f-4720-b6f9-80b60cef2bf4".to_owned(),
+            method: Method::POST,
             route: "/graphql",
             status: 200,
             duration_ms: 1.058_946_000_000_000_2,
-            operation: "Product",
-            client: "-",
+            operation: "Product".to_owned(),
+            client: None,
             errors: 0,
             cache_hits: 1,
             fetched_keys: 0,
@@ -294,20 +331,20 @@ mod tests {
         fn every_line_is_the_tracing_events_line(
             request_id in "[A-Za-z0-9._:-]{1,40}",
             operation in any::<String>(),
-            client in any::<String>(),
+            client in any::<Option<String>>(),
             status in any::<u16>(),
             duration_ms in any::<f64>(),
             errors in any::<usize>(),
             counts in any::<[u64; 4]>(),
         ) {
             let line = RequestLine {
-                request_id: &request_id,
-                method: "GET",
+                request_id,
+                method: Method::GET,
                 route: "/graphql",
                 status,
                 duration_ms,
-                operation: &operation,
-                client: &client,
+                operation,
+                client: client.map(Arc::from),
                 errors,
                 cache_hits: counts[0],
                 fetched_keys: counts[1],

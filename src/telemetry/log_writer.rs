@@ -1,6 +1,8 @@
 //! Where log lines go: appended to one shared buffer where they are formatted, and
 //! written to standard output by a thread of their own, a batch every few
-//! milliseconds.
+//! milliseconds. A line can also be handed over unformatted ([`DeferredLine`]: the
+//! `/graphql` request line) and formatted by that thread, in its place among the
+//! others, so formatting too stays off the request path.
 //!
 //! Why not tracing-appender's non-blocking writer (used before): it sends every line
 //! to its thread through a channel and wakes that thread for each one. Under load
@@ -32,6 +34,17 @@ const WRITE_AT_BYTES: usize = 256 * 1024;
 /// Pending bytes beyond which a logging thread waits for the writer.
 pub(crate) const MAX_PENDING_BYTES: usize = 8 * 1024 * 1024;
 
+/// What a deferred line counts for against the limits above before it is
+/// formatted (a request line is 300-400 bytes).
+const DEFERRED_LINE_BYTES: usize = 384;
+
+/// A line the writer thread formats: it owns what the line says, and writes the
+/// whole line, newline included.
+pub(crate) trait DeferredLine: Send {
+    /// Appends the line to `out`.
+    fn write_line(&self, out: &mut Vec<u8>);
+}
+
 /// The request side: a [`MakeWriter`] for tracing-subscriber's fmt layer.
 #[derive(Clone)]
 pub(crate) struct BatchedWriter {
@@ -57,7 +70,20 @@ struct Shared {
 #[derive(Default)]
 struct State {
     pending: Vec<u8>,
+    /// Lines to format, each with the length `pending` had when it came: its place.
+    deferred: Vec<(usize, Box<dyn DeferredLine>)>,
     closed: bool,
+}
+
+impl State {
+    fn is_empty(&self) -> bool {
+        self.pending.is_empty() && self.deferred.is_empty()
+    }
+
+    /// Pending bytes, deferred lines counted at [`DEFERRED_LINE_BYTES`].
+    fn weight(&self) -> usize {
+        self.pending.len() + self.deferred.len() * DEFERRED_LINE_BYTES
+    }
 }
 
 impl Shared {
@@ -105,15 +131,17 @@ fn spawn_with(
 /// [`BATCH_WINDOW`], writes it, until closed and empty.
 fn write_batches(shared: &Shared, sink: &mut impl Write) {
     let mut batch = Vec::new();
+    let mut deferred = Vec::new();
+    let mut formatted = Vec::new();
     loop {
         let mut state = shared.lock();
-        while state.pending.is_empty() && !state.closed {
+        while state.is_empty() && !state.closed {
             state = shared
                 .lines_arrived
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        if !state.closed && state.pending.len() < shared.write_at_bytes {
+        if !state.closed && state.weight() < shared.write_at_bytes {
             state = shared
                 .lines_arrived
                 .wait_timeout(state, BATCH_WINDOW)
@@ -122,13 +150,27 @@ fn write_batches(shared: &Shared, sink: &mut impl Write) {
         }
         // Swap, so the buffers' capacity is reused and the lock is held for no write.
         std::mem::swap(&mut batch, &mut state.pending);
+        std::mem::swap(&mut deferred, &mut state.deferred);
         let done = state.closed;
         drop(state);
         shared.room_made.notify_all();
+        let out = if deferred.is_empty() {
+            &batch
+        } else {
+            formatted.clear();
+            let mut written = 0;
+            for (place, line) in deferred.drain(..) {
+                formatted.extend_from_slice(&batch[written..place]);
+                line.write_line(&mut formatted);
+                written = place;
+            }
+            formatted.extend_from_slice(&batch[written..]);
+            &formatted
+        };
         // Nowhere to report a failed write to standard output but standard output.
-        let _ = sink.write_all(&batch).and_then(|()| sink.flush());
+        let _ = sink.write_all(out).and_then(|()| sink.flush());
         batch.clear();
-        if done && shared.lock().pending.is_empty() {
+        if done && shared.lock().is_empty() {
             return;
         }
     }
@@ -137,17 +179,31 @@ fn write_batches(shared: &Shared, sink: &mut impl Write) {
 impl BatchedWriter {
     /// Appends whole lines (each ending in `\n`), after what was logged before.
     pub(crate) fn append(&self, line: &[u8]) {
+        self.add(|state| state.pending.extend_from_slice(line));
+    }
+
+    /// Hands over a line for the writer thread to format, after what was logged
+    /// before.
+    pub(crate) fn append_deferred(&self, line: Box<dyn DeferredLine>) {
+        self.add(|state| {
+            let place = state.pending.len();
+            state.deferred.push((place, line));
+        });
+    }
+
+    /// Adds to what is pending, once there is room, and wakes the writer if needed.
+    fn add(&self, add: impl FnOnce(&mut State)) {
         let shared = &*self.shared;
         let mut state = shared.lock();
-        while state.pending.len() >= shared.max_pending_bytes && !state.closed {
+        while state.weight() >= shared.max_pending_bytes && !state.closed {
             state = shared
                 .room_made
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        let was_empty = state.pending.is_empty();
-        state.pending.extend_from_slice(line);
-        let full = state.pending.len() >= shared.write_at_bytes;
+        let was_empty = state.is_empty();
+        add(&mut state);
+        let full = state.weight() >= shared.write_at_bytes;
         drop(state);
         // One wake-up per batch (its first line), one more if it fills early.
         if was_empty || full {
@@ -287,6 +343,70 @@ mod tests {
         assert_eq!(sink.bytes.lock().unwrap().as_slice(), b"alone\n");
     }
 
+    /// A deferred line: its text, formatted by the writer.
+    struct Later(String);
+
+    impl DeferredLine for Later {
+        fn write_line(&self, out: &mut Vec<u8>) {
+            out.extend_from_slice(self.0.as_bytes());
+        }
+    }
+
+    #[test]
+    fn deferred_lines_are_written_in_their_place_among_the_others() {
+        let sink = Sink::default();
+        let (writer, guard) = spawn(sink.clone()).unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let writer = writer.clone();
+                std::thread::spawn(move || {
+                    for i in 0..1_000 {
+                        if i % 3 == 0 {
+                            line(&writer, &format!("{t} {i}\n"));
+                        } else {
+                            writer.append_deferred(Box::new(Later(format!("{t} {i}\n"))));
+                        }
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        writer.append_deferred(Box::new(Later("first\n".into())));
+        writer.append_deferred(Box::new(Later("second\n".into())));
+        line(&writer, "third\n");
+        writer.append_deferred(Box::new(Later("fourth\n".into())));
+        drop(guard);
+
+        let text = String::from_utf8(sink.bytes.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 4_004);
+        assert!(text.ends_with("first\nsecond\nthird\nfourth\n"), "{text}");
+        for t in 0..4 {
+            let of_thread: Vec<usize> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix(&format!("{t} ")))
+                .map(|i| i.parse().unwrap())
+                .collect();
+            assert_eq!(of_thread, (0..1_000).collect::<Vec<_>>(), "thread {t}");
+        }
+    }
+
+    #[test]
+    fn a_deferred_line_alone_reaches_the_sink_within_the_batch_window() {
+        let sink = Sink::default();
+        let (writer, _guard) = spawn(sink.clone()).unwrap();
+
+        writer.append_deferred(Box::new(Later("alone\n".into())));
+        let started = Instant::now();
+        while sink.bytes.lock().unwrap().is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(5), "never written");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+
+        assert_eq!(sink.bytes.lock().unwrap().as_slice(), b"alone\n");
+    }
+
     #[test]
     fn a_full_buffer_makes_logging_wait_rather_than_drop_lines() {
         /// A sink slower than the lines: each write sleeps.
@@ -305,7 +425,11 @@ mod tests {
         let (writer, guard) = spawn_with(Slow(sink.clone()), 16, 16).unwrap();
 
         for i in 0..200 {
-            line(&writer, &format!("{i:>9}\n"));
+            if i % 2 == 0 {
+                line(&writer, &format!("{i:>9}\n"));
+            } else {
+                writer.append_deferred(Box::new(Later(format!("{i:>9}\n"))));
+            }
         }
         drop(guard);
 

@@ -11,5 +11,6 @@ pub mod request_context;
 
 #[cfg(test)]
 pub(crate) use json_line::{JsonLine, test_support};
+pub(crate) use log_writer::DeferredLine;
 pub(crate) use logging::json_line_sink;
 pub use logging::{LogFormat, TelemetryError, TelemetryGuard, TelemetrySettings, install};
