@@ -140,3 +140,10 @@ tailcall_config() {
 
 # vm_rss_kb PID: resident set size now (VmRSS) in kB.
 vm_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# built_from: the commit the binary is built from, and whether the tree differed from
+# it (the results files aside); read when building, so edits made while a run goes on
+# are not blamed on it.
+built_from() {
+  echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- . ':(exclude)bench/results' 2>/dev/null || echo ' (+ uncommitted changes)')"
+}

@@ -34,6 +34,7 @@ ensure_tools wrk jq curl
 select_profile
 BIN=target/$PROFILE_DIR/catalog-gateway
 log "building (${PROFILE_FLAG[*]})"
+BUILT_FROM=$(built_from)
 cargo build "${PROFILE_FLAG[@]}" --locked --quiet --bin catalog-gateway
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -101,7 +102,7 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "# Memory under cold load with large products"
   echo
-  echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); build ${PROFILE_FLAG[*]}"
+  echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'), $BUILT_FROM; build ${PROFILE_FLAG[*]}"
   echo "- machine: $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER"
   echo "- upstream: \`catalog-gateway demo-catalog --large-products\` ($PRODUCT_BYTES bytes per product on the wire)"
   echo "- gateway: default settings (\`--upstream-url\` only; request logs on, JSON to a file), a fresh process per workload"

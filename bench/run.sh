@@ -51,6 +51,7 @@ ensure_tools wrk jq curl python3
 log "building (${PROFILE_FLAG[*]})"
 # Two invocations: building an example activates dev-dependency features (tokio's
 # test-util), and the gateway binary must be the one `cargo build` alone makes.
+BUILT_FROM=$(built_from)
 cargo build "${PROFILE_FLAG[@]}" --locked --quiet --bin catalog-gateway
 cargo build "${PROFILE_FLAG[@]}" --locked --quiet --example bare_handler
 [ "$VS" = 1 ] && ensure_tailcall
@@ -311,11 +312,11 @@ GOALS+=("| start to ready < 100 ms | ${SR_EMB_MED} ms embedded demo, ${SR_UP_MED
 {
   echo "# Benchmark results"
   echo
-  echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)')"
+  echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'), $BUILT_FROM"
   echo "- machine: $NPROC CPUs, $CPU_MODEL; load average before $LOAD_BEFORE, after $LOAD_AFTER"
   echo "- busy at start (>5 % CPU): ${OTHERS:-nothing}"
   echo "- load: wrk -t$THREADS -c$CONNS, ${WARMUP} s warm-up then ${DURATION} s measured, on the same machine; every response checked"
-  echo "- gateway: release build, one fresh process per scenario, --upstream-url the demo catalog (separate process), --rcn-region GB, default settings otherwise"
+  echo "- gateway: ${PROFILE_FLAG[*]} build, one fresh process per scenario, --upstream-url the demo catalog (separate process), --rcn-region GB, default settings otherwise"
   echo
   echo "| run | scenario | req/s | % of bare | p50 ms | p90 ms | p99 ms | max ms | upstream calls/req | keys/call | cache misses/call | gateway CPU µs/req | peak RSS MB | cache entries | errors socket / non-2xx / GraphQL | |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
