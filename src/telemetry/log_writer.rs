@@ -279,6 +279,19 @@ mod tests {
         }
     }
 
+    /// Lines `"{t} {i}"` from threads 0-3, each with i = 0..1000: every thread's all
+    /// there, in its order.
+    fn assert_each_threads_lines_in_order(text: &str) {
+        for t in 0..4 {
+            let of_thread: Vec<usize> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix(&format!("{t} ")))
+                .map(|i| i.parse().unwrap())
+                .collect();
+            assert_eq!(of_thread, (0..1_000).collect::<Vec<_>>(), "thread {t}");
+        }
+    }
+
     fn line(writer: &BatchedWriter, text: &str) {
         writer.make_writer().write_all(text.as_bytes()).unwrap();
     }
@@ -304,14 +317,7 @@ mod tests {
 
         let text = String::from_utf8(sink.bytes.lock().unwrap().clone()).unwrap();
         assert_eq!(text.lines().count(), 4_000);
-        for t in 0..4 {
-            let of_thread: Vec<usize> = text
-                .lines()
-                .filter_map(|l| l.strip_prefix(&format!("{t} ")))
-                .map(|i| i.parse().unwrap())
-                .collect();
-            assert_eq!(of_thread, (0..1_000).collect::<Vec<_>>(), "thread {t}");
-        }
+        assert_each_threads_lines_in_order(&text);
     }
 
     #[test]
@@ -382,14 +388,7 @@ mod tests {
         let text = String::from_utf8(sink.bytes.lock().unwrap().clone()).unwrap();
         assert_eq!(text.lines().count(), 4_004);
         assert!(text.ends_with("first\nsecond\nthird\nfourth\n"), "{text}");
-        for t in 0..4 {
-            let of_thread: Vec<usize> = text
-                .lines()
-                .filter_map(|l| l.strip_prefix(&format!("{t} ")))
-                .map(|i| i.parse().unwrap())
-                .collect();
-            assert_eq!(of_thread, (0..1_000).collect::<Vec<_>>(), "thread {t}");
-        }
+        assert_each_threads_lines_in_order(&text);
     }
 
     #[test]
