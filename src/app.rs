@@ -357,7 +357,7 @@ async fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
 
 /// The upstream to use: the configured URL, or the embedded demo catalog started on
 /// a loopback port (its task stops with the app).
-async fn start_upstream(
+pub(crate) async fn start_upstream(
     settings: &UpstreamSettings,
 ) -> Result<(reqwest::Url, Option<JoinHandle<std::io::Result<()>>>), StartError> {
     if let Some(url) = &settings.url {

@@ -76,6 +76,8 @@ error_codes! {
     UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
     /// The catalog answered outside its contract.
     UpstreamBadResponse => "UPSTREAM_BAD_RESPONSE",
+    /// The catalog refused the gateway's own credentials (an operator's setting).
+    UpstreamUnauthorized => "UPSTREAM_UNAUTHORIZED",
     /// An HTTP request that is not a GraphQL request (HTTP 400).
     BadRequest => "BAD_REQUEST",
     /// A body over `--max-body-bytes` (HTTP 413).

@@ -16,6 +16,7 @@
 //! - [`app`]: startup: bind, wire, serve.
 //! - [`gtin_cli`]: the `gtin` subcommand.
 //! - [`healthcheck`]: the `healthcheck` subcommand (a container's liveness probe).
+//! - [`upstream_cli`]: the `upstream check` subcommand (a mapping tried on real GTINs).
 //! - [`telemetry`]: logging setup.
 
 pub mod app;
@@ -33,6 +34,7 @@ pub mod http;
 pub mod loader;
 pub mod protect;
 pub mod telemetry;
+pub mod upstream_cli;
 
 #[cfg(test)]
 mod architecture_tests;

@@ -8,7 +8,10 @@ use anyhow::Context;
 use clap::Parser;
 
 use catalog_gateway::app::Application;
-use catalog_gateway::config::{Cli, Command, DemoCatalogConfig, GtinConfig, ServeArgs, Settings};
+use catalog_gateway::config::{
+    Cli, Command, DemoCatalogConfig, GtinConfig, ServeArgs, Settings, UpstreamAction,
+    UpstreamCheckConfig,
+};
 use catalog_gateway::demo::{self, DemoSettings};
 use catalog_gateway::gtin_cli;
 use catalog_gateway::telemetry::{self, LogFormat};
@@ -28,6 +31,9 @@ fn main() -> ExitCode {
         Some(Command::Healthcheck(config)) => {
             return ExitCode::from(catalog_gateway::healthcheck::run(&config));
         }
+        Some(Command::Upstream(command)) => match command.action {
+            UpstreamAction::Check(config) => return upstream_check(config),
+        },
         Some(Command::Schema) => {
             print!("{}", catalog_gateway::graphql::sdl());
             Ok(())
@@ -63,6 +69,28 @@ fn run_gtin(config: &GtinConfig) -> ExitCode {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("catalog-gateway gtin: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn upstream_check(config: UpstreamCheckConfig) -> ExitCode {
+    let settings = match config.upstream.settings(&|name| std::env::var(name).ok()) {
+        Ok(settings) => settings,
+        Err(error) => error.into_clap_error().exit(),
+    };
+    let outcome = runtime().and_then(|runtime| {
+        runtime.block_on(async {
+            let mut stdout = io::stdout().lock();
+            catalog_gateway::upstream_cli::check(settings, &config.codes, &mut stdout)
+                .await
+                .context("upstream check")
+        })
+    });
+    match outcome {
+        Ok(status) => ExitCode::from(status),
+        Err(error) => {
+            eprintln!("catalog-gateway: {error:#}");
             ExitCode::from(2)
         }
     }

@@ -16,6 +16,10 @@ pub enum CatalogError {
     /// The upstream answered something that breaks the contract.
     #[error("upstream sent a bad response: {0}")]
     BadResponse(String),
+    /// The upstream refused the gateway's credentials (`401`/`403`, after a fresh
+    /// token where the gateway fetches them): a setting to fix, not a transient fault.
+    #[error("upstream refused the gateway's credentials: {0}")]
+    Unauthorized(String),
 }
 
 impl CatalogError {
@@ -25,6 +29,19 @@ impl CatalogError {
             CatalogError::Timeout(_) => ErrorCode::UpstreamTimeout,
             CatalogError::Unavailable(_) => ErrorCode::UpstreamUnavailable,
             CatalogError::BadResponse(_) => ErrorCode::UpstreamBadResponse,
+            CatalogError::Unauthorized(_) => ErrorCode::UpstreamUnauthorized,
+        }
+    }
+
+    /// What a client is told (the detail string stays in the logs).
+    pub fn client_message(&self) -> &'static str {
+        match self {
+            CatalogError::Timeout(_) => "the product catalog did not answer in time",
+            CatalogError::Unavailable(_) => "the product catalog is unavailable",
+            CatalogError::BadResponse(_) => "the product catalog sent an invalid answer",
+            CatalogError::Unauthorized(_) => {
+                "the product catalog refused the gateway's credentials"
+            }
         }
     }
 }

@@ -9,6 +9,8 @@
 //! | per-call timeout                   | `Timeout`      | yes     | yes             |
 //! | `502`, `503`, `504`                | `Unavailable`  | yes     | yes             |
 //! | `500` and other `5xx`              | `Unavailable`  | no      | yes             |
+//! | a status the mapping lists in `errors.retry_statuses` (`429`) | `Unavailable` | yes | yes |
+//! | `401`/`403` (after one fresh token, where tokens are fetched) | `Unauthorized` | no | no |
 //! | fetch deadline passed              | `Timeout`      | no      | no              |
 //! | breaker opened while queued or sent | `Unavailable` | no      | no (already counted slow) |
 //! | contract broken (4xx but 404, oversized body) | `BadResponse` | no | no     |
@@ -41,6 +43,8 @@ pub(crate) enum Fault {
     Deadline,
     /// The upstream answered this server-error status.
     ServerError(StatusCode),
+    /// The upstream answered a status its mapping says is worth a retry (`429`).
+    RetryableStatus(StatusCode),
     /// The upstream answered, but outside the contract.
     Contract,
     /// The breaker opened while the call waited for a slot or for its answer
@@ -52,7 +56,7 @@ impl Fault {
     /// Whether a repeat of the (idempotent) call may get a different answer.
     pub(crate) fn is_retryable(self) -> bool {
         match self {
-            Fault::Connect | Fault::Broken | Fault::Timeout => true,
+            Fault::Connect | Fault::Broken | Fault::Timeout | Fault::RetryableStatus(_) => true,
             Fault::ServerError(status) => matches!(
                 status,
                 StatusCode::BAD_GATEWAY
@@ -66,7 +70,11 @@ impl Fault {
     /// Whether the call counts against the upstream's health in the breaker.
     pub(crate) fn is_upstream_failure(self) -> bool {
         match self {
-            Fault::Connect | Fault::Broken | Fault::Timeout | Fault::ServerError(_) => true,
+            Fault::Connect
+            | Fault::Broken
+            | Fault::Timeout
+            | Fault::ServerError(_)
+            | Fault::RetryableStatus(_) => true,
             Fault::Deadline | Fault::Contract | Fault::CircuitOpened => false,
         }
     }

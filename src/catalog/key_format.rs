@@ -23,11 +23,14 @@ pub enum KeyFormat {
     Gtin13,
     /// 12 digits (`012345678905`): UPC-A-keyed catalogs.
     Upc,
+    /// The number as registered: its own format's length (8, 12, 13 or 14 digits,
+    /// the shortest GS1 form), as catalogs keyed by the printed barcode store it.
+    Registered,
 }
 
 /// A `--upstream-key-format` value that is not one of the known names.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown upstream key format {0:?} (expected gtin14, gtin13 or upc)")]
+#[error("unknown upstream key format {0:?} (expected gtin14, gtin13, upc or registered)")]
 pub struct UnknownKeyFormat(pub String);
 
 impl KeyFormat {
@@ -37,15 +40,18 @@ impl KeyFormat {
             KeyFormat::Gtin14 => "gtin14",
             KeyFormat::Gtin13 => "gtin13",
             KeyFormat::Upc => "upc",
+            KeyFormat::Registered => "registered",
         }
     }
 
-    /// Number of digits of a key in this format.
-    pub fn width(self) -> usize {
+    /// Number of digits of a key in this format; `None` for `registered`, whose
+    /// width is each item's own.
+    pub fn width(self) -> Option<usize> {
         match self {
-            KeyFormat::Gtin14 => 14,
-            KeyFormat::Gtin13 => 13,
-            KeyFormat::Upc => 12,
+            KeyFormat::Gtin14 => Some(14),
+            KeyFormat::Gtin13 => Some(13),
+            KeyFormat::Upc => Some(12),
+            KeyFormat::Registered => None,
         }
     }
 
@@ -57,7 +63,10 @@ impl KeyFormat {
     /// A GTIN-8 gets its zero-padded 13 or 12 digit field form, as GS1 prescribes
     /// for storing it in a wider field.
     pub fn key(self, gtin: &Gtin) -> Option<&str> {
-        gtin.padded(self.width())
+        match self.width() {
+            Some(width) => gtin.padded(width),
+            None => Some(gtin.as_own_format()),
+        }
     }
 }
 
@@ -69,6 +78,7 @@ impl FromStr for KeyFormat {
             "gtin14" => Ok(KeyFormat::Gtin14),
             "gtin13" => Ok(KeyFormat::Gtin13),
             "upc" => Ok(KeyFormat::Upc),
+            "registered" => Ok(KeyFormat::Registered),
             other => Err(UnknownKeyFormat(other.to_owned())),
         }
     }
@@ -160,8 +170,25 @@ mod tests {
     );
 
     #[test]
+    fn a_registered_key_is_the_number_in_its_own_format() {
+        for (number, key) in [
+            ("00036000291452", "036000291452"),
+            ("96385074", "96385074"),
+            ("4012345000122", "4012345000122"),
+            ("10036000291459", "10036000291459"),
+        ] {
+            assert_eq!(KeyFormat::Registered.key(&gtin(number)), Some(key));
+        }
+    }
+
+    #[test]
     fn every_format_name_parses_back_to_itself() {
-        for format in [KeyFormat::Gtin14, KeyFormat::Gtin13, KeyFormat::Upc] {
+        for format in [
+            KeyFormat::Gtin14,
+            KeyFormat::Gtin13,
+            KeyFormat::Upc,
+            KeyFormat::Registered,
+        ] {
             assert_eq!(format.as_str().parse::<KeyFormat>(), Ok(format));
         }
     }
@@ -193,10 +220,11 @@ mod tests {
             #[test]
             fn a_key_has_the_format_width_and_names_the_same_item(gtin in any_gtin()) {
                 for format in [KeyFormat::Gtin14, KeyFormat::Gtin13, KeyFormat::Upc] {
-                    let dropped = &gtin.gtin14()[..14 - format.width()];
+                    let width = format.width().unwrap();
+                    let dropped = &gtin.gtin14()[..14 - width];
                     match format.key(&gtin) {
                         Some(key) => {
-                            prop_assert_eq!(key.len(), format.width());
+                            prop_assert_eq!(key.len(), width);
                             prop_assert_eq!(Gtin::from_digits(key).unwrap(), gtin);
                         }
                         // Only an item with significant digits beyond the width has no key.

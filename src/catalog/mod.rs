@@ -1,15 +1,17 @@
-//! The upstream product catalog: the `Catalog` trait, its REST implementation per
-//! `catalog-api.md`, the wire DTOs and key formats, and the client's resilience
-//! (deadlines, retries with a budget, circuit breaker, health). Knows nothing of
-//! GraphQL.
+//! The upstream product catalog: the `Catalog` trait, its REST implementation (the
+//! native contract of `catalog-api.md`, or any source a [`Mapping`] describes), the
+//! wire DTOs, key formats and credentials, and the client's resilience (deadlines,
+//! retries with a budget, circuit breaker, health). Knows nothing of GraphQL.
 
 mod answer;
 mod breaker;
+mod credentials;
 mod dto;
 mod error;
 mod fault;
 mod health;
 mod key_format;
+pub mod mapping;
 mod product;
 mod resilience;
 mod rest;
@@ -20,9 +22,11 @@ mod rolling_window;
 mod source;
 
 pub use breaker::{BreakerSettings, BreakerState, OpenReason};
+pub use credentials::CredentialsError;
 pub use error::CatalogError;
 pub use health::UpstreamHealth;
 pub use key_format::{KeyFormat, UnknownKeyFormat};
+pub use mapping::{Mapping, MappingError, Preset};
 pub use product::{Attribute, Availability, Image, Price, Product};
 pub use rest::RestCatalog;
 pub use rest_settings::{BuildError, RestCatalogSettings};

@@ -2,11 +2,12 @@
 //! building it can fail. Config turns flags into these typed values once, at start.
 
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
 
-use super::{BreakerSettings, KeyFormat, RetryPolicy};
+use super::{BreakerSettings, CredentialsError, KeyFormat, Mapping, RetryPolicy};
 
 /// Settings of a [`RestCatalog`](super::RestCatalog).
 #[derive(Clone, Debug)]
@@ -14,7 +15,11 @@ pub struct RestCatalogSettings {
     /// Base URL of the upstream (`--upstream-url`); a path prefix such as
     /// `http://host/api/v1` is kept and `/products` is appended to it.
     pub base_url: Url,
-    /// The GTIN form the upstream is keyed by (`--upstream-key-format`).
+    /// How a source other than catalog-api.md is called and read
+    /// (`--upstream-preset`, `--upstream-mapping`); `None`: the native contract.
+    pub mapping: Option<Arc<Mapping>>,
+    /// The GTIN form the upstream is keyed by (`--upstream-key-format`); a mapped
+    /// source takes its mapping's form (which that flag overrides at start).
     pub key_format: KeyFormat,
     /// Use the batch endpoint (`--upstream-batch on`); `false` fans out to the
     /// single-item endpoint for upstreams that have no batch endpoint.
@@ -59,6 +64,7 @@ impl RestCatalogSettings {
     pub fn new(base_url: Url) -> Self {
         RestCatalogSettings {
             base_url,
+            mapping: None,
             key_format: KeyFormat::Gtin14,
             batch: true,
             max_batch: NonZeroUsize::new(Self::DEFAULT_MAX_BATCH).unwrap_or(NonZeroUsize::MIN),
@@ -123,6 +129,9 @@ pub enum BuildError {
         /// What is wrong with it, e.g. `must be in (0, 1]`.
         problem: &'static str,
     },
+    /// The mapping's credentials cannot be used.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
     /// The HTTP client could not be set up (TLS roots, resolver …).
     #[error("failed to build the upstream HTTP client")]
     Client(#[source] reqwest::Error),

@@ -15,8 +15,10 @@ use axum::http::HeaderName;
 use clap::{Args, ValueEnum};
 
 use super::parsers::{self, millis, secs};
-use super::{ServerSettings, UpstreamSettings};
+use super::upstream_source::{SourceFlags, choose};
+use super::{ServerSettings, SettingError, UpstreamSettings};
 use crate::cache::{CacheSettings, RedisSettings};
+use crate::catalog::mapping::EnvLookup;
 use crate::catalog::{BreakerSettings, KeyFormat, RestCatalogSettings, RetryPolicy};
 use crate::demo::DemoSettings;
 use crate::graphql::{GraphqlSettings, QueryLimits};
@@ -75,18 +77,27 @@ impl ServerArgs {
 #[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Upstream catalog")]
 pub struct UpstreamArgs {
-    /// Base URL of the upstream catalog; absent: start the embedded demo catalog and use it.
+    /// Base URL of the upstream catalog; absent: the preset's own URL, or (for `catalog-api`) start the embedded demo catalog and use it.
     #[arg(long, env = "CATALOG_UPSTREAM_URL", value_parser = parsers::http_url)]
     pub upstream_url: Option<reqwest::Url>,
-    /// GTIN form the upstream is keyed by.
-    #[arg(long, env = "CATALOG_UPSTREAM_KEY_FORMAT", default_value = "gtin14", value_parser = parsers::key_format())]
-    pub upstream_key_format: KeyFormat,
-    /// Whether the upstream has a batch endpoint (`GET /products?gtins=…`); off: one call per key.
+    /// The upstream's API, by a mapping shipped in `presets/` [default: catalog-api].
+    #[arg(long, env = "CATALOG_UPSTREAM_PRESET", value_parser = parsers::preset(), conflicts_with = "upstream_mapping")]
+    pub upstream_preset: Option<String>,
+    /// The upstream's API, by a mapping file of one's own (docs/upstream-mapping.md).
+    #[arg(long, value_name = "FILE", env = "CATALOG_UPSTREAM_MAPPING")]
+    pub upstream_mapping: Option<std::path::PathBuf>,
+    /// GTIN form the upstream is keyed by [default: the mapping's; gtin14 for catalog-api].
+    #[arg(long, env = "CATALOG_UPSTREAM_KEY_FORMAT", value_parser = parsers::key_format())]
+    pub upstream_key_format: Option<KeyFormat>,
+    /// OAuth2 token endpoint for the upstream's client credentials (CATALOG_UPSTREAM_CLIENT_ID, CATALOG_UPSTREAM_CLIENT_SECRET) [default: the mapping's].
+    #[arg(long, env = "CATALOG_UPSTREAM_TOKEN_URL", value_parser = parsers::http_url)]
+    pub upstream_token_url: Option<reqwest::Url>,
+    /// Whether to use the upstream's batch call (catalog-api: `GET /products?gtins=…`); off: one call per key.
     #[arg(long, env = "CATALOG_UPSTREAM_BATCH", value_enum, default_value_t = Switch::On)]
     pub upstream_batch: Switch,
-    /// Most keys per upstream batch call.
-    #[arg(long, env = "CATALOG_UPSTREAM_MAX_BATCH", default_value = "100")]
-    pub upstream_max_batch: NonZeroUsize,
+    /// Most keys per upstream batch call [default: the mapping's `batch.max_keys`; 100 for catalog-api].
+    #[arg(long, env = "CATALOG_UPSTREAM_MAX_BATCH")]
+    pub upstream_max_batch: Option<NonZeroUsize>,
     /// Most upstream calls in flight at once (per replica).
     #[arg(long, env = "CATALOG_UPSTREAM_CONCURRENCY", default_value = "16")]
     pub upstream_concurrency: NonZeroUsize,
@@ -136,14 +147,30 @@ pub struct UpstreamArgs {
 }
 
 impl UpstreamArgs {
-    /// The upstream's settings: the REST client's, the loader's and the demo's.
-    pub fn settings(&self) -> UpstreamSettings {
-        UpstreamSettings {
-            url: self.upstream_url.clone(),
+    /// The upstream's settings: the REST client's, the loader's and the demo's;
+    /// `env` reads the variables a mapping names (credentials, headers).
+    ///
+    /// # Errors
+    /// [`SettingError`] naming the flag when the mapping cannot be read or compiled,
+    /// or contradicts another flag (see `upstream_source`).
+    pub fn settings(&self, env: EnvLookup<'_>) -> Result<UpstreamSettings, SettingError> {
+        let flags = SourceFlags {
+            url: self.upstream_url.as_ref(),
+            preset: self.upstream_preset.as_deref(),
+            mapping: self.upstream_mapping.as_deref(),
+            key_format: self.upstream_key_format,
+            token_url: self.upstream_token_url.as_ref(),
+            batch: self.upstream_batch.is_on(),
+            max_batch: self.upstream_max_batch,
+        };
+        let source = choose(&flags, env)?;
+        Ok(UpstreamSettings {
+            url: source.url,
             client: RestCatalogSettings {
-                key_format: self.upstream_key_format,
-                batch: self.upstream_batch.is_on(),
-                max_batch: self.upstream_max_batch,
+                mapping: source.mapping,
+                key_format: source.key_format,
+                batch: source.batch,
+                max_batch: source.max_batch,
                 max_concurrency: self.upstream_concurrency,
                 timeout: self.upstream_timeout,
                 connect_timeout: self.upstream_connect_timeout,
@@ -169,7 +196,7 @@ impl UpstreamArgs {
                 latency: self.demo_latency,
                 large_products: self.demo_large_products,
             },
-        }
+        })
     }
 }
 

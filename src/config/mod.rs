@@ -10,6 +10,7 @@
 
 mod groups;
 mod parsers;
+mod upstream_source;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cache::CacheSettings;
 use crate::catalog::RestCatalogSettings;
+use crate::catalog::mapping::EnvLookup;
 use crate::demo::DemoSettings;
 use crate::graphql::GraphqlSettings;
 use crate::gtin::RcnRegion;
@@ -66,6 +68,37 @@ pub enum Command {
     ///
     /// Exit status 0 when it answers 2xx in time, 1 otherwise; one line says why.
     Healthcheck(HealthcheckConfig),
+    /// Work with the upstream source (a preset or a mapping file).
+    Upstream(Box<UpstreamCommand>),
+}
+
+/// The `upstream` subcommand.
+#[derive(Debug, Args)]
+pub struct UpstreamCommand {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: UpstreamAction,
+}
+
+/// What `upstream` does.
+#[derive(Debug, Subcommand)]
+pub enum UpstreamAction {
+    /// Fetch GTINs through the source and print each request, raw item and mapped product.
+    ///
+    /// Exit status 0 when every GTIN was found, 1 when any was invalid, not found or
+    /// failed, 2 on a usage error or a mapping that does not load.
+    Check(UpstreamCheckConfig),
+}
+
+/// Settings of `upstream check`.
+#[derive(Debug, Args)]
+pub struct UpstreamCheckConfig {
+    /// The source: the same flags as the gateway's.
+    #[command(flatten)]
+    pub upstream: UpstreamArgs,
+    /// GTINs to fetch, in any spelling.
+    #[arg(required = true)]
+    pub codes: Vec<String>,
 }
 
 /// Settings of the `healthcheck` subcommand.
@@ -142,6 +175,14 @@ impl ServeArgs {
     /// # Errors
     /// [`SettingError`] naming the flag, when two settings contradict each other.
     pub fn settings(&self) -> Result<Settings, SettingError> {
+        self.settings_with_env(&|name| std::env::var(name).ok())
+    }
+
+    /// [`ServeArgs::settings`] with the variables a mapping names read by `env`.
+    ///
+    /// # Errors
+    /// As [`ServeArgs::settings`].
+    pub fn settings_with_env(&self, env: EnvLookup<'_>) -> Result<Settings, SettingError> {
         let cache = self.cache.settings();
         let graphql = self.graphql.settings();
         let protection = self.protection.settings(
@@ -150,7 +191,7 @@ impl ServeArgs {
         );
         let settings = Settings {
             server: self.server.settings(),
-            upstream: self.upstream.settings(),
+            upstream: self.upstream.settings(env)?,
             cache,
             graphql,
             http: self.http.settings(),
@@ -264,7 +305,8 @@ impl Settings {
             std::iter::once("catalog-gateway".to_owned()).chain(flags.into_iter().map(Into::into));
         let matches = command.try_get_matches_from(argv)?;
         let args = ServeArgs::from_arg_matches(&matches)?;
-        args.settings().map_err(SettingError::into_clap_error)
+        args.settings_with_env(&|_| None)
+            .map_err(SettingError::into_clap_error)
     }
 
     /// Checks what no single flag can: settings that contradict each other.

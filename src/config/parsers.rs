@@ -42,7 +42,17 @@ pub(crate) fn micros(range: RangeInclusive<u64>) -> impl TypedValueParser<Value 
 
 /// A GTIN form the upstream is keyed by; `--help` lists them.
 pub(crate) fn key_format() -> impl TypedValueParser<Value = KeyFormat> {
-    PossibleValuesParser::new(["gtin14", "gtin13", "upc"]).try_map(|text| text.parse::<KeyFormat>())
+    PossibleValuesParser::new(["gtin14", "gtin13", "upc", "registered"])
+        .try_map(|text| text.parse::<KeyFormat>())
+}
+
+/// An upstream preset's name; `--help` lists them.
+pub(crate) fn preset() -> impl TypedValueParser<Value = String> {
+    PossibleValuesParser::new(
+        crate::catalog::mapping::PRESETS
+            .iter()
+            .map(|preset| preset.name),
+    )
 }
 
 /// An RCN region; `--help` lists them.

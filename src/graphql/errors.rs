@@ -59,11 +59,7 @@ pub(crate) fn too_many_gtins(count: usize, max: usize) -> Error {
 
 /// The client-facing message for an upstream failure.
 pub(crate) fn upstream_message(error: &CatalogError) -> &'static str {
-    match error {
-        CatalogError::Timeout(_) => "the product catalog did not answer in time",
-        CatalogError::Unavailable(_) => "the product catalog is unavailable",
-        CatalogError::BadResponse(_) => "the product catalog sent an invalid answer",
-    }
+    error.client_message()
 }
 
 /// `UPSTREAM_*` for an item the catalog could not answer.

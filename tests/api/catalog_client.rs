@@ -324,7 +324,7 @@ async fn keys_sent(
     items: &[Gtin],
 ) -> (Vec<FetchResult>, Vec<String>) {
     let upstream = TestUpstream::start().await;
-    upstream.strict_key_width(Some(format.width()));
+    upstream.strict_key_width(format.width());
     stock(&upstream, items);
     let catalog = client_with(&upstream, |s| {
         s.key_format = format;

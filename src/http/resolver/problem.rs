@@ -49,12 +49,7 @@ impl Problem {
             CatalogError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
-        let detail = match error {
-            CatalogError::Timeout(_) => "the product catalog did not answer in time",
-            CatalogError::Unavailable(_) => "the product catalog is unavailable",
-            CatalogError::BadResponse(_) => "the product catalog sent an invalid answer",
-        };
-        Problem::new(status, error.code(), detail)
+        Problem::new(status, error.code(), error.client_message())
     }
 }
 

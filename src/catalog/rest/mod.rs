@@ -1,11 +1,16 @@
-//! The REST implementation of [`Catalog`] against catalog-api.md: batch or fan-out
-//! lookups over one pooled keep-alive HTTP client, bounded concurrency, per-call
-//! and per-fetch deadlines, and answers mapped to [`CatalogError`] and [`Fault`].
+//! The REST implementation of [`Catalog`]: batch or fan-out lookups over one pooled
+//! keep-alive HTTP client, bounded concurrency, per-call and per-fetch deadlines,
+//! and answers mapped to [`CatalogError`] and [`Fault`]. It speaks catalog-api.md
+//! natively (URLs here, bodies read by `answer`), or any source a [`Mapping`]
+//! describes (URLs, paging and bodies by `mapping`).
 //!
 //! Every upstream request goes through [`RestCatalog::call`], which runs it under
-//! `resilience` (breaker, retries, budget) in batch and fan-out modes alike.
-//! Reading bodies into results is `answer`'s job; URL shapes are this file's.
+//! `resilience` (breaker, retries, budget) in batch and fan-out modes alike, for
+//! every source: what the gateway does around a call never depends on the dialect.
 
+mod mapped;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,7 +22,9 @@ use tracing::Instrument;
 
 use super::answer::{read_batch, read_single};
 use super::breaker::CallStart;
+use super::credentials::Credentials;
 use super::fault::{Failed, Fault};
+use super::mapping::Mapping;
 use super::resilience::Resilience;
 use super::{
     BuildError, Catalog, CatalogError, FetchResult, KeyFormat, RestCatalogSettings, UpstreamHealth,
@@ -37,6 +44,17 @@ pub struct RestCatalog {
     client: reqwest::Client,
     /// `{base}/products`, prepared once.
     products_url: Url,
+    /// The upstream's base URL, from which mapped calls build theirs.
+    base_url: Url,
+    /// How a source other than catalog-api.md is called and read; `None`: the
+    /// native contract.
+    mapping: Option<Arc<Mapping>>,
+    /// The `Authorization` of every call.
+    credentials: Credentials,
+    /// Statuses of a single-item call that mean "no such item".
+    not_found: Vec<StatusCode>,
+    /// Statuses retried besides `502`/`503`/`504`.
+    retry_statuses: Vec<StatusCode>,
     /// The form keys are sent in.
     key_format: KeyFormat,
     /// Batch endpoint (`true`) or one call per key.
@@ -72,6 +90,17 @@ impl RestCatalog {
         settings.validate()?;
         let products_url = products_url(&settings.base_url)
             .ok_or_else(|| BuildError::BaseUrl(settings.base_url.to_string()))?;
+        let credentials = match &settings.mapping {
+            Some(mapping) => Credentials::new(&mapping.auth, &settings.base_url)?,
+            None => Credentials::none(),
+        };
+        let (not_found, retry_statuses) = match &settings.mapping {
+            Some(mapping) => (
+                mapping.single.not_found_statuses.clone(),
+                mapping.retry_statuses.clone(),
+            ),
+            None => (vec![StatusCode::NOT_FOUND], Vec::new()),
+        };
         let concurrency = settings.max_concurrency.get();
         if concurrency > Semaphore::MAX_PERMITS {
             return Err(BuildError::Concurrency(concurrency));
@@ -89,6 +118,11 @@ impl RestCatalog {
         Ok(RestCatalog {
             client,
             products_url,
+            base_url: settings.base_url,
+            mapping: settings.mapping,
+            credentials,
+            not_found,
+            retry_statuses,
             key_format: settings.key_format,
             batch: settings.batch,
             max_batch: settings.max_batch.get(),
@@ -249,7 +283,7 @@ impl RestCatalog {
     ) -> Result<Reply, Failed> {
         let call_deadline = started + self.timeout;
         let span = tracing::info_span!("upstream call", otel.kind = "client", keys, retry);
-        let send = || self.send(url).instrument(span.clone());
+        let send = || self.send(url, deadline).instrument(span.clone());
         if call_deadline <= deadline {
             match tokio::time::timeout_at(call_deadline, send()).await {
                 Ok(result) => result,
@@ -267,43 +301,84 @@ impl RestCatalog {
         }
     }
 
-    /// Sends a GET (with the request id of the request it serves) and maps the
-    /// answer (status first, then the whole body).
-    async fn send(&self, url: &Url) -> Result<Reply, Failed> {
-        let mut request = self
-            .client
-            .get(url.clone())
-            .header(reqwest::header::ACCEPT, "application/json");
-        if let Some(context) = request_context::current() {
-            request = request.header("x-request-id", context.id());
-        }
-        let response = request.send().await.map_err(transport_error)?;
-        let status = response.status();
-        if status == StatusCode::NOT_FOUND {
+    /// Sends a GET (with the request id of the request it serves, the mapping's
+    /// headers and the credentials) and maps the answer (status first, then the
+    /// whole body). A call refused with a fetched token is sent once more with a
+    /// fresh one: tokens are revoked or rotated before their announced expiry.
+    async fn send(&self, url: &Url, deadline: Instant) -> Result<Reply, Failed> {
+        let mut refreshed = false;
+        loop {
+            let authorization = self
+                .credentials
+                .header(&self.client, deadline)
+                .await
+                .map_err(token_failure)?;
+            let mut request = self
+                .client
+                .get(url.clone())
+                .header(reqwest::header::ACCEPT, "application/json");
+            if let Some(mapping) = &self.mapping {
+                for (name, value) in &mapping.headers {
+                    request = request.header(name, value);
+                }
+            }
+            if let Some(authorization) = &authorization {
+                request = request.header(reqwest::header::AUTHORIZATION, authorization);
+            }
+            if let Some(context) = request_context::current() {
+                request = request.header("x-request-id", context.id());
+            }
+            let response = request.send().await.map_err(transport_error)?;
+            let status = response.status();
+            if status == StatusCode::OK {
+                return read_body(response).await.map(Reply::Body);
+            }
             // Drain the (ignored, bounded) body so the connection goes back to the
             // pool; a failure here changes nothing about the answer.
             let _ = read_body(response).await;
-            return Ok(Reply::NotFound);
-        }
-        if status.is_server_error() {
-            return Err(Failed::new(
-                Fault::ServerError(status),
-                CatalogError::Unavailable(format!("upstream answered {status}")),
-            ));
-        }
-        if status != StatusCode::OK {
+            if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+                if let Some(refused) = &authorization
+                    && !refreshed
+                    && self.credentials.can_refresh()
+                {
+                    self.credentials.refused(refused).await;
+                    refreshed = true;
+                    continue;
+                }
+                return Err(Failed::new(
+                    Fault::Contract,
+                    CatalogError::Unauthorized(format!("upstream answered {status}")),
+                ));
+            }
+            if self.not_found.contains(&status) {
+                return Ok(Reply::NotFound);
+            }
+            if self.retry_statuses.contains(&status) {
+                return Err(Failed::new(
+                    Fault::RetryableStatus(status),
+                    CatalogError::Unavailable(format!("upstream answered {status}")),
+                ));
+            }
+            if status.is_server_error() {
+                return Err(Failed::new(
+                    Fault::ServerError(status),
+                    CatalogError::Unavailable(format!("upstream answered {status}")),
+                ));
+            }
             return Err(Failed::new(
                 Fault::Contract,
                 CatalogError::BadResponse(format!("upstream answered {status}")),
             ));
         }
-        read_body(response).await.map(Reply::Body)
     }
 }
 
 #[async_trait]
 impl Catalog for RestCatalog {
     async fn fetch(&self, keys: &[Gtin]) -> Vec<FetchResult> {
+        if let Some(mapping) = &self.mapping {
+            return self.fetch_mapped(mapping, keys, None).await;
+        }
         // Each distinct item once, in its wire form; an item with no key in the
         // upstream's format cannot exist there and is never sent.
         let mut seen = FastSet::with_capacity_and_hasher(keys.len(), FastHasher::default());
@@ -316,7 +391,7 @@ impl Catalog for RestCatalog {
         // One deadline for the whole lookup: retries of one chunk cannot stretch
         // it (capped at a day, so an absurd setting cannot overflow the clock).
         let deadline = Instant::now() + self.fetch_deadline.min(MAX_FETCH_DEADLINE);
-        let mut answered: FastMap<Gtin, FetchResult> = if self.batch {
+        let answered: FastMap<Gtin, FetchResult> = if self.batch {
             let chunks = wire.chunks(self.max_batch);
             let results = join_all(
                 chunks
@@ -338,20 +413,40 @@ impl Catalog for RestCatalog {
             wire.iter().map(|(gtin, _)| *gtin).zip(results).collect()
         };
 
-        // Each answer moves out to its key; only keys asked more than once (the
-        // loader never does) cost a copy each (a product is a few dozen allocations).
-        let distinct = seen.len() == keys.len();
-        keys.iter()
-            .map(|gtin| {
-                let answer = if distinct {
-                    answered.remove(gtin)
-                } else {
-                    answered.get(gtin).cloned()
-                };
-                answer.unwrap_or(Ok(None))
-            })
-            .collect()
+        in_order(keys, seen.len(), answered)
     }
+}
+
+/// The answers in the order of `keys` (`distinct` of them), an item never sent
+/// (no key in the upstream's form) not found. Each answer moves out to its key; only
+/// keys asked more than once (the loader never does) cost a copy each (a product is
+/// a few dozen allocations).
+fn in_order(
+    keys: &[Gtin],
+    distinct: usize,
+    mut answered: FastMap<Gtin, FetchResult>,
+) -> Vec<FetchResult> {
+    let distinct = distinct == keys.len();
+    keys.iter()
+        .map(|gtin| {
+            let answer = if distinct {
+                answered.remove(gtin)
+            } else {
+                answered.get(gtin).cloned()
+            };
+            answer.unwrap_or(Ok(None))
+        })
+        .collect()
+}
+
+/// A token could not be had: the fault of the token endpoint's failure.
+fn token_failure(error: CatalogError) -> Failed {
+    let fault = match &error {
+        CatalogError::Timeout(_) => Fault::Timeout,
+        CatalogError::Unavailable(_) => Fault::Connect,
+        CatalogError::BadResponse(_) | CatalogError::Unauthorized(_) => Fault::Contract,
+    };
+    Failed::new(fault, error)
 }
 
 /// The fetch deadline passed before or during the call.

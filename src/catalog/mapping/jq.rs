@@ -1,0 +1,246 @@
+//! jq filters through jaq: compiled once at start from a mapping file's text, run
+//! per answer, item or key with the mapping's variables (`$key`, `$keys`, `$page` …).
+//!
+//! The one place that knows jaq's API, so the rest of `mapping` deals in
+//! [`Filter`] and [`Val`] only. Compilation errors carry the column of the problem
+//! within the filter's text; the caller adds the file's line.
+
+use std::fmt;
+
+use jaq_core::load::{Arena, File, Loader};
+use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
+
+pub(crate) use jaq_json::Val;
+
+/// The kind of data the filters run on: JSON values, nothing else in the context.
+type Data = data::JustLut<Val>;
+
+/// A compiled jq filter with its named global variables.
+pub(crate) struct Filter {
+    /// The filter as written, for `upstream check` and error messages.
+    source: String,
+    /// The compiled program.
+    compiled: jaq_core::Filter<Data>,
+    /// How many global variables it expects, in the order given at compile time.
+    vars: usize,
+}
+
+impl fmt::Debug for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Filter").field(&self.source).finish()
+    }
+}
+
+/// Why a filter did not compile: what, and where in the filter's text (a byte offset).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CompileError {
+    /// Byte offset of the problem within the filter's text.
+    pub(crate) offset: usize,
+    /// What is wrong, e.g. `expected term, found ")"`.
+    pub(crate) message: String,
+}
+
+/// Why a filter failed on a value: jq's own error text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct RunError(pub(crate) String);
+
+impl Filter {
+    /// Compiles `code` with jq's standard library and the global variables `vars`
+    /// (each spelled with its `$`), whose values [`Filter::first`] and
+    /// [`Filter::all`] take in the same order.
+    pub(crate) fn compile(code: &str, vars: &[&str]) -> Result<Filter, CompileError> {
+        let defs = jaq_core::defs()
+            .chain(jaq_std::defs())
+            .chain(jaq_json::defs());
+        let funs = jaq_core::funs::<Data>()
+            .chain(jaq_std::funs::<Data>())
+            .chain(jaq_json::funs::<Data>());
+        let arena = Arena::default();
+        let loader = Loader::new(defs);
+        let modules = loader
+            .load(&arena, File { code, path: () })
+            .map_err(|errors| load_error(code, &errors))?;
+        let compiled = Compiler::default()
+            .with_funs(funs)
+            .with_global_vars(vars.iter().copied())
+            .compile(modules)
+            .map_err(|errors| {
+                let (offset, message) = errors
+                    .iter()
+                    .flat_map(|(_, undefined)| undefined.iter())
+                    .map(|(name, kind)| {
+                        (
+                            offset_in(code, name),
+                            format!("undefined {kind:?} `{name}`"),
+                        )
+                    })
+                    .next()
+                    .unwrap_or((0, "does not compile".to_owned()));
+                CompileError {
+                    offset,
+                    message: message.to_lowercase(),
+                }
+            })?;
+        Ok(Filter {
+            source: code.to_owned(),
+            compiled,
+            vars: vars.len(),
+        })
+    }
+
+    /// The filter's first output on `input`, `None` when it has none; an error
+    /// raised before the first output is the filter's error.
+    pub(crate) fn first(&self, input: Val, vars: &[Val]) -> Result<Option<Val>, RunError> {
+        self.outputs(input, vars).next().transpose()
+    }
+
+    /// Every output of the filter on `input`, stopping at the first error.
+    pub(crate) fn all(&self, input: Val, vars: &[Val]) -> Result<Vec<Val>, RunError> {
+        self.outputs(input, vars).collect()
+    }
+
+    fn outputs(
+        &self,
+        input: Val,
+        vars: &[Val],
+    ) -> impl Iterator<Item = Result<Val, RunError>> + '_ {
+        debug_assert_eq!(vars.len(), self.vars, "{}", self.source);
+        let ctx = Ctx::<Data>::new(&self.compiled.lut, Vars::new(vars.iter().cloned()));
+        self.compiled
+            .id
+            .run((ctx, input))
+            .map(unwrap_valr)
+            .map(|result| result.map_err(|error| RunError(error.to_string())))
+    }
+}
+
+/// Reads JSON text into a value (numbers keep their decimal spelling).
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Val, String> {
+    jaq_json::read::parse_single(bytes).map_err(|error| error.to_string())
+}
+
+/// A string value.
+pub(crate) fn string(text: &str) -> Val {
+    Val::utf8_str(text.to_owned())
+}
+
+/// The text of a string value, `None` for any other value.
+pub(crate) fn as_text(value: &Val) -> Option<&str> {
+    match value {
+        Val::TStr(bytes) => std::str::from_utf8(bytes).ok(),
+        _ => None,
+    }
+}
+
+/// Where `part` (a slice of `whole`) starts in `whole`; 0 when it is not a slice of it.
+fn offset_in(whole: &str, part: &str) -> usize {
+    let start = part.as_ptr() as usize;
+    let base = whole.as_ptr() as usize;
+    if start >= base && start <= base + whole.len() {
+        start - base
+    } else {
+        0
+    }
+}
+
+fn load_error(code: &str, errors: &jaq_core::load::Errors<&str, ()>) -> CompileError {
+    use jaq_core::load::Error;
+    for (_, error) in errors {
+        match error {
+            Error::Lex(list) => {
+                if let Some((expected, found)) = list.first() {
+                    return CompileError {
+                        offset: offset_in(code, found),
+                        message: format!("expected {}", expected.as_str()),
+                    };
+                }
+            }
+            Error::Parse(list) => {
+                if let Some((expected, found)) = list.first() {
+                    let found = if found.is_empty() {
+                        "the end".to_owned()
+                    } else {
+                        format!("{found:?}")
+                    };
+                    return CompileError {
+                        offset: offset_in(code, found_slice(code, list)),
+                        message: format!("expected {}, found {found}", expected.as_str()),
+                    };
+                }
+            }
+            Error::Io(list) => {
+                if let Some((path, message)) = list.first() {
+                    return CompileError {
+                        offset: offset_in(code, path),
+                        message: format!("cannot load {path:?}: {message}"),
+                    };
+                }
+            }
+        }
+    }
+    CompileError {
+        offset: 0,
+        message: "does not parse".to_owned(),
+    }
+}
+
+/// The text where the first parse error was found.
+fn found_slice<'a>(code: &'a str, list: &[jaq_core::load::parse::Error<&'a str>]) -> &'a str {
+    list.first().map_or(code, |(_, found)| *found)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Val {
+        parse_json(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_filter_runs_with_its_variables_in_the_order_named() {
+        let filter = Filter::compile("[$a, $b, .x]", &["$a", "$b"]).unwrap();
+        let out = filter
+            .first(json(r#"{"x": 3}"#), &[string("one"), string("two")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(out.to_string(), r#"["one","two",3]"#);
+    }
+
+    #[test]
+    fn the_standard_library_is_there() {
+        let filter = Filter::compile(r#"map(ascii_downcase) | join(",")"#, &[]).unwrap();
+        let out = filter.first(json(r#"["A","B"]"#), &[]).unwrap().unwrap();
+        assert_eq!(as_text(&out), Some("a,b"));
+    }
+
+    #[test]
+    fn decimals_keep_their_spelling() {
+        let filter = Filter::compile(".price", &[]).unwrap();
+        let out = filter
+            .first(json(r#"{"price": 4.10}"#), &[])
+            .unwrap()
+            .unwrap();
+        assert_eq!(out.to_string(), "4.10");
+    }
+
+    #[test]
+    fn no_output_is_none_and_a_runtime_error_is_reported() {
+        let filter = Filter::compile("empty", &[]).unwrap();
+        assert_eq!(filter.first(Val::Null, &[]).unwrap(), None);
+        let filter = Filter::compile(".a.b", &[]).unwrap();
+        let error = filter.first(json(r#"{"a": "text"}"#), &[]).unwrap_err();
+        assert!(error.0.contains("index"), "{error}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_place() {
+        let error = Filter::compile(".a | (", &[]).unwrap_err();
+        assert!(error.message.starts_with("expected"), "{error:?}");
+        let error = Filter::compile(".a | $nope", &["$key"]).unwrap_err();
+        assert_eq!(error.offset, 5, "{error:?}");
+        assert!(error.message.contains("$nope"), "{error:?}");
+    }
+}

@@ -1,0 +1,329 @@
+//! An item's mapped fields into a [`Product`], with the contract reader's tolerance
+//! (`dto`): the title is required, every other field may be missing or malformed
+//! without costing the product (a malformed one is dropped and logged at debug).
+//!
+//! Money is exact: an amount is a decimal string or number as the source wrote it
+//! (`"15.50"`, `15.50`), or integer minor units with their fraction digits
+//! (`{minor_units: 1550, fraction_digits: 2}` → `"15.50"`); a float computed in jq
+//! is refused, since it may already have lost a cent.
+
+use jaq_json::Num;
+
+use super::jq::{Filter, RunError, Val, as_text};
+use super::load::ProductFilters;
+use super::request::scalar_text;
+use crate::catalog::{Attribute, Availability, Image, Price, Product};
+use crate::gtin::Gtin;
+
+/// Why an item could not become a product.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ItemError {
+    /// A filter failed on the item.
+    #[error("`product.{field}` failed: {error}")]
+    Filter {
+        /// Which field's filter.
+        field: &'static str,
+        /// jq's error.
+        error: RunError,
+    },
+    /// The title is missing or not text.
+    #[error("`product.title` gave {0}, not text")]
+    Title(String),
+    /// `product.variant` found no part of the item for this key.
+    #[error("`product.variant` gave nothing for this key")]
+    NoVariant,
+}
+
+impl ProductFilters {
+    /// The product `gtin` (asked as `key`) read from `item`.
+    pub(crate) fn product(
+        &self,
+        item: &Val,
+        gtin: &Gtin,
+        vars: &[Val; 4],
+    ) -> Result<Product, ItemError> {
+        let part = match &self.variant {
+            Some(variant) => {
+                run(variant, "variant", item.clone(), vars)?.ok_or(ItemError::NoVariant)?
+            }
+            None => item.clone(),
+        };
+        let field =
+            |filter: &Option<Filter>, name: &'static str| -> Result<Option<Val>, ItemError> {
+                match filter {
+                    Some(filter) => run(filter, name, part.clone(), vars),
+                    None => Ok(None),
+                }
+            };
+        let title = match run(&self.title, "title", part.clone(), vars)? {
+            Some(value) => as_text(&value)
+                .map(str::to_owned)
+                .ok_or_else(|| ItemError::Title(kind(&value).to_owned()))?,
+            None => return Err(ItemError::Title("nothing".to_owned())),
+        };
+        Ok(Product {
+            gtin: *gtin,
+            title,
+            brand: field(&self.brand, "brand")?.and_then(|v| text_field(&v, gtin, "brand")),
+            description: field(&self.description, "description")?
+                .and_then(|v| text_field(&v, gtin, "description")),
+            price: field(&self.price, "price")?.and_then(|v| price(&v, gtin)),
+            images: field(&self.images, "images")?.map_or_else(Vec::new, |v| images(&v)),
+            categories: field(&self.categories, "categories")?.map_or_else(Vec::new, |v| texts(&v)),
+            attributes: field(&self.attributes, "attributes")?
+                .map_or_else(Vec::new, |v| attributes(&v)),
+            availability: Availability::from_upstream(
+                field(&self.availability, "availability")?
+                    .as_ref()
+                    .and_then(as_text),
+            ),
+            updated_at: field(&self.updated_at, "updated_at")?
+                .and_then(|v| text_field(&v, gtin, "updated_at")),
+        })
+    }
+}
+
+/// The filter's first output; `null` reads as nothing.
+fn run(
+    filter: &Filter,
+    field: &'static str,
+    input: Val,
+    vars: &[Val; 4],
+) -> Result<Option<Val>, ItemError> {
+    match filter.first(input, vars) {
+        Ok(Some(Val::Null)) | Ok(None) => Ok(None),
+        Ok(Some(value)) => Ok(Some(value)),
+        Err(error) => Err(ItemError::Filter { field, error }),
+    }
+}
+
+fn kind(value: &Val) -> &'static str {
+    match value {
+        Val::Null => "null",
+        Val::Bool(_) => "a boolean",
+        Val::Num(_) => "a number",
+        Val::TStr(_) | Val::BStr(_) => "text",
+        Val::Arr(_) => "a list",
+        Val::Obj(_) => "an object",
+    }
+}
+
+fn text_field(value: &Val, gtin: &Gtin, field: &str) -> Option<String> {
+    let text = as_text(value).map(str::to_owned);
+    if text.is_none() {
+        tracing::debug!(%gtin, field, found = kind(value), "upstream mapping: dropping a field that is not text");
+    }
+    text
+}
+
+/// A list of texts; one text is a list of one.
+fn texts(value: &Val) -> Vec<String> {
+    match value {
+        Val::Arr(values) => values.iter().filter_map(scalar_text).collect(),
+        value => scalar_text(value).into_iter().collect(),
+    }
+}
+
+/// Images: URLs, or `{url, alt}` objects; one is a list of one.
+fn images(value: &Val) -> Vec<Image> {
+    let image = |value: &Val| match value {
+        Val::Obj(fields) => {
+            let url = fields
+                .get(&super::jq::string("url"))
+                .and_then(as_text)?
+                .to_owned();
+            let alt = fields
+                .get(&super::jq::string("alt"))
+                .and_then(as_text)
+                .map(str::to_owned);
+            Some(Image { url, alt })
+        }
+        value => as_text(value).map(|url| Image {
+            url: url.to_owned(),
+            alt: None,
+        }),
+    };
+    match value {
+        Val::Arr(values) => values.iter().filter_map(image).collect(),
+        value => image(value).into_iter().collect(),
+    }
+}
+
+/// Attributes from an object (name → scalar) or a list of `{name, value}`; sorted
+/// by name, a name given twice keeping its last value, nested values dropped.
+fn attributes(value: &Val) -> Vec<Attribute> {
+    let mut read: Vec<(String, Option<String>)> = Vec::new();
+    let mut add = |name: &Val, value: Option<&Val>| {
+        let Some(name) = as_text(name) else { return };
+        match value {
+            None | Some(Val::Null) => read.push((name.to_owned(), None)),
+            Some(value) => {
+                if let Some(text) = scalar_text(value) {
+                    read.push((name.to_owned(), Some(text)));
+                }
+            }
+        }
+    };
+    match value {
+        Val::Obj(fields) => fields
+            .iter()
+            .for_each(|(name, value)| add(name, Some(value))),
+        Val::Arr(list) => {
+            for entry in list.iter() {
+                if let Val::Obj(fields) = entry
+                    && let Some(name) = fields.get(&super::jq::string("name"))
+                {
+                    add(name, fields.get(&super::jq::string("value")));
+                }
+            }
+        }
+        _ => {}
+    }
+    read.reverse();
+    read.sort_by(|a, b| a.0.cmp(&b.0));
+    read.dedup_by(|later, kept| later.0 == kept.0);
+    read.into_iter()
+        .map(|(name, value)| Attribute { name, value })
+        .collect()
+}
+
+/// A price object, exact; `None` (logged) when it is malformed.
+fn price(value: &Val, gtin: &Gtin) -> Option<Price> {
+    let Val::Obj(fields) = value else {
+        tracing::debug!(%gtin, "upstream mapping: dropping a price that is not an object");
+        return None;
+    };
+    let get = |name: &str| fields.get(&super::jq::string(name));
+    let currency = get("currency")
+        .and_then(as_text)
+        .filter(|c| !c.is_empty())?
+        .to_owned();
+    let amount = match (get("amount"), get("minor_units")) {
+        (Some(amount), None) => decimal(amount),
+        (None, Some(units)) => {
+            let digits = match get("fraction_digits") {
+                Some(Val::Num(Num::Int(digits))) => {
+                    usize::try_from(*digits).ok().filter(|d| *d <= 18)
+                }
+                None => Some(2),
+                Some(_) => None,
+            };
+            match (units, digits) {
+                (Val::Num(Num::Int(units)), Some(digits)) => {
+                    Some(from_minor_units(*units as i128, digits))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match amount {
+        Some(amount) => Some(Price { amount, currency }),
+        None => {
+            tracing::debug!(%gtin, "upstream mapping: dropping a price without an exact amount");
+            None
+        }
+    }
+}
+
+/// A decimal amount as written: a decimal string, an integer, or a JSON number as
+/// the source spelled it; never a computed float.
+fn decimal(value: &Val) -> Option<String> {
+    let text = match value {
+        Val::TStr(_) => as_text(value)?.trim().to_owned(),
+        Val::Num(Num::Int(_) | Num::BigInt(_) | Num::Dec(_)) => value.to_string(),
+        _ => return None,
+    };
+    is_decimal(&text).then_some(text)
+}
+
+/// `1550`, 2 → `"15.50"`; `-5`, 2 → `"-0.05"`; `7`, 0 → `"7"`.
+fn from_minor_units(units: i128, digits: usize) -> String {
+    let sign = if units < 0 { "-" } else { "" };
+    let magnitude = units.unsigned_abs().to_string();
+    if digits == 0 {
+        return format!("{sign}{magnitude}");
+    }
+    let padded = format!("{magnitude:0>width$}", width = digits + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - digits);
+    format!("{sign}{whole}.{fraction}")
+}
+
+/// True for `^-?\d+(\.\d+)?$`, the contract's decimal string.
+fn is_decimal(s: &str) -> bool {
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && fraction.is_none_or(digits)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::super::jq::parse_json;
+    use super::*;
+
+    fn gtin() -> Gtin {
+        Gtin::from_digits("4012345000122").unwrap()
+    }
+
+    fn price_of(json: &str) -> Option<Price> {
+        price(&parse_json(json.as_bytes()).unwrap(), &gtin())
+    }
+
+    #[test]
+    fn minor_units_become_exact_decimals() {
+        assert_eq!(from_minor_units(1550, 2), "15.50");
+        assert_eq!(from_minor_units(-5, 2), "-0.05");
+        assert_eq!(from_minor_units(7, 0), "7");
+        assert_eq!(from_minor_units(1, 3), "0.001");
+        let price =
+            price_of(r#"{"minor_units": 1999, "fraction_digits": 2, "currency": "EUR"}"#).unwrap();
+        assert_eq!(
+            (price.amount.as_str(), price.currency.as_str()),
+            ("19.99", "EUR")
+        );
+    }
+
+    #[test]
+    fn amounts_keep_the_sources_spelling_and_floats_are_refused() {
+        assert_eq!(
+            price_of(r#"{"amount": "15.50", "currency": "EUR"}"#)
+                .unwrap()
+                .amount,
+            "15.50"
+        );
+        assert_eq!(
+            price_of(r#"{"amount": 4.10, "currency": "USD"}"#)
+                .unwrap()
+                .amount,
+            "4.10"
+        );
+        assert_eq!(price_of(r#"{"amount": "1e3", "currency": "USD"}"#), None);
+        assert_eq!(price_of(r#"{"amount": "15.50"}"#), None, "no currency");
+        assert_eq!(
+            price_of(r#"{"minor_units": 15.5, "currency": "EUR"}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn attributes_are_sorted_the_last_of_a_name_wins_and_nested_values_drop() {
+        let value = parse_json(br#"[{"name":"b","value":1},{"name":"a","value":"x"},{"name":"b","value":true},{"name":"c","value":{"n":1}},{"name":"d","value":null}]"#).unwrap();
+        let read: Vec<_> = attributes(&value)
+            .into_iter()
+            .map(|a| (a.name, a.value))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("a".into(), Some("x".into())),
+                ("b".into(), Some("true".into())),
+                ("d".into(), None)
+            ]
+        );
+    }
+}

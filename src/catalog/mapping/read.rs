@@ -1,0 +1,313 @@
+//! Answers of a mapped source read into per-key results. Items are matched to the
+//! keys asked by the codes they carry (`keys.codes`): the exact key first, else the
+//! code normalized as a GTIN in any of its spellings; never by position. One item
+//! may answer several keys (a product whose variants were asked for), each read
+//! through `product.variant` with its own `$key`.
+//!
+//! What an item that cannot be matched or read costs follows the contract reader
+//! (`answer`): a key it answered gets `BadResponse`; an item with no readable code
+//! cannot be attributed, so every key left unanswered is `BadResponse` rather than
+//! "not found", a claim the gateway cannot make.
+
+use std::sync::Mutex;
+
+use super::jq::{Val, as_text, parse_json, string};
+use super::load::Mapping;
+use super::request::scalar_text;
+use crate::catalog::{CatalogError, FetchResult};
+use crate::gtin::Gtin;
+use crate::hashing::FastMap;
+
+/// The keys of one call: the item, the key it was asked under, and how to find it.
+pub(crate) struct Asked<'a> {
+    keys: &'a [(Gtin, String)],
+    by_key: FastMap<&'a str, usize>,
+    by_gtin: FastMap<Gtin, usize>,
+}
+
+impl<'a> Asked<'a> {
+    pub(crate) fn new(keys: &'a [(Gtin, String)]) -> Asked<'a> {
+        Asked {
+            keys,
+            by_key: keys
+                .iter()
+                .enumerate()
+                .map(|(i, (_, key))| (key.as_str(), i))
+                .collect(),
+            by_gtin: keys
+                .iter()
+                .enumerate()
+                .map(|(i, (gtin, _))| (*gtin, i))
+                .collect(),
+        }
+    }
+
+    /// Which asked key `code` names: the very key, else the same GTIN.
+    fn find(&self, code: &str) -> Option<usize> {
+        if let Some(&i) = self.by_key.get(code) {
+            return Some(i);
+        }
+        let gtin = Gtin::from_digits(code.trim()).ok()?;
+        self.by_gtin.get(&gtin).copied()
+    }
+}
+
+/// What one page of a batch answer gave.
+pub(crate) struct Page {
+    /// Results for the keys this page answered (index into the asked keys).
+    pub(crate) results: Vec<(usize, FetchResult)>,
+    /// How many items the page held.
+    pub(crate) items: usize,
+    /// Items that could not be attributed to any key.
+    pub(crate) broken: usize,
+    /// The next page's URL, when the mapping reads one and the body gives it.
+    pub(crate) next: Option<String>,
+    /// The number of items of the whole result, when the mapping reads it.
+    pub(crate) total: Option<u64>,
+}
+
+/// What `upstream check` shows: each request sent and each raw item read.
+#[derive(Debug, Default)]
+pub struct Trace {
+    lines: Mutex<Vec<TraceLine>>,
+}
+
+/// One line of a [`Trace`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceLine {
+    /// A request went out to this URL.
+    Request(String),
+    /// The answer's status and size.
+    Answer(String),
+    /// The raw item (JSON) read for this key.
+    Item {
+        /// The key it answered.
+        key: String,
+        /// The item as the source sent it.
+        raw: String,
+    },
+}
+
+impl Trace {
+    /// Adds a line.
+    pub(crate) fn push(&self, line: TraceLine) {
+        if let Ok(mut lines) = self.lines.lock() {
+            lines.push(line);
+        }
+    }
+
+    /// The lines so far.
+    pub fn lines(&self) -> Vec<TraceLine> {
+        self.lines
+            .lock()
+            .map(|lines| lines.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Mapping {
+    /// Reads one page of a batch answer for `asked`.
+    ///
+    /// # Errors
+    /// `BadResponse` when the body is not JSON or `batch.items` gives no list.
+    pub(crate) fn read_page(
+        &self,
+        asked: &Asked<'_>,
+        body: &[u8],
+        vars: &[Val; 5],
+        trace: Option<&Trace>,
+    ) -> Result<Page, CatalogError> {
+        let Some(batch) = &self.batch else {
+            return Err(CatalogError::BadResponse(
+                "the mapping has no batch call".into(),
+            ));
+        };
+        let body = parse_json(body)
+            .map_err(|error| CatalogError::BadResponse(format!("body is not JSON: {error}")))?;
+        let items = match batch.items.first(body.clone(), vars) {
+            Ok(Some(Val::Arr(items))) => items,
+            Ok(Some(Val::Null) | None) => Default::default(),
+            Ok(Some(_)) => {
+                return Err(CatalogError::BadResponse(
+                    "`batch.items` did not give a list".into(),
+                ));
+            }
+            Err(error) => {
+                return Err(CatalogError::BadResponse(format!(
+                    "`batch.items` failed: {error}"
+                )));
+            }
+        };
+        let read = |filter: &Option<super::jq::Filter>,
+                    field: &str|
+         -> Result<Option<Val>, CatalogError> {
+            match filter {
+                Some(filter) => filter.first(body.clone(), vars).map_err(|error| {
+                    CatalogError::BadResponse(format!("`batch.{field}` failed: {error}"))
+                }),
+                None => Ok(None),
+            }
+        };
+        let next = read(&batch.next, "next")?
+            .as_ref()
+            .and_then(as_text)
+            .map(str::to_owned)
+            .filter(|url| !url.is_empty());
+        let total = match read(&batch.total, "total")? {
+            Some(value) => scalar_text(&value).and_then(|text| text.parse::<u64>().ok()),
+            None => None,
+        };
+        let mut page = Page {
+            results: Vec::new(),
+            items: items.len(),
+            broken: 0,
+            next,
+            total,
+        };
+        for item in items.iter() {
+            let matched = self.match_item(asked, item);
+            if matched.is_empty() {
+                // An item naming no GTIN at all cannot be attributed: it may have
+                // been one of ours. One not asked for is someone else's, unless it
+                // is unusable (no title): then the answer is broken, as the contract
+                // reader judges it.
+                let named = self.codes_of(item).unwrap_or_default();
+                let gtin = named
+                    .iter()
+                    .find_map(|code| Gtin::from_digits(code.trim()).ok());
+                let usable = gtin.is_some_and(|gtin| self.has_title(item, &gtin));
+                if !usable {
+                    tracing::debug!(codes = ?named, "upstream batch: an unusable item");
+                    page.broken += 1;
+                }
+                continue;
+            }
+            for i in matched {
+                let result = self.read_item(asked, i, item, trace);
+                if let Err(error) = &result {
+                    tracing::debug!(%error, "upstream batch: unusable item");
+                    page.broken += 1;
+                }
+                page.results.push((i, result));
+            }
+        }
+        Ok(page)
+    }
+
+    /// Reads a single-item answer for `gtin`, asked as `key`.
+    pub(crate) fn read_single(
+        &self,
+        gtin: &Gtin,
+        key: &str,
+        body: &[u8],
+        trace: Option<&Trace>,
+    ) -> FetchResult {
+        let body = parse_json(body)
+            .map_err(|error| CatalogError::BadResponse(format!("body is not JSON: {error}")))?;
+        let vars = [string(key), string(gtin.gtin14()), self.locale.clone()];
+        if let Some(not_found) = &self.single.not_found {
+            match not_found.first(body.clone(), &vars) {
+                Ok(Some(Val::Bool(true))) => return Ok(None),
+                Ok(_) => {}
+                Err(error) => {
+                    return Err(CatalogError::BadResponse(format!(
+                        "`single.not_found` failed: {error}"
+                    )));
+                }
+            }
+        }
+        let item = match &self.single.item {
+            Some(filter) => match filter.first(body, &vars) {
+                Ok(Some(Val::Null) | None) => return Ok(None),
+                Ok(Some(item)) => item,
+                Err(error) => {
+                    return Err(CatalogError::BadResponse(format!(
+                        "`single.item` failed: {error}"
+                    )));
+                }
+            },
+            None => body,
+        };
+        let keys = [(*gtin, key.to_owned())];
+        let asked = Asked::new(&keys);
+        if self.match_item(&asked, &item).is_empty() {
+            let codes = self.codes_of(&item).unwrap_or_default().join(", ");
+            return Err(CatalogError::BadResponse(format!(
+                "asked for {key}, the item names [{codes}]"
+            )));
+        }
+        self.read_item(&asked, 0, &item, trace)
+    }
+
+    /// Whether `item`, read as `gtin`, has a title.
+    fn has_title(&self, item: &Val, gtin: &Gtin) -> bool {
+        let vars = [
+            string(gtin.as_own_format()),
+            string(gtin.gtin14()),
+            self.locale.clone(),
+            item.clone(),
+        ];
+        self.product.product(item, gtin, &vars).is_ok()
+    }
+
+    /// The asked keys `item` answers, each once.
+    fn match_item(&self, asked: &Asked<'_>, item: &Val) -> Vec<usize> {
+        let mut matched: Vec<usize> = self
+            .codes_of(item)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|code| asked.find(code))
+            .collect();
+        matched.sort_unstable();
+        matched.dedup();
+        matched
+    }
+
+    /// The codes `item` carries; `None` when `keys.codes` fails or gives none.
+    fn codes_of(&self, item: &Val) -> Option<Vec<String>> {
+        let vars = [Val::Null, Val::Null, self.locale.clone(), item.clone()];
+        match self.codes.all(item.clone(), &vars) {
+            Ok(values) => {
+                let codes: Vec<String> = values
+                    .iter()
+                    .flat_map(|value| match value {
+                        Val::Arr(list) => list.iter().filter_map(scalar_text).collect::<Vec<_>>(),
+                        value => scalar_text(value).into_iter().collect(),
+                    })
+                    .collect();
+                (!codes.is_empty()).then_some(codes)
+            }
+            Err(error) => {
+                tracing::debug!(%error, "upstream mapping: `keys.codes` failed on an item");
+                None
+            }
+        }
+    }
+
+    /// The product for asked key `i` from `item`.
+    fn read_item(
+        &self,
+        asked: &Asked<'_>,
+        i: usize,
+        item: &Val,
+        trace: Option<&Trace>,
+    ) -> FetchResult {
+        let (gtin, key) = &asked.keys[i];
+        if let Some(trace) = trace {
+            trace.push(super::read::TraceLine::Item {
+                key: key.clone(),
+                raw: item.to_string(),
+            });
+        }
+        let vars = [
+            string(key),
+            string(gtin.gtin14()),
+            self.locale.clone(),
+            item.clone(),
+        ];
+        self.product
+            .product(item, gtin, &vars)
+            .map(Some)
+            .map_err(|error| CatalogError::BadResponse(error.to_string()))
+    }
+}

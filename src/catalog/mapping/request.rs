@@ -1,0 +1,206 @@
+//! The URLs of mapped calls: the key in the source's form, the single-item URL
+//! (`{key}` as one percent-encoded path segment), the batch URL (query parameters
+//! from the mapping's jq object: a list is repeated, `null` left out) and the next
+//! page's URL, which must stay on the source's origin.
+//!
+//! Query values are percent-encoded with RFC 3986's query rules: what must be
+//! escaped is (`&`, `=`, `+`, `#`, space, quotes, brackets, braces, non-ASCII); a
+//! comma, colon, slash or parenthesis stays as written, since naive upstreams split
+//! `a,b` lists without decoding and every server decodes `%2C` and `,` alike.
+
+use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Url;
+
+use super::jq::{Filter, Val, as_text, string};
+use super::load::{KeyForm, Mapping};
+use crate::catalog::CatalogError;
+use crate::gtin::Gtin;
+
+/// Escaped in a query name or value.
+const QUERY: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'=')
+    .add(b'>')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// Escaped in a path segment: all but RFC 3986's unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+impl Mapping {
+    /// The key `gtin` is stored under at the source, or `None` when the source
+    /// cannot hold it (never asked for: not found).
+    pub(crate) fn key(&self, gtin: &Gtin) -> Option<String> {
+        match &self.key_form {
+            KeyForm::Format(format) => format.key(gtin).map(str::to_owned),
+            KeyForm::Transform(filter) => {
+                let forms = key_forms(gtin);
+                match filter.first(forms, &[]) {
+                    Ok(Some(value)) => scalar_text(&value),
+                    Ok(None) => None,
+                    Err(error) => {
+                        tracing::debug!(%gtin, %error, "upstream mapping: keys.transform failed");
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// The URL of the single-item call for `key`.
+    pub(crate) fn single_url(
+        &self,
+        base: &Url,
+        gtin: &Gtin,
+        key: &str,
+    ) -> Result<Url, CatalogError> {
+        let segment = utf8_percent_encode(key, SEGMENT).to_string();
+        let path = self.single.path.replace("{key}", &segment);
+        let mut url = join_path(base, &path);
+        if let Some(query) = &self.single.query {
+            let vars = [string(key), string(gtin.gtin14()), self.locale.clone()];
+            append_query(&mut url, query, &vars, "single.query")?;
+        }
+        Ok(url)
+    }
+
+    /// The URL of a batch call for `keys`: page `page` (from 1), `offset` items in.
+    pub(crate) fn batch_url(
+        &self,
+        base: &Url,
+        keys: &[&str],
+        page: usize,
+        offset: usize,
+    ) -> Result<Url, CatalogError> {
+        let Some(batch) = &self.batch else {
+            return Err(CatalogError::BadResponse(
+                "the mapping has no batch call".into(),
+            ));
+        };
+        let mut url = join_path(base, &batch.path);
+        let vars = self.batch_vars(keys, page, offset);
+        append_query(&mut url, &batch.query, &vars, "batch.query")?;
+        Ok(url)
+    }
+
+    /// The variables of the batch filters.
+    pub(crate) fn batch_vars(&self, keys: &[&str], page: usize, offset: usize) -> [Val; 5] {
+        [
+            keys.iter().map(|key| string(key)).collect(),
+            Val::from(page),
+            Val::from(offset),
+            Val::from(keys.len()),
+            self.locale.clone(),
+        ]
+    }
+}
+
+/// The next page's URL as a body gave it (absolute, or relative to `current`),
+/// refused unless it stays on `base`'s origin: credentials go only where configured.
+pub(crate) fn next_url(base: &Url, current: &Url, next: &str) -> Result<Url, CatalogError> {
+    let url = current.join(next).map_err(|error| {
+        CatalogError::BadResponse(format!("next page {next:?} is not a URL: {error}"))
+    })?;
+    if url.origin() != base.origin() {
+        return Err(CatalogError::BadResponse(format!(
+            "next page {next:?} leaves the upstream's origin {}",
+            base.origin().ascii_serialization()
+        )));
+    }
+    Ok(url)
+}
+
+/// `base` with `path` appended to its own path (a trailing slash of `base` or not).
+fn join_path(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    url.set_fragment(None);
+    let joined = format!("{}{path}", base.path().trim_end_matches('/'));
+    url.set_path(&joined);
+    url
+}
+
+/// Appends the parameters the `query` filter gives to `url`'s own query.
+fn append_query(
+    url: &mut Url,
+    query: &Filter,
+    vars: &[Val],
+    field: &str,
+) -> Result<(), CatalogError> {
+    let object = query
+        .first(Val::Null, vars)
+        .map_err(|error| CatalogError::BadResponse(format!("mapping `{field}` failed: {error}")))?;
+    let Some(Val::Obj(params)) = object else {
+        return Err(CatalogError::BadResponse(format!(
+            "mapping `{field}` must give an object of parameters"
+        )));
+    };
+    let mut text = url.query().unwrap_or_default().to_owned();
+    let mut push = |name: &str, value: &str| {
+        if !text.is_empty() {
+            text.push('&');
+        }
+        text.extend(utf8_percent_encode(name, QUERY));
+        text.push('=');
+        text.extend(utf8_percent_encode(value, QUERY));
+    };
+    for (name, value) in params.iter() {
+        let Some(name) = as_text(name) else { continue };
+        match value {
+            Val::Null => {}
+            Val::Arr(values) => {
+                for value in values.iter() {
+                    if let Some(value) = scalar_text(value) {
+                        push(name, &value);
+                    }
+                }
+            }
+            value => match scalar_text(value) {
+                Some(value) => push(name, &value),
+                None => {
+                    return Err(CatalogError::BadResponse(format!(
+                        "mapping `{field}`: parameter {name:?} is not text, a number, a boolean or a list of them"
+                    )));
+                }
+            },
+        }
+    }
+    url.set_query(Some(&text));
+    Ok(())
+}
+
+/// A scalar as text (`null`, lists and objects have none).
+pub(crate) fn scalar_text(value: &Val) -> Option<String> {
+    match value {
+        Val::TStr(_) => as_text(value).map(str::to_owned),
+        Val::Num(_) | Val::Bool(_) => Some(value.to_string()),
+        _ => None,
+    }
+}
+
+/// `{gtin14, gtin13, upc, gtin8, registered}`: the input of `keys.transform`.
+fn key_forms(gtin: &Gtin) -> Val {
+    let text = |form: Option<&str>| form.map_or(Val::Null, string);
+    let mut forms = jaq_json::Map::default();
+    forms.insert(string("gtin14"), string(gtin.gtin14()));
+    forms.insert(string("gtin13"), text(gtin.padded(13)));
+    forms.insert(string("upc"), text(gtin.padded(12)));
+    forms.insert(string("gtin8"), text(gtin.gtin8()));
+    forms.insert(string("registered"), string(gtin.as_own_format()));
+    Val::obj(forms)
+}

@@ -1,0 +1,420 @@
+//! The mapping engine through whole mapping files: the catalog-api preset checked
+//! against the hand-made contract reader (`answer`, the oracle) on generated
+//! answers, then URLs, key forms, matching and the errors a mapping file can make.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::read::Asked;
+use super::{Mapping, Preset};
+use crate::catalog::answer::read_batch;
+use crate::catalog::{FetchResult, KeyFormat};
+use crate::gtin::Gtin;
+
+fn preset(name: &str) -> Mapping {
+    let preset = Preset::find(name).unwrap();
+    Mapping::from_toml(preset.text, preset.file, &|_| None).unwrap()
+}
+
+fn g(s: &str) -> Gtin {
+    Gtin::from_digits(s).unwrap()
+}
+
+/// The mapped reader's results for a batch body, as `read_batch` gives them.
+fn mapped_batch(mapping: &Mapping, asked: &[Gtin], body: &[u8]) -> Vec<FetchResult> {
+    let keys: Vec<(Gtin, String)> = asked
+        .iter()
+        .map(|gtin| (*gtin, mapping.key(gtin).unwrap()))
+        .collect();
+    let key_texts: Vec<&str> = keys.iter().map(|(_, key)| key.as_str()).collect();
+    let vars = mapping.batch_vars(&key_texts, 1, 0);
+    let page = match mapping.read_page(&Asked::new(&keys), body, &vars, None) {
+        Ok(page) => page,
+        Err(error) => return vec![Err(error); asked.len()],
+    };
+    let mut found: Vec<Option<FetchResult>> = vec![None; asked.len()];
+    for (i, result) in page.results {
+        match &found[i] {
+            None => found[i] = Some(result),
+            Some(Err(_)) if result.is_ok() => found[i] = Some(result),
+            Some(_) => {}
+        }
+    }
+    found
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or_else(|| {
+                if page.broken > 0 {
+                    Err(crate::catalog::CatalogError::BadResponse("broken".into()))
+                } else {
+                    Ok(None)
+                }
+            })
+        })
+        .collect()
+}
+
+/// Results compared by what a client sees: the product, not found, or the code.
+fn seen(results: &[FetchResult]) -> Vec<Result<Option<crate::catalog::Product>, &'static str>> {
+    results
+        .iter()
+        .map(|result| match result {
+            Ok(product) => Ok(product.clone()),
+            Err(error) => Err(error.code().as_str()),
+        })
+        .collect()
+}
+
+/// The GTINs the generated answers are about, in several spellings each.
+const GTINS: [&str; 4] = [
+    "036000291452",
+    "4012345000122",
+    "96385074",
+    "10036000291459",
+];
+
+fn spelling() -> impl Strategy<Value = String> {
+    (0..GTINS.len(), 0..3usize).prop_map(|(i, width)| {
+        let gtin = g(GTINS[i]);
+        match width {
+            0 => gtin.gtin14().to_owned(),
+            1 => gtin.as_own_format().to_owned(),
+            _ => gtin.padded(13).unwrap_or(gtin.gtin14()).to_owned(),
+        }
+    })
+}
+
+fn maybe<T: std::fmt::Debug + Clone + 'static>(
+    value: impl Strategy<Value = T> + 'static,
+) -> impl Strategy<Value = Option<T>> {
+    prop_oneof![1 => Just(None), 3 => value.prop_map(Some)]
+}
+
+/// A product object as an upstream of the contract may send it, now and then
+/// malformed in the ways the contract reader tolerates or refuses.
+fn entry() -> impl Strategy<Value = Value> {
+    let gtin = prop_oneof![8 => spelling().prop_map(Value::from), 1 => Just(json!("036000291453")), 1 => Just(json!(42))];
+    let title = prop_oneof![8 => "[A-Za-z ]{1,12}".prop_map(Value::from), 1 => Just(Value::Null), 1 => Just(json!(7))];
+    let text = prop_oneof![4 => "[a-z]{0,8}".prop_map(Value::from), 1 => Just(Value::Null), 1 => Just(json!(3))];
+    let price = prop_oneof![
+        4 => ("[0-9]{1,3}\\.[0-9]{2}", "(USD|EUR)").prop_map(|(amount, currency)| json!({"amount": amount, "currency": currency})),
+        1 => Just(json!({"amount": "4,99", "currency": "EUR"})),
+        1 => Just(json!({"amount": "4.99", "currency": ""})),
+        1 => Just(Value::Null),
+    ];
+    let images =
+        proptest::collection::vec(("[a-z]{1,5}", maybe("[a-z]{0,5}")), 0..3).prop_map(|images| {
+            images
+            .into_iter()
+            .map(|(url, alt)| json!({"url": format!("https://img.example/{url}.jpg"), "alt": alt}))
+            .collect::<Vec<_>>()
+        });
+    let attributes = proptest::collection::btree_map(
+        "[a-d]",
+        maybe(prop_oneof![
+            "[a-z]{0,4}".prop_map(Value::from),
+            (0..99i64).prop_map(Value::from),
+            any::<bool>().prop_map(Value::from)
+        ]),
+        0..4,
+    )
+    .prop_map(|map| {
+        map.into_iter()
+            .map(|(k, v)| (k, v.unwrap_or(Value::Null)))
+            .collect::<serde_json::Map<_, _>>()
+    });
+    let availability = prop_oneof![
+        Just("IN_STOCK"),
+        Just("LOW_STOCK"),
+        Just("OUT_OF_STOCK"),
+        Just("DISCONTINUED"),
+        Just("SOLD_OUT")
+    ];
+    (
+        gtin,
+        title,
+        maybe(text.clone()),
+        maybe(text),
+        maybe(price),
+        images,
+        proptest::collection::vec("[a-z]{1,6}", 0..3),
+        attributes,
+        availability,
+        maybe("2026-0[1-9]-1[0-9]T00:00:00Z"),
+    )
+        .prop_map(
+            |(
+                gtin,
+                title,
+                brand,
+                description,
+                price,
+                images,
+                categories,
+                attributes,
+                availability,
+                updated_at,
+            )| {
+                let mut object = json!({
+                    "gtin": gtin, "title": title, "images": images, "categories": categories,
+                    "attributes": attributes, "availability": availability,
+                });
+                let fields = object.as_object_mut().unwrap();
+                for (name, value) in [
+                    ("brand", brand),
+                    ("description", description),
+                    ("price", price),
+                    ("updatedAt", updated_at.map(Value::from)),
+                ] {
+                    if let Some(value) = value {
+                        fields.insert(name.to_owned(), value);
+                    }
+                }
+                object
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The catalog-api preset reads every answer as the hand-made reader does.
+    #[test]
+    fn the_catalog_api_preset_reads_answers_as_the_native_reader(
+        entries in proptest::collection::vec(entry(), 0..6),
+        asked in proptest::sample::subsequence(GTINS.to_vec(), 1..=GTINS.len()),
+    ) {
+        let mapping = preset("catalog-api");
+        let asked: Vec<Gtin> = asked.iter().map(|s| g(s)).collect();
+        let body = serde_json::to_vec(&json!({ "products": entries })).unwrap();
+        let native = read_batch(&asked, &body);
+        let mapped = mapped_batch(&mapping, &asked, &body);
+        prop_assert_eq!(seen(&mapped), seen(&native), "{}", String::from_utf8_lossy(&body));
+    }
+}
+
+#[test]
+fn a_body_that_is_not_an_answer_fails_every_key_alike() {
+    let mapping = preset("catalog-api");
+    let asked = [g("036000291452"), g("96385074")];
+    for body in [
+        &b"<html>"[..],
+        b"",
+        b"[]",
+        b"{\"products\": {}}",
+        b"{\"products\": 3}",
+    ] {
+        let native = read_batch(&asked, body);
+        let mapped = mapped_batch(&mapping, &asked, body);
+        assert_eq!(
+            seen(&mapped),
+            seen(&native),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}
+
+#[test]
+fn batch_and_single_urls_keep_the_base_path_and_encode_what_must_be() {
+    let mapping = preset("catalog-api");
+    let base = reqwest::Url::parse("http://upstream.test/api/v1/?tenant=a b").unwrap();
+    let url = mapping
+        .batch_url(&base, &["00036000291452", "04012345000122"], 1, 0)
+        .unwrap();
+    assert_eq!(
+        url.as_str(),
+        "http://upstream.test/api/v1/products?tenant=a%20b&gtins=00036000291452,04012345000122"
+    );
+    let url = mapping
+        .single_url(&base, &g("96385074"), "00000096385074")
+        .unwrap();
+    assert_eq!(url.path(), "/api/v1/products/00000096385074");
+}
+
+#[test]
+fn query_lists_repeat_nulls_drop_and_json_values_are_escaped() {
+    let text = r#"
+        [keys]
+        codes = ".id"
+        [single]
+        path = "/items/{key}"
+        [batch]
+        path = "/items"
+        query = '{id: $keys, skip: null, search: ({id: [{operator: "IN", value: $keys}]} | tojson), page: $page, limit: $page_size}'
+        items = ".items"
+        max_keys = 10
+        [product]
+        title = ".name"
+    "#;
+    let mapping = Mapping::from_toml(text, "test.toml", &|_| None).unwrap();
+    let base = reqwest::Url::parse("http://h/").unwrap();
+    let url = mapping.batch_url(&base, &["a&b", "c"], 2, 10).unwrap();
+    assert_eq!(
+        url.query().unwrap(),
+        "id=a%26b&id=c&search=%7B%22id%22:%5B%7B%22operator%22:%22IN%22,%22value%22:%5B%22a%26b%22,%22c%22%5D%7D%5D%7D&page=2&limit=2"
+    );
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert_eq!(
+        pairs[2].1,
+        r#"{"id":[{"operator":"IN","value":["a&b","c"]}]}"#
+    );
+    let url = mapping.single_url(&base, &g("96385074"), "a/b c").unwrap();
+    assert_eq!(url.path(), "/items/a%2Fb%20c");
+}
+
+#[test]
+fn a_key_transform_gives_each_item_its_form_and_null_skips_it() {
+    let text = r#"
+        [keys]
+        transform = ".gtin8 // .gtin13 // .gtin14"
+        codes = ".code"
+        [single]
+        path = "/p/{key}"
+        [product]
+        title = ".name"
+    "#;
+    let mapping = Mapping::from_toml(text, "t.toml", &|_| None).unwrap();
+    assert_eq!(
+        mapping.key(&g("036000291452")).as_deref(),
+        Some("0036000291452")
+    );
+    assert_eq!(mapping.key(&g("96385074")).as_deref(), Some("96385074"));
+    assert_eq!(
+        mapping.key(&g("10036000291459")).as_deref(),
+        Some("10036000291459")
+    );
+    let skip = Mapping::from_toml(
+        &text.replace(".gtin8 // .gtin13 // .gtin14", ".upc"),
+        "t.toml",
+        &|_| None,
+    )
+    .unwrap();
+    assert_eq!(
+        skip.key(&g("4012345000122")),
+        None,
+        "an EAN-13 has no UPC-A form"
+    );
+    let overridden = preset("catalog-api").with_key_format(KeyFormat::Registered);
+    assert_eq!(
+        overridden.key(&g("00036000291452")).as_deref(),
+        Some("036000291452")
+    );
+}
+
+#[test]
+fn one_item_answers_every_key_it_carries_through_its_variant() {
+    let text = r#"
+        [keys]
+        form = "registered"
+        codes = "[.master, .variants[]] | .[].sku"
+        [single]
+        path = "/p/{key}"
+        [batch]
+        path = "/p"
+        query = '{sku: $keys}'
+        items = ".results"
+        max_keys = 20
+        [product]
+        variant = '[.master, .variants[]] | map(select(.sku == $key)) | first'
+        title = '$item.name + " " + .size'
+        price = '.price | {minor_units: .cents, fraction_digits: .digits, currency: .currency}'
+    "#;
+    let mapping = Mapping::from_toml(text, "t.toml", &|_| None).unwrap();
+    let body = json!({"results": [{
+        "name": "Tee",
+        "master": {"sku": "4012345000122", "size": "S", "price": {"cents": 1550, "digits": 2, "currency": "EUR"}},
+        "variants": [{"sku": "4023588000503", "size": "M", "price": {"cents": 1600, "digits": 2, "currency": "EUR"}}]
+    }]});
+    let asked = [g("4023588000503"), g("4012345000122"), g("5000159001144")];
+    let results = mapped_batch(&mapping, &asked, &serde_json::to_vec(&body).unwrap());
+    let product = |i: usize| results[i].as_ref().unwrap().as_ref().unwrap().clone();
+    assert_eq!(
+        (
+            product(0).title.as_str(),
+            product(0).price.unwrap().amount.as_str()
+        ),
+        ("Tee M", "16.00")
+    );
+    assert_eq!(product(0).gtin, asked[0]);
+    assert_eq!(
+        (
+            product(1).title.as_str(),
+            product(1).price.unwrap().amount.as_str()
+        ),
+        ("Tee S", "15.50")
+    );
+    assert_eq!(results[2], Ok(None));
+}
+
+/// What loading `text` says, as the settings would print it.
+fn refused(text: &str) -> String {
+    Mapping::from_toml(text, "mine.toml", &|_| None)
+        .unwrap_err()
+        .to_string()
+}
+
+const MINIMAL: &str =
+    "[keys]\ncodes = \".code\"\n[single]\npath = \"/p/{key}\"\n[product]\ntitle = \".name\"\n";
+
+#[test]
+fn a_bad_mapping_file_is_refused_naming_the_line_and_the_field() {
+    assert!(Mapping::from_toml(MINIMAL, "mine.toml", &|_| None).is_ok());
+    let error = refused(&MINIMAL.replace(".name", ".name | ("));
+    assert!(
+        error.starts_with("mine.toml:6: `product.title`: jq: expected"),
+        "{error}"
+    );
+    let error = refused(&MINIMAL.replace(".name", "$nope"));
+    assert!(
+        error.starts_with("mine.toml:6: `product.title`: jq: undefined"),
+        "{error}"
+    );
+    assert!(error.contains("$nope"), "{error}");
+    let error = refused(&MINIMAL.replace("/p/{key}", "/p/{key}/{id}"));
+    assert!(error.starts_with("mine.toml:4: `single.path`"), "{error}");
+    let error = refused(&MINIMAL.replace("/p/{key}", "p/{key}"));
+    assert!(
+        error.starts_with("mine.toml:4: `single.path`: must start with"),
+        "{error}"
+    );
+    let error = refused(&format!("{MINIMAL}colour = 1\n"));
+    assert!(error.starts_with("mine.toml:"), "{error}");
+    assert!(error.contains("colour"), "{error}");
+    let error = refused(&MINIMAL.replace("[keys]", "[keys]\nform = \"ean\""));
+    assert!(
+        error.starts_with("mine.toml:2: `keys.form`: unknown upstream key format"),
+        "{error}"
+    );
+    let error = refused(&MINIMAL.replace("title = \".name\"\n", ""));
+    assert!(error.contains("title"), "{error}");
+}
+
+#[test]
+fn credentials_come_from_the_environment_and_missing_required_ones_are_named() {
+    let text = format!("{MINIMAL}[auth]\nbearer_env = \"MY_TOKEN\"\nrequired = true\n");
+    let error = refused(&text);
+    assert!(error.contains("MY_TOKEN"), "{error}");
+    let env = |name: &str| (name == "MY_TOKEN").then(|| "t0k3n".to_owned());
+    let mapping = Mapping::from_toml(&text, "mine.toml", &env).unwrap();
+    assert!(
+        !format!("{mapping:?}").contains("t0k3n"),
+        "a secret in Debug"
+    );
+    let text = format!("{MINIMAL}[headers]\nx-api-key = {{ env = \"KEY\" }}\n");
+    assert!(refused(&text).contains("KEY is not set"));
+}
+
+#[test]
+fn every_preset_loads() {
+    for preset in super::PRESETS {
+        let env = |_: &str| Some("x".to_owned());
+        Mapping::from_toml(preset.text, preset.file, &env)
+            .unwrap_or_else(|error| panic!("{error}"));
+    }
+}
