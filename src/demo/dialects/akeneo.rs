@@ -95,17 +95,23 @@ async fn list(
     if param("pagination_type").is_some_and(|t| t != "page") {
         return unprocessable("The demo serves only the \"page\" pagination type.".into());
     }
-    let number = |name: &str, default: usize| match param(name) {
-        None => Ok(default),
-        Some(text) => text
-            .parse::<usize>()
+    let number = |name: &str, default: usize| -> Result<usize, Refusal> {
+        let Some(text) = param(name) else {
+            return Ok(default);
+        };
+        text.parse::<usize>()
             .ok()
             .filter(|&n| n > 0)
-            .ok_or_else(|| unprocessable(format!("\"{text}\" is not a valid {name} number."))),
+            .ok_or_else(|| {
+                Refusal(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("\"{text}\" is not a valid {name} number."),
+                )
+            })
     };
     let (limit, page) = match (number("limit", DEFAULT_LIMIT), number("page", 1)) {
         (Ok(limit), Ok(page)) => (limit, page),
-        (Err(denied), _) | (_, Err(denied)) => return denied,
+        (Err(refusal), _) | (_, Err(refusal)) => return refusal.into_response(),
     };
     if limit > MAX_LIMIT {
         return unprocessable(format!("You cannot request more than {MAX_LIMIT} items."));
@@ -132,7 +138,7 @@ async fn list(
                 found.len() as u64,
                 found.into_iter().skip(offset).take(limit).collect(),
             ),
-            Err(denied) => return denied,
+            Err(refusal) => return refusal.into_response(),
         },
         None => (
             catalog_len(&state.catalog),
@@ -173,14 +179,14 @@ async fn list(
 }
 
 /// The items a `search` filter names, in the order given, each once.
-fn searched(state: &DialectState, search: &str) -> Result<Vec<Gtin>, Response> {
+fn searched(state: &DialectState, search: &str) -> Result<Vec<Gtin>, Refusal> {
     let Ok(filters) = serde_json::from_str::<Value>(search) else {
-        return Err(error(
+        return Err(Refusal(
             StatusCode::BAD_REQUEST,
             "Search query parameter should be valid JSON.".into(),
         ));
     };
-    let unprocessable = |message: String| Err(error(StatusCode::UNPROCESSABLE_ENTITY, message));
+    let unprocessable = |message: String| Err(Refusal(StatusCode::UNPROCESSABLE_ENTITY, message));
     let Some(filters) = filters.as_object() else {
         return unprocessable("Search query parameter has to be an array.".into());
     };
@@ -310,6 +316,16 @@ fn base_url(headers: &HeaderMap) -> String {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     format!("http://{host}")
+}
+
+/// An answer refused in Akeneo's `{"code","message"}` shape (boxed into a
+/// response only at the end: a `Response` is too large to pass around in `Err`).
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
 }
 
 fn error_body(status: StatusCode, message: String) -> Value {

@@ -107,24 +107,24 @@ pub(super) fn akeneo_product(base: &str, gtin: &Gtin, product: &DemoProduct) -> 
     if let Some(brand) = &product.brand {
         values.insert("brand".into(), plain(brand.as_str().into()));
     }
-    if let Some(price) = &product.price {
-        if let Some((minor, digits)) = minor_units(&price.amount, &price.currency) {
-            let amount = if digits == 0 {
-                minor.to_string()
-            } else {
-                let scale = 10i64.pow(digits);
-                format!(
-                    "{}.{:0width$}",
-                    minor / scale,
-                    minor % scale,
-                    width = digits as usize
-                )
-            };
-            values.insert(
-                "price".into(),
-                plain(json!([{ "amount": amount, "currency": price.currency }])),
-            );
-        }
+    if let Some(price) = &product.price
+        && let Some((minor, digits)) = minor_units(&price.amount, &price.currency)
+    {
+        let amount = if digits == 0 {
+            minor.to_string()
+        } else {
+            let scale = 10i64.pow(digits);
+            format!(
+                "{}.{:0width$}",
+                minor / scale,
+                minor % scale,
+                width = digits as usize
+            )
+        };
+        values.insert(
+            "price".into(),
+            plain(json!([{ "amount": amount, "currency": price.currency }])),
+        );
     }
     for (n, image) in product.images.iter().enumerate() {
         let file = media_code(gtin, n + 1, &image.url);

@@ -78,18 +78,16 @@ async fn query(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let limit = match bounded(param("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT) {
-        Ok(limit) => limit,
-        Err(denied) => return denied,
+    let paging = bounded(param("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT).and_then(|limit| {
+        let offset = bounded(param("offset"), "offset", 0, MAX_OFFSET)?;
+        flag(param("staged"), "staged")?;
+        flag(param("withTotal"), "withTotal")?;
+        Ok((limit, offset))
+    });
+    let (limit, offset) = match paging {
+        Ok(paging) => paging,
+        Err(message) => return invalid_input(message),
     };
-    let offset = match bounded(param("offset"), "offset", 0, MAX_OFFSET) {
-        Ok(offset) => offset,
-        Err(denied) => return denied,
-    };
-    if let Err(denied) = flag(param("staged"), "staged").and(flag(param("withTotal"), "withTotal"))
-    {
-        return denied;
-    }
     let mut predicates = Vec::new();
     for (_, text) in params.iter().filter(|(k, _)| k == "where") {
         match parse(text) {
@@ -238,29 +236,30 @@ fn authorize(state: &DialectState, headers: &HeaderMap) -> Option<Response> {
     })
 }
 
-/// A paging number: `default` when absent, `400` past `max` or not a number.
-fn bounded(value: Option<&str>, name: &str, default: u64, max: u64) -> Result<u64, Response> {
+/// A paging number: `default` when absent; past `max` or not a number, the
+/// message of the `400`.
+fn bounded(value: Option<&str>, name: &str, default: u64, max: u64) -> Result<u64, String> {
     let Some(value) = value else {
         return Ok(default);
     };
     match value.parse::<u64>() {
         Ok(n) if n <= max => Ok(n),
-        Ok(n) => Err(invalid_input(format!(
+        Ok(n) => Err(format!(
             "The value '{n}' of parameter '{name}' must be at most {max}."
-        ))),
-        Err(_) => Err(invalid_input(format!(
+        )),
+        Err(_) => Err(format!(
             "Malformed parameter: {name}: Invalid number '{value}'."
-        ))),
+        )),
     }
 }
 
 /// A boolean parameter: absent, `true` or `false`; anything else is a `400`.
-fn flag(value: Option<&str>, name: &str) -> Result<(), Response> {
+fn flag(value: Option<&str>, name: &str) -> Result<(), String> {
     match value {
         None | Some("true" | "false") => Ok(()),
-        Some(other) => Err(invalid_input(format!(
+        Some(other) => Err(format!(
             "Malformed parameter: {name}: Invalid boolean '{other}'."
-        ))),
+        )),
     }
 }
 
