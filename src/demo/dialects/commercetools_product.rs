@@ -113,11 +113,11 @@ pub(super) fn projection(state: &DialectState, master: &Gtin) -> Option<Value> {
         "id": stable_uuid(seed_of(&key), gtin_number),
         "version": 1 + gtin_number % 17,
         "key": key,
-        "productType": { "typeId": "product-type", "id": stable_uuid(seed_of(head.categories.first().map_or("", String::as_str)), 0) },
+        "productType": { "typeId": "product-type", "id": opaque_id(head.categories.first().map_or("", String::as_str)) },
         "name": { lang: head.title },
         "slug": { lang: format!("{}-{}", slug(&head.title), master.gtin14()) },
         "categories": head.categories.last().map(|_| {
-            vec![json!({ "typeId": "category", "id": stable_uuid(seed_of(&head.categories.join("/")), 0) })]
+            vec![json!({ "typeId": "category", "id": opaque_id(&head.categories.join("/")) })]
         }).unwrap_or_default(),
         "categoryOrderHints": {},
         "masterVariant": master_variant,
@@ -134,6 +134,13 @@ pub(super) fn projection(state: &DialectState, master: &Gtin) -> Option<Value> {
         projection["description"] = json!({ lang: description });
     }
     Some(projection)
+}
+
+/// A stable UUID for something the demo has no id of its own for (a category, a
+/// product type, a price).
+fn opaque_id(name: &str) -> String {
+    let seed = seed_of(name);
+    stable_uuid(seed, seed >> 16)
 }
 
 /// One item as a ProductVariant with id `id` (1 for the master).
@@ -166,7 +173,7 @@ fn variant(gtin: &Gtin, product: &DemoProduct, id: u64) -> Value {
         .filter_map(|price| {
             let (cents, digits) = minor_units(&price.amount, &price.currency)?;
             Some(json!({
-                "id": stable_uuid(seed_of(&format!("price/{sku}")), 0),
+                "id": opaque_id(&format!("price/{sku}")),
                 "value": { "type": "centPrecision", "currencyCode": price.currency, "centAmount": cents, "fractionDigits": digits },
             }))
         })
