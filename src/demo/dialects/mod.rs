@@ -282,8 +282,32 @@ async fn add_latency(State(latency): State<Duration>, request: Request, next: Ne
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
+    use super::test_support::get;
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_demo_settings_latency_and_large_products_are_honoured() {
+        let log = CallLog::new();
+        let router = dialect_router(
+            Arc::new(DemoCatalog::new()),
+            DemoSettings {
+                latency: Duration::from_millis(250),
+                large_products: true,
+            },
+            DialectSettings::new(Dialect::OpenFoodFacts),
+            log.clone(),
+        );
+        let started = tokio::time::Instant::now();
+        let answer = get(&router, "/api/v2/product/96385074", None).await;
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        let description = answer.json["product"]["generic_name"].as_str().unwrap();
+        assert!(description.len() > 8 * 1024, "{} bytes", description.len());
+        assert_eq!(log.count(), 1);
+        log.reset();
+        assert_eq!(log.count(), 0);
+    }
 
     #[test]
     fn dialect_names_round_trip() {
