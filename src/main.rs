@@ -12,7 +12,7 @@ use catalog_gateway::config::{
     Cli, Command, DemoCatalogConfig, GtinConfig, ServeArgs, Settings, UpstreamAction,
     UpstreamCheckConfig,
 };
-use catalog_gateway::demo::{self, DemoSettings};
+use catalog_gateway::demo;
 use catalog_gateway::gtin_cli;
 use catalog_gateway::telemetry::{self, LogFormat};
 
@@ -151,14 +151,28 @@ fn serve_demo_catalog(config: DemoCatalogConfig) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("failed to bind {}", config.listen))?;
-            tracing::info!(address = %config.listen, "demo catalog listening");
-            let settings = DemoSettings {
-                latency: config.latency,
-                large_products: config.large_products,
-            };
-            demo::serve(listener, settings, shutdown_signal())
-                .await
-                .context("failed while serving the demo catalog")
+            let settings = config.demo_settings();
+            match config.dialect_settings() {
+                Some(dialect) => {
+                    tracing::info!(
+                        address = %config.listen,
+                        dialect = %dialect.dialect,
+                        bearer_token = dialect.bearer_token.is_some(),
+                        oauth_client = dialect.oauth.is_some(),
+                        page_cap = ?dialect.page_cap,
+                        "demo catalog listening"
+                    );
+                    demo::serve_dialect(listener, settings, dialect, shutdown_signal())
+                        .await
+                        .context("failed while serving the demo catalog")
+                }
+                None => {
+                    tracing::info!(address = %config.listen, "demo catalog listening");
+                    demo::serve(listener, settings, shutdown_signal())
+                        .await
+                        .context("failed while serving the demo catalog")
+                }
+            }
         })
     }))
 }

@@ -20,7 +20,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::cache::CacheSettings;
 use crate::catalog::RestCatalogSettings;
 use crate::catalog::mapping::EnvLookup;
-use crate::demo::DemoSettings;
+use crate::demo::{DemoSettings, Dialect, DialectSettings, OAuthClient};
 use crate::graphql::GraphqlSettings;
 use crate::gtin::RcnRegion;
 use crate::http::{HttpSettings, ResolverSettings};
@@ -138,6 +138,58 @@ pub struct DemoCatalogConfig {
     /// Serve every product at about 16 KB (long description, size chart, image list).
     #[arg(long, env = "DEMO_CATALOG_LARGE_PRODUCTS")]
     pub large_products: bool,
+    /// Answer as a real product API does instead of the default contract.
+    #[arg(long, env = "DEMO_CATALOG_DIALECT", value_parser = parsers::dialect())]
+    pub dialect: Option<Dialect>,
+    /// A static bearer token the dialect accepts (commercetools, Akeneo; Open Food
+    /// Facts never asks for one). Without it and without a client, no credentials are needed.
+    #[arg(long, env = "DEMO_CATALOG_BEARER_TOKEN", requires = "dialect")]
+    pub bearer_token: Option<String>,
+    /// The OAuth client id the dialect's token endpoint accepts.
+    #[arg(long, env = "DEMO_CATALOG_CLIENT_ID", requires_all = ["dialect", "client_secret"])]
+    pub client_id: Option<String>,
+    /// The OAuth client secret that goes with `--client-id`.
+    #[arg(long, env = "DEMO_CATALOG_CLIENT_SECRET", requires = "client_id")]
+    pub client_secret: Option<String>,
+    /// Akeneo's password grant: the API user name (default: any).
+    #[arg(long, env = "DEMO_CATALOG_USERNAME", requires = "client_id")]
+    pub username: Option<String>,
+    /// Akeneo's password grant: the API user's password (default: any).
+    #[arg(long, env = "DEMO_CATALOG_PASSWORD", requires = "client_id")]
+    pub password: Option<String>,
+    /// How long a token the dialect issues stays valid, in seconds.
+    #[arg(long = "token-ttl-s", value_name = "S", env = "DEMO_CATALOG_TOKEN_TTL_S", default_value = "3600", value_parser = parsers::secs(1..=31_536_000))]
+    pub token_ttl: Duration,
+    /// Serve at most this many items per page, whatever is asked (a dialect's client must then follow pages).
+    #[arg(long, value_name = "N", env = "DEMO_CATALOG_PAGE_CAP", requires = "dialect", value_parser = parsers::page_cap())]
+    pub page_cap: Option<usize>,
+}
+
+impl DemoCatalogConfig {
+    /// The demo's own settings (latency, product size).
+    pub fn demo_settings(&self) -> DemoSettings {
+        DemoSettings {
+            latency: self.latency,
+            large_products: self.large_products,
+        }
+    }
+
+    /// The dialect to serve, if `--dialect` was given.
+    pub fn dialect_settings(&self) -> Option<DialectSettings> {
+        let oauth = self.client_id.as_ref().map(|client_id| OAuthClient {
+            client_id: client_id.clone(),
+            client_secret: self.client_secret.clone().unwrap_or_default(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            token_ttl: self.token_ttl,
+        });
+        Some(DialectSettings {
+            dialect: self.dialect?,
+            bearer_token: self.bearer_token.clone(),
+            oauth,
+            page_cap: self.page_cap,
+        })
+    }
 }
 
 /// The flags of `serve`, one group per module; [`ServeArgs::settings`] converts them.
@@ -534,6 +586,64 @@ mod tests {
             "Protection:",
         ] {
             assert!(help.contains(heading), "{heading} missing from --help");
+        }
+    }
+
+    fn demo_catalog(flags: &[&str]) -> Result<DemoCatalogConfig, clap::Error> {
+        let args = ["catalog-gateway", "demo-catalog"].iter().chain(flags);
+        match Cli::try_parse_from(args)?.command {
+            Some(Command::DemoCatalog(config)) => Ok(config),
+            other => panic!("not demo-catalog: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn demo_catalog_takes_a_dialect_with_credentials_and_a_page_cap() {
+        let plain = demo_catalog(&["--listen", "127.0.0.1:9091"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plain.dialect_settings(), None);
+        let config = demo_catalog(&[
+            "--listen",
+            "127.0.0.1:9091",
+            "--dialect",
+            "akeneo",
+            "--client-id",
+            "id",
+            "--client-secret",
+            "secret",
+            "--username",
+            "api",
+            "--token-ttl-s",
+            "120",
+            "--page-cap",
+            "7",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let dialect = config
+            .dialect_settings()
+            .unwrap_or_else(|| panic!("no dialect"));
+        assert_eq!(dialect.dialect, Dialect::Akeneo);
+        assert_eq!(dialect.page_cap, Some(7));
+        let oauth = dialect.oauth.unwrap_or_else(|| panic!("no client"));
+        assert_eq!(
+            (oauth.client_id.as_str(), oauth.client_secret.as_str()),
+            ("id", "secret")
+        );
+        assert_eq!(
+            (oauth.username.as_deref(), oauth.password.as_deref()),
+            (Some("api"), None)
+        );
+        assert_eq!(oauth.token_ttl, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn demo_catalog_refuses_unknown_dialects_and_credentials_without_a_dialect() {
+        for flags in [
+            &["--dialect", "shopify"][..],
+            &["--bearer-token", "t"],
+            &["--dialect", "commercetools", "--client-id", "id"],
+            &["--dialect", "openfoodfacts", "--page-cap", "0"],
+        ] {
+            assert!(demo_catalog(flags).is_err(), "{flags:?} should be refused");
         }
     }
 }

@@ -9,6 +9,7 @@ use axum::http::{HeaderName, HeaderValue};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use crate::catalog::KeyFormat;
+use crate::demo::Dialect;
 use crate::gtin::RcnRegion;
 use crate::http::{AdminToken, AllowedOrigin, LinkTemplate};
 use crate::protect::{ApiKeys, IpRange, Manifest, ManifestFile};
@@ -38,6 +39,19 @@ pub(crate) fn micros(range: RangeInclusive<u64>) -> impl TypedValueParser<Value 
     clap::value_parser!(u64)
         .range(range)
         .map(Duration::from_micros)
+}
+
+/// A demo catalog dialect; `--help` lists them.
+pub(crate) fn dialect() -> impl TypedValueParser<Value = Dialect> {
+    PossibleValuesParser::new(Dialect::NAMES).try_map(|text| text.parse::<Dialect>())
+}
+
+/// Most items per page: a whole number from 1.
+pub(crate) fn page_cap() -> impl TypedValueParser<Value = usize> {
+    clap::value_parser!(u64)
+        .range(1..=1_000_000)
+        // At most a million: fits every usize.
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// A GTIN form the upstream is keyed by; `--help` lists them.
