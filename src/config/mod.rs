@@ -349,6 +349,19 @@ impl Settings {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        Settings::from_flags_with_env(flags, &|_| None)
+    }
+
+    /// [`Settings::from_flags`], with the variables a mapping names (credentials,
+    /// headers) read by `env` instead of nowhere: for tests of sources that need them.
+    ///
+    /// # Errors
+    /// As [`Settings::from_flags`].
+    pub fn from_flags_with_env<I, S>(flags: I, env: EnvLookup<'_>) -> Result<Settings, clap::Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
         // The same flags with every `env = …` removed, so nothing exported in the
         // shell (CATALOG_*) leaks into the result.
         let command = ServeArgs::augment_args(clap::Command::new("catalog-gateway"))
@@ -357,7 +370,7 @@ impl Settings {
             std::iter::once("catalog-gateway".to_owned()).chain(flags.into_iter().map(Into::into));
         let matches = command.try_get_matches_from(argv)?;
         let args = ServeArgs::from_arg_matches(&matches)?;
-        args.settings_with_env(&|_| None)
+        args.settings_with_env(env)
             .map_err(SettingError::into_clap_error)
     }
 

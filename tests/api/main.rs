@@ -36,4 +36,5 @@ mod scan_data; // 2D codes: application identifiers in gtin(code:), scan data an
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
 mod tracing_export; // optional OTLP trace export from the real binary
+mod upstream_presets; // Open Food Facts, commercetools and Akeneo through their presets, against doc-faithful mocks
 mod upstream_resilience; // retries, retry budget, fetch deadline and breaker against a misbehaving upstream

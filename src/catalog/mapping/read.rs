@@ -194,6 +194,48 @@ impl Mapping {
         Ok(page)
     }
 
+    /// Reads one batch answer for `asked` as the client reads a page (keys in the
+    /// source's form, items matched by code, products mapped, absent keys not
+    /// found), without following pages: for tools and benchmarks.
+    pub fn read_batch_answer(&self, asked: &[Gtin], body: &[u8]) -> Vec<FetchResult> {
+        let keys: Vec<(Gtin, String)> = asked
+            .iter()
+            .filter_map(|gtin| Some((*gtin, self.key(gtin)?)))
+            .collect();
+        let texts: Vec<&str> = keys.iter().map(|(_, key)| key.as_str()).collect();
+        let vars = self.batch_vars(&texts, 1, 0);
+        let page = self.read_page(&Asked::new(&keys), body, &vars, None);
+        let mut found: crate::hashing::FastMap<Gtin, FetchResult> = Default::default();
+        let broken = match page {
+            Ok(page) => {
+                for (i, result) in page.results {
+                    let gtin = keys[i].0;
+                    match found.get(&gtin) {
+                        None => {
+                            found.insert(gtin, result);
+                        }
+                        Some(Err(_)) if result.is_ok() => {
+                            found.insert(gtin, result);
+                        }
+                        Some(_) => {}
+                    }
+                }
+                (page.broken > 0)
+                    .then(|| CatalogError::BadResponse("unusable items in the answer".into()))
+            }
+            Err(error) => Some(error),
+        };
+        asked
+            .iter()
+            .map(|gtin| {
+                found.remove(gtin).unwrap_or_else(|| match &broken {
+                    Some(error) => Err(error.clone()),
+                    None => Ok(None),
+                })
+            })
+            .collect()
+    }
+
     /// Reads a single-item answer for `gtin`, asked as `key`.
     pub(crate) fn read_single(
         &self,

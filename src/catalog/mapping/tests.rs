@@ -7,7 +7,6 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::read::Asked;
 use super::{Mapping, Preset};
 use crate::catalog::answer::read_batch;
 use crate::catalog::{FetchResult, KeyFormat};
@@ -24,36 +23,7 @@ fn g(s: &str) -> Gtin {
 
 /// The mapped reader's results for a batch body, as `read_batch` gives them.
 fn mapped_batch(mapping: &Mapping, asked: &[Gtin], body: &[u8]) -> Vec<FetchResult> {
-    let keys: Vec<(Gtin, String)> = asked
-        .iter()
-        .map(|gtin| (*gtin, mapping.key(gtin).unwrap()))
-        .collect();
-    let key_texts: Vec<&str> = keys.iter().map(|(_, key)| key.as_str()).collect();
-    let vars = mapping.batch_vars(&key_texts, 1, 0);
-    let page = match mapping.read_page(&Asked::new(&keys), body, &vars, None) {
-        Ok(page) => page,
-        Err(error) => return vec![Err(error); asked.len()],
-    };
-    let mut found: Vec<Option<FetchResult>> = vec![None; asked.len()];
-    for (i, result) in page.results {
-        match &found[i] {
-            None => found[i] = Some(result),
-            Some(Err(_)) if result.is_ok() => found[i] = Some(result),
-            Some(_) => {}
-        }
-    }
-    found
-        .into_iter()
-        .map(|result| {
-            result.unwrap_or_else(|| {
-                if page.broken > 0 {
-                    Err(crate::catalog::CatalogError::BadResponse("broken".into()))
-                } else {
-                    Ok(None)
-                }
-            })
-        })
-        .collect()
+    mapping.read_batch_answer(asked, body)
 }
 
 /// Results compared by what a client sees: the product, not found, or the code.

@@ -1,0 +1,151 @@
+//! Reading one upstream answer of 40 products: the native contract's hand-made
+//! reader against the mapping engine (jq filters compiled by jaq) with the
+//! `catalog-api` preset on the same bytes, and the other presets on their own
+//! sources' answers (the demo catalog's dialect servers, on loopback). What a mapped
+//! source costs per product, apart from the rest of a request (`make bench-mapped`
+//! measures that: gateway CPU per request under load).
+//!
+//! `cargo bench --profile dist --bench upstream_mapping`
+
+// criterion_group! makes an undocumented public function.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use catalog_gateway::catalog::{Mapping, Preset, read_contract_batch};
+use catalog_gateway::demo::{
+    CallLog, DemoCatalog, DemoSettings, Dialect, DialectSettings, dialect_router,
+};
+use catalog_gateway::gtin::Gtin;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const ITEMS: u32 = 40;
+
+fn asked() -> Vec<Gtin> {
+    (1000..1000 + ITEMS)
+        .filter_map(DemoCatalog::generated_gtin)
+        .collect()
+}
+
+fn mapping(name: &str) -> Mapping {
+    let preset = Preset::find(name).expect("a shipped preset");
+    let env = |_: &str| Some("bench".to_owned());
+    Mapping::from_toml(preset.text, preset.file, &env).expect("the preset loads")
+}
+
+/// The answer a dialect server gives to the batch call for `asked`.
+fn dialect_body(dialect: Dialect, path_and_query: String) -> Vec<u8> {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let router = dialect_router(
+            Arc::new(DemoCatalog::new()),
+            DemoSettings::default(),
+            DialectSettings::new(dialect),
+            CallLog::disabled(),
+        );
+        let server = tokio::spawn(async move { axum::serve(listener, router).await });
+        let body = reqwest::get(format!("http://{address}{path_and_query}"))
+            .await
+            .expect("the dialect server answers")
+            .bytes()
+            .await
+            .expect("a body")
+            .to_vec();
+        server.abort();
+        body
+    })
+}
+
+fn reading(c: &mut Criterion) {
+    let asked = asked();
+    let native_body = serde_json::to_vec(&serde_json::json!({
+        "products": asked.iter().filter_map(|g| DemoCatalog::new().get(g)).collect::<Vec<_>>()
+    }))
+    .expect("JSON");
+    let catalog_api = mapping("catalog-api");
+    assert_eq!(
+        read_contract_batch(&asked, &native_body),
+        catalog_api.read_batch_answer(&asked, &native_body),
+        "both readers read the same products"
+    );
+    let mut group = c.benchmark_group("read 40 products");
+    group.bench_function("native contract, hand-made reader", |b| {
+        b.iter(|| read_contract_batch(black_box(&asked), black_box(&native_body)))
+    });
+    group.bench_function("native contract, catalog-api preset", |b| {
+        b.iter(|| catalog_api.read_batch_answer(black_box(&asked), black_box(&native_body)))
+    });
+
+    let codes = |form: fn(&Gtin) -> String| asked.iter().map(form).collect::<Vec<_>>();
+    let off = codes(|g| g.padded(13).unwrap_or(g.gtin14()).to_owned()).join(",");
+    let skus = codes(|g| format!("{:?}", g.as_own_format())).join(", ");
+    let akeneo = serde_json::json!({"identifier": [{"operator": "IN", "value": codes(|g| g.padded(13).unwrap_or(g.gtin14()).to_owned())}]});
+    let sources = [
+        (
+            "openfoodfacts",
+            Dialect::OpenFoodFacts,
+            format!("/api/v2/search?code={off}&page_size=100"),
+        ),
+        (
+            "commercetools",
+            Dialect::Commercetools,
+            format!(
+                "/demo/product-projections?limit=100&where={}",
+                urlencode(&format!(
+                    "masterVariant(sku in ({skus})) or variants(sku in ({skus}))"
+                ))
+            ),
+        ),
+        (
+            "akeneo",
+            Dialect::Akeneo,
+            format!(
+                "/api/rest/v1/products?limit=100&search={}",
+                urlencode(&akeneo.to_string())
+            ),
+        ),
+    ];
+    for (name, dialect, path) in sources {
+        let body = dialect_body(dialect, path);
+        let preset = mapping(name);
+        let found = preset
+            .read_batch_answer(&asked, &body)
+            .iter()
+            .filter(|r| matches!(r, Ok(Some(_))))
+            .count();
+        assert_eq!(found, asked.len(), "{name}: every product read");
+        group.bench_function(format!("{name} preset ({} bytes)", body.len()), |b| {
+            b.iter(|| preset.read_batch_answer(black_box(&asked), black_box(&body)))
+        });
+    }
+    group.finish();
+
+    c.bench_function("compile every preset", |b| {
+        b.iter(|| {
+            for preset in catalog_gateway::catalog::mapping::PRESETS {
+                let env = |_: &str| Some("bench".to_owned());
+                black_box(Mapping::from_toml(preset.text, preset.file, &env).is_ok());
+            }
+        })
+    });
+}
+
+/// Percent-encodes a query value (every byte but unreserved ones).
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+criterion_group!(benches, reading);
+criterion_main!(benches);
