@@ -10,8 +10,9 @@
 --   Runs that share one upstream (the side-by-side runs) pass a slot and the number
 --   of slots (script args 2 and 3), so that no key repeats between runs either; a
 --   thread that used up its slice counts `reused` keys (reported, must stay 0).
--- * With `opts.expect_titles = n`, a 2xx body must hold at least n `"title"`
---   members (a gateway that silently answers null counts as an error).
+-- * With `opts.expect_titles = n` (or script arg 4 = n, which overrides it), a 2xx
+--   body must hold at least n `"title"` members (a gateway that silently answers
+--   null counts as an error).
 -- * Prints one machine-readable RESULT line from done().
 local M = {}
 
@@ -86,8 +87,12 @@ function M.install(opts)
     table.insert(threads, thread)
   end
 
+  local expect_titles = opts and opts.expect_titles
+
   function init(args)
-    -- args[1]: phase (0 warm-up, 1 measured); args[2], args[3]: slot, slots.
+    -- args[1]: phase (0 warm-up, 1 measured); args[2], args[3]: slot, slots;
+    -- args[4]: titles each answer must hold (optional).
+    expect_titles = tonumber(args[4] or "") or expect_titles
     local phase = tonumber(args[1] or "1") or 1
     local slot = tonumber(args[2] or "0") or 0
     local slots = tonumber(args[3] or "1") or 1
@@ -95,8 +100,6 @@ function M.install(opts)
     key_base = (((slot * 2 + phase) * 4) + ((_G.thread_id or 0) % 4)) * stream
     non2xx, gql_errors, checked, reused, sample = 0, 0, 0, 0, nil
   end
-
-  local expect_titles = opts and opts.expect_titles
 
   if opts and opts.request then
     request = opts.request
