@@ -148,12 +148,15 @@ image-smoke: ## Build the image with buildah and answer a query from the binary 
 # Load benchmark and rollout test (bench/, BENCHMARKS.md). Both start their own
 # processes on 127.0.0.1 only, run for a bounded time and clean up on exit; as root
 # they install wrk, haproxy and jq with apt-get when missing.
-.PHONY: bench-load bench-memory rollout-test bench-hang
+.PHONY: bench-load bench-mapped bench-memory rollout-test bench-hang
 
 bench: bench-load
 
 bench-load: ## Load benchmark: scenarios vs bare axum and the upstream, side by side with Tailcall (bench/results/latest.md)
 	bash bench/run.sh
+
+bench-mapped: ## Gateway CPU per request through the mapped presets against the native contract (bench/results/mapped.md)
+	bash bench/mapped.sh
 
 bench-memory: ## RSS over 60 s of cold load with 16 KB products, default settings (bench/results/memory.md)
 	bash bench/memory.sh

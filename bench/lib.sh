@@ -1,4 +1,4 @@
-# Helpers shared by bench/run.sh and bench/rollout.sh (sourced, not run).
+# Helpers shared by the bench/*.sh scripts (sourced, not run).
 # Every process started here is recorded in BENCH_PIDS and stopped by bench_cleanup.
 
 BENCH_PIDS=()
@@ -96,6 +96,16 @@ graphql() {
     -d "$(jq -cn --arg q "$2" '{query: $q}')"
 }
 
+# machine_facts: sets CPU_MODEL, NPROC, LOAD_BEFORE and OTHERS (what else takes > 5 %
+# CPU), and logs them.
+machine_facts() {
+  CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+  NPROC=$(nproc)
+  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+  OTHERS=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 > 5 {printf "%s%s (%s%%)", sep, $2, $1; sep=", "}')
+  log "machine: $NPROC x $CPU_MODEL; load $LOAD_BEFORE; busy: ${OTHERS:-nothing}"
+}
+
 # ---- build profile ------------------------------------------------------------------
 # The profile benchmarks build with: `dist` (what the image ships) when Cargo.toml
 # defines it, else `release`. Sets PROFILE_FLAG (cargo flag) and PROFILE_DIR
@@ -146,4 +156,236 @@ vm_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # are not blamed on it.
 built_from() {
   echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- . ':(exclude)bench/results' 2>/dev/null || echo ' (+ uncommitted changes)')"
+}
+
+# ---- wrk runs and their figures (run.sh, mapped.sh) ------------------------------------
+# run_wrk SCRIPT URL PHASE SECONDS OUTFILE [SLOT SLOTS [TITLES]]: wrk -t$THREADS -c$CONNS
+# (2 and 32 when unset) with bench/lua/SCRIPT.lua, stopped by `timeout` if it hangs.
+# TITLES: the "title" members every answer must hold (bench/lua/common.lua).
+run_wrk() {
+  timeout $(($4 + 30)) wrk -t"${THREADS:-2}" -c"${CONNS:-32}" -d"$4s" --timeout 2s --latency \
+    -s "bench/lua/$1.lua" "$2" -- "$3" "${6:-0}" "${7:-1}" ${8:+"$8"} >"$5" 2>&1 || true
+}
+
+# parse_result FILE: sets R_requests R_rps R_p50_us ... from the RESULT line, and SAMPLE
+# (the first bad response, if any).
+parse_result() {
+  local line
+  line=$(grep '^RESULT ' "$1" || true)
+  [ -n "$line" ] || { cat "$1" >&2; die "no RESULT in $1"; }
+  eval "$(tr ' ' '\n' <<<"${line#RESULT }" | sed 's/^/R_/')"
+  SAMPLE=$(sed -n 's/^SAMPLE //p' "$1" | head -c 300)
+}
+
+ms() { awk -v us="$1" 'BEGIN {printf "%.2f", us / 1000}'; }
+met() { if awk "BEGIN {exit !($1)}"; then echo met; else echo "**not met**"; fi; }
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN {if (b == 0) print "–"; else printf f, a / b}'; }
+# per_request TICKS REQUESTS: CPU clock ticks as µs per request.
+per_request() { div "$(($1 * 1000000 / $(getconf CLK_TCK)))" "$2" "%.1f"; }
+# median FORMAT NUMBER...: the middle one (the mean of the two middle ones for an even
+# count), printed with FORMAT.
+median() {
+  local f=$1
+  shift
+  printf '%s\n' "$@" | sort -g |
+    awk -v f="$f" '{v[NR] = $1} END {printf f, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+# range NUMBER...: "lowest–highest" with two decimals.
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {a = $1} {b = $1} END {printf "%.2f–%.2f", a, b}'; }
+
+# ---- mapped sources (issue 23) -----------------------------------------------------------
+# The gateway through the upstream presets `openfoodfacts` and `commercetools`, each
+# against the demo catalog speaking that API (`demo-catalog --dialect`, 0 ms), next to
+# the native contract (catalog-api, the default; read without the mapping language).
+# For every round, workload and source in turn (interleaved, so a burst of other load
+# hits all three alike): a fresh gateway (the flags of run.sh's scenarios), a warm-up,
+# then a measured wrk run of bench/lua/WORKLOAD.lua with every response checked (status,
+# "errors", the titles each answer must hold). Each run walks its own key slot, so no
+# run asks a key another run asked. Goal: gateway CPU per request through a preset at
+# most 1.15x the native contract's, with zero errors.
+#
+# The caller sets BIN, WORK, WARMUP, MAPPED_WORKLOADS, MAPPED_DURATION, MAPPED_ROUNDS;
+# mapped_bench measures, mapped_report prints the Markdown; MAPPED_FAILED=1 on errors.
+MAPPED_SOURCES=(native openfoodfacts commercetools)
+declare -A MAPPED_LABEL=([native]="native (catalog-api)" [openfoodfacts]="openfoodfacts preset" [commercetools]="commercetools preset")
+declare -A MAPPED_UP_PORT=([native]=19191 [openfoodfacts]=19192 [commercetools]=19193)
+declare -A MAPPED_UP_PID=()
+MAPPED_GW_PORT=19180
+# The demo commercetools' OAuth client (loopback mock, not a secret).
+MAPPED_CLIENT=(--client-id bench-gateway --client-secret bench-mock-secret)
+MAPPED_CLIENT_ENV=(CATALOG_UPSTREAM_CLIENT_ID=bench-gateway CATALOG_UPSTREAM_CLIENT_SECRET=bench-mock-secret)
+declare -A MAPPED_FRESH=([cold]=1 [basket]=32)  # fresh distinct keys per request
+declare -A MAPPED_TITLES=([cold]=1 [basket]=40) # titles each answer must hold
+declare -A M_RPS M_P50 M_P99 M_CPU M_UP_CPU M_CPR M_KPC M_RSS M_ERR M_NERRORS
+MAPPED_ROWS=()
+MAPPED_FAILED=0
+MAPPED_GOAL_RATIO=1.15
+
+# wait_answer URL [TIMEOUT_S]: until anything answers HTTP at URL (any status).
+wait_answer() {
+  local i
+  for ((i = 0; i < ${2:-30} * 50; i++)); do
+    [ "$(http_code "$1")" != 000 ] && return 0
+    sleep 0.02
+  done
+  die "nothing answers at $1 after ${2:-30}s"
+}
+
+mapped_start_upstreams() {
+  local src port dialect
+  for src in "${MAPPED_SOURCES[@]}"; do
+    port=${MAPPED_UP_PORT[$src]}
+    case $src in
+      native) dialect=() ;;
+      commercetools) dialect=(--dialect commercetools "${MAPPED_CLIENT[@]}") ;;
+      *) dialect=(--dialect "$src") ;;
+    esac
+    start "demo catalog ($src)" "$WORK/mapped-upstream-$src.log" \
+      "$BIN" demo-catalog --listen "127.0.0.1:$port" "${dialect[@]}"
+    MAPPED_UP_PID[$src]=$LAST_PID
+    wait_answer "http://127.0.0.1:$port/"
+  done
+}
+
+# mapped_gateway SOURCE LOGFILE: a fresh gateway in front of SOURCE's demo catalog,
+# ready; sets GW_PID. A gateway that exits (a preset that does not load) fails the run.
+mapped_gateway() {
+  local up=http://127.0.0.1:${MAPPED_UP_PORT[$1]} url=http://127.0.0.1:$MAPPED_GW_PORT envs=() args i
+  case $1 in
+    native) args=(--upstream-url "$up") ;;
+    commercetools) args=(--upstream-preset commercetools --upstream-url "$up/demo-project")
+      envs=("${MAPPED_CLIENT_ENV[@]}") ;;
+    *) args=(--upstream-preset "$1" --upstream-url "$up") ;;
+  esac
+  start "gateway ($1)" "$2" env "${envs[@]}" "$BIN" --listen "127.0.0.1:$MAPPED_GW_PORT" "${args[@]}" \
+    --rcn-region GB --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json
+  GW_PID=$LAST_PID
+  for ((i = 0; i < 1500; i++)); do
+    [ "$(http_code "$url/readyz")" = 200 ] && return 0
+    kill -0 "$GW_PID" 2>/dev/null || { tail -5 "$2" >&2; die "the gateway ($1) exited (log $2)"; }
+    sleep 0.02
+  done
+  tail -5 "$2" >&2
+  die "the gateway ($1) not ready after 30 s (log $2)"
+}
+
+# mapped_run ROUND WORKLOAD SOURCE SLOT SLOTS: one measured run; fills M_*[ROUND/WORKLOAD/SOURCE].
+mapped_run() {
+  local wl=$2 src=$3 key=$1/$2/$3 name=$WORK/mapped-$1-$2-$3 url=http://127.0.0.1:$MAPPED_GW_PORT
+  local up_pid=${MAPPED_UP_PID[$3]} c0 c1 t0 t1 u0 u1 hwm errors
+  log "mapped sources, round $1: $wl through ${MAPPED_LABEL[$src]}"
+  mapped_gateway "$src" "$name.log"
+  run_wrk "$wl" "$url" 0 "$WARMUP" "$name-warmup.txt" "$4" "$5" "${MAPPED_TITLES[$wl]}"
+  sleep 0.3
+  read -r c0 _ _ < <(readyz_counters "$url")
+  t0=$(cpu_ticks "$GW_PID")
+  u0=$(cpu_ticks "$up_pid")
+  run_wrk "$wl" "$url" 1 "$MAPPED_DURATION" "$name.txt" "$4" "$5" "${MAPPED_TITLES[$wl]}"
+  t1=$(cpu_ticks "$GW_PID")
+  u1=$(cpu_ticks "$up_pid")
+  sleep 0.3
+  read -r c1 _ _ < <(readyz_counters "$url")
+  hwm=$(vm_hwm_kb "$GW_PID")
+  stop "$GW_PID"
+  parse_result "$name.txt"
+  errors=$((R_socket_errors + R_non2xx + R_gql_errors + R_reused))
+  [ "$R_checked" -gt 0 ] || errors=$((errors + 1))
+  if [ "$errors" -gt 0 ]; then
+    MAPPED_FAILED=1
+    log "$wl through $src: errors (socket $R_socket_errors, non-2xx $R_non2xx, GraphQL/missing titles $R_gql_errors, keys reused $R_reused, checked $R_checked): $SAMPLE (gateway log $name.log, wrk $name.txt)"
+  fi
+  M_NERRORS[$key]=$errors
+  M_ERR[$key]="$R_socket_errors / $R_non2xx / $R_gql_errors / $R_reused"
+  M_RPS[$key]=$(printf '%.0f' "$R_rps")
+  M_P50[$key]=$(ms "$R_p50_us")
+  M_P99[$key]=$(ms "$R_p99_us")
+  M_CPU[$key]=$(per_request "$((t1 - t0))" "$R_requests")
+  M_UP_CPU[$key]=$(per_request "$((u1 - u0))" "$R_requests")
+  M_CPR[$key]=$(div "$((c1 - c0))" "$R_requests" "%.3f")
+  M_KPC[$key]=$(div "$((R_requests * MAPPED_FRESH[$wl]))" "$((c1 - c0))" "%.1f")
+  M_RSS[$key]=$(div "$hwm" 1024 "%.1f")
+  log "$wl through $src: ${M_RPS[$key]} req/s, p99 ${M_P99[$key]} ms, gateway CPU ${M_CPU[$key]} µs/req, upstream calls/req ${M_CPR[$key]}, keys/call ${M_KPC[$key]}, errors ${M_ERR[$key]}"
+}
+
+# mapped_goal KEY: the goal cell of a mapped run against the native run of its round.
+mapped_goal() {
+  local native=${1%/*}/native
+  if [ "${M_NERRORS[$1]}" -gt 0 ] || [ "${M_NERRORS[$native]}" -gt 0 ]; then
+    echo "**not met** (errors)"
+  else
+    met "${M_CPU[$1]} <= $MAPPED_GOAL_RATIO * ${M_CPU[$native]}"
+  fi
+}
+
+mapped_bench() {
+  local wl src round slot=0 slots key ratio goal
+  for wl in $MAPPED_WORKLOADS; do
+    [ -n "${MAPPED_FRESH[$wl]:-}" ] || die "BENCH_MAPPED_WORKLOADS: $wl is not one of ${!MAPPED_FRESH[*]}"
+  done
+  slots=$((MAPPED_ROUNDS * $(wc -w <<<"$MAPPED_WORKLOADS") * ${#MAPPED_SOURCES[@]}))
+  MAPPED_LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+  mapped_start_upstreams
+  for round in $(seq "$MAPPED_ROUNDS"); do
+    for wl in $MAPPED_WORKLOADS; do
+      for src in "${MAPPED_SOURCES[@]}"; do
+        mapped_run "$round" "$wl" "$src" "$slot" "$slots"
+        slot=$((slot + 1))
+      done
+      for src in "${MAPPED_SOURCES[@]}"; do
+        key=$round/$wl/$src
+        ratio="1.00 (base)" goal="–"
+        if [ "$src" != native ]; then
+          ratio="**$(div "${M_CPU[$key]}" "${M_CPU[$round/$wl/native]}" "%.2f")×**"
+          goal=$(mapped_goal "$key")
+        fi
+        MAPPED_ROWS+=("| $round | $wl | ${MAPPED_LABEL[$src]} | ${M_RPS[$key]} | ${M_P50[$key]} | ${M_P99[$key]} | ${M_CPU[$key]} | $ratio | ${M_CPR[$key]} | ${M_KPC[$key]} | ${M_UP_CPU[$key]} | ${M_RSS[$key]} | ${M_ERR[$key]} | $goal |")
+      done
+    done
+  done
+  for src in "${MAPPED_SOURCES[@]}"; do stop "${MAPPED_UP_PID[$src]}"; done
+  MAPPED_LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+}
+
+# mapped_summary WORKLOAD SOURCE: a row over every round (medians; the goal on the
+# median ratio, and zero errors in every run).
+mapped_summary() {
+  local wl=$1 src=$2 round key ratios=() cpus=() natives=() rps=() p99=() cpr=() errors=0 ratio goal
+  for round in $(seq "$MAPPED_ROUNDS"); do
+    key=$round/$wl/$src
+    ratios+=("$(div "${M_CPU[$key]}" "${M_CPU[$round/$wl/native]}" "%.4f")")
+    cpus+=("${M_CPU[$key]}")
+    natives+=("${M_CPU[$round/$wl/native]}")
+    rps+=("${M_RPS[$key]}")
+    p99+=("${M_P99[$key]}")
+    cpr+=("${M_CPR[$key]}")
+    errors=$((errors + M_NERRORS[$key] + M_NERRORS[$round/$wl/native]))
+  done
+  ratio=$(median %.4f "${ratios[@]}")
+  goal=$(met "$ratio <= $MAPPED_GOAL_RATIO")
+  [ "$errors" -eq 0 ] || goal="**not met** (errors)"
+  echo "| $wl | ${MAPPED_LABEL[$src]} | $(median %.0f "${rps[@]}") | $(median %.2f "${p99[@]}") | $(median %.1f "${cpus[@]}") | $(median %.1f "${natives[@]}") | **$(printf '%.2f' "$ratio")×** ($(range "${ratios[@]}")) | $(median %.3f "${cpr[@]}") | $errors | $goal |"
+}
+
+mapped_report() {
+  local wl src
+  echo "## Mapped sources (issue 23)"
+  echo
+  echo "- load: wrk -t${THREADS:-2} -c${CONNS:-32}, ${WARMUP} s warm-up then ${MAPPED_DURATION} s measured per run; $MAPPED_ROUNDS round(s) of every workload through every source in turn (interleaved), a fresh gateway per run, every response checked (status, \"errors\", ${MAPPED_TITLES[cold]} title per cold answer, ${MAPPED_TITLES[basket]} per basket answer), each run on keys no other run asked"
+  echo "- sources, each its own demo catalog (0 ms): native = \`demo-catalog\` with \`--upstream-url\` (catalog-api, the default preset); openfoodfacts = \`demo-catalog --dialect openfoodfacts\` with \`--upstream-preset openfoodfacts\`; commercetools = \`demo-catalog --dialect commercetools --client-id … --client-secret …\` with \`--upstream-preset commercetools\` (OAuth2 client credentials from the environment)"
+  echo "- gateway: --rcn-region GB --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json (logs to a file); CPU = the gateway's user + system time over the measured run / requests; demo catalog CPU likewise for the upstream process"
+  echo "- load average before $MAPPED_LOAD_BEFORE, after $MAPPED_LOAD_AFTER"
+  echo
+  echo "| round | workload | source | req/s | p50 ms | p99 ms | gateway CPU µs/req | CPU/req vs native | upstream calls/req | keys/call | demo catalog CPU µs/req | peak RSS MB | errors socket / non-2xx / GraphQL / keys reused | goal: ≤ ${MAPPED_GOAL_RATIO}× native CPU/request, zero errors |"
+  echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  printf '%s\n' "${MAPPED_ROWS[@]}"
+  echo
+  echo "Over the $MAPPED_ROUNDS round(s), medians (ratio: the median of each round's ratio, then its range):"
+  echo
+  echo "| workload | source | req/s | p99 ms | gateway CPU µs/req | native CPU µs/req | CPU/req vs native (range) | upstream calls/req | errors (incl. native's) | goal: ≤ ${MAPPED_GOAL_RATIO}× native CPU/request, zero errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
+  for wl in $MAPPED_WORKLOADS; do
+    for src in "${MAPPED_SOURCES[@]}"; do
+      [ "$src" = native ] || mapped_summary "$wl" "$src"
+    done
+  done
 }

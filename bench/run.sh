@@ -18,6 +18,14 @@
 # between runs. Each workload prints the ratio ours / best Tailcall and the goal
 # (≥ 1.5× its requests/s with a p99 no higher, zero errors).
 #
+# Mapped sources (BENCH_MAPPED=1, the default; issue 23): the workloads
+# BENCH_MAPPED_WORKLOADS (cold basket) through the upstream presets openfoodfacts and
+# commercetools, each against the demo catalog speaking that API, interleaved with the
+# native contract, a fresh gateway per run, BENCH_MAPPED_DURATION s measured (default
+# BENCH_VS_DURATION), BENCH_MAPPED_ROUNDS rounds (1); prints the gateway CPU per
+# request of each preset / native's and the goal (≤ 1.15×, zero errors). bench/mapped.sh
+# runs this part alone (bench/lib.sh, mapped_bench).
+#
 # Results: a Markdown table on stdout and in bench/results/latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +46,10 @@ OUT=${BENCH_OUT:-bench/results/latest.md}
 VS=${BENCH_VS:-1}
 VS_DURATION=${BENCH_VS_DURATION:-6}
 VS_WORKLOADS=${BENCH_VS_WORKLOADS:-hot cold basket aliases}
+MAPPED=${BENCH_MAPPED:-1}
+MAPPED_WORKLOADS=${BENCH_MAPPED_WORKLOADS:-cold basket}
+MAPPED_DURATION=${BENCH_MAPPED_DURATION:-$VS_DURATION}
+MAPPED_ROUNDS=${BENCH_MAPPED_ROUNDS:-1}
 select_profile
 BIN=target/$PROFILE_DIR/catalog-gateway
 BARE=target/$PROFILE_DIR/examples/bare_handler
@@ -57,11 +69,7 @@ cargo build "${PROFILE_FLAG[@]}" --locked --quiet --example bare_handler
 [ "$VS" = 1 ] && ensure_tailcall
 
 # ---- the machine and what else runs on it ------------------------------------
-CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-NPROC=$(nproc)
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-OTHERS=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 > 5 {printf "%s%s (%s%%)", sep, $2, $1; sep=", "}')
-log "machine: $NPROC x $CPU_MODEL; load $LOAD_BEFORE; busy: ${OTHERS:-nothing}"
+machine_facts
 
 # ---- upstreams ------------------------------------------------------------------
 upstream_port() { echo $((19090 + ($1 > 0 ? 1 : 0))); }
@@ -73,32 +81,13 @@ for lat in $LATENCIES; do
 done
 BASE_UPSTREAM=http://127.0.0.1:$(upstream_port 0)
 
-# ---- helpers ----------------------------------------------------------------------
-# run_wrk SCRIPT URL PHASE SECONDS OUTFILE [SLOT SLOTS]
-run_wrk() {
-  timeout $(($4 + 30)) wrk -t"$THREADS" -c"$CONNS" -d"$4s" --timeout 2s --latency \
-    -s "bench/lua/$1.lua" "$2" -- "$3" "${6:-0}" "${7:-1}" >"$5" 2>&1 || true
-}
-
-# parse_result FILE: sets R_requests R_rps R_p50_us ... from the RESULT line.
-parse_result() {
-  local line
-  line=$(grep '^RESULT ' "$1" || true)
-  [ -n "$line" ] || { cat "$1" >&2; die "no RESULT in $1"; }
-  eval "$(tr ' ' '\n' <<<"${line#RESULT }" | sed 's/^/R_/')"
-  SAMPLE=$(sed -n 's/^SAMPLE //p' "$1" | head -c 300)
-}
-
+# ---- helpers (run_wrk, parse_result, ms, met, div: bench/lib.sh) ---------------------
 start_gateway() { # UPSTREAM_URL LOGFILE
   start gateway "$2" "$BIN" --listen "127.0.0.1:$GW_PORT" --upstream-url "$1" \
     --rcn-region GB --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json
   GW_PID=$LAST_PID
   wait_http "$GW/readyz"
 }
-
-ms() { awk -v us="$1" 'BEGIN {printf "%.2f", us / 1000}'; }
-met() { if awk "BEGIN {exit !($1)}"; then echo met; else echo "**not met**"; fi; }
-div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN {if (b == 0) print "–"; else printf f, a / b}'; }
 
 ROWS=()     # Markdown rows of the results table
 FAILED=0
@@ -273,6 +262,12 @@ if [ "$VS" = 1 ]; then
   LOAD_VS_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 fi
 
+# ---- mapped sources (issue 23; bench/lib.sh) ------------------------------------------------
+if [ "$MAPPED" = 1 ]; then
+  mapped_bench
+  [ "$MAPPED_FAILED" -eq 0 ] || FAILED=1
+fi
+
 # ---- start to ready ---------------------------------------------------------------------
 log "start to ready: median of $STARTS starts"
 read -r SR_EMB_MED SR_EMB_MIN SR_EMB_MAX < <(python3 bench/start_to_ready.py "$STARTS" 19086 \
@@ -344,6 +339,10 @@ GOALS+=("| start to ready < 100 ms | ${SR_EMB_MED} ms embedded demo, ${SR_UP_MED
     echo "| workload | catalog-gateway | Tailcall | Tailcall + @cache | ours / best Tailcall | wrk + upstream CPU/req; ceiling | errors socket / non-2xx / GraphQL (ours · Tailcall · +@cache) | goal: ≥ 1.5×, p99 no higher |"
     echo "|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${VS_ROWS[@]}"
+  fi
+  if [ "$MAPPED" = 1 ]; then
+    echo
+    mapped_report
   fi
 } | tee "$OUT"
 log "written to $OUT (logs in $WORK)"
