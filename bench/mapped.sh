@@ -8,7 +8,9 @@
 # knobs: BENCH_MAPPED_WORKLOADS ("cold basket"), BENCH_MAPPED_DURATION (6 s measured
 #        per run), BENCH_MAPPED_ROUNDS (3), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32),
 #        BENCH_THREADS (2), BENCH_MAPPED_OUT (bench/results/mapped.md),
-#        BENCH_BUILD=0 (use target/<profile>/catalog-gateway as it is, no cargo build)
+#        BENCH_BIN=path (measure that binary, e.g. one built from a clean checkout of a
+#        commit, instead of building target/<profile>/catalog-gateway from this tree;
+#        BENCH_BIN_FROM=text says in the results what it was built from)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -24,17 +26,17 @@ CONNS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 OUT=${BENCH_MAPPED_OUT:-bench/results/mapped.md}
 select_profile
-BIN=target/$PROFILE_DIR/catalog-gateway
+BIN=${BENCH_BIN:-target/$PROFILE_DIR/catalog-gateway}
 WORK=$(mktemp -d /tmp/catalog-mapped.XXXXXX)
 
 ensure_tools wrk jq curl
-BUILT_FROM=$(built_from)
-if [ "${BENCH_BUILD:-1}" = 1 ]; then
+if [ -z "${BENCH_BIN:-}" ]; then
+  BUILT_FROM="${PROFILE_FLAG[*]} build of $(built_from)"
   log "building (${PROFILE_FLAG[*]})"
   cargo build "${PROFILE_FLAG[@]}" --locked --quiet --bin catalog-gateway
 else
-  [ -x "$BIN" ] || die "BENCH_BUILD=0 and no $BIN: build it first"
-  BUILT_FROM="$BIN not rebuilt (BENCH_BUILD=0), built $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'); tree at $BUILT_FROM"
+  [ -x "$BIN" ] || die "BENCH_BIN=$BIN: no such executable"
+  BUILT_FROM="BENCH_BIN=$BIN (built $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC')${BENCH_BIN_FROM:+, from $BENCH_BIN_FROM})"
 fi
 machine_facts
 
@@ -45,7 +47,7 @@ mapped_bench
   echo
   echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'), $BUILT_FROM"
   echo "- machine: $NPROC CPUs, $CPU_MODEL; load average before $LOAD_BEFORE; busy at start (>5 % CPU): ${OTHERS:-nothing}"
-  echo "- command: bash bench/mapped.sh (BENCH_MAPPED_ROUNDS=$MAPPED_ROUNDS BENCH_MAPPED_DURATION=$MAPPED_DURATION BENCH_MAPPED_WORKLOADS=\"$MAPPED_WORKLOADS\" BENCH_WARMUP=$WARMUP), ${PROFILE_FLAG[*]} build"
+  echo "- command: bash bench/mapped.sh (BENCH_MAPPED_ROUNDS=$MAPPED_ROUNDS BENCH_MAPPED_DURATION=$MAPPED_DURATION BENCH_MAPPED_WORKLOADS=\"$MAPPED_WORKLOADS\" BENCH_WARMUP=$WARMUP)"
   echo
   mapped_report
 } | tee "$OUT"
