@@ -12,6 +12,8 @@ use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
 
 pub(crate) use jaq_json::Val;
 
+use super::simple::Simple;
+
 /// The kind of data the filters run on: JSON values, nothing else in the context.
 type Data = data::JustLut<Val>;
 
@@ -21,6 +23,9 @@ pub(crate) struct Filter {
     source: String,
     /// The compiled program.
     compiled: jaq_core::Filter<Data>,
+    /// The same filter evaluated without a jaq run, when it is a plain path or
+    /// alternative of paths (`simple`): what most fields of a mapping are.
+    simple: Option<Simple>,
     /// How many global variables it expects, in the order given at compile time.
     vars: usize,
 }
@@ -55,7 +60,8 @@ impl Filter {
             .chain(jaq_json::defs());
         let funs = jaq_core::funs::<Data>()
             .chain(jaq_std::funs::<Data>())
-            .chain(jaq_json::funs::<Data>());
+            .chain(jaq_json::funs::<Data>())
+            .chain(super::natives::funs());
         let arena = Arena::default();
         let loader = Loader::new(defs);
         let modules = loader
@@ -85,6 +91,7 @@ impl Filter {
         Ok(Filter {
             source: code.to_owned(),
             compiled,
+            simple: Simple::parse(code, vars),
             vars: vars.len(),
         })
     }
@@ -92,12 +99,29 @@ impl Filter {
     /// The filter's first output on `input`, `None` when it has none; an error
     /// raised before the first output is the filter's error.
     pub(crate) fn first(&self, input: Val, vars: &[Val]) -> Result<Option<Val>, RunError> {
+        if let Some(simple) = &self.simple {
+            return simple.first(&input, vars).map_err(|_| self.step_error());
+        }
         self.outputs(input, vars).next().transpose()
     }
 
     /// Every output of the filter on `input`, stopping at the first error.
     pub(crate) fn all(&self, input: Val, vars: &[Val]) -> Result<Vec<Val>, RunError> {
+        if let Some(simple) = &self.simple {
+            // A filter of the subset has exactly one output.
+            return simple
+                .first(&input, vars)
+                .map(|value| value.into_iter().collect())
+                .map_err(|_| self.step_error());
+        }
         self.outputs(input, vars).collect()
+    }
+
+    fn step_error(&self) -> RunError {
+        RunError(format!(
+            "{}: cannot index a value that is not an object or a list",
+            self.source
+        ))
     }
 
     fn outputs(

@@ -13,7 +13,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::SecretString;
 
 use super::jq::{Filter, Val, string};
-use super::spec::{AuthSpec, HeaderSpec, Jq, MappingFile};
+use super::spec::{AuthSpec, FieldSpec, HeaderSpec, Jq, MappingFile};
 use crate::catalog::KeyFormat;
 
 /// Variables of the single-item filters (`single.query`, `single.item`, `single.not_found`).
@@ -86,19 +86,20 @@ pub(crate) struct Batch {
     pub(crate) total: Option<Filter>,
 }
 
-/// `[product]` compiled.
+/// `[product]` compiled: per field its filters, tried in order (none: the field
+/// is not mapped).
 #[derive(Debug)]
 pub(crate) struct ProductFilters {
     pub(crate) variant: Option<Filter>,
-    pub(crate) title: Filter,
-    pub(crate) brand: Option<Filter>,
-    pub(crate) description: Option<Filter>,
-    pub(crate) price: Option<Filter>,
-    pub(crate) images: Option<Filter>,
-    pub(crate) categories: Option<Filter>,
-    pub(crate) attributes: Option<Filter>,
-    pub(crate) availability: Option<Filter>,
-    pub(crate) updated_at: Option<Filter>,
+    pub(crate) title: Vec<Filter>,
+    pub(crate) brand: Vec<Filter>,
+    pub(crate) description: Vec<Filter>,
+    pub(crate) price: Vec<Filter>,
+    pub(crate) images: Vec<Filter>,
+    pub(crate) categories: Vec<Filter>,
+    pub(crate) attributes: Vec<Filter>,
+    pub(crate) availability: Vec<Filter>,
+    pub(crate) updated_at: Vec<Filter>,
 }
 
 /// How calls are authenticated.
@@ -366,25 +367,49 @@ impl Source<'_> {
             None => None,
         };
         let p = &file.product;
+        let field = |spec: Option<&FieldSpec>, name: &str| -> Result<Vec<Filter>, MappingError> {
+            let Some(spec) = spec else {
+                return Ok(Vec::new());
+            };
+            let texts: Vec<&str> = match spec.get_ref() {
+                toml::Value::String(text) => vec![text.as_str()],
+                toml::Value::Array(list) => list.iter().filter_map(toml::Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            let valid = match spec.get_ref() {
+                toml::Value::Array(list) => !list.is_empty() && texts.len() == list.len(),
+                toml::Value::String(_) => true,
+                _ => false,
+            };
+            if !valid {
+                return Err(self.error(
+                    Some(spec.span()),
+                    name,
+                    "give a jq filter, or a list of them to try in order",
+                ));
+            }
+            texts
+                .into_iter()
+                .map(|text| {
+                    self.filter(
+                        &toml::Spanned::new(spec.span(), text.to_owned()),
+                        name,
+                        &ITEM_VARS,
+                    )
+                })
+                .collect()
+        };
         let product = ProductFilters {
             variant: self.optional(p.variant.as_ref(), "product.variant", &ITEM_VARS)?,
-            title: self.filter(&p.title, "product.title", &ITEM_VARS)?,
-            brand: self.optional(p.brand.as_ref(), "product.brand", &ITEM_VARS)?,
-            description: self.optional(
-                p.description.as_ref(),
-                "product.description",
-                &ITEM_VARS,
-            )?,
-            price: self.optional(p.price.as_ref(), "product.price", &ITEM_VARS)?,
-            images: self.optional(p.images.as_ref(), "product.images", &ITEM_VARS)?,
-            categories: self.optional(p.categories.as_ref(), "product.categories", &ITEM_VARS)?,
-            attributes: self.optional(p.attributes.as_ref(), "product.attributes", &ITEM_VARS)?,
-            availability: self.optional(
-                p.availability.as_ref(),
-                "product.availability",
-                &ITEM_VARS,
-            )?,
-            updated_at: self.optional(p.updated_at.as_ref(), "product.updated_at", &ITEM_VARS)?,
+            title: field(Some(&p.title), "product.title")?,
+            brand: field(p.brand.as_ref(), "product.brand")?,
+            description: field(p.description.as_ref(), "product.description")?,
+            price: field(p.price.as_ref(), "product.price")?,
+            images: field(p.images.as_ref(), "product.images")?,
+            categories: field(p.categories.as_ref(), "product.categories")?,
+            attributes: field(p.attributes.as_ref(), "product.attributes")?,
+            availability: field(p.availability.as_ref(), "product.availability")?,
+            updated_at: field(p.updated_at.as_ref(), "product.updated_at")?,
         };
         let headers = self.headers(&file, env)?;
         let auth = self.auth(file.auth.as_ref(), env)?;

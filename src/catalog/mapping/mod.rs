@@ -21,10 +21,12 @@
 
 mod jq;
 mod load;
+mod natives;
 mod presets;
 mod product;
 mod read;
 mod request;
+mod simple;
 mod spec;
 
 pub use load::{EnvLookup, Mapping, MappingError};

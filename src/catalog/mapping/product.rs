@@ -43,57 +43,90 @@ impl ProductFilters {
         vars: &[Val; 4],
     ) -> Result<Product, ItemError> {
         let part = match &self.variant {
-            Some(variant) => {
-                run(variant, "variant", item.clone(), vars)?.ok_or(ItemError::NoVariant)?
-            }
+            Some(variant) => match variant.first(item.clone(), vars) {
+                Ok(Some(Val::Null) | None) => return Err(ItemError::NoVariant),
+                Ok(Some(part)) => part,
+                Err(error) => {
+                    return Err(ItemError::Filter {
+                        field: "variant",
+                        error,
+                    });
+                }
+            },
             None => item.clone(),
         };
-        let field =
-            |filter: &Option<Filter>, name: &'static str| -> Result<Option<Val>, ItemError> {
-                match filter {
-                    Some(filter) => run(filter, name, part.clone(), vars),
-                    None => Ok(None),
-                }
-            };
-        let title = match run(&self.title, "title", part.clone(), vars)? {
-            Some(value) => as_text(&value)
-                .map(str::to_owned)
-                .ok_or_else(|| ItemError::Title(kind(&value).to_owned()))?,
-            None => return Err(ItemError::Title("nothing".to_owned())),
+        // An optional field whose filters all fail is absent, as a malformed
+        // optional field of the contract is: it must not cost the product.
+        let field = |filters: &[Filter], name: &'static str| match first_found(filters, &part, vars)
+        {
+            Ok(value) => value,
+            Err(error) => {
+                tracing::debug!(%gtin, field = name, %error, "upstream mapping: dropping a field whose filter failed");
+                None
+            }
         };
+        let title =
+            match first_found(&self.title, &part, vars).map_err(|error| ItemError::Filter {
+                field: "title",
+                error,
+            })? {
+                Some(value) => as_text(&value)
+                    .map(str::to_owned)
+                    .ok_or_else(|| ItemError::Title(kind(&value).to_owned()))?,
+                None => return Err(ItemError::Title("nothing".to_owned())),
+            };
         Ok(Product {
             gtin: *gtin,
             title,
-            brand: field(&self.brand, "brand")?.and_then(|v| text_field(&v, gtin, "brand")),
-            description: field(&self.description, "description")?
+            brand: field(&self.brand, "brand").and_then(|v| text_field(&v, gtin, "brand")),
+            description: field(&self.description, "description")
                 .and_then(|v| text_field(&v, gtin, "description")),
-            price: field(&self.price, "price")?.and_then(|v| price(&v, gtin)),
-            images: field(&self.images, "images")?.map_or_else(Vec::new, |v| images(&v)),
-            categories: field(&self.categories, "categories")?.map_or_else(Vec::new, |v| texts(&v)),
-            attributes: field(&self.attributes, "attributes")?
+            price: field(&self.price, "price").and_then(|v| price(&v, gtin)),
+            images: field(&self.images, "images").map_or_else(Vec::new, |v| images(&v)),
+            categories: field(&self.categories, "categories").map_or_else(Vec::new, |v| texts(&v)),
+            attributes: field(&self.attributes, "attributes")
                 .map_or_else(Vec::new, |v| attributes(&v)),
             availability: Availability::from_upstream(
-                field(&self.availability, "availability")?
+                field(&self.availability, "availability")
                     .as_ref()
                     .and_then(as_text),
             ),
-            updated_at: field(&self.updated_at, "updated_at")?
+            updated_at: field(&self.updated_at, "updated_at")
                 .and_then(|v| text_field(&v, gtin, "updated_at")),
         })
     }
 }
 
-/// The filter's first output; `null` reads as nothing.
-fn run(
-    filter: &Filter,
-    field: &'static str,
-    input: Val,
-    vars: &[Val; 4],
-) -> Result<Option<Val>, ItemError> {
-    match filter.first(input, vars) {
-        Ok(Some(Val::Null)) | Ok(None) => Ok(None),
-        Ok(Some(value)) => Ok(Some(value)),
-        Err(error) => Err(ItemError::Filter { field, error }),
+/// The first value the filters give, in order, that says something (not `null`,
+/// `""` or `[]`: those give way to the next filter; the last filter's value counts
+/// as it is, but `null`); the last error when every filter failed.
+fn first_found(filters: &[Filter], input: &Val, vars: &[Val; 4]) -> Result<Option<Val>, RunError> {
+    let mut failed = None;
+    let last = filters.len().saturating_sub(1);
+    for (i, filter) in filters.iter().enumerate() {
+        match filter.first(input.clone(), vars) {
+            Ok(Some(Val::Null) | None) => {}
+            Ok(Some(value)) if i < last && says_nothing(&value) => {}
+            Ok(Some(value)) => return Ok(Some(value)),
+            Err(error) => failed = Some(error),
+        }
+    }
+    match failed {
+        Some(error) if filters.len() == 1 => Err(error),
+        Some(error) => {
+            tracing::debug!(%error, "upstream mapping: a fallback filter failed");
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+fn says_nothing(value: &Val) -> bool {
+    match value {
+        Val::Null => true,
+        Val::TStr(text) => text.is_empty(),
+        Val::Arr(items) => items.is_empty(),
+        _ => false,
     }
 }
 
@@ -108,6 +141,7 @@ fn kind(value: &Val) -> &'static str {
     }
 }
 
+/// Text, `None` for an empty one or another value (logged).
 fn text_field(value: &Val, gtin: &Gtin, field: &str) -> Option<String> {
     let text = as_text(value).map(str::to_owned);
     if text.is_none() {
@@ -119,8 +153,15 @@ fn text_field(value: &Val, gtin: &Gtin, field: &str) -> Option<String> {
 /// A list of texts; one text is a list of one.
 fn texts(value: &Val) -> Vec<String> {
     match value {
-        Val::Arr(values) => values.iter().filter_map(scalar_text).collect(),
-        value => scalar_text(value).into_iter().collect(),
+        Val::Arr(values) => values
+            .iter()
+            .filter_map(scalar_text)
+            .filter(|text| !text.is_empty())
+            .collect(),
+        value => scalar_text(value)
+            .into_iter()
+            .filter(|text| !text.is_empty())
+            .collect(),
     }
 }
 

@@ -89,24 +89,30 @@ pub(crate) struct BatchSpec {
     pub(crate) total: Option<Jq>,
 }
 
-/// `[product]`: one jq filter per `Product` field.
+/// `[product]`: per `Product` field a jq filter, or a list of them tried in order
+/// (the first that gives something other than `null`, `""` or `[]` counts).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProductSpec {
     /// jq narrowing the item to the part the fields read (the matching variant).
     pub(crate) variant: Option<Jq>,
     /// The title (required: an item without one is unusable).
-    pub(crate) title: Jq,
+    pub(crate) title: FieldSpec,
     /// Optional fields.
-    pub(crate) brand: Option<Jq>,
-    pub(crate) description: Option<Jq>,
-    pub(crate) price: Option<Jq>,
-    pub(crate) images: Option<Jq>,
-    pub(crate) categories: Option<Jq>,
-    pub(crate) attributes: Option<Jq>,
-    pub(crate) availability: Option<Jq>,
-    pub(crate) updated_at: Option<Jq>,
+    pub(crate) brand: Option<FieldSpec>,
+    pub(crate) description: Option<FieldSpec>,
+    pub(crate) price: Option<FieldSpec>,
+    pub(crate) images: Option<FieldSpec>,
+    pub(crate) categories: Option<FieldSpec>,
+    pub(crate) attributes: Option<FieldSpec>,
+    pub(crate) availability: Option<FieldSpec>,
+    pub(crate) updated_at: Option<FieldSpec>,
 }
+
+/// One filter (text), or fallbacks (a list of texts), as written; `load` checks
+/// which. (An untagged enum would lose the spans, which only the TOML reader can
+/// attach.)
+pub(crate) type FieldSpec = Spanned<toml::Value>;
 
 /// A header's value: text, or taken from an environment variable.
 #[derive(Debug, Deserialize)]
