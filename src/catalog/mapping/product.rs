@@ -91,8 +91,7 @@ impl ProductFilters {
                     .as_ref()
                     .and_then(as_text),
             ),
-            updated_at: field(&self.updated_at, "updated_at")
-                .and_then(|v| text_field(&v, gtin, "updated_at")),
+            updated_at: field(&self.updated_at, "updated_at").and_then(|v| timestamp(&v, gtin)),
         })
     }
 }
@@ -148,6 +147,39 @@ fn text_field(value: &Val, gtin: &Gtin, field: &str) -> Option<String> {
         tracing::debug!(%gtin, field, found = kind(value), "upstream mapping: dropping a field that is not text");
     }
     text
+}
+
+/// RFC 3339 text as it is, or Unix seconds (an integer) as RFC 3339 UTC.
+fn timestamp(value: &Val, gtin: &Gtin) -> Option<String> {
+    match value {
+        Val::Num(Num::Int(seconds)) => rfc3339(i64::try_from(*seconds).ok()?),
+        value => text_field(value, gtin, "updated_at"),
+    }
+}
+
+/// `seconds` since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (years 0 to 9999), by the
+/// proleptic Gregorian calendar (Howard Hinnant's days-to-civil algorithm).
+fn rfc3339(seconds: i64) -> Option<String> {
+    let days = seconds.div_euclid(86_400);
+    let time = seconds.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        time / 3600,
+        time / 60 % 60,
+        time % 60
+    ))
 }
 
 /// A list of texts; one text is a list of one.
@@ -313,6 +345,27 @@ mod tests {
 
     fn price_of(json: &str) -> Option<Price> {
         price(&parse_json(json.as_bytes()).unwrap(), &gtin())
+    }
+
+    #[test]
+    fn unix_seconds_become_rfc_3339_as_jq_todate_writes_them() {
+        let todate = super::super::jq::Filter::compile("todate", &[]).unwrap();
+        for seconds in [
+            0i64,
+            951_782_400,
+            1_700_000_000,
+            1_763_474_520,
+            4_102_444_799,
+            253_402_207_200,
+        ] {
+            let jq = todate
+                .first(Val::from(seconds as isize), &[])
+                .unwrap()
+                .unwrap();
+            assert_eq!(rfc3339(seconds).as_deref(), as_text(&jq), "{seconds}");
+        }
+        assert_eq!(rfc3339(-1).as_deref(), Some("1969-12-31T23:59:59Z"));
+        assert_eq!(rfc3339(253_402_300_800), None, "year 10000");
     }
 
     #[test]
