@@ -352,7 +352,7 @@ mapped_summary() {
   local wl=$1 src=$2 round key ratios=() cpus=() natives=() rps=() p99=() cpr=() errors=0 ratio goal
   for round in $(seq "$MAPPED_ROUNDS"); do
     key=$round/$wl/$src
-    ratios+=("$(div "${M_CPU[$key]}" "${M_CPU[$round/$wl/native]}" "%.4f")")
+    ratios+=("$(div "${M_CPU[$key]}" "${M_CPU[$round/$wl/native]}" "%.6f")")
     cpus+=("${M_CPU[$key]}")
     natives+=("${M_CPU[$round/$wl/native]}")
     rps+=("${M_RPS[$key]}")

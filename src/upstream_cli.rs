@@ -84,7 +84,7 @@ pub async fn check(
     writeln!(out)?;
     for line in &trace {
         match line {
-            TraceLine::Request(url) => writeln!(out, "GET {url}")?,
+            TraceLine::Request(request) => writeln!(out, "{request}")?,
             TraceLine::Answer(answer) => writeln!(out, "  -> {answer}")?,
             TraceLine::Item { .. } => {}
         }

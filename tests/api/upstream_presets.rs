@@ -619,3 +619,83 @@ async fn upstream_check_prints_requests_items_and_products() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn a_source_read_by_post_gets_its_keys_in_a_json_body() {
+    use axum::routing::post;
+    let seen: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
+    let bodies = Arc::clone(&seen);
+    let router = axum::Router::new().route(
+        "/lookup",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let bodies = Arc::clone(&bodies);
+            async move {
+                bodies.lock().unwrap().push(body.clone());
+                let items: Vec<Value> = body["ids"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|id| id.as_str() != Some("4006381333931"))
+                    .map(|id| json!({ "id": id, "label": format!("item {}", id.as_str().unwrap_or("")) }))
+                    .collect();
+                axum::Json(json!({ "data": items }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let dir = std::env::temp_dir().join(format!("post-mapping-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("post.toml");
+    std::fs::write(
+        &file,
+        r#"
+[keys]
+form = "gtin13"
+codes = ".id"
+[single]
+method = "POST"
+path = "/lookup"
+body = '{ids: [$key]}'
+item = ".data[0]"
+[batch]
+method = "POST"
+path = "/lookup"
+body = '{ids: $keys, limit: $page_size}'
+items = ".data"
+max_keys = 50
+[product]
+title = ".label"
+"#,
+    )
+    .unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let url = format!("http://{address}");
+    let app = TestApp::start(
+        Settings::from_flags([
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream-mapping",
+            path.as_str(),
+            "--upstream-url",
+            url.as_str(),
+        ])
+        .unwrap(),
+    )
+    .await;
+    let response = app
+        .query(r#"{ products(gtins: ["036000291452", "4006381333931"]) { title } }"#)
+        .await;
+    assert_eq!(
+        response["data"]["products"],
+        json!([{ "title": "item 0036000291452" }, null]),
+        "{response}"
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [json!({ "ids": ["0036000291452", "4006381333931"], "limit": 2 })]
+    );
+    server.abort();
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -67,6 +67,8 @@ pub(crate) enum KeyForm {
 /// `[single]` compiled.
 #[derive(Debug)]
 pub(crate) struct Single {
+    /// For a `POST`: the filter giving its JSON body; `None`: a `GET`.
+    pub(crate) body: Option<Filter>,
     /// The path under the base URL; `{key}` marks the key's place.
     pub(crate) path: String,
     pub(crate) query: Option<Filter>,
@@ -78,8 +80,10 @@ pub(crate) struct Single {
 /// `[batch]` compiled.
 #[derive(Debug)]
 pub(crate) struct Batch {
+    /// For a `POST`: the filter giving its JSON body; `None`: a `GET`.
+    pub(crate) body: Option<Filter>,
     pub(crate) path: String,
-    pub(crate) query: Filter,
+    pub(crate) query: Option<Filter>,
     pub(crate) items: Filter,
     pub(crate) max_keys: NonZeroUsize,
     pub(crate) next: Option<Filter>,
@@ -336,6 +340,12 @@ impl Source<'_> {
         let codes = self.filter(&file.keys.codes, "keys.codes", &ITEM_VARS)?;
         let single = &file.single;
         let single = Single {
+            body: self.body(
+                single.method.as_ref(),
+                single.body.as_ref(),
+                "single",
+                &SINGLE_VARS,
+            )?,
             path: self.path(&single.path, "single.path", true)?,
             query: self.optional(single.query.as_ref(), "single.query", &SINGLE_VARS)?,
             item: self.optional(single.item.as_ref(), "single.item", &SINGLE_VARS)?,
@@ -351,8 +361,14 @@ impl Source<'_> {
         };
         let batch = match &file.batch {
             Some(batch) => Some(Batch {
+                body: self.body(
+                    batch.method.as_ref(),
+                    batch.body.as_ref(),
+                    "batch",
+                    &BATCH_VARS,
+                )?,
                 path: self.path(&batch.path, "batch.path", false)?,
-                query: self.filter(&batch.query, "batch.query", &BATCH_VARS)?,
+                query: self.optional(batch.query.as_ref(), "batch.query", &BATCH_VARS)?,
                 items: self.filter(&batch.items, "batch.items", &BATCH_VARS)?,
                 max_keys: NonZeroUsize::new(*batch.max_keys.get_ref()).ok_or_else(|| {
                     self.error(
@@ -483,6 +499,44 @@ impl Source<'_> {
                 field,
                 "takes no `{…}`: the keys go in the `query` filter",
             )),
+        }
+    }
+
+    /// The body filter of a `POST`; `None` for a `GET`.
+    fn body(
+        &self,
+        method: Option<&toml::Spanned<String>>,
+        body: Option<&Jq>,
+        call: &str,
+        vars: &[&str],
+    ) -> Result<Option<Filter>, MappingError> {
+        let post = match method {
+            None => false,
+            Some(method) => match method.get_ref().to_ascii_uppercase().as_str() {
+                "GET" => false,
+                "POST" => true,
+                other => {
+                    return Err(self.error(
+                        Some(method.span()),
+                        &format!("{call}.method"),
+                        format!("{other:?}: GET or POST"),
+                    ));
+                }
+            },
+        };
+        match (post, body) {
+            (true, Some(body)) => Ok(Some(self.filter(body, &format!("{call}.body"), vars)?)),
+            (true, None) => Err(self.error(
+                method.map(toml::Spanned::span),
+                &format!("{call}.body"),
+                "a POST needs a `body` filter",
+            )),
+            (false, Some(body)) => Err(self.error(
+                Some(body.span()),
+                &format!("{call}.body"),
+                "a body needs `method = \"POST\"`",
+            )),
+            (false, None) => Ok(None),
         }
     }
 

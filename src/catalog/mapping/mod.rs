@@ -37,7 +37,7 @@ pub(crate) use load::TokenUrl;
 pub(crate) use load::{Auth, OAuth2};
 pub(crate) use read::Asked;
 pub use read::{Trace, TraceLine};
-pub(crate) use request::next_url;
+pub(crate) use request::{Outgoing, next_url};
 
 #[cfg(test)]
 mod tests;

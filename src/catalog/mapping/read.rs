@@ -75,7 +75,7 @@ pub struct Trace {
 /// One line of a [`Trace`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceLine {
-    /// A request went out to this URL.
+    /// A request went out: `GET url`, or `POST url body`.
     Request(String),
     /// The answer's status and size.
     Answer(String),

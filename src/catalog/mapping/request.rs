@@ -63,31 +63,44 @@ impl Mapping {
         }
     }
 
-    /// The URL of the single-item call for `key`.
+    /// The single-item call for `key`.
+    pub(crate) fn single_request(
+        &self,
+        base: &Url,
+        gtin: &Gtin,
+        key: &str,
+    ) -> Result<Outgoing, CatalogError> {
+        let segment = utf8_percent_encode(key, SEGMENT).to_string();
+        let path = self.single.path.replace("{key}", &segment);
+        let mut url = join_path(base, &path);
+        let vars = [string(key), string(gtin.gtin14()), self.locale.clone()];
+        if let Some(query) = &self.single.query {
+            append_query(&mut url, query, &vars, "single.query")?;
+        }
+        let json = json_body(self.single.body.as_ref(), &vars, "single.body")?;
+        Ok(Outgoing { url, json })
+    }
+
+    /// The URL of the single-item call for `key` (its body aside).
+    #[cfg(test)]
     pub(crate) fn single_url(
         &self,
         base: &Url,
         gtin: &Gtin,
         key: &str,
     ) -> Result<Url, CatalogError> {
-        let segment = utf8_percent_encode(key, SEGMENT).to_string();
-        let path = self.single.path.replace("{key}", &segment);
-        let mut url = join_path(base, &path);
-        if let Some(query) = &self.single.query {
-            let vars = [string(key), string(gtin.gtin14()), self.locale.clone()];
-            append_query(&mut url, query, &vars, "single.query")?;
-        }
-        Ok(url)
+        self.single_request(base, gtin, key)
+            .map(|request| request.url)
     }
 
-    /// The URL of a batch call for `keys`: page `page` (from 1), `offset` items in.
-    pub(crate) fn batch_url(
+    /// The batch call for `keys`: page `page` (from 1), `offset` items in.
+    pub(crate) fn batch_request(
         &self,
         base: &Url,
         keys: &[&str],
         page: usize,
         offset: usize,
-    ) -> Result<Url, CatalogError> {
+    ) -> Result<Outgoing, CatalogError> {
         let Some(batch) = &self.batch else {
             return Err(CatalogError::BadResponse(
                 "the mapping has no batch call".into(),
@@ -95,8 +108,24 @@ impl Mapping {
         };
         let mut url = join_path(base, &batch.path);
         let vars = self.batch_vars(keys, page, offset);
-        append_query(&mut url, &batch.query, &vars, "batch.query")?;
-        Ok(url)
+        if let Some(query) = &batch.query {
+            append_query(&mut url, query, &vars, "batch.query")?;
+        }
+        let json = json_body(batch.body.as_ref(), &vars, "batch.body")?;
+        Ok(Outgoing { url, json })
+    }
+
+    /// The URL of a batch call (its body aside).
+    #[cfg(test)]
+    pub(crate) fn batch_url(
+        &self,
+        base: &Url,
+        keys: &[&str],
+        page: usize,
+        offset: usize,
+    ) -> Result<Url, CatalogError> {
+        self.batch_request(base, keys, page, offset)
+            .map(|request| request.url)
     }
 
     /// The variables of the batch filters.
@@ -108,6 +137,41 @@ impl Mapping {
             Val::from(keys.len()),
             self.locale.clone(),
         ]
+    }
+}
+
+/// One request to a source: a `GET`, or a `POST` with a JSON body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Outgoing {
+    /// Where.
+    pub(crate) url: Url,
+    /// The JSON body of a `POST`; `None`: a `GET`.
+    pub(crate) json: Option<Vec<u8>>,
+}
+
+impl From<Url> for Outgoing {
+    fn from(url: Url) -> Outgoing {
+        Outgoing { url, json: None }
+    }
+}
+
+/// The JSON text the body filter gives, when there is one.
+fn json_body(
+    filter: Option<&Filter>,
+    vars: &[Val],
+    field: &str,
+) -> Result<Option<Vec<u8>>, CatalogError> {
+    let Some(filter) = filter else {
+        return Ok(None);
+    };
+    match filter.first(Val::Null, vars) {
+        Ok(Some(value)) => Ok(Some(value.to_string().into_bytes())),
+        Ok(None) => Err(CatalogError::BadResponse(format!(
+            "mapping `{field}` gave no body"
+        ))),
+        Err(error) => Err(CatalogError::BadResponse(format!(
+            "mapping `{field}` failed: {error}"
+        ))),
     }
 }
 

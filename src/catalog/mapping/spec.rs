@@ -58,6 +58,10 @@ pub(crate) struct KeysSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SingleSpec {
+    /// `GET` (the default) or `POST`.
+    pub(crate) method: Option<Spanned<String>>,
+    /// For `POST`: jq giving the JSON body.
+    pub(crate) body: Option<Jq>,
     /// Path under the base URL, with `{key}` where the key goes.
     pub(crate) path: Spanned<String>,
     /// jq giving the query parameters as an object (`$key` set).
@@ -74,11 +78,15 @@ pub(crate) struct SingleSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BatchSpec {
+    /// `GET` (the default) or `POST`.
+    pub(crate) method: Option<Spanned<String>>,
+    /// For `POST`: jq giving the JSON body.
+    pub(crate) body: Option<Jq>,
     /// Path under the base URL.
     pub(crate) path: Spanned<String>,
     /// jq giving the query parameters as an object (`$keys`, `$page`, `$offset`,
-    /// `$page_size` set).
-    pub(crate) query: Jq,
+    /// `$page_size` set); none for a `POST` that carries the keys in its body.
+    pub(crate) query: Option<Jq>,
     /// jq from the answer's body to its list of items.
     pub(crate) items: Jq,
     /// The most keys one call may carry (the source's page-size maximum).

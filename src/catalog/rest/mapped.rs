@@ -12,7 +12,7 @@ use futures::future::join_all;
 use tokio::time::Instant;
 
 use super::{MAX_FETCH_DEADLINE, Reply, RestCatalog, in_order};
-use crate::catalog::mapping::{Asked, Mapping, Trace, TraceLine, next_url};
+use crate::catalog::mapping::{Asked, Mapping, Outgoing, Trace, TraceLine, next_url};
 use crate::catalog::{CatalogError, FetchResult};
 use crate::gtin::Gtin;
 use crate::hashing::{FastHasher, FastMap, FastSet};
@@ -85,15 +85,18 @@ impl RestCatalog {
         let (mut page, mut offset, mut broken, mut items_seen) = (1usize, 0usize, 0usize, 0u64);
         // Why the keys left unanswered cannot be called "not found".
         let mut unfinished: Option<CatalogError> = None;
-        let mut url = match mapping.batch_url(&self.base_url, &keys, page, offset) {
-            Ok(url) => url,
+        let mut request = match mapping.batch_request(&self.base_url, &keys, page, offset) {
+            Ok(request) => request,
             Err(error) => return vec![Err(error); chunk.len()],
         };
         // Each page but the last answers at least one item; a source that pages on
         // past that is broken, not slow.
         let most_pages = chunk.len() + 1;
         for pages in 1.. {
-            let body = match self.traced_call(&url, chunk.len(), deadline, trace).await {
+            let body = match self
+                .traced_call(&request, chunk.len(), deadline, trace)
+                .await
+            {
                 Ok(Reply::Body(body)) => body,
                 Ok(Reply::NotFound) => {
                     unfinished = Some(CatalogError::BadResponse(
@@ -122,8 +125,9 @@ impl RestCatalog {
             }
             let more = if follows_links {
                 match read.next {
-                    Some(next) => match next_url(&self.base_url, &url, &next) {
-                        Ok(next) => Some(next),
+                    Some(next) => match next_url(&self.base_url, &request.url, &next) {
+                        // A link is followed with a GET, whatever the first call was.
+                        Ok(next) => Some(Outgoing::from(next)),
                         Err(error) => {
                             unfinished = Some(error);
                             break;
@@ -139,7 +143,12 @@ impl RestCatalog {
                     None => false,
                 };
                 if left && read.items > 0 {
-                    match mapping.batch_url(&self.base_url, &keys, page + 1, offset + read.items) {
+                    match mapping.batch_request(
+                        &self.base_url,
+                        &keys,
+                        page + 1,
+                        offset + read.items,
+                    ) {
                         Ok(next) => Some(next),
                         Err(error) => {
                             unfinished = Some(error);
@@ -159,7 +168,7 @@ impl RestCatalog {
             }
             page += 1;
             offset += read.items;
-            url = next;
+            request = next;
         }
         found
             .into_iter()
@@ -184,8 +193,8 @@ impl RestCatalog {
         deadline: Instant,
         trace: Option<&Trace>,
     ) -> FetchResult {
-        let url = mapping.single_url(&self.base_url, gtin, key)?;
-        match self.traced_call(&url, 1, deadline, trace).await? {
+        let request = mapping.single_request(&self.base_url, gtin, key)?;
+        match self.traced_call(&request, 1, deadline, trace).await? {
             Reply::Body(body) => mapping.read_single(gtin, key, &body, trace),
             Reply::NotFound => Ok(None),
         }
@@ -194,15 +203,19 @@ impl RestCatalog {
     /// [`RestCatalog::call`], noting the request and its answer in `trace`.
     async fn traced_call(
         &self,
-        url: &reqwest::Url,
+        request: &Outgoing,
         keys: usize,
         deadline: Instant,
         trace: Option<&Trace>,
     ) -> Result<Reply, CatalogError> {
         if let Some(trace) = trace {
-            trace.push(TraceLine::Request(url.to_string()));
+            let line = match &request.json {
+                None => format!("GET {}", request.url),
+                Some(json) => format!("POST {} {}", request.url, String::from_utf8_lossy(json)),
+            };
+            trace.push(TraceLine::Request(line));
         }
-        let reply = self.call(url.clone(), keys, deadline).await;
+        let reply = self.call(request.clone(), keys, deadline).await;
         if let Some(trace) = trace {
             trace.push(TraceLine::Answer(match &reply {
                 Ok(Reply::Body(body)) => format!("200 OK, {} bytes", body.len()),

@@ -24,7 +24,7 @@ use super::answer::{read_batch, read_single};
 use super::breaker::CallStart;
 use super::credentials::Credentials;
 use super::fault::{Failed, Fault};
-use super::mapping::Mapping;
+use super::mapping::{Mapping, Outgoing};
 use super::resilience::Resilience;
 use super::{
     BuildError, Catalog, CatalogError, FetchResult, KeyFormat, RestCatalogSettings, UpstreamHealth,
@@ -152,7 +152,7 @@ impl RestCatalog {
             _ => param,
         };
         url.set_query(Some(&query));
-        match self.call(url, chunk.len(), deadline).await {
+        match self.call(url.into(), chunk.len(), deadline).await {
             Ok(Reply::Body(body)) => read_batch(&asked, &body),
             Ok(Reply::NotFound) => {
                 let error =
@@ -172,7 +172,7 @@ impl RestCatalog {
         if let Ok(mut segments) = url.path_segments_mut() {
             segments.push(key);
         }
-        match self.call(url, 1, deadline).await? {
+        match self.call(url.into(), 1, deadline).await? {
             Reply::Body(body) => read_single(gtin, &body),
             Reply::NotFound => Ok(None),
         }
@@ -184,13 +184,19 @@ impl RestCatalog {
     /// The single place every upstream request passes, in batch and fan-out mode.
     /// A call that failed after its retries logs one `warn` line with the cause: the
     /// client only sees `UPSTREAM_*`, so this line is where an operator finds why.
-    async fn call(&self, url: Url, keys: usize, deadline: Instant) -> Result<Reply, CatalogError> {
+    async fn call(
+        &self,
+        request: Outgoing,
+        keys: usize,
+        deadline: Instant,
+    ) -> Result<Reply, CatalogError> {
         let result = self
             .resilience
             .run(deadline, |retry, start| {
-                self.attempt(&url, keys, retry, deadline, start)
+                self.attempt(&request, keys, retry, deadline, start)
             })
             .await;
+        let url = &request.url;
         if let Err(error) = &result {
             tracing::warn!(
                 path = url.path(),
@@ -209,7 +215,7 @@ impl RestCatalog {
     /// breaker opens meanwhile (a hung upstream): nothing waits out its deadline.
     async fn attempt(
         &self,
-        url: &Url,
+        request: &Outgoing,
         keys: usize,
         retry: u32,
         deadline: Instant,
@@ -235,7 +241,7 @@ impl RestCatalog {
         };
         let started = Instant::now();
         start.sent(started);
-        let send = self.send_within(url, keys, retry, started, deadline);
+        let send = self.send_within(request, keys, retry, started, deadline);
         tokio::pin!(send);
         let look = tokio::time::sleep_until(start.slow_at(started));
         tokio::pin!(look);
@@ -258,7 +264,7 @@ impl RestCatalog {
         metrics::histogram!(UPSTREAM_DURATION).record(started.elapsed().as_secs_f64());
         metrics::histogram!(UPSTREAM_KEYS_PER_CALL).record(keys as f64);
         tracing::debug!(
-            path = url.path(),
+            path = request.url.path(),
             keys,
             retry,
             elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -275,7 +281,7 @@ impl RestCatalog {
     /// Sends within the per-call timeout, cut short by the fetch deadline.
     async fn send_within(
         &self,
-        url: &Url,
+        request: &Outgoing,
         keys: usize,
         retry: u32,
         started: Instant,
@@ -283,7 +289,7 @@ impl RestCatalog {
     ) -> Result<Reply, Failed> {
         let call_deadline = started + self.timeout;
         let span = tracing::info_span!("upstream call", otel.kind = "client", keys, retry);
-        let send = || self.send(url, deadline).instrument(span.clone());
+        let send = || self.send(request, deadline).instrument(span.clone());
         if call_deadline <= deadline {
             match tokio::time::timeout_at(call_deadline, send()).await {
                 Ok(result) => result,
@@ -305,7 +311,7 @@ impl RestCatalog {
     /// headers and the credentials) and maps the answer (status first, then the
     /// whole body). A call refused with a fetched token is sent once more with a
     /// fresh one: tokens are revoked or rotated before their announced expiry.
-    async fn send(&self, url: &Url, deadline: Instant) -> Result<Reply, Failed> {
+    async fn send(&self, outgoing: &Outgoing, deadline: Instant) -> Result<Reply, Failed> {
         let mut refreshed = false;
         loop {
             let authorization = self
@@ -313,10 +319,15 @@ impl RestCatalog {
                 .header(&self.client, deadline)
                 .await
                 .map_err(token_failure)?;
-            let mut request = self
-                .client
-                .get(url.clone())
-                .header(reqwest::header::ACCEPT, "application/json");
+            let mut request = match &outgoing.json {
+                None => self.client.get(outgoing.url.clone()),
+                Some(json) => self
+                    .client
+                    .post(outgoing.url.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(json.clone()),
+            }
+            .header(reqwest::header::ACCEPT, "application/json");
             if let Some(mapping) = &self.mapping {
                 for (name, value) in &mapping.headers {
                     request = request.header(name, value);
