@@ -569,7 +569,7 @@ impl<'de> Shape<'de> for Attributes {
 }
 
 /// True for `^-?\d+(\.\d+)?$`: the contract's decimal string.
-fn is_decimal(s: &str) -> bool {
+pub(crate) fn is_decimal(s: &str) -> bool {
     let unsigned = s.strip_prefix('-').unwrap_or(s);
     let (whole, fraction) = match unsigned.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),

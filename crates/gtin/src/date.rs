@@ -53,6 +53,15 @@ impl Date {
         Date::new(year, month, day)
     }
 
+    /// The date `days` after 1970-01-01 (before it when negative); `None` outside
+    /// the years 0 to 9999.
+    pub fn from_unix_days(days: i64) -> Option<Date> {
+        // 0000-03-01 and 9999-12-31, so the conversion's year never leaves 0..=9999.
+        (-719_468..=2_932_896)
+            .contains(&days)
+            .then(|| civil_from_days(days))
+    }
+
     /// Today in UTC, from the system clock.
     pub fn today_utc() -> Date {
         let secs = SystemTime::now()
@@ -190,6 +199,17 @@ mod tests {
         assert_eq!(Date::parse_iso("+027-01-31"), None);
         assert_eq!(civil_from_days(0).to_string(), "1970-01-01");
         assert_eq!(civil_from_days(20_819).to_string(), "2027-01-01");
+        assert_eq!(
+            Date::from_unix_days(-1).map(|d| d.to_string()).as_deref(),
+            Some("1969-12-31")
+        );
+        assert_eq!(
+            Date::from_unix_days(2_932_896)
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("9999-12-31")
+        );
+        assert_eq!(Date::from_unix_days(2_932_897), None);
         assert!(current_year() >= 2024);
     }
 }

@@ -12,6 +12,7 @@ use jaq_json::Num;
 use super::jq::{Filter, RunError, Val, as_text};
 use super::load::ProductFilters;
 use super::request::scalar_text;
+use crate::catalog::dto::is_decimal;
 use crate::catalog::{Attribute, Availability, Image, Price, Product};
 use crate::gtin::Gtin;
 
@@ -157,25 +158,12 @@ fn timestamp(value: &Val, gtin: &Gtin) -> Option<String> {
     }
 }
 
-/// `seconds` since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (years 0 to 9999), by the
-/// proleptic Gregorian calendar (Howard Hinnant's days-to-civil algorithm).
+/// `seconds` since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (years 1 to 9999).
 fn rfc3339(seconds: i64) -> Option<String> {
-    let days = seconds.div_euclid(86_400);
+    let date = crate::gtin::Date::from_unix_days(seconds.div_euclid(86_400))?;
     let time = seconds.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    if !(0..=9999).contains(&year) {
-        return None;
-    }
     Some(format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{date}T{:02}:{:02}:{:02}Z",
         time / 3600,
         time / 60 % 60,
         time % 60
@@ -320,17 +308,6 @@ fn from_minor_units(units: i128, digits: usize) -> String {
     let padded = format!("{magnitude:0>width$}", width = digits + 1);
     let (whole, fraction) = padded.split_at(padded.len() - digits);
     format!("{sign}{whole}.{fraction}")
-}
-
-/// True for `^-?\d+(\.\d+)?$`, the contract's decimal string.
-fn is_decimal(s: &str) -> bool {
-    let unsigned = s.strip_prefix('-').unwrap_or(s);
-    let (whole, fraction) = match unsigned.split_once('.') {
-        Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (unsigned, None),
-    };
-    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    digits(whole) && fraction.is_none_or(digits)
 }
 
 #[cfg(test)]

@@ -219,14 +219,10 @@ impl Parser<'_> {
         };
         let mut steps = Vec::new();
         // `.` alone, or `.name` / `.[…]` right after the dot.
-        if start.is_none() {
-            if let Some(name) = self.name() {
-                steps.push(Step::Key(Text::Plain(name)));
-            } else if self.rest.starts_with('"') {
-                steps.push(Step::Key(self.string()?));
-            } else if self.rest.starts_with('[') {
-                steps.push(self.index()?);
-            }
+        if start.is_none()
+            && let Some(step) = self.step_after_dot()
+        {
+            steps.push(step?);
         }
         loop {
             if self.rest.starts_with("//") {
@@ -236,20 +232,26 @@ impl Parser<'_> {
                 steps.push(self.index()?);
             } else if self.rest.starts_with('.') {
                 self.rest = &self.rest[1..];
-                if let Some(name) = self.name() {
-                    steps.push(Step::Key(Text::Plain(name)));
-                } else if self.rest.starts_with('"') {
-                    steps.push(Step::Key(self.string()?));
-                } else if self.rest.starts_with('[') {
-                    steps.push(self.index()?);
-                } else {
-                    return None;
-                }
+                steps.push(self.step_after_dot()??);
             } else {
                 break;
             }
         }
         Some(Path::Steps(start, steps))
+    }
+
+    /// `name`, `"name"` or `[…]` right after a dot: `None` when none follows,
+    /// `Some(None)` when one starts but is not in the subset.
+    fn step_after_dot(&mut self) -> Option<Option<Step>> {
+        if let Some(name) = self.name() {
+            Some(Some(Step::Key(Text::Plain(name))))
+        } else if self.rest.starts_with('"') {
+            Some(self.string().map(Step::Key))
+        } else if self.rest.starts_with('[') {
+            Some(self.index())
+        } else {
+            None
+        }
     }
 
     fn literal(&mut self) -> Option<Path> {

@@ -8,14 +8,13 @@
 //! Every call goes through [`RestCatalog::call`], so the breaker, retries, budget and
 //! deadlines are the same as for the native contract.
 
-use futures::future::join_all;
 use tokio::time::Instant;
 
-use super::{MAX_FETCH_DEADLINE, Reply, RestCatalog, in_order};
+use super::{MAX_FETCH_DEADLINE, Reply, RestCatalog, gather, in_order};
 use crate::catalog::mapping::{Asked, Mapping, Outgoing, Trace, TraceLine, next_url};
 use crate::catalog::{CatalogError, FetchResult};
 use crate::gtin::Gtin;
-use crate::hashing::{FastHasher, FastMap, FastSet};
+use crate::hashing::{FastHasher, FastSet};
 
 impl RestCatalog {
     /// Looks `keys` up at a mapped source, recording requests and raw items in
@@ -33,27 +32,14 @@ impl RestCatalog {
             .filter_map(|gtin| Some((*gtin, mapping.key(gtin)?)))
             .collect();
         let deadline = Instant::now() + self.fetch_deadline.min(MAX_FETCH_DEADLINE);
-        let answered: FastMap<Gtin, FetchResult> = if self.batch && mapping.batch.is_some() {
-            let chunks = wire.chunks(self.max_batch);
-            let results = join_all(
-                chunks
-                    .clone()
-                    .map(|chunk| self.fetch_pages(mapping, chunk, deadline, trace)),
-            )
-            .await;
-            chunks
-                .flatten()
-                .map(|(gtin, _)| *gtin)
-                .zip(results.into_iter().flatten())
-                .collect()
-        } else {
-            let results = join_all(
-                wire.iter()
-                    .map(|(gtin, key)| self.fetch_single(mapping, gtin, key, deadline, trace)),
-            )
-            .await;
-            wire.iter().map(|(gtin, _)| *gtin).zip(results).collect()
-        };
+        let batch = (self.batch && mapping.batch.is_some()).then_some(self.max_batch);
+        let answered = gather(
+            &wire,
+            batch,
+            |chunk| self.fetch_pages(mapping, chunk, deadline, trace),
+            |(gtin, key)| self.fetch_single(mapping, gtin, key, deadline, trace),
+        )
+        .await;
         in_order(keys, seen.len(), answered)
     }
 

@@ -10,6 +10,7 @@
 
 mod mapped;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -402,29 +403,46 @@ impl Catalog for RestCatalog {
         // One deadline for the whole lookup: retries of one chunk cannot stretch
         // it (capped at a day, so an absurd setting cannot overflow the clock).
         let deadline = Instant::now() + self.fetch_deadline.min(MAX_FETCH_DEADLINE);
-        let answered: FastMap<Gtin, FetchResult> = if self.batch {
-            let chunks = wire.chunks(self.max_batch);
-            let results = join_all(
-                chunks
-                    .clone()
-                    .map(|chunk| self.fetch_chunk(chunk, deadline)),
-            )
-            .await;
+        let answered = gather(
+            &wire,
+            self.batch.then_some(self.max_batch),
+            |chunk| self.fetch_chunk(chunk, deadline),
+            |(gtin, key)| self.fetch_one(*gtin, key, deadline),
+        )
+        .await;
+        in_order(keys, seen.len(), answered)
+    }
+}
+
+/// Looks `wire` (distinct items, each with its key) up in chunks of `batch` keys
+/// with `chunk_call`, all at once, or without `batch` with one `single_call` per
+/// item; the answers by item.
+async fn gather<'a, K, C, CF, S, SF>(
+    wire: &'a [(Gtin, K)],
+    batch: Option<usize>,
+    chunk_call: C,
+    single_call: S,
+) -> FastMap<Gtin, FetchResult>
+where
+    C: Fn(&'a [(Gtin, K)]) -> CF,
+    CF: Future<Output = Vec<FetchResult>>,
+    S: Fn(&'a (Gtin, K)) -> SF,
+    SF: Future<Output = FetchResult>,
+{
+    match batch {
+        Some(size) => {
+            let chunks = wire.chunks(size);
+            let results = join_all(chunks.clone().map(chunk_call)).await;
             chunks
                 .flatten()
                 .map(|(gtin, _)| *gtin)
                 .zip(results.into_iter().flatten())
                 .collect()
-        } else {
-            let results = join_all(
-                wire.iter()
-                    .map(|(gtin, key)| self.fetch_one(*gtin, key, deadline)),
-            )
-            .await;
+        }
+        None => {
+            let results = join_all(wire.iter().map(single_call)).await;
             wire.iter().map(|(gtin, _)| *gtin).zip(results).collect()
-        };
-
-        in_order(keys, seen.len(), answered)
+        }
     }
 }
 
