@@ -61,10 +61,13 @@ audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a
 	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/graphql-http-audit/audit.mjs '{url}/graphql'
 
-test-browser: ## GraphiQL and the /scan app in headless Chromium (typed, pasted, invalid, fake-camera scans)
+test-browser: ## GraphiQL and the /scan app in headless Chromium (typed, pasted, invalid, fake-camera scans), also over the commercetools and akeneo presets
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/' $(SCREENSHOT)
 	scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+	@# The same pages over other product APIs, through their presets (demo-catalog --dialect).
+	WITH_DIALECT=commercetools scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+	WITH_DIALECT=akeneo scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/'
 	@# The catalog down (a closed port): the app's outage message and request id; a refusal.
 	scripts/with-gateway.sh --upstream-url http://127.0.0.1:9/ --max-gtins-per-query 4 -- node tests/browser/scan-outage.mjs '{url}'
 
