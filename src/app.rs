@@ -47,6 +47,8 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     upstream: reqwest::Url,
+    /// Which API the upstream speaks (`catalog-api`, a mapping's name).
+    upstream_source: String,
     /// The embedded demo catalog, when no upstream was configured; stops with the app.
     demo: Option<JoinHandle<std::io::Result<()>>>,
     /// How long `/readyz` says draining before the listener closes.
@@ -66,6 +68,7 @@ impl Application {
         let listener = bind(settings.server.listen).await?;
         let (upstream, demo) = start_upstream(&settings.upstream).await?;
         let catalog = Arc::new(connect_catalog(&settings.upstream, upstream.clone())?);
+        let upstream_source = catalog.source().to_owned();
         let product_ttl = settings.cache.ttl;
         let headers = CacheHeaderSettings {
             static_max_age: settings.http.cache_control_static_max_age,
@@ -121,6 +124,7 @@ impl Application {
             listener,
             state,
             upstream,
+            upstream_source,
             demo,
             drain_delay: settings.server.drain_delay,
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -142,6 +146,11 @@ impl Application {
     /// The upstream catalog in use (the embedded demo catalog's address when none was set).
     pub fn upstream(&self) -> &reqwest::Url {
         &self.upstream
+    }
+
+    /// Which API the upstream speaks: `catalog-api` or the mapping's name.
+    pub fn upstream_source(&self) -> &str {
+        &self.upstream_source
     }
 
     /// Whether the upstream is the embedded demo catalog (no upstream was configured).
@@ -308,14 +317,16 @@ fn record_gauges(health: &UpstreamHealth, cache: &ProductCache, responses: &Resp
 
 /// The upstream's and the caches' state as `/readyz` detail.
 fn health_json(
-    health: &UpstreamHealth,
+    catalog: &RestCatalog,
     cache: &ProductCache,
     responses: &ResponseCache,
 ) -> serde_json::Value {
+    let health = catalog.health();
     let stats = cache.stats();
     let response_stats = responses.stats();
     serde_json::json!({
         "upstream": {
+            "source": catalog.source(),
             "breaker": health.breaker.as_str(),
             "breakerOpenReason": health.open_reason.map(OpenReason::as_str),
             "slowCalls": health.slow_calls,
@@ -405,7 +416,7 @@ fn router_state(
 ) -> AppState {
     let health_detail: HealthDetail = {
         let (catalog, cache, responses) = (Arc::clone(catalog), cache.clone(), responses.clone());
-        Arc::new(move || health_json(&catalog.health(), &cache, &responses))
+        Arc::new(move || health_json(&catalog, &cache, &responses))
     };
     let refresh_gauges: RefreshGauges = {
         let (catalog, cache, responses) = (Arc::clone(catalog), cache.clone(), responses.clone());

@@ -133,6 +133,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             tracing::info!(
                 %address,
                 upstream = %app.upstream(),
+                source = app.upstream_source(),
                 demo = app.serves_embedded_demo(),
                 scan = %catalog_gateway::http::scan_url(address),
                 "catalog-gateway listening"

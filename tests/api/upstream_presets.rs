@@ -184,6 +184,13 @@ async fn every_preset_answers_product_products_and_lookups_with_one_batch_call()
         let source = start_source(dialect_settings(setup)).await;
         let app = gateway(setup, &source, &[]).await;
 
+        let ready: Value = app.get("/readyz").await.json().await.unwrap();
+        assert_eq!(
+            ready["detail"]["upstream"]["source"],
+            json!(setup.preset),
+            "{ready}"
+        );
+
         // One product, asked as a UPC-A: the source's own key form is sent.
         let response = app
             .query(r#"{ product(gtin: "036000291452") { gtin title } }"#)

@@ -134,6 +134,14 @@ impl RestCatalog {
         })
     }
 
+    /// Which API the upstream speaks: `catalog-api` (the native contract) or the
+    /// mapping's name (`openfoodfacts`, a file's `name`).
+    pub fn source(&self) -> &str {
+        self.mapping
+            .as_ref()
+            .map_or("catalog-api", |mapping| mapping.name())
+    }
+
     /// The upstream's health as this client sees it: breaker state and monotonic
     /// counters, for `/readyz` detail and metrics.
     pub fn health(&self) -> UpstreamHealth {
