@@ -1,15 +1,14 @@
 //! Apollo Federation v2 glue around async-graphql's own support (which adds
 //! `_service`, `_entities`, `_Any`, `_Entity` and `@key` from the
-//! `#[graphql(entity)]` resolver of `QueryRoot`). Two things are fixed here.
+//! `#[graphql(entity)]` resolver of the query root). Two things are fixed here.
 //!
 //! **The subgraph SDL names its query root.** async-graphql's federation SDL drops
-//! the `schema { query: QueryRoot }` block, and without it a composer takes only a
-//! type named `Query` as the root: every field of `QueryRoot` would be unreachable
-//! through the router. [`subgraph_sdl`] puts the block back, and [`ServiceSdl`]
+//! the `schema { query: Query }` block; a composer finds the root by that name anyway,
+//! but the block keeps `_service { sdl }` equal to `schema.graphql`. [`subgraph_sdl`] puts the block back, and [`ServiceSdl`]
 //! makes `_service { sdl }` answer that same text (= `schema.graphql`).
 //!
 //! **One bad representation never fails its neighbours.** async-graphql resolves `_entities` by calling the `#[graphql(entity)]` resolver
-//! of `QueryRoot` once per representation, all concurrently (so their lookups join
+//! of the query root once per representation, all concurrently (so their lookups join
 //! one loader window), but it joins them with `try_join_all`: one resolver error
 //! would fail the whole list, and `_entities` being non-null, the whole response.
 //! Our design says one bad item never fails its neighbours, so the entity resolver

@@ -382,7 +382,7 @@ mod tests {
     fn aliases_are_counted_in_operations_nested_fields_and_fragments() {
         let document = parse_query(
             "{ a: product(gtin: \"1\") { t: title } b: gtin(code: \"2\") { valid } ...F }
-             fragment F on QueryRoot { c: product(gtin: \"3\") { title } }",
+             fragment F on Query { c: product(gtin: \"3\") { title } }",
         )
         .unwrap();
 
@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn root_fields_count_inline_fragments_but_not_nested_fields() {
         let document =
-            parse_query("{ a: gtin(code: \"1\") { valid input } ... on QueryRoot { b: gtin(code: \"2\") { valid } c: gtin(code: \"3\") { valid } } }")
+            parse_query("{ a: gtin(code: \"1\") { valid input } ... on Query { b: gtin(code: \"2\") { valid } c: gtin(code: \"3\") { valid } } }")
                 .unwrap();
 
         assert_eq!(max_root_fields(&document), 3);

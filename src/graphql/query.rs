@@ -13,10 +13,12 @@ use super::settings::GraphqlSettings;
 use crate::gtin::{self, Gtin, ParseError, Scan};
 use crate::loader::{AnswerFreshness, Loaded, ProductLoader};
 
-/// The root of every query.
+/// The root of every query, named `Query` in the schema as the GraphQL spec's
+/// examples, Apollo's tooling and generated clients expect (async-graphql would
+/// take the struct's name).
 pub struct QueryRoot;
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// One product by any spelling of its barcode number (UPC-A, EAN-13, EAN-8,
     /// GTIN-14, UPC-E, ISBN, scanner payloads). Null when the catalog has no such

@@ -11,19 +11,31 @@ use super::embedded::{Embedded, Stored};
 /// The query GraphiQL opens with.
 pub(crate) const DEFAULT_QUERY: &str = r#"# Every spelling of a barcode is the same product.
 query Demo {
-  upcA: product(gtin: "036000291452") { gtin title brand price { amount currency } }
+  upcA: product(gtin: "036000291452") {
+    gtin title brand price { amount currency }
+  }
   ean13: product(gtin: "0036000291452") { gtin title }
   upcE: product(gtin: "04252614") { gtin upc title }
-  basket: products(gtins: ["96385074", "978-0-471-11709-4", "10036000291459"]) {
+  basket: products(gtins: [
+    "96385074", "978-0-471-11709-4", "10036000291459"
+  ]) {
     gtin title availability
   }
-  till: lookups(codes: ["036000291452", "2011122912346", "5901234123458", "9912345678909"]) {
+  till: lookups(codes: [
+    "036000291452", "2011122912346",
+    "5901234123458", "9912345678909"
+  ]) {
     input status
-    gtin { kind lookupGtin14 variableMeasure { price weightKg } }
+    gtin {
+      kind lookupGtin14
+      variableMeasure { price weightKg }
+    }
     product { title }
     error { code reason message }
   }
-  explain: gtin(code: "36000291452") { valid error { reason message hint } }
+  explain: gtin(code: "36000291452") {
+    valid error { reason message hint }
+  }
 }
 "#;
 
@@ -100,6 +112,14 @@ mod tests {
                 !raw.is_empty() && unpacked == raw,
                 "assets/graphiql/{name}.gz is stale: run scripts/gzip-assets.sh"
             );
+        }
+    }
+
+    #[test]
+    fn default_query_fits_the_editor_of_a_1400_px_screen() {
+        // GraphiQL's editor pane there shows about 60 columns before it scrolls.
+        for line in DEFAULT_QUERY.lines() {
+            assert!(line.chars().count() <= 56, "{} columns: {line}", line.len());
         }
     }
 

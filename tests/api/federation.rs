@@ -63,7 +63,7 @@ async fn service_sdl_is_the_committed_schema_with_key_link_and_query_root() {
         sdl.contains("extend schema @link(\n\turl: \"https://specs.apollo.dev/federation/v2."),
         "{sdl}"
     );
-    assert!(sdl.contains("schema {\n\tquery: QueryRoot\n}"), "{sdl}");
+    assert!(sdl.contains("schema {\n\tquery: Query\n}"), "{sdl}");
     assert!(
         !sdl.contains("_entities"),
         "federation fields stay out: {sdl}"

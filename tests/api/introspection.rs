@@ -34,10 +34,7 @@ async fn a_deep_type_reference_query_is_answered_even_under_tight_product_limits
 
     // Assert
     assert!(response.get("errors").is_none(), "{response}");
-    assert_eq!(
-        response["data"]["__schema"]["queryType"]["name"],
-        "QueryRoot"
-    );
+    assert_eq!(response["data"]["__schema"]["queryType"]["name"], "Query");
     let types = response["data"]["__schema"]["types"].as_array().unwrap();
     assert!(types.iter().any(|t| t["name"] == "Product"), "{response}");
 }
@@ -90,7 +87,7 @@ async fn introspection_off_refuses_schema_and_type_but_serves_typename_and_servi
     // Act
     let schema = app.query("{ __schema { queryType { name } } }").await;
     let by_fragment = app
-        .query(r#"query { ...T } fragment T on QueryRoot { __type(name: "Product") { name } }"#)
+        .query(r#"query { ...T } fragment T on Query { __type(name: "Product") { name } }"#)
         .await;
     let strict = app
         .client
@@ -117,7 +114,7 @@ async fn introspection_off_refuses_schema_and_type_but_serves_typename_and_servi
         "a request error under the GraphQL-over-HTTP media type"
     );
     assert_eq!(first_code(&strict), "INTROSPECTION_DISABLED", "{strict}");
-    assert_eq!(typename["data"]["__typename"], "QueryRoot", "{typename}");
+    assert_eq!(typename["data"]["__typename"], "Query", "{typename}");
     assert!(
         service["data"]["_service"]["sdl"]
             .as_str()

@@ -74,7 +74,7 @@ async fn too_many_root_fields_are_refused() {
     let (_upstream, app) = app_with(&["--max-root-fields", "3"]).await;
 
     let response = app
-        .query(r#"{ gtin(code: "1") { valid } ... on QueryRoot { b: gtin(code: "2") { valid } c: gtin(code: "3") { valid } d: gtin(code: "4") { valid } } }"#)
+        .query(r#"{ gtin(code: "1") { valid } ... on Query { b: gtin(code: "2") { valid } c: gtin(code: "3") { valid } d: gtin(code: "4") { valid } } }"#)
         .await;
 
     assert_eq!(first_code(&response), "TOO_MANY_ROOT_FIELDS", "{response}");

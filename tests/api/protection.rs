@@ -221,10 +221,7 @@ async fn graphiql_keeps_working_in_enforce_through_the_bypass_header_and_only_wi
         "the secret is never in the served page"
     );
     assert_eq!(bypassed.0, 200, "{}", bypassed.2);
-    assert_eq!(
-        bypassed.2["data"]["__schema"]["queryType"]["name"],
-        "QueryRoot"
-    );
+    assert_eq!(bypassed.2["data"]["__schema"]["queryType"]["name"], "Query");
     assert_eq!(wrong_secret.0, 400);
     assert_eq!(code(&wrong_secret.2), "PERSISTED_QUERY_NOT_ALLOWED");
     let allowed = preflight
@@ -256,7 +253,7 @@ async fn log_mode_serves_unknown_operations_and_counts_them() {
     let (known, _, _) = post(&app, json!({ "documentId": "shelf-v1" }), &[]).await;
 
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["__typename"], "QueryRoot");
+    assert_eq!(body["data"]["__typename"], "Query");
     assert_eq!(known, 200);
     assert!(metric(&app, series).await >= before + 1.0);
 }

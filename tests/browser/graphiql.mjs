@@ -28,7 +28,8 @@ function check(name, problem) {
 }
 
 try {
-  const page = await browser.newPage();
+  // A 1400 px screen: the default document must fit the editor without scrolling.
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const foreign = [];
   page.on('request', (request) => {
     const url = new URL(request.url());
@@ -53,13 +54,19 @@ try {
   check('GraphiQL introspection answered without errors',
     schemaResponse.status() === 200 && !schemaBody.errors && schemaBody.data?.__schema
       ? '' : `HTTP ${schemaResponse.status()}: ${JSON.stringify(schemaBody).slice(0, 200)}`);
+  const overflow = await page.evaluate(() => {
+    const scroller = document.querySelector('.graphiql-query-editor .CodeMirror-scroll');
+    return scroller ? scroller.scrollWidth - scroller.clientWidth : 'no query editor found';
+  });
+  check('the default document fits the editor at 1400 px (no sideways scroll)',
+    overflow === 0 || (typeof overflow === 'number' && overflow <= 1) ? '' : `overflows by ${overflow} px`);
   const paneOnLoad = (await page.locator('.graphiql-response').innerText()).replace(/[\s\u200b]+/g, '');
   check('response pane empty on load', paneOnLoad === '' ? '' : `shows ${paneOnLoad.slice(0, 200)}`);
 
   // 2. The documentation explorer lists the root fields.
   await page.getByRole('button', { name: /Documentation Explorer/ }).first().click();
   const explorer = page.locator('.graphiql-doc-explorer');
-  await explorer.locator('.graphiql-doc-explorer-type-name', { hasText: 'QueryRoot' }).first()
+  await explorer.locator('.graphiql-doc-explorer-type-name', { hasText: 'Query' }).first()
     .click({ timeout: 10000 });
   await explorer.locator('.graphiql-doc-explorer-field-name').first().waitFor({ timeout: 10000 });
   const listed = await explorer.locator('.graphiql-doc-explorer-field-name').allInnerTexts();

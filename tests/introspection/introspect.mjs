@@ -92,8 +92,8 @@ function differences(expected, actual) {
 }
 
 const committed = shape(graphql16.buildSchema(committedSdl, { assumeValidSDL: true }), { federation: false });
-if (!committed.QueryRoot || Object.keys(committed.QueryRoot.fields).length < 4) {
-  throw new Error('schema.graphql did not read as expected: no QueryRoot with its fields');
+if (!committed.Query || Object.keys(committed.Query.fields).length < 4) {
+  throw new Error('schema.graphql did not read as expected: no Query with its fields');
 }
 
 async function post(query) {
