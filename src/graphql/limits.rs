@@ -120,11 +120,13 @@ pub(crate) struct ShapeLimits(pub(crate) QueryLimits);
 
 impl ExtensionFactory for ShapeLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ShapeLimitsExtension(self.0))
+        Arc::new(ShapeLimitsExtension(self.0, std::sync::Mutex::new(None)))
     }
 }
 
-struct ShapeLimitsExtension(QueryLimits);
+/// The limits, and (with introspection off) the request's text, so validation
+/// errors can be kept from naming what the request did not (`schema_privacy`).
+struct ShapeLimitsExtension(QueryLimits, std::sync::Mutex<Option<String>>);
 
 #[async_trait::async_trait]
 impl Extension for ShapeLimitsExtension {
@@ -135,6 +137,11 @@ impl Extension for ShapeLimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        if !self.0.introspection
+            && let Ok(mut kept) = self.1.lock()
+        {
+            *kept = Some(query.to_owned());
+        }
         let document = next
             .run(ctx, query, variables)
             .await
@@ -168,10 +175,24 @@ impl Extension for ShapeLimitsExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
+        let hidden = (!self.0.introspection).then(|| {
+            self.1
+                .lock()
+                .ok()
+                .and_then(|mut kept| kept.take())
+                .unwrap_or_default()
+        });
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
                 .map(with_default_code(ErrorCode::GraphqlValidationFailed))
+                .map(|mut error| {
+                    // Introspection off: the schema stays hidden in errors too.
+                    if let Some(query) = &hidden {
+                        error.message = super::schema_privacy::hide_schema(&error.message, query);
+                    }
+                    error
+                })
                 .collect()
         })
     }

@@ -15,6 +15,7 @@ mod query;
 mod request_scope;
 mod scan_data;
 mod schema;
+mod schema_privacy;
 mod settings;
 
 pub use gtin_info::GtinInfo;

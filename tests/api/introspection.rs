@@ -122,3 +122,85 @@ async fn introspection_off_refuses_schema_and_type_but_serves_typename_and_servi
         "{service}"
     );
 }
+
+/// The names `schema.graphql` declares: types, fields, arguments, enum values.
+fn schema_names() -> std::collections::BTreeSet<String> {
+    let sdl = include_str!("../../schema.graphql");
+    sdl.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| {
+            word.len() > 2 && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        })
+        .filter(|word| {
+            ![
+                "type",
+                "enum",
+                "input",
+                "scalar",
+                "schema",
+                "query",
+                "extend",
+                "directive",
+                "String",
+                "Boolean",
+                "Int",
+                "Float",
+                "true",
+                "false",
+                "null",
+                "link",
+                "import",
+                "key",
+                "fields",
+                "url",
+            ]
+            .contains(word)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn with_introspection_off_errors_name_nothing_the_request_did_not() {
+    let misspelt = [
+        r#"{ prodct(gtin: "036000291452") { title } }"#,
+        r#"{ product(gtn: "036000291452") { title } }"#,
+        r#"{ product(gtin: "036000291452") { titl } }"#,
+        r#"{ product(gtin: "036000291452") { title { x } } }"#,
+        r#"{ product(gtin: "036000291452") }"#,
+        r#"{ ...F } fragment F on Prodct { title }"#,
+        r#"{ lookups(codes: ["1"]) { stats } }"#,
+        r#"{ product(gtin: "036000291452") @skp(if: true) { title } }"#,
+        r#"query($g: Strng!) { product(gtin: $g) { title } }"#,
+        r#"{ gtin(code: "1") { valid kindd } }"#,
+    ];
+    let names = schema_names();
+    let hidden = TestApp::spawn(None, &["--introspection", "off"]).await;
+    let open = TestApp::spawn(None, &[]).await;
+    let mut suggested_when_open = 0;
+    for query in misspelt {
+        let response = hidden.query(query).await;
+        let messages: Vec<&str> = response["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{query}: {response}"))
+            .iter()
+            .filter_map(|error| error["message"].as_str())
+            .collect();
+        assert!(!messages.is_empty(), "{query}: {response}");
+        for message in &messages {
+            assert!(!message.contains("Did you mean"), "{query}: {message}");
+            for name in &names {
+                let quoted = format!("\"{name}");
+                assert!(
+                    !message.contains(&quoted) || query.contains(name.as_str()),
+                    "{query}: {message} names {name}"
+                );
+            }
+        }
+        let open_response = open.query(query).await.to_string();
+        suggested_when_open += usize::from(open_response.contains("Did you mean"));
+    }
+    assert!(
+        suggested_when_open >= 3,
+        "with introspection on, the helpful messages stay"
+    );
+}
