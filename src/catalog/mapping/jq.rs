@@ -55,7 +55,10 @@ impl Filter {
     /// (each spelled with its `$`), whose values [`Filter::first`] and
     /// [`Filter::all`] take in the same order.
     pub(crate) fn compile(code: &str, vars: &[&str]) -> Result<Filter, CompileError> {
+        // `join` is jaq's only definition a mapping calls per request that costs more
+        // than the call it serves (14 µs for 10 keys): `natives` has it in Rust.
         let defs = jaq_core::defs()
+            .filter(|def| !super::natives::REPLACED.contains(&def.name))
             .chain(jaq_std::defs())
             .chain(jaq_json::defs());
         let funs = jaq_core::funs::<Data>()

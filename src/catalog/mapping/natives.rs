@@ -16,11 +16,22 @@ use jaq_json::Val;
 
 type Data = jaq_core::data::JustLut<Val>;
 
+/// jaq's definitions these functions replace (same meaning, in Rust).
+pub(super) const REPLACED: [&str; 1] = ["join"];
+
 /// The functions, for the compiler.
 pub(super) fn funs() -> impl Iterator<Item = Fun<Data>> {
     let fun = || -> Box<[Bind]> { Box::new([Bind::Fun(())]) };
     let fun_var = || -> Box<[Bind]> { Box::new([Bind::Fun(()), Bind::Var(())]) };
-    let list: [jaq_core::native::Filter<RunPtr<Data>>; 4] = [
+    let list: [jaq_core::native::Filter<RunPtr<Data>>; 5] = [
+        ("join", v(1), |mut cv| {
+            let separator = cv.0.pop_var();
+            box_once(join(&cv.1, &separator).ok_or_else(|| {
+                jaq_core::Exn::from(jaq_core::Error::str(
+                    "join: a list of scalars and a text separator",
+                ))
+            }))
+        }),
         ("compact", v(0), |cv| box_once(Ok(compact(cv.1)))),
         ("omit", v(1), |mut cv| {
             let keys = cv.0.pop_var();
@@ -63,6 +74,25 @@ pub(super) fn funs() -> impl Iterator<Item = Fun<Data>> {
     list.into_iter().map(run::<Data>)
 }
 
+/// jaq's `join($s)` (`.[] |= tostring | .[:-1][] += $s | reduce …`): every element
+/// as `tostring` gives it (text as it is, anything else as JSON), `$s` between;
+/// `None` where jaq fails (not a list, a separator that is not text).
+fn join(list: &Val, separator: &Val) -> Option<Val> {
+    let Val::Arr(items) = list else { return None };
+    let separator = super::jq::as_text(separator)?;
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        match super::jq::as_text(item) {
+            Some(text) => out.push_str(text),
+            None => out.push_str(&item.to_string()),
+        }
+    }
+    Some(Val::utf8_str(out))
+}
+
 /// Whether a value says nothing.
 fn is_empty(value: &Val) -> bool {
     match value {
@@ -74,7 +104,7 @@ fn is_empty(value: &Val) -> bool {
     }
 }
 
-fn compact(value: Val) -> Val {
+pub(super) fn compact(value: Val) -> Val {
     match value {
         Val::Obj(fields) => Val::obj(
             fields
@@ -122,6 +152,20 @@ mod tests {
             .unwrap()
             .unwrap()
             .to_string()
+    }
+
+    #[test]
+    fn join_gives_what_jaqs_own_definition_gives() {
+        let jaqs = r#"def jaqs_join($s): .[] |= tostring | .[:-1][] += $s | reduce .[] as $x (""; . + $x); jaqs_join($key)"#;
+        for list in [
+            r#"["a","b",1,null,true]"#,
+            "[]",
+            r#"["x"]"#,
+            r#"[{"a":1},[2],"é"]"#,
+            r#"["",""]"#,
+        ] {
+            assert_eq!(run("join($key)", list), run(jaqs, list), "{list}");
+        }
     }
 
     #[test]

@@ -12,6 +12,9 @@
 //! The subset, in jq's own meaning:
 //!
 //! ```text
+//! filter  := stage ( "|" stage )*
+//! stage   := alt | path "/" string | "{" name ":" alt ( "," name ":" alt )* "}"
+//!          | "trim" | "ascii_upcase" | "ascii_downcase" | "map(trim)" | "compact"
 //! alt     := path ( "//" path )*
 //! path    := literal | start step*
 //! start   := "." | "." name | "." index | "$" name
@@ -23,11 +26,26 @@
 
 use super::jq::{Val, as_text, string};
 
-/// A filter of the subset, parsed.
+/// A filter of the subset, parsed: stages piped one into the next.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Simple {
-    /// The alternatives, tried in order (`a // b // c`).
-    alternatives: Vec<Path>,
+    stages: Vec<Stage>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Stage {
+    /// Alternatives, tried in order (`a // b // c`).
+    Alt(Vec<Path>),
+    /// `path / "sep"`: a text split.
+    Split(Path, String),
+    /// `{name: alt, …}`.
+    Object(Vec<(String, Vec<Path>)>),
+    Trim,
+    Upcase,
+    Downcase,
+    MapTrim,
+    /// The `compact` helper (`natives`).
+    Compact,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -70,34 +88,80 @@ impl Simple {
             rest: code.trim(),
             vars,
         };
-        let mut alternatives = vec![parser.path()?];
+        let mut stages = vec![parser.stage()?];
         loop {
             parser.skip_space();
             if parser.rest.is_empty() {
                 break;
             }
-            parser.eat("//")?;
+            parser.eat("|")?;
             parser.skip_space();
-            alternatives.push(parser.path()?);
+            stages.push(parser.stage()?);
         }
-        Some(Simple { alternatives })
+        Some(Simple { stages })
     }
 
     /// The first output jq would give on `input`: `Ok(None)` for no output (never,
     /// in the subset), `Err` where jq raises an error.
     pub(crate) fn first(&self, input: &Val, vars: &[Val]) -> Result<Option<Val>, StepError> {
-        let last = self.alternatives.len() - 1;
-        for (i, path) in self.alternatives.iter().enumerate() {
-            if i == last {
-                return path.eval(input, vars).map(Some);
-            }
-            // jq's `a // b`: the left side's errors and `null`/`false` give way.
-            match path.eval(input, vars) {
-                Ok(Val::Null | Val::Bool(false)) | Err(_) => {}
-                Ok(value) => return Ok(Some(value)),
-            }
+        let mut value = input.clone();
+        for stage in &self.stages {
+            value = stage.apply(&value, vars)?;
         }
-        Ok(None)
+        Ok(Some(value))
+    }
+}
+
+/// The first output of `a // b // …` on `input`.
+fn alternatives(paths: &[Path], input: &Val, vars: &[Val]) -> Result<Val, StepError> {
+    let last = paths.len().saturating_sub(1);
+    for (i, path) in paths.iter().enumerate() {
+        if i == last {
+            return path.eval(input, vars);
+        }
+        // jq's `a // b`: the left side's errors and `null`/`false` give way.
+        match path.eval(input, vars) {
+            Ok(Val::Null | Val::Bool(false)) | Err(_) => {}
+            Ok(value) => return Ok(value),
+        }
+    }
+    Err(StepError)
+}
+
+impl Stage {
+    fn apply(&self, input: &Val, vars: &[Val]) -> Result<Val, StepError> {
+        let text = |value: &Val| as_text(value).map(str::to_owned).ok_or(StepError);
+        match self {
+            Stage::Alt(paths) => alternatives(paths, input, vars),
+            Stage::Split(path, separator) => {
+                let value = path.eval(input, vars)?;
+                let whole = text(&value)?;
+                // jq splits "" into no parts at all.
+                if whole.is_empty() {
+                    return Ok(Val::Arr(Default::default()));
+                }
+                Ok(whole.split(separator.as_str()).map(string).collect())
+            }
+            Stage::Object(fields) => {
+                let mut object = jaq_json::Map::default();
+                for (name, paths) in fields {
+                    object.insert(string(name), alternatives(paths, input, vars)?);
+                }
+                Ok(Val::obj(object))
+            }
+            Stage::Trim => Ok(string(text(input)?.trim())),
+            Stage::Upcase => Ok(string(&text(input)?.to_ascii_uppercase())),
+            Stage::Downcase => Ok(string(&text(input)?.to_ascii_lowercase())),
+            Stage::MapTrim => match input {
+                Val::Arr(items) => items
+                    .iter()
+                    .map(|item| Ok(string(text(item)?.trim())))
+                    .collect::<Result<Vec<Val>, StepError>>()
+                    .map(|items| items.into_iter().collect()),
+                _ => Err(StepError),
+            },
+            Stage::Compact => Ok(super::natives::compact(input.clone())),
+        }
     }
 }
 
@@ -238,6 +302,73 @@ impl Parser<'_> {
             }
         }
         Some(Path::Steps(start, steps))
+    }
+
+    fn stage(&mut self) -> Option<Stage> {
+        for (word, stage) in [
+            ("map(trim)", Stage::MapTrim),
+            ("trim", Stage::Trim),
+            ("ascii_upcase", Stage::Upcase),
+            ("ascii_downcase", Stage::Downcase),
+            ("compact", Stage::Compact),
+        ] {
+            if let Some(rest) = self.rest.strip_prefix(word)
+                && !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '(')
+            {
+                self.rest = rest;
+                return Some(stage);
+            }
+        }
+        if self.rest.starts_with('{') {
+            return self.object();
+        }
+        let first = self.path()?;
+        self.skip_space();
+        if self.rest.starts_with('/') && !self.rest.starts_with("//") {
+            self.rest = self.rest[1..].trim_start();
+            return match self.string()? {
+                Text::Plain(separator) if !separator.is_empty() => {
+                    Some(Stage::Split(first, separator))
+                }
+                _ => None,
+            };
+        }
+        let mut paths = vec![first];
+        while self.rest.trim_start().starts_with("//") {
+            self.skip_space();
+            self.eat("//")?;
+            self.skip_space();
+            paths.push(self.path()?);
+            self.skip_space();
+        }
+        Some(Stage::Alt(paths))
+    }
+
+    fn object(&mut self) -> Option<Stage> {
+        self.eat("{")?;
+        let mut fields = Vec::new();
+        loop {
+            self.skip_space();
+            let name = self.name()?;
+            self.skip_space();
+            self.eat(":")?;
+            self.skip_space();
+            let mut paths = vec![self.path()?];
+            self.skip_space();
+            while self.rest.starts_with("//") {
+                self.eat("//")?;
+                self.skip_space();
+                paths.push(self.path()?);
+                self.skip_space();
+            }
+            fields.push((name, paths));
+            if self.eat(",").is_none() {
+                break;
+            }
+        }
+        self.skip_space();
+        self.eat("}")?;
+        Some(Stage::Object(fields))
     }
 
     /// `name`, `"name"` or `[…]` right after a dot: `None` when none follows,
@@ -426,12 +557,20 @@ mod tests {
             "null",
             "12",
             "$key",
+            ".a | .b",
+            ".a / \",\" | .[0] | trim",
+            ".a / \",\" | map(trim)",
+            "{a: .x, b: .y // .z} | compact",
+            ".a | ascii_upcase",
         ] {
             assert!(Simple::parse(code, &VARS).is_some(), "{code}");
         }
         for code in [
-            ".a | .b",
             ".a[]",
+            ".a / .b",
+            ".a // .b / \",\"",
+            "trimmed",
+            "{a: .x | trim}",
             "map(.a)",
             ".a + .b",
             "$nope",
@@ -469,8 +608,18 @@ mod tests {
                 }
                 path
             });
-        let alt = prop_oneof![4 => path, 1 => Just("\"lit\"".to_owned()), 1 => Just("null".to_owned()), 1 => Just("false".to_owned())];
-        proptest::collection::vec(alt, 1..4).prop_map(|alts| alts.join(" // "))
+        let alt = prop_oneof![4 => path.clone(), 1 => Just("\"lit\"".to_owned()), 1 => Just("null".to_owned()), 1 => Just("false".to_owned())];
+        let alts = proptest::collection::vec(alt, 1..4).prop_map(|alts| alts.join(" // "));
+        let stage = prop_oneof![
+            6 => alts.clone(),
+            2 => path.prop_map(|path| format!("{path} / \",\"")),
+            1 => (alts.clone(), alts).prop_map(|(a, b)| format!("{{a: {a}, b: {b}}}")),
+            1 => Just("trim".to_owned()),
+            1 => Just("map(trim)".to_owned()),
+            1 => Just("compact".to_owned()),
+            1 => Just("ascii_upcase".to_owned()),
+        ];
+        proptest::collection::vec(stage, 1..4).prop_map(|stages| stages.join(" | "))
     }
 
     fn values() -> impl Strategy<Value = serde_json::Value> {
@@ -478,7 +627,7 @@ mod tests {
             Just(serde_json::Value::Null),
             any::<bool>().prop_map(serde_json::Value::from),
             (0..5i64).prop_map(serde_json::Value::from),
-            "[a-c]{0,2}".prop_map(serde_json::Value::from),
+            "[a-c ,]{0,4}".prop_map(serde_json::Value::from),
         ];
         leaf.prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
