@@ -39,8 +39,8 @@ pub struct Mapping {
     pub(crate) locale: Val,
     /// The key form of the source.
     pub(crate) key_form: KeyForm,
-    /// Item → the codes it answers for.
-    pub(crate) codes: Filter,
+    /// Item → the codes it answers for (every filter's count).
+    pub(crate) codes: Vec<Filter>,
     /// The single-item call.
     pub(crate) single: Single,
     /// The multi-item call, when the source has one.
@@ -94,7 +94,7 @@ pub(crate) struct Batch {
 /// is not mapped).
 #[derive(Debug)]
 pub(crate) struct ProductFilters {
-    pub(crate) variant: Option<Filter>,
+    pub(crate) variant: Vec<Filter>,
     pub(crate) title: Vec<Filter>,
     pub(crate) brand: Vec<Filter>,
     pub(crate) description: Vec<Filter>,
@@ -337,7 +337,6 @@ impl Source<'_> {
             }
             (None, None) => KeyForm::Format(KeyFormat::Gtin14),
         };
-        let codes = self.filter(&file.keys.codes, "keys.codes", &ITEM_VARS)?;
         let single = &file.single;
         let single = Single {
             body: self.body(
@@ -415,8 +414,9 @@ impl Source<'_> {
                 })
                 .collect()
         };
+        let codes = field(Some(&file.keys.codes), "keys.codes")?;
         let product = ProductFilters {
-            variant: self.optional(p.variant.as_ref(), "product.variant", &ITEM_VARS)?,
+            variant: field(p.variant.as_ref(), "product.variant")?,
             title: field(Some(&p.title), "product.title")?,
             brand: field(p.brand.as_ref(), "product.brand")?,
             description: field(p.description.as_ref(), "product.description")?,

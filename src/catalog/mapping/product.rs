@@ -43,18 +43,19 @@ impl ProductFilters {
         gtin: &Gtin,
         vars: &[Val; 4],
     ) -> Result<Product, ItemError> {
-        let part = match &self.variant {
-            Some(variant) => match variant.first(item.clone(), vars) {
-                Ok(Some(Val::Null) | None) => return Err(ItemError::NoVariant),
+        let part = if self.variant.is_empty() {
+            item.clone()
+        } else {
+            match first_found(&self.variant, item, vars) {
                 Ok(Some(part)) => part,
+                Ok(None) => return Err(ItemError::NoVariant),
                 Err(error) => {
                     return Err(ItemError::Filter {
                         field: "variant",
                         error,
                     });
                 }
-            },
-            None => item.clone(),
+            }
         };
         // An optional field whose filters all fail is absent, as a malformed
         // optional field of the contract is: it must not cost the product.

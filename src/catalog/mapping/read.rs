@@ -308,22 +308,19 @@ impl Mapping {
     /// The codes `item` carries; `None` when `keys.codes` fails or gives none.
     fn codes_of(&self, item: &Val) -> Option<Vec<String>> {
         let vars = [Val::Null, Val::Null, self.locale.clone(), item.clone()];
-        match self.codes.all(item.clone(), &vars) {
-            Ok(values) => {
-                let codes: Vec<String> = values
-                    .iter()
-                    .flat_map(|value| match value {
-                        Val::Arr(list) => list.iter().filter_map(scalar_text).collect::<Vec<_>>(),
-                        value => scalar_text(value).into_iter().collect(),
-                    })
-                    .collect();
-                (!codes.is_empty()).then_some(codes)
-            }
-            Err(error) => {
-                tracing::debug!(%error, "upstream mapping: `keys.codes` failed on an item");
-                None
+        let mut codes: Vec<String> = Vec::new();
+        for filter in &self.codes {
+            match filter.all(item.clone(), &vars) {
+                Ok(values) => codes.extend(values.iter().flat_map(|value| match value {
+                    Val::Arr(list) => list.iter().filter_map(scalar_text).collect::<Vec<_>>(),
+                    value => scalar_text(value).into_iter().collect(),
+                })),
+                Err(error) => {
+                    tracing::debug!(%error, "upstream mapping: `keys.codes` failed on an item");
+                }
             }
         }
+        (!codes.is_empty()).then_some(codes)
     }
 
     /// The product for asked key `i` from `item`.

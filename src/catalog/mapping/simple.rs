@@ -14,7 +14,8 @@
 //! ```text
 //! filter  := stage ( "|" stage )*
 //! stage   := alt | path "/" string | "{" name ":" alt ( "," name ":" alt )* "}"
-//!          | "trim" | "ascii_upcase" | "ascii_downcase" | "map(trim)" | "compact"
+//!          | "map(" filter ")" | "find(" filter ";" ( string | "$" name ) ")"
+//!          | "trim" | "ascii_upcase" | "ascii_downcase" | "compact"
 //! alt     := path ( "//" path )*
 //! path    := literal | start step*
 //! start   := "." | "." name | "." index | "$" name
@@ -43,7 +44,10 @@ enum Stage {
     Trim,
     Upcase,
     Downcase,
-    MapTrim,
+    /// `map(f)`: `[.[] | f]`.
+    Map(Simple),
+    /// The `find(f; $v)` helper (`natives`): `$v` a literal or a variable.
+    Find(Simple, Path),
     /// The `compact` helper (`natives`).
     Compact,
 }
@@ -88,17 +92,8 @@ impl Simple {
             rest: code.trim(),
             vars,
         };
-        let mut stages = vec![parser.stage()?];
-        loop {
-            parser.skip_space();
-            if parser.rest.is_empty() {
-                break;
-            }
-            parser.eat("|")?;
-            parser.skip_space();
-            stages.push(parser.stage()?);
-        }
-        Some(Simple { stages })
+        let simple = parser.pipeline(None)?;
+        parser.rest.is_empty().then_some(simple)
     }
 
     /// The first output jq would give on `input`: `Ok(None)` for no output (never,
@@ -152,14 +147,30 @@ impl Stage {
             Stage::Trim => Ok(string(text(input)?.trim())),
             Stage::Upcase => Ok(string(&text(input)?.to_ascii_uppercase())),
             Stage::Downcase => Ok(string(&text(input)?.to_ascii_lowercase())),
-            Stage::MapTrim => match input {
-                Val::Arr(items) => items
+            Stage::Map(inner) => {
+                let each = |item: &Val| inner.first(item, vars).map(Option::unwrap_or_default);
+                let mapped: Result<Vec<Val>, StepError> = match input {
+                    Val::Arr(items) => items.iter().map(each).collect(),
+                    // `.[]` of an object is its values.
+                    Val::Obj(fields) => fields.values().map(each).collect(),
+                    _ => Err(StepError),
+                };
+                mapped.map(|items| items.into_iter().collect())
+            }
+            Stage::Find(f, wanted) => {
+                let wanted = wanted.eval(input, vars)?;
+                let Val::Arr(items) = input else {
+                    return Ok(Val::Null);
+                };
+                Ok(items
                     .iter()
-                    .map(|item| Ok(string(text(item)?.trim())))
-                    .collect::<Result<Vec<Val>, StepError>>()
-                    .map(|items| items.into_iter().collect()),
-                _ => Err(StepError),
-            },
+                    .find(|item| {
+                        f.first(item, vars)
+                            .is_ok_and(|got| got.as_ref() == Some(&wanted))
+                    })
+                    .cloned()
+                    .unwrap_or(Val::Null))
+            }
             Stage::Compact => Ok(super::natives::compact(input.clone())),
         }
     }
@@ -304,9 +315,47 @@ impl Parser<'_> {
         Some(Path::Steps(start, steps))
     }
 
+    /// Stages up to the end, or up to `stop` (left for the caller).
+    fn pipeline(&mut self, stop: Option<char>) -> Option<Simple> {
+        let mut stages = vec![self.stage()?];
+        loop {
+            self.skip_space();
+            if self.rest.is_empty() || stop.is_some_and(|stop| self.rest.starts_with(stop)) {
+                break;
+            }
+            self.eat("|")?;
+            self.skip_space();
+            stages.push(self.stage()?);
+        }
+        Some(Simple { stages })
+    }
+
     fn stage(&mut self) -> Option<Stage> {
+        if let Some(rest) = self.rest.strip_prefix("map(") {
+            self.rest = rest.trim_start();
+            let inner = self.pipeline(Some(')'))?;
+            self.eat(")")?;
+            return Some(Stage::Map(inner));
+        }
+        if let Some(rest) = self.rest.strip_prefix("find(") {
+            self.rest = rest.trim_start();
+            let f = self.pipeline(Some(';'))?;
+            self.eat(";")?;
+            self.skip_space();
+            let wanted = if self.rest.starts_with('$') {
+                self.rest = &self.rest[1..];
+                Path::Steps(Some(self.var()?), Vec::new())
+            } else {
+                match self.literal()? {
+                    literal @ Path::Literal(_) => literal,
+                    Path::Steps(..) => return None,
+                }
+            };
+            self.skip_space();
+            self.eat(")")?;
+            return Some(Stage::Find(f, wanted));
+        }
         for (word, stage) in [
-            ("map(trim)", Stage::MapTrim),
             ("trim", Stage::Trim),
             ("ascii_upcase", Stage::Upcase),
             ("ascii_downcase", Stage::Downcase),
@@ -562,16 +611,21 @@ mod tests {
             ".a / \",\" | map(trim)",
             "{a: .x, b: .y // .z} | compact",
             ".a | ascii_upcase",
+            "find(.a; \"x\")",
+            ".a | find(.b | .c; $key) | .d",
+            "map({a: .x, b: .y // .z})",
+            "$item.c | map(.obj.name[$locale] // .id)",
         ] {
             assert!(Simple::parse(code, &VARS).is_some(), "{code}");
         }
         for code in [
             ".a[]",
+            "map(.a[])",
+            "find(.a; .b)",
             ".a / .b",
             ".a // .b / \",\"",
             "trimmed",
             "{a: .x | trim}",
-            "map(.a)",
             ".a + .b",
             "$nope",
             ".and",
@@ -618,6 +672,12 @@ mod tests {
             1 => Just("map(trim)".to_owned()),
             1 => Just("compact".to_owned()),
             1 => Just("ascii_upcase".to_owned()),
+            1 => Just("map(.a // .b)".to_owned()),
+            1 => Just("map({k: .a})".to_owned()),
+            1 => Just("map(trim)".to_owned()),
+            1 => Just("find(.a; \"a\")".to_owned()),
+            1 => Just("find(.b | .a; $key)".to_owned()),
+            1 => Just("find(.c; 1)".to_owned()),
         ];
         proptest::collection::vec(stage, 1..4).prop_map(|stages| stages.join(" | "))
     }

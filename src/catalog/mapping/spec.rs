@@ -50,8 +50,9 @@ pub(crate) struct KeysSpec {
     pub(crate) form: Option<Spanned<String>>,
     /// Or a jq filter from `{gtin14, gtin13, upc, gtin8, registered}` to the key.
     pub(crate) transform: Option<Jq>,
-    /// jq from an item to the code (or codes) it answers for.
-    pub(crate) codes: Jq,
+    /// jq from an item to the code (or codes) it answers for; a list: every
+    /// filter's codes count.
+    pub(crate) codes: FieldSpec,
 }
 
 /// `[single]`.
@@ -102,8 +103,9 @@ pub(crate) struct BatchSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProductSpec {
-    /// jq narrowing the item to the part the fields read (the matching variant).
-    pub(crate) variant: Option<Jq>,
+    /// jq narrowing the item to the part the fields read (the matching variant);
+    /// a list: the first that finds one.
+    pub(crate) variant: Option<FieldSpec>,
     /// The title (required: an item without one is unusable).
     pub(crate) title: FieldSpec,
     /// Optional fields.
