@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 
 use super::DialectState;
 use super::facts::{
-    generated_number, language, minor_units, seed_of, slug, stable_uuid, uuid_tail,
+    generated_number, language, listing_slice, minor_units, seed_of, slug, stable_uuid, uuid_tail,
 };
 use crate::demo::{DemoCatalog, DemoProduct};
 use crate::gtin::Gtin;
@@ -73,19 +73,11 @@ pub(super) fn product_count(catalog: &DemoCatalog) -> u64 {
 
 /// The masters of products `from..from + count`, in catalog order.
 pub(super) fn product_slice(catalog: &DemoCatalog, from: u64, count: usize) -> Vec<Gtin> {
-    let curated = catalog.curated_gtins();
-    (from..)
-        .take(count)
-        .map_while(
-            |index| match usize::try_from(index).ok().and_then(|i| curated.get(i)) {
-                Some(gtin) => Some(*gtin),
-                None => u32::try_from(index - curated.len() as u64)
-                    .ok()
-                    .and_then(|group| group.checked_mul(GROUP))
-                    .and_then(DemoCatalog::generated_gtin),
-            },
-        )
-        .collect()
+    listing_slice(catalog, from, count, |group| {
+        group
+            .checked_mul(GROUP)
+            .and_then(DemoCatalog::generated_gtin)
+    })
 }
 
 /// The ProductProjection of the product whose master is `master` (`None` when

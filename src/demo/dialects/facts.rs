@@ -48,6 +48,17 @@ pub(super) fn catalog_len(catalog: &DemoCatalog) -> u64 {
 /// in table order, then generated item 0, 1, …): what an unfiltered listing pages
 /// through.
 pub(super) fn catalog_slice(catalog: &DemoCatalog, from: u64, count: usize) -> Vec<Gtin> {
+    listing_slice(catalog, from, count, DemoCatalog::generated_gtin)
+}
+
+/// Entries `from..from + count` of a listing of the curated items, then of
+/// `generated(0)`, `generated(1)` … (items, or the masters of product groups).
+pub(super) fn listing_slice(
+    catalog: &DemoCatalog,
+    from: u64,
+    count: usize,
+    generated: impl Fn(u32) -> Option<Gtin>,
+) -> Vec<Gtin> {
     let curated = catalog.curated_gtins();
     (from..)
         .take(count)
@@ -56,7 +67,7 @@ pub(super) fn catalog_slice(catalog: &DemoCatalog, from: u64, count: usize) -> V
                 Some(gtin) => Some(*gtin),
                 None => u32::try_from(index - curated.len() as u64)
                     .ok()
-                    .and_then(DemoCatalog::generated_gtin),
+                    .and_then(&generated),
             },
         )
         .collect()
