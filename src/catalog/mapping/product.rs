@@ -327,20 +327,16 @@ mod tests {
 
     #[test]
     fn unix_seconds_become_rfc_3339_as_jq_todate_writes_them() {
-        let todate = super::super::jq::Filter::compile("todate", &[]).unwrap();
-        for seconds in [
-            0i64,
-            951_782_400,
-            1_700_000_000,
-            1_763_474_520,
-            4_102_444_799,
-            253_402_207_200,
+        // jq's `todate` on these (and Python's datetime) gives the same text.
+        for (seconds, expected) in [
+            (0i64, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_700_000_000, "2023-11-14T22:13:20Z"),
+            (1_763_474_520, "2025-11-18T14:02:00Z"),
+            (4_102_444_799, "2099-12-31T23:59:59Z"),
+            (253_402_207_200, "9999-12-30T22:00:00Z"),
         ] {
-            let jq = todate
-                .first(Val::from(seconds as isize), &[])
-                .unwrap()
-                .unwrap();
-            assert_eq!(rfc3339(seconds).as_deref(), as_text(&jq), "{seconds}");
+            assert_eq!(rfc3339(seconds).as_deref(), Some(expected), "{seconds}");
         }
         assert_eq!(rfc3339(-1).as_deref(), Some("1969-12-31T23:59:59Z"));
         assert_eq!(rfc3339(253_402_300_800), None, "year 10000");
