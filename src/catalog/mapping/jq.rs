@@ -150,12 +150,20 @@ impl Filter {
 fn left_out(name: &str, arity: usize) -> bool {
     matches!(
         (name, arity),
-        ("stderr" | "debug" | "halt_error" | "logb" | "significand" | "pow10" | "gamma", _)
-            | ("drem" | "nexttoward" | "scalb" | "capture_of_match", _)
-            | ("test" | "scan_" | "match" | "capture" | "splits" | "sub" | "gsub" | "scan", _)
+        (
+            "stderr" | "debug" | "halt_error" | "logb" | "significand" | "pow10" | "gamma",
+            _
+        ) | ("drem" | "nexttoward" | "scalb" | "capture_of_match", _)
+            | (
+                "test" | "scan_" | "match" | "capture" | "splits" | "sub" | "gsub" | "scan",
+                _
+            )
             | ("split", 2)
             | ("todate" | "fromdate", _)
-            | ("@sh" | "@html" | "@htmld" | "@uri" | "@urid" | "@base64" | "@base64d", _)
+            | (
+                "@sh" | "@html" | "@htmld" | "@uri" | "@urid" | "@base64" | "@base64d",
+                _
+            )
     )
 }
 
