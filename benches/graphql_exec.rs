@@ -93,6 +93,7 @@ fn schema(document_cache_size: u64, codes: &[String]) -> GatewaySchema {
             apq_cache_max_bytes: 4 << 20,
             document_cache_size,
             document_cache_max_bytes: 8 << 20,
+            compiled_plans: true,
         },
     )
 }

@@ -281,12 +281,15 @@ pub struct GraphqlArgs {
     /// Most memory the persisted queries' texts may weigh, in MiB (on top of `--apq-cache-size`).
     #[arg(long, env = "CATALOG_APQ_CACHE_MAX_MB", default_value = "4", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub apq_cache_max_mb: u64,
-    /// Most parsed query documents kept, so a hot query is not parsed again, and as many compiled plans of the common queries; 0 turns both off.
+    /// Most parsed query documents kept, so a hot query is not parsed again, and as many compiled plans of the common queries (0: neither).
     #[arg(long, env = "CATALOG_DOCUMENT_CACHE_SIZE", default_value_t = 1000)]
     pub document_cache_size: u64,
     /// Most memory the parsed documents may weigh, in MiB (estimated; on top of `--document-cache-size`); the compiled plans the same, apart.
     #[arg(long, env = "CATALOG_DOCUMENT_CACHE_MAX_MB", default_value = "8", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub document_cache_max_mb: u64,
+    /// Answer the common queries (`product`, `products`, `lookups` with plain selections) from compiled plans, byte for byte what the general path answers: `on` or `off`.
+    #[arg(long, env = "CATALOG_COMPILED_PLANS", value_enum, default_value_t = Switch::On)]
+    pub compiled_plans: Switch,
 }
 
 impl GraphqlArgs {
@@ -306,6 +309,7 @@ impl GraphqlArgs {
             apq_cache_max_bytes: mib(self.apq_cache_max_mb),
             document_cache_size: self.document_cache_size,
             document_cache_max_bytes: mib(self.document_cache_max_mb),
+            compiled_plans: self.compiled_plans.is_on(),
         }
     }
 }

@@ -16,6 +16,11 @@
 //! most `--document-cache-size` documents (least recently and least frequently used
 //! go first), and a text over [`MAX_CACHED_QUERY_BYTES`] is parsed every time (hot
 //! queries are small; a huge one would pin memory).
+//!
+//! The compiled plans ([`super::plan`]) live here too, in a store of their own with
+//! the same bounds (a plan weighs about what its document weighs): query text to
+//! its plan, or to `None` for a text that has none, so it is not parsed again just
+//! to learn that. `--compiled-plans off` leaves that store out.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +29,12 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ServerResult, Variables};
 
+use quick_cache::Weighter;
+use quick_cache::sync::{Cache, DefaultLifecycle};
+
+use super::limits::QueryLimits;
+use super::plan::{self, Plan};
+use crate::cache::weight::{ENTRY_OVERHEAD_BYTES, entry_weight};
 use crate::hashing::FastHasher;
 
 /// Longest query text that is cached; longer ones are parsed on every request.
@@ -43,6 +54,8 @@ pub(crate) struct DocumentCache {
 struct Shared {
     /// Query text to its parsed document.
     documents: moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>, FastHasher>,
+    /// Query text to its compiled plan (`None` with `--compiled-plans off`).
+    plans: Option<Plans>,
     /// Documents served from the cache.
     hits: AtomicU64,
     /// Documents actually parsed (misses, and texts too long to cache).
@@ -59,26 +72,90 @@ pub(crate) struct DocumentCacheStats {
     pub(crate) parses: u64,
 }
 
+/// Query text to its plan, or to `None` for a text that has none.
+type PlanStore = Cache<Arc<str>, Option<Arc<Plan>>, WeighPlan, FastHasher>;
+
+/// The compiled plans, and the limits a document must pass to have one.
+struct Plans {
+    store: PlanStore,
+    limits: QueryLimits,
+}
+
+/// A plan weighs about what the parsed document it came from weighs.
+#[derive(Clone)]
+struct WeighPlan {
+    max_bytes: u64,
+    capacity: u64,
+}
+
+impl Weighter<Arc<str>, Option<Arc<Plan>>> for WeighPlan {
+    fn weight(&self, text: &Arc<str>, _plan: &Option<Arc<Plan>>) -> u64 {
+        let bytes = text.len() * (1 + PARSED_BYTES_PER_TEXT_BYTE) + ENTRY_OVERHEAD_BYTES;
+        u64::from(entry_weight(bytes, self.max_bytes, self.capacity))
+    }
+}
+
 impl DocumentCache {
-    /// A cache holding at most `capacity` documents weighing at most `max_bytes`.
+    /// A cache holding at most `capacity` documents weighing at most `max_bytes`,
+    /// and no plans.
+    #[cfg(test)]
     pub(crate) fn new(capacity: u64, max_bytes: u64) -> DocumentCache {
+        DocumentCache::with_plans(capacity, max_bytes, None)
+    }
+
+    /// [`DocumentCache::new`], and as many compiled plans within the same bounds
+    /// when `plans` gives the limits a planned document must pass.
+    pub(crate) fn with_plans(
+        capacity: u64,
+        max_bytes: u64,
+        plans: Option<QueryLimits>,
+    ) -> DocumentCache {
+        let plans = plans.map(|limits| Plans {
+            store: Cache::with(
+                usize::try_from(capacity.min(1024)).unwrap_or(1024),
+                max_bytes,
+                WeighPlan {
+                    max_bytes,
+                    capacity,
+                },
+                FastHasher::default(),
+                DefaultLifecycle::default(),
+            ),
+            limits,
+        });
         let documents = moka::sync::Cache::builder()
             .max_capacity(max_bytes)
             .weigher(
                 move |text: &Arc<str>, _document: &Arc<ExecutableDocument>| {
-                    let bytes = text.len() * (1 + PARSED_BYTES_PER_TEXT_BYTE)
-                        + crate::cache::weight::ENTRY_OVERHEAD_BYTES;
-                    crate::cache::weight::entry_weight(bytes, max_bytes, capacity)
+                    let bytes =
+                        text.len() * (1 + PARSED_BYTES_PER_TEXT_BYTE) + ENTRY_OVERHEAD_BYTES;
+                    entry_weight(bytes, max_bytes, capacity)
                 },
             )
             .build_with_hasher(FastHasher::default());
         DocumentCache {
             shared: Arc::new(Shared {
                 documents,
+                plans,
                 hits: AtomicU64::new(0),
                 parses: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// The compiled plan of `query`, compiled on its first sighting; `None` when it
+    /// has none or plans are off.
+    pub(crate) fn plan(&self, query: &str) -> Option<Arc<Plan>> {
+        let plans = self.shared.plans.as_ref()?;
+        if query.is_empty() || query.len() > MAX_CACHED_QUERY_BYTES {
+            return None;
+        }
+        if let Some(known) = plans.store.get(query) {
+            return known;
+        }
+        let compiled = plan::compile_text(query, &plans.limits).map(Arc::new);
+        plans.store.insert(Arc::from(query), compiled.clone());
+        compiled
     }
 
     /// The cached document of `query`, counted as a hit; `None` (not counted) when

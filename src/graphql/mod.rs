@@ -4,6 +4,7 @@
 
 mod document_cache;
 mod errors;
+mod execution;
 mod federation;
 mod gtin_info;
 mod limits;
@@ -18,6 +19,7 @@ mod schema;
 mod schema_privacy;
 mod settings;
 
+pub use execution::{Answered, Execution, ResponseExtensions};
 pub use gtin_info::GtinInfo;
 pub use limits::QueryLimits;
 pub use plan::Planned;

@@ -21,7 +21,7 @@ use super::document_cache::DocumentCache;
 use super::federation::{ServiceSdl, subgraph_sdl};
 use super::limits::{ShapeLimits, within_limits};
 use super::persisted_queries::PersistedQueries;
-use super::plan::{Planned, Plans, RunWith, run};
+use super::plan::{Planned, RunWith, run};
 use super::query::QueryRoot;
 use super::request_scope::RequestScope;
 use super::settings::GraphqlSettings;
@@ -51,10 +51,8 @@ pub struct GatewaySchema {
     /// No extension: async-graphql's per-field fast path.
     lean: Executable,
     /// The parsed-document cache (`None` when `--document-cache-size` is 0), also
-    /// the full schema's extension.
+    /// the full schema's extension, with the compiled plans of the common requests.
     documents: Option<DocumentCache>,
-    /// Compiled plans of the common requests (`None` with no document cache).
-    plans: Option<Plans>,
     /// What a plan runs with: the schema's own loader and settings.
     loader: ProductLoader,
     settings: GraphqlSettings,
@@ -100,7 +98,7 @@ impl GatewaySchema {
         if !may_take_lean_path(request) {
             return None;
         }
-        let plan = self.plans.as_ref()?.plan(&request.query)?;
+        let plan = self.documents.as_ref()?.plan(&request.query)?;
         let with = RunWith {
             loader: &self.loader,
             settings: &self.settings,
@@ -213,9 +211,10 @@ fn is_refused(response: &Response) -> bool {
 pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> GatewaySchema {
     let documents = match settings.document_cache_size {
         0 => None,
-        capacity => Some(DocumentCache::new(
+        capacity => Some(DocumentCache::with_plans(
             capacity,
             settings.document_cache_max_bytes,
+            settings.compiled_plans.then_some(settings.limits),
         )),
     };
     let full = builder(&loader, settings)
@@ -234,13 +233,6 @@ pub fn build_schema(loader: ProductLoader, settings: GraphqlSettings) -> Gateway
     GatewaySchema {
         full: full.finish(),
         lean: builder(&loader, settings).finish(),
-        plans: documents.as_ref().map(|_| {
-            Plans::new(
-                settings.document_cache_size,
-                settings.document_cache_max_bytes,
-                settings.limits,
-            )
-        }),
         documents,
         loader,
         settings,
@@ -366,6 +358,7 @@ mod tests {
                 apq_cache_max_bytes: 1 << 20,
                 document_cache_size,
                 document_cache_max_bytes: 1 << 20,
+                compiled_plans: true,
             },
         )
     }

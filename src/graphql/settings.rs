@@ -23,4 +23,7 @@ pub struct GraphqlSettings {
     pub document_cache_size: u64,
     /// Most bytes (estimated) the parsed documents kept may weigh.
     pub document_cache_max_bytes: u64,
+    /// Whether the common requests run from compiled plans (`--compiled-plans`);
+    /// the plans are kept with the parsed documents, within the same bounds.
+    pub compiled_plans: bool,
 }

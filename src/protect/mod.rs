@@ -11,6 +11,7 @@
 //! 400, 401 or 429.
 
 mod cost;
+mod facts;
 mod keys;
 mod rate;
 mod trusted;
@@ -244,6 +245,8 @@ pub struct ProtectionStats {
 /// The protection of one gateway.
 pub struct Protection {
     settings: ProtectionSettings,
+    /// Each document text's hash and parse, computed once per text.
+    facts: facts::DocumentFacts,
     trusted: Option<trusted::TrustedDocuments>,
     local: Option<rate::LocalLimiter>,
     redis: Option<rate::RedisLimiter>,
@@ -293,6 +296,7 @@ impl Protection {
             .map(|url| rate::RedisLimiter::new(url, settings.rate_limit_redis_budget));
         Some(Arc::new(Protection {
             settings,
+            facts: facts::DocumentFacts::new(),
             trusted,
             local,
             redis,
@@ -384,10 +388,7 @@ impl Protection {
             ..Admission::default()
         };
         if max_cost.is_some() || policy.is_some() || report_cost.contains(&true) {
-            admission.costs = requests
-                .iter_mut()
-                .map(|request| self.price(request))
-                .collect();
+            admission.costs = requests.iter().map(|request| self.price(request)).collect();
             for cost in &admission.costs {
                 if let Some(limit) = max_cost.filter(|limit| cost > limit) {
                     return Err(deny(Denial::TooCostly { cost: *cost, limit }, "too_costly"));
@@ -485,7 +486,7 @@ impl Protection {
                 .is_some_and(|value| constant_time_eq(value.as_bytes(), secret.0.as_bytes()))
         });
         for request in requests {
-            let Err(hash) = resolve(request, &manifest) else {
+            let Err(hash) = resolve(request, &manifest, &self.facts) else {
                 continue;
             };
             let mode = self.settings.trusted_documents_mode;
@@ -507,20 +508,20 @@ impl Protection {
         Ok(())
     }
 
-    /// The cost of one operation (0 when it does not parse: execution reports that).
-    /// The parsed document is handed on with the request, so it is parsed once.
-    fn price(&self, request: &mut Request) -> u64 {
-        let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+    /// The cost of one operation (0 when it does not parse: execution reports that),
+    /// from its text's kept parse: a hot document is parsed once for pricing, and
+    /// the request goes on untouched, to whichever way answers it.
+    fn price(&self, request: &Request) -> u64 {
+        let facts = self.facts.of(&request.query);
+        let Some(document) = facts.document() else {
             return 0;
         };
-        let cost = cost::operation_cost(
-            &document,
+        cost::operation_cost(
+            document,
             request.operation_name.as_deref(),
             &request.variables,
             self.settings.assumed_list_size,
-        );
-        request.set_parsed_query(document);
-        cost
+        )
     }
 
     /// Spends `cost` of the client's allowance: in Redis when configured and up,
@@ -559,7 +560,11 @@ impl ProtectionSettings {
 
 /// Replaces an id of a trusted document by its text; `Err` with the operation's id
 /// or hash when it is not in the manifest.
-fn resolve(request: &mut Request, manifest: &Manifest) -> Result<(), String> {
+fn resolve(
+    request: &mut Request,
+    manifest: &Manifest,
+    facts: &facts::DocumentFacts,
+) -> Result<(), String> {
     let document_id = match request.extensions.remove("documentId") {
         Some(Value::String(id)) => Some(id),
         _ => None,
@@ -581,11 +586,11 @@ fn resolve(request: &mut Request, manifest: &Manifest) -> Result<(), String> {
         request.extensions.remove("persistedQuery");
         return Ok(());
     }
-    let hash = trusted::sha256_hex(&request.query);
-    if manifest.has_text_hash(&hash) {
+    let facts = facts.of(&request.query);
+    if manifest.has_text_hash(facts.sha256()) {
         Ok(())
     } else {
-        Err(hash)
+        Err(facts.sha256().to_owned())
     }
 }
 

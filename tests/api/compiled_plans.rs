@@ -1,8 +1,11 @@
 //! Compiled plans end to end: the same requests sent to a gateway with plans (the
-//! defaults) and to one without (`--document-cache-size 0` turns them off) over one
-//! real upstream get byte-identical HTTP answers, failures included.
+//! defaults) and to one without (`--compiled-plans off`) over one real upstream get
+//! byte-identical HTTP answers, failures included, and so they do with every
+//! protection on (trusted documents, API keys, cost, rate limits): protection is
+//! decided before execution and keeps the fast path.
 
 use serde_json::{Value, json};
+use sha2::Digest;
 
 use crate::helpers::{TestApp, upc_a, with_check_digit};
 use crate::upstream::{Failure, TestUpstream};
@@ -54,7 +57,7 @@ async fn plans_answer_byte_for_byte_what_the_general_path_answers() {
     let failing = with_check_digit("400638133393");
     upstream.fail_calls_with_key(&failing, Failure::Status(500));
     let planned = TestApp::spawn(Some(&upstream.url()), &[]).await;
-    let general = TestApp::spawn(Some(&upstream.url()), &["--document-cache-size", "0"]).await;
+    let general = TestApp::spawn(Some(&upstream.url()), &["--compiled-plans", "off"]).await;
     let every_field = "gtin gtin13 upc title brand description price { amount currency __typename } \
         images { url alt } categories attributes { name value } availability servedStale updatedAt __typename";
     let requests = [
@@ -111,4 +114,136 @@ async fn plans_answer_byte_for_byte_what_the_general_path_answers() {
         metrics.contains("catalog_graphql_planned_total"),
         "{metrics}"
     );
+}
+
+/// A file of `contents` in the temp directory, unique to this test run.
+fn temp_file(name: &str, contents: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "catalog-plans-{}-{}-{name}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, contents).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// POSTs `body` with an API key; the status, the headers a client reads and the bytes.
+async fn protected(app: &TestApp, body: &Value) -> (u16, Vec<(String, String)>, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .header("x-api-key", "till-key")
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.as_str();
+            name.starts_with("ratelimit") || name == "content-type" || name == "cache-control"
+        })
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                value.to_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    headers.sort();
+    let body = String::from_utf8_lossy(&response.bytes().await.unwrap()).into_owned();
+    (status, headers, body)
+}
+
+#[tokio::test]
+async fn with_every_protection_on_plans_still_answer_and_byte_for_byte_with_the_same_headers() {
+    // Arrange: two gateways with the same protection, one with plans and one without.
+    let upstream = TestUpstream::start().await;
+    let bare = upc_a(21);
+    upstream.insert_product(&bare, "Mints");
+    let missing = upc_a(22);
+    let one = "query One($g: String!) { product(gtin: $g) { gtin title __typename } }";
+    let basket =
+        "query Basket($g: [String!]!) { products(gtins: $g) { gtin title price { amount } } }";
+    let operations = json!({
+        "format": "apollo-persisted-query-manifest", "version": 1,
+        "operations": [
+            { "id": "one-id", "name": "One", "type": "query", "body": one },
+            { "id": "basket-id", "name": "Basket", "type": "query", "body": basket },
+        ],
+    });
+    let manifest = temp_file("manifest.json", &operations.to_string());
+    let digest: String = sha2::Sha256::digest(b"till-key")
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let keys = json!({ "keys": [{ "sha256": digest, "client": "till" }] });
+    let keys = temp_file("keys.json", &keys.to_string());
+    let protection = [
+        "--trusted-documents",
+        manifest.as_str(),
+        "--trusted-documents-mode",
+        "enforce",
+        "--api-keys",
+        keys.as_str(),
+        "--max-cost",
+        "100",
+        "--rate-limit",
+        "100000",
+        "--rate-limit-burst",
+        "1000000",
+    ];
+    let planned = TestApp::spawn(Some(&upstream.url()), &protection).await;
+    let off: Vec<&str> = protection
+        .iter()
+        .copied()
+        .chain(["--compiled-plans", "off"])
+        .collect();
+    let general = TestApp::spawn(Some(&upstream.url()), &off).await;
+    let requests = [
+        // By id, asking for the cost, and not; by full text; with a missing product.
+        json!({ "documentId": "basket-id", "variables": { "g": [bare, missing, format!("0{bare}")] },
+                "extensions": { "cost": true } }),
+        json!({ "extensions": { "documentId": "basket-id", "cost": true },
+                "variables": { "g": [missing] } }),
+        json!({ "query": one, "variables": { "g": bare }, "operationName": "One" }),
+        json!({ "query": one, "variables": { "g": missing }, "extensions": { "cost": true } }),
+        json!({ "query": basket, "variables": { "g": [bare] } }),
+        // The same again: now answered from the response cache by both.
+        json!({ "query": basket, "variables": { "g": [bare] } }),
+        // Refused alike: not in the manifest; over the cost limit.
+        json!({ "query": "{ product(gtin: \"036000291452\") { title } }" }),
+        json!({ "documentId": "basket-id", "variables": { "g": (0..101).map(upc_a).collect::<Vec<_>>() } }),
+    ];
+
+    let planned_before = planned_total(&planned).await;
+
+    for body in &requests {
+        // Act
+        let from_general = protected(&general, body).await;
+        let from_plans = protected(&planned, body).await;
+
+        // Assert
+        assert_eq!(from_plans, from_general, "{body}");
+    }
+    // Five executed requests, each answered by its plan (the repeat was a cache hit;
+    // the counter is the process's, so other tests may add to it, never take away).
+    let planned_after = planned_total(&planned).await;
+    assert!(
+        planned_after - planned_before >= 5.0,
+        "{planned_before} -> {planned_after}"
+    );
+}
+
+/// `catalog_graphql_planned_total` now.
+async fn planned_total(app: &TestApp) -> f64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    metrics
+        .lines()
+        .filter(|line| line.starts_with("catalog_graphql_planned_total"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }

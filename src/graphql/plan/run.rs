@@ -8,6 +8,8 @@
 //! variable missing or not of its declared shape, a code that is not a trade item's
 //! GTIN (the general path words that error), more GTINs than the budget.
 
+use std::collections::BTreeMap;
+
 use async_graphql::{OutputType, PathSegment, Pos, ServerError, Value, Variables};
 use serde::Serialize;
 use tokio::time::Instant;
@@ -29,6 +31,25 @@ pub struct Planned {
     pub body: Vec<u8>,
     /// The field errors in it (for the error metrics and the log line).
     pub errors: Vec<ServerError>,
+    /// Where the `data` entry ends in `body` (where `extensions` go).
+    data_end: usize,
+}
+
+impl Planned {
+    /// Adds an `extensions` entry where async-graphql's serializer writes it: after
+    /// `data`, before `errors` (an empty map is left out, as it leaves it out).
+    pub(crate) fn insert_extensions(&mut self, extensions: &BTreeMap<String, Value>) {
+        if extensions.is_empty() {
+            return;
+        }
+        let mut entry = b",\"extensions\":".to_vec();
+        if serde_json::to_writer(&mut entry, extensions).is_err() {
+            return;
+        }
+        let added = entry.len();
+        self.body.splice(self.data_end..self.data_end, entry);
+        self.data_end += added;
+    }
 }
 
 /// What one run needs besides the plan and the request.
@@ -169,12 +190,17 @@ fn write(plan: &Plan, loaded: Vec<Loaded>, asked: &[usize]) -> Option<Planned> {
     } else {
         out.push(b'}');
     }
+    let data_end = out.len();
     if !errors.is_empty() {
         out.extend_from_slice(b",\"errors\":");
         serde_json::to_writer(&mut out, &errors).ok()?;
     }
     out.push(b'}');
-    Some(Planned { body: out, errors })
+    Some(Planned {
+        body: out,
+        errors,
+        data_end,
+    })
 }
 
 /// The error async-graphql makes of a resolver's `Err` at `pos` and `path`.

@@ -144,6 +144,7 @@ fn schema() -> GatewaySchema {
             apq_cache_max_bytes: 1 << 20,
             document_cache_size: 100,
             document_cache_max_bytes: 1 << 20,
+            compiled_plans: true,
         },
     )
 }

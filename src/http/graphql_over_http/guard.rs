@@ -1,15 +1,17 @@
 //! The `/graphql` handler's side of [`Protection`]: reads the batch, has it
-//! admitted (or answers the denial as an [`HttpError`]), and afterwards puts what
-//! the client should see on the response: `extensions.cost` when asked, the
-//! `RateLimit` headers, and the client's label for the request log line.
+//! admitted (or answers the denial as an [`HttpError`]), and says what the client
+//! should see on the response: `extensions.cost` when asked (written by whichever
+//! way executes the request), the `RateLimit` headers, and the client's label for
+//! the request log line.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use async_graphql::{BatchRequest, BatchResponse, Value};
+use async_graphql::{BatchRequest, Value};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
+use crate::graphql::ResponseExtensions;
 use crate::http::error::{HttpError, Refusal, insert_rate_limit_headers};
 use crate::http::media_type::MediaType;
 use crate::http::observe::ClientLabel;
@@ -44,30 +46,30 @@ impl Guarded {
         self.batch.take()
     }
 
-    /// Adds `extensions.cost` to each operation that asked for it.
-    pub(super) fn annotate(&self, executed: &mut BatchResponse) {
+    /// Per operation, the `extensions` its response gains: `cost` for each that
+    /// asked for it (`"extensions": {"cost": true}`).
+    pub(super) fn extensions(&self) -> Vec<ResponseExtensions> {
         let admission = &self.admission;
         if !admission.report_cost.contains(&true) {
-            return;
+            return Vec::new();
         }
-        let responses = match executed {
-            BatchResponse::Single(response) => std::slice::from_mut(response),
-            BatchResponse::Batch(responses) => responses.as_mut_slice(),
-        };
-        for (index, response) in responses.iter_mut().enumerate() {
-            let asked = admission.report_cost.get(index).copied().unwrap_or(false);
-            let Some(cost) = admission.costs.get(index).filter(|_| asked) else {
-                continue;
-            };
-            let mut fields = async_graphql::indexmap::IndexMap::new();
-            fields.insert(async_graphql::Name::new("estimated"), Value::from(*cost));
-            if let Some(limit) = admission.max_cost {
-                fields.insert(async_graphql::Name::new("maxCost"), Value::from(limit));
-            }
-            response
-                .extensions
-                .insert("cost".to_owned(), Value::Object(fields));
-        }
+        admission
+            .report_cost
+            .iter()
+            .enumerate()
+            .map(|(index, asked)| {
+                let mut added = ResponseExtensions::new();
+                if let Some(cost) = admission.costs.get(index).filter(|_| *asked) {
+                    let mut fields = async_graphql::indexmap::IndexMap::new();
+                    fields.insert(async_graphql::Name::new("estimated"), Value::from(*cost));
+                    if let Some(limit) = admission.max_cost {
+                        fields.insert(async_graphql::Name::new("maxCost"), Value::from(limit));
+                    }
+                    added.insert("cost".to_owned(), Value::Object(fields));
+                }
+                added
+            })
+            .collect()
     }
 }
 

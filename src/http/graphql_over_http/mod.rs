@@ -11,7 +11,10 @@
 //! Malformed HTTP requests (a body that is not JSON, a missing query) are 400, an
 //! unsupported body type 415, an `Accept` the gateway cannot satisfy 406: each an
 //! [`HttpError`]. The handler is the steps; [`request`] reads, [`response`] shapes,
-//! and [`guard`] has the API's protection (when on) admit the batch first.
+//! and [`guard`] has the API's protection (when on) admit the batch first. How an
+//! admitted request is executed (plan, lean or full schema) is the GraphQL layer's
+//! business: [`crate::graphql::GatewaySchema::answer`], whose module doc lists
+//! every rule, the response cache consulted here included.
 
 mod guard;
 mod request;
@@ -21,7 +24,7 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql::BatchResponse;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
@@ -33,9 +36,8 @@ use super::media_type::MediaType;
 use super::observe::GraphqlOutcome;
 use super::response_cache::{Answer, Lookup};
 use super::state::AppState;
-use crate::graphql::RequestScope;
+use crate::graphql::{Answered, Execution};
 use crate::loader::AnswerFreshness;
-use crate::telemetry::metrics::GRAPHQL_PLANNED;
 
 /// Handles GET and POST on `/graphql`: negotiate, (protect,) read, execute, shape.
 pub(crate) async fn handle(
@@ -96,45 +98,30 @@ pub(crate) async fn handle(
         Err(refusal) => return refusal.in_media_type(media_type).into_response(),
     };
     let operation = request::operation(&batch);
-    let deadline = tokio::time::Instant::now() + state.limits.request_timeout;
     let freshness = Arc::new(AnswerFreshness::new());
-    // The common requests run from a compiled plan (the same bytes, less work);
-    // protection, when on, annotates answers, so its requests take the general path.
-    if let (None, BatchRequest::Single(request)) = (&guarded, &batch) {
-        let planned = state
-            .schema
-            .execute_planned(request, Some(deadline), Some(&freshness))
-            .await;
-        if let Some(planned) = planned {
-            metrics::counter!(GRAPHQL_PLANNED).increment(1);
-            let answer = Answer {
-                status: StatusCode::OK,
-                body: Bytes::from(planned.body),
-                content_type: HeaderValue::from_static(media_type.content_type()),
-                outcome: GraphqlOutcome {
-                    operation,
-                    errors: response::count_error_list(&planned.errors),
-                },
-            };
-            return state
-                .response_cache
-                .respond(cache_key, &headers, answer, Some(&*freshness));
+    let execution = Execution {
+        deadline: tokio::time::Instant::now() + state.limits.request_timeout,
+        freshness: &freshness,
+        extensions: guarded
+            .as_ref()
+            .map(guard::Guarded::extensions)
+            .unwrap_or_default(),
+    };
+    let answered = state.schema.answer(batch, execution).await;
+    let (status, body, errors, single) = match answered {
+        Answered::Planned(planned) => (
+            StatusCode::OK,
+            planned.body,
+            response::count_error_list(&planned.errors),
+            true,
+        ),
+        Answered::Executed(executed) => {
+            let single = matches!(executed, BatchResponse::Single(_));
+            let errors = response::count_errors(&executed);
+            let (status, body) = response::shape(executed, media_type);
+            (status, body, errors, single)
         }
-    }
-    // Boxed: async-graphql's execution is a 9 KB future, and held inline it made this
-    // handler's future 11 KB, moved (memcpy) on every request, cache hits included.
-    let mut executed = Box::pin(
-        state
-            .schema
-            .execute_batch(with_scope(batch, deadline, &freshness)),
-    )
-    .await;
-    if let Some(guarded) = &guarded {
-        guarded.annotate(&mut executed);
-    }
-    let single = matches!(executed, BatchResponse::Single(_));
-    let errors = response::count_errors(&executed);
-    let (status, body) = response::shape(executed, media_type);
+    };
     let answer = Answer {
         status,
         body: Bytes::from(body),
@@ -185,28 +172,6 @@ impl<S: Send + Sync> FromRequest<S> for HttpRequest {
             peer,
             body,
         })
-    }
-}
-
-/// Gives every operation of the batch its own [`RequestScope`] ending at `deadline`;
-/// a single operation's scope notes its answers' freshness in `freshness`.
-fn with_scope(
-    batch: BatchRequest,
-    deadline: tokio::time::Instant,
-    freshness: &Arc<AnswerFreshness>,
-) -> BatchRequest {
-    match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(RequestScope::attach_noting(
-            request,
-            Some(deadline),
-            Arc::clone(freshness),
-        )),
-        BatchRequest::Batch(requests) => BatchRequest::Batch(
-            requests
-                .into_iter()
-                .map(|request| RequestScope::attach(request, Some(deadline)))
-                .collect(),
-        ),
     }
 }
 
