@@ -155,7 +155,7 @@ image-smoke: ## Build the image with buildah and answer a query from the binary 
 
 bench: bench-load
 
-bench-load: ## Load benchmark: scenarios vs bare axum and the upstream, side by side with Tailcall (bench/results/latest.md)
+bench-load: ## Load benchmark: scenarios vs bare axum and the upstream; side by side with Tailcall 1.0.0 and 1.6.14, production settings and POS (bench/results/latest.md)
 	bash bench/run.sh
 
 bench-mapped: ## Gateway CPU per request through the mapped presets against the native contract (bench/results/mapped.md)

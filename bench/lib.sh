@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the bench/*.sh scripts (sourced, not run).
 # Every process started here is recorded in BENCH_PIDS and stopped by bench_cleanup.
 
@@ -126,26 +127,179 @@ select_profile() {
 }
 
 # ---- Tailcall (the peer of the side-by-side runs) -------------------------------------
-# ensure_tailcall: fetches Tailcall (npm package @tailcallhq/core-linux-x64-gnu, a
-# native binary) with `npm pack` into a cache outside git, once; sets TAILCALL_BIN.
-# 1.0.0 is the last version whose binary runs on this machine's glibc.
+# The side by side runs every version of TAILCALL_VERSIONS: by default 1.0.0 (the last
+# whose binary runs on Debian bookworm's glibc 2.36; TAILCALL_VERSION, the old knob,
+# still names it) and 1.6.14, the latest release, which needs glibc 2.39.
+# ensure_tailcall VERSION: fetches Tailcall VERSION (npm package
+# @tailcallhq/core-linux-x64-gnu, a native binary) with `npm pack` into a cache
+# outside git, once; when the binary does not run on this machine's C library, runs
+# it through Debian trixie's (ensure_trixie_libc), nothing installed system-wide.
+# Afterwards `tailcall_exec VERSION ARGS...` replaces the shell with that Tailcall
+# (for `start`, whose background subshell then is Tailcall itself; elsewhere run it in
+# a subshell).
 TAILCALL_VERSION=${TAILCALL_VERSION:-1.0.0}
-TAILCALL_CACHE=${TAILCALL_CACHE:-target/bench-cache/tailcall-$TAILCALL_VERSION}
-ensure_tailcall() {
-  TAILCALL_BIN=$TAILCALL_CACHE/package/bin/tailcall
-  if [ ! -x "$TAILCALL_BIN" ]; then
-    ensure_tools npm tar
-    mkdir -p "$TAILCALL_CACHE"
-    log "fetching Tailcall $TAILCALL_VERSION (npm pack @tailcallhq/core-linux-x64-gnu) into $TAILCALL_CACHE"
-    (cd "$TAILCALL_CACHE" && npm pack --silent "@tailcallhq/core-linux-x64-gnu@$TAILCALL_VERSION" >/dev/null &&
-      tar xzf "tailcallhq-core-linux-x64-gnu-$TAILCALL_VERSION.tgz") || die "could not fetch Tailcall"
+TAILCALL_VERSIONS=${TAILCALL_VERSIONS:-$TAILCALL_VERSION 1.6.14}
+BENCH_CACHE=${BENCH_CACHE:-target/bench-cache}
+declare -A TAILCALL_BIN_OF=() TAILCALL_LIBC_OF=()
+# tailcall_dir VERSION: where its npm package is unpacked (TAILCALL_CACHE, the old
+# knob, for TAILCALL_VERSION).
+tailcall_dir() {
+  if [ "$1" = "$TAILCALL_VERSION" ] && [ -n "${TAILCALL_CACHE:-}" ]; then
+    echo "$TAILCALL_CACHE"
+  else
+    echo "$BENCH_CACHE/tailcall-$1"
   fi
-  "$TAILCALL_BIN" --version >/dev/null 2>&1 || die "$TAILCALL_BIN does not run here"
+}
+ensure_tailcall() {
+  local version=$1 dir bin libc
+  dir=$(tailcall_dir "$version")
+  bin=$dir/package/bin/tailcall
+  if [ ! -x "$bin" ]; then
+    ensure_tools npm tar
+    mkdir -p "$dir"
+    log "fetching Tailcall $version (npm pack @tailcallhq/core-linux-x64-gnu) into $dir"
+    (cd "$dir" && npm pack --silent "@tailcallhq/core-linux-x64-gnu@$version" >/dev/null &&
+      tar xzf "tailcallhq-core-linux-x64-gnu-$version.tgz") || die "could not fetch Tailcall $version"
+  fi
+  TAILCALL_BIN_OF[$version]=$bin
+  TAILCALL_LIBC_OF[$version]=
+  if ! "$bin" --version >/dev/null 2>&1; then
+    ensure_trixie_libc
+    TAILCALL_LIBC_OF[$version]=$TRIXIE_LIBC
+  fi
+  (tailcall_exec "$version" --version >/dev/null 2>&1) ||
+    die "Tailcall $version does not run here ($( (tailcall_exec "$version" --version 2>&1) | head -c 300))"
+  log "Tailcall $version: $bin${TAILCALL_LIBC_OF[$version]:+, through the C library in ${TAILCALL_LIBC_OF[$version]}}"
+}
+tailcall_exec() {
+  local version=$1 libc
+  shift
+  libc=${TAILCALL_LIBC_OF[$version]}
+  if [ -n "$libc" ]; then
+    exec "$libc/ld-linux-x86-64.so.2" --library-path "$libc" "${TAILCALL_BIN_OF[$version]}" "$@"
+  fi
+  exec "${TAILCALL_BIN_OF[$version]}" "$@"
+}
+# tailcall_runs VERSION: how Tailcall VERSION is started, for the report.
+tailcall_runs() {
+  if [ -n "${TAILCALL_LIBC_OF[$1]}" ]; then
+    echo "${TAILCALL_LIBC_OF[$1]}/ld-linux-x86-64.so.2 --library-path ${TAILCALL_LIBC_OF[$1]} ${TAILCALL_BIN_OF[$1]} start CONFIG"
+  else
+    echo "${TAILCALL_BIN_OF[$1]} start CONFIG"
+  fi
+}
+
+# ensure_trixie_libc: Debian trixie's C library (libc6: glibc 2.41, with its loader;
+# libgcc-s1) unpacked in TRIXIE_ROOT, once: `apt-get download` through a private apt
+# configuration (its own sources list, package lists and cache, under the same
+# folder; the machine's apt state is not touched) and `dpkg-deb -x`. Sets
+# TRIXIE_LIBC, the folder holding ld-linux-x86-64.so.2 and the libraries.
+TRIXIE_ROOT=${TRIXIE_ROOT:-$BENCH_CACHE/trixie-libc}
+TRIXIE_MIRROR=${TRIXIE_MIRROR:-http://deb.debian.org/debian}
+TRIXIE_PACKAGES=(libc6 libgcc-s1)
+ensure_trixie_libc() {
+  TRIXIE_LIBC=$TRIXIE_ROOT/root/usr/lib/x86_64-linux-gnu
+  [ -x "$TRIXIE_LIBC/ld-linux-x86-64.so.2" ] && [ -e "$TRIXIE_LIBC/libgcc_s.so.1" ] && return 0
+  ensure_tools apt-get dpkg-deb
+  local apt dir
+  dir=$(realpath -m "$TRIXIE_ROOT")
+  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $TRIXIE_MIRROR trixie main" >"$dir/apt/sources.list"
+  apt=(-o "Dir::Etc::sourcelist=$dir/apt/sources.list" -o Dir::Etc::sourceparts=-
+    -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache"
+    -o APT::Architecture=amd64 -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
+    -o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
+    -o "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false"
+    -o APT::Sandbox::User=root)
+  log "fetching Debian trixie's ${TRIXIE_PACKAGES[*]} (apt-get download, private apt configuration) into $TRIXIE_ROOT"
+  apt-get "${apt[@]}" -qq update || die "apt-get update of trixie's package lists failed"
+  (cd "$dir/debs" && apt-get "${apt[@]}" -qq download "${TRIXIE_PACKAGES[@]}") ||
+    die "apt-get download ${TRIXIE_PACKAGES[*]} (trixie) failed"
+  rm -rf "$dir/root"
+  local deb
+  for deb in "$dir"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$dir/root" || die "dpkg-deb -x $deb failed"
+  done
+  [ -x "$TRIXIE_LIBC/ld-linux-x86-64.so.2" ] || die "no loader in $TRIXIE_LIBC after unpacking trixie's libc6"
 }
 
 # tailcall_config TEMPLATE OUT PORT UPSTREAM_URL PRODUCT_CACHE: renders a Tailcall config.
 tailcall_config() {
   sed -e "s/@@PORT@@/$3/" -e "s#@@UPSTREAM@@#$4#g" -e "s/@@PRODUCT_CACHE@@/$5/" "$1" >"$2"
+}
+
+# ---- production settings (the side by side's "production" configuration) ---------------
+# free_port: a TCP port of 127.0.0.1 that nothing listens on now (the kernel's pick).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_redis DIR: a private redis-server on a free 127.0.0.1 port, nothing persisted
+# (DIR is its working folder), stopped with everything else at exit; sets REDIS_PORT,
+# REDIS_PID, REDIS_URL and REDIS_CMD (how it was started, for the report).
+start_redis() {
+  local i
+  REDIS_PORT=$(free_port)
+  REDIS_CMD=(redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --dir "$1")
+  start "redis-server :$REDIS_PORT" "$1/redis.log" "${REDIS_CMD[@]}"
+  REDIS_PID=$LAST_PID
+  REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+  for ((i = 0; i < 250; i++)); do
+    [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && return 0
+    kill -0 "$REDIS_PID" 2>/dev/null || break
+    sleep 0.02
+  done
+  tail -5 "$1/redis.log" >&2
+  die "redis-server did not start on port $REDIS_PORT"
+}
+
+# redis_reset: an empty Redis with its counters at zero (before each production run).
+redis_reset() {
+  if ! redis-cli -p "$REDIS_PORT" flushall >/dev/null || ! redis-cli -p "$REDIS_PORT" config resetstat >/dev/null; then
+    die "redis-cli on port $REDIS_PORT failed"
+  fi
+}
+
+# redis_stat FIELD: a field of Redis's INFO (e.g. total_commands_processed).
+redis_stat() {
+  # awk reads to the end: a reader that stops early would fail the pipe (SIGPIPE).
+  redis-cli -p "$REDIS_PORT" info all | tr -d '\r' | awk -F: -v f="$1" '$1 == f {print $2}'
+}
+
+# redis_keys: how many keys Redis holds.
+redis_keys() { redis-cli -p "$REDIS_PORT" dbsize; }
+
+# trusted_manifest OUT: the trusted-documents manifest of the workloads' operations
+# (bench/lua/operations.lua, printed by bench/lua/manifest.lua through wrk's Lua), in
+# Apollo's persisted-query manifest format, each operation's id the SHA-256 of its text.
+trusted_manifest() {
+  wrk -s bench/lua/manifest.lua http://127.0.0.1:9/ | python3 -c '
+import hashlib, json, sys
+ops = [json.loads(line) for line in sys.stdin if line.strip()]
+assert ops, "bench/lua/manifest.lua printed no operation"
+json.dump({"format": "apollo-persisted-query-manifest", "version": 1, "operations": [
+    {"id": hashlib.sha256(op["body"].encode()).hexdigest(), "name": op["name"], "type": "query",
+     "body": op["body"]} for op in ops]}, sys.stdout, indent=1)
+' >"$1" || die "could not write the trusted-documents manifest"
+}
+
+# random_secret: 32 random hex digits.
+random_secret() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
+
+# api_keys_file OUT KEY CLIENT: an API keys file with one key (its SHA-256 only).
+api_keys_file() {
+  jq -n --arg h "$(printf %s "$2" | sha256sum | cut -d' ' -f1)" --arg c "$3" \
+    '{keys: [{sha256: $h, client: $c}]}' >"$1"
+}
+
+# knobs_command SCRIPT: the command line that ran SCRIPT, with the knobs set in the
+# environment (BENCH_*, TAILCALL_*, TRIXIE_*), for the results file.
+knobs_command() {
+  local var out=""
+  while IFS= read -r var; do
+    out+="${var%%=*}=$(printf '%q' "${var#*=}") "
+  done < <(env | grep -E '^(BENCH|TAILCALL|TRIXIE)_[A-Z0-9_]*=' | sort)
+  echo "${out}bash $1"
 }
 
 # vm_rss_kb PID: resident set size now (VmRSS) in kB.
@@ -162,8 +316,10 @@ built_from() {
 # run_wrk SCRIPT URL PHASE SECONDS OUTFILE [SLOT SLOTS [TITLES]]: wrk -t$THREADS -c$CONNS
 # (2 and 32 when unset) with bench/lua/SCRIPT.lua, stopped by `timeout` if it hangs.
 # TITLES: the "title" members every answer must hold (bench/lua/common.lua).
+# LUA_HEADERS: headers every request sends ("name: value" lines; common.lua).
 run_wrk() {
-  timeout $(($4 + 30)) wrk -t"${THREADS:-2}" -c"${CONNS:-32}" -d"$4s" --timeout 2s --latency \
+  BENCH_WRK_THREADS="${THREADS:-2}" BENCH_LUA_HEADERS="${LUA_HEADERS:-}" \
+    timeout $(($4 + 30)) wrk -t"${THREADS:-2}" -c"${CONNS:-32}" -d"$4s" --timeout 2s --latency \
     -s "bench/lua/$1.lua" "$2" -- "$3" "${6:-0}" "${7:-1}" ${8:+"$8"} >"$5" 2>&1 || true
 }
 
@@ -173,6 +329,8 @@ parse_result() {
   local line
   line=$(grep '^RESULT ' "$1" || true)
   [ -n "$line" ] || { cat "$1" >&2; die "no RESULT in $1"; }
+  R_requests=0 R_duration_s=0 R_rps=0 R_p50_us=0 R_p90_us=0 R_p99_us=0 R_max_us=0
+  R_socket_errors=0 R_non2xx=0 R_gql_errors=0 R_checked=0 R_reused=0
   eval "$(tr ' ' '\n' <<<"${line#RESULT }" | sed 's/^/R_/')"
   SAMPLE=$(sed -n 's/^SAMPLE //p' "$1" | head -c 300)
 }
@@ -349,7 +507,7 @@ mapped_bench() {
 # mapped_summary WORKLOAD SOURCE: a row over every round (medians; the goal on the
 # median ratio, and zero errors in every run).
 mapped_summary() {
-  local wl=$1 src=$2 round key ratios=() cpus=() natives=() rps=() p99=() cpr=() errors=0 ratio goal
+  local wl=$1 src=$2 round key ratios=() cpus=() natives=() rps=() p99=() cprs=() errors=0 ratio goal
   for round in $(seq "$MAPPED_ROUNDS"); do
     key=$round/$wl/$src
     ratios+=("$(div "${M_CPU[$key]}" "${M_CPU[$round/$wl/native]}" "%.6f")")
@@ -357,13 +515,13 @@ mapped_summary() {
     natives+=("${M_CPU[$round/$wl/native]}")
     rps+=("${M_RPS[$key]}")
     p99+=("${M_P99[$key]}")
-    cpr+=("${M_CPR[$key]}")
+    cprs+=("${M_CPR[$key]}")
     errors=$((errors + M_NERRORS[$key] + M_NERRORS[$round/$wl/native]))
   done
   ratio=$(median %.4f "${ratios[@]}")
   goal=$(met "$ratio <= $MAPPED_GOAL_RATIO")
   [ "$errors" -eq 0 ] || goal="**not met** (errors)"
-  echo "| $wl | ${MAPPED_LABEL[$src]} | $(median %.0f "${rps[@]}") | $(median %.2f "${p99[@]}") | $(median %.1f "${cpus[@]}") | $(median %.1f "${natives[@]}") | **$(printf '%.2f' "$ratio")×** ($(range "${ratios[@]}")) | $(median %.3f "${cpr[@]}") | $errors | $goal |"
+  echo "| $wl | ${MAPPED_LABEL[$src]} | $(median %.0f "${rps[@]}") | $(median %.2f "${p99[@]}") | $(median %.1f "${cpus[@]}") | $(median %.1f "${natives[@]}") | **$(printf '%.2f' "$ratio")×** ($(range "${ratios[@]}")) | $(median %.3f "${cprs[@]}") | $errors | $goal |"
 }
 
 mapped_report() {

@@ -10,13 +10,25 @@
 # and the script exit non-zero. Upstream calls come from /readyz detail.upstream.calls
 # before and after the measured run.
 #
-# Side by side (BENCH_VS=1, the default): the issue-16 workloads (hot, cold, basket,
-# aliases; bench/lua/vs_*.lua) against the gateway and against Tailcall (fetched with
-# `npm pack` into target/bench-cache, see bench/lib.sh) plain and with `@cache` on
-# `product` (bench/tailcall/catalog.graphql), all over one shared demo catalog, each
-# gateway at its defaults, a fresh process per workload, interleaved, no key repeated
-# between runs. Each workload prints the ratio ours / best Tailcall and the goal
-# (≥ 1.5× its requests/s with a p99 no higher, zero errors).
+# Side by side (BENCH_VS=1, the default; bench/side_by_side.sh): the workloads
+# BENCH_VS_WORKLOADS (hot cold basket aliases pos; bench/lua/vs_*.lua) against the
+# gateway at its defaults, the same binary with production settings (a local
+# redis-server as --cache-redis-url and the rate limiter's store, --max-cost,
+# --rate-limit far above the load, --api-keys, --trusted-documents-mode enforce with
+# a manifest of the workloads' operations; BENCH_VS_PRODUCTION=0 leaves it out), the
+# bare axum handler (hot only) and each Tailcall of TAILCALL_VERSIONS (1.0.0 and
+# 1.6.14, fetched with `npm pack` into target/bench-cache; 1.6.14 runs through Debian
+# trixie's C library unpacked there, see bench/lib.sh) plain and with `@cache` on
+# `product` (bench/tailcall/catalog.graphql), over one shared demo catalog, a fresh
+# process per run, interleaved, no key repeated between runs. pos (`lookups` of 30
+# codes) is ours only: Tailcall has no equivalent. Each workload prints the goals of
+# issue 24: at defaults ≥ 2× the best Tailcall in cold, basket and aliases, hot ≥ 85 %
+# of the bare handler; with production settings ≥ 0.80× the defaults and ≥ 1.5× the
+# best Tailcall; p99 no higher than the best Tailcall's; POS CPU per code ≤ basket
+# CPU per product.
+#
+# BENCH_BIN=path measures that binary instead of building (BENCH_BARE_BIN likewise
+# for the bare handler, BENCH_BARE=0 runs none).
 #
 # Mapped sources (BENCH_MAPPED=1, the default; issue 23): the workloads
 # BENCH_MAPPED_WORKLOADS (cold basket) through the upstream presets openfoodfacts and
@@ -31,6 +43,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+# shellcheck source=bench/side_by_side.sh
+source bench/side_by_side.sh
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -45,14 +59,23 @@ STARTS=${BENCH_STARTS:-10}
 OUT=${BENCH_OUT:-bench/results/latest.md}
 VS=${BENCH_VS:-1}
 VS_DURATION=${BENCH_VS_DURATION:-6}
-VS_WORKLOADS=${BENCH_VS_WORKLOADS:-hot cold basket aliases}
+VS_WORKLOADS=${BENCH_VS_WORKLOADS:-hot cold basket aliases pos}
+# The same build with production settings (Redis tier, cost and rate limits shared
+# through Redis, API keys, trusted documents enforced) beside the defaults; 0 skips it.
+VS_PRODUCTION=${BENCH_VS_PRODUCTION:-1}
+PROD_MAX_COST=${BENCH_PROD_MAX_COST:-200}
+PROD_RATE_LIMIT=${BENCH_PROD_RATE_LIMIT:-100000000}
 MAPPED=${BENCH_MAPPED:-1}
 MAPPED_WORKLOADS=${BENCH_MAPPED_WORKLOADS:-cold basket}
 MAPPED_DURATION=${BENCH_MAPPED_DURATION:-$VS_DURATION}
 MAPPED_ROUNDS=${BENCH_MAPPED_ROUNDS:-1}
 select_profile
-BIN=target/$PROFILE_DIR/catalog-gateway
-BARE=target/$PROFILE_DIR/examples/bare_handler
+# BENCH_BIN=path: measure that gateway binary instead of building one (e.g. a dist
+# binary already built from this tree); BENCH_BARE_BIN=path likewise for the bare
+# handler; BENCH_BARE=0 runs no bare handler (no "% of bare" figures).
+BIN=${BENCH_BIN:-target/$PROFILE_DIR/catalog-gateway}
+BARE=${BENCH_BARE_BIN:-target/$PROFILE_DIR/examples/bare_handler}
+BARE_ON=${BENCH_BARE:-1}
 WORK=$(mktemp -d /tmp/catalog-bench.XXXXXX)
 GW_PORT=19080
 BARE_PORT=19099
@@ -60,13 +83,26 @@ GW=http://127.0.0.1:$GW_PORT
 
 ensure_tools wrk jq curl python3
 
-log "building (${PROFILE_FLAG[*]})"
-# Two invocations: building an example activates dev-dependency features (tokio's
-# test-util), and the gateway binary must be the one `cargo build` alone makes.
-BUILT_FROM=$(built_from)
-cargo build "${PROFILE_FLAG[@]}" --locked --quiet --bin catalog-gateway
-cargo build "${PROFILE_FLAG[@]}" --locked --quiet --example bare_handler
-[ "$VS" = 1 ] && ensure_tailcall
+if [ -z "${BENCH_BIN:-}" ]; then
+  log "building (${PROFILE_FLAG[*]})"
+  # Two invocations: building an example activates dev-dependency features (tokio's
+  # test-util), and the gateway binary must be the one `cargo build` alone makes.
+  BUILT_FROM="${PROFILE_FLAG[*]} build of $(built_from)"
+  cargo build "${PROFILE_FLAG[@]}" --locked --quiet --bin catalog-gateway
+  if [ "$BARE_ON" = 1 ] && [ -z "${BENCH_BARE_BIN:-}" ]; then
+    cargo build "${PROFILE_FLAG[@]}" --locked --quiet --example bare_handler
+  fi
+else
+  [ -x "$BIN" ] || die "BENCH_BIN=$BIN: no such executable"
+  BUILT_FROM="BENCH_BIN=$BIN (built $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'); tree at $(built_from))"
+fi
+if [ "$BARE_ON" = 1 ] && [ ! -x "$BARE" ]; then
+  die "no bare handler at $BARE (cargo build ${PROFILE_FLAG[*]} --example bare_handler, or BENCH_BARE_BIN=path, or BENCH_BARE=0)"
+fi
+if [ "$VS" = 1 ]; then
+  for v in $TAILCALL_VERSIONS; do ensure_tailcall "$v"; done
+  [ "$VS_PRODUCTION" = 1 ] && ensure_tools redis-server # and redis-cli, with it
+fi
 
 # ---- the machine and what else runs on it ------------------------------------
 machine_facts
@@ -123,24 +159,29 @@ add_row() {
 declare -A FRESH=([hot]=0 [cold]=1 [cold_vars]=1 [basket]=32 [nplus1]=20 [pos]=30)
 
 # ---- reference: the bare axum handler, serving the gateway's hot-item answer ------
+# (also the hot workload's reference in the side by side: its body is captured here)
 start_gateway "$BASE_UPSTREAM" "$WORK/gw-capture.log"
 HOT_QUERY='{ product(gtin: "036000291452") { gtin title brand price { amount currency } availability } }'
 graphql "$GW" "$HOT_QUERY" >"$WORK/hot_body.json"
 stop "$GW_PID"
 jq -e '.data.product.title' "$WORK/hot_body.json" >/dev/null || die "hot query answered $(cat "$WORK/hot_body.json")"
-start "bare handler" "$WORK/bare.log" "$BARE" "127.0.0.1:$BARE_PORT" "$WORK/hot_body.json"
-BARE_PID=$LAST_PID
-wait_http "http://127.0.0.1:$BARE_PORT/readyz"
-# Same JSON (serde_json's Value orders keys, so compare sorted) and the same size.
-[ "$(graphql "http://127.0.0.1:$BARE_PORT" "$HOT_QUERY" | jq -cS .)" = "$(jq -cS . "$WORK/hot_body.json")" ] ||
-  die "the bare handler's body differs from the gateway's"
-log "reference: bare handler"
-run_wrk bare "http://127.0.0.1:$BARE_PORT" 0 "$WARMUP" "$WORK/bare-warmup.txt"
-run_wrk bare "http://127.0.0.1:$BARE_PORT" 1 "$DURATION" "$WORK/bare.txt"
-parse_result "$WORK/bare.txt"
-BARE_RPS=$R_rps
-add_row reference "bare axum handler (same JSON)"
-stop "$BARE_PID"
+if [ "$BARE_ON" = 1 ]; then
+  start "bare handler" "$WORK/bare.log" "$BARE" "127.0.0.1:$BARE_PORT" "$WORK/hot_body.json"
+  BARE_PID=$LAST_PID
+  wait_http "http://127.0.0.1:$BARE_PORT/readyz"
+  # Same JSON (serde_json's Value orders keys, so compare sorted) and the same size.
+  [ "$(graphql "http://127.0.0.1:$BARE_PORT" "$HOT_QUERY" | jq -cS .)" = "$(jq -cS . "$WORK/hot_body.json")" ] ||
+    die "the bare handler's body differs from the gateway's"
+  log "reference: bare handler"
+  run_wrk bare "http://127.0.0.1:$BARE_PORT" 0 "$WARMUP" "$WORK/bare-warmup.txt"
+  run_wrk bare "http://127.0.0.1:$BARE_PORT" 1 "$DURATION" "$WORK/bare.txt"
+  parse_result "$WORK/bare.txt"
+  BARE_RPS=$R_rps
+  add_row reference "bare axum handler (same JSON)"
+  stop "$BARE_PID"
+else
+  log "reference: no bare handler (BENCH_BARE=0)"
+fi
 
 # ---- reference: the upstream alone -------------------------------------------------
 for lat in $LATENCIES; do
@@ -178,88 +219,10 @@ for lat in $LATENCIES; do
   done
 done
 
-# ---- side by side with Tailcall ------------------------------------------------------------
-VS_ROWS=()
-VS_GOALS=()
+# ---- side by side: Tailcall, and production settings (bench/side_by_side.sh) ----------------
 if [ "$VS" = 1 ]; then
-  VS_UPSTREAM_PORT=19093
-  VS_UPSTREAM=http://127.0.0.1:$VS_UPSTREAM_PORT
-  start "demo catalog (side by side)" "$WORK/demo-vs.log" \
-    "$BIN" demo-catalog --listen "127.0.0.1:$VS_UPSTREAM_PORT"
-  VS_UPSTREAM_PID=$LAST_PID
-  wait_http "$VS_UPSTREAM/products/09520000000004"
-  VS_PEERS=(ours tailcall tailcall_cache)
-  declare -A VS_NAME=([ours]="catalog-gateway" [tailcall]="Tailcall $TAILCALL_VERSION" [tailcall_cache]="Tailcall + @cache")
-  declare -A VS_PORT=([ours]=$GW_PORT [tailcall]=19081 [tailcall_cache]=19082)
-  tailcall_config bench/tailcall/catalog.graphql "$WORK/tailcall.graphql" 19081 "$VS_UPSTREAM" ""
-  tailcall_config bench/tailcall/catalog.graphql "$WORK/tailcall-cache.graphql" 19082 "$VS_UPSTREAM" "@cache(maxAge: 60000)"
-  declare -A VS_RPS VS_P99 VS_ERR VS_CPU VS_RSS VS_OTHERS
-  NSLOTS=$((3 * 4)) # peers x workloads: each (peer, workload) walks its own keys
-  slot=0
-  LOAD_VS_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-  for wl in $VS_WORKLOADS; do
-    for peer in "${VS_PEERS[@]}"; do
-      port=${VS_PORT[$peer]}
-      url=http://127.0.0.1:$port
-      log "side by side: $wl, ${VS_NAME[$peer]}"
-      case $peer in
-        ours) start "gateway" "$WORK/vs-$wl-$peer.log" "$BIN" --listen "127.0.0.1:$port" \
-          --upstream-url "$VS_UPSTREAM" --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json ;;
-        tailcall) start "Tailcall" "$WORK/vs-$wl-$peer.log" "$TAILCALL_BIN" start "$WORK/tailcall.graphql" ;;
-        tailcall_cache) start "Tailcall + @cache" "$WORK/vs-$wl-$peer.log" "$TAILCALL_BIN" start "$WORK/tailcall-cache.graphql" ;;
-      esac
-      pid=$LAST_PID
-      for _ in $(seq 1 300); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -X POST "$url/graphql" \
-          -H 'content-type: application/json' -d '{"query":"{ __typename }"}')" = 200 ] && break
-        sleep 0.05
-      done
-      run_wrk "vs_$wl" "$url" 0 "$WARMUP" "$WORK/vs-$wl-$peer-warmup.txt" "$slot" "$NSLOTS"
-      sleep 0.3
-      t0=$(cpu_ticks "$pid")
-      u0=$(cpu_ticks "$VS_UPSTREAM_PID")
-      # wrk's own CPU (user + system), from bash's `time` of the run.
-      TIMEFORMAT='%U %S'
-      { time run_wrk "vs_$wl" "$url" 1 "$VS_DURATION" "$WORK/vs-$wl-$peer.txt" "$slot" "$NSLOTS"; } 2>"$WORK/vs-$wl-$peer.wrk-cpu"
-      t1=$(cpu_ticks "$pid")
-      u1=$(cpu_ticks "$VS_UPSTREAM_PID")
-      hwm=$(vm_hwm_kb "$pid")
-      stop "$pid"
-      parse_result "$WORK/vs-$wl-$peer.txt"
-      errors=$((R_socket_errors + R_non2xx + R_gql_errors))
-      [ "$R_checked" -gt 0 ] || errors=$((errors + 1))
-      if [ "$errors" -gt 0 ] || [ "${R_reused:-0}" -gt 0 ]; then
-        log "$wl ${VS_NAME[$peer]}: errors (socket $R_socket_errors, non-2xx $R_non2xx, GraphQL/incomplete $R_gql_errors, keys reused ${R_reused:-0}): $SAMPLE"
-      fi
-      [ "$peer" = ours ] && [ "$errors" -gt 0 ] && FAILED=1
-      VS_RPS[$wl/$peer]=$R_rps
-      VS_P99[$wl/$peer]=$R_p99_us
-      VS_ERR[$wl/$peer]="$R_socket_errors / $R_non2xx / $R_gql_errors"
-      VS_CPU[$wl/$peer]=$(div "$((($t1 - $t0) * 1000000 / $(getconf CLK_TCK)))" "$R_requests" "%.0f")
-      VS_RSS[$wl/$peer]=$(div "$hwm" 1024 "%.0f")
-      # CPU the load generator and the upstream spent per request: what the machine
-      # has left for the gateway. With it, the most any gateway could do here is
-      # NPROC seconds of CPU a second / (this per request).
-      wrk_us=$(awk '{printf "%.0f", ($1 + $2) * 1000000}' "$WORK/vs-$wl-$peer.wrk-cpu")
-      up_us=$((($u1 - $u0) * 1000000 / $(getconf CLK_TCK)))
-      VS_OTHERS[$wl/$peer]=$(div "$((wrk_us + up_us))" "$R_requests" "%.0f")
-      log "$wl ${VS_NAME[$peer]}: $(printf '%.0f' "$R_rps") req/s, p99 $(ms "$R_p99_us") ms, CPU ${VS_CPU[$wl/$peer]} µs/req, errors ${VS_ERR[$wl/$peer]}"
-      slot=$((slot + 1))
-    done
-    ours=${VS_RPS[$wl/ours]}
-    best=tailcall
-    awk -v a="${VS_RPS[$wl/tailcall_cache]}" -v b="${VS_RPS[$wl/tailcall]}" 'BEGIN {exit !(a > b)}' && best=tailcall_cache
-    ratio=$(div "$ours" "${VS_RPS[$wl/$best]}" "%.2f")
-    goal=$(met "$ours >= 1.5 * ${VS_RPS[$wl/$best]} && ${VS_P99[$wl/ours]} <= ${VS_P99[$wl/$best]}")
-    [ "${VS_ERR[$wl/ours]}" = "0 / 0 / 0" ] || goal="**not met** (errors)"
-    cell() { echo "$(printf '%.0f' "${VS_RPS[$wl/$1]}") req/s, p99 $(ms "${VS_P99[$wl/$1]}") ms, ${VS_CPU[$wl/$1]} µs CPU/req, ${VS_RSS[$wl/$1]} MB"; }
-    # The ceiling: requests/s if the gateway took no CPU at all, from what wrk and the
-    # upstream spent per request in our run.
-    ceiling=$(div "$((NPROC * 1000000))" "${VS_OTHERS[$wl/ours]}" "%.0f")
-    VS_ROWS+=("| $wl | $(cell ours) | $(cell tailcall) | $(cell tailcall_cache) | **${ratio}×** (vs ${VS_NAME[$best]}) | ${VS_OTHERS[$wl/ours]} · ${VS_OTHERS[$wl/tailcall]} · ${VS_OTHERS[$wl/tailcall_cache]} µs; ceiling $ceiling req/s = $(div "$ceiling" "${VS_RPS[$wl/$best]}" "%.2f")× | ${VS_ERR[$wl/ours]} · ${VS_ERR[$wl/tailcall]} · ${VS_ERR[$wl/tailcall_cache]} | $goal |")
-    log "$wl: ours / best Tailcall (${VS_NAME[$best]}) = ${ratio}×, p99 $(ms "${VS_P99[$wl/ours]}") vs $(ms "${VS_P99[$wl/$best]}") ms: $goal"
-  done
-  LOAD_VS_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+  vs_bench
+  [ "$VS_FAILED" -eq 0 ] || FAILED=1
 fi
 
 # ---- mapped sources (issue 23; bench/lib.sh) ------------------------------------------------
@@ -280,7 +243,7 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 G="gateway, upstream 0 ms"
 num() { [ "$1" = "–" ] && echo 0 || echo "$1"; }
 GOALS=()
-if [ -n "${RPS[$G/hot]:-}" ]; then
+if [ -n "${RPS[$G/hot]:-}" ] && [ -n "${BARE_RPS:-}" ]; then
   hot_pct=$(div "$(awk -v r="${RPS[$G/hot]}" 'BEGIN {print r * 100}')" "$BARE_RPS" "%.0f")
   GOALS+=("| (a) hot ≥ 50 % of bare, p99 < 5 ms | $hot_pct % of bare, p99 $(ms "${P99[$G/hot]}") ms | $(met "${RPS[$G/hot]} >= 0.5 * $BARE_RPS && ${P99[$G/hot]} < 5000") |")
 fi
@@ -300,7 +263,7 @@ for key in "${!RSS[@]}"; do
   [ "${RSS[$key]}" = "–" ] && continue
   max_rss=$(awk -v a="$max_rss" -v b="${RSS[$key]}" 'BEGIN {print (b > a ? b : a)}')
 done
-GOALS+=("| peak RSS < 64 MB | $max_rss MB (highest scenario) | $(met "$max_rss < 64") |")
+[ -n "$SCENARIOS" ] && GOALS+=("| peak RSS < 64 MB | $max_rss MB (highest scenario) | $(met "$max_rss < 64") |")
 GOALS+=("| start to ready < 100 ms | ${SR_EMB_MED} ms embedded demo, ${SR_UP_MED} ms with --upstream-url (median of $STARTS) | $(met "$SR_EMB_MED < 100 && $SR_UP_MED < 100") |")
 
 # ---- report -----------------------------------------------------------------------------
@@ -308,6 +271,7 @@ GOALS+=("| start to ready < 100 ms | ${SR_EMB_MED} ms embedded demo, ${SR_UP_MED
   echo "# Benchmark results"
   echo
   echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'), $BUILT_FROM"
+  echo "- command: \`$(knobs_command bench/run.sh)\` (\`make bench-load\` runs it without knobs)"
   echo "- machine: $NPROC CPUs, $CPU_MODEL; load average before $LOAD_BEFORE, after $LOAD_AFTER"
   echo "- busy at start (>5 % CPU): ${OTHERS:-nothing}"
   echo "- load: wrk -t$THREADS -c$CONNS, ${WARMUP} s warm-up then ${DURATION} s measured, on the same machine; every response checked"
@@ -328,17 +292,7 @@ GOALS+=("| start to ready < 100 ms | ${SR_EMB_MED} ms embedded demo, ${SR_UP_MED
   printf '%s\n' "${GOALS[@]}"
   if [ "$VS" = 1 ]; then
     echo
-    echo "## Side by side with Tailcall $TAILCALL_VERSION"
-    echo
-    echo "- load: wrk -t$THREADS -c$CONNS, ${WARMUP} s warm-up then ${VS_DURATION} s measured per gateway and workload (interleaved), every response checked (status, \"errors\", one \"title\" per product asked), no key repeated between runs"
-    echo "- one demo catalog shared by all (0 ms); each gateway at its defaults: catalog-gateway with --upstream-url (request logs on, JSON to a file); Tailcall bench/tailcall/catalog.graphql (@http + batchKey, batch delay 1 ms / 100 keys like ours), plain and with @cache(maxAge: 60000) on product"
-    echo "- load average before $LOAD_VS_BEFORE, after $LOAD_VS_AFTER"
-    echo
-    echo "- wrk + upstream CPU/req: what the load generator and the demo catalog spent per request in each run (ours · Tailcall · +@cache); the ceiling is the requests/s a gateway taking no CPU at all would reach on these $NPROC CPUs ($NPROC s of CPU a second / ours), and its ratio to the best Tailcall: the most any gateway could show here"
-    echo
-    echo "| workload | catalog-gateway | Tailcall | Tailcall + @cache | ours / best Tailcall | wrk + upstream CPU/req; ceiling | errors socket / non-2xx / GraphQL (ours · Tailcall · +@cache) | goal: ≥ 1.5×, p99 no higher |"
-    echo "|---|---|---|---|---|---|---|---|"
-    printf '%s\n' "${VS_ROWS[@]}"
+    vs_report
   fi
   if [ "$MAPPED" = 1 ]; then
     echo

@@ -13,11 +13,17 @@
 -- * With `opts.expect_titles = n` (or script arg 4 = n, which overrides it), a 2xx
 --   body must hold at least n `"title"` members (a gateway that silently answers
 --   null counts as an error).
+-- * Sends the headers named in the environment variable BENCH_LUA_HEADERS
+--   ("name: value" pairs separated by "\n", e.g. the production run's API key) with
+--   every request, beside Content-Type.
 -- * Prints one machine-readable RESULT line from done().
 local M = {}
 
 local ITEMS = 100000000
 local stream = 12500000 -- keys per (slot, phase, thread) slice: 2 phases x 4 threads x 12.5M = 100M
+-- wrk's thread count (bench/lib.sh run_wrk exports it): each thread's slice is then
+-- 1/THREADS of its (slot, phase) share; 4 when unset, as before.
+local THREADS = math.max(tonumber(os.getenv("BENCH_WRK_THREADS") or "") or 4, 1)
 local MULT = 7777777 -- odd, not a multiple of 5: coprime with 100,000,000, so a bijection
 
 function M.check_digit(payload)
@@ -71,6 +77,13 @@ function M.graphql_body(query)
 end
 
 M.json_headers = { ["Content-Type"] = "application/json" }
+for line in (os.getenv("BENCH_LUA_HEADERS") or ""):gmatch("[^\n]+") do
+  local name, value = line:match("^%s*([^:]-)%s*:%s*(.-)%s*$")
+  if name and name ~= "" then
+    M.json_headers[name] = value
+    wrk.headers[name] = value -- the scripts that set wrk.body send wrk.headers
+  end
+end
 
 function M.post(body)
   return wrk.format("POST", "/graphql", M.json_headers, body)
@@ -96,8 +109,8 @@ function M.install(opts)
     local phase = tonumber(args[1] or "1") or 1
     local slot = tonumber(args[2] or "0") or 0
     local slots = tonumber(args[3] or "1") or 1
-    stream = math.floor(ITEMS / (slots * 2 * 4))
-    key_base = (((slot * 2 + phase) * 4) + ((_G.thread_id or 0) % 4)) * stream
+    stream = math.floor(ITEMS / (slots * 2 * THREADS))
+    key_base = (((slot * 2 + phase) * THREADS) + ((_G.thread_id or 0) % THREADS)) * stream
     non2xx, gql_errors, checked, reused, sample = 0, 0, 0, 0, nil
   end
 

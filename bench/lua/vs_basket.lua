@@ -2,8 +2,7 @@
 -- variable.
 package.path = "bench/lua/?.lua;" .. package.path
 local c = require("common")
-local QUERY = c.json_string(
-  'query Basket($gtins: [String!]!) { products(gtins: $gtins) { gtin title brand price { amount currency } availability } }')
+local QUERY = c.json_string(require("operations").Basket)
 c.install({
   expect_titles = 40,
   request = function()

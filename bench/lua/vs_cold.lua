@@ -2,8 +2,7 @@
 -- request (GTIN-14, the form the demo catalog answers with).
 package.path = "bench/lua/?.lua;" .. package.path
 local c = require("common")
-local QUERY = c.json_string(
-  'query Product($gtin: String!) { product(gtin: $gtin) { gtin title brand price { amount currency } availability } }')
+local QUERY = c.json_string(require("operations").Product)
 c.install({
   expect_titles = 1,
   request = function()
