@@ -313,6 +313,11 @@ fn record_gauges(health: &UpstreamHealth, cache: &ProductCache, responses: &Resp
     ::metrics::gauge!(metrics::RESPONSE_CACHE_ENTRIES).set(responses.entries as f64);
     ::metrics::gauge!(metrics::RESPONSE_CACHE_BYTES).set(responses.bytes as f64);
     ::metrics::counter!(metrics::RESPONSE_CACHE_INVALIDATED).absolute(responses.invalidated);
+    if let Some(status) = cache.redis_status() {
+        let up = if status == "connected" { 1.0 } else { 0.0 };
+        ::metrics::gauge!(metrics::CACHE_REDIS_UP).set(up);
+    }
+    metrics::record_process_memory();
 }
 
 /// The upstream's and the caches' state as `/readyz` detail.

@@ -30,6 +30,9 @@
 //! | `catalog_trusted_documents_unknown_total` | counter | `mode` |
 //! | `catalog_rate_limiter_clients` | gauge | |
 //! | `catalog_rate_limiter_redis_fallbacks_total` | counter | |
+//! | `catalog_cache_redis_up` | gauge | 1 the Redis tier answers, 0 it does not (absent without one) |
+//! | `process_resident_memory_bytes` | gauge | |
+//! | `catalog_memory_limit_bytes` | gauge | the cgroup's limit, else the machine's memory |
 //!
 //! Label values are bounded: routes are the router's own patterns (axum's
 //! `MatchedPath`, `other` for no match), operation names are sanitized
@@ -116,6 +119,14 @@ pub const RATE_LIMITER_CLIENTS: &str = "catalog_rate_limiter_clients";
 /// Counter: rate decisions taken locally because Redis failed or was slow (set at scrape time).
 pub const RATE_LIMITER_REDIS_FALLBACKS: &str = "catalog_rate_limiter_redis_fallbacks_total";
 
+/// Gauge: 1 while the Redis tier answers, 0 while it is connecting or down; not
+/// set without one (set at scrape time).
+pub const CACHE_REDIS_UP: &str = "catalog_cache_redis_up";
+/// Gauge: the process's resident set in bytes (set at scrape time).
+pub const PROCESS_RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
+/// Gauge: the memory limit of the process's cgroup in bytes, else the machine's memory.
+pub const MEMORY_LIMIT: &str = "catalog_memory_limit_bytes";
+
 /// Every metric name above, for the test that keeps the table in this file's doc
 /// and the README in step with the constants.
 pub const ALL: &[&str] = &[
@@ -155,7 +166,20 @@ pub const ALL: &[&str] = &[
     TRUSTED_DOCUMENTS_UNKNOWN,
     RATE_LIMITER_CLIENTS,
     RATE_LIMITER_REDIS_FALLBACKS,
+    CACHE_REDIS_UP,
+    PROCESS_RESIDENT_MEMORY,
+    MEMORY_LIMIT,
 ];
+
+/// Sets the process's memory gauges (at scrape time).
+pub fn record_process_memory() {
+    if let Some(bytes) = super::process::resident_bytes() {
+        ::metrics::gauge!(PROCESS_RESIDENT_MEMORY).set(bytes as f64);
+    }
+    if let Some(bytes) = super::process::limit_bytes() {
+        ::metrics::gauge!(MEMORY_LIMIT).set(bytes as f64);
+    }
+}
 
 /// Most distinct operation-name label values; later names are `other`.
 pub const MAX_OPERATION_LABELS: usize = 200;

@@ -7,6 +7,7 @@ mod json_line;
 mod log_writer;
 mod logging;
 pub mod metrics;
+mod process;
 pub mod request_context;
 
 #[cfg(test)]
