@@ -157,7 +157,7 @@ image-smoke: ## Build the image with buildah and answer a query from the binary 
 # Load benchmark and rollout test (bench/, BENCHMARKS.md). Both start their own
 # processes on 127.0.0.1 only, run for a bounded time and clean up on exit; as root
 # they install wrk, haproxy and jq with apt-get when missing.
-.PHONY: bench-load bench-mapped bench-memory rollout-test bench-hang
+.PHONY: bench-load bench-mapped bench-memory rollout-test canary canary-test bench-hang
 
 bench: bench-load
 
@@ -176,3 +176,9 @@ bench-hang: ## A hung upstream (SIGSTOP) under load, this build vs BASELINE=path
 
 rollout-test: ## Zero-downtime rolling deploy of 5 replicas behind haproxy under load
 	bash bench/rollout.sh
+
+canary: ## Canary release judged by Prometheus: CANARY_BIN=path [STABLE_BIN=path]; exit 0 promoted, 3 rolled back
+	CANARY_BIN="$(CANARY_BIN)" STABLE_BIN="$(STABLE_BIN)" bash bench/canary.sh
+
+canary-test: ## make canary promotes a good build and rolls back one failing 5 % of its upstream calls
+	bash bench/canary_test.sh

@@ -195,6 +195,7 @@ impl UpstreamArgs {
             demo: DemoSettings {
                 latency: self.demo_latency,
                 large_products: self.demo_large_products,
+                fail_every: None,
             },
         })
     }

@@ -138,6 +138,9 @@ pub struct DemoCatalogConfig {
     /// Serve every product at about 16 KB (long description, size chart, image list).
     #[arg(long, env = "DEMO_CATALOG_LARGE_PRODUCTS")]
     pub large_products: bool,
+    /// Answer every Nth call with a 500 (a failing catalog on demand, for fault drills and the canary test).
+    #[arg(long, value_name = "N", env = "DEMO_CATALOG_FAIL_EVERY")]
+    pub fail_every: Option<std::num::NonZeroU64>,
     /// Answer as a real product API does instead of the default contract.
     #[arg(long, env = "DEMO_CATALOG_DIALECT", value_parser = parsers::dialect())]
     pub dialect: Option<Dialect>,
@@ -171,6 +174,7 @@ impl DemoCatalogConfig {
         DemoSettings {
             latency: self.latency,
             large_products: self.large_products,
+            fail_every: self.fail_every,
         }
     }
 

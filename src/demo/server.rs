@@ -9,7 +9,9 @@
 //! labels: that is the gateway's job, and the demo sees only what it is sent.
 
 use std::future::Future;
+use std::num::NonZeroU64;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Json;
@@ -35,6 +37,9 @@ pub struct DemoSettings {
     /// Serve every product at about 16 KB (long description, size chart, image
     /// list), like a real catalog's, to measure memory under realistic payloads.
     pub large_products: bool,
+    /// Answer every Nth call `500` (`--fail-every`): a failing catalog on demand, for
+    /// the canary test's bad build and for fault drills.
+    pub fail_every: Option<NonZeroU64>,
 }
 
 /// What the handlers share.
@@ -42,6 +47,24 @@ pub struct DemoSettings {
 struct AppState {
     catalog: Arc<DemoCatalog>,
     settings: DemoSettings,
+    /// Calls answered so far (what `fail_every` counts).
+    calls: Arc<AtomicU64>,
+}
+
+impl AppState {
+    /// The `500` this call gets, when `fail_every` says it is its turn.
+    fn injected_failure(&self) -> Option<Response> {
+        let every = self.settings.fail_every?.get();
+        let call = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        (call % every == 0).then(|| {
+            ApiError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                error: "injected_failure",
+                message: format!("--fail-every {every}: call {call} fails"),
+            }
+            .into_response()
+        })
+    }
 }
 
 /// Builds the demo catalog's router: `GET /products?gtins=…` and
@@ -50,7 +73,11 @@ pub fn router(catalog: Arc<DemoCatalog>, settings: DemoSettings) -> Router {
     Router::new()
         .route("/products", get(batch))
         .route("/products/{key}", get(single))
-        .with_state(AppState { catalog, settings })
+        .with_state(AppState {
+            catalog,
+            settings,
+            calls: Arc::default(),
+        })
 }
 
 /// Serves the demo catalog on `listener` until `shutdown` completes, then finishes
@@ -100,6 +127,9 @@ impl IntoResponse for ApiError {
 /// exist, in the order asked, each once.
 async fn batch(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     latency(&state.settings).await;
+    if let Some(failure) = state.injected_failure() {
+        return failure;
+    }
     let params: Vec<(String, String)> =
         match serde_urlencoded::from_str(query.as_deref().unwrap_or_default()) {
             Ok(params) => params,
@@ -130,6 +160,9 @@ async fn batch(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resp
 /// not a GTIN at all: no such item can exist).
 async fn single(State(state): State<AppState>, Path(key): Path<String>) -> Response {
     latency(&state.settings).await;
+    if let Some(failure) = state.injected_failure() {
+        return failure;
+    }
     match Gtin::from_digits(&key)
         .ok()
         .and_then(|gtin| state.catalog.get(&gtin))
@@ -296,5 +329,30 @@ mod tests {
         };
         assert_eq!(parse_gtins(Some(&keys(1000))).unwrap().len(), 1000);
         assert_eq!(error_of(Some(&keys(1001))), "too_many_gtins");
+    }
+
+    #[tokio::test]
+    async fn fail_every_answers_every_nth_call_with_a_500_and_the_others_as_usual() {
+        use tower::ServiceExt;
+        let settings = DemoSettings {
+            fail_every: NonZeroU64::new(3),
+            ..DemoSettings::default()
+        };
+        let app = router(Arc::new(DemoCatalog::new()), settings);
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            let request = axum::http::Request::get("/products?gtins=036000291452")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            statuses.push(
+                app.clone()
+                    .oneshot(request)
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+            );
+        }
+        assert_eq!(statuses, [200, 200, 500, 200, 200, 500]);
     }
 }

@@ -295,6 +295,7 @@ mod tests {
             DemoSettings {
                 latency: Duration::from_millis(250),
                 large_products: true,
+                fail_every: None,
             },
             DialectSettings::new(Dialect::OpenFoodFacts),
             log.clone(),
