@@ -56,7 +56,7 @@ impl AppState {
     fn injected_failure(&self) -> Option<Response> {
         let every = self.settings.fail_every?.get();
         let call = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
-        (call % every == 0).then(|| {
+        call.is_multiple_of(every).then(|| {
             ApiError {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
                 error: "injected_failure",
