@@ -55,7 +55,7 @@ clean: ## Remove build output
 	$(CARGO) clean
 
 # ---- conformance and browser ----
-.PHONY: audit-http test-browser test-browser-enforce test-introspection test-fuzz test-observability scan-screenshots vendor-scan gzip-assets
+.PHONY: audit-http test-browser test-browser-enforce test-introspection test-fuzz test-observability test-deploy-models scan-screenshots vendor-scan gzip-assets
 
 audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a running gateway
 	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
@@ -93,6 +93,10 @@ test-browser-enforce: ## GraphiQL and /scan in headless Chromium under --trusted
 
 test-observability: ## deploy/observability: promtool checks and unit tests, then every dashboard query and rule on a real Prometheus scraping a loaded gateway
 	scripts/test-observability.sh
+
+test-deploy-models: ## deploy/argo (Rollout, AnalysisTemplate) against Argo Rollouts' CRD schemas (npm @kubernetes-models/argo-rollouts)
+	cd tests/deploy-models && npm ci --no-audit --no-fund --silent
+	node tests/deploy-models/validate.mjs
 
 test-fuzz: ## Schemathesis (PyPI, GraphQL mode) fuzzes a running gateway: no 5xx, no malformed or untyped answer, no hang
 	tests/fuzz/run.sh

@@ -20,6 +20,20 @@ fi
 
 promtool check rules deploy/observability/recording.yaml deploy/observability/alerts.yaml
 (cd deploy/observability && promtool test rules alerts.test.yaml)
+# The Argo canary analysis's queries parse too (its args filled in): each becomes a
+# recording rule of a scratch file promtool checks.
+analysis=$(mktemp --suffix=.yaml)
+python3 - deploy/argo/analysis-template.yaml "$analysis" <<'PY'
+import json, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+queries = re.findall(r"query: \|\n((?:\s{12}.*\n?)+)", text)
+assert queries, "no query in the analysis template"
+rules = [{"record": f"analysis:query{i}", "expr": re.sub(r"\{\{args\.[a-z-]+\}\}", "x", q)}
+         for i, q in enumerate(queries)]
+json.dump({"groups": [{"name": "argo-analysis", "rules": rules}]}, open(sys.argv[2], "w"))
+PY
+promtool check rules "$analysis"
+rm -f "$analysis"
 # A rate limit the load's greedy client exceeds, so refusals have a series too.
 scripts/with-gateway.sh --rate-limit 20 --rate-limit-burst 20 --client-id-header x-client-id \
   -- python3 tests/observability/live_check.py '{url}'

@@ -25,11 +25,13 @@ fn manifest(name: &str) -> Value {
     serde_norway::from_str(&text).unwrap_or_else(|error| panic!("deploy/{name}: {error}"))
 }
 
-/// The two Deployments: stable and canary.
-fn deployments() -> [(&'static str, Value); 2] {
+/// The workloads running the gateway: the stable and canary Deployments, and the
+/// Argo Rollout that replaces both where Argo Rollouts is installed.
+fn deployments() -> [(&'static str, Value); 3] {
     [
         ("deployment.yaml", manifest("deployment.yaml")),
         ("canary.yaml", manifest("canary.yaml")),
+        ("argo/rollout.yaml", manifest("argo/rollout.yaml")),
     ]
 }
 
@@ -188,7 +190,7 @@ fn the_grace_period_outlasts_drain_delay_plus_shutdown_timeout() {
 fn the_canary_is_one_pod_behind_the_same_service_and_apart_from_stable() {
     let service = manifest("service.yaml");
     let selector = service["spec"]["selector"].as_object().expect("selector");
-    let [(_, stable), (_, canary)] = deployments();
+    let [(_, stable), (_, canary), _] = deployments();
     let labels = |deployment: &Value| deployment["spec"]["template"]["metadata"]["labels"].clone();
     for (track, deployment) in [("stable", &stable), ("canary", &canary)] {
         let pod_labels = labels(deployment);
@@ -262,6 +264,68 @@ fn pods_run_as_the_image_user_non_root_on_a_read_only_root() {
                     "{file}: {kind}.{resource}"
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn the_argo_rollout_canaries_one_pod_of_five_and_is_judged_on_metrics_the_gateway_exports() {
+    let rollout = manifest("argo/rollout.yaml");
+    let template = manifest("argo/analysis-template.yaml");
+    let deployment = manifest("deployment.yaml");
+    assert_eq!(rollout["spec"]["replicas"], deployment["spec"]["replicas"]);
+    let steps = rollout["spec"]["strategy"]["canary"]["steps"]
+        .as_array()
+        .expect("steps");
+    assert_eq!(steps[0]["setWeight"], 20, "one pod of five first");
+    assert!(steps[1]["pause"].is_object(), "then a pause");
+    let analysis = &steps[2]["analysis"];
+    assert_eq!(
+        analysis["templates"][0]["templateName"], template["metadata"]["name"],
+        "the analysis step runs the shipped template"
+    );
+    let given: Vec<&str> = analysis["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .filter_map(|arg| arg["name"].as_str())
+        .collect();
+    let metrics = template["spec"]["metrics"].as_array().expect("metrics");
+    assert!(metrics.len() >= 2, "failure ratio and p99");
+    for metric in metrics {
+        let query = metric["provider"]["prometheus"]["query"]
+            .as_str()
+            .expect("a Prometheus query");
+        for name in query
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| word.starts_with("catalog_"))
+        {
+            let base = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .unwrap_or(name);
+            assert!(
+                catalog_gateway::telemetry::metrics::ALL.contains(&base),
+                "{}: {name} is not a metric the gateway exports",
+                metric["name"]
+            );
+        }
+        for (at, _) in query.match_indices("{{args.") {
+            let arg = &query[at + 7..];
+            let arg = &arg[..arg.find("}}").expect("closed")];
+            let declared = template["spec"]["args"]
+                .as_array()
+                .expect("template args")
+                .iter()
+                .any(|declared| {
+                    declared["name"] == arg
+                        && (given.contains(&arg) || declared["value"].is_string())
+                });
+            assert!(
+                declared,
+                "{}: {{{{args.{arg}}}}} is neither given nor defaulted",
+                metric["name"]
+            );
         }
     }
 }
