@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/catalog-gateway
 
-.PHONY: help build run test test-deps lint fmt schema bench bench-gtin clean
+.PHONY: help build run test test-fast test-deps lint fmt schema bench bench-gtin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -19,6 +19,9 @@ TEST_THREADS ?= 4
 test: test-deps ## Run every test (unit, property, doc, end-to-end)
 	RUST_TEST_THREADS=$(TEST_THREADS) $(CARGO) test --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace --doc
+
+test-fast: ## The subset to run on save: unit and property tests of the crate and the gtin crate (no sockets, no servers)
+	RUST_TEST_THREADS=$(TEST_THREADS) $(CARGO) test --locked --workspace --lib
 
 test-deps: ## Install what the tests need beyond Rust (redis-server, nginx) when missing
 	@command -v redis-server >/dev/null 2>&1 || { \
