@@ -23,6 +23,7 @@
 
 use super::ai::{self, AiEntry, Check, ValueFault};
 use super::date::{Date, current_year};
+use super::dl_compression::expand_digital_link;
 use super::error::{ParseError, Reason};
 use super::parse::analyze;
 use super::parsed::{Parsed, Symbology};
@@ -257,6 +258,13 @@ fn scan_with(
         Some("]") => trimmed.get(3..).unwrap_or_default(),
         _ => trimmed,
     };
+    // A compressed Digital Link is read as the uncompressed link it stands for
+    // (`analyze` has already expanded it once, so this cannot fail here).
+    let expanded = match parsed.symbology {
+        Some(Symbology::DigitalLink) => expand_digital_link(payload).ok().flatten(),
+        _ => None,
+    };
+    let payload = expanded.as_deref().unwrap_or(payload);
     let reader = Reader { input, this_year };
     let elements = match parsed.symbology {
         Some(Symbology::DigitalLink) => reader.digital_link(payload, &parsed)?,
