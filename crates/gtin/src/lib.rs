@@ -49,7 +49,9 @@ mod upc_e;
 mod tests;
 
 pub use date::{Date, current_year};
-pub use dl_compression::{CompressionError, compress_digital_link, expand_digital_link};
+pub use dl_compression::{
+    CompressionError, build_digital_link, compress_digital_link, expand_digital_link,
+};
 pub use error::{ParseError, Reason};
 pub use identity::{DigitsError, Gtin, GtinFormat};
 pub use parse::{analyze, parse};

@@ -266,6 +266,33 @@ fn build_uri(
     Ok(uri)
 }
 
+/// The uncompressed Digital Link of `ais` (AI, value) under `root`: the first primary
+/// key and its qualifiers in the path in GS1's order, the other AIs in the query, as
+/// [`expand_digital_link`] writes a decompressed link. `None` without a primary key
+/// or with an AI GS1 does not define.
+///
+/// ```
+/// let uri = gtin::build_digital_link("https://id.gs1.org", &[("17", "270131"), ("10", "L1"), ("01", "05412345000013")]);
+/// assert_eq!(uri.as_deref(), Some("https://id.gs1.org/01/05412345000013/10/L1?17=270131"));
+/// ```
+pub fn build_digital_link(root: &str, ais: &[(&str, &str)]) -> Option<String> {
+    let ais = ais
+        .iter()
+        .map(|(ai, v)| ai::lookup(ai).map(|e| (e.ai, (*v).to_owned())))
+        .collect::<Option<Vec<_>>>()?;
+    let parts = UriParts {
+        origin: root.trim_end_matches('/'),
+        path: "",
+        query: "",
+        fragment: "",
+    };
+    let decoded = Decoded {
+        ais,
+        other: Vec::new(),
+    };
+    build_uri(&parts, &[], &decoded).ok()
+}
+
 /// The fully compressed Digital Link of `ais` (AI, value) under `root` (e.g.
 /// `https://id.gs1.org`), encoded as the reference toolkit encodes.
 ///
