@@ -1,7 +1,8 @@
 //! The whole scan: besides the GTIN, every application identifier a 2D code carries
 //! (lot, serial, dates, net weight, price …), read from a GS1 element string (`]C1 ]e0
 //! ]d2 ]Q3 ]J1`) or a GS1 Digital Link URI (path key qualifiers and query data
-//! attributes, uncompressed form only), and checked against the AI table.
+//! attributes; a compressed link as the uncompressed one it stands for), and checked
+//! against the AI table.
 //!
 //! [`crate::analyze`] answers "which product?" and stays lenient about data it does
 //! not need; [`scan`] answers "which product, and what does this pack say?" and is
