@@ -139,11 +139,11 @@ struct UriParts<'a> {
 }
 
 fn split_uri(uri: &str) -> Option<UriParts<'_>> {
-    let scheme_end = uri.find("://")?;
-    let scheme = uri.get(..scheme_end)?;
-    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
-        return None;
-    }
+    let authority_start = ["https://", "http://"].into_iter().find_map(|scheme| {
+        uri.get(..scheme.len())
+            .filter(|head| head.eq_ignore_ascii_case(scheme))
+            .map(|_| scheme.len())
+    })?;
     let (before_fragment, fragment) = match uri.find('#') {
         Some(i) => (uri.get(..i)?, uri.get(i..)?),
         None => (uri, ""),
@@ -151,7 +151,6 @@ fn split_uri(uri: &str) -> Option<UriParts<'_>> {
     let (hier, query) = before_fragment
         .split_once('?')
         .unwrap_or((before_fragment, ""));
-    let authority_start = scheme_end + 3;
     let path_start = hier
         .get(authority_start..)?
         .find('/')
@@ -187,29 +186,70 @@ pub fn expand_digital_link(uri: &str) -> Result<Option<String>, CompressionError
     let Some(parts) = split_uri(uri) else {
         return Ok(None);
     };
-    let segments: Vec<&str> = parts.path.split('/').skip(1).collect();
-    let is_key = |s: &&str| {
-        !s.is_empty()
-            && s.bytes().all(|c| c.is_ascii_digit())
-            && ai::lookup(s).is_some_and(|e| e.dl_primary_key)
-    };
-    let (stem, decoded) = match segments.iter().rposition(is_key) {
-        Some(k) => match segments.get(k..) {
-            Some(&[key, value, last]) if !value.is_empty() && bits::is_base64url(last) => {
-                let mut decoded = decode::decode(last)?;
-                // `is_key` found it in the AI table: its static name is taken from there.
-                let key = ai::lookup(key).map_or("", |e| e.ai);
-                decoded.ais.insert(0, (key, value_of(value)));
-                (segments.get(..k).unwrap_or_default(), decoded)
-            }
-            _ => return Ok(None),
-        },
-        None => match segments.split_last() {
-            Some((last, stem)) if bits::is_base64url(last) => (stem, decode::decode(last)?),
-            _ => return Ok(None),
-        },
+    // From the last segment back to the last primary key, without allocating: the
+    // common case, an uncompressed link, costs a few table lookups and nothing more.
+    let mut from_end = parts.path.rsplit('/');
+    let last = from_end.next().unwrap_or_default();
+    if !bits::is_base64url(last) {
+        return Ok(None);
+    }
+    let mut after_last: [&str; 2] = ["", ""];
+    let mut key_at = None;
+    for (i, segment) in from_end.enumerate() {
+        if is_primary_key(segment) {
+            key_at = Some((i, segment));
+            break;
+        }
+        if let Some(slot) = after_last.get_mut(i) {
+            *slot = segment;
+        }
+    }
+    let (stem, decoded) = match key_at {
+        // `/{key}/{value}/{bits}`: partly compressed.
+        Some((1, key)) if !after_last[0].is_empty() => {
+            let value = after_last[0];
+            let mut decoded = decode::decode(last)?;
+            // `is_primary_key` found it in the AI table: its static name is taken from there.
+            let key = ai::lookup(key).map_or("", |e| e.ai);
+            decoded.ais.insert(0, (key, value_of(value)));
+            let stem_len = parts.path.len() - last.len() - value.len() - key.len() - 3;
+            (parts.path.get(..stem_len).unwrap_or_default(), decoded)
+        }
+        Some(_) => return Ok(None),
+        // No key in the path: fully compressed.
+        None => {
+            let stem_len = parts.path.len() - last.len() - 1;
+            (
+                parts.path.get(..stem_len).unwrap_or_default(),
+                decode::decode(last)?,
+            )
+        }
     };
     Ok(Some(build_uri(&parts, stem, &decoded)?))
+}
+
+/// A path segment naming a Digital Link primary key: the AIs the syntax dictionary
+/// marks `dlpkey` (a test holds this list to the table), matched without a table
+/// search because every Digital Link read passes here.
+fn is_primary_key(segment: &str) -> bool {
+    matches!(
+        segment,
+        "00" | "01"
+            | "253"
+            | "255"
+            | "401"
+            | "402"
+            | "414"
+            | "415"
+            | "417"
+            | "8003"
+            | "8004"
+            | "8006"
+            | "8010"
+            | "8013"
+            | "8017"
+            | "8018"
+    )
 }
 
 /// A path value as the uncompressed builder percent-encodes it again.
@@ -221,7 +261,7 @@ fn value_of(segment: &str) -> String {
 /// other AIs, then the non-GS1 pairs, then the original query, in the query string.
 fn build_uri(
     parts: &UriParts<'_>,
-    stem: &[&str],
+    stem: &str,
     decoded: &Decoded,
 ) -> Result<String, CompressionError> {
     let (key, key_value) = decoded
@@ -230,10 +270,7 @@ fn build_uri(
         .find(|(ai, _)| ai::lookup(ai).is_some_and(|e| e.dl_primary_key))
         .ok_or(CompressionError::NoPrimaryKey)?;
     let mut uri = String::from(parts.origin);
-    for s in stem {
-        uri.push('/');
-        uri.push_str(s);
-    }
+    uri.push_str(stem);
     uri.push_str(&format!("/{key}/{}", percent_encode(key_value)));
     let qualifiers = format::qualifiers(key);
     for q in qualifiers {
@@ -290,7 +327,7 @@ pub fn build_digital_link(root: &str, ais: &[(&str, &str)]) -> Option<String> {
         ais,
         other: Vec::new(),
     };
-    build_uri(&parts, &[], &decoded).ok()
+    build_uri(&parts, "", &decoded).ok()
 }
 
 /// The fully compressed Digital Link of `ais` (AI, value) under `root` (e.g.

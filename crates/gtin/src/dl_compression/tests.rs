@@ -40,6 +40,18 @@ fn compressed_links_expand_to_the_uncompressed_uri() {
 }
 
 #[test]
+fn the_primary_keys_are_those_of_the_ai_table() {
+    for entry in AI_TABLE {
+        assert_eq!(
+            is_primary_key(entry.ai),
+            entry.dl_primary_key,
+            "{}",
+            entry.ai
+        );
+    }
+}
+
+#[test]
 fn uncompressed_and_non_links_are_left_alone() {
     for uri in [
         "https://id.gs1.org/01/05412345000013",
