@@ -107,6 +107,16 @@ test-fuzz: ## Schemathesis (PyPI, GraphQL mode) fuzzes a running gateway: no 5xx
 test-introspection: ## Client tools' introspection (graphql-js 16/17, Codegen's loader) vs schema.graphql
 	cd tests/introspection && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/introspection/introspect.mjs '{url}/graphql'
+
+# GS1's test vectors (other people's work, kept out of this repository): the folder
+# next to the clone by default. Apart from `make test`, which needs a fresh clone only.
+GS1_CONFORMANCE_DIR ?= ../shared/gs1-conformance
+.PHONY: test-gs1-conformance
+test-gs1-conformance: ## Every case of GS1's Digital Link, scan and compressed-link vectors through the parser (GS1_CONFORMANCE_DIR)
+	@test -f "$(GS1_CONFORMANCE_DIR)/dl_parse.jsonl" || { \
+		echo "GS1 conformance vectors not found in GS1_CONFORMANCE_DIR=$(GS1_CONFORMANCE_DIR) (dl_parse.jsonl, scandata.jsonl, compressed_dl.jsonl; see its README.md)" >&2; exit 1; }
+	GS1_CONFORMANCE_DIR="$(abspath $(GS1_CONFORMANCE_DIR))" $(CARGO) test --locked --test gs1_conformance -- --ignored --nocapture
+
 # ---- container ----
 # A static binary, a FROM-scratch image (docker, or buildah where no Docker engine
 # answers), and its release. `deploy/README.md` covers Kubernetes and the canary.

@@ -40,6 +40,8 @@ error_codes! {
     NotATradeItem => "NOT_A_TRADE_ITEM",
     /// A date argument (`ScanData.expired(today:)`) that is not `YYYY-MM-DD`.
     InvalidDate => "INVALID_DATE",
+    /// `GtinInfo.digitalLink(compressed: true)` for values the compressed form cannot carry.
+    NotCompressible => "NOT_COMPRESSIBLE",
     /// The Digital Link resolver: the catalog has no such product (HTTP 404).
     ProductNotFound => "PRODUCT_NOT_FOUND",
     /// The Digital Link resolver: `linkType` names a link the product lacks (HTTP 404).

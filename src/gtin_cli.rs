@@ -142,6 +142,26 @@ mod tests {
     }
 
     #[test]
+    fn a_compressed_digital_link_reads_as_its_uncompressed_link() {
+        let codes = [
+            "https://id.gs1.org/AQnYUc1gmiCNV4JG",
+            "https://id.gs1.org/01/05412345000013/10/ABC123",
+        ]
+        .map(String::from);
+        let mut out = Vec::new();
+
+        describe_codes(&codes, None, &mut out).unwrap();
+
+        let lines = lines(&out);
+        assert_eq!(lines[0]["valid"], true, "{}", lines[0]);
+        assert_eq!(lines[0]["lot"], "ABC123");
+        assert_eq!(
+            lines[0]["applicationIdentifiers"],
+            lines[1]["applicationIdentifiers"]
+        );
+    }
+
+    #[test]
     fn keys_are_the_graphql_field_names() {
         let mut out = Vec::new();
         describe_codes(&["04252614".to_owned()], None, &mut out).unwrap();

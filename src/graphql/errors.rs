@@ -7,7 +7,7 @@ use async_graphql::{Error, ErrorExtensionValues, ErrorExtensions, ServerError};
 
 use crate::catalog::CatalogError;
 use crate::error_code::ErrorCode;
-use crate::gtin::{Kind, ParseError};
+use crate::gtin::{CompressionError, Kind, ParseError};
 
 /// `INVALID_GTIN` for a code that did not parse.
 pub(crate) fn invalid_gtin(error: &ParseError) -> Error {
@@ -31,6 +31,13 @@ pub(crate) fn invalid_date(text: &str) -> Error {
     ))
     .extend_with(|_, extensions| {
         extensions.set("code", ErrorCode::InvalidDate.as_str());
+    })
+}
+
+/// `NOT_COMPRESSIBLE` for a Digital Link the compressed form cannot carry.
+pub(crate) fn not_compressible(error: &CompressionError) -> Error {
+    Error::new(error.to_string()).extend_with(|_, extensions| {
+        extensions.set("code", ErrorCode::NotCompressible.as_str());
     })
 }
 

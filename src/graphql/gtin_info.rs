@@ -2,7 +2,7 @@
 //! type of `gtin(code:)` and `Lookup.gtin`, and as the JSON line of the `gtin` CLI.
 //! One struct serves both so the CLI's keys are always the GraphQL field names.
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::{ComplexObject, Enum, SimpleObject};
 use serde::Serialize;
 
 use crate::gtin::{self, GtinFormat, Kind, ParseError, RcnRegion, Scan};
@@ -10,7 +10,7 @@ use crate::gtin::{self, GtinFormat, Kind, ParseError, RcnRegion, Scan};
 /// What a code is, or precisely why it is not a GTIN. Never an error itself.
 #[derive(Clone, Debug, Serialize, SimpleObject)]
 #[serde(rename_all = "camelCase")]
-#[graphql(name = "GtinInfo")]
+#[graphql(name = "GtinInfo", complex)]
 pub struct GtinInfo {
     /// The code exactly as sent.
     pub input: String,
@@ -171,6 +171,41 @@ pub struct GtinError {
     pub hint: Option<String>,
     /// The application identifier at fault, for UNKNOWN_AI, INVALID_AI_VALUE, INVALID_AI_DATE.
     pub ai: Option<String>,
+}
+
+/// GS1's canonical Digital Link root, the host of `digitalLink`.
+const DIGITAL_LINK_ROOT: &str = "https://id.gs1.org";
+
+#[ComplexObject]
+impl GtinInfo {
+    /// The code as a GS1 Digital Link URI at https://id.gs1.org: the GTIN and its key
+    /// qualifiers in the path, the other AIs the code carried in the query. With
+    /// `compressed: true`, in GS1's compressed form (one base64url segment, what a
+    /// small QR code carries; error `NOT_COMPRESSIBLE` when the values cannot take
+    /// it). Null for an invalid code.
+    async fn digital_link(
+        &self,
+        #[graphql(default = false)] compressed: bool,
+    ) -> async_graphql::Result<Option<String>> {
+        let Some(gtin14) = &self.gtin14 else {
+            return Ok(None);
+        };
+        let mut ais: Vec<(&str, &str)> = self
+            .application_identifiers
+            .iter()
+            .map(|ai| (ai.ai.as_str(), ai.value.as_str()))
+            .collect();
+        if !ais.iter().any(|(ai, _)| *ai == "01") {
+            ais.insert(0, ("01", gtin14));
+        }
+        if compressed {
+            gtin::compress_digital_link(DIGITAL_LINK_ROOT, &ais)
+                .map(Some)
+                .map_err(|e| super::errors::not_compressible(&e))
+        } else {
+            Ok(gtin::build_digital_link(DIGITAL_LINK_ROOT, &ais))
+        }
+    }
 }
 
 impl GtinInfo {

@@ -67,6 +67,11 @@ pub fn router(state: AppState) -> Router {
             "/01/{gtin}/{*qualifiers}",
             get(resolver::resolve).options(resolver::options),
         )
+        // A fully compressed Digital Link: one base64url segment (static routes win).
+        .route(
+            "/{compressed}",
+            get(resolver::resolve_compressed).options(resolver::options),
+        )
         .route("/products/{gtin}", get(resolver::product_page))
         .layer(state.in_flight.layer());
     Router::new()

@@ -13,6 +13,7 @@ mod caching; // the product cache end to end: hits, negative and stale entries, 
 mod catalog_client; // the REST catalog client against the test upstream
 mod cdn_proxy; // a persisted query over GET cached by a real nginx proxy_cache in front of the gateway
 mod compiled_plans; // product/products from compiled plans: byte-identical to the general path over HTTP
+mod compressed_links; // compressed GS1 Digital Links: resolved, read by gtin and lookups, encoded by digitalLink
 mod demo_catalog; // the demo catalog's HTTP contract over a real socket
 mod deploy_manifests; // deploy/ and the Dockerfile checked against the real binary's flags, routes and ports
 mod endpoint_fuzz; // random documents, variables and bodies: no panic, no 5xx

@@ -32,6 +32,7 @@ mod classify;
 mod date;
 mod digital_link;
 mod digits;
+mod dl_compression;
 mod element_string;
 mod error;
 mod identity;
@@ -48,6 +49,9 @@ mod upc_e;
 mod tests;
 
 pub use date::{Date, current_year};
+pub use dl_compression::{
+    CompressionError, build_digital_link, compress_digital_link, expand_digital_link,
+};
 pub use error::{ParseError, Reason};
 pub use identity::{DigitsError, Gtin, GtinFormat};
 pub use parse::{analyze, parse};

@@ -14,6 +14,7 @@ use super::check_digit::{gs1_check_digit, is_valid_gs1};
 use super::classify::{classify, prefix_note};
 use super::digital_link;
 use super::digits::{self, Digits};
+use super::dl_compression::expand_digital_link;
 use super::element_string;
 use super::error::{ParseError, Reason};
 use super::identity::{DigitsError, Gtin};
@@ -431,9 +432,29 @@ impl Cx<'_> {
     /// R2: a GS1 Digital Link URI, bare or inside a 2D symbology.
     fn digital_link(mut self, uri: &str) -> Result<Parsed, ParseError> {
         self.symbology = Some(Symbology::DigitalLink);
+        let expanded: String;
         let g = match digital_link::gtin_of(uri) {
             Ok(g) => g,
-            Err(message) => return Err(self.error(Reason::InvalidGs1ElementString, message)),
+            // Not an uncompressed link: perhaps a compressed one, read as the
+            // uncompressed link it stands for (tried second, so that an uncompressed
+            // link costs nothing more).
+            Err(message) => match expand_digital_link(uri) {
+                Ok(Some(full)) => {
+                    expanded = full;
+                    digital_link::gtin_of(&expanded)
+                        .map_err(|m| self.error(Reason::InvalidGs1ElementString, m))?
+                }
+                Ok(None) => return Err(self.error(Reason::InvalidGs1ElementString, message)),
+                Err(e) => {
+                    return Err(self.error(
+                        Reason::InvalidGs1ElementString,
+                        format!(
+                            "the URI path is not an uncompressed GS1 Digital Link, and its \
+                             last segment is not a compressed one: {e}"
+                        ),
+                    ));
+                }
+            },
         };
         if !g.bytes().all(|b| b.is_ascii_digit()) {
             let shown: String = g.chars().take(20).collect();

@@ -1,7 +1,8 @@
 //! The whole scan: besides the GTIN, every application identifier a 2D code carries
 //! (lot, serial, dates, net weight, price …), read from a GS1 element string (`]C1 ]e0
 //! ]d2 ]Q3 ]J1`) or a GS1 Digital Link URI (path key qualifiers and query data
-//! attributes, uncompressed form only), and checked against the AI table.
+//! attributes; a compressed link as the uncompressed one it stands for), and checked
+//! against the AI table.
 //!
 //! [`crate::analyze`] answers "which product?" and stays lenient about data it does
 //! not need; [`scan`] answers "which product, and what does this pack say?" and is
@@ -23,6 +24,7 @@
 
 use super::ai::{self, AiEntry, Check, ValueFault};
 use super::date::{Date, current_year};
+use super::dl_compression::expand_digital_link;
 use super::error::{ParseError, Reason};
 use super::parse::analyze;
 use super::parsed::{Parsed, Symbology};
@@ -257,6 +259,13 @@ fn scan_with(
         Some("]") => trimmed.get(3..).unwrap_or_default(),
         _ => trimmed,
     };
+    // A compressed Digital Link is read as the uncompressed link it stands for
+    // (`analyze` has already expanded it once, so this cannot fail here).
+    let expanded = match parsed.symbology {
+        Some(Symbology::DigitalLink) => expand_digital_link(payload).ok().flatten(),
+        _ => None,
+    };
+    let payload = expanded.as_deref().unwrap_or(payload);
     let reader = Reader { input, this_year };
     let elements = match parsed.symbology {
         Some(Symbology::DigitalLink) => reader.digital_link(payload, &parsed)?,

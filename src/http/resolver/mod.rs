@@ -1,7 +1,8 @@
 //! A GS1-Conformant resolver for GTIN Digital Links, on the gateway's own port: the
 //! URL a phone opens when it scans the QR code on a pack.
 //!
-//! - `GET`/`HEAD /01/{gtin}[/22/…][/10/{lot}][/21/{serial}][/235/…][?{AI}=…]`: a path
+//! - `GET`/`HEAD /01/{gtin}[/22/…][/10/{lot}][/21/{serial}][/235/…][?{AI}=…]`, or the
+//!   same compressed (`/{bits}`, `/01/{gtin}/{bits}`): a path
 //!   or query that is not a GS1 Digital Link is 400 (`INVALID_GTIN` with the parse
 //!   `reason`); a product the catalog lacks is 404 (`PRODUCT_NOT_FOUND`); otherwise
 //!   307 to the default link with the query string passed on (`linkType` removed).
@@ -18,7 +19,8 @@
 //! Products are read through the same loader as GraphQL (cache, batching with
 //! concurrent GraphQL lookups, single flight, breaker) under the same request deadline
 //! (`--request-timeout-ms`), and the routes share the in-flight cap (`--max-in-flight`).
-//! Only the uncompressed Digital Link form is read; a compressed one is 400.
+//! A compressed Digital Link (`/{bits}`, or `/01/{gtin}/{bits}` partly compressed) is
+//! resolved as the uncompressed link it stands for.
 
 mod problem;
 mod product_page;
@@ -60,6 +62,7 @@ pub(crate) async fn resolve(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    let uri = uncompressed(uri);
     let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
     // Any host reads the same: the resolver's own root is taken from the request.
     let link = format!("https://resolver.invalid{path_and_query}");
@@ -105,6 +108,36 @@ pub(crate) async fn resolve(
     }
     headers.insert(header::VARY, HeaderValue::from_static("accept"));
     response
+}
+
+/// The request's path and query as the uncompressed Digital Link a compressed one
+/// stands for, so both answer alike (the AIs compressed into the path are passed on
+/// in the query as the uncompressed link's are); any other URI unchanged.
+fn uncompressed(uri: Uri) -> Uri {
+    const ROOT: &str = "https://resolver.invalid";
+    let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    gtin::expand_digital_link(&format!("{ROOT}{path_and_query}"))
+        .ok()
+        .flatten()
+        .and_then(|link| link.strip_prefix(ROOT)?.parse::<Uri>().ok())
+        .unwrap_or(uri)
+}
+
+/// `GET`/`HEAD /{segment}`: a fully compressed Digital Link (`/AQnYUc1gmiCNV4JG`) is
+/// resolved exactly as the uncompressed link it stands for (GS1's conformance
+/// statements: a resolver SHALL decompress). A segment that does not decode is 404, as
+/// any path the gateway does not serve; partly compressed links
+/// (`/01/{gtin}/{bits}`) arrive through the `/01/…` routes.
+pub(crate) async fn resolve_compressed(
+    state: State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let link = format!("https://resolver.invalid{}", uri.path());
+    if !matches!(gtin::expand_digital_link(&link), Ok(Some(_))) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    resolve(state, uri, headers).await
 }
 
 /// `OPTIONS` on a resolver path (the standard asks for GET, HEAD and OPTIONS): the
