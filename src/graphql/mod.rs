@@ -17,6 +17,7 @@ mod scan_data;
 mod schema;
 mod schema_privacy;
 mod settings;
+mod wire_names;
 
 pub use gtin_info::GtinInfo;
 pub use limits::QueryLimits;

@@ -8,17 +8,19 @@
 //! variable missing or not of its declared shape, a code that is not a trade item's
 //! GTIN (the general path words that error), more GTINs than the budget.
 
-use async_graphql::{OutputType, PathSegment, Pos, ServerError, Value, Variables};
+use async_graphql::{EnumType, OutputType, PathSegment, Pos, ServerError, Value, Variables};
 use serde::Serialize;
 use tokio::time::Instant;
 
 use super::compile::{
     Arg, AttributeField, ImageField, Plan, PriceField, ProductField, RootKind, Selected,
 };
-use crate::catalog::{Availability, CatalogError};
+use crate::catalog::CatalogError;
 use crate::graphql::errors;
+use crate::graphql::product::{Attribute, AvailabilityName, Image, Price, ProductView};
 use crate::graphql::query::QueryRoot;
 use crate::graphql::settings::GraphqlSettings;
+use crate::graphql::wire_names::wire_name;
 use crate::gtin::{self, Gtin};
 use crate::loader::{AnswerFreshness, Loaded, LoadedProduct, ProductLoader};
 
@@ -191,7 +193,7 @@ fn product(
 ) -> Option<()> {
     let product = &*found.product;
     object(out, selection, |out, field| match field {
-        ProductField::Typename => string(out, "Product"),
+        ProductField::Typename => string(out, &ProductView::type_name()),
         ProductField::Gtin => string(out, product.gtin.gtin14()),
         ProductField::Gtin13 => optional(out, product.gtin.gtin13()),
         ProductField::Upc => optional(out, product.gtin.upc_a()),
@@ -201,14 +203,14 @@ fn product(
         ProductField::Price(fields) => match &product.price {
             None => optional(out, None),
             Some(price) => object(out, fields, |out, field| match field {
-                PriceField::Typename => string(out, "Price"),
+                PriceField::Typename => string(out, &Price::type_name()),
                 PriceField::Amount => string(out, &price.amount),
                 PriceField::Currency => string(out, &price.currency),
             }),
         },
         ProductField::Images(fields) => list(out, &product.images, |out, image| {
             object(out, fields, |out, field| match field {
-                ImageField::Typename => string(out, "Image"),
+                ImageField::Typename => string(out, &Image::type_name()),
                 ImageField::Url => string(out, &image.url),
                 ImageField::Alt => optional(out, image.alt.as_deref()),
             })
@@ -218,12 +220,12 @@ fn product(
         }),
         ProductField::Attributes(fields) => list(out, &product.attributes, |out, attribute| {
             object(out, fields, |out, field| match field {
-                AttributeField::Typename => string(out, "Attribute"),
+                AttributeField::Typename => string(out, &Attribute::type_name()),
                 AttributeField::Name => string(out, &attribute.name),
                 AttributeField::Value => optional(out, attribute.value.as_deref()),
             })
         }),
-        ProductField::Availability => string(out, availability_name(product.availability)),
+        ProductField::Availability => enum_value(out, AvailabilityName::from(product.availability)),
         ProductField::ServedStale => {
             out.extend_from_slice(if found.served_stale {
                 b"true"
@@ -236,15 +238,9 @@ fn product(
     })
 }
 
-/// The `Availability` enum value, as the schema names it.
-fn availability_name(availability: Availability) -> &'static str {
-    match availability {
-        Availability::InStock => "IN_STOCK",
-        Availability::LowStock => "LOW_STOCK",
-        Availability::OutOfStock => "OUT_OF_STOCK",
-        Availability::Discontinued => "DISCONTINUED",
-        Availability::Unknown => "UNKNOWN",
-    }
+/// An enum value, named from the schema's table.
+fn enum_value<E: EnumType>(out: &mut Vec<u8>, value: E) -> Option<()> {
+    string(out, wire_name(value)?)
 }
 
 fn object<F>(
