@@ -2,12 +2,14 @@
 //! the SDL; the Apollo Federation v2 subgraph (`_entities`, `_service`), automatic
 //! persisted queries and the parsed-document cache. No HTTP and no upstream details here.
 
+mod budget;
 mod document_cache;
 mod errors;
 mod federation;
 mod gtin_info;
 mod limits;
 mod lookup;
+mod lookup_key;
 mod persisted_queries;
 mod plan;
 mod product;

@@ -16,12 +16,14 @@ use super::compile::{
     Arg, AttributeField, ImageField, Plan, PriceField, ProductField, RootKind, Selected,
 };
 use crate::catalog::CatalogError;
+use crate::graphql::budget::GtinBudget;
 use crate::graphql::errors;
+use crate::graphql::lookup_key::lookup_key;
 use crate::graphql::product::{Attribute, AvailabilityName, Image, Price, ProductView};
 use crate::graphql::query::QueryRoot;
 use crate::graphql::settings::GraphqlSettings;
 use crate::graphql::wire_names::wire_name;
-use crate::gtin::{self, Gtin};
+use crate::gtin::Gtin;
 use crate::loader::{AnswerFreshness, Loaded, LoadedProduct, ProductLoader};
 
 /// A request answered by its plan.
@@ -57,7 +59,7 @@ pub(crate) async fn run(
         return None;
     }
     let region = with.settings.rcn_region;
-    let key_of = |code: &str| gtin::analyze(code, region).ok()?.lookup_gtin();
+    let key_of = |code: &str| lookup_key(code, region).ok();
     let mut keys: Vec<Gtin> = Vec::new();
     // How many keys each root field asked for.
     let mut asked: Vec<usize> = Vec::with_capacity(plan.roots.len());
@@ -96,7 +98,7 @@ pub(crate) async fn run(
         }
         asked.push(keys.len() - before);
     }
-    if keys.len() > with.settings.max_gtins_per_query {
+    if !GtinBudget::of(with.settings).admits(keys.len()) {
         return None;
     }
     let loaded = with
