@@ -7,12 +7,12 @@ use super::budget::GtinBudget;
 use super::errors;
 use super::federation;
 use super::gtin_info::GtinInfo;
-use super::lookup::Lookup;
+use super::lookup::{Basket, Lookup};
 use super::lookup_key;
 use super::product::ProductView;
 use super::request_scope::RequestScope;
 use super::settings::GraphqlSettings;
-use crate::gtin::{Gtin, ParseError, Scan};
+use crate::gtin::Gtin;
 use crate::loader::{AnswerFreshness, Loaded, ProductLoader};
 
 /// The root of every query, named `Query` in the schema as the GraphQL spec's
@@ -69,33 +69,12 @@ impl QueryRoot {
     /// fails as a whole, except for a basket over the size limit.
     async fn lookups(&self, ctx: &Context<'_>, codes: Vec<String>) -> Result<Vec<Lookup>> {
         check_list_length(ctx, codes.len())?;
-        let region = settings(ctx)?.rcn_region;
-        let analyzed: Vec<(GtinInfo, std::result::Result<Scan, ParseError>)> = codes
-            .iter()
-            .map(|code| GtinInfo::analyze(code, region))
-            .collect();
-        let keys: Vec<Gtin> = analyzed
-            .iter()
-            .filter_map(|(_, scan)| scan.as_ref().ok().and_then(|s| s.parsed().lookup_gtin()))
-            .collect();
-        let mut loaded = loader(ctx)?
+        let basket = Basket::read(codes.iter().map(String::as_str), settings(ctx)?.rcn_region);
+        let keys: Vec<Gtin> = basket.keys().collect();
+        let loaded = loader(ctx)?
             .load_many_noting(&keys, deadline(ctx), freshness(ctx))
-            .await
-            .into_iter();
-        Ok(analyzed
-            .into_iter()
-            .map(|(info, scan)| match scan {
-                Err(error) => Lookup::invalid(info, &error),
-                Ok(scan) if scan.parsed().lookup_gtin().is_none() => {
-                    Lookup::not_a_trade_item(info, &scan)
-                }
-                Ok(scan) => Lookup::loaded(
-                    info,
-                    &scan,
-                    loaded.next().unwrap_or_else(|| Err(errors::lost())),
-                ),
-            })
-            .collect())
+            .await;
+        Ok(basket.answer(&mut loaded.into_iter()))
     }
 
     /// Everything about one code: its forms, kind, GS1 prefix, decoded variable
