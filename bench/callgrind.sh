@@ -3,7 +3,7 @@
 # else runs on the machine, so two builds can be compared on a busy one.
 #
 # usage: bench/callgrind.sh [BIN]   (default target/release/catalog-gateway)
-# knobs: CG_SCENARIOS ("hot cold_vars basket nplus1"; also basket30, pos), CG_REQUESTS (200),
+# knobs: CG_SCENARIOS ("hot cold_vars basket nplus1"; also basket30, pos and their _vars forms), CG_REQUESTS (200),
 #        CG_WARMUP (20), CG_OUT (directory for the callgrind files, default a temp dir),
 #        CG_ARGS (more gateway flags, e.g. "--document-cache-size 0": no compiled plans)
 #

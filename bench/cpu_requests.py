@@ -68,6 +68,18 @@ def body(scenario, item):
         codes = [spell(item + i, i) for i in range(24)] + CURATED + INVALID
         query = "{ lookups(codes: %s) { %s } }" % (json.dumps(codes), LOOKUP_FIELDS)
         return {"query": query}, 24
+    if scenario == "pos_vars":
+        # pos as a till sends it: one query text, the codes in a variable.
+        codes = [spell(item + i, i) for i in range(24)] + CURATED + INVALID
+        query = "query Basket($codes: [String!]!) { lookups(codes: $codes) { %s } }" % LOOKUP_FIELDS
+        return {"query": query, "variables": {"codes": codes}}, 24
+    if scenario == "basket30_vars":
+        codes = [spell(item + i, i) for i in range(27)] + CURATED
+        query = (
+            "query Basket($gtins: [String!]!) { products(gtins: $gtins) "
+            "{ gtin title price { amount currency } availability } }"
+        )
+        return {"query": query, "variables": {"gtins": codes}}, 27
     if scenario == "basket30":
         # The products counterpart of pos: 27 fresh items in four spellings and the
         # curated UPC-A, UPC-E and GTIN-14 (products has no typed line for a bad code).
