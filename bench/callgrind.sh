@@ -3,8 +3,9 @@
 # else runs on the machine, so two builds can be compared on a busy one.
 #
 # usage: bench/callgrind.sh [BIN]   (default target/release/catalog-gateway)
-# knobs: CG_SCENARIOS ("hot cold_vars basket nplus1"), CG_REQUESTS (200), CG_WARMUP (20),
-#        CG_OUT (directory for the callgrind files, default a temp dir)
+# knobs: CG_SCENARIOS ("hot cold_vars basket nplus1"; also basket30, pos and their _vars forms), CG_REQUESTS (200),
+#        CG_WARMUP (20), CG_OUT (directory for the callgrind files, default a temp dir),
+#        CG_ARGS (more gateway flags, e.g. "--document-cache-size 0": no compiled plans)
 #
 # For each scenario: a demo catalog (not measured) and the gateway under callgrind
 # with instrumentation off; CG_WARMUP requests, instrumentation on, CG_REQUESTS requests sent
@@ -34,10 +35,13 @@ wait_http "http://127.0.0.1:$UP_PORT/products/09520000000004"
 
 for sc in $SCENARIOS; do
   file=$OUT/callgrind.$sc.out
+  # CG_ARGS is split into words on purpose (several flags).
+  # shellcheck disable=SC2086
   start "gateway under callgrind ($sc)" "$OUT/gw-$sc.log" \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$file" \
     "$BIN" --listen "127.0.0.1:$GW_PORT" --upstream-url "http://127.0.0.1:$UP_PORT" \
-    --rcn-region GB --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json
+    --rcn-region GB --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json \
+    ${CG_ARGS:-}
   pid=$LAST_PID
   wait_http "$GW/readyz" 60
   python3 bench/cpu_requests.py "$GW" "$sc" "$WARMUP" 1000000

@@ -35,6 +35,16 @@ def spell(item, style):
 
 PRODUCT_FIELDS = "gtin title brand price { amount currency } availability"
 
+# Curated items of the demo catalog in the spellings fresh items have no form for
+# (cached after the first request): UPC-A, UPC-E, a GTIN-14 case pack.
+CURATED = ["036000291452", "04252614", "10036000291459"]
+# Invalid codes (bad check digit, a letter, wrong length): typed lines in `lookups`.
+INVALID = ["036000291453", "03600029145X", "12345"]
+LOOKUP_FIELDS = (
+    "input status product { gtin title price { amount currency } availability } "
+    "gtin { kind variableMeasure { price } } error { code reason }"
+)
+
 
 def body(scenario, item):
     """The request body, and how many fresh items it used."""
@@ -52,6 +62,32 @@ def body(scenario, item):
             json.dumps(codes)
         )
         return {"query": query}, 32
+    if scenario == "pos":
+        # A till's basket of 30 codes: 24 fresh items in four spellings, the curated
+        # UPC-A, UPC-E and GTIN-14, and 3 invalid codes.
+        codes = [spell(item + i, i) for i in range(24)] + CURATED + INVALID
+        query = "{ lookups(codes: %s) { %s } }" % (json.dumps(codes), LOOKUP_FIELDS)
+        return {"query": query}, 24
+    if scenario == "pos_vars":
+        # pos as a till sends it: one query text, the codes in a variable.
+        codes = [spell(item + i, i) for i in range(24)] + CURATED + INVALID
+        query = "query Basket($codes: [String!]!) { lookups(codes: $codes) { %s } }" % LOOKUP_FIELDS
+        return {"query": query, "variables": {"codes": codes}}, 24
+    if scenario == "basket30_vars":
+        codes = [spell(item + i, i) for i in range(27)] + CURATED
+        query = (
+            "query Basket($gtins: [String!]!) { products(gtins: $gtins) "
+            "{ gtin title price { amount currency } availability } }"
+        )
+        return {"query": query, "variables": {"gtins": codes}}, 27
+    if scenario == "basket30":
+        # The products counterpart of pos: 27 fresh items in four spellings and the
+        # curated UPC-A, UPC-E and GTIN-14 (products has no typed line for a bad code).
+        codes = [spell(item + i, i) for i in range(27)] + CURATED
+        query = "{ products(gtins: %s) { gtin title price { amount currency } availability } }" % (
+            json.dumps(codes)
+        )
+        return {"query": query}, 27
     if scenario == "nplus1":
         fields = " ".join(
             'p%d: product(gtin: "%s") { gtin title price { amount currency } }' % (i, gtin13(item + i))

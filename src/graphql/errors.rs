@@ -76,6 +76,12 @@ pub(crate) fn upstream(error: &CatalogError) -> Error {
     })
 }
 
+/// The loader answers one result per key; this stands in for a missing one should
+/// that ever break (a resolver never panics over it).
+pub(crate) fn lost() -> CatalogError {
+    CatalogError::Unavailable("no answer for this item".to_owned())
+}
+
 /// `PERSISTED_QUERY_NOT_FOUND`, with the message Apollo Client also matches on.
 pub(crate) fn persisted_query_not_found() -> ServerError {
     request_error("PersistedQueryNotFound", ErrorCode::PersistedQueryNotFound)

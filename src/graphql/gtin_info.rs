@@ -5,6 +5,7 @@
 use async_graphql::{ComplexObject, Enum, SimpleObject};
 use serde::Serialize;
 
+use super::wire_names;
 use crate::gtin::{self, GtinFormat, Kind, ParseError, RcnRegion, Scan};
 
 /// What a code is, or precisely why it is not a GTIN. Never an error itself.
@@ -77,30 +78,25 @@ pub struct ApplicationIdentifier {
 }
 
 /// GTIN format by significant digits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 #[graphql(name = "GtinFormat")]
 pub enum GtinFormatName {
     /// EAN-8.
     #[graphql(name = "GTIN_8")]
-    #[serde(rename = "GTIN_8")]
     Gtin8,
     /// UPC-A.
     #[graphql(name = "GTIN_12")]
-    #[serde(rename = "GTIN_12")]
     Gtin12,
     /// EAN-13.
     #[graphql(name = "GTIN_13")]
-    #[serde(rename = "GTIN_13")]
     Gtin13,
     /// GTIN-14 with an indicator digit.
     #[graphql(name = "GTIN_14")]
-    #[serde(rename = "GTIN_14")]
     Gtin14,
 }
 
 /// Classification of a valid number (gtin-spec.md R10).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum GtinKind {
     /// An ordinary trade item.
     ValidGtin,
@@ -122,6 +118,19 @@ pub enum GtinKind {
     Coupon,
     /// A refund receipt: not a trade item.
     RefundReceipt,
+}
+
+// The CLI's JSON spells the enums as the schema does, from the schema's one table.
+impl Serialize for GtinFormatName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        wire_names::serialize(*self, serializer)
+    }
+}
+
+impl Serialize for GtinKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        wire_names::serialize(*self, serializer)
+    }
 }
 
 /// A GS1 prefix and who issued it.

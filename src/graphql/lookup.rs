@@ -1,16 +1,68 @@
 //! `lookups(codes:)`: a point-of-sale basket, one typed line per scanned code. A
 //! line carries its own status and error, so a basket never fails as a whole.
+//!
+//! A basket is read ([`Basket::read`]: every code scanned and described), its keys
+//! loaded, and answered ([`Basket::answer`]); the resolver and the compiled plan
+//! both go through these steps, so a line's status, error and facts are decided in
+//! one place whichever path writes them.
 
 use async_graphql::{Enum, SimpleObject};
 
-use super::errors::upstream_message;
+use super::errors::{lost, upstream_message};
 use super::gtin_info::GtinInfo;
 use super::product::ProductView;
 use super::scan_data::ScanData;
 use crate::catalog::CatalogError;
 use crate::error_code::ErrorCode;
-use crate::gtin::{ParseError, Scan};
+use crate::gtin::{Gtin, ParseError, RcnRegion, Scan};
 use crate::loader::Loaded;
+
+/// A basket read, before anything is loaded: each line's facts and scan.
+pub(crate) struct Basket {
+    lines: Vec<(GtinInfo, Result<Scan, ParseError>)>,
+}
+
+impl Basket {
+    /// Scans and describes every code, decoding variable-measure labels of `region`.
+    pub(crate) fn read<'a>(
+        codes: impl IntoIterator<Item = &'a str>,
+        region: Option<RcnRegion>,
+    ) -> Basket {
+        Basket {
+            lines: codes
+                .into_iter()
+                .map(|code| GtinInfo::analyze(code, region))
+                .collect(),
+        }
+    }
+
+    /// The keys to load: one per line that names a product, in line order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = Gtin> + '_ {
+        self.lines
+            .iter()
+            .filter_map(|(_, scan)| scan.as_ref().ok().and_then(line_key))
+    }
+
+    /// The lines, given one answer per [`Basket::keys`] key from `loaded`, in order
+    /// (an answer missing stands as the catalog being unavailable for that line).
+    pub(crate) fn answer(self, loaded: &mut impl Iterator<Item = Loaded>) -> Vec<Lookup> {
+        self.lines
+            .into_iter()
+            .map(|(info, scan)| match scan {
+                Err(error) => Lookup::invalid(info, &error),
+                Ok(scan) if line_key(&scan).is_none() => Lookup::not_a_trade_item(info, &scan),
+                Ok(scan) => {
+                    Lookup::loaded(info, &scan, loaded.next().unwrap_or_else(|| Err(lost())))
+                }
+            })
+            .collect()
+    }
+}
+
+/// The key a line is looked up by, if it names a product.
+fn line_key(scan: &Scan) -> Option<Gtin> {
+    scan.parsed().lookup_gtin()
+}
 
 /// The outcome of one basket line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -31,29 +83,29 @@ pub(crate) enum LookupStatus {
 #[derive(SimpleObject)]
 pub(crate) struct LookupError {
     /// Error code from the documented list (INVALID_GTIN, NOT_A_TRADE_ITEM, UPSTREAM_…).
-    code: String,
+    pub(crate) code: String,
     /// For INVALID_GTIN: the parse reason (INVALID_CHECK_DIGIT, …).
-    reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// What went wrong, for a developer.
-    message: String,
+    pub(crate) message: String,
 }
 
 /// One basket line.
 #[derive(SimpleObject)]
 pub(crate) struct Lookup {
     /// The code exactly as scanned.
-    input: String,
+    pub(crate) input: String,
     /// The outcome.
-    status: LookupStatus,
+    pub(crate) status: LookupStatus,
     /// What the code is (decoded price or weight of a variable-measure label included).
-    gtin: GtinInfo,
+    pub(crate) gtin: GtinInfo,
     /// What a 2D code carried beside the GTIN (lot, serial, dates, weight, price,
     /// `expired`); null for a plain number. An expired item is still FOUND.
-    scan: Option<ScanData>,
+    pub(crate) scan: Option<ScanData>,
     /// The product; for a variable-measure label, the base product.
-    product: Option<ProductView>,
+    pub(crate) product: Option<ProductView>,
     /// Why there is no product, when there is none for a reason other than NOT_FOUND.
-    error: Option<LookupError>,
+    pub(crate) error: Option<LookupError>,
 }
 
 impl Lookup {

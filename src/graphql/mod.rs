@@ -2,6 +2,7 @@
 //! the SDL; the Apollo Federation v2 subgraph (`_entities`, `_service`), automatic
 //! persisted queries and the parsed-document cache. No HTTP and no upstream details here.
 
+mod budget;
 mod document_cache;
 mod errors;
 mod execution;
@@ -9,6 +10,7 @@ mod federation;
 mod gtin_info;
 mod limits;
 mod lookup;
+mod lookup_key;
 mod persisted_queries;
 mod plan;
 mod product;
@@ -18,6 +20,7 @@ mod scan_data;
 mod schema;
 mod schema_privacy;
 mod settings;
+mod wire_names;
 
 pub use execution::{Answered, Execution, ResponseExtensions};
 pub use gtin_info::GtinInfo;

@@ -51,6 +51,18 @@ pub(crate) enum AvailabilityName {
     Unknown,
 }
 
+impl From<Availability> for AvailabilityName {
+    fn from(availability: Availability) -> AvailabilityName {
+        match availability {
+            Availability::InStock => AvailabilityName::InStock,
+            Availability::LowStock => AvailabilityName::LowStock,
+            Availability::OutOfStock => AvailabilityName::OutOfStock,
+            Availability::Discontinued => AvailabilityName::Discontinued,
+            Availability::Unknown => AvailabilityName::Unknown,
+        }
+    }
+}
+
 #[Object(name = "Product")]
 impl ProductView {
     /// Canonical GTIN-14 of the product.
@@ -124,13 +136,7 @@ impl ProductView {
 
     /// Stock state.
     async fn availability(&self) -> AvailabilityName {
-        match self.0.product.availability {
-            Availability::InStock => AvailabilityName::InStock,
-            Availability::LowStock => AvailabilityName::LowStock,
-            Availability::OutOfStock => AvailabilityName::OutOfStock,
-            Availability::Discontinued => AvailabilityName::Discontinued,
-            Availability::Unknown => AvailabilityName::Unknown,
-        }
+        AvailabilityName::from(self.0.product.availability)
     }
 
     /// True when the catalog could not answer just now and this is a cached copy past

@@ -3,14 +3,16 @@
 
 use async_graphql::{Context, Object, Result};
 
+use super::budget::GtinBudget;
 use super::errors;
 use super::federation;
 use super::gtin_info::GtinInfo;
-use super::lookup::Lookup;
+use super::lookup::{Basket, Lookup};
+use super::lookup_key;
 use super::product::ProductView;
 use super::request_scope::RequestScope;
 use super::settings::GraphqlSettings;
-use crate::gtin::{self, Gtin, ParseError, Scan};
+use crate::gtin::Gtin;
 use crate::loader::{AnswerFreshness, Loaded, ProductLoader};
 
 /// The root of every query, named `Query` in the schema as the GraphQL spec's
@@ -56,7 +58,7 @@ impl QueryRoot {
                 Err(error) => Some(Err(error)),
                 Ok(_) => match loaded.next() {
                     Some(answer) => into_product(answer).transpose(),
-                    None => Some(Err(errors::upstream(&lost()))),
+                    None => Some(Err(errors::upstream(&errors::lost()))),
                 },
             })
             .collect())
@@ -67,31 +69,12 @@ impl QueryRoot {
     /// fails as a whole, except for a basket over the size limit.
     async fn lookups(&self, ctx: &Context<'_>, codes: Vec<String>) -> Result<Vec<Lookup>> {
         check_list_length(ctx, codes.len())?;
-        let region = settings(ctx)?.rcn_region;
-        let analyzed: Vec<(GtinInfo, std::result::Result<Scan, ParseError>)> = codes
-            .iter()
-            .map(|code| GtinInfo::analyze(code, region))
-            .collect();
-        let keys: Vec<Gtin> = analyzed
-            .iter()
-            .filter_map(|(_, scan)| scan.as_ref().ok().and_then(|s| s.parsed().lookup_gtin()))
-            .collect();
-        let mut loaded = loader(ctx)?
+        let basket = Basket::read(codes.iter().map(String::as_str), settings(ctx)?.rcn_region);
+        let keys: Vec<Gtin> = basket.keys().collect();
+        let loaded = loader(ctx)?
             .load_many_noting(&keys, deadline(ctx), freshness(ctx))
-            .await
-            .into_iter();
-        Ok(analyzed
-            .into_iter()
-            .map(|(info, scan)| match scan {
-                Err(error) => Lookup::invalid(info, &error),
-                Ok(scan) if scan.parsed().lookup_gtin().is_none() => {
-                    Lookup::not_a_trade_item(info, &scan)
-                }
-                Ok(scan) => {
-                    Lookup::loaded(info, &scan, loaded.next().unwrap_or_else(|| Err(lost())))
-                }
-            })
-            .collect())
+            .await;
+        Ok(basket.answer(&mut loaded.into_iter()))
     }
 
     /// Everything about one code: its forms, kind, GS1 prefix, decoded variable
@@ -139,10 +122,7 @@ impl QueryRoot {
 /// Parses a client's code into the key its product is looked up by.
 fn lookup_key(ctx: &Context<'_>, code: &str) -> Result<Gtin> {
     let region = settings(ctx)?.rcn_region;
-    let parsed = gtin::analyze(code, region).map_err(|error| errors::invalid_gtin(&error))?;
-    parsed
-        .lookup_gtin()
-        .ok_or_else(|| errors::not_a_trade_item(code, parsed.kind))
+    lookup_key::lookup_key(code, region).map_err(|error| error.into_error(code))
 }
 
 fn into_product(loaded: Loaded) -> Result<Option<ProductView>> {
@@ -155,15 +135,7 @@ fn into_product(loaded: Loaded) -> Result<Option<ProductView>> {
 /// Counts `len` more GTINs against the request's budget (every list field and alias
 /// of one operation draws on one count, see [`RequestScope`]).
 fn check_list_length(ctx: &Context<'_>, len: usize) -> Result<()> {
-    let max = settings(ctx)?.max_gtins_per_query;
-    let total = match ctx.data_opt::<RequestScope>() {
-        Some(scope) => scope.spend(len),
-        None => len,
-    };
-    if total > max {
-        return Err(errors::too_many_gtins(total, max));
-    }
-    Ok(())
+    GtinBudget::of(settings(ctx)?).spend(ctx.data_opt::<RequestScope>(), len)
 }
 
 fn settings<'a>(ctx: &Context<'a>) -> Result<&'a GraphqlSettings> {
@@ -183,9 +155,4 @@ fn freshness<'a>(ctx: &Context<'a>) -> Option<&'a AnswerFreshness> {
 
 fn loader<'a>(ctx: &Context<'a>) -> Result<&'a ProductLoader> {
     ctx.data::<ProductLoader>()
-}
-
-/// The loader answers one result per key; this stands in should that ever break.
-fn lost() -> crate::catalog::CatalogError {
-    crate::catalog::CatalogError::Unavailable("no answer for this item".to_owned())
 }

@@ -12,17 +12,17 @@ use crate::gtin::{Date, Scan};
 #[graphql(complex)]
 pub(crate) struct ScanData {
     /// AI (10): batch or lot number.
-    lot: Option<String>,
+    pub(crate) lot: Option<String>,
     /// AI (21): serial number.
-    serial: Option<String>,
+    pub(crate) serial: Option<String>,
     /// AI (17): expiration date, ISO 8601 (`YYYY-MM-DD`).
-    expiry_date: Option<String>,
+    pub(crate) expiry_date: Option<String>,
     /// AI (15): best before date, ISO 8601.
-    best_before_date: Option<String>,
+    pub(crate) best_before_date: Option<String>,
     /// AI (3100)-(3105): net weight in kilograms, a decimal string.
-    net_weight_kg: Option<String>,
+    pub(crate) net_weight_kg: Option<String>,
     /// AI (3920)-(3929): price to pay in the local currency, a decimal string.
-    price: Option<String>,
+    pub(crate) price: Option<String>,
     #[graphql(skip)]
     expiry: Option<Date>,
 }
@@ -43,6 +43,12 @@ impl ScanData {
             expiry: scan.expiry(),
         })
     }
+
+    /// `expired` without a `today`: against the gateway's clock (UTC). Null when the
+    /// code carries no expiry date.
+    pub(crate) fn expired_today(&self) -> Option<bool> {
+        self.expiry.map(|expiry| expiry < Date::today_utc())
+    }
 }
 
 #[ComplexObject]
@@ -54,10 +60,12 @@ impl ScanData {
         let Some(expiry) = self.expiry else {
             return Ok(None);
         };
-        let today = match today {
-            Some(text) => Date::parse_iso(&text).ok_or_else(|| errors::invalid_date(&text))?,
-            None => Date::today_utc(),
-        };
-        Ok(Some(expiry < today))
+        match today {
+            Some(text) => {
+                let today = Date::parse_iso(&text).ok_or_else(|| errors::invalid_date(&text))?;
+                Ok(Some(expiry < today))
+            }
+            None => Ok(self.expired_today()),
+        }
     }
 }

@@ -5,23 +5,32 @@
 //!
 //! A request the plan cannot answer exactly as the general path would is given
 //! back before anything is loaded: an operation name the document does not have, a
-//! variable missing or not of its declared shape, a code that is not a trade item's
-//! GTIN (the general path words that error), more GTINs than the budget.
+//! variable missing or not of its declared shape, a `product`/`products` code that
+//! is not a trade item's GTIN (the general path words that error), more GTINs than
+//! the budget. A `lookups` line is never given back: its bad code is a typed status
+//! inside `data`, decided by the same [`Basket`] the resolver answers with.
 
 use std::collections::BTreeMap;
 
-use async_graphql::{OutputType, PathSegment, Pos, ServerError, Value, Variables};
+use async_graphql::{EnumType, OutputType, PathSegment, Pos, ServerError, Value, Variables};
 use serde::Serialize;
 use tokio::time::Instant;
 
 use super::compile::{
-    Arg, AttributeField, ImageField, Plan, PriceField, ProductField, RootKind, Selected,
+    Arg, AttributeField, GtinInfoField, ImageField, Leaf, LookupField, Plan, PriceField,
+    ProductField, RootKind, Selected,
 };
-use crate::catalog::{Availability, CatalogError};
+use crate::catalog::CatalogError;
+use crate::graphql::budget::GtinBudget;
 use crate::graphql::errors;
+use crate::graphql::gtin_info::GtinInfo;
+use crate::graphql::lookup::{Basket, Lookup};
+use crate::graphql::lookup_key::lookup_key;
+use crate::graphql::product::{Attribute, AvailabilityName, Image, Price, ProductView};
 use crate::graphql::query::QueryRoot;
 use crate::graphql::settings::GraphqlSettings;
-use crate::gtin::{self, Gtin};
+use crate::graphql::wire_names::wire_name;
+use crate::gtin::Gtin;
 use crate::loader::{AnswerFreshness, Loaded, LoadedProduct, ProductLoader};
 
 /// A request answered by its plan.
@@ -75,65 +84,115 @@ pub(crate) async fn run(
     if !named_as_asked {
         return None;
     }
-    let region = with.settings.rcn_region;
-    let key_of = |code: &str| gtin::analyze(code, region).ok()?.lookup_gtin();
-    let mut keys: Vec<Gtin> = Vec::new();
-    // How many keys each root field asked for.
-    let mut asked: Vec<usize> = Vec::with_capacity(plan.roots.len());
-    for root in &plan.roots {
-        let before = keys.len();
-        match &root.kind {
-            RootKind::Typename => {}
-            RootKind::Product { code, .. } => {
-                let code = match code {
-                    Arg::Literal(code) => code.as_str(),
-                    Arg::Variable(name) => match variables.get(name)? {
-                        Value::String(code) => code.as_str(),
-                        _ => return None,
-                    },
-                };
-                keys.push(key_of(code)?);
-            }
-            RootKind::Products { codes, .. } => match codes {
-                Arg::Literal(codes) => {
-                    for code in codes {
-                        keys.push(key_of(code)?);
-                    }
-                }
-                Arg::Variable(name) => match variables.get(name)? {
-                    Value::List(codes) => {
-                        for code in codes {
-                            let Value::String(code) = code else {
-                                return None;
-                            };
-                            keys.push(key_of(code)?);
-                        }
-                    }
-                    _ => return None,
-                },
-            },
-        }
-        asked.push(keys.len() - before);
-    }
-    if keys.len() > with.settings.max_gtins_per_query {
+    let codes = plan
+        .roots
+        .iter()
+        .map(|root| codes(&root.kind, variables))
+        .collect::<Option<Vec<Codes<'_>>>>()?;
+    // The budget before any code is read, as the resolvers spend it.
+    let total = codes.iter().map(Codes::len).sum();
+    if !GtinBudget::of(with.settings).admits(total) {
         return None;
+    }
+    let region = with.settings.rcn_region;
+    let mut keys: Vec<Gtin> = Vec::with_capacity(total);
+    let mut asked: Vec<Asked> = Vec::with_capacity(codes.len());
+    for (root, codes) in plan.roots.iter().zip(codes) {
+        asked.push(match (&root.kind, codes) {
+            (RootKind::Lookups { .. }, Codes::Many(codes)) => {
+                let basket = Basket::read(codes, region);
+                keys.extend(basket.keys());
+                Asked::Basket(basket)
+            }
+            (_, codes) => {
+                let before = keys.len();
+                for code in codes.iter() {
+                    // A bad code's error is worded by the general path.
+                    keys.push(lookup_key(code, region).ok()?);
+                }
+                Asked::Keys(keys.len() - before)
+            }
+        });
     }
     let loaded = with
         .loader
         .load_many_noting(&keys, with.deadline, with.freshness)
         .await;
-    write(plan, loaded, &asked)
+    write(plan, loaded, asked)
 }
 
-/// The response of `plan` over `loaded` (one answer per key, in field order;
-/// `asked[i]` of them for root field `i`).
+/// The codes a root field asks for, from the document or the variables.
+enum Codes<'a> {
+    None,
+    One(&'a str),
+    Many(Vec<&'a str>),
+}
+
+impl Codes<'_> {
+    /// What they spend of the operation's GTIN budget.
+    fn len(&self) -> usize {
+        match self {
+            Codes::None => 0,
+            Codes::One(_) => 1,
+            Codes::Many(codes) => codes.len(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let (one, many) = match self {
+            Codes::None => (None, &[][..]),
+            Codes::One(code) => (Some(*code), &[][..]),
+            Codes::Many(codes) => (None, codes.as_slice()),
+        };
+        one.into_iter().chain(many.iter().copied())
+    }
+}
+
+/// The codes of `root`; `None` when a variable is missing or not of its declared
+/// shape (the general path reports it).
+fn codes<'a>(root: &'a RootKind, variables: &'a Variables) -> Option<Codes<'a>> {
+    Some(match root {
+        RootKind::Typename => Codes::None,
+        RootKind::Product { code, .. } => Codes::One(match code {
+            Arg::Literal(code) => code.as_str(),
+            Arg::Variable(name) => match variables.get(name)? {
+                Value::String(code) => code.as_str(),
+                _ => return None,
+            },
+        }),
+        RootKind::Products { codes, .. } | RootKind::Lookups { codes, .. } => match codes {
+            Arg::Literal(codes) => Codes::Many(codes.iter().map(String::as_str).collect()),
+            Arg::Variable(name) => match variables.get(name)? {
+                Value::List(codes) => Codes::Many(
+                    codes
+                        .iter()
+                        .map(|code| match code {
+                            Value::String(code) => Some(code.as_str()),
+                            _ => None,
+                        })
+                        .collect::<Option<_>>()?,
+                ),
+                _ => return None,
+            },
+        },
+    })
+}
+
+/// What a root field asked the loader for: a number of keys, or a basket's.
+enum Asked {
+    Keys(usize),
+    Basket(Basket),
+}
+
+/// The response of `plan` over `loaded` (one answer per key, in field order, as
+/// `asked` says per root field).
 ///
 /// Root fields are written in the document's order, as the spec asks. async-graphql
 /// 7.2 writes them in the order they complete, which is the same whenever they
 /// complete in order (one batch, or all cached), and it leaves out a root field
 /// whose resolver failed instead of writing `null` (no field left: `"data":null`):
 /// the plan does the same, so clients see one behaviour.
-fn write(plan: &Plan, loaded: Vec<Loaded>, asked: &[usize]) -> Option<Planned> {
+fn write(plan: &Plan, loaded: Vec<Loaded>, asked: Vec<Asked>) -> Option<Planned> {
     let mut out = Vec::with_capacity(64 + 384 * loaded.len());
     let mut errors = Vec::new();
     let mut loaded = loaded.into_iter();
@@ -141,15 +200,15 @@ fn write(plan: &Plan, loaded: Vec<Loaded>, asked: &[usize]) -> Option<Planned> {
     let data_starts = out.len();
     out.push(b'{');
     let mut written = 0;
-    for (root, &count) in plan.roots.iter().zip(asked) {
+    for (root, asked) in plan.roots.iter().zip(asked) {
         let field_starts = out.len();
         if written > 0 {
             out.push(b',');
         }
         out.extend_from_slice(&root.key);
-        match &root.kind {
-            RootKind::Typename => string(&mut out, &QueryRoot::type_name())?,
-            RootKind::Product { selection, .. } => match loaded.next()? {
+        match (&root.kind, asked) {
+            (RootKind::Typename, _) => string(&mut out, &QueryRoot::type_name())?,
+            (RootKind::Product { selection, .. }, _) => match loaded.next()? {
                 Ok(Some(found)) => product(&mut out, &found, selection)?,
                 Ok(None) => out.extend_from_slice(b"null"),
                 Err(error) => {
@@ -159,7 +218,7 @@ fn write(plan: &Plan, loaded: Vec<Loaded>, asked: &[usize]) -> Option<Planned> {
                     continue;
                 }
             },
-            RootKind::Products { selection, .. } => {
+            (RootKind::Products { selection, .. }, Asked::Keys(count)) => {
                 out.push(b'[');
                 for item in 0..count {
                     if item > 0 {
@@ -181,6 +240,12 @@ fn write(plan: &Plan, loaded: Vec<Loaded>, asked: &[usize]) -> Option<Planned> {
                 }
                 out.push(b']');
             }
+            (RootKind::Lookups { selection, .. }, Asked::Basket(basket)) => {
+                let lines = basket.answer(&mut loaded);
+                list(&mut out, &lines, |out, line| lookup(out, line, selection))?;
+            }
+            // Each root field is asked for by its own kind (see `run`).
+            (RootKind::Products { .. } | RootKind::Lookups { .. }, _) => return None,
         }
         written += 1;
     }
@@ -217,7 +282,7 @@ fn product(
 ) -> Option<()> {
     let product = &*found.product;
     object(out, selection, |out, field| match field {
-        ProductField::Typename => string(out, "Product"),
+        ProductField::Typename => string(out, &ProductView::type_name()),
         ProductField::Gtin => string(out, product.gtin.gtin14()),
         ProductField::Gtin13 => optional(out, product.gtin.gtin13()),
         ProductField::Upc => optional(out, product.gtin.upc_a()),
@@ -227,14 +292,14 @@ fn product(
         ProductField::Price(fields) => match &product.price {
             None => optional(out, None),
             Some(price) => object(out, fields, |out, field| match field {
-                PriceField::Typename => string(out, "Price"),
+                PriceField::Typename => string(out, &Price::type_name()),
                 PriceField::Amount => string(out, &price.amount),
                 PriceField::Currency => string(out, &price.currency),
             }),
         },
         ProductField::Images(fields) => list(out, &product.images, |out, image| {
             object(out, fields, |out, field| match field {
-                ImageField::Typename => string(out, "Image"),
+                ImageField::Typename => string(out, &Image::type_name()),
                 ImageField::Url => string(out, &image.url),
                 ImageField::Alt => optional(out, image.alt.as_deref()),
             })
@@ -244,12 +309,12 @@ fn product(
         }),
         ProductField::Attributes(fields) => list(out, &product.attributes, |out, attribute| {
             object(out, fields, |out, field| match field {
-                AttributeField::Typename => string(out, "Attribute"),
+                AttributeField::Typename => string(out, &Attribute::type_name()),
                 AttributeField::Name => string(out, &attribute.name),
                 AttributeField::Value => optional(out, attribute.value.as_deref()),
             })
         }),
-        ProductField::Availability => string(out, availability_name(product.availability)),
+        ProductField::Availability => enum_value(out, AvailabilityName::from(product.availability)),
         ProductField::ServedStale => {
             out.extend_from_slice(if found.served_stale {
                 b"true"
@@ -262,14 +327,95 @@ fn product(
     })
 }
 
-/// The `Availability` enum value, as the schema names it.
-fn availability_name(availability: Availability) -> &'static str {
-    match availability {
-        Availability::InStock => "IN_STOCK",
-        Availability::LowStock => "LOW_STOCK",
-        Availability::OutOfStock => "OUT_OF_STOCK",
-        Availability::Discontinued => "DISCONTINUED",
-        Availability::Unknown => "UNKNOWN",
+/// An enum value, named from the schema's table.
+fn enum_value<E: EnumType>(out: &mut Vec<u8>, value: E) -> Option<()> {
+    string(out, wire_name(value)?)
+}
+
+fn lookup(out: &mut Vec<u8>, line: &Lookup, selection: &[Selected<LookupField>]) -> Option<()> {
+    object(out, selection, |out, field| match field {
+        LookupField::Leaf(read) => leaf(out, line, read),
+        LookupField::Gtin(fields) => gtin_info(out, &line.gtin, fields),
+        LookupField::Scan(fields) => nullable(out, line.scan.as_ref(), |out, scan| {
+            leaves(out, scan, fields)
+        }),
+        LookupField::Product(fields) => nullable(out, line.product.as_ref(), |out, view| {
+            product(out, &view.0, fields)
+        }),
+        LookupField::Error(fields) => nullable(out, line.error.as_ref(), |out, error| {
+            leaves(out, error, fields)
+        }),
+    })
+}
+
+fn gtin_info(
+    out: &mut Vec<u8>,
+    info: &GtinInfo,
+    selection: &[Selected<GtinInfoField>],
+) -> Option<()> {
+    object(out, selection, |out, field| match field {
+        GtinInfoField::Leaf(read) => leaf(out, info, read),
+        GtinInfoField::Gs1Prefix(fields) => {
+            nullable(out, info.gs1_prefix.as_ref(), |out, prefix| {
+                leaves(out, prefix, fields)
+            })
+        }
+        GtinInfoField::VariableMeasure(fields) => {
+            nullable(out, info.variable_measure.as_ref(), |out, measure| {
+                leaves(out, measure, fields)
+            })
+        }
+        GtinInfoField::Warnings(fields) => list(out, &info.warnings, |out, warning| {
+            leaves(out, warning, fields)
+        }),
+        GtinInfoField::ApplicationIdentifiers(fields) => {
+            list(out, &info.application_identifiers, |out, element| {
+                leaves(out, element, fields)
+            })
+        }
+        GtinInfoField::Error(fields) => nullable(out, info.error.as_ref(), |out, error| {
+            leaves(out, error, fields)
+        }),
+    })
+}
+
+/// An object of leaves.
+fn leaves<T: OutputType>(
+    out: &mut Vec<u8>,
+    value: &T,
+    selection: &[Selected<Leaf<T>>],
+) -> Option<()> {
+    object(out, selection, |out, read| leaf(out, value, read))
+}
+
+fn leaf<T: OutputType>(out: &mut Vec<u8>, value: &T, read: &Leaf<T>) -> Option<()> {
+    match read {
+        Leaf::Typename => string(out, &T::type_name()),
+        Leaf::Text(text) => optional(out, text(value)),
+        Leaf::Int(number) => match number(value) {
+            Some(number) => serde_json::to_writer(&mut *out, &number).ok(),
+            None => optional(out, None),
+        },
+        Leaf::Bool(flag) => {
+            out.extend_from_slice(match flag(value) {
+                Some(true) => b"true",
+                Some(false) => b"false",
+                None => b"null",
+            });
+            Some(())
+        }
+    }
+}
+
+/// `null`, or the value written by `write`.
+fn nullable<T>(
+    out: &mut Vec<u8>,
+    value: Option<&T>,
+    write: impl FnOnce(&mut Vec<u8>, &T) -> Option<()>,
+) -> Option<()> {
+    match value {
+        Some(value) => write(out, value),
+        None => optional(out, None),
     }
 }
 
