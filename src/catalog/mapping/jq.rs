@@ -99,6 +99,11 @@ impl Filter {
         })
     }
 
+    /// The filter parsed as one of the no-jaq subset, when it is.
+    pub(crate) fn simple(&self) -> Option<&Simple> {
+        self.simple.as_ref()
+    }
+
     /// The filter's first output on `input`, `None` when it has none; an error
     /// raised before the first output is the filter's error.
     pub(crate) fn first(&self, input: Val, vars: &[Val]) -> Result<Option<Val>, RunError> {

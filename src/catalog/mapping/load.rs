@@ -53,6 +53,9 @@ pub struct Mapping {
     pub(crate) auth: Auth,
     /// Statuses retried besides `502`/`503`/`504`.
     pub(crate) retry_statuses: Vec<StatusCode>,
+    /// The parts of a batch answer the mapping reads, when known at start
+    /// (`prune`): all that is parsed of one.
+    pub(crate) batch_reads: Option<super::prune::Node>,
 }
 
 /// The key form of a source.
@@ -104,6 +107,25 @@ pub(crate) struct ProductFilters {
     pub(crate) attributes: Vec<Filter>,
     pub(crate) availability: Vec<Filter>,
     pub(crate) updated_at: Vec<Filter>,
+}
+
+impl ProductFilters {
+    /// The filters of the product's fields (the variant's aside).
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &Filter> {
+        [
+            &self.title,
+            &self.brand,
+            &self.description,
+            &self.price,
+            &self.images,
+            &self.categories,
+            &self.attributes,
+            &self.availability,
+            &self.updated_at,
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 /// How calls are authenticated.
@@ -242,6 +264,20 @@ impl Source<'_> {
 }
 
 impl Mapping {
+    /// The same mapping parsing every answer whole, as it does with a filter
+    /// outside the no-jaq subset: what the pruned parse is checked against.
+    #[cfg(test)]
+    pub(crate) fn parsing_whole(mut self) -> Mapping {
+        self.batch_reads = None;
+        self
+    }
+
+    /// Whether batch answers are parsed pruned (`prune`).
+    #[cfg(test)]
+    pub(crate) fn parses_pruned(&self) -> bool {
+        self.batch_reads.is_some()
+    }
+
     /// Compiles a mapping file's `text`; `origin` names it in errors, `env` reads
     /// the environment variables it refers to.
     ///
@@ -429,12 +465,16 @@ impl Source<'_> {
         };
         let headers = self.headers(&file, env)?;
         let auth = self.auth(file.auth.as_ref(), env)?;
+        let locale = file.locale.as_deref().unwrap_or("en");
+        let batch_reads = batch
+            .as_ref()
+            .and_then(|batch| super::prune::batch_plan(batch, &codes, &product, locale));
         Ok(Mapping {
             name: file.name.clone().unwrap_or_else(|| self.origin.to_owned()),
             description: file.description.clone(),
             origin: self.origin.to_owned(),
             base_url,
-            locale: string(file.locale.as_deref().unwrap_or("en")),
+            locale: string(locale),
             key_form,
             codes,
             single,
@@ -443,6 +483,7 @@ impl Source<'_> {
             headers,
             auth,
             retry_statuses: self.statuses(&file.errors.retry_statuses, "errors.retry_statuses")?,
+            batch_reads,
         })
     }
 

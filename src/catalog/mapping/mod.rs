@@ -17,6 +17,7 @@
 //! - `request`: the URLs of single and batch calls.
 //! - `read`: answers read into per-key results.
 //! - `product`: an item's mapped fields into a [`Product`](super::Product).
+//! - `prune`: an answer parsed keeping only what the filters can read.
 //! - `presets`: the mapping files shipped in `presets/`, by name.
 
 mod jq;
@@ -24,6 +25,7 @@ mod load;
 mod natives;
 mod presets;
 mod product;
+mod prune;
 mod read;
 mod request;
 mod simple;

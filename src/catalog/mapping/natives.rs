@@ -122,7 +122,7 @@ pub(super) fn compact(value: Val) -> Val {
     }
 }
 
-fn omit(value: Val, keys: &Val) -> Val {
+pub(super) fn omit(value: Val, keys: &Val) -> Val {
     let Val::Obj(fields) = &value else {
         return value;
     };

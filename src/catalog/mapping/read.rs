@@ -122,8 +122,18 @@ impl Mapping {
                 "the mapping has no batch call".into(),
             ));
         };
-        let body = parse_json(body)
-            .map_err(|error| CatalogError::BadResponse(format!("body is not JSON: {error}")))?;
+        // Pruned when the mapping's reads are known, but not for `upstream check`,
+        // which shows each item whole; a body the pruned parse gives up on is
+        // parsed whole, to read it or to say why it is not JSON.
+        let pruned = match &self.batch_reads {
+            Some(reads) if trace.is_none() => super::prune::parse(body, reads).ok(),
+            _ => None,
+        };
+        let body = match pruned {
+            Some(body) => body,
+            None => parse_json(body)
+                .map_err(|error| CatalogError::BadResponse(format!("body is not JSON: {error}")))?,
+        };
         let items = match batch.items.first(body.clone(), vars) {
             Ok(Some(Val::Arr(items))) => items,
             Ok(Some(Val::Null) | None) => Default::default(),

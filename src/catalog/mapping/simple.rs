@@ -16,6 +16,14 @@
 //! stage   := alt | path "/" string | "{" name ":" alt ( "," name ":" alt )* "}"
 //!          | "map(" filter ")" | "find(" filter ";" ( string | "$" name ) ")"
 //!          | "trim" | "ascii_upcase" | "ascii_downcase" | "compact"
+//!          | "(" filter ")"
+//!          | "if" cond "then" filter ( "elif" cond "then" filter )* "else" filter "end"
+//!          | "[" item ( "," item )* "]" step*
+//!          | "omit(" ( string | "[" string ( "," string )* "]" ) ")"
+//!          | "each_value(" filter ")"
+//! item    := alt | path "[]"
+//! cond    := test ( ( "and" | "or" ) test )*
+//! test    := path ( ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) path )?
 //! alt     := path ( "//" path )*
 //! path    := literal | start step*
 //! start   := "." | "." name | "." index | "$" name
@@ -24,8 +32,12 @@
 //! literal := string | integer | "null" | "true" | "false"
 //! string  := "…" with \" \\ \n \t escapes and \($name) interpolations
 //! ```
+//!
+//! A filter of the subset also says which parts of its input it can read
+//! ([`Simple::reads`]): what `prune` parses of an answer, and no more.
 
 use super::jq::{Val, as_text, string};
+use super::prune::{Builder, Loc};
 
 /// A filter of the subset, parsed: stages piped one into the next.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +62,48 @@ enum Stage {
     Find(Simple, Path),
     /// The `compact` helper (`natives`).
     Compact,
+    /// `( filter )`.
+    Group(Simple),
+    /// `if c then f elif c2 then f2 … else g end`.
+    If(Vec<(Cond, Simple)>, Box<Simple>),
+    /// `[a, b[], …]` and the steps after it (`[…][0]`).
+    Array(Vec<Item>, Vec<Step>),
+    /// The `omit($keys)` helper (`natives`), its argument a literal.
+    Omit(Val),
+    /// The `each_value(f)` helper (`natives`).
+    EachValue(Simple),
+}
+
+/// One part of an array built by `[…]`.
+#[derive(Clone, Debug, PartialEq)]
+enum Item {
+    /// `a // b`: its one output.
+    Alt(Vec<Path>),
+    /// `path[]`: every value of the list or object there.
+    Each(Path),
+}
+
+/// A condition: `and`s of tests, `or`ed (`and` binds tighter, as in jq).
+#[derive(Clone, Debug, PartialEq)]
+struct Cond {
+    any_of: Vec<Vec<Test>>,
+}
+
+/// A value, or two compared.
+#[derive(Clone, Debug, PartialEq)]
+struct Test {
+    left: Path,
+    compared: Option<(Cmp, Path)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,6 +138,17 @@ enum Part {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct StepError;
 
+/// What a filter's variable stands for when its reads are walked (`prune`).
+#[derive(Clone, Debug)]
+pub(crate) enum Bound {
+    /// A value from outside the answer that differs per call (`$key`, `$keys`).
+    Varies,
+    /// A text known at start (`$locale`).
+    Text(String),
+    /// A value of the answer, at one of these places (`$item`).
+    At(Vec<Loc>),
+}
+
 impl Simple {
     /// `code` parsed, when it is in the subset; `vars` names the filter's variables
     /// in order (each with its `$`).
@@ -92,7 +157,7 @@ impl Simple {
             rest: code.trim(),
             vars,
         };
-        let simple = parser.pipeline(None)?;
+        let simple = parser.pipeline(&[])?;
         parser.rest.is_empty().then_some(simple)
     }
 
@@ -104,6 +169,168 @@ impl Simple {
             value = stage.apply(&value, vars)?;
         }
         Ok(Some(value))
+    }
+}
+
+impl Simple {
+    /// Records in `tree` what this filter can read of an input found at `input`,
+    /// its variables standing for `vars`; gives where in the answer its output can
+    /// be. A value it builds (an object, a text) is not in the answer: then the
+    /// parts of the answer that went into it are marked read whole, and no place
+    /// is given.
+    pub(crate) fn reads(&self, input: &[Loc], vars: &[Bound], tree: &mut Builder) -> Vec<Loc> {
+        let mut at = input.to_vec();
+        for stage in &self.stages {
+            at = stage.reads(&at, vars, tree);
+        }
+        at
+    }
+}
+
+/// Marks the places `at` read whole.
+fn whole(at: &[Loc], tree: &mut Builder) -> Vec<Loc> {
+    for &loc in at {
+        tree.whole(loc);
+    }
+    Vec::new()
+}
+
+/// Any element or value at each of `at`.
+fn each(at: &[Loc], tree: &mut Builder) -> Vec<Loc> {
+    at.iter().map(|&loc| tree.any(loc)).collect()
+}
+
+fn union(mut a: Vec<Loc>, b: Vec<Loc>) -> Vec<Loc> {
+    for loc in b {
+        if !a.contains(&loc) {
+            a.push(loc);
+        }
+    }
+    a
+}
+
+impl Stage {
+    fn reads(&self, input: &[Loc], vars: &[Bound], tree: &mut Builder) -> Vec<Loc> {
+        let alts = |paths: &[Path], tree: &mut Builder| {
+            paths.iter().fold(Vec::new(), |out, path| {
+                union(out, path.reads(input, vars, tree))
+            })
+        };
+        match self {
+            Stage::Alt(paths) => alts(paths, tree),
+            Stage::Split(path, _) => {
+                let at = path.reads(input, vars, tree);
+                whole(&at, tree)
+            }
+            Stage::Object(fields) => {
+                for (_, paths) in fields {
+                    let at = alts(paths, tree);
+                    whole(&at, tree);
+                }
+                Vec::new()
+            }
+            Stage::Trim | Stage::Upcase | Stage::Downcase | Stage::Compact => whole(input, tree),
+            Stage::Map(inner) | Stage::EachValue(inner) => {
+                let elements = each(input, tree);
+                let at = inner.reads(&elements, vars, tree);
+                whole(&at, tree)
+            }
+            Stage::Find(f, wanted) => {
+                let at = wanted.reads(input, vars, tree);
+                whole(&at, tree);
+                let elements = each(input, tree);
+                let at = f.reads(&elements, vars, tree);
+                whole(&at, tree);
+                // The element found, as it is.
+                elements
+            }
+            Stage::Group(inner) => inner.reads(input, vars, tree),
+            Stage::If(branches, otherwise) => {
+                let mut out = Vec::new();
+                for (cond, then) in branches {
+                    for test in cond.any_of.iter().flatten() {
+                        let at = test.left.reads(input, vars, tree);
+                        whole(&at, tree);
+                        if let Some((_, right)) = &test.compared {
+                            let at = right.reads(input, vars, tree);
+                            whole(&at, tree);
+                        }
+                    }
+                    out = union(out, then.reads(input, vars, tree));
+                }
+                union(out, otherwise.reads(input, vars, tree))
+            }
+            Stage::Array(items, _) => {
+                for item in items {
+                    let at = match item {
+                        Item::Alt(paths) => alts(paths, tree),
+                        Item::Each(path) => path.reads(input, vars, tree),
+                    };
+                    whole(&at, tree);
+                }
+                Vec::new()
+            }
+            // The same object without some keys: its values are read where they are.
+            Stage::Omit(_) => input.to_vec(),
+        }
+    }
+}
+
+impl Path {
+    fn reads(&self, input: &[Loc], vars: &[Bound], tree: &mut Builder) -> Vec<Loc> {
+        let Path::Steps(start, steps) = self else {
+            return Vec::new();
+        };
+        let mut at = match start {
+            None => input.to_vec(),
+            Some(var) => match vars.get(*var) {
+                Some(Bound::At(at)) => at.clone(),
+                _ => return Vec::new(),
+            },
+        };
+        for step in steps {
+            let name = match step {
+                Step::Key(text) => text.known(vars),
+                Step::Index(_) => None,
+                Step::Var(var) => match vars.get(*var) {
+                    Some(Bound::Text(text)) => Some(text.clone()),
+                    Some(Bound::At(from)) => {
+                        // A key read from the answer: read whole, any key.
+                        let from = from.clone();
+                        whole(&from, tree);
+                        None
+                    }
+                    _ => None,
+                },
+            };
+            at = match name {
+                Some(name) => at.iter().map(|&loc| tree.key(loc, &name)).collect(),
+                None => each(&at, tree),
+            };
+        }
+        at
+    }
+}
+
+impl Text {
+    /// The text when it is known at start.
+    fn known(&self, vars: &[Bound]) -> Option<String> {
+        match self {
+            Text::Plain(text) => Some(text.clone()),
+            Text::Parts(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        Part::Text(text) => out.push_str(text),
+                        Part::Var(var) => match vars.get(*var)? {
+                            Bound::Text(text) => out.push_str(text),
+                            _ => return None,
+                        },
+                    }
+                }
+                Some(out)
+            }
+        }
     }
 }
 
@@ -172,8 +399,94 @@ impl Stage {
                     .unwrap_or(Val::Null))
             }
             Stage::Compact => Ok(super::natives::compact(input.clone())),
+            Stage::Group(inner) => inner.first(input, vars).map(Option::unwrap_or_default),
+            Stage::If(branches, otherwise) => {
+                for (cond, then) in branches {
+                    if cond.holds(input, vars)? {
+                        return then.first(input, vars).map(Option::unwrap_or_default);
+                    }
+                }
+                otherwise.first(input, vars).map(Option::unwrap_or_default)
+            }
+            Stage::Array(items, steps) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item {
+                        Item::Alt(paths) => out.push(alternatives(paths, input, vars)?),
+                        Item::Each(path) => match path.eval(input, vars)? {
+                            Val::Arr(list) => out.extend(list.iter().cloned()),
+                            Val::Obj(fields) => out.extend(fields.values().cloned()),
+                            // jq cannot iterate over anything else, `null` included.
+                            _ => return Err(StepError),
+                        },
+                    }
+                }
+                let mut value: Val = out.into_iter().collect();
+                for step in steps {
+                    value = step.apply(&value, vars)?;
+                }
+                Ok(value)
+            }
+            Stage::Omit(keys) => Ok(super::natives::omit(input.clone(), keys)),
+            Stage::EachValue(f) => Ok(match input {
+                // A value `f` fails on is left out, as the native helper does.
+                Val::Obj(fields) => Val::obj(
+                    fields
+                        .iter()
+                        .filter_map(|(name, value)| {
+                            Some((name.clone(), f.first(value, vars).ok()?.unwrap_or_default()))
+                        })
+                        .collect(),
+                ),
+                other => other.clone(),
+            }),
         }
     }
+}
+
+impl Cond {
+    /// Whether the condition holds, as jq's `if` judges it (all but `null` and
+    /// `false` hold); `and`/`or` stop as soon as the answer is known, as in jq.
+    fn holds(&self, input: &Val, vars: &[Val]) -> Result<bool, StepError> {
+        let mut any = false;
+        for all_of in &self.any_of {
+            let mut all = true;
+            for test in all_of {
+                if !test.holds(input, vars)? {
+                    all = false;
+                    break;
+                }
+            }
+            if all {
+                any = true;
+                break;
+            }
+        }
+        Ok(any)
+    }
+}
+
+impl Test {
+    fn holds(&self, input: &Val, vars: &[Val]) -> Result<bool, StepError> {
+        let left = self.left.eval(input, vars)?;
+        let Some((cmp, right)) = &self.compared else {
+            return Ok(truthy(&left));
+        };
+        let right = right.eval(input, vars)?;
+        // jaq's own order of values (null < false < true < numbers < text < lists < objects).
+        Ok(match cmp {
+            Cmp::Eq => left == right,
+            Cmp::Ne => left != right,
+            Cmp::Lt => left < right,
+            Cmp::Le => left <= right,
+            Cmp::Gt => left > right,
+            Cmp::Ge => left >= right,
+        })
+    }
+}
+
+fn truthy(value: &Val) -> bool {
+    !matches!(value, Val::Null | Val::Bool(false))
 }
 
 impl Path {
@@ -281,6 +594,26 @@ impl Parser<'_> {
         Some(())
     }
 
+    /// Whether `token` comes next: a word only as a whole word.
+    fn at(&self, token: &str) -> bool {
+        let Some(rest) = self.rest.strip_prefix(token) else {
+            return false;
+        };
+        !token.starts_with(|c: char| c.is_ascii_alphabetic())
+            || !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+    }
+
+    /// `token` (a word only as a whole word), after any space.
+    fn keyword(&mut self, token: &str) -> Option<()> {
+        self.skip_space();
+        if !self.at(token) {
+            return None;
+        }
+        self.eat(token)?;
+        self.skip_space();
+        Some(())
+    }
+
     fn path(&mut self) -> Option<Path> {
         if let Some(literal) = self.literal() {
             return Some(literal);
@@ -295,12 +628,13 @@ impl Parser<'_> {
         let mut steps = Vec::new();
         // `.` alone, or `.name` / `.[…]` right after the dot.
         if start.is_none()
+            && !self.rest.starts_with("[]")
             && let Some(step) = self.step_after_dot()
         {
             steps.push(step?);
         }
         loop {
-            if self.rest.starts_with("//") {
+            if self.rest.starts_with("//") || self.rest.starts_with("[]") {
                 break;
             }
             if self.rest.starts_with('[') {
@@ -315,12 +649,12 @@ impl Parser<'_> {
         Some(Path::Steps(start, steps))
     }
 
-    /// Stages up to the end, or up to `stop` (left for the caller).
-    fn pipeline(&mut self, stop: Option<char>) -> Option<Simple> {
+    /// Stages up to the end, or up to one of `stops` (left for the caller).
+    fn pipeline(&mut self, stops: &[&str]) -> Option<Simple> {
         let mut stages = vec![self.stage()?];
         loop {
             self.skip_space();
-            if self.rest.is_empty() || stop.is_some_and(|stop| self.rest.starts_with(stop)) {
+            if self.rest.is_empty() || stops.iter().any(|stop| self.at(stop)) {
                 break;
             }
             self.eat("|")?;
@@ -333,13 +667,13 @@ impl Parser<'_> {
     fn stage(&mut self) -> Option<Stage> {
         if let Some(rest) = self.rest.strip_prefix("map(") {
             self.rest = rest.trim_start();
-            let inner = self.pipeline(Some(')'))?;
+            let inner = self.pipeline(&[")"])?;
             self.eat(")")?;
             return Some(Stage::Map(inner));
         }
         if let Some(rest) = self.rest.strip_prefix("find(") {
             self.rest = rest.trim_start();
-            let f = self.pipeline(Some(';'))?;
+            let f = self.pipeline(&[";"])?;
             self.eat(";")?;
             self.skip_space();
             let wanted = if self.rest.starts_with('$') {
@@ -368,6 +702,31 @@ impl Parser<'_> {
                 return Some(stage);
             }
         }
+        if let Some(rest) = self.rest.strip_prefix("each_value(") {
+            self.rest = rest.trim_start();
+            let inner = self.pipeline(&[")"])?;
+            self.eat(")")?;
+            return Some(Stage::EachValue(inner));
+        }
+        if let Some(rest) = self.rest.strip_prefix("omit(") {
+            self.rest = rest.trim_start();
+            let keys = self.literal_keys()?;
+            self.skip_space();
+            self.eat(")")?;
+            return Some(Stage::Omit(keys));
+        }
+        if self.at("if") {
+            return self.conditional();
+        }
+        if let Some(rest) = self.rest.strip_prefix('(') {
+            self.rest = rest.trim_start();
+            let inner = self.pipeline(&[")"])?;
+            self.eat(")")?;
+            return Some(Stage::Group(inner));
+        }
+        if self.rest.starts_with('[') {
+            return self.array();
+        }
         if self.rest.starts_with('{') {
             return self.object();
         }
@@ -391,6 +750,127 @@ impl Parser<'_> {
             self.skip_space();
         }
         Some(Stage::Alt(paths))
+    }
+
+    /// `if … end`, at `if`.
+    fn conditional(&mut self) -> Option<Stage> {
+        self.keyword("if")?;
+        let mut branches = Vec::new();
+        loop {
+            let cond = self.cond()?;
+            self.keyword("then")?;
+            let then = self.pipeline(&["elif", "else", "end"])?;
+            branches.push((cond, then));
+            if self.keyword("elif").is_none() {
+                break;
+            }
+        }
+        self.keyword("else")?;
+        let otherwise = self.pipeline(&["end"])?;
+        self.keyword("end")?;
+        Some(Stage::If(branches, Box::new(otherwise)))
+    }
+
+    fn cond(&mut self) -> Option<Cond> {
+        let mut any_of = vec![vec![self.test()?]];
+        loop {
+            self.skip_space();
+            if self.keyword("and").is_some() {
+                any_of.last_mut()?.push(self.test()?);
+            } else if self.keyword("or").is_some() {
+                any_of.push(vec![self.test()?]);
+            } else {
+                return Some(Cond { any_of });
+            }
+        }
+    }
+
+    fn test(&mut self) -> Option<Test> {
+        let left = self.path()?;
+        self.skip_space();
+        let mut compared = None;
+        for (token, cmp) in [
+            ("==", Cmp::Eq),
+            ("!=", Cmp::Ne),
+            ("<=", Cmp::Le),
+            (">=", Cmp::Ge),
+            ("<", Cmp::Lt),
+            (">", Cmp::Gt),
+        ] {
+            if self.eat(token).is_some() {
+                self.skip_space();
+                compared = Some((cmp, self.path()?));
+                break;
+            }
+        }
+        Some(Test { left, compared })
+    }
+
+    /// `[a, b[], …]` and the steps after it.
+    fn array(&mut self) -> Option<Stage> {
+        self.eat("[")?;
+        let mut items = Vec::new();
+        loop {
+            self.skip_space();
+            let first = self.path()?;
+            if self.eat("[]").is_some() {
+                items.push(Item::Each(first));
+            } else {
+                let mut paths = vec![first];
+                self.skip_space();
+                while self.eat("//").is_some() {
+                    self.skip_space();
+                    paths.push(self.path()?);
+                    self.skip_space();
+                }
+                items.push(Item::Alt(paths));
+            }
+            self.skip_space();
+            if self.eat(",").is_none() {
+                break;
+            }
+        }
+        self.eat("]")?;
+        let mut steps = Vec::new();
+        loop {
+            if self.rest.starts_with("[]") {
+                return None;
+            }
+            if self.rest.starts_with('[') {
+                steps.push(self.index()?);
+            } else if self.rest.starts_with('.') && !self.rest.starts_with("..") {
+                self.rest = &self.rest[1..];
+                steps.push(self.step_after_dot()??);
+            } else {
+                break;
+            }
+        }
+        Some(Stage::Array(items, steps))
+    }
+
+    /// `"key"` or `["key", …]`: `omit`'s argument.
+    fn literal_keys(&mut self) -> Option<Val> {
+        if self.rest.starts_with('"') {
+            return match self.string()? {
+                Text::Plain(key) => Some(string(&key)),
+                Text::Parts(_) => None,
+            };
+        }
+        self.eat("[")?;
+        let mut keys = Vec::new();
+        loop {
+            self.skip_space();
+            match self.string()? {
+                Text::Plain(key) => keys.push(string(&key)),
+                Text::Parts(_) => return None,
+            }
+            self.skip_space();
+            if self.eat(",").is_none() {
+                break;
+            }
+        }
+        self.eat("]")?;
+        Some(keys.into_iter().collect())
     }
 
     fn object(&mut self) -> Option<Stage> {
@@ -423,7 +903,8 @@ impl Parser<'_> {
     /// `name`, `"name"` or `[…]` right after a dot: `None` when none follows,
     /// `Some(None)` when one starts but is not in the subset.
     fn step_after_dot(&mut self) -> Option<Option<Step>> {
-        if let Some(name) = self.name() {
+        // After a dot, jaq reads a keyword as a key too (`.label`, `.and`).
+        if let Some(name) = self.word() {
             Some(Some(Step::Key(Text::Plain(name))))
         } else if self.rest.starts_with('"') {
             Some(self.string().map(Step::Key))
@@ -462,6 +943,22 @@ impl Parser<'_> {
         None
     }
 
+    /// An identifier, keywords included.
+    fn word(&mut self) -> Option<String> {
+        let first = self.rest.chars().next()?;
+        if !(first.is_ascii_alphabetic() || first == '_') {
+            return None;
+        }
+        let end = self
+            .rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(self.rest.len());
+        let name = self.rest[..end].to_owned();
+        self.rest = &self.rest[end..];
+        Some(name)
+    }
+
+    /// An identifier that is not a keyword.
     fn name(&mut self) -> Option<String> {
         let first = self.rest.chars().next()?;
         if !(first.is_ascii_alphabetic() || first == '_') {
@@ -615,6 +1112,16 @@ mod tests {
             ".a | find(.b | .c; $key) | .d",
             "map({a: .x, b: .y // .z})",
             "$item.c | map(.obj.name[$locale] // .id)",
+            "if .a then \"x\" else .b end",
+            ".a | if .b == null or .c > 5 then (if .d then 1 else 2 end) elif .b != false and .c <= 1 then .e else null end",
+            "[.a[]][0]",
+            "[$item.name[]][-1].b",
+            "[.a, .b // .c][1]",
+            ".a | omit([\"x\", \"y\"]) | each_value(.[0].data)",
+            "omit(\"x\")",
+            "(.a | .b)",
+            ".and.label",
+            ".value.label // .value",
         ] {
             assert!(Simple::parse(code, &VARS).is_some(), "{code}");
         }
@@ -628,12 +1135,21 @@ mod tests {
             "{a: .x | trim}",
             ".a + .b",
             "$nope",
-            ".and",
             ".a?",
             "first(.a)",
             "{a}",
             ".a // ",
             "\"\\($nope)\"",
+            "if .a then 1 end",
+            "if .a // .b then 1 else 2 end",
+            "if .a then 1 else 2",
+            "[]",
+            "[.a[] | .b]",
+            "[.a][]",
+            "omit(.a)",
+            "each_value(.a[])",
+            ".a == 1",
+            "(.a",
         ] {
             assert!(Simple::parse(code, &VARS).is_none(), "{code}");
         }
@@ -642,6 +1158,7 @@ mod tests {
     fn filters() -> impl Strategy<Value = String> {
         let step = prop_oneof![
             "[a-c]".prop_map(|k| format!(".{k}")),
+            Just(".end".to_owned()),
             "[a-c]".prop_map(|k| format!("[\"{k}\"]")),
             (-2..3i32).prop_map(|i| format!("[{i}]")),
             Just("[$locale]".to_owned()),
@@ -666,8 +1183,8 @@ mod tests {
         let alts = proptest::collection::vec(alt, 1..4).prop_map(|alts| alts.join(" // "));
         let stage = prop_oneof![
             6 => alts.clone(),
-            2 => path.prop_map(|path| format!("{path} / \",\"")),
-            1 => (alts.clone(), alts).prop_map(|(a, b)| format!("{{a: {a}, b: {b}}}")),
+            2 => path.clone().prop_map(|path| format!("{path} / \",\"")),
+            1 => (alts.clone(), alts.clone()).prop_map(|(a, b)| format!("{{a: {a}, b: {b}}}")),
             1 => Just("trim".to_owned()),
             1 => Just("map(trim)".to_owned()),
             1 => Just("compact".to_owned()),
@@ -678,8 +1195,57 @@ mod tests {
             1 => Just("find(.a; \"a\")".to_owned()),
             1 => Just("find(.b | .a; $key)".to_owned()),
             1 => Just("find(.c; 1)".to_owned()),
+            2 => (conds(), alts.clone(), alts.clone()).prop_map(|(c, a, b)| format!("if {c} then {a} else {b} end")),
+            1 => (conds(), alts.clone(), conds(), alts.clone(), alts.clone()).prop_map(|(c, a, d, b, e)| format!("if {c} then ({a} | trim) elif {d} then {b} else {e} end")),
+            1 => (alts.clone(), -2..3i32).prop_map(|(a, i)| format!("[{a}, .c][{i}]")),
+            1 => (path.clone(), -2..3i32).prop_map(|(p, i)| format!("[{p}[]][{i}]")),
+            1 => Just("[$item[]] | .[0]".to_owned()),
+            1 => Just("omit([\"a\", \"n_en\"])".to_owned()),
+            1 => Just("omit(\"b\")".to_owned()),
+            1 => Just("each_value(.[0] // .a)".to_owned()),
+            1 => (alts.clone()).prop_map(|a| format!("({a} | compact)")),
         ];
         proptest::collection::vec(stage, 1..4).prop_map(|stages| stages.join(" | "))
+    }
+
+    fn conds() -> impl Strategy<Value = String> {
+        let operand = prop_oneof![
+            "[a-c]".prop_map(|k| format!(".{k}")),
+            Just("$item.a".to_owned()),
+            Just(".a[0]".to_owned()),
+            Just("null".to_owned()),
+            Just("false".to_owned()),
+            Just("true".to_owned()),
+            (0..5i32).prop_map(|n| n.to_string()),
+            Just("\"a,\"".to_owned()),
+        ];
+        let op = prop_oneof![
+            Just(""),
+            Just("=="),
+            Just("!="),
+            Just("<"),
+            Just("<="),
+            Just(">"),
+            Just(">=")
+        ];
+        let test = (operand.clone(), op, operand).prop_map(|(a, op, b)| {
+            if op.is_empty() {
+                a
+            } else {
+                format!("{a} {op} {b}")
+            }
+        });
+        (
+            test.clone(),
+            proptest::collection::vec((prop_oneof![Just("and"), Just("or")], test), 0..3),
+        )
+            .prop_map(|(first, rest)| {
+                let mut cond = first;
+                for (logic, test) in rest {
+                    cond = format!("{cond} {logic} {test}");
+                }
+                cond
+            })
     }
 
     fn values() -> impl Strategy<Value = serde_json::Value> {
@@ -698,7 +1264,8 @@ mod tests {
                         Just("b".to_owned()),
                         Just("c".to_owned()),
                         Just("en".to_owned()),
-                        Just("n_en".to_owned())
+                        Just("n_en".to_owned()),
+                        Just("end".to_owned())
                     ],
                     inner,
                     0..4
@@ -721,6 +1288,28 @@ mod tests {
             let ours = simple.first(&val(&input), &vars).map_err(|_| ());
             let theirs = jaq.first(val(&input), &vars).map_err(|_| ());
             prop_assert_eq!(ours.map(|v| v.map(|v| v.to_string())), theirs.map(|v| v.map(|v| v.to_string())), "{} on {} (item {})", code, input, item);
+        }
+
+        /// What a filter says it reads is all it needs: on a value parsed keeping
+        /// only that (`prune`), it gives what it gives on the whole value.
+        #[test]
+        fn a_filter_gives_the_same_on_the_parts_it_reads(code in filters(), input in values(), locale in prop_oneof![Just("en"), Just("a")]) {
+            let simple = Simple::parse(&code, &VARS).unwrap_or_else(|| panic!("{code} is in the subset"));
+            let mut tree = Builder::new();
+            let bound = [Bound::Varies, Bound::Text(locale.to_owned()), Bound::At(vec![Builder::ROOT])];
+            for loc in simple.reads(&[Builder::ROOT], &bound, &mut tree) {
+                tree.whole(loc);
+            }
+            let tree = tree.finish();
+            let text = input.to_string();
+            let full = parse_json(text.as_bytes()).unwrap();
+            let pruned = super::super::prune::parse(text.as_bytes(), &tree).unwrap();
+            let run = |value: &Val| {
+                simple
+                    .first(value, &[string("k"), string(locale), value.clone()])
+                    .map(|out| out.map(|out| out.to_string()))
+            };
+            prop_assert_eq!(run(&pruned), run(&full), "{} on {} read as {}", code, input, pruned);
         }
     }
 }

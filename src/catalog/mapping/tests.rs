@@ -388,3 +388,91 @@ fn every_preset_loads() {
             .unwrap_or_else(|error| panic!("{error}"));
     }
 }
+
+/// Every preset's batch answers, as the demo catalog's dialect servers give them,
+/// read alike whether the body is parsed pruned (only what the filters read) or
+/// whole: products found, not found and broken, for a 40-code basket, one with
+/// codes the catalog lacks, and a page of one.
+#[tokio::test]
+async fn the_pruned_parse_reads_each_presets_answers_as_the_whole_parse() {
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    use crate::demo::{CallLog, DemoCatalog, DemoSettings, Dialect, DialectSettings};
+
+    let generated = |from: u32, count: u32| -> Vec<Gtin> {
+        (from..from + count)
+            .filter_map(DemoCatalog::generated_gtin)
+            .collect()
+    };
+    let mut unknown = generated(1000, 5);
+    unknown.extend([g("4006381333931"), g("96385074"), g("10036000291459")]);
+    let baskets = [generated(1000, 40), unknown, generated(2000, 1)];
+    for (name, dialect, base) in [
+        ("catalog-api", None, "http://upstream.test"),
+        (
+            "openfoodfacts",
+            Some(Dialect::OpenFoodFacts),
+            "http://upstream.test",
+        ),
+        (
+            "commercetools",
+            Some(Dialect::Commercetools),
+            "http://upstream.test/demo",
+        ),
+        (
+            "commercetools-gtin",
+            Some(Dialect::Commercetools),
+            "http://upstream.test/demo",
+        ),
+        ("akeneo", Some(Dialect::Akeneo), "http://upstream.test"),
+    ] {
+        let load = || {
+            let preset = Preset::find(name).unwrap();
+            Mapping::from_toml(preset.text, preset.file, &|_| Some("x".to_owned())).unwrap()
+        };
+        let pruned = load();
+        assert!(pruned.parses_pruned(), "{name}: every filter in the subset");
+        let whole = load().parsing_whole();
+        let catalog = Arc::new(DemoCatalog::new());
+        let router = match dialect {
+            Some(dialect) => crate::demo::dialect_router(
+                catalog,
+                DemoSettings::default(),
+                DialectSettings::new(dialect),
+                CallLog::disabled(),
+            ),
+            None => crate::demo::router(catalog, DemoSettings::default()),
+        };
+        let mut found = 0;
+        for asked in &baskets {
+            let keys: Vec<String> = asked.iter().filter_map(|g| pruned.key(g)).collect();
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let url = pruned
+                .batch_request(&base.parse().unwrap(), &keys, 1, 0)
+                .unwrap()
+                .url;
+            let uri = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_owned(),
+            };
+            let request = axum::http::Request::get(uri)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let answer = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(answer.status(), 200, "{name}: {url}");
+            let body = axum::body::to_bytes(answer.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let read = pruned.read_batch_answer(asked, &body);
+            found += read.iter().filter(|r| matches!(r, Ok(Some(_)))).count();
+            assert_eq!(
+                seen(&read),
+                seen(&whole.read_batch_answer(asked, &body)),
+                "{name}: {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+        assert!(found >= 41, "{name}: found {found}");
+    }
+}

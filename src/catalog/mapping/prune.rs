@@ -1,0 +1,503 @@
+//! A pruned parse of an upstream answer: only the parts of the body a mapping's
+//! filters can read become values; everything else is lexed, checked and dropped
+//! without an allocation.
+//!
+//! Why: a commercetools answer for 40 products is about 100 KB of projections, of
+//! which the preset reads a tenth, and building then dropping jaq values for the rest
+//! was 40 % of what reading it cost (BENCHMARKS.md, "Where a mapped source's time
+//! goes"). The parts a mapping reads are known at start when every filter it runs
+//! on an answer is of the no-jaq subset (`simple`): `Simple::reads` walks them into a
+//! [`Builder`], whose [`Node`] tree drives the parse here. A mapping with any other
+//! filter keeps the full parse.
+//!
+//! Exactness: what is kept is parsed by the same rules as jaq's own reader (the code
+//! below follows `jaq_json::read`), and what is skipped is checked by those rules too,
+//! so a body one accepts the other accepts. Anything this reader does not handle the
+//! same way (a key that is not a string) makes it give up, and the caller parses the
+//! whole body as before. Tests check pruned and full parses give the same products.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hifijson::token::{Expect, Lex};
+use hifijson::{LexAlloc, SliceLexer};
+use jaq_json::{Map, Num, Val};
+
+use super::jq::Filter;
+use super::load::{Batch, ProductFilters};
+use super::simple::Bound;
+
+/// The parts of a value the filters can read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Node {
+    /// The whole value is read (a field's output, a value compared or split).
+    whole: bool,
+    /// An object's values read by key (each with what `any` reads merged in).
+    keys: Vec<(Box<[u8]>, Node)>,
+    /// What is read in every element of a list and every value of an object.
+    any: Option<Box<Node>>,
+}
+
+impl Node {
+    fn child(&self, key: &[u8]) -> Option<&Node> {
+        self.keys
+            .iter()
+            .find(|(name, _)| name.as_ref() == key)
+            .map(|(_, node)| node)
+            .or(self.any.as_deref())
+    }
+
+    /// Whether the whole body is read: then pruning saves nothing.
+    pub(crate) fn is_whole(&self) -> bool {
+        self.whole
+    }
+}
+
+/// A place in the body a filter's input or output can be at (a node being built).
+pub(crate) type Loc = usize;
+
+/// The tree of read parts, built by walking a mapping's filters from the body.
+#[derive(Debug)]
+pub(crate) struct Builder {
+    nodes: Vec<Building>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Building {
+    whole: bool,
+    keys: BTreeMap<String, Loc>,
+    any: Option<Loc>,
+}
+
+impl Builder {
+    /// The body itself.
+    pub(crate) const ROOT: Loc = 0;
+
+    pub(crate) fn new() -> Builder {
+        Builder {
+            nodes: vec![Building::default()],
+        }
+    }
+
+    /// The value under `name` of the object at `at`.
+    pub(crate) fn key(&mut self, at: Loc, name: &str) -> Loc {
+        if let Some(&child) = self.nodes[at].keys.get(name) {
+            return child;
+        }
+        let child = self.push();
+        self.nodes[at].keys.insert(name.to_owned(), child);
+        child
+    }
+
+    /// Any element of the list, or any value of the object, at `at`.
+    pub(crate) fn any(&mut self, at: Loc) -> Loc {
+        if let Some(child) = self.nodes[at].any {
+            return child;
+        }
+        let child = self.push();
+        self.nodes[at].any = Some(child);
+        child
+    }
+
+    /// The value at `at` is read as a whole.
+    pub(crate) fn whole(&mut self, at: Loc) {
+        self.nodes[at].whole = true;
+    }
+
+    fn push(&mut self) -> Loc {
+        self.nodes.push(Building::default());
+        self.nodes.len() - 1
+    }
+
+    /// The tree, with what is read in any value merged into each named one.
+    pub(crate) fn finish(&self) -> Node {
+        self.merge(&[Self::ROOT])
+    }
+
+    fn merge(&self, at: &[Loc]) -> Node {
+        let nodes: Vec<&Building> = at.iter().map(|&i| &self.nodes[i]).collect();
+        if nodes.iter().any(|node| node.whole) {
+            return Node {
+                whole: true,
+                ..Node::default()
+            };
+        }
+        let anys: Vec<Loc> = nodes.iter().filter_map(|node| node.any).collect();
+        let names: BTreeSet<&String> = nodes.iter().flat_map(|node| node.keys.keys()).collect();
+        let keys = names
+            .into_iter()
+            .map(|name| {
+                let mut under: Vec<Loc> = nodes
+                    .iter()
+                    .filter_map(|node| node.keys.get(name).copied())
+                    .collect();
+                under.extend(&anys);
+                (name.as_bytes().into(), self.merge(&under))
+            })
+            .collect();
+        let any = (!anys.is_empty()).then(|| Box::new(self.merge(&anys)));
+        Node {
+            whole: false,
+            keys,
+            any,
+        }
+    }
+}
+
+/// Why the pruned parse gave up: the body is not JSON, or not JSON this reader
+/// reads as jaq does; the caller parses it whole.
+#[derive(Debug)]
+pub(crate) struct GaveUp;
+
+/// `body` parsed keeping only what `tree` says is read.
+pub(crate) fn parse(body: &[u8], tree: &Node) -> Result<Val, GaveUp> {
+    let mut lexer = SliceLexer::new(body);
+    lexer
+        .exactly_one(ws_tk, |next, lexer| pruned(next, lexer, tree))
+        .map_err(|_: hifijson::Error| GaveUp)
+}
+
+fn pruned<L: LexAlloc>(next: u8, lexer: &mut L, node: &Node) -> Result<Val, hifijson::Error> {
+    if node.whole {
+        return full(next, lexer);
+    }
+    Ok(match next {
+        b'[' => Val::Arr({
+            // Every element keeps its place, so indexes from either end hold; one
+            // nothing reads into is a `null`.
+            let mut arr = Vec::new();
+            lexer.discarded().seq(b']', ws_tk, |next, lexer| {
+                arr.push(match &node.any {
+                    Some(any) => pruned(next, lexer, any)?,
+                    None => {
+                        skip(next, lexer)?;
+                        Val::Null
+                    }
+                });
+                Ok::<_, hifijson::Error>(())
+            })?;
+            arr.into()
+        }),
+        b'{' => Val::obj({
+            let mut obj = Map::default();
+            lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
+                // jaq reads any value as a key; only text keys are read here.
+                if next != b'"' {
+                    return Err(Expect::String.into());
+                }
+                let key = parse_string(lexer.discarded(), false)?;
+                lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
+                let next = ws_tk(lexer).ok_or(Expect::Value)?;
+                match node.child(&key) {
+                    Some(child) => {
+                        let value = pruned(next, lexer, child)?;
+                        obj.insert(Val::utf8_str(key), value);
+                    }
+                    None => skip(next, lexer)?,
+                }
+                Ok::<_, hifijson::Error>(())
+            })?;
+            obj
+        }),
+        _ => full(next, lexer)?,
+    })
+}
+
+// What follows reads JSON as `jaq_json::read` does (jaq-json 2.0.3, MIT): its
+// `ws_tk`, `parse_string`, `parse_num` and `parse`, which are not public, and the
+// same rules again for values skipped.
+
+/// Eats whitespace and `#` comments, then peeks at the next character.
+fn ws_tk<L: Lex>(lexer: &mut L) -> Option<u8> {
+    loop {
+        lexer.eat_whitespace();
+        match lexer.peek_next() {
+            Some(b'#') => lexer.skip_until(|c| c == b'\n'),
+            next => return next,
+        }
+    }
+}
+
+/// A string as bytes or text, invalid UTF-8 kept as it is.
+fn parse_string<L: LexAlloc>(lexer: &mut L, bytes: bool) -> Result<Vec<u8>, hifijson::Error> {
+    let on_string = |part: &mut L::Bytes, out: &mut Vec<u8>| {
+        out.extend(part.as_ref());
+        Ok(())
+    };
+    let s = lexer.str_fold(Vec::new(), on_string, |lexer, out| {
+        use hifijson::escape::Error;
+        match lexer.take_next().ok_or(Error::Eof)? {
+            b'u' if bytes => Err(Error::InvalidKind(b'u'))?,
+            b'x' if bytes => out.push(lexer.hex()?),
+            c => out.extend(lexer.escape(c)?.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+        Ok(())
+    });
+    s.map_err(hifijson::Error::Str)
+}
+
+/// A string checked as [`parse_string`] reads it, not kept.
+fn skip_string<L: LexAlloc>(lexer: &mut L, bytes: bool) -> Result<(), hifijson::Error> {
+    let s = lexer.str_fold(
+        (),
+        |_, _| Ok(()),
+        |lexer, _| {
+            use hifijson::escape::Error;
+            match lexer.take_next().ok_or(Error::Eof)? {
+                b'u' if bytes => Err(Error::InvalidKind(b'u'))?,
+                b'x' if bytes => {
+                    lexer.hex::<u8>()?;
+                }
+                c => {
+                    lexer.escape(c)?;
+                }
+            }
+            Ok(())
+        },
+    );
+    s.map_err(hifijson::Error::Str)
+}
+
+/// A number as jaq reads it (`None` when `keep` is not asked and it needs an
+/// allocation), an error where jaq fails.
+fn parse_num<L: LexAlloc>(lexer: &mut L, keep: bool) -> Result<Option<Num>, hifijson::Error> {
+    let num = hifijson::num::Num::signed_digits();
+    let (num, parts) = lexer.num_string_with(num).unvalidated();
+    let num = num.as_ref();
+    Ok(match num {
+        "+" if lexer.strip_prefix(b"Infinity") => Some(Num::Float(f64::INFINITY)),
+        "-" if lexer.strip_prefix(b"Infinity") => Some(Num::Float(f64::NEG_INFINITY)),
+        _ if num.ends_with(|c: char| c.is_ascii_digit()) => {
+            if !keep {
+                None
+            } else if parts.is_int() {
+                // jaq unwraps here; an integer it cannot read is given up on.
+                Some(Num::from_str_radix(num, 10).ok_or(hifijson::num::Error::ExpectedDigit)?)
+            } else {
+                Some(Num::Dec(num.to_string().into()))
+            }
+        }
+        _ => Err(hifijson::num::Error::ExpectedDigit)?,
+    })
+}
+
+/// A whole value, as jaq reads it.
+fn full<L: LexAlloc>(next: u8, lexer: &mut L) -> Result<Val, hifijson::Error> {
+    Ok(match next {
+        b'n' if lexer.strip_prefix(b"null") => Val::Null,
+        b't' if lexer.strip_prefix(b"true") => Val::Bool(true),
+        b'f' if lexer.strip_prefix(b"false") => Val::Bool(false),
+        b'b' if lexer.strip_prefix(b"b\"") => Val::byte_str(parse_string(lexer, true)?),
+        b'N' if lexer.strip_prefix(b"NaN") => Val::Num(Num::Float(f64::NAN)),
+        b'I' if lexer.strip_prefix(b"Infinity") => Val::Num(Num::Float(f64::INFINITY)),
+        b'0'..=b'9' | b'+' | b'-' => {
+            Val::Num(parse_num(lexer, true)?.ok_or(hifijson::num::Error::ExpectedDigit)?)
+        }
+        b'"' => Val::utf8_str(parse_string(lexer.discarded(), false)?),
+        b'[' => Val::Arr({
+            let mut arr = Vec::new();
+            lexer.discarded().seq(b']', ws_tk, |next, lexer| {
+                arr.push(full(next, lexer)?);
+                Ok::<_, hifijson::Error>(())
+            })?;
+            arr.into()
+        }),
+        b'{' => Val::obj({
+            let mut obj = Map::default();
+            lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
+                let key = full(next, lexer)?;
+                lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
+                let value = full(ws_tk(lexer).ok_or(Expect::Value)?, lexer)?;
+                obj.insert(key, value);
+                Ok::<_, hifijson::Error>(())
+            })?;
+            obj
+        }),
+        _ => Err(Expect::Value)?,
+    })
+}
+
+/// A value checked as [`full`] reads it, not kept.
+fn skip<L: LexAlloc>(next: u8, lexer: &mut L) -> Result<(), hifijson::Error> {
+    match next {
+        b'n' if lexer.strip_prefix(b"null") => {}
+        b't' if lexer.strip_prefix(b"true") => {}
+        b'f' if lexer.strip_prefix(b"false") => {}
+        b'b' if lexer.strip_prefix(b"b\"") => skip_string(lexer, true)?,
+        b'N' if lexer.strip_prefix(b"NaN") => {}
+        b'I' if lexer.strip_prefix(b"Infinity") => {}
+        b'0'..=b'9' | b'+' | b'-' => {
+            parse_num(lexer, false)?;
+        }
+        b'"' => skip_string(lexer.discarded(), false)?,
+        b'[' => lexer.discarded().seq(b']', ws_tk, skip)?,
+        b'{' => lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
+            skip(next, lexer)?;
+            lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
+            skip(ws_tk(lexer).ok_or(Expect::Value)?, lexer)
+        })?,
+        _ => Err(Expect::Value)?,
+    }
+    Ok(())
+}
+
+/// The parts of a batch answer a mapping reads, when every filter it runs on an
+/// answer is of the no-jaq subset; `None` otherwise (or when it reads it all).
+pub(crate) fn batch_plan(
+    batch: &Batch,
+    codes: &[Filter],
+    product: &ProductFilters,
+    locale: &str,
+) -> Option<Node> {
+    let mut tree = Builder::new();
+    let body_vars = [
+        Bound::Varies,
+        Bound::Varies,
+        Bound::Varies,
+        Bound::Varies,
+        Bound::Text(locale.to_owned()),
+    ];
+    let lists = batch
+        .items
+        .simple()?
+        .reads(&[Builder::ROOT], &body_vars, &mut tree);
+    for filter in batch.next.iter().chain(&batch.total) {
+        let at = filter
+            .simple()?
+            .reads(&[Builder::ROOT], &body_vars, &mut tree);
+        mark_whole(&at, &mut tree);
+    }
+    let items: Vec<Loc> = lists.iter().map(|&list| tree.any(list)).collect();
+    let item_vars = [
+        Bound::Varies,
+        Bound::Varies,
+        Bound::Text(locale.to_owned()),
+        Bound::At(items.clone()),
+    ];
+    for filter in codes {
+        let at = filter.simple()?.reads(&items, &item_vars, &mut tree);
+        mark_whole(&at, &mut tree);
+    }
+    let mut parts = if product.variant.is_empty() {
+        items.clone()
+    } else {
+        Vec::new()
+    };
+    for filter in &product.variant {
+        for loc in filter.simple()?.reads(&items, &item_vars, &mut tree) {
+            if !parts.contains(&loc) {
+                parts.push(loc);
+            }
+        }
+    }
+    for filter in product.fields() {
+        let at = filter.simple()?.reads(&parts, &item_vars, &mut tree);
+        mark_whole(&at, &mut tree);
+    }
+    let tree = tree.finish();
+    (!tree.is_whole()).then_some(tree)
+}
+
+fn mark_whole(at: &[Loc], tree: &mut Builder) {
+    for &loc in at {
+        tree.whole(loc);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::super::jq::parse_json;
+    use super::*;
+
+    /// A tree reading `.a.b` and every element's `.c` of `.d`.
+    fn tree() -> Node {
+        let mut tree = Builder::new();
+        let a = tree.key(Builder::ROOT, "a");
+        let b = tree.key(a, "b");
+        tree.whole(b);
+        let d = tree.key(Builder::ROOT, "d");
+        let each = tree.any(d);
+        let c = tree.key(each, "c");
+        tree.whole(c);
+        tree.finish()
+    }
+
+    #[test]
+    fn what_is_not_read_is_left_out_and_lists_keep_their_length() {
+        let body = br#"{"a": {"b": [1, 2.50], "x": {"deep": [1, 2]}}, "y": "skipped", "d": [{"c": "k", "e": 1}, 3, {"e": 2}]}"#;
+        let read = parse(body, &tree()).unwrap();
+        assert_eq!(
+            read.to_string(),
+            r#"{"a":{"b":[1,2.50]},"d":[{"c":"k"},3,{}]}"#
+        );
+    }
+
+    /// Whatever jaq's reader accepts or refuses, the pruned one does alike or gives
+    /// up (the caller then parses whole); where it reads, it reads the same.
+    #[test]
+    fn bodies_jaq_refuses_are_refused_and_odd_ones_read_alike_or_given_up() {
+        for body in [
+            r#"{"a": {"b": 1}} x"#,
+            r#"{"y": "\q", "a": {"b": 1}}"#,
+            r#"{"y": "\ud800", "a": {"b": 1}}"#,
+            r#"{"y": 01.}"#,
+            r#"{"y": -, "a": 1}"#,
+            r#"{"y" 1}"#,
+            r#"{"y": [1,], "a": 1}"#,
+            r#"{"y": "unterminated}"#,
+            "{\"y\": \"a\u{1}b\"}",
+        ] {
+            assert!(parse_json(body.as_bytes()).is_err(), "jaq refuses {body}");
+            assert!(parse(body.as_bytes(), &tree()).is_err(), "{body}");
+        }
+        for body in [
+            r#"{"y": NaN, "z": Infinity, "w": -Infinity, "v": +1, "a": {"b": NaN}}"#,
+            "{\"y\": 1, # a comment\n \"a\": {\"b\": 2}}",
+            r#"{"y": b"bytes\x00", "a": {"b": b"\xff"}}"#,
+            r#"{"y": {1: 2}, "a": {"b": {"x": 1}}, "d": [{"c": 1e400}]}"#,
+            r#"{"a": {"b": 123456789012345678901234567890}, "a": {"b": 2}}"#,
+            r#"{"a": {"b": "\u00e9\ud83d\ude00"}, "y": "\ud83d\ude00"}"#,
+            r#"{"a": {"b": 1}, "d": [{"c": 1}, {"c": -0.0}], "x": {"1": {}}}"#,
+        ] {
+            let whole = parse_json(body.as_bytes()).unwrap();
+            if let Ok(read) = parse(body.as_bytes(), &tree()) {
+                let get = |value: &Val, key: &str| match value {
+                    Val::Obj(fields) => fields.get(&Val::utf8_str(key.to_owned())).cloned(),
+                    _ => None,
+                };
+                let a = get(&whole, "a").map(|a| {
+                    let mut map = Map::default();
+                    if let Some(b) = get(&a, "b") {
+                        map.insert(Val::utf8_str("b".to_owned()), b);
+                    }
+                    Val::obj(map)
+                });
+                // As text: NaN is not equal to itself.
+                assert_eq!(
+                    get(&read, "a").map(|a| a.to_string()),
+                    a.map(|a| a.to_string()),
+                    "{body}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_tree_reading_the_whole_body_is_no_plan() {
+        let mut tree = Builder::new();
+        tree.whole(Builder::ROOT);
+        assert!(tree.finish().is_whole());
+        let mut tree = Builder::new();
+        let any = tree.any(Builder::ROOT);
+        let a = tree.key(Builder::ROOT, "a");
+        tree.whole(any);
+        tree.key(a, "x");
+        let merged = tree.finish();
+        assert!(!merged.is_whole());
+        assert!(
+            merged.child(b"a").unwrap().is_whole(),
+            "any's reads merged into a"
+        );
+        assert!(merged.child(b"b").unwrap().is_whole(), "any key is read");
+    }
+}
