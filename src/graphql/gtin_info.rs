@@ -196,9 +196,28 @@ impl GtinInfo {
         &self,
         #[graphql(default = false)] compressed: bool,
     ) -> async_graphql::Result<Option<String>> {
-        let Some(gtin14) = &self.gtin14 else {
+        if !compressed {
+            return Ok(self.plain_digital_link());
+        }
+        let Some(ais) = self.link_ais() else {
             return Ok(None);
         };
+        gtin::compress_digital_link(DIGITAL_LINK_ROOT, &ais)
+            .map(Some)
+            .map_err(|e| super::errors::not_compressible(&e))
+    }
+}
+
+impl GtinInfo {
+    /// `digitalLink` uncompressed: what the resolver and the compiled plans answer.
+    pub(crate) fn plain_digital_link(&self) -> Option<String> {
+        gtin::build_digital_link(DIGITAL_LINK_ROOT, &self.link_ais()?)
+    }
+
+    /// The AIs a Digital Link of the code holds: the GTIN first, unless the code
+    /// carried (01) itself; `None` for an invalid code.
+    fn link_ais(&self) -> Option<Vec<(&str, &str)>> {
+        let gtin14 = self.gtin14.as_deref()?;
         let mut ais: Vec<(&str, &str)> = self
             .application_identifiers
             .iter()
@@ -207,13 +226,7 @@ impl GtinInfo {
         if !ais.iter().any(|(ai, _)| *ai == "01") {
             ais.insert(0, ("01", gtin14));
         }
-        if compressed {
-            gtin::compress_digital_link(DIGITAL_LINK_ROOT, &ais)
-                .map(Some)
-                .map_err(|e| super::errors::not_compressible(&e))
-        } else {
-            Ok(gtin::build_digital_link(DIGITAL_LINK_ROOT, &ais))
-        }
+        Some(ais)
     }
 }
 

@@ -179,6 +179,9 @@ pub(super) enum GtinInfoField {
     Warnings(Vec<Selected<Leaf<GtinWarning>>>),
     ApplicationIdentifiers(Vec<Selected<Leaf<ApplicationIdentifier>>>),
     Error(Vec<Selected<Leaf<GtinError>>>),
+    /// `digitalLink` uncompressed (no argument: `compressed: true` can fail with
+    /// its own error, and is left to the general path).
+    DigitalLink,
 }
 
 /// What a variable is declared as, among the two declarations a plan takes.
@@ -502,6 +505,10 @@ fn gtin_info_selection(selection: &SelectionSet) -> Option<Vec<Selected<GtinInfo
                 GtinInfoField::ApplicationIdentifiers(leaves(nested, application_identifier_leaf)?)
             }
             "error" => GtinInfoField::Error(leaves(nested, gtin_error_leaf)?),
+            "digitalLink" => {
+                leaf(field)?;
+                GtinInfoField::DigitalLink
+            }
             name => {
                 leaf(field)?;
                 GtinInfoField::Leaf(gtin_info_leaf(name)?)

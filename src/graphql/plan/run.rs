@@ -355,6 +355,7 @@ fn gtin_info(
 ) -> Option<()> {
     object(out, selection, |out, field| match field {
         GtinInfoField::Leaf(read) => leaf(out, info, read),
+        GtinInfoField::DigitalLink => optional(out, info.plain_digital_link().as_deref()),
         GtinInfoField::Gs1Prefix(fields) => {
             nullable(out, info.gs1_prefix.as_ref(), |out, prefix| {
                 leaves(out, prefix, fields)
