@@ -73,13 +73,15 @@ async fn fallbacks(replicas: &[TestApp]) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_hold_one_client_to_the_fleet_wide_rate_within_ten_percent() {
-    // Arrange: 30 units/s, a burst of 10, far more asked for than that.
+    // Arrange: 30 units/s, far more asked for than that. A burst of a second's worth:
+    // a test process stalled by a busy machine for less than that loses no units (a
+    // full bucket keeps no more than its burst, whoever holds the limit).
     const RATE: f64 = 30.0;
-    const BURST: f64 = 10.0;
+    const BURST: f64 = 30.0;
     const RUN: Duration = Duration::from_secs(4);
     const WORKERS: usize = 12;
     let redis = RedisServer::start().await;
-    let replicas = fleet(&redis, "30", "10").await;
+    let replicas = fleet(&redis, "30", "30").await;
     let calls_before = script_calls(&redis).await;
 
     // Act: every worker sends to the three replicas in turn until the run is over.
