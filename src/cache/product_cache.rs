@@ -6,6 +6,12 @@
 //!    the Redis budget; usable Redis entries are copied into the local tier with their
 //!    original fetch time, so every replica ages an entry alike.
 //!
+//! The loader asks in two steps, so that Redis costs one round trip per loader
+//! batch, not one per request or per field: [`ProductCache::get_many_local_dated`]
+//! per request (the local tier alone, no await), then
+//! [`ProductCache::get_many_dated`] once per batch for the keys the local tier could
+//! not answer fresh, when [`ProductCache::has_shared_tier`].
+//!
 //! It answers per key `Fresh`, `Stale` or `Miss` and leaves the decision to serve a
 //! stale product to the loader, which alone knows whether the upstream failed
 //! (it then calls [`ProductCache::record_stale_served`]). It does not fetch,
@@ -114,6 +120,34 @@ impl ProductCache {
         self.get_many_at(keys, now_unix_ms()).await
     }
 
+    /// The local tier's answers alone, without waiting for anything, each with until
+    /// when it is fresh (as [`ProductCache::get_many_dated`]). Without a shared tier
+    /// these are the cache's whole answers and are counted as such; with one, only
+    /// the fresh ones are counted here (as hits), as the others are asked again, and
+    /// counted, by [`ProductCache::get_many_dated`] in the loader's batch.
+    pub fn get_many_local_dated(&self, keys: &[Gtin]) -> Vec<(Cached, u64)> {
+        let Some(inner) = &self.inner else {
+            return vec![(Cached::Miss, 0); keys.len()];
+        };
+        let now_ms = now_unix_ms();
+        let shared = inner.redis.is_some();
+        keys.iter()
+            .map(|key| match inner.local.get(key, now_ms) {
+                Some((entry, Freshness::Stale)) if shared => (Cached::Stale(entry.product), 0),
+                Some((_, Freshness::Expired)) | None if shared => (Cached::Miss, 0),
+                slot => inner.answer(slot),
+            })
+            .collect()
+    }
+
+    /// Whether a shared tier (Redis) is configured: then keys the local tier cannot
+    /// answer fresh are worth one more look, per batch, before the upstream.
+    pub fn has_shared_tier(&self) -> bool {
+        self.inner
+            .as_ref()
+            .is_some_and(|inner| inner.redis.is_some())
+    }
+
     /// [`ProductCache::get_many`], each answer with until when it is fresh (unix ms;
     /// meaningful for `Fresh` answers only, 0 otherwise): what a response built from
     /// it may be reused for.
@@ -147,10 +181,14 @@ impl ProductCache {
     /// not-found answer), without counting a lookup: the loader's last look before it
     /// starts a fetch, which closes the gap between its own cache lookup and a fetch
     /// of the same key that ended in between (single flight).
-    pub(crate) fn fresh_locally(&self, key: &Gtin) -> Option<Option<Arc<Product>>> {
+    /// Answered with until when it is fresh (unix ms).
+    pub(crate) fn fresh_locally(&self, key: &Gtin) -> Option<(Option<Arc<Product>>, u64)> {
         let inner = self.inner.as_ref()?;
         match inner.local.get(key, now_unix_ms())? {
-            (entry, Freshness::Fresh) => Some(entry.product),
+            (entry, Freshness::Fresh) => {
+                let until = inner.fresh_until(&entry);
+                Some((entry.product, until))
+            }
             _ => None,
         }
     }
@@ -281,27 +319,35 @@ impl ProductCache {
         let Some(inner) = &self.inner else {
             return;
         };
-        let mut writes = Vec::new();
+        // Entries to write to Redis; their keys and bytes are made in the write's own
+        // task, off the path of the requests waiting for this batch.
+        let mut shared = Vec::new();
         for (gtin, product) in entries {
             let entry = Entry {
                 product: product.clone(),
                 fetched_at_ms: now_ms,
             };
-            if let Some(redis) = &inner.redis {
+            if inner.redis.is_some() {
                 let keep = inner.settings.retention(product.is_some());
                 let expire_ms = u64::try_from(keep.as_millis()).unwrap_or(u64::MAX);
                 if expire_ms > 0 {
-                    writes.push(Write {
-                        key: redis.key(gtin.gtin14()),
-                        value: codec::encode(&entry),
-                        expire_ms,
-                    });
+                    shared.push((*gtin, entry.clone(), expire_ms));
                 }
             }
             inner.local.insert(*gtin, entry, now_ms);
         }
         if let Some(redis) = &inner.redis {
-            redis.put_many(writes);
+            let tier = redis.clone();
+            redis.put_many(shared.len(), move || {
+                shared
+                    .into_iter()
+                    .map(|(gtin, entry, expire_ms)| Write {
+                        key: tier.key(gtin.gtin14()),
+                        value: codec::encode(&entry),
+                        expire_ms,
+                    })
+                    .collect()
+            });
         }
     }
 }
@@ -372,15 +418,20 @@ impl Inner {
         }
     }
 
+    /// Until when (unix ms) `entry` is fresh.
+    fn fresh_until(&self, entry: &Entry) -> u64 {
+        let fresh_for = self.settings.fresh_for(entry.product.is_some());
+        entry
+            .fetched_at_ms
+            .saturating_add(u64::try_from(fresh_for.as_millis()).unwrap_or(u64::MAX))
+    }
+
     /// The answer for one key, counted.
     fn answer(&self, slot: Option<(Entry, Freshness)>) -> (Cached, u64) {
         match slot {
             Some((entry, Freshness::Fresh)) => {
                 add(&self.counters.hits, 1);
-                let fresh_for = self.settings.fresh_for(entry.product.is_some());
-                let until = entry
-                    .fetched_at_ms
-                    .saturating_add(u64::try_from(fresh_for.as_millis()).unwrap_or(u64::MAX));
+                let until = self.fresh_until(&entry);
                 (Cached::Fresh(entry.product), until)
             }
             Some((entry, Freshness::Stale)) => {

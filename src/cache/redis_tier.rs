@@ -11,7 +11,7 @@
 //!   until the prober sees Redis answer again. So a dead or stalled Redis costs one
 //!   request's budget per outage, not every request's.
 //! - Writes are one pipeline of `SET key value PX ms`, spawned so the caller never
-//!   waits; at most [`MAX_PENDING_WRITES`] are in flight and each is cut off at
+//!   waits (the keys and values are made in that task too); at most [`MAX_PENDING_WRITES`] are in flight and each is cut off at
 //!   [`WRITE_TIMEOUT`], so a slow Redis cannot pile up tasks. A write that does not
 //!   fit is dropped and counted: the entry is still in the local tier.
 //!
@@ -275,17 +275,22 @@ impl RedisTier {
         });
     }
 
-    /// Sends `writes` as one pipeline in a spawned task and returns at once.
+    /// Sends the `count` writes `make` makes as one pipeline in a spawned task (which
+    /// calls `make`: encoding is off the caller's path too) and returns at once.
     ///
     /// Must be called within a tokio runtime (it is: the caller is async). Dropped,
     /// and counted in `redis_writes_dropped`, while Redis is down or when
     /// [`MAX_PENDING_WRITES`] pipelines are already in flight.
-    pub(crate) fn put_many(&self, writes: Vec<Write>) {
-        if writes.is_empty() {
+    pub(crate) fn put_many(
+        &self,
+        count: usize,
+        make: impl FnOnce() -> Vec<Write> + Send + 'static,
+    ) {
+        if count == 0 {
             return;
         }
         let shared = &self.shared;
-        let dropped = u64::try_from(writes.len()).unwrap_or(u64::MAX);
+        let dropped = u64::try_from(count).unwrap_or(u64::MAX);
         let Some(manager) = shared.usable_manager() else {
             add(&shared.counters.redis_writes_dropped, dropped);
             return;
@@ -298,6 +303,7 @@ impl RedisTier {
         let shared = Arc::clone(shared);
         tokio::spawn(async move {
             let _permit = permit;
+            let writes = make();
             let mut pipe = redis::pipe();
             for write in &writes {
                 pipe.cmd("SET")

@@ -23,6 +23,10 @@
 //!   fetched answer is stored once per fetch (not per waiter); and when a fetch fails
 //!   for a key whose cached copy is stale but within `max_stale`, that copy is served,
 //!   marked as such.
+//! - Each request asks the local tier alone (no await); the shared tier (Redis), when
+//!   there is one, is asked by the batch: one `MGET` for every key of every request
+//!   in it that the local tier could not answer fresh, so Redis costs one round trip
+//!   per batch, and a key another request is already waiting for costs none.
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -53,8 +57,27 @@ pub struct LoadedProduct {
     pub served_stale: bool,
 }
 
-/// What one fetch answered for a key, shared by every request waiting on it.
-type Fetched = Result<Option<Arc<Product>>, CatalogError>;
+/// What one batch answered for a key, shared by every request waiting on it.
+#[derive(Clone, Debug)]
+struct Fetched {
+    /// The product, not found, or why the catalog could not answer.
+    result: Result<Option<Arc<Product>>, CatalogError>,
+    /// Until when (unix ms) the answer is fresh (meaningful when `result` is `Ok`).
+    fresh_until: u64,
+    /// The newest stale copy the batch found (local or shared tier): served when the
+    /// fetch failed.
+    stale: Option<Arc<Product>>,
+}
+
+impl Fetched {
+    fn failed(error: CatalogError) -> Fetched {
+        Fetched {
+            result: Err(error),
+            fresh_until: 0,
+            stale: None,
+        }
+    }
+}
 
 fn fresh(product: Arc<Product>) -> LoadedProduct {
     LoadedProduct {
@@ -184,7 +207,7 @@ impl ProductLoader {
         if let Some(freshness) = freshness {
             freshness.holds(keys);
         }
-        let dated = self.shared.cache.get_many_dated(keys).await;
+        let dated = self.shared.cache.get_many_local_dated(keys);
         let mut cached = Vec::with_capacity(dated.len());
         for (answer, fresh_until) in dated {
             if let (Some(freshness), Cached::Fresh(_)) = (freshness, &answer) {
@@ -211,7 +234,7 @@ impl ProductLoader {
                 Some(deadline) => tokio::time::timeout_at(deadline, wait_for_answer(receiver))
                     .await
                     .unwrap_or_else(|_| {
-                        Err(CatalogError::Timeout(
+                        Fetched::failed(CatalogError::Timeout(
                             "the request deadline passed".to_owned(),
                         ))
                     }),
@@ -221,12 +244,8 @@ impl ProductLoader {
         .await;
         if let Some(freshness) = freshness {
             for answer in &fetched {
-                match answer {
-                    Ok(found) => freshness.fresh_until(
-                        self.shared
-                            .cache
-                            .fresh_until_if_fetched_now(found.is_some()),
-                    ),
+                match answer.result {
+                    Ok(_) => freshness.fresh_until(answer.fresh_until),
                     // A failure, or a stale copy served in its place: not reusable.
                     Err(_) => freshness.not_reusable(),
                 }
@@ -235,11 +254,19 @@ impl ProductLoader {
         let mut fetched = fetched.into_iter();
         cached
             .into_iter()
-            .map(|cached| match cached {
-                Cached::Fresh(found) => Ok(found.map(fresh)),
-                Cached::Stale(copy) => match fetched.next().unwrap_or_else(|| Err(lost_answer())) {
+            .map(|cached| {
+                let copy = match cached {
+                    Cached::Fresh(found) => return Ok(found.map(fresh)),
+                    Cached::Stale(copy) => copy,
+                    Cached::Miss => None,
+                };
+                let answer = fetched
+                    .next()
+                    .unwrap_or_else(|| Fetched::failed(lost_answer()));
+                match answer.result {
                     Ok(found) => Ok(found.map(fresh)),
-                    Err(error) => match copy {
+                    // The batch's copy is at least as new as the one this request saw.
+                    Err(error) => match answer.stale.or(copy) {
                         Some(product) => {
                             self.shared.cache.record_stale_served();
                             Ok(Some(LoadedProduct {
@@ -249,11 +276,7 @@ impl ProductLoader {
                         }
                         None => Err(error),
                     },
-                },
-                Cached::Miss => fetched
-                    .next()
-                    .unwrap_or_else(|| Err(lost_answer()))
-                    .map(|found| found.map(fresh)),
+                }
             })
             .collect()
     }
@@ -278,8 +301,13 @@ impl ProductLoader {
                     }
                     // A fetch of this key may have ended (cached, then answered) since
                     // the caller looked in the cache: take its answer, do not fetch again.
-                    if let Some(found) = self.shared.cache.fresh_locally(&key) {
-                        return watch::channel(Some(Ok(found))).1;
+                    if let Some((found, fresh_until)) = self.shared.cache.fresh_locally(&key) {
+                        let answer = Fetched {
+                            result: Ok(found),
+                            fresh_until,
+                            stale: None,
+                        };
+                        return watch::channel(Some(answer)).1;
                     }
                     let (sender, receiver) = watch::channel(None);
                     let batch_id = state.pending_id;
@@ -338,26 +366,28 @@ impl Shared {
         }
     }
 
-    /// Fetches one batch and answers each of its keys. The fetch runs in the
-    /// context of the request that opened the batch, so the upstream call carries
-    /// its request id.
+    /// Answers each key of one batch: from the shared tier when it has the key
+    /// fresh, else by one fetch. The fetch runs in the context of the request that
+    /// opened the batch, so the upstream call carries its request id.
     async fn dispatch(self: Arc<Self>, batch: Batch) {
-        let Batch {
-            keys: batch,
-            request_id,
-        } = batch;
+        let Batch { keys, request_id } = batch;
         let mut guard = AnswerGuard {
             shared: &self,
-            keys: &batch,
+            keys,
         };
+        let stale = self.ask_shared_tier(&mut guard).await;
+        if guard.keys.is_empty() {
+            return;
+        }
+        let batch = &guard.keys;
         let results = match request_id {
             Some(id) => {
-                request_context::scope(RequestContext::new(id), self.catalog.fetch(&batch)).await
+                request_context::scope(RequestContext::new(id), self.catalog.fetch(batch)).await
             }
-            None => self.catalog.fetch(&batch).await,
+            None => self.catalog.fetch(batch).await,
         };
         // Each product moves into the one `Arc` the cache and every waiter share.
-        let results: Vec<Fetched> = results
+        let results: Vec<Result<Option<Arc<Product>>, CatalogError>> = results
             .into_iter()
             .map(|result| result.map(|found| found.map(Arc::new)))
             .collect();
@@ -369,7 +399,57 @@ impl Shared {
         // Cache first, then answer: a request arriving between the two then finds the
         // item in the cache instead of starting a second fetch.
         self.cache.put_many(&found).await;
-        guard.answer(results);
+        let (fresh_found, fresh_not_found) = (
+            self.cache.fresh_until_if_fetched_now(true),
+            self.cache.fresh_until_if_fetched_now(false),
+        );
+        let mut stale = stale.into_iter();
+        let answers = results
+            .into_iter()
+            .map(|result| Fetched {
+                fresh_until: match &result {
+                    Ok(Some(_)) => fresh_found,
+                    _ => fresh_not_found,
+                },
+                result,
+                stale: stale.next().flatten(),
+            })
+            .collect();
+        guard.answer(answers);
+    }
+
+    /// With a shared tier: one look (one `MGET`) for the batch's keys, answering
+    /// those it has fresh at once and leaving the rest in `guard` to fetch; answers
+    /// the stale copies it found for the keys left, in their order.
+    async fn ask_shared_tier(&self, guard: &mut AnswerGuard<'_>) -> Vec<Option<Arc<Product>>> {
+        if !self.cache.has_shared_tier() {
+            return Vec::new();
+        }
+        let looked = self.cache.get_many_dated(&guard.keys).await;
+        let mut left = Vec::with_capacity(guard.keys.len());
+        let mut stale = Vec::with_capacity(guard.keys.len());
+        for (key, (cached, fresh_until)) in guard.keys.iter().zip(looked) {
+            match cached {
+                Cached::Fresh(found) => self.answer(
+                    key,
+                    Fetched {
+                        result: Ok(found),
+                        fresh_until,
+                        stale: None,
+                    },
+                ),
+                Cached::Stale(copy) => {
+                    left.push(*key);
+                    stale.push(copy);
+                }
+                Cached::Miss => {
+                    left.push(*key);
+                    stale.push(None);
+                }
+            }
+        }
+        guard.keys = left;
+        stale
     }
 
     fn answer(&self, key: &Gtin, result: Fetched) {
@@ -402,38 +482,39 @@ impl Drop for Polling<'_> {
 /// the fetch panics or is dropped: waiters then get an error instead of hanging.
 struct AnswerGuard<'a> {
     shared: &'a Shared,
-    keys: &'a [Gtin],
+    /// The keys not answered yet.
+    keys: Vec<Gtin>,
 }
 
 impl AnswerGuard<'_> {
-    /// Answers every key, in order, with its result of the batch.
-    fn answer(&mut self, results: Vec<Fetched>) {
-        let mut results = results.into_iter();
-        for key in self.keys {
-            let result = match results.next() {
-                Some(result) => result,
-                None => Err(CatalogError::BadResponse(
+    /// Answers every key left, in order, with its answer of the batch.
+    fn answer(&mut self, answers: Vec<Fetched>) {
+        let mut answers = answers.into_iter();
+        for key in std::mem::take(&mut self.keys) {
+            let answer = answers.next().unwrap_or_else(|| {
+                Fetched::failed(CatalogError::BadResponse(
                     "catalog answered fewer results than keys".to_owned(),
-                )),
-            };
-            self.shared.answer(key, result);
+                ))
+            });
+            self.shared.answer(&key, answer);
         }
-        self.keys = &[];
     }
 }
 
 impl Drop for AnswerGuard<'_> {
     fn drop(&mut self) {
-        for key in self.keys {
-            self.shared.answer(key, Err(lost_answer()));
+        for key in &self.keys {
+            self.shared.answer(key, Fetched::failed(lost_answer()));
         }
     }
 }
 
 async fn wait_for_answer(mut receiver: watch::Receiver<Option<Fetched>>) -> Fetched {
     match receiver.wait_for(Option::is_some).await {
-        Ok(answer) => answer.clone().unwrap_or_else(|| Err(lost_answer())),
-        Err(_) => Err(lost_answer()),
+        Ok(answer) => answer
+            .clone()
+            .unwrap_or_else(|| Fetched::failed(lost_answer())),
+        Err(_) => Fetched::failed(lost_answer()),
     }
 }
 
@@ -615,7 +696,11 @@ mod tests {
             .await;
 
         let receivers = loader.register(&[key]);
-        let answers = join_all(receivers.into_iter().map(wait_for_answer)).await;
+        let answers: Vec<_> = join_all(receivers.into_iter().map(wait_for_answer))
+            .await
+            .into_iter()
+            .map(|answer| answer.result)
+            .collect();
 
         assert_eq!(answers, vec![Ok(Some(Arc::new(product(key))))]);
         assert_eq!(catalog.calls.load(Ordering::SeqCst), 0);

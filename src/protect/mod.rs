@@ -14,6 +14,7 @@ mod cost;
 mod facts;
 mod keys;
 mod rate;
+mod rate_lease;
 mod trusted;
 
 use std::net::IpAddr;
@@ -249,7 +250,7 @@ pub struct Protection {
     facts: facts::DocumentFacts,
     trusted: Option<trusted::TrustedDocuments>,
     local: Option<rate::LocalLimiter>,
-    redis: Option<rate::RedisLimiter>,
+    redis: Option<Arc<rate_lease::RedisLimiter>>,
 }
 
 /// Who is calling.
@@ -293,7 +294,13 @@ impl Protection {
             .rate_limit_redis_url
             .as_deref()
             .filter(|_| limited)
-            .map(|url| rate::RedisLimiter::new(url, settings.rate_limit_redis_budget));
+            .map(|url| {
+                Arc::new(rate_lease::RedisLimiter::new(
+                    url,
+                    settings.rate_limit_redis_budget,
+                    settings.rate_limit_max_clients,
+                ))
+            });
         Some(Arc::new(Protection {
             settings,
             facts: facts::DocumentFacts::new(),
@@ -524,19 +531,20 @@ impl Protection {
         )
     }
 
-    /// Spends `cost` of the client's allowance: in Redis when configured and up,
-    /// else locally.
+    /// Spends `cost` of the client's allowance: from the shared bucket in Redis
+    /// (through this replica's lease) when configured and up, else locally.
     async fn charge(&self, identity: &Identity, cost: u64, policy: RatePolicy) -> rate::Decision {
+        let mut id = [0_u8; 8];
+        id.copy_from_slice(&identity.bucket[..8]);
+        let client = u64::from_le_bytes(id);
         if let Some(redis) = &self.redis {
-            let key = format!("catalog:ratelimit:{}", trusted::hex(&identity.bucket[..16]));
-            if let Some(decision) = redis.check(&key, cost, policy).await {
+            let key = || format!("catalog:ratelimit:{}", trusted::hex(&identity.bucket[..16]));
+            if let Some(decision) = redis.check(client, key, cost, policy).await {
                 return decision;
             }
         }
-        let mut id = [0_u8; 8];
-        id.copy_from_slice(&identity.bucket[..8]);
         match &self.local {
-            Some(local) => local.check(u64::from_le_bytes(id), cost, policy),
+            Some(local) => local.check(client, cost, policy),
             None => rate::Decision::Allowed {
                 remaining: policy.burst,
                 reset: Duration::ZERO,

@@ -7,12 +7,11 @@
 //! costing more than the whole burst is admitted only from a full bucket (it then
 //! leaves the client in debt), so no operation the cost limit allows can starve.
 //!
-//! - **Fleet-wide**: with a Redis URL, the timestamp lives in Redis and one Lua
-//!   script reads and moves it atomically, on Redis's clock, so every replica
-//!   draws from the same bucket. A Redis error or a call slower than the budget
-//!   falls back to the local bucket for that request and skips Redis for
-//!   [`REDIS_RETRY_AFTER`]: a Redis outage loosens the limit to one bucket per
-//!   replica, it never refuses traffic.
+//! - **Fleet-wide**: with a Redis URL, the timestamp lives in Redis and replicas
+//!   lease units from it in small chunks (`rate_lease`: no Redis round trip per
+//!   request). A Redis error or a call slower than the budget falls back to the
+//!   local bucket for that request and skips Redis for a while: a Redis outage
+//!   loosens the limit to one bucket per replica, it never refuses traffic.
 //! - **Local**: a moka cache of client hash to timestamp, bounded by entry count
 //!   (`--rate-limit-max-clients`); TinyLFU admission keeps the frequent clients
 //!   when a flood of new ids arrives, and an entry idle for longer than its burst
@@ -21,11 +20,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-
-/// How long Redis is skipped after a failed or slow call.
-pub(crate) const REDIS_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// A client's allowance.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,7 +32,7 @@ pub struct RatePolicy {
 
 impl RatePolicy {
     /// Nanoseconds one unit takes to come back.
-    fn interval_nanos(self) -> u64 {
+    pub(crate) fn interval_nanos(self) -> u64 {
         (1e9 / self.rate.max(1e-9)).ceil() as u64
     }
 
@@ -126,110 +120,6 @@ impl LocalLimiter {
     pub(crate) fn clients(&self) -> u64 {
         self.buckets.run_pending_tasks();
         self.buckets.entry_count()
-    }
-}
-
-/// GCRA in Redis, atomically, on Redis's clock (so replicas' clocks do not matter).
-/// Numbers go to Redis through `%.0f`: Lua would print a large one as `1e+14`. The
-/// key expires when its bucket is full again, so Redis holds only active clients.
-/// KEYS[1] the client's key; ARGV: interval and tolerance in microseconds, cost.
-/// Returns {admitted (1/0), remaining or 0, reset µs, retry-after µs}.
-const GCRA_LUA: &str = r"
-if redis.replicate_commands then redis.replicate_commands() end
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local start = math.max(tat, now)
-local new_tat = start + interval * cost
-if new_tat - now <= tolerance or tat <= now then
-  local used = new_tat - now
-  redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', string.format('%.0f', math.ceil(used / 1000) + 1))
-  local remaining = math.floor(math.max(tolerance - used, 0) / interval)
-  return {1, remaining, used, 0}
-end
-return {0, 0, start - now, new_tat - tolerance - now}
-";
-
-/// The shared buckets in Redis.
-pub(crate) struct RedisLimiter {
-    manager: Option<ConnectionManager>,
-    script: redis::Script,
-    budget: Duration,
-    /// Instant (nanoseconds since `epoch`) before which Redis is skipped.
-    skip_until: AtomicU64,
-    epoch: Instant,
-    /// Requests decided locally because Redis failed or was skipped.
-    pub(crate) fallbacks: AtomicU64,
-}
-
-impl RedisLimiter {
-    /// A lazily connecting limiter (nothing waits for Redis at start).
-    pub(crate) fn new(url: &str, budget: Duration) -> RedisLimiter {
-        let config = ConnectionManagerConfig::new()
-            .set_number_of_retries(1)
-            .set_connection_timeout(Some(Duration::from_millis(500)))
-            .set_response_timeout(Some(budget.max(Duration::from_millis(1))));
-        let manager = redis::Client::open(url)
-            .and_then(|client| ConnectionManager::new_lazy_with_config(client, config))
-            .map_err(
-                |error| tracing::warn!(%error, "rate limiter: Redis unusable, local limits only"),
-            )
-            .ok();
-        RedisLimiter {
-            manager,
-            script: redis::Script::new(GCRA_LUA),
-            budget,
-            skip_until: AtomicU64::new(0),
-            epoch: Instant::now(),
-            fallbacks: AtomicU64::new(0),
-        }
-    }
-
-    /// The shared decision, or `None` when Redis is down, slow or being skipped.
-    pub(crate) async fn check(&self, key: &str, cost: u64, policy: RatePolicy) -> Option<Decision> {
-        let now = self.epoch.elapsed().as_nanos() as u64;
-        let decided = match &self.manager {
-            Some(manager) if now >= self.skip_until.load(Ordering::Relaxed) => {
-                let mut connection = manager.clone();
-                let interval = policy.interval_nanos().div_ceil(1000).max(1);
-                let tolerance = interval.saturating_mul(policy.burst);
-                let mut invocation = self.script.key(key);
-                invocation.arg(interval).arg(tolerance).arg(cost);
-                let call = invocation.invoke_async::<(u8, u64, u64, u64)>(&mut connection);
-                match tokio::time::timeout(self.budget, call).await {
-                    Ok(Ok((1, remaining, reset, _))) => Some(Decision::Allowed {
-                        remaining,
-                        reset: Duration::from_micros(reset),
-                    }),
-                    Ok(Ok((_, _, reset, retry_after))) => Some(Decision::Limited {
-                        retry_after: Duration::from_micros(retry_after),
-                        reset: Duration::from_micros(reset),
-                    }),
-                    Ok(Err(error)) => {
-                        tracing::warn!(%error, "rate limiter: Redis failed; deciding locally");
-                        None
-                    }
-                    Err(_) => {
-                        tracing::warn!(
-                            "rate limiter: Redis slower than its budget; deciding locally"
-                        );
-                        None
-                    }
-                }
-            }
-            _ => None,
-        };
-        if decided.is_none() {
-            self.fallbacks.fetch_add(1, Ordering::Relaxed);
-            if self.manager.is_some() && now >= self.skip_until.load(Ordering::Relaxed) {
-                self.skip_until
-                    .store(now + REDIS_RETRY_AFTER.as_nanos() as u64, Ordering::Relaxed);
-            }
-        }
-        decided
     }
 }
 

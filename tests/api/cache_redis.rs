@@ -407,6 +407,23 @@ impl RedisServer {
         }
     }
 
+    /// How many times Redis ran `command` (lower case, e.g. `mget`) since it started,
+    /// from `INFO commandstats`.
+    pub(crate) async fn calls(&self, command: &str) -> u64 {
+        let client = redis::Client::open(self.url()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let prefix = format!("cmdstat_{command}:calls=");
+        info.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(',').next())
+            .map_or(0, |calls| calls.parse().unwrap())
+    }
+
     /// The remaining expiry (ms) Redis holds for each key under the default prefix.
     async fn pttl(&self, keys: &[Gtin]) -> Vec<i64> {
         let client = redis::Client::open(self.url()).unwrap();

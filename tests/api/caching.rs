@@ -220,6 +220,110 @@ async fn replicas_sharing_redis_ask_the_upstream_about_once_per_item() {
     );
 }
 
+#[tokio::test]
+async fn redis_is_asked_once_per_loader_batch_not_once_per_field() {
+    // Arrange: two gateways, one Redis, one upstream; a request of 20 `product` fields.
+    let redis = RedisServer::start().await;
+    let upstream = TestUpstream::start().await;
+    let items: Vec<String> = (0..20).map(|n| upc_a(100 + n)).collect();
+    for item in &items {
+        upstream.insert_product(item, &format!("item {item}"));
+    }
+    let flags = [
+        "--cache-redis-url",
+        &redis.url(),
+        "--cache-redis-budget-ms",
+        "200",
+    ];
+    let first = TestApp::spawn(Some(&upstream.url()), &flags).await;
+    let second = TestApp::spawn(Some(&upstream.url()), &flags).await;
+    for app in [&first, &second] {
+        wait_for_redis(app).await;
+    }
+    let fields: Vec<String> = items
+        .iter()
+        .enumerate()
+        .map(|(n, item)| format!("p{n}: product(gtin: \"{item}\") {{ upc }}"))
+        .collect();
+    let query = format!("{{ {} }}", fields.join(" "));
+    let mget_before = redis.calls("mget").await;
+
+    // Act: the first replica misses everywhere; the second finds all 20 in Redis.
+    let from_first = first.query(&query).await;
+    let mget_first = redis.calls("mget").await - mget_before;
+    let mut landed = false;
+    for _ in 0..100 {
+        let client = redis::Client::open(redis.url()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let size: u64 = redis::cmd("DBSIZE").query_async(&mut conn).await.unwrap();
+        if size >= 20 {
+            landed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mget_second_before = redis.calls("mget").await;
+    let from_second = second.query(&query).await;
+    let mget_second = redis.calls("mget").await - mget_second_before;
+
+    // Assert: one MGET per request's batch (it was one per field), and Redis answered
+    // the second replica without the upstream.
+    assert!(landed, "the first replica's writes never reached Redis");
+    for answer in [&from_first, &from_second] {
+        assert_eq!(answer["data"]["p19"]["upc"], items[19].as_str(), "{answer}");
+        assert!(answer.get("errors").is_none(), "{answer}");
+    }
+    assert_eq!(mget_first, 1, "one MGET for the batch of 20 fields");
+    assert_eq!(mget_second, 1, "one MGET for the batch of 20 fields");
+    assert_eq!(
+        upstream.call_count(),
+        1,
+        "the second replica was served from Redis"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_copy_another_replica_left_in_redis_is_served_when_the_upstream_fails() {
+    // Arrange: one replica caches an item in Redis; it passes its TTL; the upstream
+    // breaks; a second replica, which never saw the item, is asked for it.
+    let redis = RedisServer::start().await;
+    let upstream = TestUpstream::start().await;
+    upstream.insert_product(&upc_a(6), "Six");
+    let flags = [
+        "--cache-redis-url",
+        &redis.url(),
+        "--cache-redis-budget-ms",
+        "200",
+        "--cache-ttl-s",
+        "1",
+        "--upstream-max-retries",
+        "0",
+    ];
+    let first = TestApp::spawn(Some(&upstream.url()), &flags).await;
+    let second = TestApp::spawn(Some(&upstream.url()), &flags).await;
+    for app in [&first, &second] {
+        wait_for_redis(app).await;
+    }
+    assert_eq!(
+        product(&first, &upc_a(6)).await["data"]["product"]["title"],
+        "Six"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    upstream.fail_always(Some(Failure::Status(503)));
+
+    // Act
+    let response = product(&second, &upc_a(6)).await;
+
+    // Assert: the batch found the stale copy in Redis and served it, marked.
+    assert_eq!(
+        response["data"]["product"],
+        json!({ "upc": upc_a(6), "title": "Six", "servedStale": true }),
+        "{response}"
+    );
+    let detail = readyz_detail(&second).await;
+    assert_eq!(detail["cache"]["staleServed"], 1, "{detail}");
+}
+
 async fn wait_for_redis(app: &TestApp) {
     for _ in 0..100 {
         if readyz_detail(app).await["cache"]["redis"] == "connected" {

@@ -29,6 +29,7 @@ mod limits; // abusive requests get clear errors and the right statuses
 mod observability; // metrics, request ids, CORS, compression
 mod persisted_queries; // automatic persisted queries over POST and GET, and the document cache
 mod protection; // trusted documents, cost and rate limits, API keys, a flood of client ids
+mod rate_fleet; // three gateways, one Redis: one client held to the fleet-wide rate, leases not per-request calls
 mod readme_examples; // every README example query, run against the defaults
 mod resolver; // the GS1 Digital Link resolver: redirects, linksets, product pages, shared loader and limits
 mod response_cache; // repeated operations answered from memory: what is kept, for how long, bypass
