@@ -2,6 +2,7 @@
 //! suites of biip and python-stdnum, and property tests. Unit tests of each step sit
 //! at the bottom of that step's file.
 
+mod keys;
 mod library_vectors;
 mod properties;
 mod scan_vectors;
