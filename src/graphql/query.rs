@@ -10,7 +10,7 @@ use super::lookup::Lookup;
 use super::product::ProductView;
 use super::request_scope::RequestScope;
 use super::settings::GraphqlSettings;
-use crate::gtin::{self, Gtin, ParseError, Scan};
+use crate::gtin::{self, Gtin, ParseError, Reason, Scan};
 use crate::loader::{AnswerFreshness, Loaded, ProductLoader};
 
 /// The root of every query, named `Query` in the schema as the GraphQL spec's
@@ -83,6 +83,9 @@ impl QueryRoot {
         Ok(analyzed
             .into_iter()
             .map(|(info, scan)| match scan {
+                Err(error) if error.reason() == Reason::NotATradeItem => {
+                    Lookup::other_key(info, &error)
+                }
                 Err(error) => Lookup::invalid(info, &error),
                 Ok(scan) if scan.parsed().lookup_gtin().is_none() => {
                     Lookup::not_a_trade_item(info, &scan)
@@ -139,7 +142,11 @@ impl QueryRoot {
 /// Parses a client's code into the key its product is looked up by.
 fn lookup_key(ctx: &Context<'_>, code: &str) -> Result<Gtin> {
     let region = settings(ctx)?.rcn_region;
-    let parsed = gtin::analyze(code, region).map_err(|error| errors::invalid_gtin(&error))?;
+    let parsed = gtin::analyze(code, region).map_err(|error| match error.reason() {
+        // A valid GS1 key other than a GTIN (an SSCC, a GLN …): not a bad code.
+        Reason::NotATradeItem => errors::not_a_trade_item_key(&error),
+        _ => errors::invalid_gtin(&error),
+    })?;
     parsed
         .lookup_gtin()
         .ok_or_else(|| errors::not_a_trade_item(code, parsed.kind))
