@@ -38,8 +38,9 @@ use super::rcn::RcnRegion;
 /// FNC1 as scanners transmit it between variable-length elements (ASCII 29, GS).
 const GS: u8 = 0x1D;
 
-/// The key qualifiers a Digital Link may put after `/01/{gtin}`, in their order.
-const GTIN_QUALIFIERS: [&str; 4] = ["22", "10", "21", "235"];
+/// The key qualifier sequences a Digital Link may put after `/01/{gtin}` (one of
+/// them per path, `dlpkey=22,10,21|235`), each in its order.
+const GTIN_QUALIFIERS: [&[&str]; 2] = [&["22", "10", "21"], &["235"]];
 
 /// The part an AI plays in a code (GS1 Digital Link standard §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -196,12 +197,21 @@ impl Scan {
     }
 
     /// The Digital Link URI of this scan under `root` (e.g. `https://id.gs1.org`): the
-    /// GTIN, its key qualifiers in GS1's order in the path, every other AI as a query
-    /// data attribute, values percent-encoded. `None` without a GTIN element.
+    /// GTIN, its key qualifiers in GS1's order in the path (one sequence: `22, 10,
+    /// 21`, or `235` when the scan carries a TPX), every other AI as a query data
+    /// attribute, values percent-encoded. `None` without a GTIN element.
     pub fn digital_link(&self, root: &str) -> Option<String> {
         let gtin = self.get("01")?;
         let mut uri = format!("{}/01/{gtin}", root.trim_end_matches('/'));
-        for q in GTIN_QUALIFIERS {
+        // TPX (235) is never a data attribute, so a scan that carries it takes the
+        // `235` sequence; its lot, if any, then goes in the query.
+        let [gtin_sequence, tpx_sequence] = GTIN_QUALIFIERS;
+        let path: &[&str] = if self.get("235").is_some() {
+            tpx_sequence
+        } else {
+            gtin_sequence
+        };
+        for &q in path {
             if let Some(v) = self.get(q) {
                 uri.push('/');
                 uri.push_str(q);
@@ -211,7 +221,7 @@ impl Scan {
         }
         let mut sep = '?';
         for e in &self.elements {
-            if e.ai() == "01" || GTIN_QUALIFIERS.contains(&e.ai()) {
+            if e.ai() == "01" || path.contains(&e.ai()) {
                 continue;
             }
             uri.push(sep);

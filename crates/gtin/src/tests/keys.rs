@@ -167,6 +167,22 @@ fn the_four_grammar_defects_are_fixed() {
 }
 
 #[test]
+fn a_scans_own_digital_link_keeps_one_qualifier_sequence_and_reads_back() {
+    let Reading::Gtin(s) = read("]C1010950600013435223512345\u{1d}10LOT7") else {
+        panic!("a GTIN");
+    };
+    let link = s.digital_link("https://id.gs1.org");
+    assert_eq!(
+        link.as_deref(),
+        Some("https://id.gs1.org/01/09506000134352/235/12345?10=LOT7")
+    );
+    let Reading::Gtin(back) = read(link.as_deref().unwrap_or_default()) else {
+        panic!("a GTIN");
+    };
+    assert_eq!((back.get("235"), back.lot()), (Some("12345"), Some("LOT7")));
+}
+
+#[test]
 fn a_uri_in_a_gs1_mode_qr_code_is_refused_and_pointed_to_q1() {
     let e = analyze("]Q3https://id.gs1.org/01/09506000134352", None).expect_err("]Q3 URI");
     assert_eq!(e.reason(), Reason::InvalidGs1ElementString);
