@@ -17,6 +17,8 @@
 //! AI values are percent-decoded here; checking them against the AI table is the
 //! caller's business (the key always, the others only in `scan`).
 
+use std::borrow::Cow;
+
 use super::ai::{self, AiEntry};
 use super::error::Reason;
 use super::key;
@@ -58,20 +60,21 @@ const BAD_HOST_CHARS: &[u8] = b"_~?#@!$&'()*+,;=%";
 
 /// One AI of the URI, its value percent-decoded.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Pair {
+pub(crate) struct Pair<'a> {
     pub(crate) entry: &'static AiEntry,
-    pub(crate) value: String,
+    /// Borrowed from the URI unless it held a percent escape.
+    pub(crate) value: Cow<'a, str>,
 }
 
 /// A Digital Link URI whose grammar is GS1's.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Link {
+pub(crate) struct Link<'a> {
     /// The primary key.
-    pub(crate) key: Pair,
+    pub(crate) key: Pair<'a>,
     /// The key qualifiers of the path, in order.
-    pub(crate) qualifiers: Vec<Pair>,
+    pub(crate) qualifiers: Vec<Pair<'a>>,
     /// The data attributes of the query, in order.
-    pub(crate) attributes: Vec<Pair>,
+    pub(crate) attributes: Vec<Pair<'a>>,
 }
 
 /// Why a URI is not a GS1 Digital Link.
@@ -119,7 +122,7 @@ fn strip_scheme(s: &str) -> Option<&str> {
 }
 
 /// Reads a Digital Link URI, or says what is wrong with it.
-pub(crate) fn parse(uri: &str) -> Result<Link, Fault> {
+pub(crate) fn parse(uri: &str) -> Result<Link<'_>, Fault> {
     let rest = strip_scheme(uri)
         .ok_or_else(|| fault("a GS1 Digital Link URI starts with https:// or http://"))?;
     if let Some(at) = uri.bytes().position(|c| !is_uri_char(c)) {
@@ -153,8 +156,8 @@ pub(crate) fn parse(uri: &str) -> Result<Link, Fault> {
         )));
     }
     let (key, qualifiers) = path_pairs(path)?;
-    let sequence: Vec<&str> = qualifiers.iter().map(|p| p.entry.ai).collect();
-    if !key::is_valid_path(key.entry.ai, &sequence) {
+    if !key::is_valid_sequence(key.entry.ai, qualifiers.iter().map(|p| p.entry.ai)) {
+        let sequence: Vec<&str> = qualifiers.iter().map(|p| p.entry.ai).collect();
         return Err(fault(format!(
             "/{}/ cannot be followed by /{}/ in the path: its key qualifiers are {}, in that order",
             key.entry.ai,
@@ -176,14 +179,14 @@ pub(crate) fn parse(uri: &str) -> Result<Link, Fault> {
         if name.is_empty() || !name.bytes().all(|c| c.is_ascii_digit()) {
             continue;
         }
-        let attribute = attribute(&link, &sequence, name, raw)?;
+        let attribute = attribute(&link, name, raw)?;
         link.attributes.push(attribute);
     }
     Ok(link)
 }
 
 /// The key and the qualifiers of the path.
-fn path_pairs(path: &str) -> Result<(Pair, Vec<Pair>), Fault> {
+fn path_pairs(path: &str) -> Result<(Pair<'_>, Vec<Pair<'_>>), Fault> {
     let mut segments: Vec<&str> = path.split('/').skip(1).collect();
     // A trailing slash is tolerated, as it always was for `/01/{gtin}/`.
     if segments.len() > 1 && segments.last() == Some(&"") {
@@ -213,34 +216,32 @@ fn path_pairs(path: &str) -> Result<(Pair, Vec<Pair>), Fault> {
         .get(at..)
         .unwrap_or_default()
         .chunks(2)
-        .map(|pair| match pair {
-            [ai, value] => {
-                let entry =
-                    exact_ai(ai).ok_or_else(|| fault("the Digital Link path is not GS1's"))?;
-                if value.is_empty() {
-                    return Err(fault_ai(
-                        Reason::InvalidAiValue,
-                        entry.ai,
-                        format!("AI ({}) in the path has no value", entry.ai),
-                    ));
-                }
-                Ok(Pair {
-                    entry,
-                    value: decode(entry, value)?,
-                })
+        .map(|pair| {
+            let [ai, value] = pair else {
+                return Err(fault("the Digital Link path is not GS1's"));
+            };
+            let entry = exact_ai(ai).ok_or_else(|| fault("the Digital Link path is not GS1's"))?;
+            if value.is_empty() {
+                return Err(fault_ai(
+                    Reason::InvalidAiValue,
+                    entry.ai,
+                    format!("AI ({}) in the path has no value", entry.ai),
+                ));
             }
-            _ => Err(fault("the Digital Link path is not GS1's")),
-        })
-        .collect::<Result<Vec<Pair>, Fault>>()?
-        .into_iter();
+            Ok(Pair {
+                entry,
+                value: decode(entry, value)?,
+            })
+        });
     let key = pairs
         .next()
-        .ok_or_else(|| fault("the Digital Link path is not GS1's"))?;
-    Ok((key, pairs.collect()))
+        .ok_or_else(|| fault("the Digital Link path is not GS1's"))??;
+    let qualifiers = pairs.collect::<Result<Vec<Pair<'_>>, Fault>>()?;
+    Ok((key, qualifiers))
 }
 
 /// One query data attribute, checked against the grammar and the rest of the link.
-fn attribute(link: &Link, path: &[&str], name: &str, raw: &str) -> Result<Pair, Fault> {
+fn attribute<'a>(link: &Link<'a>, name: &str, raw: &'a str) -> Result<Pair<'a>, Fault> {
     let Some(entry) = ai::lookup(name) else {
         return Err(Fault {
             reason: Reason::UnknownAi,
@@ -291,8 +292,14 @@ fn attribute(link: &Link, path: &[&str], name: &str, raw: &str) -> Result<Pair, 
     // An AI that would make a valid path where it stands belongs in the path (GS1:
     // one spelling per link). Only the path's own qualifier sequence counts, so (10)
     // is an attribute after `/01/…/235/…`, which excludes it from the path.
-    let belongs_in_path = (0..=path.len())
-        .any(|at| key::is_valid_path(link.key.entry.ai, &with_inserted(path, at, entry.ai)));
+    let path = || link.qualifiers.iter().map(|p| p.entry.ai);
+    let belongs_in_path = (0..=link.qualifiers.len()).any(|at| {
+        let trial = path()
+            .take(at)
+            .chain(std::iter::once(entry.ai))
+            .chain(path().skip(at));
+        key::is_valid_sequence(link.key.entry.ai, trial)
+    });
     if belongs_in_path {
         return Err(fault_ai(
             Reason::InvalidGs1ElementString,
@@ -309,12 +316,6 @@ fn attribute(link: &Link, path: &[&str], name: &str, raw: &str) -> Result<Pair, 
     })
 }
 
-fn with_inserted<'a>(path: &[&'a str], at: usize, ai: &'a str) -> Vec<&'a str> {
-    let mut v = path.to_vec();
-    v.insert(at.min(v.len()), ai);
-    v
-}
-
 /// The table row of a path segment that is exactly an AI's digits.
 fn exact_ai(segment: &str) -> Option<&'static AiEntry> {
     if segment.is_empty() || !segment.bytes().all(|c| c.is_ascii_digit()) {
@@ -323,9 +324,13 @@ fn exact_ai(segment: &str) -> Option<&'static AiEntry> {
     ai::lookup(segment)
 }
 
-fn decode(entry: &'static AiEntry, raw: &str) -> Result<String, Fault> {
+/// The value with its percent escapes decoded (borrowed when it has none).
+fn decode<'a>(entry: &'static AiEntry, raw: &'a str) -> Result<Cow<'a, str>, Fault> {
+    if !raw.contains('%') {
+        return Ok(Cow::Borrowed(raw));
+    }
     match crate::scan::percent_decode(raw) {
-        Some(value) if !value.contains('\0') => Ok(value),
+        Some(value) if !value.contains('\0') => Ok(Cow::Owned(value)),
         _ => Err(fault_ai(
             Reason::InvalidAiValue,
             entry.ai,
@@ -342,7 +347,7 @@ mod tests {
     use super::*;
 
     fn key_of(uri: &str) -> Result<(String, String), Fault> {
-        parse(uri).map(|l| (l.key.entry.ai.to_owned(), l.key.value))
+        parse(uri).map(|l| (l.key.entry.ai.to_owned(), l.key.value.into_owned()))
     }
 
     fn ais(uri: &str) -> Vec<(String, String)> {
@@ -350,7 +355,7 @@ mod tests {
         std::iter::once(&link.key)
             .chain(&link.qualifiers)
             .chain(&link.attributes)
-            .map(|p| (p.entry.ai.to_owned(), p.value.clone()))
+            .map(|p| (p.entry.ai.to_owned(), p.value.to_string()))
             .collect()
     }
 

@@ -27,7 +27,8 @@ pub enum Reason {
     InvalidZero,
     /// A `]xx` symbology identifier this gateway does not read (R2).
     UnsupportedSymbology,
-    /// A GS1 element string or GS1 Digital Link URI without a readable AI (01) (R2).
+    /// A GS1 element string or GS1 Digital Link URI that is not GS1's: no readable
+    /// primary key, a path or query the Digital Link grammar refuses (R2).
     InvalidGs1ElementString,
     /// The price/weight verifier digit inside a variable-measure RCN does not match (§3).
     InvalidVariableMeasureCheckDigit,

@@ -139,16 +139,26 @@ pub(crate) fn identifies(ai: &str) -> Option<&'static str> {
 
 /// True when `qualifiers`, in this order, may follow key `key` in a Digital Link path:
 /// an ordered subset of one of the key's qualifier sequences.
+#[cfg(test)]
 pub(crate) fn is_valid_path(key: &str, qualifiers: &[&str]) -> bool {
+    is_valid_sequence(key, qualifiers.iter().copied())
+}
+
+/// [`is_valid_path`] over any iterator of AIs, so a caller can try an AI at each
+/// place of a path without building one.
+pub(crate) fn is_valid_sequence<'a>(
+    key: &str,
+    qualifiers: impl Iterator<Item = &'a str> + Clone,
+) -> bool {
     let Some(k) = row(key) else {
         return false;
     };
-    if qualifiers.is_empty() {
+    if qualifiers.clone().next().is_none() {
         return true;
     }
     k.qualifiers.iter().any(|sequence| {
         let mut rest = sequence.iter();
-        qualifiers.iter().all(|q| rest.any(|s| s == q))
+        qualifiers.clone().all(|q| rest.any(|s| *s == q))
     })
 }
 

@@ -456,7 +456,7 @@ impl Cx<'_> {
         if link.key.entry.ai != "01" {
             return Err(self.other_key(link.key.entry, &link.key.value));
         }
-        let g = link.key.value.as_str();
+        let g = link.key.value.as_ref();
         if !g.bytes().all(|b| b.is_ascii_digit()) {
             let shown: String = g.chars().take(20).collect();
             return Err(self.error(

@@ -631,7 +631,7 @@ impl Reader<'_> {
         })?;
         let key_value = match parsed {
             Some(parsed) if link.key.entry.ai == "01" => parsed.gtin.gtin14(),
-            _ => link.key.value.as_str(),
+            _ => link.key.value.as_ref(),
         };
         let mut elements = vec![self.element(link.key.entry, key_value, Role::PrimaryKey)?];
         for pair in &link.qualifiers {
