@@ -36,7 +36,8 @@ macro_rules! error_codes {
 error_codes! {
     /// The code is not a valid GTIN (`reason`, `message`, `hint`, `input` say why).
     InvalidGtin => "INVALID_GTIN",
-    /// A coupon or refund receipt: no product to look up, no upstream call.
+    /// A coupon or refund receipt, or a GS1 key other than a GTIN (an SSCC, a GLN …):
+    /// no product to look up, no upstream call.
     NotATradeItem => "NOT_A_TRADE_ITEM",
     /// A date argument (`ScanData.expired(today:)`) that is not `YYYY-MM-DD`.
     InvalidDate => "INVALID_DATE",

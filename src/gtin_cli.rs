@@ -162,6 +162,30 @@ mod tests {
     }
 
     #[test]
+    fn an_sscc_and_bracketed_text_are_described_and_valid() {
+        let codes = [
+            "https://id.gs1.org/00/106141412345678908".to_owned(),
+            "(01)09506000134352(10)ABC".to_owned(),
+        ];
+        let mut out = Vec::new();
+
+        let summary = describe_codes(&codes, None, &mut out).unwrap();
+
+        let lines = lines(&out);
+        assert_eq!(summary.exit_code(), 0);
+        assert_eq!(lines[0]["valid"], true);
+        assert_eq!(lines[0]["tradeItem"], false);
+        assert_eq!(lines[0]["primaryKey"]["ai"], "00");
+        assert_eq!(lines[0]["primaryKey"]["value"], "106141412345678908");
+        assert_eq!(lines[0]["gtin14"], serde_json::Value::Null);
+        assert_eq!(lines[1]["gtin14"], "09506000134352");
+        assert_eq!(
+            lines[1]["applicationIdentifiers"][1]["role"],
+            "KEY_QUALIFIER"
+        );
+    }
+
+    #[test]
     fn keys_are_the_graphql_field_names() {
         let mut out = Vec::new();
         describe_codes(&["04252614".to_owned()], None, &mut out).unwrap();
@@ -182,6 +206,8 @@ mod tests {
             "lookupGtin14",
             "warnings",
             "error",
+            "primaryKey",
+            "tradeItem",
         ] {
             assert!(line.get(key).is_some(), "missing {key} in {line}");
         }

@@ -53,6 +53,19 @@ pub(crate) fn not_a_trade_item(input: &str, kind: Kind) -> Error {
     })
 }
 
+/// `NOT_A_TRADE_ITEM` for a valid GS1 key that is not a GTIN (an SSCC, a GLN …):
+/// `extensions.ai` names the key, the message says what it identifies.
+pub(crate) fn not_a_trade_item_key(error: &ParseError) -> Error {
+    Error::new(format!("{:?}: {}", error.input(), error.message())).extend_with(|_, extensions| {
+        extensions.set("code", ErrorCode::NotATradeItem.as_str());
+        extensions.set("reason", error.reason().as_str());
+        extensions.set("input", error.input());
+        if let Some(ai) = error.ai() {
+            extensions.set("ai", ai);
+        }
+    })
+}
+
 /// `TOO_MANY_GTINS` for a list over the limit.
 pub(crate) fn too_many_gtins(count: usize, max: usize) -> Error {
     Error::new(format!(

@@ -1,12 +1,16 @@
 //! `GtinInfo`: everything the `gtin` module knows about one code, as the GraphQL
 //! type of `gtin(code:)` and `Lookup.gtin`, and as the JSON line of the `gtin` CLI.
 //! One struct serves both so the CLI's keys are always the GraphQL field names.
+//!
+//! A code whose GS1 primary key is not a GTIN (an SSCC, a GLN …) is described too:
+//! valid, its `primaryKey` and every AI with its role, `tradeItem: false`, and no
+//! GTIN forms.
 
 use async_graphql::{ComplexObject, Enum, SimpleObject};
 use serde::Serialize;
 
 use super::wire_names;
-use crate::gtin::{self, GtinFormat, Kind, ParseError, RcnRegion, Scan};
+use crate::gtin::{self, GtinFormat, KeyScan, Kind, ParseError, RcnRegion, Reading, Role, Scan};
 
 /// What a code is, or precisely why it is not a GTIN. Never an error itself.
 #[derive(Clone, Debug, Serialize, SimpleObject)]
@@ -64,6 +68,29 @@ pub struct GtinInfo {
     pub price: Option<String>,
     /// Why the code is invalid; null when valid.
     pub error: Option<GtinError>,
+    /// The GS1 primary key the code carries: AI (01) and the GTIN-14 for a GTIN, or
+    /// another key (SSCC (00), GLN (414), GRAI (8003) …); null when invalid.
+    pub primary_key: Option<PrimaryKey>,
+    /// Whether the code names a trade item a product lookup can find: false for an
+    /// SSCC, a GLN or any other non-GTIN key, and for coupons and refund receipts;
+    /// null when invalid.
+    pub trade_item: Option<bool>,
+}
+
+/// The GS1 primary key of a code: what it identifies.
+#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[graphql(name = "Gs1PrimaryKey")]
+pub struct PrimaryKey {
+    /// The key's AI, e.g. "00".
+    pub ai: String,
+    /// GS1's short title of the AI, e.g. "SSCC".
+    pub title: String,
+    /// GS1's full name of the key, e.g. "Serial Shipping Container Code (SSCC)".
+    pub name: String,
+    /// What the key identifies, e.g. "a logistic unit".
+    pub identifies: String,
+    /// The key's value as carried (for a GTIN, the GTIN-14).
+    pub value: String,
 }
 
 /// One GS1 application identifier carried by a 2D code.
@@ -75,6 +102,30 @@ pub struct ApplicationIdentifier {
     pub title: String,
     /// The value as carried (percent-decoded for a Digital Link).
     pub value: String,
+    /// The part the AI plays: the primary key, a key qualifier or a data attribute.
+    pub role: AiRole,
+}
+
+/// The part an application identifier plays in a code (GS1 Digital Link standard).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AiRole {
+    /// What the code identifies: GTIN (01), SSCC (00), GLN (414) ….
+    PrimaryKey,
+    /// Narrows the key down: a GTIN's variant, lot, serial (22, 10, 21) or TPX (235) ….
+    KeyQualifier,
+    /// Anything else the code says: dates, weights, prices ….
+    DataAttribute,
+}
+
+impl From<Role> for AiRole {
+    fn from(role: Role) -> AiRole {
+        match role {
+            Role::PrimaryKey => AiRole::PrimaryKey,
+            Role::KeyQualifier => AiRole::KeyQualifier,
+            Role::DataAttribute => AiRole::DataAttribute,
+        }
+    }
 }
 
 /// GTIN format by significant digits.
@@ -233,14 +284,32 @@ impl GtinInfo {
 impl GtinInfo {
     /// Reads the whole scan of `input` (identity and, for a 2D code, every AI it
     /// carries) and describes it; also returns the scan for callers that go on to
-    /// look the product up.
+    /// look the product up: for a non-GTIN key, its `NOT_A_TRADE_ITEM` error.
     pub fn analyze(input: &str, region: Option<RcnRegion>) -> (GtinInfo, Result<Scan, ParseError>) {
-        let scan = gtin::scan(input, region);
-        let info = match &scan {
-            Ok(scan) => GtinInfo::of_valid(input, scan),
-            Err(error) => GtinInfo::of_invalid(input, error),
-        };
-        (info, scan)
+        match gtin::read(input, region) {
+            Ok(Reading::Gtin(scan)) => (GtinInfo::of_valid(input, &scan), Ok(scan)),
+            Ok(Reading::OtherKey(key)) => (
+                GtinInfo::of_other_key(input, &key),
+                Err(key.error().clone()),
+            ),
+            Err(error) => (GtinInfo::of_invalid(input, &error), Err(error)),
+        }
+    }
+
+    /// A valid code whose key is not a GTIN: its key and AIs, no GTIN forms.
+    fn of_other_key(input: &str, key: &KeyScan) -> GtinInfo {
+        let mut info = GtinInfo::empty(input);
+        info.valid = true;
+        info.trade_item = Some(false);
+        info.primary_key = Some(PrimaryKey {
+            ai: key.key().ai().to_owned(),
+            title: key.key().title().to_owned(),
+            name: key.key_name().to_owned(),
+            identifies: key.identifies().to_owned(),
+            value: key.key().value().to_owned(),
+        });
+        info.application_identifiers = key.elements().iter().map(application_identifier).collect();
+        info
     }
 
     fn of_valid(input: &str, scan: &Scan) -> GtinInfo {
@@ -281,15 +350,7 @@ impl GtinInfo {
                     message: warning.message.clone(),
                 })
                 .collect(),
-            application_identifiers: scan
-                .elements()
-                .iter()
-                .map(|element| ApplicationIdentifier {
-                    ai: element.ai().to_owned(),
-                    title: element.title().to_owned(),
-                    value: element.value().to_owned(),
-                })
-                .collect(),
+            application_identifiers: scan.elements().iter().map(application_identifier).collect(),
             lot: scan.lot().map(str::to_owned),
             serial: scan.serial().map(str::to_owned),
             expiry_date: iso(scan.expiry()),
@@ -300,10 +361,31 @@ impl GtinInfo {
             net_weight_kg: scan.net_weight_kg(),
             price: scan.price(),
             error: None,
+            primary_key: Some(PrimaryKey {
+                ai: "01".to_owned(),
+                title: "GTIN".to_owned(),
+                name: "Global Trade Item Number (GTIN)".to_owned(),
+                identifies: "a trade item".to_owned(),
+                value: gtin.gtin14().to_owned(),
+            }),
+            trade_item: Some(parsed.is_trade_item()),
         }
     }
 
     fn of_invalid(input: &str, error: &ParseError) -> GtinInfo {
+        GtinInfo {
+            error: Some(GtinError {
+                reason: error.reason().as_str().to_owned(),
+                message: error.message().to_owned(),
+                hint: error.hint().map(str::to_owned),
+                ai: error.ai().map(str::to_owned),
+            }),
+            ..GtinInfo::empty(input)
+        }
+    }
+
+    /// Nothing known yet: not valid, every field null or empty.
+    fn empty(input: &str) -> GtinInfo {
         GtinInfo {
             input: input.to_owned(),
             valid: false,
@@ -329,13 +411,19 @@ impl GtinInfo {
             packaging_date: None,
             net_weight_kg: None,
             price: None,
-            error: Some(GtinError {
-                reason: error.reason().as_str().to_owned(),
-                message: error.message().to_owned(),
-                hint: error.hint().map(str::to_owned),
-                ai: error.ai().map(str::to_owned),
-            }),
+            error: None,
+            primary_key: None,
+            trade_item: None,
         }
+    }
+}
+
+fn application_identifier(element: &gtin::Element) -> ApplicationIdentifier {
+    ApplicationIdentifier {
+        ai: element.ai().to_owned(),
+        title: element.title().to_owned(),
+        value: element.value().to_owned(),
+        role: element.role().into(),
     }
 }
 

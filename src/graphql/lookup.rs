@@ -14,7 +14,7 @@ use super::product::ProductView;
 use super::scan_data::ScanData;
 use crate::catalog::CatalogError;
 use crate::error_code::ErrorCode;
-use crate::gtin::{Gtin, ParseError, RcnRegion, Scan};
+use crate::gtin::{Gtin, ParseError, RcnRegion, Reason, Scan};
 use crate::loader::Loaded;
 
 /// A basket read, before anything is loaded: each line's facts and scan.
@@ -49,6 +49,10 @@ impl Basket {
         self.lines
             .into_iter()
             .map(|(info, scan)| match scan {
+                // A valid GS1 key other than a GTIN (an SSCC, a GLN …): not a bad code.
+                Err(error) if error.reason() == Reason::NotATradeItem => {
+                    Lookup::other_key(info, &error)
+                }
                 Err(error) => Lookup::invalid(info, &error),
                 Ok(scan) if line_key(&scan).is_none() => Lookup::not_a_trade_item(info, &scan),
                 Ok(scan) => {
@@ -73,7 +77,9 @@ pub(crate) enum LookupStatus {
     NotFound,
     /// The code is not a valid GTIN (see `error.reason`).
     Invalid,
-    /// A coupon or refund receipt: valid, but not a product.
+    /// Valid, but not a product: a coupon or refund receipt, or a GS1 key other than
+    /// a GTIN (an SSCC, a GLN …; `error.reason` is NOT_A_TRADE_ITEM, `gtin.primaryKey`
+    /// says which).
     NotATradeItem,
     /// The catalog could not answer for this line (see `error.code`); retry later.
     Unavailable,
@@ -139,6 +145,22 @@ impl Lookup {
                 reason: Some(kind.as_str().to_owned()),
                 message: "this number is not a trade item: there is no product to look up"
                     .to_owned(),
+            }),
+        }
+    }
+
+    /// A line whose code is a valid GS1 key other than a GTIN (an SSCC, a GLN …).
+    pub(crate) fn other_key(gtin: GtinInfo, error: &ParseError) -> Lookup {
+        Lookup {
+            input: gtin.input.clone(),
+            status: LookupStatus::NotATradeItem,
+            gtin,
+            scan: None,
+            product: None,
+            error: Some(LookupError {
+                code: ErrorCode::NotATradeItem.as_str().to_owned(),
+                reason: Some(error.reason().as_str().to_owned()),
+                message: error.message().to_owned(),
             }),
         }
     }

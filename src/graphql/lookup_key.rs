@@ -7,13 +7,16 @@
 use async_graphql::Error;
 
 use super::errors;
-use crate::gtin::{self, Gtin, Kind, ParseError, RcnRegion};
+use crate::gtin::{self, Gtin, Kind, ParseError, RcnRegion, Reason};
 
 /// Why a code has no key.
 #[derive(Debug)]
 pub(crate) enum KeyError {
     /// Not a valid GTIN.
     Invalid(ParseError),
+    /// A valid GS1 key other than a GTIN (an SSCC, a GLN …): not a bad code, but
+    /// no product either.
+    OtherKey(ParseError),
     /// Valid, but a coupon, a refund receipt…: no product to look up.
     NotATradeItem(Kind),
 }
@@ -23,6 +26,7 @@ impl KeyError {
     pub(crate) fn into_error(self, code: &str) -> Error {
         match self {
             KeyError::Invalid(error) => errors::invalid_gtin(&error),
+            KeyError::OtherKey(error) => errors::not_a_trade_item_key(&error),
             KeyError::NotATradeItem(kind) => errors::not_a_trade_item(code, kind),
         }
     }
@@ -30,7 +34,10 @@ impl KeyError {
 
 /// The key `code` is looked up by, decoding variable-measure labels of `region`.
 pub(crate) fn lookup_key(code: &str, region: Option<RcnRegion>) -> Result<Gtin, KeyError> {
-    let parsed = gtin::analyze(code, region).map_err(KeyError::Invalid)?;
+    let parsed = gtin::analyze(code, region).map_err(|error| match error.reason() {
+        Reason::NotATradeItem => KeyError::OtherKey(error),
+        _ => KeyError::Invalid(error),
+    })?;
     parsed
         .lookup_gtin()
         .ok_or(KeyError::NotATradeItem(parsed.kind))

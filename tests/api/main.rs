@@ -21,6 +21,7 @@ mod faults; // a thundering herd, SIGTERM to the real binary under load
 mod federation; // the Apollo Federation v2 subgraph: _service SDL and batched _entities
 mod graphql_lookup; // product, products, lookups and gtin end to end
 mod graphql_over_http; // media types, status codes and request shapes per the spec
+mod gs1_keys; // every GS1 key: SSCC and GLN described and NOT_A_TRADE_ITEM, bracketed AI syntax
 mod healthcheck; // the healthcheck subcommand (the image's HEALTHCHECK) against real listeners
 mod http_caching; // Cache-Control, ETag/304, tags per GTIN, /admin/invalidate, across replicas via Redis
 mod hung_upstream; // a hung upstream is noticed within a second and answered fast; slow but working is not

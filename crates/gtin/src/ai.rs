@@ -126,11 +126,42 @@ pub(crate) enum ValueFault {
 
 /// The row of `ai`, if GS1 defines it.
 pub(crate) fn lookup(ai: &str) -> Option<&'static AiEntry> {
-    AI_TABLE
-        .binary_search_by(|entry| entry.ai.cmp(ai))
+    // Searched on packed keys in one contiguous array: a string comparison is a
+    // `memcmp` call per probe, and a Digital Link costs several lookups (BENCHMARKS.md).
+    if ai.is_empty() || ai.len() > 4 {
+        return None;
+    }
+    PACKED
+        .binary_search(&packed(ai.as_bytes()))
         .ok()
         .and_then(|i| AI_TABLE.get(i))
 }
+
+/// Up to four bytes packed big-endian into a `u32`, zero-padded: for AI digits this
+/// orders exactly as the strings do ("23" < "235" < "24").
+const fn packed(b: &[u8]) -> u32 {
+    let mut v = 0u32;
+    let mut i = 0;
+    while i < 4 {
+        v <<= 8;
+        if i < b.len() {
+            v |= b[i] as u32;
+        }
+        i += 1;
+    }
+    v
+}
+
+/// The AIs of [`AI_TABLE`], packed, in the table's order (built at compile time).
+static PACKED: [u32; AI_TABLE.len()] = {
+    let mut out = [0u32; AI_TABLE.len()];
+    let mut i = 0;
+    while i < AI_TABLE.len() {
+        out[i] = packed(AI_TABLE[i].ai.as_bytes());
+        i += 1;
+    }
+    out
+};
 
 /// The AI at the start of `s` (GS1 AIs are prefix-free: at most one length matches).
 pub(crate) fn lookup_prefix(s: &str) -> Option<&'static AiEntry> {
@@ -250,6 +281,12 @@ mod tests {
         for pair in AI_TABLE.windows(2) {
             if let [a, b] = pair {
                 assert!(a.ai < b.ai, "{} before {}", a.ai, b.ai);
+                assert!(
+                    packed(a.ai.as_bytes()) < packed(b.ai.as_bytes()),
+                    "packed {} before {}",
+                    a.ai,
+                    b.ai
+                );
                 assert!(!b.ai.starts_with(a.ai), "{} is a prefix of {}", a.ai, b.ai);
             }
         }
@@ -267,6 +304,10 @@ mod tests {
         assert_eq!(lookup("3103").map(|e| e.title), Some("NET WEIGHT (kg)"));
         assert_eq!(lookup("3922").map(|e| e.title), Some("PRICE"));
         assert!(lookup("3106").is_none());
+        assert!(lookup("").is_none() && lookup("31030").is_none() && lookup("1").is_none());
+        for entry in AI_TABLE {
+            assert_eq!(lookup(entry.ai), Some(entry), "{}", entry.ai);
+        }
         assert_eq!(lookup_prefix("3103001500").map(|e| e.ai), Some("3103"));
         assert_eq!(lookup_prefix("2112345").map(|e| e.ai), Some("21"));
         assert!(lookup_prefix("2312").is_none());

@@ -27,7 +27,8 @@ pub enum Reason {
     InvalidZero,
     /// A `]xx` symbology identifier this gateway does not read (R2).
     UnsupportedSymbology,
-    /// A GS1 element string or GS1 Digital Link URI without a readable AI (01) (R2).
+    /// A GS1 element string or GS1 Digital Link URI that is not GS1's: no readable
+    /// primary key, a path or query the Digital Link grammar refuses (R2).
     InvalidGs1ElementString,
     /// The price/weight verifier digit inside a variable-measure RCN does not match (§3).
     InvalidVariableMeasureCheckDigit,
@@ -38,6 +39,12 @@ pub enum Reason {
     InvalidAiValue,
     /// A date AI (11, 13, 15, 16, 17 …) whose value is not a calendar date.
     InvalidAiDate,
+    /// GS1's bracketed AI syntax, `(01)09506000134352(10)ABC`, that is malformed: no
+    /// opening AI, an unclosed or empty bracket, an AI that is not digits, no value.
+    InvalidBracketedAi,
+    /// A valid GS1 code whose primary key is not a GTIN (an SSCC, a GLN, a GRAI …):
+    /// it names no trade item, so there is no product (the error's `ai` is the key's).
+    NotATradeItem,
 }
 
 impl Reason {
@@ -55,6 +62,8 @@ impl Reason {
             Reason::UnknownAi => "UNKNOWN_AI",
             Reason::InvalidAiValue => "INVALID_AI_VALUE",
             Reason::InvalidAiDate => "INVALID_AI_DATE",
+            Reason::InvalidBracketedAi => "INVALID_BRACKETED_AI",
+            Reason::NotATradeItem => "NOT_A_TRADE_ITEM",
         }
     }
 }
@@ -184,6 +193,8 @@ mod tests {
             Reason::UnknownAi,
             Reason::InvalidAiValue,
             Reason::InvalidAiDate,
+            Reason::InvalidBracketedAi,
+            Reason::NotATradeItem,
         ];
         for r in all {
             assert!(

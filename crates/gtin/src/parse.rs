@@ -10,15 +10,18 @@
 //! `Gtin::from_short_ascii`) or in a stack buffer, and `Parsed::warnings` stays an
 //! empty `Vec`.
 
+use super::ai::{AiEntry, ValueFault};
+use super::bracketed;
 use super::check_digit::{gs1_check_digit, is_valid_gs1};
 use super::classify::{classify, prefix_note};
 use super::digital_link;
 use super::digits::{self, Digits};
 use super::dl_compression::expand_digital_link;
-use super::element_string;
+use super::element_string::{self, Key};
 use super::error::{ParseError, Reason};
 use super::identity::{DigitsError, Gtin};
 use super::isbn;
+use super::key;
 use super::parsed::{Kind, Parsed, Symbology, Warning};
 use super::rcn::{self, RcnRegion, VariableMeasure};
 use super::symbology::{self, Payload};
@@ -99,6 +102,9 @@ impl Cx<'_> {
         if digital_link::is_uri(trimmed) {
             return cx.digital_link(trimmed);
         }
+        if bracketed::is_bracketed(trimmed) {
+            return cx.bracketed(trimmed);
+        }
         cx.plain(trimmed, lead)
     }
 }
@@ -106,6 +112,15 @@ impl Cx<'_> {
 impl Cx<'_> {
     fn error(&self, reason: Reason, message: impl Into<String>) -> ParseError {
         ParseError::new(self.input, reason, message)
+    }
+
+    /// The error of a Digital Link the grammar refuses, naming its AI when it has one.
+    fn link_fault(&self, fault: digital_link::Fault) -> ParseError {
+        let error = self.error(fault.reason, fault.message);
+        match fault.ai {
+            Some(ai) => error.with_ai(ai),
+            None => error,
+        }
     }
 
     /// Characters before a byte offset of the input, to turn slice positions into
@@ -416,11 +431,17 @@ impl Cx<'_> {
                 ));
                 self.gtin(ean)
             }
+            // GS1 carries a URI in a plain QR Code (`]Q1`); `]Q3` is GS1 mode, which
+            // holds an element string (GS1 Digital Link standard §5, GenSpecs §5.7).
+            Payload::ElementString if id == "]Q3" && digital_link::is_uri(rest) => Err(self
+                .error(
+                    Reason::InvalidGs1ElementString,
+                    "]Q3 is a GS1 QR Code in GS1 mode, which carries an element string; \
+                     GS1 carries a Digital Link URI in a plain QR Code, ]Q1",
+                )
+                .with_hint(format!("did you mean ]Q1{rest}?"))),
             Payload::ElementString if digital_link::is_uri(rest) => self.digital_link(rest),
-            Payload::ElementString => match element_string::gtin_of(rest) {
-                Ok(g) => self.gtin(g.as_bytes()),
-                Err(message) => Err(self.error(Reason::InvalidGs1ElementString, message)),
-            },
+            Payload::ElementString => self.element_string(rest),
             Payload::DigitalLinkOnly if digital_link::is_uri(rest) => self.digital_link(rest),
             Payload::DigitalLinkOnly => Err(self.error(
                 Reason::UnsupportedSymbology,
@@ -429,22 +450,21 @@ impl Cx<'_> {
         }
     }
 
-    /// R2: a GS1 Digital Link URI, bare or inside a 2D symbology.
+    /// R2: a GS1 Digital Link URI, bare or inside a 2D symbology, whatever its key.
     fn digital_link(mut self, uri: &str) -> Result<Parsed, ParseError> {
         self.symbology = Some(Symbology::DigitalLink);
         let expanded: String;
-        let g = match digital_link::gtin_of(uri) {
-            Ok(g) => g,
+        let link = match digital_link::parse(uri) {
+            Ok(link) => link,
             // Not an uncompressed link: perhaps a compressed one, read as the
             // uncompressed link it stands for (tried second, so that an uncompressed
             // link costs nothing more).
-            Err(message) => match expand_digital_link(uri) {
+            Err(fault) => match expand_digital_link(uri) {
                 Ok(Some(full)) => {
                     expanded = full;
-                    digital_link::gtin_of(&expanded)
-                        .map_err(|m| self.error(Reason::InvalidGs1ElementString, m))?
+                    digital_link::parse(&expanded).map_err(|fault| self.link_fault(fault))?
                 }
-                Ok(None) => return Err(self.error(Reason::InvalidGs1ElementString, message)),
+                Ok(None) => return Err(self.link_fault(fault)),
                 Err(e) => {
                     return Err(self.error(
                         Reason::InvalidGs1ElementString,
@@ -456,6 +476,10 @@ impl Cx<'_> {
                 }
             },
         };
+        if link.key.entry.ai != "01" {
+            return Err(self.other_key(link.key.entry, &link.key.value));
+        }
+        let g = link.key.value.as_ref();
         if !g.bytes().all(|b| b.is_ascii_digit()) {
             let shown: String = g.chars().take(20).collect();
             return Err(self.error(
@@ -473,6 +497,60 @@ impl Cx<'_> {
             )),
         }
     }
+
+    /// R2: a GS1 element string (after a symbology identifier, or from brackets).
+    fn element_string(self, data: &str) -> Result<Parsed, ParseError> {
+        match element_string::key_of(data) {
+            Ok(Key::Gtin(g)) => self.gtin(g.as_bytes()),
+            Ok(Key::Other(entry, value)) => Err(self.other_key(entry, value)),
+            Err(message) => Err(self.error(Reason::InvalidGs1ElementString, message)),
+        }
+    }
+
+    /// GS1's bracketed AI syntax, read as the element string it prints.
+    fn bracketed(mut self, text: &str) -> Result<Parsed, ParseError> {
+        self.symbology = Some(Symbology::BracketedAi);
+        match bracketed::to_element_string(text) {
+            Ok(data) => self.element_string(&data),
+            Err(fault) => {
+                let error = self.error(fault.reason, fault.message);
+                Err(match fault.ai {
+                    Some(ai) => error.with_ai(ai),
+                    None => error,
+                })
+            }
+        }
+    }
+
+    /// A code whose primary key is not a GTIN: its key is checked (a wrong SSCC is
+    /// an invalid code, not a logistic unit) and, when valid, it is not a trade item.
+    #[cold]
+    fn other_key(&self, entry: &'static AiEntry, value: &str) -> ParseError {
+        if let Err(fault) = entry.validate(value) {
+            let (reason, message) = match fault {
+                ValueFault::Value(m) => (Reason::InvalidAiValue, m),
+                ValueFault::Date(m) => (Reason::InvalidAiDate, m),
+            };
+            return self.error(reason, message).with_ai(entry.ai);
+        }
+        not_a_trade_item(self.input, entry, value)
+    }
+}
+
+/// The `NOT_A_TRADE_ITEM` error of a valid non-GTIN key.
+pub(crate) fn not_a_trade_item(input: &str, entry: &'static AiEntry, value: &str) -> ParseError {
+    ParseError::new(
+        input,
+        Reason::NotATradeItem,
+        format!(
+            "({}) {value} is a {}: it identifies {}, not a trade item, so there is no product \
+             to look up",
+            entry.ai,
+            key::name(entry.ai).unwrap_or(entry.title),
+            key::identifies(entry.ai).unwrap_or("something other than a trade item"),
+        ),
+    )
+    .with_ai(entry.ai)
 }
 
 /// Left-pads up to 14 ASCII digits with `0` (R9 field form).

@@ -110,6 +110,8 @@ pub enum Symbology {
     Gs1DotCode,
     /// A GS1 Digital Link URI (`https://…/01/{gtin}`), bare or in a QR / DataMatrix.
     DigitalLink,
+    /// GS1's bracketed AI syntax, as printed under a barcode: `(01)…(10)…`.
+    BracketedAi,
 }
 
 impl Symbology {
@@ -126,6 +128,7 @@ impl Symbology {
             Symbology::Gs1QrCode => "GS1_QR_CODE",
             Symbology::Gs1DotCode => "GS1_DOTCODE",
             Symbology::DigitalLink => "GS1_DIGITAL_LINK",
+            Symbology::BracketedAi => "GS1_BRACKETED_AI",
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The whole scan: besides the GTIN, every application identifier a 2D code carries
 //! (lot, serial, dates, net weight, price …), read from a GS1 element string (`]C1 ]e0
-//! ]d2 ]Q3 ]J1`) or a GS1 Digital Link URI (path key qualifiers and query data
-//! attributes; a compressed link as the uncompressed one it stands for), and checked
-//! against the AI table.
+//! ]d2 ]Q3 ]J1`), GS1's bracketed AI syntax or a GS1 Digital Link URI (path key
+//! qualifiers and query data attributes; a compressed link as the uncompressed one it
+//! stands for), and checked against the AI table. [`read`] also reads codes whose
+//! primary key is not a GTIN (an SSCC, a GLN …) as a [`KeyScan`]: described in full,
+//! and not a trade item.
 //!
 //! [`crate::analyze`] answers "which product?" and stays lenient about data it does
 //! not need; [`scan`] answers "which product, and what does this pack say?" and is
@@ -22,10 +24,15 @@
 //! # Ok::<(), gtin::ParseError>(())
 //! ```
 
+use std::borrow::Cow;
+
 use super::ai::{self, AiEntry, Check, ValueFault};
+use super::bracketed;
 use super::date::{Date, current_year};
+use super::digital_link;
 use super::dl_compression::expand_digital_link;
 use super::error::{ParseError, Reason};
+use super::key;
 use super::parse::analyze;
 use super::parsed::{Parsed, Symbology};
 use super::rcn::RcnRegion;
@@ -33,8 +40,32 @@ use super::rcn::RcnRegion;
 /// FNC1 as scanners transmit it between variable-length elements (ASCII 29, GS).
 const GS: u8 = 0x1D;
 
-/// The key qualifiers a Digital Link may put after `/01/{gtin}`, in their order.
-const GTIN_QUALIFIERS: [&str; 4] = ["22", "10", "21", "235"];
+/// The key qualifier sequences a Digital Link may put after `/01/{gtin}` (one of
+/// them per path, `dlpkey=22,10,21|235`), each in its order.
+const GTIN_QUALIFIERS: [&[&str]; 2] = [&["22", "10", "21"], &["235"]];
+
+/// The part an AI plays in a code (GS1 Digital Link standard §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// What the code identifies: the GTIN (01), an SSCC (00), a GLN (414) ….
+    PrimaryKey,
+    /// Narrows the key down: a GTIN's variant, lot, serial (22, 10, 21) or TPX (235),
+    /// a GLN's extension (254) ….
+    KeyQualifier,
+    /// Anything else the code says about it: dates, weights, prices ….
+    DataAttribute,
+}
+
+impl Role {
+    /// The stable upper-snake name (`"PRIMARY_KEY"` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PrimaryKey => "PRIMARY_KEY",
+            Role::KeyQualifier => "KEY_QUALIFIER",
+            Role::DataAttribute => "DATA_ATTRIBUTE",
+        }
+    }
+}
 
 /// One application identifier and its value, as carried by the code.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,9 +73,15 @@ pub struct Element {
     entry: &'static AiEntry,
     value: String,
     date: Option<Date>,
+    role: Role,
 }
 
 impl Element {
+    /// The part the AI plays in the code.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
     /// The AI's digits, e.g. `"17"`.
     pub fn ai(&self) -> &'static str {
         self.entry.ai
@@ -162,12 +199,21 @@ impl Scan {
     }
 
     /// The Digital Link URI of this scan under `root` (e.g. `https://id.gs1.org`): the
-    /// GTIN, its key qualifiers in GS1's order in the path, every other AI as a query
-    /// data attribute, values percent-encoded. `None` without a GTIN element.
+    /// GTIN, its key qualifiers in GS1's order in the path (one sequence: `22, 10,
+    /// 21`, or `235` when the scan carries a TPX), every other AI as a query data
+    /// attribute, values percent-encoded. `None` without a GTIN element.
     pub fn digital_link(&self, root: &str) -> Option<String> {
         let gtin = self.get("01")?;
         let mut uri = format!("{}/01/{gtin}", root.trim_end_matches('/'));
-        for q in GTIN_QUALIFIERS {
+        // TPX (235) is never a data attribute, so a scan that carries it takes the
+        // `235` sequence; its lot, if any, then goes in the query.
+        let [gtin_sequence, tpx_sequence] = GTIN_QUALIFIERS;
+        let path: &[&str] = if self.get("235").is_some() {
+            tpx_sequence
+        } else {
+            gtin_sequence
+        };
+        for &q in path {
             if let Some(v) = self.get(q) {
                 uri.push('/');
                 uri.push_str(q);
@@ -177,7 +223,7 @@ impl Scan {
         }
         let mut sep = '?';
         for e in &self.elements {
-            if e.ai() == "01" || GTIN_QUALIFIERS.contains(&e.ai()) {
+            if e.ai() == "01" || path.contains(&e.ai()) {
                 continue;
             }
             uri.push(sep);
@@ -188,6 +234,57 @@ impl Scan {
         }
         Some(uri)
     }
+}
+
+/// A code whose primary key is not a GTIN (an SSCC, a GLN, a GRAI …), read in full.
+/// It names no trade item: a product lookup answers [`KeyScan::error`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyScan {
+    symbology: Option<Symbology>,
+    key: Element,
+    elements: Vec<Element>,
+    error: ParseError,
+}
+
+impl KeyScan {
+    /// The primary key (always present).
+    pub fn key(&self) -> &Element {
+        &self.key
+    }
+
+    /// GS1's full name of the key (`"Serial Shipping Container Code (SSCC)"`).
+    pub fn key_name(&self) -> &'static str {
+        key::name(self.key().ai()).unwrap_or(self.key().title())
+    }
+
+    /// What the key identifies, in words (`"a logistic unit"`).
+    pub fn identifies(&self) -> &'static str {
+        key::identifies(self.key().ai()).unwrap_or("something other than a trade item")
+    }
+
+    /// Every AI carried, in the order of the code, the key included.
+    pub fn elements(&self) -> &[Element] {
+        &self.elements
+    }
+
+    /// The payload format the code came through.
+    pub fn symbology(&self) -> Option<Symbology> {
+        self.symbology
+    }
+
+    /// The `NOT_A_TRADE_ITEM` error a product lookup of this code answers.
+    pub fn error(&self) -> &ParseError {
+        &self.error
+    }
+}
+
+/// What a code names: a GTIN (a trade item, or a coupon …) or another GS1 key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// A GTIN and what the code carried with it.
+    Gtin(Scan),
+    /// Another primary key: described, but not a trade item.
+    OtherKey(KeyScan),
 }
 
 /// `digits` with `decimals` implied decimals as a decimal string: `("001500", 3)` →
@@ -228,12 +325,120 @@ pub fn scan_in_year(
     scan_with(input, region, || this_year)
 }
 
+/// Reads a whole code whatever its primary key: a GTIN as a [`Scan`] (as [`scan`]
+/// reads it), any other GS1 key (SSCC, GLN, GRAI …) as a [`KeyScan`] with every AI it
+/// carries, each checked against the AI table.
+///
+/// # Errors
+/// As [`scan`], except that a valid non-GTIN key is a [`Reading::OtherKey`], not a
+/// `NOT_A_TRADE_ITEM` error.
+pub fn read(input: &str, region: Option<RcnRegion>) -> Result<Reading, ParseError> {
+    read_with(input, region, current_year)
+}
+
+/// [`read`], reading two-digit years as in `this_year` (GS1 century rule).
+///
+/// # Errors
+/// As [`read`].
+pub fn read_in_year(
+    input: &str,
+    region: Option<RcnRegion>,
+    this_year: u16,
+) -> Result<Reading, ParseError> {
+    read_with(input, region, || this_year)
+}
+
+fn read_with(
+    input: &str,
+    region: Option<RcnRegion>,
+    this_year: impl Fn() -> u16 + Copy,
+) -> Result<Reading, ParseError> {
+    match scan_with(input, region, this_year) {
+        Ok(scan) => Ok(Reading::Gtin(scan)),
+        Err(error) if error.reason() == Reason::NotATradeItem => {
+            other_key(input, error, this_year()).map(Reading::OtherKey)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The AI data of a code that `analyze` found to hold another key than a GTIN.
+#[cold]
+fn other_key(input: &str, error: ParseError, this_year: u16) -> Result<KeyScan, ParseError> {
+    let reader = Reader { input, this_year };
+    let (symbology, elements) = match payload(input.trim()) {
+        Some((symbology, Data::Link(uri))) => (symbology, reader.digital_link(&uri, None)?),
+        Some((symbology, Data::Elements(data))) => (symbology, reader.element_string(&data)?),
+        None => return Err(error),
+    };
+    let Some(key) = elements
+        .iter()
+        .find(|e| e.role == Role::PrimaryKey)
+        .cloned()
+    else {
+        return Err(error);
+    };
+    Ok(KeyScan {
+        symbology: Some(symbology),
+        key,
+        elements,
+        error,
+    })
+}
+
+/// Where a code's AI data is, by how it is written.
+enum Data<'a> {
+    /// A Digital Link URI (a compressed one expanded to the link it stands for).
+    Link(Cow<'a, str>),
+    /// An element string (borrowed, or built from the bracketed syntax).
+    Elements(Cow<'a, str>),
+}
+
+/// A Digital Link URI as read: a compressed link is read as the uncompressed link it
+/// stands for (`analyze` has already expanded it once, so a failure here is a link
+/// that was not compressed, read as it is).
+fn link(uri: &str) -> Data<'_> {
+    match expand_digital_link(uri) {
+        Ok(Some(full)) => Data::Link(Cow::Owned(full)),
+        _ => Data::Link(Cow::Borrowed(uri)),
+    }
+}
+
+/// The AI data of a trimmed input and the format it came through; `None` for a code
+/// that carries no AI data (plain digits, `]E0` …).
+fn payload(trimmed: &str) -> Option<(Symbology, Data<'_>)> {
+    if let Some(id) = trimmed.get(..3).filter(|id| id.starts_with(']')) {
+        let rest = trimmed.get(3..).unwrap_or_default();
+        let (symbology, _) = crate::symbology::identify(id)?;
+        if digital_link::is_uri(rest) {
+            return Some((Symbology::DigitalLink, link(rest)));
+        }
+        return matches!(
+            symbology,
+            Symbology::Gs1_128
+                | Symbology::Gs1DataBar
+                | Symbology::Gs1DataMatrix
+                | Symbology::Gs1QrCode
+                | Symbology::Gs1DotCode
+        )
+        .then_some((symbology, Data::Elements(Cow::Borrowed(rest))));
+    }
+    if digital_link::is_uri(trimmed) {
+        return Some((Symbology::DigitalLink, link(trimmed)));
+    }
+    if bracketed::is_bracketed(trimmed) {
+        let data = bracketed::to_element_string(trimmed).ok()?;
+        return Some((Symbology::BracketedAi, Data::Elements(Cow::Owned(data))));
+    }
+    None
+}
+
 /// The clock is read only for a code that carries AI data: a plain number (the
 /// common path) costs one `analyze` and nothing more.
 fn scan_with(
     input: &str,
     region: Option<RcnRegion>,
-    this_year: impl FnOnce() -> u16,
+    this_year: impl Fn() -> u16 + Copy,
 ) -> Result<Scan, ParseError> {
     let parsed = analyze(input, region)?;
     let carries_ais = matches!(
@@ -245,6 +450,7 @@ fn scan_with(
                 | Symbology::Gs1DataMatrix
                 | Symbology::Gs1QrCode
                 | Symbology::Gs1DotCode
+                | Symbology::BracketedAi
         )
     );
     if !carries_ais {
@@ -253,30 +459,14 @@ fn scan_with(
             elements: Vec::new(),
         });
     }
-    let this_year = this_year();
-    let trimmed = input.trim();
-    let payload = match trimmed.get(..1) {
-        Some("]") => trimmed.get(3..).unwrap_or_default(),
-        _ => trimmed,
+    let reader = Reader {
+        input,
+        this_year: this_year(),
     };
-    // A compressed Digital Link is read as the uncompressed link it stands for
-    // (`analyze` has already expanded it once, so this cannot fail here).
-    let expanded = match parsed.symbology {
-        Some(Symbology::DigitalLink) => expand_digital_link(payload).ok().flatten(),
-        _ => None,
-    };
-    let payload = expanded.as_deref().unwrap_or(payload);
-    let reader = Reader { input, this_year };
-    let elements = match parsed.symbology {
-        Some(Symbology::DigitalLink) => reader.digital_link(payload, &parsed)?,
-        Some(
-            Symbology::Gs1_128
-            | Symbology::Gs1DataBar
-            | Symbology::Gs1DataMatrix
-            | Symbology::Gs1QrCode
-            | Symbology::Gs1DotCode,
-        ) => reader.element_string(payload)?,
-        _ => Vec::new(),
+    let elements = match payload(input.trim()) {
+        Some((_, Data::Link(uri))) => reader.digital_link(&uri, Some(&parsed))?,
+        Some((_, Data::Elements(data))) => reader.element_string(&data)?,
+        None => Vec::new(),
     };
     Ok(Scan { parsed, elements })
 }
@@ -297,7 +487,12 @@ impl Reader<'_> {
     }
 
     /// A checked element, or the typed error of its value.
-    fn element(&self, entry: &'static AiEntry, value: &str) -> Result<Element, ParseError> {
+    fn element(
+        &self,
+        entry: &'static AiEntry,
+        value: &str,
+        role: Role,
+    ) -> Result<Element, ParseError> {
         entry.validate(value).map_err(|fault| match fault {
             ValueFault::Value(m) => self.error(Reason::InvalidAiValue, Some(entry.ai), m),
             ValueFault::Date(m) => self.error(Reason::InvalidAiDate, Some(entry.ai), m),
@@ -320,6 +515,7 @@ impl Reader<'_> {
             entry,
             value: value.to_owned(),
             date,
+            role,
         })
     }
 
@@ -356,6 +552,7 @@ impl Reader<'_> {
                 i += 1;
             }
             let Some(rest) = s.get(i..).filter(|r| !r.is_empty()) else {
+                Self::assign_roles(&mut elements);
                 return Ok(elements);
             };
             let Some(entry) = ai::lookup_prefix(rest) else {
@@ -407,78 +604,57 @@ impl Reader<'_> {
                     ),
                 ));
             }
-            let element = self.element(entry, value)?;
+            let element = self.element(entry, value, Role::DataAttribute)?;
             self.push(&mut elements, element)?;
             i = end;
         }
     }
 
-    /// A Digital Link URI: `/01/{gtin}` and its key qualifiers in the path, data
-    /// attributes (numeric keys) in the query; other query keys (`linkType` …) are the
-    /// resolver's and are skipped. The structure was already checked by `analyze`.
-    fn digital_link(&self, uri: &str, parsed: &Parsed) -> Result<Vec<Element>, ParseError> {
-        let after_scheme = uri.split_once("://").map_or(uri, |(_, r)| r);
-        let no_fragment = after_scheme.split('#').next().unwrap_or_default();
-        let (hier, query) = no_fragment.split_once('?').unwrap_or((no_fragment, ""));
-        let path = hier
-            .find('/')
-            .and_then(|i| hier.get(i..))
-            .unwrap_or_default();
-        let mut segments = path.split('/').skip(1).skip_while(|s| *s != "01").skip(2);
-        let mut elements = Vec::new();
-        let gtin = ai::lookup("01").ok_or_else(|| self.internal())?;
-        self.push(&mut elements, self.element(gtin, parsed.gtin.gtin14())?)?;
-        while let Some(key) = segments.next() {
-            let Some(value) = segments.next() else { break };
-            let entry = ai::lookup(key).ok_or_else(|| self.internal())?;
-            let value = self.decode(key, value)?;
-            self.push(&mut elements, self.element(entry, &value)?)?;
+    /// Marks the key of an element string (AI (01) wherever it stands, else the first
+    /// other primary key) and the AIs that qualify it.
+    fn assign_roles(elements: &mut [Element]) {
+        let key = elements
+            .iter()
+            .position(|e| e.ai() == "01")
+            .or_else(|| elements.iter().position(|e| key::is_primary_key(e.ai())));
+        let Some(key_ai) = key.and_then(|at| elements.get(at)).map(Element::ai) else {
+            return;
+        };
+        for (at, element) in elements.iter_mut().enumerate() {
+            if Some(at) == key {
+                element.role = Role::PrimaryKey;
+            } else if key::is_qualifier_of(key_ai, element.ai()) {
+                element.role = Role::KeyQualifier;
+            }
         }
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if key.is_empty() || !key.bytes().all(|c| c.is_ascii_digit()) {
-                continue;
+    }
+
+    /// A Digital Link URI: the key and its qualifiers in the path, data attributes
+    /// (numeric keys) in the query; other query keys (`linkType` …) are the
+    /// resolver's and are skipped. The grammar is `digital_link`'s; here each value is
+    /// checked. A GTIN key is written as `parsed` has it (14 digits).
+    fn digital_link(&self, uri: &str, parsed: Option<&Parsed>) -> Result<Vec<Element>, ParseError> {
+        let link = digital_link::parse(uri).map_err(|fault| {
+            let error = ParseError::new(self.input, fault.reason, fault.message);
+            match fault.ai {
+                Some(ai) => error.with_ai(ai),
+                None => error,
             }
-            let Some(entry) = ai::lookup(key) else {
-                return Err(self.error(
-                    Reason::UnknownAi,
-                    None,
-                    format!("query key {key:?} is not a GS1 application identifier"),
-                ));
-            };
-            if !entry.dl_attribute || GTIN_QUALIFIERS.contains(&key) || entry.dl_primary_key {
-                return Err(self.error(
-                    Reason::InvalidGs1ElementString,
-                    Some(entry.ai),
-                    format!(
-                        "AI ({key}) {} cannot be a Digital Link data attribute",
-                        entry.title
-                    ),
-                ));
-            }
-            let value = self.decode(key, value)?;
-            self.push(&mut elements, self.element(entry, &value)?)?;
+        })?;
+        let key_value = match parsed {
+            Some(parsed) if link.key.entry.ai == "01" => parsed.gtin.gtin14(),
+            _ => link.key.value.as_ref(),
+        };
+        let mut elements = vec![self.element(link.key.entry, key_value, Role::PrimaryKey)?];
+        for pair in &link.qualifiers {
+            let element = self.element(pair.entry, &pair.value, Role::KeyQualifier)?;
+            self.push(&mut elements, element)?;
+        }
+        for pair in &link.attributes {
+            let element = self.element(pair.entry, &pair.value, Role::DataAttribute)?;
+            self.push(&mut elements, element)?;
         }
         Ok(elements)
-    }
-
-    fn decode(&self, ai: &str, value: &str) -> Result<String, ParseError> {
-        percent_decode(value).ok_or_else(|| {
-            self.error(
-                Reason::InvalidAiValue,
-                Some(ai),
-                format!("AI ({ai}): {value:?} is not a valid percent-encoded value"),
-            )
-        })
-    }
-
-    #[cold]
-    fn internal(&self) -> ParseError {
-        self.error(
-            Reason::InvalidGs1ElementString,
-            None,
-            "the Digital Link path is not GS1's",
-        )
     }
 }
 

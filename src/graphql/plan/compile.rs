@@ -20,7 +20,8 @@ use async_graphql::{Name, Pos, Positioned};
 use async_graphql_value::Value;
 
 use crate::graphql::gtin_info::{
-    ApplicationIdentifier, Gs1PrefixInfo, GtinError, GtinInfo, GtinWarning, VariableMeasureInfo,
+    ApplicationIdentifier, Gs1PrefixInfo, GtinError, GtinInfo, GtinWarning, PrimaryKey,
+    VariableMeasureInfo,
 };
 use crate::graphql::lookup::{Lookup, LookupError};
 use crate::graphql::scan_data::ScanData;
@@ -175,6 +176,7 @@ pub(super) enum LookupField {
 pub(super) enum GtinInfoField {
     Leaf(Leaf<GtinInfo>),
     Gs1Prefix(Vec<Selected<Leaf<Gs1PrefixInfo>>>),
+    PrimaryKey(Vec<Selected<Leaf<PrimaryKey>>>),
     VariableMeasure(Vec<Selected<Leaf<VariableMeasureInfo>>>),
     Warnings(Vec<Selected<Leaf<GtinWarning>>>),
     ApplicationIdentifiers(Vec<Selected<Leaf<ApplicationIdentifier>>>),
@@ -497,6 +499,7 @@ fn gtin_info_selection(selection: &SelectionSet) -> Option<Vec<Selected<GtinInfo
         let nested = &field.selection_set.node;
         Some(match field.name.node.as_str() {
             "gs1Prefix" => GtinInfoField::Gs1Prefix(leaves(nested, gs1_prefix_leaf)?),
+            "primaryKey" => GtinInfoField::PrimaryKey(leaves(nested, primary_key_leaf)?),
             "variableMeasure" => {
                 GtinInfoField::VariableMeasure(leaves(nested, variable_measure_leaf)?)
             }
@@ -540,6 +543,19 @@ fn gtin_info_leaf(name: &str) -> Option<Leaf<GtinInfo>> {
         "packagingDate" => Leaf::Text(|info| info.packaging_date.as_deref()),
         "netWeightKg" => Leaf::Text(|info| info.net_weight_kg.as_deref()),
         "price" => Leaf::Text(|info| info.price.as_deref()),
+        "tradeItem" => Leaf::Bool(|info| info.trade_item),
+        _ => return None,
+    })
+}
+
+fn primary_key_leaf(name: &str) -> Option<Leaf<PrimaryKey>> {
+    Some(match name {
+        "__typename" => Leaf::Typename,
+        "ai" => Leaf::Text(|key| Some(&key.ai)),
+        "title" => Leaf::Text(|key| Some(&key.title)),
+        "name" => Leaf::Text(|key| Some(&key.name)),
+        "identifies" => Leaf::Text(|key| Some(&key.identifies)),
+        "value" => Leaf::Text(|key| Some(&key.value)),
         _ => return None,
     })
 }
@@ -580,6 +596,7 @@ fn application_identifier_leaf(name: &str) -> Option<Leaf<ApplicationIdentifier>
         "ai" => Leaf::Text(|element| Some(&element.ai)),
         "title" => Leaf::Text(|element| Some(&element.title)),
         "value" => Leaf::Text(|element| Some(&element.value)),
+        "role" => Leaf::Text(|element| wire_name(element.role)),
         _ => return None,
     })
 }

@@ -361,6 +361,11 @@ fn gtin_info(
                 leaves(out, prefix, fields)
             })
         }
+        GtinInfoField::PrimaryKey(fields) => {
+            nullable(out, info.primary_key.as_ref(), |out, key| {
+                leaves(out, key, fields)
+            })
+        }
         GtinInfoField::VariableMeasure(fields) => {
             nullable(out, info.variable_measure.as_ref(), |out, measure| {
                 leaves(out, measure, fields)

@@ -3,6 +3,7 @@
 //! at the bottom of that step's file.
 
 mod compressed_links;
+mod keys;
 mod library_vectors;
 mod properties;
 mod scan_vectors;
