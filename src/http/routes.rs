@@ -17,6 +17,7 @@ use tower_http::compression::{CompressionBody, CompressionLayer};
 use super::cors::{CorsConfig, CorsLayer};
 use super::health;
 use super::observe::{HttpMetrics, REQUEST_ID, observe};
+use super::receive::ReceiveBodyLayer;
 use super::state::{AllowedOrigin, AppState};
 use super::{admin, graphiql, graphql_over_http, resolver, scan};
 use crate::telemetry::metrics::HTTP_IN_FLIGHT;
@@ -52,6 +53,12 @@ pub fn router(state: AppState) -> Router {
             .layer(edge.clone())
             // Refusals (400, 405, 413, 415, 406, 429, 503) are never cached by anyone.
             .layer(MapResponseLayer::new(no_store_unless_said))
+            // The body wholly received (or 408) before the in-flight cap: the cap
+            // counts requests being executed, not clients slow to send.
+            .layer(ReceiveBodyLayer::new(
+                state.limits.max_body_bytes,
+                state.limits.body_read_timeout,
+            ))
             .layer(state.in_flight.layer())
             // The handler reads the body with this limit and answers 413 as an
             // `HttpError`.
@@ -80,11 +87,22 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/invalidate", post(admin::invalidate))
         .route("/.well-known/gs1resolver", get(resolver::description))
         .merge(resolver_routes)
+        // A body sent to any other route (the admin's, or one nothing reads) under
+        // the same time limit, up to axum's default body limit, which those routes
+        // keep.
+        .layer(ReceiveBodyLayer::new(
+            OTHER_ROUTES_BODY_LIMIT,
+            state.limits.body_read_timeout,
+        ))
         // Every route above, and the fallback; not `/graphql`, added after.
         .layer(edge)
         .route("/graphql", graphql)
         .with_state(Arc::new(state))
 }
+
+/// The body limit of routes other than `/graphql`: axum's default, which their
+/// extractors apply.
+const OTHER_ROUTES_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// A compressing (or pass-through) body behind one pointer.
 fn box_body(response: Response<CompressionBody<Body>>) -> Response {
