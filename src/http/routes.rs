@@ -200,6 +200,8 @@ fn cors_layer(
         allow_headers,
         expose_headers,
         max_age: Duration::from_secs(600),
+        // The resolver's OPTIONS answers `Allow` and the `Link` to the linkset.
+        options_reach_route: routes == CorsRoutes::Resolver,
     }
     .layer()
 }

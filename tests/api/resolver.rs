@@ -555,6 +555,15 @@ async fn a_cors_preflight_on_a_resolver_path_allows_get_head_and_options() {
             header(&response, "access-control-allow-origin".parse().unwrap()),
             "*"
         );
+        // The route's own answer: its methods and the link to the linkset.
+        assert_eq!(
+            header(&response, "allow".parse().unwrap()),
+            "GET, HEAD, OPTIONS"
+        );
+        assert!(
+            header(&response, LINK).contains("?linkType=linkset>; rel=\"linkset\""),
+            "{path}"
+        );
     }
     // A page on another origin may read the link to the linkset.
     let response = client()

@@ -123,16 +123,49 @@ pub(crate) async fn resolve(
 }
 
 /// `OPTIONS` on a resolver path (the standard asks for GET, HEAD and OPTIONS): the
-/// methods allowed; a CORS preflight is answered by the CORS layer before this.
-pub(crate) async fn options() -> Response {
-    (
+/// methods allowed and, for a Digital Link, the `Link` to its linkset (GS1's test
+/// suite looks for it here); the CORS layer adds a preflight's headers.
+pub(crate) async fn options(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = (
         StatusCode::NO_CONTENT,
         [(
             header::ALLOW,
             HeaderValue::from_static("GET, HEAD, OPTIONS"),
         )],
     )
-        .into_response()
+        .into_response();
+    if let Ok(scan) = scan_of(&uri, state.resolver.rcn_region) {
+        let anchor = anchor(&request_root(&headers), &scan);
+        if let Ok(value) = HeaderValue::from_str(&linkset_link(&anchor)) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    response
+}
+
+/// The request's Digital Link, read. A trailing slash is tolerated (the standard:
+/// SHOULD NOT fail), the same on every path: `/01/{gtin}/` reads as `/01/{gtin}`.
+fn scan_of(uri: &Uri, rcn_region: Option<gtin::RcnRegion>) -> Result<Scan, gtin::ParseError> {
+    let path = uri.path();
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let query = uri
+        .query()
+        .map(|query| format!("?{query}"))
+        .unwrap_or_default();
+    // Any host reads the same: the resolver's own root is taken from the request.
+    gtin::scan(
+        &format!("https://resolver.invalid{path}{query}"),
+        rcn_region,
+    )
+}
+
+/// The `Link` value naming the linkset of `anchor`.
+fn linkset_link(anchor: &str) -> String {
+    format!("<{anchor}?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\"")
 }
 
 /// `GET /.well-known/gs1resolver`: the resolver description file of the GS1-Conformant
