@@ -94,7 +94,11 @@ pub fn router(state: AppState) -> Router {
             "/01/{gtin}/{*qualifiers}",
             get(resolver::resolve).options(resolver::options),
         )
-        .route("/products/{gtin}", get(resolver::product_page))
+        // OPTIONS reaches these routes (their CORS passes it on): answered here too.
+        .route(
+            "/products/{gtin}",
+            get(resolver::product_page).options(resolver::options),
+        )
         .layer(state.in_flight.layer())
         .layer(ReceiveBodyLayer::new(
             OTHER_ROUTES_BODY_LIMIT,

@@ -36,7 +36,6 @@ mod scan_app; // the /scan page, its policy and its embedded assets (gzip or not
 mod scan_data; // 2D codes: application identifiers in gtin(code:), scan data and expiry on lookups lines
 mod schema; // the committed SDL equals the code's
 mod shutdown; // graceful drain for zero-downtime deploys
-mod slow_clients; // slow heads and bodies closed within their limits while normal requests pass
 mod tracing_export; // optional OTLP trace export from the real binary
 mod upstream_presets; // Open Food Facts, commercetools and Akeneo through their presets, against doc-faithful mocks
 mod upstream_resilience; // retries, retry budget, fetch deadline and breaker against a misbehaving upstream

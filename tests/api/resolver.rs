@@ -542,6 +542,7 @@ async fn a_cors_preflight_on_a_resolver_path_allows_get_head_and_options() {
         "/01/09506000134352",
         "/01/09506000134352/",
         "/01/09506000134352/10/LOT42/21/SER9",
+        "/products/09506000134352",
     ] {
         let response = preflight(path, "GET").await.unwrap();
 
@@ -560,10 +561,12 @@ async fn a_cors_preflight_on_a_resolver_path_allows_get_head_and_options() {
             header(&response, "allow".parse().unwrap()),
             "GET, HEAD, OPTIONS"
         );
-        assert!(
-            header(&response, LINK).contains("?linkType=linkset>; rel=\"linkset\""),
-            "{path}"
-        );
+        if path.starts_with("/01/") {
+            assert!(
+                header(&response, LINK).contains("?linkType=linkset>; rel=\"linkset\""),
+                "{path}"
+            );
+        }
     }
     // A page on another origin may read the link to the linkset.
     let response = client()
