@@ -2,7 +2,7 @@
 //! settings, `port` reports what was bound (so tests can ask for port 0), and
 //! `run_until_stopped` serves until the shutdown future completes.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +19,8 @@ use crate::config::{Settings, UpstreamSettings};
 use crate::demo;
 use crate::graphql::{GatewaySchema, build_schema};
 use crate::http::{
-    AdminState, AppState, CacheHeaderSettings, HealthDetail, HttpSettings, InFlightLimit,
-    Readiness, RefreshGauges, ResolverState, ResponseCache, router,
+    AdminState, AppState, CacheHeaderSettings, ConnectionSettings, HealthDetail, HttpSettings,
+    InFlightLimit, Readiness, RefreshGauges, ResolverState, ResponseCache, router, serve,
 };
 use crate::loader::ProductLoader;
 use crate::protect::Protection;
@@ -55,6 +55,8 @@ pub struct Application {
     drain_delay: Duration,
     /// How long in-flight requests may take once the listener closed.
     shutdown_timeout: Duration,
+    /// How long a request head may take (and a keep-alive connection stay idle).
+    header_read_timeout: Duration,
 }
 
 impl Application {
@@ -128,6 +130,7 @@ impl Application {
             demo,
             drain_delay: settings.server.drain_delay,
             shutdown_timeout: settings.server.shutdown_timeout,
+            header_read_timeout: settings.server.header_read_timeout,
         })
     }
 
@@ -189,22 +192,11 @@ impl Application {
         // The peer's address identifies a client for the rate limits; without
         // protection nothing reads it, so the plain service spares its per-request
         // extension.
-        let protected = self.state.protection.is_some();
-        let app = router(self.state);
-        let server = if protected {
-            let service = app.into_make_service_with_connect_info::<SocketAddr>();
-            futures::future::Either::Left(
-                axum::serve(self.listener, service)
-                    .with_graceful_shutdown(begin_close)
-                    .into_future(),
-            )
-        } else {
-            futures::future::Either::Right(
-                axum::serve(self.listener, app)
-                    .with_graceful_shutdown(begin_close)
-                    .into_future(),
-            )
+        let connections = ConnectionSettings {
+            header_read_timeout: self.header_read_timeout,
+            connect_info: self.state.protection.is_some(),
         };
+        let server = serve(self.listener, router(self.state), connections, begin_close);
         let shutdown_timeout = self.shutdown_timeout;
         let served = tokio::select! {
             served = server => served,

@@ -85,6 +85,8 @@ error_codes! {
     BadRequest => "BAD_REQUEST",
     /// A body over `--max-body-bytes` (HTTP 413).
     PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+    /// A body not received within `--body-read-timeout-ms` (HTTP 408, connection closed).
+    RequestTimeout => "REQUEST_TIMEOUT",
     /// A method other than GET and POST, or a mutation over GET (HTTP 405).
     MethodNotAllowed => "METHOD_NOT_ALLOWED",
     /// A POST body that is not `application/json` (HTTP 415).

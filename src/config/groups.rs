@@ -60,6 +60,9 @@ pub struct ServerArgs {
     /// After the drain delay, how long in-flight requests may take to finish, in milliseconds.
     #[arg(long = "shutdown-timeout-ms", value_name = "MS", env = "CATALOG_SHUTDOWN_TIMEOUT_MS", default_value = "20000", value_parser = millis(0..=600_000))]
     pub shutdown_timeout: Duration,
+    /// How long a connection may take to send a whole request head, in milliseconds, counted from its opening or from the previous answer (so also how long an idle keep-alive connection is kept); then it is closed.
+    #[arg(long = "header-read-timeout-ms", value_name = "MS", env = "CATALOG_HEADER_READ_TIMEOUT_MS", default_value = "20000", value_parser = millis(1..=600_000))]
+    pub header_read_timeout: Duration,
 }
 
 impl ServerArgs {
@@ -69,6 +72,7 @@ impl ServerArgs {
             listen: self.listen,
             drain_delay: self.drain_delay,
             shutdown_timeout: self.shutdown_timeout,
+            header_read_timeout: self.header_read_timeout,
         }
     }
 }
@@ -322,10 +326,13 @@ pub struct HttpArgs {
     /// Largest request body in bytes; more is 413.
     #[arg(long, env = "CATALOG_MAX_BODY_BYTES", default_value = "262144")]
     pub max_body_bytes: NonZeroUsize,
+    /// Most time a request body may take to arrive, from its head, in milliseconds; later is 408 and the connection is closed.
+    #[arg(long = "body-read-timeout-ms", value_name = "MS", env = "CATALOG_BODY_READ_TIMEOUT_MS", default_value = "30000", value_parser = millis(1..=600_000))]
+    pub body_read_timeout: Duration,
     /// Most operations in one batched JSON array; more is 400 `TOO_MANY_OPERATIONS`.
     #[arg(long, env = "CATALOG_MAX_OPERATIONS", default_value = "16")]
     pub max_operations: NonZeroUsize,
-    /// Most `/graphql` requests in flight; more are shed with 503 and `Retry-After`.
+    /// Most `/graphql` and resolver requests being executed (a body still arriving is not counted); more are shed with 503 and `Retry-After`.
     #[arg(long, env = "CATALOG_MAX_IN_FLIGHT", default_value = "1024")]
     pub max_in_flight: NonZeroUsize,
     /// Overall deadline of one operation's lookups, in milliseconds; late items are `UPSTREAM_TIMEOUT`.
@@ -360,6 +367,7 @@ impl HttpArgs {
         HttpSettings {
             limits: HttpLimits {
                 max_body_bytes: self.max_body_bytes.get(),
+                body_read_timeout: self.body_read_timeout,
                 max_operations: self.max_operations.get(),
                 request_timeout: self.request_timeout,
             },

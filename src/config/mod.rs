@@ -292,6 +292,10 @@ pub struct ServerSettings {
     pub drain_delay: Duration,
     /// Then how long in-flight requests may take once the listener closed.
     pub shutdown_timeout: Duration,
+    /// How long a connection may take to send a request head, from its opening or
+    /// the previous answer: hyper runs one clock for both, so this is also how long
+    /// an idle keep-alive connection is kept.
+    pub header_read_timeout: Duration,
 }
 
 /// The upstream catalog and what stands in front of it.

@@ -35,6 +35,10 @@ pub(crate) struct CorsConfig {
     pub(crate) expose_headers: Vec<HeaderName>,
     /// How long a browser may reuse a preflight's answer.
     pub(crate) max_age: Duration,
+    /// Whether `OPTIONS` reaches the route, its answer then given the preflight's
+    /// headers (the resolver's `OPTIONS` has its own `Allow` and `Link`); else CORS
+    /// answers every `OPTIONS` itself.
+    pub(crate) options_reach_route: bool,
 }
 
 impl CorsConfig {
@@ -66,6 +70,7 @@ impl CorsConfig {
                 allow_methods: comma_separated(methods),
                 allow_headers: headers(&self.allow_headers),
                 max_age: HeaderValue::from(self.max_age.as_secs()),
+                options_reach_route: self.options_reach_route,
             }),
         }
     }
@@ -91,6 +96,7 @@ struct Policy {
     allow_methods: HeaderValue,
     allow_headers: HeaderValue,
     max_age: HeaderValue,
+    options_reach_route: bool,
 }
 
 #[derive(Debug)]
@@ -113,7 +119,16 @@ impl Policy {
     /// The answer to an `OPTIONS` request, which never reaches the routes.
     fn preflight<B: Default>(&self, allow_origin: Option<HeaderValue>) -> Response<B> {
         let mut response = Response::new(B::default());
-        let headers = response.headers_mut();
+        self.add_preflight_headers(response.headers_mut(), allow_origin);
+        response
+    }
+
+    /// The preflight's headers, on an answer of CORS's own or of a route.
+    fn add_preflight_headers(
+        &self,
+        headers: &mut axum::http::HeaderMap,
+        allow_origin: Option<HeaderValue>,
+    ) {
         headers.insert(header::VARY, self.vary.clone());
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
@@ -127,7 +142,6 @@ impl Policy {
         if let Some(origin) = allow_origin {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         }
-        response
     }
 }
 
@@ -166,13 +180,16 @@ where
         let allow_origin = self
             .policy
             .allow_origin(request.headers().get(header::ORIGIN));
-        // Every OPTIONS request is a preflight here (as in tower-http): no route has one.
-        if request.method() == Method::OPTIONS {
+        // Every OPTIONS request is a preflight here (as in tower-http), answered
+        // without the route unless the route has its own.
+        let preflight = request.method() == Method::OPTIONS;
+        if preflight && !self.policy.options_reach_route {
             return Either::Left(ready(Ok(self.policy.preflight(allow_origin))));
         }
         Either::Right(CorsFuture {
             inner: self.inner.call(request),
             allow_origin,
+            preflight,
             policy: Arc::clone(&self.policy),
         })
     }
@@ -184,6 +201,7 @@ pin_project! {
         #[pin]
         inner: F,
         allow_origin: Option<HeaderValue>,
+        preflight: bool,
         policy: Arc<Policy>,
     }
 }
@@ -198,6 +216,11 @@ where
         let this = self.project();
         let mut response = std::task::ready!(this.inner.poll(cx))?;
         let headers = response.headers_mut();
+        if *this.preflight {
+            this.policy
+                .add_preflight_headers(headers, this.allow_origin.take());
+            return Poll::Ready(Ok(response));
+        }
         // The answer's own `Vary` values stay; the others are replaced.
         headers.append(header::VARY, this.policy.vary.clone());
         if let Some(origin) = this.allow_origin.take() {
@@ -234,6 +257,7 @@ mod tests {
             ],
             expose_headers: vec![HeaderName::from_static("x-request-id"), header::ETAG],
             max_age: Duration::from_secs(600),
+            options_reach_route: false,
         }
     }
 

@@ -39,6 +39,8 @@ pub(crate) enum Refusal {
     },
     /// A body over `--max-body-bytes` (413).
     PayloadTooLarge,
+    /// A body not received within `--body-read-timeout-ms` (408, `Connection: close`).
+    BodyTimeout,
     /// A method other than GET or POST (405, `Allow: GET, POST`).
     MethodNotAllowed,
     /// A mutation over GET (405, `Allow: POST`).
@@ -99,6 +101,7 @@ impl HttpError {
             | Refusal::TooManyGtins { .. } => StatusCode::BAD_REQUEST,
             Refusal::Unauthorized => StatusCode::UNAUTHORIZED,
             Refusal::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Refusal::MethodNotAllowed | Refusal::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
             Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
@@ -117,6 +120,7 @@ impl HttpError {
             Refusal::BadRequest(_) => ErrorCode::BadRequest,
             Refusal::TooManyOperations { .. } => ErrorCode::TooManyOperations,
             Refusal::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Refusal::BodyTimeout => ErrorCode::RequestTimeout,
             Refusal::MethodNotAllowed | Refusal::MutationOverGet => ErrorCode::MethodNotAllowed,
             Refusal::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Refusal::NotAcceptable => ErrorCode::NotAcceptable,
@@ -139,6 +143,7 @@ impl HttpError {
                 format!("{count} operations in one batch, at most {max} are allowed")
             }
             Refusal::PayloadTooLarge => "the request body is too large".to_owned(),
+            Refusal::BodyTimeout => "the request body did not arrive in time".to_owned(),
             Refusal::MethodNotAllowed => "use GET or POST".to_owned(),
             Refusal::MutationOverGet => "mutations are not allowed over GET; use POST".to_owned(),
             Refusal::UnsupportedMediaType => "POST bodies must be application/json".to_owned(),
@@ -199,6 +204,8 @@ impl HttpError {
             }
             Refusal::MutationOverGet => Some((header::ALLOW, HeaderValue::from_static("POST"))),
             Refusal::Overloaded => Some((header::RETRY_AFTER, HeaderValue::from_static("1"))),
+            // The rest of the body may still come: the connection cannot be reused.
+            Refusal::BodyTimeout => Some((header::CONNECTION, HeaderValue::from_static("close"))),
             Refusal::Protection(Denial::RateLimited { retry_after, .. }) => Some((
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs(retry_after)),
@@ -323,6 +330,7 @@ mod tests {
                 ErrorCode::TooManyOperations,
             ),
             (Refusal::PayloadTooLarge, 413, ErrorCode::PayloadTooLarge),
+            (Refusal::BodyTimeout, 408, ErrorCode::RequestTimeout),
             (Refusal::MethodNotAllowed, 405, ErrorCode::MethodNotAllowed),
             (
                 Refusal::UnsupportedMediaType,

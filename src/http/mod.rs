@@ -1,13 +1,14 @@
 //! The HTTP face of the gateway: the axum router with `/graphql` (GET and POST),
 //! GraphiQL on `/`, the scan app on `/scan`, the GS1 Digital Link resolver (`/01/…`,
-//! `/products/…`, `/.well-known/gs1resolver`), health endpoints, and the HTTP-level defences (body size,
-//! operations per batch, in-flight cap), and the response cache in front of
+//! `/products/…`, `/.well-known/gs1resolver`), health endpoints, the HTTP-level defences (body size,
+//! operations per batch, in-flight cap, time limits on request heads and bodies), the
+//! connection server (`serve`), and the response cache in front of
 //! execution, with the HTTP caching headers of its answers (`cache_headers`) and
 //! the admin route that invalidates products (`admin`). No GraphQL logic lives here.
 //!
 //! Dependencies run one way: `routes` → handlers (`graphql_over_http`, `health`,
 //! `graphiql`, `scan`) and middleware (`observe` with its `/graphql` line in `request_log`,
-//! `cors`, `shed`) → `state`, `error`, `media_type`.
+//! `cors`, `receive`, `shed`) → `state`, `error`, `media_type`.
 //! Every HTTP-level refusal is an [`error::HttpError`].
 
 mod admin;
@@ -21,11 +22,13 @@ mod health;
 mod link_template;
 mod media_type;
 mod observe;
+mod receive;
 mod request_log;
 mod resolver;
 mod response_cache;
 mod routes;
 mod scan;
+mod serve;
 mod shed;
 mod state;
 
@@ -35,6 +38,7 @@ pub use link_template::LinkTemplate;
 pub use response_cache::{ResponseCache, ResponseCacheSettings, ResponseCacheStats};
 pub use routes::router;
 pub use scan::url_for as scan_url;
+pub use serve::{ConnectionSettings, serve};
 pub use shed::InFlightLimit;
 pub use state::{
     AdminState, AdminToken, AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings,

@@ -17,6 +17,7 @@ use tower_http::compression::{CompressionBody, CompressionLayer};
 use super::cors::{CorsConfig, CorsLayer};
 use super::health;
 use super::observe::{HttpMetrics, REQUEST_ID, observe};
+use super::receive::ReceiveBodyLayer;
 use super::state::{AllowedOrigin, AppState};
 use super::{admin, graphiql, graphql_over_http, resolver, scan};
 use crate::telemetry::metrics::HTTP_IN_FLIGHT;
@@ -28,22 +29,29 @@ pub fn router(state: AppState) -> Router {
         .as_ref()
         .map(|protection| protection.request_headers())
         .unwrap_or_default();
-    let cors = cors_layer(&state.cors_origins, protection_headers);
+    let cors = cors_layer(
+        &state.cors_origins,
+        protection_headers.clone(),
+        CorsRoutes::Api,
+    );
     // What every route's answer passes through, outermost first.
-    let edge = ServiceBuilder::new()
-        .layer(middleware::from_fn_with_state(
-            HttpMetrics::default(),
-            observe,
-        ))
-        // CORS outside compression: compression looks for `accept-encoding` among
-        // the `Vary` values before adding its own, and scanning CORS's long one too
-        // cost 1,600 instructions a response.
-        .layer(cors)
-        // Compression's body holds its encoders' state inline (6 KB, for every
-        // answer, compressed or not): boxed into a `Body` at once, the layers outside
-        // move 16 bytes instead (BENCHMARKS.md, "Session 5").
-        .layer(MapResponseLayer::new(box_body))
-        .layer(CompressionLayer::new().compress_when(compressible()));
+    let edge_with = |cors: CorsLayer| {
+        ServiceBuilder::new()
+            .layer(middleware::from_fn_with_state(
+                HttpMetrics::default(),
+                observe,
+            ))
+            // CORS outside compression: compression looks for `accept-encoding` among
+            // the `Vary` values before adding its own, and scanning CORS's long one too
+            // cost 1,600 instructions a response.
+            .layer(cors)
+            // Compression's body holds its encoders' state inline (6 KB, for every
+            // answer, compressed or not): boxed into a `Body` at once, the layers outside
+            // move 16 bytes instead (BENCHMARKS.md, "Session 5").
+            .layer(MapResponseLayer::new(box_body))
+            .layer(CompressionLayer::new().compress_when(compressible()))
+    };
+    let edge = edge_with(cors);
     // `/graphql` takes the edge and its own layers in one `layer` call: axum boxes a
     // route's service once per call and clones every box for each request
     // (BENCHMARKS.md, "Hot request path" and "Session 5").
@@ -52,15 +60,34 @@ pub fn router(state: AppState) -> Router {
             .layer(edge.clone())
             // Refusals (400, 405, 413, 415, 406, 429, 503) are never cached by anyone.
             .layer(MapResponseLayer::new(no_store_unless_said))
+            // The body wholly received (or 408) before the in-flight cap: the cap
+            // counts requests being executed, not clients slow to send.
+            .layer(ReceiveBodyLayer::new(
+                state.limits.max_body_bytes,
+                state.limits.body_read_timeout,
+            ))
             .layer(state.in_flight.layer())
             // The handler reads the body with this limit and answers 413 as an
             // `HttpError`.
             .layer(DefaultBodyLimit::max(state.limits.max_body_bytes)),
     );
-    // The Digital Link resolver: lookups under the same in-flight cap as /graphql.
+    // The Digital Link resolver: lookups under the same in-flight cap as /graphql,
+    // behind an edge of its own: its CORS allows what GS1's resolver standard asks
+    // for (GET, HEAD, OPTIONS), not the GraphQL API's GET and POST.
+    let resolver_cors = cors_layer(
+        &state.cors_origins,
+        protection_headers,
+        CorsRoutes::Resolver,
+    );
     let resolver_routes = Router::new()
         .route(
             "/01/{gtin}",
+            get(resolver::resolve).options(resolver::options),
+        )
+        // A trailing slash is tolerated (GS1 resolver standard: SHOULD NOT fail);
+        // the wildcard below needs at least one character after it.
+        .route(
+            "/01/{gtin}/",
             get(resolver::resolve).options(resolver::options),
         )
         .route(
@@ -72,8 +99,17 @@ pub fn router(state: AppState) -> Router {
             "/{compressed}",
             get(resolver::resolve_compressed).options(resolver::options),
         )
-        .route("/products/{gtin}", get(resolver::product_page))
-        .layer(state.in_flight.layer());
+        // OPTIONS reaches these routes (their CORS passes it on): answered here too.
+        .route(
+            "/products/{gtin}",
+            get(resolver::product_page).options(resolver::options),
+        )
+        .layer(state.in_flight.layer())
+        .layer(ReceiveBodyLayer::new(
+            OTHER_ROUTES_BODY_LIMIT,
+            state.limits.body_read_timeout,
+        ))
+        .layer(edge_with(resolver_cors));
     Router::new()
         .route("/", get(graphiql::page))
         .route("/assets/graphiql/{name}", get(graphiql::asset))
@@ -84,12 +120,24 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/admin/invalidate", post(admin::invalidate))
         .route("/.well-known/gs1resolver", get(resolver::description))
-        .merge(resolver_routes)
-        // Every route above, and the fallback; not `/graphql`, added after.
+        // A body sent to any other route (the admin's, or one nothing reads) under
+        // the same time limit, up to axum's default body limit, which those routes
+        // keep.
+        .layer(ReceiveBodyLayer::new(
+            OTHER_ROUTES_BODY_LIMIT,
+            state.limits.body_read_timeout,
+        ))
+        // Every route above, and the fallback; not the resolver's or `/graphql`,
+        // added after with their own.
         .layer(edge)
+        .merge(resolver_routes)
         .route("/graphql", graphql)
         .with_state(Arc::new(state))
 }
+
+/// The body limit of routes other than `/graphql`: axum's default, which their
+/// extractors apply.
+const OTHER_ROUTES_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// A compressing (or pass-through) body behind one pointer.
 fn box_body(response: Response<CompressionBody<Body>>) -> Response {
@@ -113,10 +161,25 @@ fn compressible() -> impl Predicate {
     )
 }
 
-/// CORS for browser apps on other origins: GET and POST with a JSON body; `*`
-/// allows any origin (the API is read-only and takes no credentials).
-/// The protection's headers (API key, client id, bypass) are allowed too when it is on.
-fn cors_layer(origins: &[AllowedOrigin], protection_headers: Vec<HeaderName>) -> CorsLayer {
+/// Which routes a CORS policy is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CorsRoutes {
+    /// GraphQL and the rest: GET and POST.
+    Api,
+    /// The Digital Link resolver: GET, HEAD and OPTIONS (GS1-Conformant resolver
+    /// standard), and a page may read the `Link` to the linkset.
+    Resolver,
+}
+
+/// CORS for browser apps on other origins: GET and POST with a JSON body (the
+/// resolver: GET, HEAD, OPTIONS); `*` allows any origin (the API is read-only and
+/// takes no credentials). The protection's headers (API key, client id, bypass) are
+/// allowed too when it is on.
+fn cors_layer(
+    origins: &[AllowedOrigin],
+    protection_headers: Vec<HeaderName>,
+    routes: CorsRoutes,
+) -> CorsLayer {
     let mut allow_headers = vec![
         header::CONTENT_TYPE,
         header::ACCEPT,
@@ -126,18 +189,28 @@ fn cors_layer(origins: &[AllowedOrigin], protection_headers: Vec<HeaderName>) ->
         header::CACHE_CONTROL,
     ];
     allow_headers.extend(protection_headers);
+    let mut expose_headers = vec![
+        REQUEST_ID.clone(),
+        header::RETRY_AFTER,
+        HeaderName::from_static("ratelimit"),
+        HeaderName::from_static("ratelimit-policy"),
+        header::ETAG,
+    ];
+    let allow_methods = match routes {
+        CorsRoutes::Api => vec![Method::GET, Method::POST],
+        CorsRoutes::Resolver => {
+            expose_headers.push(header::LINK);
+            vec![Method::GET, Method::HEAD, Method::OPTIONS]
+        }
+    };
     CorsConfig {
         origins: origins.to_vec(),
-        allow_methods: vec![Method::GET, Method::POST],
+        allow_methods,
         allow_headers,
-        expose_headers: vec![
-            REQUEST_ID.clone(),
-            header::RETRY_AFTER,
-            HeaderName::from_static("ratelimit"),
-            HeaderName::from_static("ratelimit-policy"),
-            header::ETAG,
-        ],
+        expose_headers,
         max_age: Duration::from_secs(600),
+        // The resolver's OPTIONS answers `Allow` and the `Link` to the linkset.
+        options_reach_route: routes == CorsRoutes::Resolver,
     }
     .layer()
 }

@@ -28,6 +28,8 @@ pub type HealthDetail = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
 pub struct HttpLimits {
     /// Largest request body; more is 413.
     pub max_body_bytes: usize,
+    /// Most time a request body may take to arrive once its head has; later is 408.
+    pub body_read_timeout: Duration,
     /// Most operations in one batched JSON array.
     pub max_operations: usize,
     /// Most time an operation's lookups may take, from arrival.
@@ -39,7 +41,7 @@ pub struct HttpLimits {
 pub struct HttpSettings {
     /// Limits checked per request.
     pub limits: HttpLimits,
-    /// Most `/graphql` requests in flight; more are shed with 503.
+    /// Most `/graphql` and resolver requests being executed; more are shed with 503.
     pub max_in_flight: usize,
     /// Browser origins allowed to call `/graphql`.
     pub cors_origins: Vec<AllowedOrigin>,

@@ -199,7 +199,8 @@ async fn the_linkset_is_answered_for_link_type_linkset_or_the_accept_header() {
     let expected = json!({ "linkset": [{
         "anchor": format!("{}/01/{RICE}/10/LOT42", app.address),
         "itemDescription": "Risotto <Rice>",
-        "https://gs1.org/voc/defaultLink": [{ "href": page, "title": "Default link", "type": "text/html" }],
+        // A title and no other attribute (issue 28: the standard's statement).
+        "https://gs1.org/voc/defaultLink": [{ "href": page, "title": "Default link" }],
         "https://gs1.org/voc/pip": [{ "href": page, "title": "Product information page", "type": "text/html" }],
         "https://gs1.org/voc/masterData": [{ "href": page, "title": "Product master data (JSON-LD)", "type": "application/ld+json" }],
     }]});
@@ -523,4 +524,152 @@ async fn the_existing_routes_are_untouched() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+}
+
+#[tokio::test]
+async fn a_cors_preflight_on_a_resolver_path_allows_get_head_and_options() {
+    let upstream = upstream_with_rice().await;
+    let app = TestApp::spawn(Some(&upstream.url()), &[]).await;
+    let preflight = |path: &str, method: &str| {
+        client()
+            .request(Method::OPTIONS, format!("{}{path}", app.address))
+            .header("origin", "https://shop.example")
+            .header("access-control-request-method", method)
+            .send()
+    };
+
+    for path in [
+        "/01/09506000134352",
+        "/01/09506000134352/",
+        "/01/09506000134352/10/LOT42/21/SER9",
+        "/products/09506000134352",
+    ] {
+        let response = preflight(path, "GET").await.unwrap();
+
+        assert!(response.status().is_success(), "{path}");
+        assert_eq!(
+            header(&response, "access-control-allow-methods".parse().unwrap()),
+            "GET,HEAD,OPTIONS",
+            "{path}"
+        );
+        assert_eq!(
+            header(&response, "access-control-allow-origin".parse().unwrap()),
+            "*"
+        );
+        // The route's own answer: its methods and the link to the linkset.
+        assert_eq!(
+            header(&response, "allow".parse().unwrap()),
+            "GET, HEAD, OPTIONS"
+        );
+        if path.starts_with("/01/") {
+            assert!(
+                header(&response, LINK).contains("?linkType=linkset>; rel=\"linkset\""),
+                "{path}"
+            );
+        }
+    }
+    // A page on another origin may read the link to the linkset.
+    let response = client()
+        .get(format!("{}/01/09506000134352", app.address))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    let exposed = header(&response, "access-control-expose-headers".parse().unwrap());
+    assert!(exposed.split(',').any(|name| name == "link"), "{exposed}");
+    // The GraphQL API keeps its own policy.
+    let response = preflight("/graphql", "POST").await.unwrap();
+    assert_eq!(
+        header(&response, "access-control-allow-methods".parse().unwrap()),
+        "GET,POST"
+    );
+}
+
+#[tokio::test]
+async fn a_trailing_slash_is_tolerated_on_every_resolver_path() {
+    let upstream = upstream_with_rice().await;
+    let app = TestApp::spawn(Some(&upstream.url()), &[]).await;
+
+    for path in [
+        "/01/09506000134352",
+        "/01/09506000134352/10/LOT42",
+        "/01/09506000134352/10/LOT42/21/SER9",
+    ] {
+        for query in ["", "?17=270131", "?linkType=gs1:pip", "?linkType=linkset"] {
+            let without = send(&app, Method::GET, &format!("{path}{query}"), None).await;
+            let with = send(&app, Method::GET, &format!("{path}/{query}"), None).await;
+
+            assert_ne!(with.status(), StatusCode::NOT_FOUND, "{path}/{query}");
+            assert_eq!(with.status(), without.status(), "{path}/{query}");
+            assert_eq!(
+                header(&with, LOCATION),
+                header(&without, LOCATION),
+                "{path}/{query}"
+            );
+            assert_eq!(
+                header(&with, LINK),
+                header(&without, LINK),
+                "{path}/{query}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_linkset_answer_has_one_link_field_with_both_links() {
+    let upstream = upstream_with_rice().await;
+    let app = TestApp::spawn(Some(&upstream.url()), &[]).await;
+
+    for accept in [None, Some("application/linkset+json")] {
+        let path = if accept.is_some() {
+            "/01/09506000134352"
+        } else {
+            "/01/09506000134352?linkType=linkset"
+        };
+        let response = send(&app, Method::GET, path, accept).await;
+
+        assert_eq!(response.status(), StatusCode::OK);
+        let lines: Vec<_> = response.headers().get_all(LINK).iter().collect();
+        assert_eq!(lines.len(), 1, "one Link field line: {lines:?}");
+        assert_eq!(
+            lines[0].to_str().unwrap(),
+            format!(
+                "<{}/01/{RICE}?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\", \
+                 <https://ref.gs1.org/standards/resolver/linkset-context>; \
+                 rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"",
+                app.address
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_default_link_has_a_title_and_no_other_attribute() {
+    let upstream = upstream_with_rice().await;
+    let app = TestApp::spawn(Some(&upstream.url()), &[]).await;
+
+    for path in [
+        "/01/09506000134352?linkType=linkset",
+        "/01/09506000134352/10/LOT42/21/SER9?linkType=linkset",
+    ] {
+        let body: Value = send(&app, Method::GET, path, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+
+        let default_links = body["linkset"][0]["https://gs1.org/voc/defaultLink"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(default_links.len(), 1, "{body}");
+        let mut attributes: Vec<&str> = default_links[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        attributes.sort_unstable();
+        assert_eq!(attributes, ["href", "title"], "{body}");
+    }
 }

@@ -6,13 +6,15 @@
 //!   or query that is not a GS1 Digital Link is 400 (`INVALID_GTIN` with the parse
 //!   `reason`); a product the catalog lacks is 404 (`PRODUCT_NOT_FOUND`); otherwise
 //!   307 to the default link with the query string passed on (`linkType` removed).
-//!   Every answer names the linkset in a `Link` header.
+//!   Every answer names the linkset in a `Link` header (one field: the linkset answer
+//!   adds its JSON-LD context to it, comma-separated). A trailing slash reads as
+//!   without it. CORS on these routes allows GET, HEAD and OPTIONS (`routes`).
 //! - The default link is `--resolver-default-link` filled in (`{gtin14}`, `{gtin13}`,
 //!   `{lot}`, `{serial}`), or the product's own page `/products/{gtin14}` (JSON-LD or
 //!   an HTML card, see `product_page`).
 //! - `?linkType=linkset` (or `all`), or `Accept: application/linkset+json` without a
 //!   `linkType`, answers the product's links as an RFC 9264 linkset: `gs1:defaultLink`,
-//!   `gs1:pip`, `gs1:masterData`. `?linkType=gs1:pip` (or its full URI) redirects to
+//!   `gs1:pip`, `gs1:masterData`; the default link with a title and no other attribute. `?linkType=gs1:pip` (or its full URI) redirects to
 //!   that link; a link type the product lacks is 404 (`LINK_TYPE_NOT_FOUND`).
 //! - `/.well-known/gs1resolver` describes the resolver (GS1 description file).
 //!
@@ -56,6 +58,9 @@ const LINK_TYPES: [(&str, &str, &str); 3] = [
     ),
 ];
 
+/// The JSON-LD context of a linkset answer, as a `Link` value.
+const LINKSET_CONTEXT: &str = "<https://ref.gs1.org/standards/resolver/linkset-context>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"";
+
 /// `GET`/`HEAD /01/{gtin}/…`: validate, look up, then redirect or answer the linkset.
 pub(crate) async fn resolve(
     State(state): State<Arc<AppState>>,
@@ -63,9 +68,16 @@ pub(crate) async fn resolve(
     headers: HeaderMap,
 ) -> Response {
     let uri = uncompressed(uri);
-    let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    // A trailing slash is tolerated (the standard: SHOULD NOT fail), the same on
+    // every path: `/01/{gtin}/` reads as `/01/{gtin}`.
+    let path = uri.path();
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let query = uri
+        .query()
+        .map(|query| format!("?{query}"))
+        .unwrap_or_default();
     // Any host reads the same: the resolver's own root is taken from the request.
-    let link = format!("https://resolver.invalid{path_and_query}");
+    let link = format!("https://resolver.invalid{path}{query}");
     let scan = match gtin::scan(&link, state.resolver.rcn_region) {
         Ok(scan) => scan,
         Err(error) => return Problem::bad_link(&error).into_response(),
@@ -83,8 +95,13 @@ pub(crate) async fn resolve(
         Some(_) => false,
         None => accepts_linkset(&headers),
     };
-    let mut response = if wants_linkset {
-        linkset_response(&anchor, &links, &product)
+    let linkset_link =
+        format!("<{anchor}?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\"");
+    let (mut response, link) = if wants_linkset {
+        // One `Link` field, its links comma-separated (RFC 8288): clients that keep
+        // one line per field name lost the second of two.
+        let link = format!("{linkset_link}, {LINKSET_CONTEXT}");
+        (linkset_response(&anchor, &links, &product), link)
     } else {
         let name = link_type.as_deref().map_or(Some("defaultLink"), gs1_name);
         let Some(target) = name.and_then(|name| links.get(name)) else {
@@ -98,13 +115,11 @@ pub(crate) async fn resolve(
             )
             .into_response();
         };
-        redirect(target, &passed_on)
+        (redirect(target, &passed_on), linkset_link)
     };
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "<{anchor}?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\""
-    )) {
-        headers.append(header::LINK, value);
+    if let Ok(value) = HeaderValue::from_str(&link) {
+        headers.insert(header::LINK, value);
     }
     headers.insert(header::VARY, HeaderValue::from_static("accept"));
     response
@@ -141,16 +156,49 @@ pub(crate) async fn resolve_compressed(
 }
 
 /// `OPTIONS` on a resolver path (the standard asks for GET, HEAD and OPTIONS): the
-/// methods allowed; a CORS preflight is answered by the CORS layer before this.
-pub(crate) async fn options() -> Response {
-    (
+/// methods allowed and, for a Digital Link, the `Link` to its linkset (GS1's test
+/// suite looks for it here); the CORS layer adds a preflight's headers.
+pub(crate) async fn options(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = (
         StatusCode::NO_CONTENT,
         [(
             header::ALLOW,
             HeaderValue::from_static("GET, HEAD, OPTIONS"),
         )],
     )
-        .into_response()
+        .into_response();
+    if let Ok(scan) = scan_of(&uri, state.resolver.rcn_region) {
+        let anchor = anchor(&request_root(&headers), &scan);
+        if let Ok(value) = HeaderValue::from_str(&linkset_link(&anchor)) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    response
+}
+
+/// The request's Digital Link, read. A trailing slash is tolerated (the standard:
+/// SHOULD NOT fail), the same on every path: `/01/{gtin}/` reads as `/01/{gtin}`.
+fn scan_of(uri: &Uri, rcn_region: Option<gtin::RcnRegion>) -> Result<Scan, gtin::ParseError> {
+    let path = uri.path();
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let query = uri
+        .query()
+        .map(|query| format!("?{query}"))
+        .unwrap_or_default();
+    // Any host reads the same: the resolver's own root is taken from the request.
+    gtin::scan(
+        &format!("https://resolver.invalid{path}{query}"),
+        rcn_region,
+    )
+}
+
+/// The `Link` value naming the linkset of `anchor`.
+fn linkset_link(anchor: &str) -> String {
+    format!("<{anchor}?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\"")
 }
 
 /// `GET /.well-known/gs1resolver`: the resolver description file of the GS1-Conformant
@@ -359,23 +407,21 @@ fn linkset_response(anchor: &str, links: &Links, product: &LoadedProduct) -> Res
     entry.insert("itemDescription".to_owned(), json!(product.product.title));
     for (name, media_type, title) in LINK_TYPES {
         let href = links.get(name).unwrap_or_default();
-        entry.insert(
-            format!("{GS1_VOC}{name}"),
-            json!([{ "href": href, "title": title, "type": media_type }]),
-        );
+        // The default link has a title and no other attribute (GS1-Conformant
+        // resolver standard: "SHALL include a title, but SHALL NOT include other
+        // attributes").
+        let link = if name == "defaultLink" {
+            json!({ "href": href, "title": title })
+        } else {
+            json!({ "href": href, "title": title, "type": media_type })
+        };
+        entry.insert(format!("{GS1_VOC}{name}"), json!([link]));
     }
     let body = json!({ "linkset": [Value::Object(entry)] });
     let mut response = body.to_string().into_response();
-    let headers = response.headers_mut();
-    headers.insert(
+    response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/linkset+json"),
-    );
-    headers.append(
-        header::LINK,
-        HeaderValue::from_static(
-            "<https://ref.gs1.org/standards/resolver/linkset-context>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"",
-        ),
     );
     response
 }
