@@ -11,7 +11,7 @@
 //! `--requests-per-s` baskets of `--basket` distinct items each, drawn by Zipf(`s`)
 //! over `--items` items (rank 1 the most asked), and one Redis. Simulated time runs
 //! at that rate: `--warmup-s` (at least one TTL, so entries of every age are held)
-//! then `--measure-s`, counted. Every basket updates the fleet's view (the time each
+//! then `--measure-s` (one TTL), counted. Every basket updates the fleet's view (the time each
 //! item was last fetched from the upstream, i.e. what Redis holds); the baskets of
 //! replica 0 also go, one `get_many` and one `put_many` each as the loader does,
 //! through one real `ProductCache` per `--mb` size (the other replicas see the same
@@ -95,8 +95,10 @@ struct Args {
     /// Simulated seconds before counting.
     #[arg(long, default_value_t = 300.0)]
     warmup_s: f64,
-    /// Simulated seconds counted.
-    #[arg(long, default_value_t = 60.0)]
+    /// Simulated seconds counted: one TTL, so that every item asked more than once a
+    /// TTL is refetched once in the window (after the warm-up's fill, the hot items'
+    /// refetches all fall due together; a shorter window would count them too often).
+    #[arg(long, default_value_t = 300.0)]
     measure_s: f64,
     /// Most keys per upstream call (`--upstream-max-batch`).
     #[arg(long, default_value_t = 100)]

@@ -3,7 +3,7 @@
 #
 # 1. examples/cache_zipf.rs: the real ProductCache under Zipf popularity over 16 million
 #    items (s 0.8-1.1, --cache-max-mb 16-512, 3 replicas, 2,000 requests/s of 30 items)
-#    -> target/capacity/zipf.csv (about a minute of one core per s; run niced);
+#    -> target/capacity/zipf.csv (one to two minutes of one core per s; run niced);
 # 2. examples/redis_footprint.rs against a redis-server started here on a free loopback
 #    port (nothing persisted, stopped on exit) -> target/capacity/redis.csv;
 # 3. scripts/capacity-plot.py (matplotlib from PyPI, in a venv under target/)
