@@ -31,9 +31,9 @@ def main():
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
     for s in sorted(lines):
         points = sorted(lines[s])
-        ax.plot([p[0] for p in points], [100 * p[1] for p in points], marker="o", label="s = %g" % s)
+        ax.plot([p[0] for p in points], [100 * p[1] for p in points], marker="o", label="s = %.1f" % s)
     ax.axvline(64, color="grey", linestyle=":", linewidth=1)
-    ax.text(64, 2, " default\n --cache-max-mb 64", color="grey", fontsize=8, va="bottom")
+    ax.text(64, 98, " default\n --cache-max-mb 64", color="grey", fontsize=8, va="top")
     ax.set_xscale("log", base=2)
     sizes = sorted({p[0] for points in lines.values() for p in points})
     ax.set_xticks(sizes)
@@ -54,7 +54,7 @@ def main():
         fontsize=10,
     )
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(title="Zipf exponent", loc="upper left", fontsize=9)
+    ax.legend(title="Zipf exponent", loc="lower center", ncol=4, fontsize=9, title_fontsize=9)
     fig.tight_layout()
     fig.savefig(out)
 
