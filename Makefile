@@ -174,7 +174,7 @@ image-smoke: ## Build the image with buildah and answer a query from the binary 
 # Load benchmark and rollout test (bench/, BENCHMARKS.md). Both start their own
 # processes on 127.0.0.1 only, run for a bounded time and clean up on exit; as root
 # they install wrk, haproxy and jq with apt-get when missing.
-.PHONY: bench-load bench-mapped bench-memory rollout-test canary canary-test bench-hang
+.PHONY: bench-load bench-mapped bench-memory rollout-test canary canary-test bench-hang capacity
 
 bench: bench-load
 
@@ -190,6 +190,9 @@ bench-memory: ## RSS over 60 s of cold load with 16 KB products, default setting
 bench-hang: ## A hung upstream (SIGSTOP) under load, this build vs BASELINE=path/to/older/binary if set
 	$(CARGO) build --release --locked --quiet --bin catalog-gateway
 	python3 bench/hang.py $(if $(BASELINE),--baseline $(BASELINE))
+
+capacity: ## Capacity model inputs (docs/capacity.md): Zipf hit ratios with the real cache, Redis bytes per product, the plot
+	bash scripts/capacity.sh
 
 rollout-test: ## Zero-downtime rolling deploy of 5 replicas behind haproxy under load
 	bash bench/rollout.sh

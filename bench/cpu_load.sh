@@ -6,7 +6,8 @@
 #
 # usage: bench/cpu_load.sh BIN [BIN...]
 # knobs: CL_SCENARIOS ("hot cold_vars basket nplus1"), CL_DURATION (5 s), CL_WARMUP (2 s),
-#        CL_ROUNDS (1: runs of every BIN in turn, so a burst of load hits them alike)
+#        CL_ROUNDS (1: runs of every BIN in turn, so a burst of load hits them alike),
+#        CL_GATEWAY_FLAGS (more gateway flags, e.g. "--cache-redis-url redis://127.0.0.1:6399")
 #
 # Per BIN and scenario: a fresh gateway (--upstream-url a demo catalog at 0 ms, run
 # by the first BIN), warm-up, then wrk -t2 -c32 with the scenario's Lua script
@@ -37,9 +38,10 @@ printf '%-28s %-10s %9s %9s %8s %8s  %s\n' build scenario req/s "CPU µs/req" "p
 for round in $(seq "$ROUNDS"); do
   for sc in $SCENARIOS; do
     for bin in "$@"; do
+      # shellcheck disable=SC2086 # CL_GATEWAY_FLAGS is a list of flags
       start gateway "$WORK/gw.log" "$bin" --listen "127.0.0.1:$GW_PORT" \
         --upstream-url "http://127.0.0.1:$UP_PORT" --rcn-region GB \
-        --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json
+        --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json ${CL_GATEWAY_FLAGS:-}
       pid=$LAST_PID
       wait_http "$GW/readyz"
       timeout $((WARMUP + 30)) wrk -t2 -c32 -d"${WARMUP}s" --timeout 2s -s "bench/lua/$sc.lua" "$GW" -- 0 >/dev/null 2>&1 || true
