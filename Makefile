@@ -112,10 +112,12 @@ test-introspection: ## Client tools' introspection (graphql-js 16/17, Codegen's 
 # next to the clone by default. Apart from `make test`, which needs a fresh clone only.
 GS1_CONFORMANCE_DIR ?= ../shared/gs1-conformance
 .PHONY: test-gs1-conformance
-test-gs1-conformance: ## Every case of GS1's Digital Link, scan and compressed-link vectors through the parser (GS1_CONFORMANCE_DIR)
+test-gs1-conformance: ## Every case of GS1's Digital Link, scan and compressed-link vectors through the parser, and GS1's resolver suite against the routes (GS1_CONFORMANCE_DIR)
 	@test -f "$(GS1_CONFORMANCE_DIR)/dl_parse.jsonl" || { \
 		echo "GS1 conformance vectors not found in GS1_CONFORMANCE_DIR=$(GS1_CONFORMANCE_DIR) (dl_parse.jsonl, scandata.jsonl, compressed_dl.jsonl; see its README.md)" >&2; exit 1; }
 	GS1_CONFORMANCE_DIR="$(abspath $(GS1_CONFORMANCE_DIR))" $(CARGO) test --locked --test gs1_conformance -- --ignored --nocapture
+	@# GS1's resolver suite, one test per applicable suite id (tests/api/resolver_suite.rs).
+	GS1_CONFORMANCE_DIR="$(abspath $(GS1_CONFORMANCE_DIR))" $(CARGO) test --locked --test api resolver_suite -- --ignored
 
 # ---- container ----
 # A static binary, a FROM-scratch image (docker, or buildah where no Docker engine
