@@ -91,8 +91,5 @@ const GLN_ROLE_KEY: &str = "that library takes the GLNs of a role (410 ship to, 
 /// that agrees as STALE, and fails until it is removed).
 pub(crate) const UNTIL_MUST_1: &[(&str, &str)] = &[];
 
-const OTHER_KEY: &str = "until Must 1 lands: a primary key other than (01) is read";
 const ZONE_ID: &str = "until Must 1 lands: an IPv6 zone id in the host is refused";
-const PLUS: &str = "until Must 1 lands: a literal `+` in the query is refused (only `%2B`)";
 const LOT_AFTER_TPX: &str = "until Must 1 lands: (10) is a query attribute after /01/…/235/…";
-const DUPLICATE_AI: &str = "until Must 1 lands: the same AI twice in one URI is refused";
