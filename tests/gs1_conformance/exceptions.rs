@@ -90,6 +90,3 @@ const GLN_ROLE_KEY: &str = "that library takes the GLNs of a role (410 ship to, 
 /// can be parked here with its reason while it is fixed (the run names each entry
 /// that agrees as STALE, and fails until it is removed).
 pub(crate) const UNTIL_MUST_1: &[(&str, &str)] = &[];
-
-const ZONE_ID: &str = "until Must 1 lands: an IPv6 zone id in the host is refused";
-const LOT_AFTER_TPX: &str = "until Must 1 lands: (10) is a query attribute after /01/…/235/…";
