@@ -112,54 +112,9 @@ write_targets() {
 for n in 1 2 3 4 5; do start_replica "$n" stable; done
 for n in 1 2 3 4 5; do wait_http "http://127.0.0.1:1828$n/readyz"; done
 
-cat >"$WORK/haproxy.cfg" <<EOF
-global
-    maxconn 2048
-
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 10s
-    timeout server 10s
-    # As in the rollout test: a request the replica closed without an answer is sent
-    # to another (every GraphQL operation here is a read-only query).
-    retries 2
-    option redispatch
-    retry-on conn-failure empty-response
-
-frontend gateway
-    bind 127.0.0.1:18280
-    default_backend replicas
-
-backend replicas
-    balance roundrobin
-    option httpchk
-    http-check send meth GET uri /readyz
-    http-check expect status 200
-    default-server check inter 200 fastinter 200 downinter 200 fall 1 rise 2
-    server r1 127.0.0.1:18281
-    server r2 127.0.0.1:18282
-    server r3 127.0.0.1:18283
-    server r4 127.0.0.1:18284
-    server r5 127.0.0.1:18285
-
-listen stats
-    bind 127.0.0.1:18289
-    stats enable
-    stats uri /stats
-EOF
-haproxy -c -q -f "$WORK/haproxy.cfg" || die "haproxy config invalid"
+haproxy_fleet_config "$WORK/haproxy.cfg" 18280 18289 18281 18282 18283 18284 18285
 start haproxy "$WORK/haproxy.log" haproxy -db -f "$WORK/haproxy.cfg"
 
-lb_status() { curl -s --max-time 1 "$STATS" | awk -F, -v s="r$1" '$1 == "replicas" && $2 == s {print $18}'; }
-wait_lb() {
-  local i
-  for ((i = 0; i < ${3:-10} * 50; i++)); do
-    [ "$(lb_status "$1")" = "$2" ] && return 0
-    sleep 0.02
-  done
-  die "haproxy never marked r$1 $2 (now: $(lb_status "$1"))"
-}
 for n in 1 2 3 4 5; do wait_lb "$n" UP; done
 
 PROM_PORT=$(free_port)

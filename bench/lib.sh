@@ -547,3 +547,68 @@ mapped_report() {
     done
   done
 }
+
+# ---- a fleet behind haproxy (rollout.sh, canary.sh) ------------------------------------
+# haproxy_fleet_config OUT LB_PORT STATS_PORT PORT...: haproxy on LB_PORT balancing round
+# robin over replicas r1.. on 127.0.0.1:PORT..., health-checking GET /readyz every 200 ms
+# (one failure marks a replica DOWN, two successes UP), its stats on STATS_PORT.
+haproxy_fleet_config() {
+  local out=$1 lb=$2 stats=$3 n=0 port
+  shift 3
+  {
+    cat <<EOF
+global
+    maxconn 2048
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+    # A request whose connection to a replica fails, or that the replica closes
+    # without an answer (a keep-alive connection closed as the request was sent),
+    # is sent again, to another replica. Re-sending a POST is not safe in general;
+    # here it is: the schema has no mutations, so every GraphQL operation is a
+    # read-only query and running it twice changes nothing.
+    retries 2
+    option redispatch
+    retry-on conn-failure empty-response
+
+frontend gateway
+    bind 127.0.0.1:$lb
+    default_backend replicas
+
+backend replicas
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /readyz
+    http-check expect status 200
+    default-server check inter 200 fastinter 200 downinter 200 fall 1 rise 2
+EOF
+    for port in "$@"; do
+      n=$((n + 1))
+      echo "    server r$n 127.0.0.1:$port"
+    done
+    cat <<EOF
+
+listen stats
+    bind 127.0.0.1:$stats
+    stats enable
+    stats uri /stats
+EOF
+  } >"$out"
+  haproxy -c -q -f "$out" || die "haproxy config invalid"
+}
+
+# lb_status N: haproxy's view of replica rN (UP, DOWN, "UP 1/2", ...), from $STATS.
+lb_status() { curl -s --max-time 1 "$STATS" | awk -F, -v s="r$1" '$1 == "replicas" && $2 == s {print $18}'; }
+
+# wait_lb N STATUS [TIMEOUT_S]: until haproxy reports replica rN as STATUS.
+wait_lb() {
+  local i
+  for ((i = 0; i < ${3:-10} * 50; i++)); do
+    [ "$(lb_status "$1")" = "$2" ] && return 0
+    sleep 0.02
+  done
+  die "haproxy never marked r$1 $2 (now: $(lb_status "$1"))"
+}

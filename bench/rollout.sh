@@ -59,60 +59,10 @@ start_replica() { # N old|new
 for n in 1 2 3 4 5; do start_replica "$n" old; done
 for n in 1 2 3 4 5; do wait_http "http://127.0.0.1:1808$n/readyz"; done
 
-cat >"$WORK/haproxy.cfg" <<EOF
-global
-    maxconn 2048
-
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 10s
-    timeout server 10s
-    # A request whose connection to a replica fails, or that the replica closes
-    # without an answer (a keep-alive connection closed as the request was sent),
-    # is sent again, to another replica. Re-sending a POST is not safe in general;
-    # here it is: the schema has no mutations, so every GraphQL operation is a
-    # read-only query and running it twice changes nothing.
-    retries 2
-    option redispatch
-    retry-on conn-failure empty-response
-
-frontend gateway
-    bind 127.0.0.1:18080
-    default_backend replicas
-
-backend replicas
-    balance roundrobin
-    option httpchk
-    http-check send meth GET uri /readyz
-    http-check expect status 200
-    default-server check inter 200 fastinter 200 downinter 200 fall 1 rise 2
-    server r1 127.0.0.1:18081
-    server r2 127.0.0.1:18082
-    server r3 127.0.0.1:18083
-    server r4 127.0.0.1:18084
-    server r5 127.0.0.1:18085
-
-listen stats
-    bind 127.0.0.1:18089
-    stats enable
-    stats uri /stats
-EOF
-haproxy -c -q -f "$WORK/haproxy.cfg" || die "haproxy config invalid"
+haproxy_fleet_config "$WORK/haproxy.cfg" 18080 18089 18081 18082 18083 18084 18085
 start haproxy "$WORK/haproxy.log" haproxy -db -f "$WORK/haproxy.cfg"
 HAPROXY_PID=$LAST_PID
 
-# lb_status N: haproxy's view of replica N (UP, DOWN, "UP 1/2", ...).
-lb_status() { curl -s --max-time 1 "$STATS" | awk -F, -v s="r$1" '$1 == "replicas" && $2 == s {print $18}'; }
-# wait_lb N STATUS [TIMEOUT_S]
-wait_lb() {
-  local i
-  for ((i = 0; i < ${3:-10} * 50; i++)); do
-    [ "$(lb_status "$1")" = "$2" ] && return 0
-    sleep 0.02
-  done
-  die "haproxy never marked r$1 $2 (now: $(lb_status "$1"))"
-}
 for n in 1 2 3 4 5; do wait_lb "$n" UP; done
 log "5 replicas UP behind haproxy ($(elapsed) s)"
 

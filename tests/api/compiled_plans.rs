@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use sha2::Digest;
 
-use crate::helpers::{TestApp, upc_a, with_check_digit};
+use crate::helpers::{TestApp, temp_file, upc_a, with_check_digit};
 use crate::upstream::{Failure, TestUpstream};
 
 /// POSTs `body` and returns the status, content type and raw bytes.
@@ -116,18 +116,6 @@ async fn plans_answer_byte_for_byte_what_the_general_path_answers() {
     );
 }
 
-/// A file of `contents` in the temp directory, unique to this test run.
-fn temp_file(name: &str, contents: &str) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "catalog-plans-{}-{}-{name}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, contents).unwrap();
-    path.to_string_lossy().into_owned()
-}
 
 /// POSTs `body` with an API key; the status, the headers a client reads and the bytes.
 async fn protected(app: &TestApp, body: &Value) -> (u16, Vec<(String, String)>, String) {

@@ -178,3 +178,17 @@ pub fn spellings(upc: &str) -> Vec<String> {
         format!("]E00{upc}"),
     ]
 }
+
+/// A file of `contents` in the temp directory, unique to this test run (manifests,
+/// API-key files, mappings a test hands the gateway by path).
+pub fn temp_file(name: &str, contents: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "catalog-test-{}-{}-{name}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, contents).unwrap();
+    path.to_string_lossy().into_owned()
+}

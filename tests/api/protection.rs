@@ -4,14 +4,13 @@
 //! replicas sharing a real Redis, Redis down), API keys, and a flood of client ids.
 
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::cache_redis::RedisServer;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, temp_file};
 
 const SHELF: &str = "query Shelf { product(gtin: \"036000291452\") { title } }";
 const BASKET: &str = "query Basket($g: [String!]!) { products(gtins: $g) { title } }";
@@ -24,17 +23,6 @@ fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
-/// A file of `contents` in the temp directory, unique to this test run.
-fn temp_file(name: &str, contents: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "catalog-protect-{}-{}-{name}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, contents).unwrap();
-    path.to_string_lossy().into_owned()
-}
 
 /// Apollo's persisted-query manifest of `operations` (id, body).
 fn apollo_manifest(operations: &[(&str, &str)]) -> String {

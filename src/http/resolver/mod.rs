@@ -68,17 +68,7 @@ pub(crate) async fn resolve(
     headers: HeaderMap,
 ) -> Response {
     let uri = uncompressed(uri);
-    // A trailing slash is tolerated (the standard: SHOULD NOT fail), the same on
-    // every path: `/01/{gtin}/` reads as `/01/{gtin}`.
-    let path = uri.path();
-    let path = path.strip_suffix('/').unwrap_or(path);
-    let query = uri
-        .query()
-        .map(|query| format!("?{query}"))
-        .unwrap_or_default();
-    // Any host reads the same: the resolver's own root is taken from the request.
-    let link = format!("https://resolver.invalid{path}{query}");
-    let scan = match gtin::scan(&link, state.resolver.rcn_region) {
+    let scan = match scan_of(&uri, state.resolver.rcn_region) {
         Ok(scan) => scan,
         Err(error) => return Problem::bad_link(&error).into_response(),
     };
