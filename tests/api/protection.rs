@@ -23,7 +23,6 @@ fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
-
 /// Apollo's persisted-query manifest of `operations` (id, body).
 fn apollo_manifest(operations: &[(&str, &str)]) -> String {
     let operations: Vec<Value> = operations
