@@ -238,20 +238,32 @@ pub(crate) fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// Lowercase hex of `bytes`.
+/// Lowercase hex of `bytes`, by table: it runs on every protected request (the API
+/// key's hash), where `format!("{:02x}")` per byte cost more than the hash itself
+/// (perf, session 8: `core::fmt` 1.5 % of a hot protected request, SHA-256 0.6 %).
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The table gives what `format!("{:02x}")` gives, for any bytes.
+        #[test]
+        fn hex_is_the_formatters_lowercase_hex(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let formatted: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+            prop_assert_eq!(hex(&bytes), formatted);
+        }
+    }
+
     use super::*;
 
     const QUERY: &str = "query Till($c: [String!]!) { lookups(codes: $c) { status } }";
