@@ -144,20 +144,13 @@ sleep "$STEADY"
 
 # replace N stable|canary: drain replica N out of rotation, start the build in its place.
 replace() {
-  local n=$1 old=${PID[$1]} rc i
+  local n=$1 old=${PID[$1]}
   kill -TERM "$old"
   wait_lb "$n" DOWN 5
   # What it served, now that the balancer sends it nothing more.
   sleep 0.3
   LAST_SERVED=$(served "$n")
-  for ((i = 0; i < (DRAIN_MS + SHUTDOWN_MS) / 20 + 100; i++)); do
-    kill -0 "$old" 2>/dev/null || break
-    sleep 0.02
-  done
-  kill -0 "$old" 2>/dev/null && die "r$n did not exit within drain + shutdown timeout"
-  rc=0
-  wait "$old" || rc=$?
-  [ "$rc" -eq 0 ] || die "r$n exited with $rc"
+  await_exit "$n" "$old"
   TRACK[$n]=$2
   write_targets
   start_replica "$n" "$2"

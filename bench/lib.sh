@@ -612,3 +612,16 @@ wait_lb() {
   done
   die "haproxy never marked r$1 $2 (now: $(lb_status "$1"))"
 }
+
+# await_exit N PID: replica rN (PID, a child of this shell), sent SIGTERM, exits
+# with status 0 within its drain delay and shutdown timeout (DRAIN_MS, SHUTDOWN_MS).
+await_exit() {
+  local n=$1 pid=$2 rc=0 i
+  for ((i = 0; i < (DRAIN_MS + SHUTDOWN_MS) / 20 + 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.02
+  done
+  kill -0 "$pid" 2>/dev/null && die "r$n did not exit within drain + shutdown timeout"
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 0 ] || die "r$n exited with $rc"
+}

@@ -80,20 +80,12 @@ sleep "$STEADY"
 
 # replace N: one replica, old -> new, the way an orchestrator does it.
 replace() {
-  local n=$1 t=$(date +%s%N) old=${PID[$1]} rc
+  local n=$1 t=$(date +%s%N) old=${PID[$1]}
   log "r$n: SIGTERM (pid $old)"
   kill -TERM "$old"
   wait_lb "$n" DOWN 5
   local down=$(date +%s%N)
-  local i
-  for ((i = 0; i < (DRAIN_MS + SHUTDOWN_MS) / 20 + 100; i++)); do
-    kill -0 "$old" 2>/dev/null || break
-    sleep 0.02
-  done
-  kill -0 "$old" 2>/dev/null && die "r$n did not exit within drain + shutdown timeout"
-  rc=0
-  wait "$old" || rc=$?
-  [ "$rc" -eq 0 ] || die "r$n exited with $rc"
+  await_exit "$n" "$old"
   local exited=$(date +%s%N)
   start_replica "$n" new
   wait_http "http://127.0.0.1:1808$n/readyz" 10
