@@ -372,7 +372,10 @@ impl Protection {
             BatchRequest::Single(request) => std::slice::from_mut(request),
             BatchRequest::Batch(requests) => requests,
         };
-        self.check_documents(requests, headers, &label)
+        // The facts the trusted-documents check looked up, per operation, so pricing
+        // does not look the same text up again.
+        let looked_up = self
+            .check_documents(requests, headers, &label)
             .map_err(|denial| deny(denial, "not_allowed"))?;
         let max_cost = identity
             .client
@@ -395,7 +398,14 @@ impl Protection {
             ..Admission::default()
         };
         if max_cost.is_some() || policy.is_some() || report_cost.contains(&true) {
-            admission.costs = requests.iter().map(|request| self.price(request)).collect();
+            admission.costs = requests
+                .iter()
+                .enumerate()
+                .map(|(index, request)| {
+                    let known = looked_up.get(index).cloned().flatten();
+                    self.price(request, known)
+                })
+                .collect();
             for cost in &admission.costs {
                 if let Some(limit) = max_cost.filter(|limit| cost > limit) {
                     return Err(deny(Denial::TooCostly { cost: *cost, limit }, "too_costly"));
@@ -477,14 +487,16 @@ impl Protection {
     }
 
     /// The trusted-documents check over every operation of a batch.
+    /// Answers the facts it looked up, per operation (`None` where it looked up none:
+    /// no check, or an operation sent by id).
     fn check_documents(
         &self,
         requests: &mut [Request],
         headers: &HeaderMap,
         client: &str,
-    ) -> Result<(), Denial> {
+    ) -> Result<Vec<Option<Arc<facts::Facts>>>, Denial> {
         let Some(trusted) = &self.trusted else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let manifest = trusted.current();
         let bypass = self.settings.bypass_secret.as_ref().is_some_and(|secret| {
@@ -492,10 +504,16 @@ impl Protection {
                 .get(&BYPASS_HEADER)
                 .is_some_and(|value| constant_time_eq(value.as_bytes(), secret.0.as_bytes()))
         });
+        let mut looked_up = Vec::with_capacity(requests.len());
         for request in requests {
-            let Err(hash) = resolve(request, &manifest, &self.facts) else {
-                continue;
+            let hash = match resolve(request, &manifest, &self.facts) {
+                Ok(known) => {
+                    looked_up.push(known);
+                    continue;
+                }
+                Err(hash) => hash,
             };
+            looked_up.push(None);
             let mode = self.settings.trusted_documents_mode;
             // In `log`, an id alone that is not in the manifest is left to APQ (its
             // text, if it comes, is counted then: once, not twice).
@@ -512,14 +530,15 @@ impl Protection {
                 TrustedMode::Off => {}
             }
         }
-        Ok(())
+        Ok(looked_up)
     }
 
     /// The cost of one operation (0 when it does not parse: execution reports that),
     /// from its text's kept parse: a hot document is parsed once for pricing, and
     /// the request goes on untouched, to whichever way answers it.
-    fn price(&self, request: &Request) -> u64 {
-        let facts = self.facts.of(&request.query);
+    /// `known`: the text's facts when the caller has them already.
+    fn price(&self, request: &Request, known: Option<Arc<facts::Facts>>) -> u64 {
+        let facts = known.unwrap_or_else(|| self.facts.of(&request.query));
         let Some(document) = facts.document() else {
             return 0;
         };
@@ -566,13 +585,13 @@ impl ProtectionSettings {
     }
 }
 
-/// Replaces an id of a trusted document by its text; `Err` with the operation's id
-/// or hash when it is not in the manifest.
+/// Replaces an id of a trusted document by its text; `Ok` with the text's facts when
+/// it came in full, `Err` with the operation's id or hash when it is not in the manifest.
 fn resolve(
     request: &mut Request,
     manifest: &Manifest,
     facts: &facts::DocumentFacts,
-) -> Result<(), String> {
+) -> Result<Option<Arc<facts::Facts>>, String> {
     let document_id = match request.extensions.remove("documentId") {
         Some(Value::String(id)) => Some(id),
         _ => None,
@@ -592,11 +611,11 @@ fn resolve(
         request.query = text.to_string();
         // Known by the manifest: the APQ store has nothing to add.
         request.extensions.remove("persistedQuery");
-        return Ok(());
+        return Ok(None);
     }
     let facts = facts.of(&request.query);
     if manifest.has_text_hash(facts.sha256()) {
-        Ok(())
+        Ok(Some(facts))
     } else {
         Err(facts.sha256().to_owned())
     }
