@@ -347,13 +347,8 @@ fn case(roots: &[Root], aliases: &[bool], named: u8, codes: &[&str]) -> Case {
                 selection,
             } => {
                 let list: Vec<&str> = picked.iter().map(|&code| codes[code]).collect();
-                let argument = if *by_variable {
-                    declarations.push(format!("$v{index}: [String!]!"));
-                    variables.insert(format!("v{index}"), json!(list));
-                    format!("$v{index}")
-                } else {
-                    serde_json::to_string(&list).unwrap()
-                };
+                let argument =
+                    list_argument(list, *by_variable, index, &mut declarations, &mut variables);
                 format!(
                     "{prefix}products(gtins: {argument}) {{ {} }}",
                     selection.join(" ")
@@ -365,13 +360,8 @@ fn case(roots: &[Root], aliases: &[bool], named: u8, codes: &[&str]) -> Case {
                 selection,
             } => {
                 let list: Vec<&str> = picked.iter().map(|&code| LINE_CODES[code]).collect();
-                let argument = if *by_variable {
-                    declarations.push(format!("$v{index}: [String!]!"));
-                    variables.insert(format!("v{index}"), json!(list));
-                    format!("$v{index}")
-                } else {
-                    serde_json::to_string(&list).unwrap()
-                };
+                let argument =
+                    list_argument(list, *by_variable, index, &mut declarations, &mut variables);
                 format!(
                     "{prefix}lookups(codes: {argument}) {{ {} }}",
                     selection.join(" ")
@@ -402,6 +392,23 @@ fn case(roots: &[Root], aliases: &[bool], named: u8, codes: &[&str]) -> Case {
         variables: Value::Object(variables),
         operation_name,
         keys: used_keys,
+    }
+}
+
+/// A `[String!]!` argument: a variable (declared, its value set) or a literal list.
+fn list_argument(
+    list: Vec<&str>,
+    by_variable: bool,
+    index: usize,
+    declarations: &mut Vec<String>,
+    variables: &mut serde_json::Map<String, serde_json::Value>,
+) -> String {
+    if by_variable {
+        declarations.push(format!("$v{index}: [String!]!"));
+        variables.insert(format!("v{index}"), json!(list));
+        format!("$v{index}")
+    } else {
+        serde_json::to_string(&list).unwrap()
     }
 }
 
