@@ -960,15 +960,8 @@ impl Parser<'_> {
 
     /// An identifier that is not a keyword.
     fn name(&mut self) -> Option<String> {
-        let first = self.rest.chars().next()?;
-        if !(first.is_ascii_alphabetic() || first == '_') {
-            return None;
-        }
-        let end = self
-            .rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(self.rest.len());
-        let name = self.rest[..end].to_owned();
+        let before = self.rest;
+        let name = self.word()?;
         // Keywords are not keys in jq (`.and` is a syntax error there).
         if matches!(
             name.as_str(),
@@ -991,9 +984,9 @@ impl Parser<'_> {
                 | "include"
                 | "__loc__"
         ) {
+            self.rest = before;
             return None;
         }
-        self.rest = &self.rest[end..];
         Some(name)
     }
 
