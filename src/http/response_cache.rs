@@ -292,6 +292,19 @@ impl ResponseCache {
         }
     }
 
+    /// Drops every entry, as [`ResponseCache::invalidate`] of every product: the
+    /// product cache was cleared because an invalidation may have been missed.
+    pub fn invalidate_all(&self) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        let epoch = inner.epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        for generation in &inner.generations {
+            generation.fetch_max(epoch, Ordering::AcqRel);
+        }
+        inner.entries.clear();
+    }
+
     /// Looks the request up. `content_type` is the media type the answer will have
     /// (negotiated from `Accept` by the caller).
     pub(crate) fn lookup(
@@ -769,6 +782,34 @@ mod tests {
         store(&cache, late, answer("{}", 0), &freshness);
         assert!(matches!(lookup(&cache, &headers, b"c"), Lookup::Miss(_)));
         assert_eq!(cache.stats().invalidated, 2);
+    }
+
+    #[test]
+    fn invalidating_all_drops_every_entry_and_every_answer_under_way() {
+        let cache = cache(1 << 20);
+        let headers = json_headers();
+        let gtin = |n: u32| Gtin::with_check_digit(&format!("0777100{n:06}")).unwrap();
+        for (payload, held) in [(&b"a"[..], gtin(1)), (b"b", gtin(2))] {
+            let Lookup::Miss(key) = lookup(&cache, &headers, payload) else {
+                panic!("miss");
+            };
+            let freshness = AnswerFreshness::new();
+            freshness.holds(&[held]);
+            store(&cache, key, answer("{}", 0), &freshness);
+        }
+        assert!(matches!(lookup(&cache, &headers, b"b"), Lookup::Hit(_)));
+        let Lookup::Miss(late) = lookup(&cache, &headers, b"c") else {
+            panic!("miss");
+        };
+
+        cache.invalidate_all();
+
+        assert!(matches!(lookup(&cache, &headers, b"a"), Lookup::Miss(_)));
+        assert!(matches!(lookup(&cache, &headers, b"b"), Lookup::Miss(_)));
+        let freshness = AnswerFreshness::new();
+        freshness.holds(&[gtin(3)]);
+        store(&cache, late, answer("{}", 0), &freshness);
+        assert!(matches!(lookup(&cache, &headers, b"c"), Lookup::Miss(_)));
     }
 
     #[test]

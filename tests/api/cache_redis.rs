@@ -332,7 +332,7 @@ async fn sleep_until(at: Instant) {
 
 /// A port that was free a moment ago (bind port 0, read it, release it): redis-server
 /// cannot be told to pick one itself.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -340,9 +340,10 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A `redis-server` child process on `127.0.0.1`, without persistence; killed on drop.
+/// A `redis-server` child process on `127.0.0.1`, without persistence unless
+/// started with [`RedisServer::start_persistent`]; killed on drop.
 pub(crate) struct RedisServer {
-    port: u16,
+    pub(crate) port: u16,
     child: Option<Child>,
 }
 
@@ -351,11 +352,31 @@ impl RedisServer {
         RedisServer::start_on(free_port()).await
     }
 
-    async fn start_on(port: u16) -> RedisServer {
+    pub(crate) async fn start_on(port: u16) -> RedisServer {
+        RedisServer::start_with(port, &["--save", "", "--appendonly", "no"]).await
+    }
+
+    /// A server on `port` keeping every write in an append-only file in `dir`,
+    /// synced at each write: killed and started again on the same `dir`, it comes
+    /// back with all it had (as a Redis run with persistence does).
+    pub(crate) async fn start_persistent(port: u16, dir: &std::path::Path) -> RedisServer {
+        let dir = dir.to_str().unwrap();
+        let args = [
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+        ];
+        RedisServer::start_with(port, &[&args[..], &["--dir", dir]].concat()).await
+    }
+
+    async fn start_with(port: u16, persistence: &[&str]) -> RedisServer {
         let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned());
         let child = Command::new(&binary)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(persistence)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
