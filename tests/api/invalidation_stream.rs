@@ -113,6 +113,37 @@ async fn a_replica_that_cannot_prove_it_missed_nothing_forgets_everything() {
 }
 
 #[tokio::test]
+async fn a_replica_away_while_the_stream_was_trimmed_past_it_forgets_everything() {
+    let redis = RedisServer::start().await;
+    let proxy = Proxy::start(redis.port).await;
+    let upstream = upstream().await;
+    let a = gateway(&upstream, &redis.url(), "200").await;
+    let b = gateway(&upstream, &format!("redis://{}", proxy.addr), "200").await;
+    both_hold_item_1(&a, &b, &upstream).await;
+
+    // B is away while A invalidates item 1 and then more entries than the
+    // stream keeps are added (as many invalidations would), trimming it past
+    // everything B read.
+    proxy.cut(true);
+    wait_until(&b, |cache| cache["followsInvalidations"] == false).await;
+    let answer = invalidate(&a).await;
+    let length = flood_stream(&redis, 10_500).await;
+    proxy.cut(false);
+    wait_until(&b, |cache| cache["followsInvalidations"] == true).await;
+    let back = Instant::now();
+
+    assert_eq!(answer["redis"], "done", "{answer}");
+    assert!(
+        (10_000..10_500).contains(&length),
+        "trimmed to its bound: {length}"
+    );
+    let served = new_title_by(&b, back + WITHIN).await;
+    assert_eq!(served, "item 1, renamed");
+    let on_b = cache_detail(&b).await;
+    assert_eq!(on_b["invalidationFullClears"], 1, "{on_b}");
+}
+
+#[tokio::test]
 async fn an_invalidation_redis_did_not_confirm_reaches_the_others_once_it_is_back() {
     let dir = std::env::temp_dir().join(format!(
         "catalog-invalidation-{}-{}",
@@ -310,6 +341,32 @@ async fn wait_until(app: &TestApp, ready: impl Fn(&Value) -> bool) {
         assert!(Instant::now() < deadline, "never ready: {cache}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Adds `n` entries naming no product to the invalidation stream, with the
+/// gateway's own length bound; the stream's length afterwards.
+async fn flood_stream(redis: &RedisServer, n: usize) -> u64 {
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let stream = "catalog-gateway:v1:invalidations";
+    let mut pipe = redis::pipe();
+    for i in 0..n {
+        pipe.cmd("XADD")
+            .arg(stream)
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(10_000)
+            .arg("*")
+            .arg("filler")
+            .arg(i)
+            .ignore();
+    }
+    pipe.exec_async(&mut conn).await.unwrap();
+    redis::cmd("XLEN")
+        .arg(stream)
+        .query_async(&mut conn)
+        .await
+        .unwrap()
 }
 
 /// Waits until Redis holds the cached product of `upc` (written in the background).
