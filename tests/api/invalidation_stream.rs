@@ -212,12 +212,12 @@ async fn the_sender_drops_a_copy_brought_back_from_redis_before_its_delete() {
         let (client, address) = (a.client.clone(), a.address.clone());
         tokio::spawn(async move { post_title(&client, &address, 1).await })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    proxy.wait_held("MGET").await;
     let post = {
         let (client, address) = (a.client.clone(), a.address.clone());
         tokio::spawn(async move { post_invalidate(&client, &address).await })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    proxy.wait_held("DEL").await;
     proxy.stall(false);
     let looked_up = lookup.await.unwrap();
     let answer = post.await.unwrap();
@@ -395,6 +395,8 @@ async fn wait_for_key(redis: &RedisServer, upc: &str) {
 struct Proxy {
     addr: std::net::SocketAddr,
     stalled: Arc<AtomicBool>,
+    /// What was read while stalled (both directions), not yet forwarded.
+    held: Arc<Mutex<Vec<u8>>>,
     cut: Arc<AtomicBool>,
     pumps: Arc<Mutex<Vec<AbortOnDrop>>>,
     task: JoinHandle<()>,
@@ -409,9 +411,11 @@ impl Proxy {
             Arc::new(AtomicBool::new(false)),
         );
         let pumps = Arc::new(Mutex::new(Vec::new()));
+        let held = Arc::new(Mutex::new(Vec::new()));
         let task = tokio::spawn({
             let (stalled, cut, pumps) =
                 (Arc::clone(&stalled), Arc::clone(&cut), Arc::clone(&pumps));
+            let held = Arc::clone(&held);
             async move {
                 while let Ok((inbound, _)) = listener.accept().await {
                     if cut.load(Ordering::SeqCst) {
@@ -424,8 +428,8 @@ impl Proxy {
                     let (out_read, out_write) = outbound.into_split();
                     let mut pumps = pumps.lock().unwrap_or_else(PoisonError::into_inner);
                     for (from, to) in [(in_read, out_write), (out_read, in_write)] {
-                        let stalled = Arc::clone(&stalled);
-                        pumps.push(AbortOnDrop(tokio::spawn(pump(from, to, stalled))));
+                        let (stalled, held) = (Arc::clone(&stalled), Arc::clone(&held));
+                        pumps.push(AbortOnDrop(tokio::spawn(pump(from, to, stalled, held))));
                     }
                 }
             }
@@ -433,6 +437,7 @@ impl Proxy {
         Proxy {
             addr,
             stalled,
+            held,
             cut,
             pumps,
             task,
@@ -440,7 +445,32 @@ impl Proxy {
     }
 
     fn stall(&self, on: bool) {
+        if !on {
+            self.held
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
         self.stalled.store(on, Ordering::SeqCst);
+    }
+
+    /// Waits until a Redis `command` (upper case) is held back by the stall.
+    async fn wait_held(&self, command: &str) {
+        let wanted = format!("${}\r\n{command}\r\n", command.len()).into_bytes();
+        let deadline = Instant::now() + EVENTUALLY;
+        loop {
+            let held = self
+                .held
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .windows(wanted.len())
+                .any(|window| window == wanted.as_slice());
+            if held {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no {command} sent");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Cuts (closing every connection) or restores the path.
@@ -461,23 +491,37 @@ impl Drop for Proxy {
     }
 }
 
-/// Copies `from` to `to`, holding each chunk back while `stalled` is set.
+/// Copies `from` to `to`. While `stalled` is set it keeps reading but holds back
+/// what it read (a copy goes to `held`), and sends it, in order, once resumed.
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     stalled: Arc<AtomicBool>,
+    held: Arc<Mutex<Vec<u8>>>,
 ) {
     let mut buf = vec![0u8; 16 * 1024];
+    let mut pending = Vec::new();
     loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        while stalled.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::select! {
+            read = from.read(&mut buf) => {
+                let n = match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                pending.extend_from_slice(&buf[..n]);
+                if stalled.load(Ordering::SeqCst) {
+                    held.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .extend_from_slice(&buf[..n]);
+                }
+            }
+            () = tokio::time::sleep(Duration::from_millis(5)), if !pending.is_empty() => {}
         }
-        if to.write_all(&buf[..n]).await.is_err() {
-            return;
+        if !pending.is_empty() && !stalled.load(Ordering::SeqCst) {
+            if to.write_all(&pending).await.is_err() {
+                return;
+            }
+            pending.clear();
         }
     }
 }
