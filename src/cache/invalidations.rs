@@ -22,19 +22,27 @@
 //!
 //! **Continuity.** After a reconnect the reader goes on from its last id, so what
 //! was sent while it was away is applied then. It goes on only if it can prove it
-//! missed nothing: the entry at its last id is still in the stream. Entries leave a
-//! stream only from the head (trimming; nobody `XDEL`s), so if that entry is there,
-//! everything after it is too; if it is gone, the stream was trimmed past it, or
-//! deleted, or Redis restarted or failed over without it, and the reader cannot
-//! tell what it missed. Then it starts again from the stream's current end and
-//! tells the caller to forget *everything* (safe: it only costs refills), counted
-//! as a full clear. The same proof runs after every non-empty read, as a burst
-//! larger than the stream's bound could be trimmed between two reads. At start
-//! there is no last id: the reader begins at the current end and forgets what was
-//! cached before it got there (little: the replica just started), not counted as
-//! a loss. An empty stream gets a `marker` entry first, so there is always an
-//! entry to continue from (a Redis restarted empty is then noticed: the marker is
-//! gone).
+//! missed nothing: an entry at or before its last id is still in the stream.
+//! Entries leave a stream only from the head (trimming; nobody `XDEL`s), so if one
+//! is there, everything after it is too; if none is, the stream was trimmed past
+//! it, or deleted, or Redis restarted or failed over without it, and the reader
+//! cannot tell what it missed. Then it starts again from the stream's current end
+//! and tells the caller to forget *everything* (safe: it only costs refills),
+//! counted as a full clear. The same proof runs after every non-empty read, as a
+//! burst larger than the stream's bound could be trimmed between two reads.
+//!
+//! **At start** the reader begins at the moment its replica started, in Redis's
+//! clock (`TIME` less the time since start, less a second of margin), not at the
+//! stream's end: what was sent between the start and the reader's first connection
+//! is applied too, and nothing needs forgetting (what is applied twice is only
+//! forgotten twice). That place holds if an entry from before it is still in the
+//! stream, or nothing was ever removed from the stream (`entries-added` equals
+//! `length` in `XINFO STREAM`, Redis 7; trusted on the first connection only, as
+//! after a reconnect the stream may be a new one); the first read past it makes
+//! the place an entry like any other. An absent stream gets a `marker` entry, so there is
+//! always an entry to continue from (a Redis restarted empty is then noticed: the
+//! marker is gone). Otherwise (entries older than the start were trimmed: rare) it
+//! starts at the end and forgets everything, not counted as a loss.
 //!
 //! **While Redis is away** a replica cannot be told anything, and it does not need
 //! to act on time: what was sent while it was disconnected is in the stream when it
@@ -59,7 +67,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::Value;
 use redis::aio::ConnectionLike;
@@ -75,6 +83,8 @@ const READ_COUNT: usize = 100;
 /// Most product keys the outbox holds; past it the oldest invalidations are
 /// dropped (and logged): the operator was told each of them failed.
 pub(crate) const OUTBOX_MAX_KEYS: usize = 10_000;
+/// How much earlier than its replica's start the reader begins (see "At start").
+const START_MARGIN: Duration = Duration::from_secs(1);
 /// How long the reader waits before connecting again after a failure.
 const RETRY_AFTER: Duration = Duration::from_millis(500);
 /// Longest one connection attempt, or one command other than the blocking read, may take.
@@ -108,7 +118,8 @@ pub(crate) enum Heard<'a> {
 /// Why the reader asks to forget everything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ClearReason {
-    /// The reader's first connection: what was cached before it is not covered.
+    /// The reader's first connection found the stream trimmed past the replica's
+    /// start: what was cached since may be old.
     Start,
     /// The entry at the reader's last id is gone: entries may have been missed.
     ContinuityLost,
@@ -210,6 +221,8 @@ pub(crate) async fn follow<C, Connect, Connecting>(
     let mut reader = Reader {
         stream,
         last_id: None,
+        started: Instant::now(),
+        entry_read: false,
     };
     while alive() {
         let connected = match tokio::time::timeout(COMMAND_TIMEOUT, connect()).await {
@@ -237,8 +250,13 @@ pub(crate) async fn follow<C, Connect, Connecting>(
 /// The reader's place in the stream, kept across connections.
 struct Reader {
     stream: String,
-    /// The id of the last entry applied; `None` before the first connection.
+    /// The id of the last entry applied (or the start place); `None` before the
+    /// first connection.
     last_id: Option<String>,
+    /// When the reader was set up (its replica's start, near enough).
+    started: Instant,
+    /// Whether `last_id` is an entry read (or a marker added), not the start place.
+    entry_read: bool,
 }
 
 impl Reader {
@@ -251,12 +269,27 @@ impl Reader {
         alive: &impl Fn() -> bool,
         heard: &impl Fn(Heard<'_>),
     ) -> Result<(), String> {
+        let first = self.last_id.is_none();
+        if first {
+            self.begin(conn).await?;
+        }
+        // A stream with nothing ever removed proves the start place only on the
+        // first connection: after a reconnect it may be a new stream (a Redis
+        // restarted empty), whose history says nothing of what was lost.
         let continues = match &self.last_id {
-            Some(id) => bounded(still_there(conn, &self.stream, id)).await?,
+            Some(id) => {
+                let fresh_ok = first && !self.entry_read;
+                bounded(continues_from(conn, &self.stream, id, fresh_ok)).await?
+            }
             None => false,
         };
         if !continues {
-            self.start_over(conn, heard).await?;
+            let reason = if first {
+                ClearReason::Start
+            } else {
+                ClearReason::ContinuityLost
+            };
+            self.start_over(conn, heard, reason).await?;
         }
         following.store(true, Ordering::Relaxed);
         tracing::info!(stream = %self.stream, "following invalidations");
@@ -267,8 +300,9 @@ impl Reader {
                 tracing::info!(gtins = %invalidation.gtins, "sent an invalidation Redis had not confirmed");
             }
             let Some(from) = self.last_id.clone() else {
-                return Err("no position in the stream".to_owned());
+                return Err("no place in the stream".to_owned());
             };
+            let from_entry = self.entry_read;
             let read = xread(&self.stream, &from);
             let reply =
                 match tokio::time::timeout(BLOCK + COMMAND_TIMEOUT, read.query_async(conn)).await {
@@ -286,11 +320,35 @@ impl Reader {
                 }
                 self.last_id = Some(entry.id.clone());
             }
+            self.entry_read = true;
             // Was anything trimmed between `from` and what this read returned?
-            if !bounded(still_there(conn, &self.stream, &from)).await? {
+            // (On one connection a stream cannot have been replaced by a new one, so
+            // "nothing ever removed" proves a start place here.)
+            if !bounded(continues_from(conn, &self.stream, &from, !from_entry)).await? {
                 tracing::warn!(stream = %self.stream, "invalidations trimmed before they were read");
-                self.start_over(conn, heard).await?;
+                self.start_over(conn, heard, ClearReason::ContinuityLost)
+                    .await?;
             }
+        }
+        Ok(())
+    }
+
+    /// The first place to read from: the replica's start in Redis's clock, or a
+    /// new `marker` entry when the stream does not exist yet.
+    async fn begin<C: ConnectionLike + Send>(&mut self, conn: &mut C) -> Result<(), String> {
+        let (seconds, micros): (u64, u64) = bounded(redis::cmd("TIME").query_async(conn)).await?;
+        let redis_now_ms = seconds.saturating_mul(1_000).saturating_add(micros / 1_000);
+        let since = self.started.elapsed().saturating_add(START_MARGIN);
+        let start_ms =
+            redis_now_ms.saturating_sub(u64::try_from(since.as_millis()).unwrap_or(u64::MAX));
+        let exists: bool =
+            bounded(redis::cmd("EXISTS").arg(&self.stream).query_async(conn)).await?;
+        if exists {
+            self.last_id = Some(format!("{start_ms}-0"));
+            self.entry_read = false;
+        } else {
+            self.last_id = Some(bounded(current_end(conn, &self.stream)).await?);
+            self.entry_read = true;
         }
         Ok(())
     }
@@ -302,12 +360,9 @@ impl Reader {
         &mut self,
         conn: &mut C,
         heard: &impl Fn(Heard<'_>),
+        reason: ClearReason,
     ) -> Result<(), String> {
         let end = bounded(current_end(conn, &self.stream)).await?;
-        let reason = match self.last_id {
-            Some(_) => ClearReason::ContinuityLost,
-            None => ClearReason::Start,
-        };
         if reason == ClearReason::ContinuityLost {
             tracing::warn!(
                 stream = %self.stream,
@@ -316,6 +371,7 @@ impl Reader {
         }
         heard(Heard::Everything(reason));
         self.last_id = Some(end);
+        self.entry_read = true;
         Ok(())
     }
 }
@@ -341,21 +397,64 @@ async fn bounded<T>(future: impl Future<Output = redis::RedisResult<T>>) -> Resu
     }
 }
 
-/// Whether the entry `id` is still in `stream`.
-async fn still_there<C: ConnectionLike + Send>(
+/// Whether reading `stream` on from `id` misses nothing: an entry at or before
+/// `id` is still there (entries leave from the head only, so none after it left),
+/// or, when `fresh_ok` (`id` is a start place, not an entry read, and the stream
+/// is the one the replica started with), nothing was ever removed from the stream.
+async fn continues_from<C: ConnectionLike + Send>(
     conn: &mut C,
     stream: &str,
     id: &str,
+    fresh_ok: bool,
 ) -> redis::RedisResult<bool> {
-    let reply: Value = redis::cmd("XRANGE")
+    let reply: Value = redis::cmd("XREVRANGE")
         .arg(stream)
         .arg(id)
-        .arg(id)
+        .arg("-")
         .arg("COUNT")
         .arg(1)
         .query_async(conn)
         .await?;
-    Ok(!entries(&reply).is_empty())
+    if !entries(&reply).is_empty() {
+        return Ok(true);
+    }
+    if !fresh_ok {
+        return Ok(false);
+    }
+    let info = match redis::cmd("XINFO")
+        .arg("STREAM")
+        .arg(stream)
+        .query_async::<Value>(conn)
+        .await
+    {
+        Ok(info) => info,
+        // The server's answer ("no such key"): the stream is gone.
+        Err(error) if error.code().is_some() => return Ok(false),
+        Err(error) => return Err(error),
+    };
+    let added = info_field(&info, "entries-added");
+    Ok(added.is_some() && added == info_field(&info, "length"))
+}
+
+/// The value of `name` in an `XINFO STREAM` reply (a flat list of names and
+/// values in RESP2, a map in RESP3), as text; `None` when absent (`entries-added`
+/// before Redis 7).
+fn info_field(info: &Value, name: &str) -> Option<String> {
+    let value = match info {
+        Value::Array(flat) => flat
+            .chunks_exact(2)
+            .find(|pair| text(&pair[0]).as_deref() == Some(name))
+            .map(|pair| &pair[1]),
+        Value::Map(pairs) => pairs
+            .iter()
+            .find(|(field, _)| text(field).as_deref() == Some(name))
+            .map(|(_, value)| value),
+        _ => None,
+    }?;
+    match value {
+        Value::Int(number) => Some(number.to_string()),
+        other => text(other),
+    }
 }
 
 /// The id of the newest entry of `stream`, adding a `marker` entry first when the
@@ -499,6 +598,28 @@ mod tests {
         )]);
 
         assert_eq!(stream_entries(&reply)[0].id, "5-1");
+    }
+
+    #[test]
+    fn xinfo_fields_are_read_as_text_in_either_protocol() {
+        let flat = Value::Array(vec![
+            bulk("length"),
+            Value::Int(3),
+            bulk("entries-added"),
+            Value::Int(3),
+        ]);
+        let map = Value::Map(vec![(bulk("last-generated-id"), bulk("8-0"))]);
+
+        assert_eq!(
+            info_field(&flat, "length"),
+            info_field(&flat, "entries-added")
+        );
+        assert_eq!(info_field(&flat, "length").as_deref(), Some("3"));
+        assert_eq!(
+            info_field(&map, "last-generated-id").as_deref(),
+            Some("8-0")
+        );
+        assert_eq!(info_field(&map, "entries-added"), None);
     }
 
     fn invalidation(keys: usize, gtins: &str) -> Invalidation {

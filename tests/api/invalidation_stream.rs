@@ -82,6 +82,35 @@ async fn a_replica_whose_connection_was_cut_catches_up_when_it_comes_back() {
 }
 
 #[tokio::test]
+async fn what_was_sent_before_a_replicas_first_connection_is_applied_on_it() {
+    let redis = RedisServer::start().await;
+    let proxy = Proxy::start(redis.port).await;
+    proxy.cut(true);
+    let upstream = upstream().await;
+    let a = gateway(&upstream, &redis.url(), "200").await;
+    let b = gateway(&upstream, &format!("redis://{}", proxy.addr), "200").await;
+    wait_until(&a, |cache| cache["followsInvalidations"] == true).await;
+
+    // B has served item 1 without ever reaching Redis; then the catalog changes.
+    assert_eq!(title(&b).await, "item 1");
+    upstream.insert_product(&upc_a(1), "item 1, renamed");
+    let answer = invalidate(&a).await;
+    proxy.cut(false);
+    wait_until(&b, |cache| cache["followsInvalidations"] == true).await;
+    let connected = Instant::now();
+
+    assert_eq!(answer["redis"], "done", "{answer}");
+    let served = new_title_by(&b, connected + WITHIN).await;
+    assert_eq!(served, "item 1, renamed");
+    let on_b = cache_detail(&b).await;
+    assert_eq!(
+        on_b["invalidationEntries"], 1,
+        "read from its start: {on_b}"
+    );
+    assert_eq!(on_b["invalidationFullClears"], 0, "{on_b}");
+}
+
+#[tokio::test]
 async fn a_replica_that_cannot_prove_it_missed_nothing_forgets_everything() {
     let mut redis = RedisServer::start().await;
     let proxy = Proxy::start(redis.port).await;
