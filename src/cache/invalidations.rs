@@ -39,9 +39,9 @@
 //! stream, or nothing was ever removed from the stream (`entries-added` equals
 //! `length` in `XINFO STREAM`, Redis 7; trusted on the first connection only, as
 //! after a reconnect the stream may be a new one); the first read past it makes
-//! the place an entry like any other. An absent stream gets a `marker` entry, so there is
-//! always an entry to continue from (a Redis restarted empty is then noticed: the
-//! marker is gone). Otherwise (entries older than the start were trimmed: rare) it
+//! the place an entry like any other. An absent stream gets a `marker` entry, so
+//! there is always an entry to continue from (a Redis restarted empty is then
+//! noticed: the marker is gone). Otherwise (entries older than the start were trimmed: rare) it
 //! starts at the end and forgets everything, not counted as a loss.
 //!
 //! **While Redis is away** a replica cannot be told anything, and it does not need
@@ -223,6 +223,7 @@ pub(crate) async fn follow<C, Connect, Connecting>(
         last_id: None,
         started: Instant::now(),
         entry_read: false,
+        followed: false,
     };
     while alive() {
         let connected = match tokio::time::timeout(COMMAND_TIMEOUT, connect()).await {
@@ -257,6 +258,8 @@ struct Reader {
     started: Instant,
     /// Whether `last_id` is an entry read (or a marker added), not the start place.
     entry_read: bool,
+    /// Whether it has followed the stream yet (on any connection).
+    followed: bool,
 }
 
 impl Reader {
@@ -269,8 +272,8 @@ impl Reader {
         alive: &impl Fn() -> bool,
         heard: &impl Fn(Heard<'_>),
     ) -> Result<(), String> {
-        let first = self.last_id.is_none();
-        if first {
+        let first = !self.followed;
+        if self.last_id.is_none() {
             self.begin(conn).await?;
         }
         // A stream with nothing ever removed proves the start place only on the
@@ -291,6 +294,7 @@ impl Reader {
             };
             self.start_over(conn, heard, reason).await?;
         }
+        self.followed = true;
         following.store(true, Ordering::Relaxed);
         tracing::info!(stream = %self.stream, "following invalidations");
         while alive() {
