@@ -147,7 +147,10 @@ mod tests {
             .iter()
             .map(|code| code.as_str().to_owned())
             .collect();
-        assert!(!documented.is_empty(), "no Codes table found in docs/errors.md");
+        assert!(
+            !documented.is_empty(),
+            "no Codes table found in docs/errors.md"
+        );
         let undocumented: Vec<_> = declared.difference(&documented).collect();
         let unknown: Vec<_> = documented.difference(&declared).collect();
         assert!(

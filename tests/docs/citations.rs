@@ -34,13 +34,29 @@ const THIS_FILE: &str = "tests/docs/citations.rs";
 
 /// The files whose text is read: sources, scripts, manifests and documentation.
 fn is_text(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
     matches!(name, "Makefile" | "Dockerfile" | "run")
         || matches!(
             ext,
-            "rs" | "md" | "toml" | "sh" | "py" | "yaml" | "yml" | "lua" | "graphql" | "js"
-                | "mjs" | "html" | "css"
+            "rs" | "md"
+                | "toml"
+                | "sh"
+                | "py"
+                | "yaml"
+                | "yml"
+                | "lua"
+                | "graphql"
+                | "js"
+                | "mjs"
+                | "html"
+                | "css"
         )
 }
 
@@ -57,10 +73,13 @@ fn files() -> Vec<PathBuf> {
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries {
             let path = entry.expect("a directory entry").path();
-            let relative = path.strip_prefix(&root).expect("under the root").to_path_buf();
-            let skipped = SKIPPED_DIRS
-                .iter()
-                .any(|skip| relative == Path::new(skip) || relative.file_name() == Some(skip.as_ref()));
+            let relative = path
+                .strip_prefix(&root)
+                .expect("under the root")
+                .to_path_buf();
+            let skipped = SKIPPED_DIRS.iter().any(|skip| {
+                relative == Path::new(skip) || relative.file_name() == Some(skip.as_ref())
+            });
             if path.is_dir() {
                 if !skipped {
                     dirs.push(path);
@@ -82,7 +101,11 @@ fn md_names(text: &str) -> Vec<&str> {
     while let Some(at) = text[from..].find(".md") {
         let end = from + at + 3;
         from = end;
-        if text[end..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if text[end..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             continue; // `.mdx`, `.md_…`: not a Markdown file name
         }
         let start = text[..end - 3]
@@ -92,10 +115,20 @@ fn md_names(text: &str) -> Vec<&str> {
             .last()
             .map_or(end - 3, |(i, _)| i);
         let name = text[start..end].trim_start_matches(['-', '.', '/']);
-        let name = if text[start..end].contains("../") { &text[start..end] } else { name };
-        let word_start = text[..start].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let name = if text[start..end].contains("../") {
+            &text[start..end]
+        } else {
+            name
+        };
+        let word_start = text[..start]
+            .rfind(char::is_whitespace)
+            .map_or(0, |i| i + 1);
         let in_url = text[word_start..end].contains("://");
-        let stem = name.rsplit('/').next().unwrap_or(name).trim_end_matches(".md");
+        let stem = name
+            .rsplit('/')
+            .next()
+            .unwrap_or(name)
+            .trim_end_matches(".md");
         let named = stem.chars().any(|c| c.is_ascii_alphabetic());
         if named && !in_url && !text[start..end].starts_with('/') {
             names.push(name);
@@ -157,14 +190,20 @@ fn problems_of(file: &Path, text: &str) -> Vec<String> {
     }
     for name in md_names(text) {
         if !external && !resolves(file, name) {
-            problems.push(format!("{}: cites {name}, which the repository does not hold", file.display()));
+            problems.push(format!(
+                "{}: cites {name}, which the repository does not hold",
+                file.display()
+            ));
         }
     }
     if file.extension().is_some_and(|ext| ext == "md") {
         for target in link_targets(text) {
             let folder = root().join(file.parent().unwrap_or(Path::new("")));
             if !inside_repository(&folder.join(target)) {
-                problems.push(format!("{}: link to {target} does not resolve", file.display()));
+                problems.push(format!(
+                    "{}: link to {target} does not resolve",
+                    file.display()
+                ));
             }
         }
     }

@@ -156,7 +156,10 @@ fn a_missing_or_extra_row_is_named() {
     // The check itself can fail: one flag without a row, one row without a flag.
     let declared = BTreeMap::from([
         ("--listen".to_owned(), Some("CATALOG_LISTEN".to_owned())),
-        ("--ready-file".to_owned(), Some("CATALOG_READY_FILE".to_owned())),
+        (
+            "--ready-file".to_owned(),
+            Some("CATALOG_READY_FILE".to_owned()),
+        ),
     ]);
     let documented = documented_flags(
         "\n## Flags\n\n| flag | environment |\n|---|---|\n\
