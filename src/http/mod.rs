@@ -12,35 +12,26 @@
 //! Every HTTP-level refusal is an [`error::HttpError`].
 
 mod admin;
-mod cache_headers;
-mod cors;
-mod embedded;
+mod apps;
+mod edge;
 mod error;
-mod graphiql;
 mod graphql_over_http;
 mod health;
 mod link_template;
 mod media_type;
-mod observe;
-mod receive;
-mod request_log;
 mod resolver;
 mod response_cache;
 mod routes;
-mod scan;
-mod serve;
-mod shed;
 mod state;
 
 pub use admin::MAX_INVALIDATION;
-pub use cache_headers::{CacheHeaderSettings, MAX_TAGS};
+pub use apps::scan_url;
+pub use edge::{AllowedOrigin, ConnectionSettings, InFlightLimit, serve};
 pub use link_template::LinkTemplate;
+pub use response_cache::cache_headers::{CacheHeaderSettings, MAX_TAGS};
 pub use response_cache::{ResponseCache, ResponseCacheSettings, ResponseCacheStats};
 pub use routes::router;
-pub use scan::url_for as scan_url;
-pub use serve::{ConnectionSettings, serve};
-pub use shed::InFlightLimit;
 pub use state::{
-    AdminState, AdminToken, AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings,
-    Readiness, RefreshGauges, ResolverSettings, ResolverState,
+    AdminState, AdminToken, AppState, HealthDetail, HttpLimits, HttpSettings, Readiness,
+    RefreshGauges, ResolverSettings, ResolverState,
 };

@@ -38,6 +38,8 @@
 //! the keys, its deferred bookkeeping) was 9 % of a cold request (BENCHMARKS.md,
 //! session 4).
 
+pub(crate) mod cache_headers;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -48,8 +50,8 @@ use axum::response::Response;
 use quick_cache::Weighter;
 use quick_cache::sync::{Cache, DefaultLifecycle};
 
-use super::cache_headers::{self, CACHE_TAG, CacheHeaderSettings, Policy, SURROGATE_KEY, Tags};
-use super::observe::GraphqlOutcome;
+use self::cache_headers::{CACHE_TAG, CacheHeaderSettings, Policy, SURROGATE_KEY, Tags};
+use super::edge::GraphqlOutcome;
 use crate::cache::weight::ENTRY_OVERHEAD_BYTES;
 use crate::gtin::Gtin;
 use crate::hashing::FastHasher;
