@@ -1,21 +1,9 @@
-//! Protecting the API: who is calling (API keys, a client-id header, or the client
-//! IP behind trusted proxies), which operations they may send (trusted documents),
-//! how costly one may be (`--max-cost`, the IBM cost directive rules) and how much
-//! each client may spend per second (GCRA, shared through Redis when configured).
-//!
-//! Everything is off by default, and then [`Protection::new`] gives `None`: the
-//! `/graphql` handler pays one branch on an `Option` and nothing else. When on, the
-//! handler calls [`Protection::admit`] on the read batch before the response cache
-//! and execution; it answers an [`Admission`] (the client, each operation's cost,
-//! the rate-limit state for the headers) or a [`Denial`] the HTTP layer turns into
-//! 400, 401 or 429.
-
-mod cost;
-mod facts;
-mod keys;
-mod rate;
-mod rate_lease;
-mod trusted;
+//! Admission: the protection's one question on a request, asked by the `/graphql`
+//! handler on the read batch before the response cache and execution. It answers
+//! an [`Admission`] (the client, each operation's cost, the rate-limit state for the
+//! headers) or a [`Denial`] the HTTP layer turns into 400, 401 or 429, checking in
+//! order: who is calling (`identity`), the trusted documents, each operation's cost,
+//! the client's rate. [`Protection`] owns what those checks keep between requests.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -24,162 +12,18 @@ use std::time::Duration;
 
 use async_graphql::{BatchRequest, Request, Value};
 use axum::http::{HeaderMap, HeaderName};
-use sha2::{Digest, Sha256};
 
-pub use keys::{ApiClient, ApiKeys};
-pub use rate::RatePolicy;
-pub use trusted::{Manifest, ManifestError, ManifestFile, TrustedMode};
-
+use super::identity::{self, Identity};
+use super::keys::ApiKeys;
+use super::rate::{self, RatePolicy};
+use super::settings::{ANONYMOUS, BYPASS_HEADER, COST_EXTENSION, ProtectionSettings};
+use super::trusted::{self, Manifest, TrustedMode};
+use super::{cost, facts, rate_lease};
 use crate::telemetry::metrics as names;
 
-/// The header GraphiQL and other same-origin tools send to pass the trusted-documents
-/// check; its value must be `--trusted-documents-bypass-secret`.
-pub static BYPASS_HEADER: HeaderName = HeaderName::from_static("x-trusted-documents-bypass");
-
-/// The request extension asking for the operation's cost in the response
-/// (`"extensions": {"cost": true}`).
-pub const COST_EXTENSION: &str = "cost";
-
-/// The metric label of a client that has no API key.
-pub const ANONYMOUS: &str = "anonymous";
-
-/// A secret that `Debug` does not print.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(…)")
-    }
-}
-
-/// An address or a CIDR range (`10.0.0.0/8`) of trusted proxies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IpRange {
-    /// The network address.
-    pub network: IpAddr,
-    /// Leading bits that must match.
-    pub prefix: u8,
-}
-
-impl IpRange {
-    /// Parses `a.b.c.d`, `a.b.c.d/n`, or the IPv6 forms.
-    ///
-    /// # Errors
-    /// What is wrong with `text`.
-    pub fn parse(text: &str) -> Result<IpRange, String> {
-        let (address, prefix) = match text.trim().split_once('/') {
-            Some((address, prefix)) => (address, Some(prefix)),
-            None => (text.trim(), None),
-        };
-        let network: IpAddr = address
-            .parse()
-            .map_err(|_| format!("{text:?} is not an IP address or CIDR range"))?;
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(prefix) => prefix
-                .parse::<u8>()
-                .ok()
-                .filter(|bits| *bits <= max)
-                .ok_or_else(|| format!("{text:?}: the prefix must be 0 to {max}"))?,
-        };
-        Ok(IpRange { network, prefix })
-    }
-
-    /// Whether `address` is in the range.
-    pub fn contains(&self, address: IpAddr) -> bool {
-        let address = match address {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
-            v4 => v4,
-        };
-        match (self.network, address) {
-            (IpAddr::V4(network), IpAddr::V4(address)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(network) & mask == u32::from(address) & mask
-            }
-            (IpAddr::V6(network), IpAddr::V6(address)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(network) & mask == u128::from(address) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-/// The protection settings (`config::ProtectionArgs`). The default is all off.
-#[derive(Clone, Debug)]
-pub struct ProtectionSettings {
-    /// The manifest of trusted documents, read at start.
-    pub trusted_documents: Option<ManifestFile>,
-    /// What to do with an operation that is not in it.
-    pub trusted_documents_mode: TrustedMode,
-    /// The value of [`BYPASS_HEADER`] that skips the trusted-documents check.
-    pub bypass_secret: Option<Secret>,
-    /// Most costly operation served; more is `QUERY_TOO_COSTLY`.
-    pub max_cost: Option<u64>,
-    /// The size a list is priced at when its slicing argument is not known.
-    pub assumed_list_size: u64,
-    /// Each client's allowance; `None`: no rate limit (but for API keys with their own).
-    pub rate_limit: Option<RatePolicy>,
-    /// A Redis shared by the replicas for the rate limits.
-    pub rate_limit_redis_url: Option<String>,
-    /// Most a request waits on Redis before deciding locally.
-    pub rate_limit_redis_budget: Duration,
-    /// Most clients the local limiter holds.
-    pub rate_limit_max_clients: u64,
-    /// The header that names the client (without API keys); else the client IP.
-    pub client_id_header: Option<HeaderName>,
-    /// Peers whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpRange>,
-    /// The API keys; with them, a request without a valid key is 401.
-    pub api_keys: Option<ApiKeys>,
-    /// The header carrying the API key.
-    pub api_key_header: HeaderName,
-}
-
-impl Default for ProtectionSettings {
-    fn default() -> ProtectionSettings {
-        ProtectionSettings {
-            trusted_documents: None,
-            trusted_documents_mode: TrustedMode::Off,
-            bypass_secret: None,
-            max_cost: None,
-            assumed_list_size: 1000,
-            rate_limit: None,
-            rate_limit_redis_url: None,
-            rate_limit_redis_budget: Duration::from_millis(20),
-            rate_limit_max_clients: 100_000,
-            client_id_header: None,
-            trusted_proxies: Vec::new(),
-            api_keys: None,
-            api_key_header: HeaderName::from_static("x-api-key"),
-        }
-    }
-}
-
-impl ProtectionSettings {
-    /// Whether any protection is on.
-    pub fn is_active(&self) -> bool {
-        self.trusted_documents_mode != TrustedMode::Off
-            || self.max_cost.is_some()
-            || self.rate_limit.is_some()
-            || self.api_keys.is_some()
-    }
-
-    /// Whether some client has a rate limit.
-    fn any_rate_limit(&self) -> bool {
-        self.rate_limit.is_some()
-            || self
-                .api_keys
-                .as_ref()
-                .is_some_and(|keys| keys.clients().any(|client| client.rate.is_some()))
-    }
-}
+/// The log target of this file's events: the path of the module before its split, kept so
+/// `RUST_LOG` directives and log pipelines that name it still match.
+const TARGET: &str = "catalog_gateway::protect";
 
 /// Why a request is refused.
 #[derive(Clone, Debug, PartialEq)]
@@ -253,16 +97,6 @@ pub struct Protection {
     redis: Option<Arc<rate_lease::RedisLimiter>>,
 }
 
-/// Who is calling.
-struct Identity {
-    /// Metric and log label.
-    label: Arc<str>,
-    /// The bucket key (a hash of the client id, never the id or key itself).
-    bucket: [u8; 32],
-    /// The API-key client, with its own limits.
-    client: Option<Arc<ApiClient>>,
-}
-
 impl Protection {
     /// The protection these settings ask for; `None` when everything is off.
     pub fn new(settings: ProtectionSettings) -> Option<Arc<Protection>> {
@@ -327,9 +161,11 @@ impl Protection {
             return;
         };
         match trusted.reload() {
-            Ok(count) => tracing::info!(operations = count, "trusted documents reloaded"),
+            Ok(count) => {
+                tracing::info!(target: TARGET, operations = count, "trusted documents reloaded")
+            }
             Err(error) => {
-                tracing::error!(%error, "trusted documents not reloaded; the previous list stays in use");
+                tracing::error!(target: TARGET, %error, "trusted documents not reloaded; the previous list stays in use");
             }
         }
     }
@@ -359,9 +195,9 @@ impl Protection {
         headers: &HeaderMap,
         peer: Option<IpAddr>,
     ) -> Result<Admission, (Denial, Option<Arc<str>>)> {
-        let identity = self.identify(headers, peer).map_err(|denial| {
+        let identity = identity::identify(&self.settings, headers, peer).ok_or_else(|| {
             record_client_refusal(ANONYMOUS, "unauthenticated");
-            (denial, None)
+            (Denial::Unauthenticated, None)
         })?;
         let label = Arc::clone(&identity.label);
         let deny = |denial: Denial, outcome: &'static str| {
@@ -449,43 +285,6 @@ impl Protection {
         Ok(admission)
     }
 
-    /// Who is calling: the API key's client, else the client-id header, else the IP.
-    fn identify(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Result<Identity, Denial> {
-        let settings = &self.settings;
-        if let Some(keys) = &settings.api_keys {
-            let client = headers
-                .get(&settings.api_key_header)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|key| keys.client(key))
-                .ok_or(Denial::Unauthenticated)?;
-            return Ok(Identity {
-                label: Arc::clone(&client.name),
-                bucket: bucket_key("key", client.name.as_bytes()),
-                client: Some(Arc::clone(client)),
-            });
-        }
-        let anonymous = || Arc::from(ANONYMOUS);
-        if let Some(id) = settings
-            .client_id_header
-            .as_ref()
-            .and_then(|header| headers.get(header))
-            .filter(|value| !value.is_empty())
-        {
-            return Ok(Identity {
-                label: anonymous(),
-                bucket: bucket_key("id", id.as_bytes()),
-                client: None,
-            });
-        }
-        let ip = client_ip(headers, peer, &settings.trusted_proxies);
-        let ip = ip.map(|ip| ip.to_string()).unwrap_or_default();
-        Ok(Identity {
-            label: anonymous(),
-            bucket: bucket_key("ip", ip.as_bytes()),
-            client: None,
-        })
-    }
-
     /// The trusted-documents check over every operation of a batch.
     /// Answers the facts it looked up, per operation (`None` where it looked up none:
     /// no check, or an operation sent by id).
@@ -524,6 +323,7 @@ impl Protection {
             match mode {
                 TrustedMode::Enforce => return Err(Denial::NotAllowed(hash)),
                 TrustedMode::Log => tracing::warn!(
+                    target: TARGET,
                     hash = %hash, client,
                     "an operation not in the trusted documents was served"
                 ),
@@ -572,19 +372,6 @@ impl Protection {
     }
 }
 
-impl ProtectionSettings {
-    /// The allowance of a client: its own rate and burst, else the flags'.
-    fn policy(&self, client: Option<&ApiClient>) -> Option<RatePolicy> {
-        let own_rate = client.and_then(|client| client.rate);
-        let rate = own_rate.or(self.rate_limit.map(|policy| policy.rate))?;
-        let burst = client
-            .and_then(|client| client.burst)
-            .or(self.rate_limit.map(|policy| policy.burst))
-            .unwrap_or_else(|| rate.ceil().max(1.0) as u64);
-        Some(RatePolicy { rate, burst })
-    }
-}
-
 /// Replaces an id of a trusted document by its text; `Ok` with the text's facts when
 /// it came in full, `Err` with the operation's id or hash when it is not in the manifest.
 fn resolve(
@@ -621,41 +408,6 @@ fn resolve(
     }
 }
 
-/// The client's address: the peer's, or, when the peer is a trusted proxy, the
-/// right-most `X-Forwarded-For` entry that is not a trusted proxy.
-fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, proxies: &[IpRange]) -> Option<IpAddr> {
-    let trusted = |ip: IpAddr| proxies.iter().any(|range| range.contains(ip));
-    let peer = peer?;
-    if !trusted(peer) {
-        return Some(peer);
-    }
-    let mut client = peer;
-    for value in headers.get_all("x-forwarded-for").iter().rev() {
-        let Ok(value) = value.to_str() else {
-            return Some(client);
-        };
-        for hop in value.split(',').rev() {
-            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
-                return Some(client);
-            };
-            client = ip;
-            if !trusted(ip) {
-                return Some(client);
-            }
-        }
-    }
-    Some(client)
-}
-
-/// The bucket of a client id: a hash, so neither ids nor keys are held or sent to Redis.
-fn bucket_key(kind: &str, id: &[u8]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(kind.as_bytes());
-    hasher.update(b":");
-    hasher.update(id);
-    hasher.finalize().into()
-}
-
 /// Counts a refused request of `client`.
 fn record_client_refusal(client: &str, outcome: &'static str) {
     ::metrics::counter!(names::CLIENT_REQUESTS, "client" => client.to_owned(), "outcome" => outcome)
@@ -685,46 +437,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
-
     use super::*;
-
-    fn ip(text: &str) -> IpAddr {
-        text.parse().unwrap_or_else(|_| unreachable!())
-    }
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
-        let proxies = [IpRange::parse("10.0.0.0/8").unwrap_or_else(|e| panic!("{e}"))];
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("1.2.3.4, 203.0.113.9, 10.1.1.1"),
-        );
-        assert_eq!(
-            client_ip(&headers, Some(ip("10.0.0.2")), &proxies),
-            Some(ip("203.0.113.9"))
-        );
-        assert_eq!(
-            client_ip(&headers, Some(ip("198.51.100.7")), &proxies),
-            Some(ip("198.51.100.7"))
-        );
-        assert_eq!(
-            client_ip(&HeaderMap::new(), Some(ip("10.0.0.2")), &proxies),
-            Some(ip("10.0.0.2"))
-        );
-    }
-
-    #[test]
-    fn ranges_parse_and_match() {
-        let range = IpRange::parse("192.168.0.0/16").unwrap_or_else(|e| panic!("{e}"));
-        assert!(range.contains(ip("192.168.4.5")));
-        assert!(range.contains(ip("::ffff:192.168.4.5")));
-        assert!(!range.contains(ip("192.169.0.1")));
-        assert!(IpRange::parse("::1").is_ok_and(|r| r.contains(ip("::1"))));
-        assert!(IpRange::parse("10.0.0.0/33").is_err());
-        assert!(IpRange::parse("x").is_err());
-    }
+    use crate::protect::Secret;
 
     #[test]
     fn secrets_compare_whole() {
