@@ -159,9 +159,7 @@ impl ProtectionSettings {
                 .as_ref()
                 .is_some_and(|keys| keys.clients().any(|client| client.rate.is_some()))
     }
-}
 
-impl ProtectionSettings {
     /// The allowance of a client: its own rate and burst, else the flags'.
     pub(super) fn policy(&self, client: Option<&ApiClient>) -> Option<RatePolicy> {
         let own_rate = client.and_then(|client| client.rate);
