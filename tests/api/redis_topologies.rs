@@ -24,7 +24,8 @@ use catalog_gateway::gtin::Gtin;
 use catalog_gateway::redis_topology::{RedisTarget, RedisTopology};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, upc_a};
+use crate::upstream::TestUpstream;
 
 /// How long to wait for something that happens in the background.
 const EVENTUALLY: Duration = Duration::from_secs(10);
@@ -194,6 +195,52 @@ async fn a_rate_limit_is_shared_through_a_cluster() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalidation_reaches_the_other_replica_through_a_cluster() {
+    // Arrange: two gateways subscribed through the Cluster (each on a node of its own).
+    let cluster = Cluster::start().await;
+    let upstream = TestUpstream::start().await;
+    let mut urls = cluster.urls();
+    let on_first = ["--cache-redis-cluster", &urls.join(",")].map(str::to_owned);
+    urls.rotate_left(1);
+    let on_second = ["--cache-redis-cluster", &urls.join(",")].map(str::to_owned);
+    let a = gateway(&upstream, &on_first).await;
+    let b = gateway(&upstream, &on_second).await;
+
+    // Act / Assert
+    invalidation_reaches(&upstream, &a, &b, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_sentinel_failover_invalidations_reach_the_other_replica_again() {
+    // Arrange
+    let dir = temp_dir("sentinel-inval");
+    let mut master = Node::start(&[]).await;
+    let replica = Node::start(&["--replicaof", "127.0.0.1", &master.port.to_string()]).await;
+    let sentinel = Node::sentinel(&dir, master.port).await;
+    let upstream = TestUpstream::start().await;
+    let flags = [
+        "--cache-redis-sentinels".to_owned(),
+        format!("127.0.0.1:{}", sentinel.port),
+        "--cache-redis-sentinel-master".to_owned(),
+        "catalog".to_owned(),
+    ];
+    let a = gateway(&upstream, &flags).await;
+    let b = gateway(&upstream, &flags).await;
+    invalidation_reaches(&upstream, &a, &b, 1).await;
+
+    // Act: the master dies and the Sentinel promotes the replica.
+    master.kill();
+    eventually(
+        || async { sentinel.master_port().await == Some(replica.port) },
+        "the replica is promoted",
+    )
+    .await;
+
+    // Assert: both resubscribed on the new master without a restart.
+    invalidation_reaches(&upstream, &a, &b, 2).await;
+}
+
 #[tokio::test]
 async fn an_acl_user_from_the_environment_connects_and_its_password_is_never_logged() {
     // Arrange: a Redis whose default user is off; only `gateway` may log in.
@@ -311,6 +358,76 @@ async fn rediss_with_a_private_ca_is_used_end_to_end() {
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
+
+const TOKEN: &str = "test-admin-token-0123456789";
+const PRODUCT: &str = "query($g: String!) { product(gtin: $g) { title } }";
+
+/// A gateway in front of `upstream` with `flags`, following invalidations.
+async fn gateway(upstream: &TestUpstream, flags: &[String]) -> TestApp {
+    let mut all: Vec<&str> = flags.iter().map(String::as_str).collect();
+    all.extend(["--cache-redis-budget-ms", "200", "--admin-token", TOKEN]);
+    let app = TestApp::spawn(Some(&upstream.url()), &all).await;
+    let deadline = Instant::now() + EVENTUALLY;
+    loop {
+        let body: Value = app.get("/readyz").await.json().await.unwrap();
+        let cache = &body["detail"]["cache"];
+        if cache["redis"] == "connected" && cache["followsInvalidations"] == true {
+            return app;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never followed invalidations: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The title `app` serves for `upc`.
+async fn title(app: &TestApp, upc: &str) -> String {
+    let body = app.query_with(PRODUCT, json!({ "g": upc })).await;
+    body["data"]["product"]["title"]
+        .as_str()
+        .unwrap_or("?")
+        .to_owned()
+}
+
+/// Item `n` is cached by `a` and `b`, renamed upstream and invalidated on `a`:
+/// `b` serves the new title within [`EVENTUALLY`] (not after its 300 s TTL).
+async fn invalidation_reaches(upstream: &TestUpstream, a: &TestApp, b: &TestApp, n: u32) {
+    let upc = upc_a(n);
+    upstream.insert_product(&upc, &format!("item {n}"));
+    for app in [a, b] {
+        assert_eq!(title(app, &upc).await, format!("item {n}"));
+    }
+    upstream.insert_product(&upc, &format!("item {n}, renamed"));
+    assert_eq!(title(b, &upc).await, format!("item {n}"), "B holds it");
+    let deadline = Instant::now() + EVENTUALLY;
+    loop {
+        let answer = a
+            .client
+            .post(format!("{}/admin/invalidate", a.address))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .json(&json!({ "gtins": [upc] }))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = answer.json().await.unwrap();
+        // Right after a failover the first try may find Redis down: an operator retries.
+        if body["redis"] == "done" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the invalidation never reached Redis: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eventually(
+        || async { title(b, &upc).await == format!("item {n}, renamed") },
+        "B forgets the product",
+    )
+    .await;
+}
 
 /// Asks `app` for the demo products `items`; whether it answered them all.
 async fn basket(app: &TestApp, items: std::ops::Range<u32>) -> bool {
