@@ -93,7 +93,7 @@ impl RedisLink {
                 sentinels, master, *tls, &target,
             )?)),
             RedisTopology::Cluster(nodes) => {
-                cluster_client(nodes, &target, Some(timeouts))?;
+                cluster_client(nodes, &target, timeouts.connect, Some(timeouts.response))?;
                 How::Cluster
             }
         };
@@ -272,11 +272,7 @@ impl Inner {
                     let RedisTopology::Cluster(nodes) = &self.target.topology else {
                         return Err(RedisError::from((ErrorKind::Client, "not a cluster")));
                     };
-                    let timeouts = LinkTimeouts {
-                        connect: self.timeouts.connect,
-                        response: response.unwrap_or(Duration::MAX),
-                    };
-                    cluster_client(nodes, &self.target, Some(timeouts))?
+                    cluster_client(nodes, &self.target, self.timeouts.connect, response)?
                         .get_async_connection()
                         .await
                         .map(Dedicated::Cluster)
@@ -409,10 +405,13 @@ fn sentinel_address(address: &str, tls: bool) -> RedisResult<ConnectionAddr> {
     })
 }
 
+/// A Cluster client; `response: None` leaves answers unbounded (a dedicated
+/// connection's blocking read).
 fn cluster_client(
     nodes: &[String],
     target: &RedisTarget,
-    timeouts: Option<LinkTimeouts>,
+    connect: Duration,
+    response: Option<Duration>,
 ) -> RedisResult<ClusterClient> {
     let mut builder = ClusterClientBuilder::new(nodes.iter().map(String::as_str));
     if let Some(username) = &target.auth.username {
@@ -424,10 +423,9 @@ fn cluster_client(
     if let Some(certificates) = certificates(target) {
         builder = builder.certs(certificates);
     }
-    if let Some(timeouts) = timeouts {
-        builder = builder
-            .connection_timeout(timeouts.connect)
-            .response_timeout(timeouts.response);
+    builder = builder.connection_timeout(connect);
+    if let Some(response) = response {
+        builder = builder.response_timeout(response);
     }
     builder.build()
 }

@@ -21,7 +21,7 @@ use catalog_gateway::catalog::{Availability, Product};
 use catalog_gateway::config::Settings;
 use catalog_gateway::demo::DemoCatalog;
 use catalog_gateway::gtin::Gtin;
-use catalog_gateway::redis_topology::{RedisTarget, RedisTopology};
+use catalog_gateway::redis_topology::{LinkTimeouts, RedisLink, RedisTarget, RedisTopology};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, upc_a};
@@ -239,6 +239,51 @@ async fn after_a_sentinel_failover_invalidations_reach_the_other_replica_again()
 
     // Assert: both resubscribed on the new master without a restart.
     invalidation_reaches(&upstream, &a, &b, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dedicated_connection_blocks_on_xread_while_the_shared_one_answers() {
+    // On one node and on a Cluster alike (the stream key routes the XREAD).
+    let node = Node::start(&[]).await;
+    let cluster = Cluster::start().await;
+    for target in [RedisTarget::single(node.url()), cluster.target()] {
+        let timeouts = LinkTimeouts {
+            connect: Duration::from_secs(1),
+            response: Duration::from_millis(500),
+        };
+        let shared = RedisLink::new(target.clone(), timeouts).unwrap();
+        let mut blocking = shared.dedicated(None).await.unwrap();
+        let reader = tokio::spawn(async move {
+            let mut xread = redis::cmd("XREAD");
+            xread
+                .arg("BLOCK")
+                .arg(3000)
+                .arg("STREAMS")
+                .arg("invalidations")
+                .arg("$");
+            xread.query_async::<redis::Value>(&mut blocking).await
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        // The shared connection is not held up by the blocked read.
+        let mut link = shared.clone();
+        let started = Instant::now();
+        let pong: String = redis::cmd("PING").query_async(&mut link).await.unwrap();
+        assert_eq!(pong, "PONG");
+        assert!(started.elapsed() < Duration::from_secs(1), "{target:?}");
+        let mut xadd = redis::cmd("XADD");
+        xadd.arg("invalidations")
+            .arg("*")
+            .arg("gtin")
+            .arg("00000000000017");
+        let _: String = xadd.query_async(&mut link).await.unwrap();
+
+        let read = reader.await.unwrap().unwrap();
+        assert!(
+            format!("{read:?}").contains("00000000000017"),
+            "{target:?}: {read:?}"
+        );
+    }
 }
 
 #[tokio::test]
