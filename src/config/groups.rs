@@ -16,7 +16,7 @@ use axum::http::HeaderName;
 use clap::{Args, ValueEnum};
 
 use super::parsers::{self, millis, secs};
-use super::redis::{self, RedisFlags};
+use super::redis_flags::{self, RedisFlags};
 use super::upstream_source::{SourceFlags, choose};
 use super::{ServerSettings, SettingError, UpstreamSettings};
 use crate::cache::{CacheSettings, RedisSettings};
@@ -258,7 +258,7 @@ impl CacheArgs {
     /// The cache's settings, its Redis credentials read by `env`.
     ///
     /// # Errors
-    /// Redis flags that contradict each other (see `config::redis`).
+    /// Redis flags that contradict each other (see `config::redis_flags`).
     pub fn settings(&self, env: EnvLookup<'_>) -> Result<CacheSettings, SettingError> {
         let flags = RedisFlags {
             url: self.cache_redis_url.as_deref(),
@@ -267,7 +267,7 @@ impl CacheArgs {
             cluster: &self.cache_redis_cluster,
             ca_file: self.cache_redis_ca_file.as_ref(),
         };
-        let target = redis::target(&flags, &redis::CACHE, env)?;
+        let target = redis_flags::target(&flags, &redis_flags::CACHE, env)?;
         Ok(CacheSettings {
             enabled: self.cache.is_on(),
             max_bytes: mib(self.cache_max_mb),
@@ -552,7 +552,7 @@ impl ProtectionArgs {
     /// and `env` holds the Redis credentials.
     ///
     /// # Errors
-    /// Redis flags that contradict each other (see `config::redis`).
+    /// Redis flags that contradict each other (see `config::redis_flags`).
     pub fn settings(
         &self,
         assumed_list_size: u64,
@@ -566,10 +566,10 @@ impl ProtectionArgs {
             cluster: &self.rate_limit_redis_cluster,
             ca_file: self.rate_limit_redis_ca_file.as_ref(),
         };
-        let rate_limit_redis = match redis::target(&flags, &redis::RATE_LIMIT, env)? {
+        let rate_limit_redis = match redis_flags::target(&flags, &redis_flags::RATE_LIMIT, env)? {
             Some(own) => Some(own),
             None => cache_redis.cloned().map(|mut shared| {
-                if let Some((auth, sentinel_auth)) = redis::own_auth(env) {
+                if let Some((auth, sentinel_auth)) = redis_flags::own_auth(env) {
                     shared.auth = auth;
                     shared.sentinel_auth = sentinel_auth;
                 }

@@ -10,7 +10,7 @@
 
 mod groups;
 mod parsers;
-mod redis;
+mod redis_flags;
 mod upstream_source;
 
 use std::net::SocketAddr;
