@@ -11,7 +11,8 @@
 //!   std-only workspace crate `crates/gtin`, re-exported so `crate::gtin::…` reads as before.
 //! - `hashing`, [`error_code`] (every client-visible `extensions.code`, one enum),
 //!   [`telemetry`] (logging and its off-thread log writer, OTLP traces, metric names,
-//!   the per-request context): leaves.
+//!   the per-request context), [`redis_topology`] (one Redis link: single node,
+//!   Sentinel, Cluster; TLS, ACL; for the cache and the rate limiter): leaves.
 //! - [`catalog`]: the upstream: `Catalog` trait, REST client, DTOs, mappings of other
 //!   product APIs, key formats, and its resilience (breaker, retries, retry budget).
 //! - [`demo`]: the embedded demo catalog, a real HTTP server implementing the contract.
@@ -44,6 +45,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod loader;
 pub mod protect;
+pub mod redis_topology;
 pub mod telemetry;
 pub mod upstream_cli;
 

@@ -125,12 +125,12 @@ impl Protection {
             rate::LocalLimiter::new(settings.rate_limit_max_clients, Duration::from_secs(idle))
         });
         let redis = settings
-            .rate_limit_redis_url
-            .as_deref()
+            .rate_limit_redis
+            .as_ref()
             .filter(|_| limited)
-            .map(|url| {
+            .map(|target| {
                 Arc::new(rate_lease::RedisLimiter::new(
-                    url,
+                    target,
                     settings.rate_limit_redis_budget,
                     settings.rate_limit_max_clients,
                 ))

@@ -12,6 +12,8 @@ use super::keys::{ApiClient, ApiKeys};
 use super::rate::RatePolicy;
 use super::trusted::{ManifestFile, TrustedMode};
 
+use crate::redis_topology::RedisTarget;
+
 /// The header GraphiQL and other same-origin tools send to pass the trusted-documents
 /// check; its value must be `--trusted-documents-bypass-secret`.
 pub static BYPASS_HEADER: HeaderName = HeaderName::from_static("x-trusted-documents-bypass");
@@ -106,8 +108,8 @@ pub struct ProtectionSettings {
     pub assumed_list_size: u64,
     /// Each client's allowance; `None`: no rate limit (but for API keys with their own).
     pub rate_limit: Option<RatePolicy>,
-    /// A Redis shared by the replicas for the rate limits.
-    pub rate_limit_redis_url: Option<String>,
+    /// A Redis shared by the replicas for the rate limits (any topology).
+    pub rate_limit_redis: Option<RedisTarget>,
     /// Most a request waits on Redis before deciding locally.
     pub rate_limit_redis_budget: Duration,
     /// Most clients the local limiter holds.
@@ -131,7 +133,7 @@ impl Default for ProtectionSettings {
             max_cost: None,
             assumed_list_size: 1000,
             rate_limit: None,
-            rate_limit_redis_url: None,
+            rate_limit_redis: None,
             rate_limit_redis_budget: Duration::from_millis(20),
             rate_limit_max_clients: 100_000,
             client_id_header: None,
