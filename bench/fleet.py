@@ -157,7 +157,7 @@ def invalidate(args):
         for _ in range(2):
             status, body = Client(port, key).graphql(query)
             if status != 200 or any(p is None or not p["title"].endswith(" v1") for p in body["data"]["products"]):
-                print(f"FIGURE invalidation FAIL: replica :{port} did not serve the products first: {status} {str(body)[:200]}")
+                print(f"FIGURE {args.name} FAIL: replica :{port} did not serve the products first: {status} {str(body)[:200]}")
                 return 1
     status, _ = Client(args.upstream).request("POST", "/_bump", {"gtins": codes})
     assert status == 200, "the upstream refused the change"
@@ -166,7 +166,7 @@ def invalidate(args):
     admin = Client(replicas[0], {"authorization": f"Bearer {args.admin_token}"})
     status, body = admin.request("POST", "/admin/invalidate", {"gtins": codes})
     if status != 200:
-        print(f"FIGURE invalidation FAIL: POST /admin/invalidate answered {status} {body[:200]!r}")
+        print(f"FIGURE {args.name} FAIL: POST /admin/invalidate answered {status} {body[:200]!r}")
         return 1
     redis = json.loads(body).get("redis")
 
@@ -193,12 +193,12 @@ def invalidate(args):
     missing = [(port, len(codes) - len(seen[port])) for port in replicas if len(seen[port]) < len(codes)]
     if missing:
         late = ", ".join(f":{p} {n} old" for p, n in missing)
-        print(f"FIGURE invalidation FAIL: after {args.timeout:.0f} s still old products ({late}); redis: {redis}")
+        print(f"FIGURE {args.name} FAIL: after {args.timeout:.0f} s still old products ({late}); redis: {redis}")
         return 1
     per_replica = [max(seen[port].values()) * 1000 for port in replicas]
     worst = max(per_replica)
     ok = worst <= args.limit_ms
-    print(f"FIGURE invalidation {'PASS' if ok else 'FAIL'}: {len(codes)} products changed, POST to replica 1 "
+    print(f"FIGURE {args.name} {'PASS' if ok else 'FAIL'}: {len(codes)} products changed, POST to replica 1 "
           f"(redis: {redis}); served new by all {len(replicas)} replicas (asked directly) within "
           f"{worst:.0f} ms (max over products; per replica {', '.join(f'{m:.0f}' for m in per_replica)} ms; "
           f"limit {args.limit_ms} ms)")
@@ -356,6 +356,7 @@ def main():
     p.add_argument("--first", type=int, default=0)
     p.add_argument("--count", type=int, default=20)
     p.add_argument("--limit-ms", type=int, default=1000)
+    p.add_argument("--name", default="invalidation", help="the figure's name")
     p.add_argument("--timeout", type=float, default=5.0)
     p.set_defaults(run=invalidate)
     p = sub.add_parser("rate")

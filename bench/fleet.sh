@@ -273,7 +273,11 @@ run_topology() {
   check python3 bench/fleet.py shared-tier --replicas "$(IFS=,; echo "${REPLICA_PORTS[*]}")" \
     --redis-port "$NEW_MASTER" --elected "$ELECTED" --api-key "$LOAD_KEY" --first $((t_index * 100000)) \
     ${SLOTS:+--slots "$SLOTS"}
-  sleep 1
+  # An invalidation right after the failover: the replicas follow invalidations on
+  # the new master (their subscription, or stream, came back with the connection).
+  check python3 bench/fleet.py invalidate --replicas "$(IFS=,; echo "${REPLICA_PORTS[*]}")" \
+    --upstream "$UP_PORT" --admin-token "$ADMIN_TOKEN" --api-key "$LOAD_KEY" --first $((t_index * 100 + 50)) \
+    --name invalidation-after-failover
   load_stop failover "master :$KILLED SIGKILLed, :$NEW_MASTER $HOW after $ELECTION_S s"
 
   load_start

@@ -698,7 +698,8 @@ CONF
   done
   for ((i = 0; i < 500; i++)); do
     [ "$(redis-cli -p "$first" sentinel replicas "$name" 2>/dev/null | grep -c '^ip$')" = 2 ] &&
-      [ "$(redis-cli -p "$first" sentinel sentinels "$name" 2>/dev/null | grep -c '^ip$')" = 2 ] && return 0
+      [ "$(redis-cli -p "$first" sentinel sentinels "$name" 2>/dev/null | grep -c '^ip$')" = 2 ] &&
+      { redis_links_up "$master" $((master + 1)) $((master + 2)); return 0; }
     sleep 0.02
   done
   die "the sentinels did not see the two replicas and each other within 10 s"
@@ -707,9 +708,25 @@ CONF
 # sentinel_master_port SENTINEL_PORT NAME: the master's port as that sentinel knows it.
 sentinel_master_port() { redis-cli -p "$1" sentinel get-master-addr-by-name "$2" 2>/dev/null | sed -n 2p; }
 
+# redis_links_up PORT...: until every replica among PORTs has its link to its master up
+# (a replica that never synced refuses to be promoted: its data is too old).
+redis_links_up() {
+  local i port up
+  for ((i = 0; i < 500; i++)); do
+    up=0
+    for port in "$@"; do
+      redis-cli -p "$port" info replication 2>/dev/null | tr -d '\r' |
+        grep -q -e '^role:master' -e '^master_link_status:up' && up=$((up + 1))
+    done
+    [ "$up" -eq $# ] && return 0
+    sleep 0.02
+  done
+  die "a Redis replica's link to its master is not up after 10 s"
+}
+
 # redis_cluster_topology DIR FIRST_PORT: six cluster nodes on FIRST_PORT.. (their bus on
 # port + 10000), three masters with one replica each, until every node says
-# cluster_state:ok. Sets CLUSTER_PORTS and REDIS_PID_OF.
+# cluster_state:ok and every replica is in sync. Sets CLUSTER_PORTS and REDIS_PID_OF.
 redis_cluster_topology() {
   local dir=$1 first=$2 port i ok nodes=()
   CLUSTER_PORTS=()
@@ -727,7 +744,7 @@ redis_cluster_topology() {
     for port in "${CLUSTER_PORTS[@]}"; do
       redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && ok=$((ok + 1))
     done
-    [ "$ok" -eq 6 ] && return 0
+    [ "$ok" -eq 6 ] && { redis_links_up "${CLUSTER_PORTS[@]}"; return 0; }
     sleep 0.02
   done
   die "the cluster was not ok on every node within 10 s"
