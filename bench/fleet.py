@@ -211,6 +211,7 @@ def rate(args):
     counts = {"greedy": {}, "modest": {}}
     lock = threading.Lock()
     begin = time.monotonic() + 0.5
+    last = [begin]  # when the last answer came: the bucket refilled until then
 
     def sender(who, key, per_s, lane, lanes):
         client = Client(args.lb, {"x-api-key": key})
@@ -228,6 +229,7 @@ def rate(args):
                 status = 0
             with lock:
                 counts[who][status] = counts[who].get(status, 0) + 1
+                last[0] = max(last[0], time.monotonic())
             k += 1
 
     lanes = {"greedy": args.lanes, "modest": 2}
@@ -239,7 +241,7 @@ def rate(args):
         t.start()
     for t in threads:
         t.join()
-    elapsed = args.seconds
+    elapsed = last[0] - begin
     greedy, modest = counts["greedy"], counts["modest"]
     admitted = greedy.get(200, 0)
     expected = args.rate * elapsed + args.burst
@@ -250,7 +252,7 @@ def rate(args):
     never_refused = modest.get(429, 0) == 0
     ok = held and loaded and never_refused and not other
     print(f"FIGURE rate-limit {'PASS' if ok else 'FAIL'}: client at 3x --rate-limit {args.rate:g}/s through the "
-          f"load balancer for {elapsed:g} s: sent {sent}, admitted {admitted} (expected rate x time + burst "
+          f"load balancer for {elapsed:.2f} s: sent {sent}, admitted {admitted} (expected rate x time + burst "
           f"= {expected:.0f} +-10 %: {admitted / expected * 100 - 100:+.1f} %), refused {greedy.get(429, 0)}; "
           f"client at half its limit: sent {sum(modest.values())}, refused {modest.get(429, 0)}"
           f"{f'; other statuses {other}' if other else ''}")

@@ -32,7 +32,10 @@ source bench/lib.sh
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-ensure_tools wrk haproxy jq curl redis-server redis-cli python3
+# redis-server's package brings redis-cli (redis-tools); Sentinel is redis-server too.
+ensure_tools wrk haproxy jq curl redis-server python3
+command -v redis-cli >/dev/null 2>&1 || ensure_tools redis-tools
+command -v redis-cli >/dev/null 2>&1 || die "redis-cli is missing (apt-get install redis-tools)"
 
 BASE=${FLEET_PORT_BASE:-17300}
 TOPOLOGIES=${FLEET_TOPOLOGIES:-single sentinel cluster}
