@@ -12,6 +12,8 @@
 //! - [`http`]: axum router, GraphiQL, health.
 //! - [`error_code`]: every client-visible `extensions.code`, one enum.
 //! - [`protect`]: trusted documents, cost limits, per-client rate limits, API keys.
+//! - [`redis_topology`]: one Redis link (single node, Sentinel, Cluster; TLS, ACL) for the
+//!   cache and the rate limiter.
 //! - [`config`]: every setting, validated at start.
 //! - [`app`]: startup: bind, wire, serve.
 //! - [`gtin_cli`]: the `gtin` subcommand.
@@ -33,6 +35,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod loader;
 pub mod protect;
+pub mod redis_topology;
 pub mod telemetry;
 pub mod upstream_cli;
 

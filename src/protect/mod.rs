@@ -30,6 +30,7 @@ pub use keys::{ApiClient, ApiKeys};
 pub use rate::RatePolicy;
 pub use trusted::{Manifest, ManifestError, ManifestFile, TrustedMode};
 
+use crate::redis_topology::RedisTarget;
 use crate::telemetry::metrics as names;
 
 /// The header GraphiQL and other same-origin tools send to pass the trusted-documents
@@ -126,8 +127,8 @@ pub struct ProtectionSettings {
     pub assumed_list_size: u64,
     /// Each client's allowance; `None`: no rate limit (but for API keys with their own).
     pub rate_limit: Option<RatePolicy>,
-    /// A Redis shared by the replicas for the rate limits.
-    pub rate_limit_redis_url: Option<String>,
+    /// A Redis shared by the replicas for the rate limits (any topology).
+    pub rate_limit_redis: Option<RedisTarget>,
     /// Most a request waits on Redis before deciding locally.
     pub rate_limit_redis_budget: Duration,
     /// Most clients the local limiter holds.
@@ -151,7 +152,7 @@ impl Default for ProtectionSettings {
             max_cost: None,
             assumed_list_size: 1000,
             rate_limit: None,
-            rate_limit_redis_url: None,
+            rate_limit_redis: None,
             rate_limit_redis_budget: Duration::from_millis(20),
             rate_limit_max_clients: 100_000,
             client_id_header: None,
@@ -291,12 +292,12 @@ impl Protection {
             rate::LocalLimiter::new(settings.rate_limit_max_clients, Duration::from_secs(idle))
         });
         let redis = settings
-            .rate_limit_redis_url
-            .as_deref()
+            .rate_limit_redis
+            .as_ref()
             .filter(|_| limited)
-            .map(|url| {
+            .map(|target| {
                 Arc::new(rate_lease::RedisLimiter::new(
-                    url,
+                    target,
                     settings.rate_limit_redis_budget,
                     settings.rate_limit_max_clients,
                 ))
