@@ -16,6 +16,10 @@
 #                 port; Sentinel: a replica is promoted; Cluster: the replica of the
 #                 master holding slot 0 is promoted): 0 failed requests, and every
 #                 replica writes to the new master within 10 s of its election;
+#                 20 products invalidated while the master is down are served new by
+#                 all five within 10 s of the election (only with a binary that keeps
+#                 them for Redis's return: cache.unsentInvalidations in /readyz, else
+#                 SKIPPED), and 20 more invalidated after it within 1 s;
 #   rollout       the five replaced one by one (bench/lib.sh roll_replica): 0 failed.
 # Exit status 1 when any check fails. Sentinel and Cluster need a binary with
 # --cache-redis-sentinels / --cache-redis-cluster; without them those topologies say
@@ -122,11 +126,16 @@ figure() {
 }
 # check CMD...: runs a bench/fleet.py check; its FIGURE line becomes a figure.
 check() {
-  local out rc=0 verdict
+  local out rc=0
   out=$("$@") || rc=$?
-  out=$(grep '^FIGURE ' <<<"$out" | head -1)
-  [ -n "$out" ] || out="FIGURE $3 FAIL: no figure (exit $rc)"
-  if [ "$rc" -eq 0 ]; then verdict=PASS; else verdict=FAIL; fi
+  check_figure "$3" "$rc" "$out"
+}
+# check_figure CHECK EXIT_STATUS OUTPUT: the FIGURE line of a check's OUTPUT.
+check_figure() {
+  local out verdict
+  out=$(grep '^FIGURE ' <<<"$3" | head -1)
+  [ -n "$out" ] || out="FIGURE $1 FAIL: no figure (exit $2)"
+  if [ "$2" -eq 0 ]; then verdict=PASS; else verdict=FAIL; fi
   figure "$verdict" "$(awk '{print $2}' <<<"$out"): ${out#*: }"
 }
 
@@ -205,16 +214,28 @@ start_redis_topology() {
   esac
 }
 
-# kill_master: SIGKILLs this topology's Redis master and waits for the next one; sets
-# KILLED, NEW_MASTER, ELECTED (unix time it was seen), HOW and SLOTS (Cluster).
+# kill_master: SIGKILLs this topology's Redis master; sets KILLED, T_KILL, SLOTS
+# (Cluster: the killed master's) and NEXT (Cluster: its replica).
 kill_master() {
-  local i t_kill master replica
   SLOTS=
   case $TOPO in
+    single) KILLED=$REDIS_BASE ;;
+    sentinel) KILLED=$(sentinel_master_port "$SENTINEL_BASE" fleet) ;;
+    cluster)
+      read -r KILLED NEXT SLOTS < <(cluster_first_master "$CLUSTER_BASE")
+      [ -n "$NEXT" ] || die "no master with a replica in CLUSTER NODES"
+      ;;
+  esac
+  kill_now "${REDIS_PID_OF[$KILLED]}"
+  T_KILL=$(now)
+}
+
+# await_master: until the next master is elected (single node: restarted); sets
+# NEW_MASTER, ELECTED (unix time it was seen), ELECTION_S and HOW.
+await_master() {
+  local i
+  case $TOPO in
     single)
-      KILLED=$REDIS_BASE
-      kill_now "${REDIS_PID_OF[$KILLED]}"
-      t_kill=$(now)
       sleep 1 # down for a second, then back empty on its port (what a restart does)
       redis_node "$WORK/$TOPO-redis" "$REDIS_BASE"
       REDIS_PID_OF[$REDIS_BASE]=$LAST_PID
@@ -222,9 +243,6 @@ kill_master() {
       HOW="restarted empty, answering PING"
       ;;
     sentinel)
-      KILLED=$(sentinel_master_port "$SENTINEL_BASE" fleet)
-      kill_now "${REDIS_PID_OF[$KILLED]}"
-      t_kill=$(now)
       for ((i = 0; i < 1500; i++)); do
         NEW_MASTER=$(sentinel_master_port "$SENTINEL_BASE" fleet)
         [ -n "$NEW_MASTER" ] && [ "$NEW_MASTER" != "$KILLED" ] && break
@@ -234,26 +252,48 @@ kill_master() {
       HOW="promoted, as sentinel :$SENTINEL_BASE reports (get-master-addr-by-name)"
       ;;
     cluster)
-      read -r master replica SLOTS < <(cluster_first_master "$CLUSTER_BASE")
-      [ -n "$replica" ] || die "no master with a replica in CLUSTER NODES"
-      KILLED=$master
-      kill_now "${REDIS_PID_OF[$KILLED]}"
-      t_kill=$(now)
       for ((i = 0; i < 1500; i++)); do
-        [ "$(redis_role "$replica")" = master ] && break
+        [ "$(redis_role "$NEXT")" = master ] && break
         sleep 0.02
       done
-      [ "$(redis_role "$replica")" = master ] || die "replica :$replica not promoted within 30 s of killing :$KILLED"
-      NEW_MASTER=$replica
+      [ "$(redis_role "$NEXT")" = master ] || die "replica :$NEXT not promoted within 30 s of killing :$KILLED"
+      NEW_MASTER=$NEXT
       HOW="its replica promoted (ROLE), slots $SLOTS"
       ;;
   esac
   ELECTED=$(now)
-  ELECTION_S=$(awk -v a="$t_kill" -v b="$ELECTED" 'BEGIN {printf "%.1f", b - a}')
+  ELECTION_S=$(awk -v a="$T_KILL" -v b="$ELECTED" 'BEGIN {printf "%.1f", b - a}')
+}
+
+# outage_check_start: when the binary keeps invalidations for a Redis that is down
+# (an outbox: cache.unsentInvalidations in /readyz), starts the check that changes
+# and invalidates 20 products while the master is down (after DIR/killed) and
+# measures from the election (DIR/elected); sets OUTAGE (its folder, empty: skipped).
+outage_check_start() {
+  local i
+  OUTAGE=
+  if ! curl -s --max-time 2 "http://127.0.0.1:$((BASE + 1))/readyz" | jq -e '.detail.cache | has("unsentInvalidations")' >/dev/null; then
+    figure SKIPPED "invalidation-during-outage: the binary keeps no invalidation for a Redis that is down (no cache.unsentInvalidations in /readyz)"
+    return 0
+  fi
+  OUTAGE=$WORK/$TOPO-outage
+  mkdir -p "$OUTAGE"
+  python3 bench/fleet.py invalidate --replicas "$(IFS=,; echo "${REPLICA_PORTS[*]}")" \
+    --upstream "$UP_PORT" --admin-token "$ADMIN_TOKEN" --api-key "$LOAD_KEY" --first $((t_index * 100 + 25)) \
+    --name invalidation-during-outage --outage "$OUTAGE" --limit-ms 10000 --timeout 30 \
+    >"$OUTAGE/figure.txt" 2>&1 &
+  OUTAGE_PID=$!
+  BENCH_PIDS+=("$OUTAGE_PID")
+  for ((i = 0; i < 1500; i++)); do
+    [ -e "$OUTAGE/warm" ] && return 0
+    kill -0 "$OUTAGE_PID" 2>/dev/null || break
+    sleep 0.02
+  done
+  touch "$OUTAGE/killed" # let it end
 }
 
 run_topology() {
-  local n t_index=$1 port
+  local n t_index=$1 port rc
   log "---- topology: $TOPO ($(elapsed) s)"
   start_redis_topology
   [ ${#REDIS_FLAGS[@]} -gt 0 ] || return 0
@@ -271,11 +311,20 @@ run_topology() {
 
   load_start
   sleep 2
+  outage_check_start
   kill_master
+  [ -z "$OUTAGE" ] || touch "$OUTAGE/killed"
+  await_master
+  [ -z "$OUTAGE" ] || echo "$ELECTED" >"$OUTAGE/elected"
   log "$TOPO: master :$KILLED killed; :$NEW_MASTER $HOW $ELECTION_S s later"
   check python3 bench/fleet.py shared-tier --replicas "$(IFS=,; echo "${REPLICA_PORTS[*]}")" \
     --redis-port "$NEW_MASTER" --elected "$ELECTED" --api-key "$LOAD_KEY" --first $((t_index * 100000)) \
     ${SLOTS:+--slots "$SLOTS"}
+  if [ -n "$OUTAGE" ]; then
+    rc=0
+    wait "$OUTAGE_PID" || rc=$?
+    check_figure invalidation-during-outage "$rc" "$(cat "$OUTAGE/figure.txt")"
+  fi
   # An invalidation right after the failover: the replicas follow invalidations on
   # the new master (their subscription, or stream, came back with the connection).
   check python3 bench/fleet.py invalidate --replicas "$(IFS=,; echo "${REPLICA_PORTS[*]}")" \
