@@ -28,7 +28,11 @@
 # Knobs: FLEET_PROFILE (debug | release, default debug: CI has just built it),
 # FLEET_BIN (a binary to test instead of building), FLEET_TOPOLOGIES (default
 # "single sentinel cluster"), FLEET_PORT_BASE (default 17300; ports BASE..BASE+45 and
-# the cluster's bus ports BASE+10040..BASE+10045), FLEET_RATE (units/s, default 50).
+# the cluster's bus ports BASE+10040..BASE+10045), FLEET_RATE (units/s, default 50),
+# FLEET_RATE_BUDGET_MS (--rate-limit-redis-budget-ms, default 250: long enough that a
+# busy machine does not make the limiter decide locally during the rate check, short
+# enough to bound the wait on a Cluster master that died: a request waits up to that
+# budget until the node is known down, which is the failover's p99).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -146,7 +150,7 @@ start_replica() { # N VARIANT
     env CATALOG_ADMIN_TOKEN="$ADMIN_TOKEN" "$BIN" --listen "127.0.0.1:$((BASE + $1))" \
     --upstream-url "http://127.0.0.1:$UP_PORT" --drain-delay-ms "$DRAIN_MS" \
     --shutdown-timeout-ms "$SHUTDOWN_MS" --log-format json --api-keys "$WORK/api-keys.json" \
-    --rate-limit "$RATE" --rate-limit-burst "$BURST" --rate-limit-redis-budget-ms 1000 \
+    --rate-limit "$RATE" --rate-limit-burst "$BURST" --rate-limit-redis-budget-ms "${FLEET_RATE_BUDGET_MS:-250}" \
     "${REDIS_FLAGS[@]}"
   PID[$1]=$LAST_PID
 }
