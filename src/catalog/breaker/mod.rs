@@ -24,9 +24,10 @@
 //! the moment it crosses the threshold (the call itself wakes up then and looks,
 //! as do `admit` and `state`), not when it ends. Two rules open the breaker:
 //!
-//! - **stall**: [`STALLED_CALLS`] calls are past the threshold (or one call past
-//!   [`LONE_CALL_THRESHOLDS`] thresholds) and the upstream has answered no call within the
-//!   threshold for as long. That is a hang, seen one or two thresholds after it
+//! - **stall**: [`STALLED_CALLS`](slow_calls::STALLED_CALLS) calls are past the
+//!   threshold (or one call past
+//!   [`LONE_CALL_THRESHOLDS`](slow_calls::LONE_CALL_THRESHOLDS) thresholds) and
+//!   the upstream has answered no call within the threshold for as long. That is a hang, seen one or two thresholds after it
 //!   begins even when every client waits on the same few calls, or on one batch,
 //!   and no new call is made (overdue calls keep looking); slow calls while
 //!   others are answered never open it, nor does one call answered within
@@ -44,25 +45,25 @@
 //!
 //! State sits behind a std `Mutex`, held for a few comparisons and never across
 //! `.await`. Time is passed in, so the state machine is tested without a clock.
+//!
+//! Files: this one is the state machine (phases, permits, the failure rules);
+//! `slow_calls` counts the calls in flight and the recent calls' speed for the two
+//! slow rules; `call_start` is what a running call reports and waits on.
 
-use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::Notify;
-use tokio::sync::futures::Notified;
 use tokio::time::Instant;
 
+mod call_start;
+mod slow_calls;
+#[cfg(test)]
+mod tests;
+
 use super::rolling_window::RollingWindow;
-
-/// Calls past the slow-call threshold, while the upstream answers nothing quickly,
-/// that make a stall: two, so one slow call never does.
-pub(crate) const STALLED_CALLS: usize = 2;
-
-/// How many slow-call thresholds one call alone must run, with nothing answered
-/// quickly for as long, to make a stall: 3 (1.5 s by default), so a single call
-/// that takes a second, which a working upstream may answer, opens nothing.
-pub(crate) const LONE_CALL_THRESHOLDS: u32 = 3;
+pub(crate) use call_start::CallStart;
+use slow_calls::SlowCalls;
 
 /// When the breaker opens and for how long.
 #[derive(Clone, Debug, PartialEq)]
@@ -242,28 +243,6 @@ enum Transition {
     Closed,
 }
 
-/// Calls in flight and whether the recent ones were slow.
-#[derive(Debug)]
-struct SlowCalls {
-    threshold: Duration,
-    /// Calls sent and not yet answered: (call, sent at, already counted slow).
-    running: Vec<Running>,
-    /// The last calls' speeds, oldest first: `true` for slow.
-    recent: VecDeque<bool>,
-    /// When a call was last answered within the threshold.
-    last_quick_answer: Option<Instant>,
-    /// `true`s in `recent`.
-    slow_in_recent: usize,
-    capacity: usize,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Running {
-    call: u64,
-    sent: Instant,
-    counted_slow: bool,
-}
-
 /// Leave to make one upstream call; report the outcome with [`Permit::record`].
 #[derive(Debug)]
 #[must_use = "a permit reports the outcome of the call it was given for"]
@@ -277,14 +256,6 @@ pub(crate) struct Permit<'a> {
     recorded: bool,
 }
 
-/// What the code making a call tells the breaker while it runs: when it was sent,
-/// and waits to hear that the breaker opened.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct CallStart<'a> {
-    breaker: &'a Breaker,
-    call: u64,
-}
-
 impl Breaker {
     /// A closed breaker.
     pub(crate) fn new(settings: BreakerSettings, now: Instant) -> Self {
@@ -295,14 +266,7 @@ impl Breaker {
                 phase: Phase::Closed,
                 consecutive_failures: 0,
                 window,
-                slow: SlowCalls {
-                    threshold: settings.slow_call_threshold,
-                    running: Vec::new(),
-                    recent: VecDeque::with_capacity(capacity),
-                    last_quick_answer: None,
-                    slow_in_recent: 0,
-                    capacity,
-                },
+                slow: SlowCalls::new(settings.slow_call_threshold, capacity),
                 reason: None,
                 next_call: 0,
                 counts: BreakerCounts::default(),
@@ -549,102 +513,6 @@ impl Inner {
     }
 }
 
-impl SlowCalls {
-    /// A call was sent at `now`.
-    fn sent(&mut self, call: u64, now: Instant) {
-        self.running.push(Running {
-            call,
-            sent: now,
-            counted_slow: false,
-        });
-    }
-
-    /// Marks running calls past the threshold as slow; returns how many were new.
-    fn count_overdue(&mut self, now: Instant) -> usize {
-        let mut overdue = 0;
-        for running in &mut self.running {
-            if !running.counted_slow
-                && now.saturating_duration_since(running.sent) >= self.threshold
-            {
-                running.counted_slow = true;
-                overdue += 1;
-            }
-        }
-        for _ in 0..overdue {
-            self.push(true);
-        }
-        overdue
-    }
-
-    /// Whether the running calls make a stall: the upstream has answered no call
-    /// within the threshold for a whole threshold (else the upstream is answering
-    /// others, so slow calls are slow items, not a hang), and either
-    /// [`STALLED_CALLS`] calls are past the threshold, or one call is past
-    /// [`LONE_CALL_THRESHOLDS`] thresholds while nothing was answered quickly for that long. The lone
-    /// call is the closed-loop case: clients answered together by one batch ask
-    /// again together and land in one batch, so a hang holds one call.
-    fn stalled(&self, now: Instant) -> bool {
-        let silence = self.last_quick_answer.map_or(Duration::MAX, |answer| {
-            now.saturating_duration_since(answer)
-        });
-        if silence < self.threshold {
-            return false;
-        }
-        let running_for = |running: &&Running| now.saturating_duration_since(running.sent);
-        let overdue = self
-            .running
-            .iter()
-            .filter(|running| running_for(running) >= self.threshold)
-            .count();
-        let lone = self.threshold.saturating_mul(LONE_CALL_THRESHOLDS);
-        overdue >= STALLED_CALLS
-            || (silence >= lone
-                && self
-                    .running
-                    .iter()
-                    .any(|running| running_for(&running) >= lone))
-    }
-
-    /// A call ended; when `judged`, its speed joins the recent calls (unless it
-    /// already counted as slow while it ran). Returns whether it was newly found
-    /// slow, or `None` when it was never sent.
-    fn finish(&mut self, call: u64, judged: bool, now: Instant) -> Option<bool> {
-        let index = self
-            .running
-            .iter()
-            .position(|running| running.call == call)?;
-        let running = self.running.swap_remove(index);
-        if running.counted_slow || !judged {
-            return Some(false);
-        }
-        let slow = now.saturating_duration_since(running.sent) >= self.threshold;
-        if !slow {
-            self.last_quick_answer = Some(now);
-        }
-        self.push(slow);
-        Some(slow)
-    }
-
-    fn push(&mut self, slow: bool) {
-        if self.recent.len() == self.capacity && self.recent.pop_front() == Some(true) {
-            self.slow_in_recent -= 1;
-        }
-        self.recent.push_back(slow);
-        self.slow_in_recent += usize::from(slow);
-    }
-
-    /// Whether `rate` of the recent calls were slow, once half the window is known.
-    fn rate_reached(&self, rate: f64) -> bool {
-        self.recent.len() * 2 >= self.capacity
-            && self.slow_in_recent as f64 >= rate * self.recent.len() as f64
-    }
-
-    fn clear_recent(&mut self) {
-        self.recent.clear();
-        self.slow_in_recent = 0;
-    }
-}
-
 impl<'a> Permit<'a> {
     /// The handle the call reports its sending through.
     pub(crate) fn start(&self) -> CallStart<'a> {
@@ -669,44 +537,6 @@ impl Drop for Permit<'_> {
     }
 }
 
-impl<'a> CallStart<'a> {
-    /// The call goes out now: its slow-call clock starts.
-    pub(crate) fn sent(&self, now: Instant) {
-        self.breaker.lock().slow.sent(self.call, now);
-    }
-
-    /// Completes when the breaker opens for slow calls after this was called
-    /// (create it before waiting, then check [`CallStart::is_open`], so no opening
-    /// is missed).
-    pub(crate) fn opened(&self) -> Notified<'a> {
-        self.breaker.opened.notified()
-    }
-
-    /// Whether the breaker is open now (calls should not start).
-    pub(crate) fn is_open(&self) -> bool {
-        matches!(self.breaker.lock().phase, Phase::Open { .. })
-    }
-
-    /// When a call sent at `sent` becomes slow: it should look then
-    /// ([`CallStart::look`]), since no other call may come to look for it.
-    pub(crate) fn slow_at(&self, sent: Instant) -> Instant {
-        instant_after(sent, self.breaker.settings.slow_call_threshold)
-    }
-
-    /// When an overdue call that looked at `now` should look again: a quarter
-    /// threshold later (at least 10 ms), so a stall is seen soon after the
-    /// upstream's last quick answer is a threshold old.
-    pub(crate) fn look_again_at(&self, now: Instant) -> Instant {
-        let quarter = self.breaker.settings.slow_call_threshold / 4;
-        instant_after(now, quarter.max(Duration::from_millis(10)))
-    }
-
-    /// Counts the calls that became slow by `now`, which may open the breaker.
-    pub(crate) fn look(&self, now: Instant) {
-        self.breaker.state(now);
-    }
-}
-
 /// `now + duration`, saturating to a year (then to `now`) instead of panicking on
 /// an absurd duration.
 fn instant_after(now: Instant, duration: Duration) -> Instant {
@@ -716,470 +546,4 @@ fn instant_after(now: Instant, duration: Duration) -> Instant {
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MS: Duration = Duration::from_millis(1);
-
-    fn settings() -> BreakerSettings {
-        BreakerSettings {
-            failure_threshold: 3,
-            failure_rate: 0.5,
-            min_calls: 10,
-            window: Duration::from_secs(10),
-            open_for: 100 * MS,
-            slow_call_threshold: 500 * MS,
-            slow_call_rate: 0.5,
-            slow_call_window: 10,
-        }
-    }
-
-    /// Makes one call with `verdict`; `false` when it was refused.
-    fn call(breaker: &Breaker, verdict: Verdict, now: Instant) -> bool {
-        match breaker.admit(now) {
-            Some(permit) => {
-                permit.record(verdict, now);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// A breaker opened by a run of failures at `start`.
-    fn opened(start: Instant) -> Breaker {
-        let breaker = Breaker::new(settings(), start);
-        for _ in 0..3 {
-            assert!(call(&breaker, Verdict::Failure, start));
-        }
-        assert_eq!(breaker.state(start), BreakerState::Open);
-        breaker
-    }
-
-    #[test]
-    fn the_defaults_are_5_in_a_row_or_half_of_20_calls_in_10_s_and_5_s_open() {
-        let defaults = BreakerSettings::default();
-        assert_eq!(defaults.failure_threshold, 5);
-        assert!((defaults.failure_rate - 0.5).abs() < f64::EPSILON);
-        assert_eq!(defaults.min_calls, 20);
-        assert_eq!(defaults.window, Duration::from_secs(10));
-        assert_eq!(defaults.open_for, Duration::from_secs(5));
-    }
-
-    #[test]
-    fn states_read_as_closed_open_and_half_open() {
-        assert_eq!(BreakerState::Closed.as_str(), "closed");
-        assert_eq!(BreakerState::Open.as_str(), "open");
-        assert_eq!(BreakerState::HalfOpen.to_string(), "half_open");
-    }
-
-    #[test]
-    fn a_new_breaker_is_closed_and_lets_calls_through() {
-        let now = Instant::now();
-        let breaker = Breaker::new(settings(), now);
-        assert_eq!(breaker.state(now), BreakerState::Closed);
-        assert!(call(&breaker, Verdict::Success, now));
-    }
-
-    #[test]
-    fn a_run_of_failures_opens_the_breaker_and_it_refuses_calls() {
-        let now = Instant::now();
-        let breaker = Breaker::new(settings(), now);
-        assert!(call(&breaker, Verdict::Failure, now));
-        assert!(call(&breaker, Verdict::Failure, now));
-        assert_eq!(breaker.state(now), BreakerState::Closed);
-        assert_eq!(breaker.consecutive_failures(), 2);
-        assert!(call(&breaker, Verdict::Failure, now));
-        assert_eq!(breaker.state(now), BreakerState::Open);
-        assert!(!call(&breaker, Verdict::Success, now + 99 * MS));
-    }
-
-    #[test]
-    fn a_success_breaks_the_run_of_failures() {
-        let now = Instant::now();
-        let breaker = Breaker::new(settings(), now);
-        for verdict in [Verdict::Failure, Verdict::Failure, Verdict::Success] {
-            assert!(call(&breaker, verdict, now));
-        }
-        assert_eq!(breaker.consecutive_failures(), 0);
-        assert!(call(&breaker, Verdict::Failure, now));
-        assert!(call(&breaker, Verdict::Failure, now));
-        assert_eq!(breaker.state(now), BreakerState::Closed);
-    }
-
-    #[test]
-    fn a_failure_rate_over_the_minimum_calls_opens_the_breaker_without_a_run() {
-        let now = Instant::now();
-        let breaker = Breaker::new(settings(), now);
-        // Alternating: never two failures in a row, half of them failed.
-        for n in 0..9 {
-            let verdict = if n % 2 == 0 {
-                Verdict::Success
-            } else {
-                Verdict::Failure
-            };
-            assert!(call(&breaker, verdict, now));
-            assert_eq!(breaker.state(now), BreakerState::Closed, "after {n}");
-        }
-        assert!(call(&breaker, Verdict::Failure, now)); // 10 calls, 5 failed
-        assert_eq!(breaker.state(now), BreakerState::Open);
-    }
-
-    #[test]
-    fn the_failure_rate_does_not_count_below_the_minimum_calls() {
-        let now = Instant::now();
-        let breaker = Breaker::new(settings(), now);
-        for verdict in [Verdict::Failure, Verdict::Success, Verdict::Failure] {
-            assert!(call(&breaker, verdict, now));
-        }
-        assert_eq!(breaker.state(now), BreakerState::Closed, "2 of 3 failed");
-    }
-
-    #[test]
-    fn failures_older_than_the_window_do_not_count_towards_the_rate() {
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        for _ in 0..4 {
-            assert!(call(&breaker, Verdict::Failure, start));
-            assert!(call(&breaker, Verdict::Success, start));
-        }
-        let later = start + Duration::from_secs(20);
-        assert!(call(&breaker, Verdict::Success, later));
-        assert!(call(&breaker, Verdict::Failure, later));
-        assert_eq!(breaker.state(later), BreakerState::Closed);
-    }
-
-    #[test]
-    fn neutral_outcomes_neither_open_nor_count() {
-        let now = Instant::now();
-        let breaker = Breaker::new(settings(), now);
-        for _ in 0..50 {
-            assert!(call(&breaker, Verdict::Neutral, now));
-        }
-        assert_eq!(breaker.state(now), BreakerState::Closed);
-        assert_eq!(breaker.consecutive_failures(), 0);
-    }
-
-    #[test]
-    fn after_open_for_the_breaker_is_half_open_and_lets_exactly_one_probe_through() {
-        let start = Instant::now();
-        let breaker = opened(start);
-        let later = start + 100 * MS;
-        assert_eq!(breaker.state(later), BreakerState::HalfOpen);
-
-        let probe = breaker.admit(later);
-        assert!(probe.is_some());
-        assert!(breaker.admit(later).is_none(), "a second probe");
-        assert!(breaker.admit(later + 50 * MS).is_none(), "a second probe");
-        assert_eq!(breaker.state(later), BreakerState::HalfOpen);
-        drop(probe);
-    }
-
-    #[test]
-    fn a_successful_probe_closes_the_breaker() {
-        let start = Instant::now();
-        let breaker = opened(start);
-        let later = start + 100 * MS;
-        assert!(call(&breaker, Verdict::Success, later));
-        assert_eq!(breaker.state(later), BreakerState::Closed);
-        assert_eq!(breaker.consecutive_failures(), 0);
-        assert!(call(&breaker, Verdict::Failure, later));
-        assert!(call(&breaker, Verdict::Success, later), "closed again");
-    }
-
-    #[test]
-    fn a_failed_probe_opens_the_breaker_for_another_open_for() {
-        let start = Instant::now();
-        let breaker = opened(start);
-        let probe_at = start + 100 * MS;
-        assert!(call(&breaker, Verdict::Failure, probe_at));
-        assert_eq!(breaker.state(probe_at), BreakerState::Open);
-        assert!(!call(&breaker, Verdict::Success, probe_at + 99 * MS));
-        assert!(call(&breaker, Verdict::Success, probe_at + 100 * MS));
-        assert_eq!(breaker.state(probe_at + 100 * MS), BreakerState::Closed);
-    }
-
-    #[test]
-    fn an_abandoned_probe_lets_the_next_call_probe() {
-        let start = Instant::now();
-        let breaker = opened(start);
-        let later = start + 100 * MS;
-        let probe = breaker.admit(later);
-        assert!(probe.is_some());
-        drop(probe); // the caller gave up before an outcome
-        assert!(call(&breaker, Verdict::Success, later));
-        assert_eq!(breaker.state(later), BreakerState::Closed);
-    }
-
-    #[test]
-    fn a_neutral_probe_leaves_the_breaker_half_open_for_another_probe() {
-        let start = Instant::now();
-        let breaker = opened(start);
-        let later = start + 100 * MS;
-        assert!(call(&breaker, Verdict::Neutral, later));
-        assert_eq!(breaker.state(later), BreakerState::HalfOpen);
-        assert!(call(&breaker, Verdict::Success, later));
-        assert_eq!(breaker.state(later), BreakerState::Closed);
-    }
-
-    #[test]
-    fn late_outcomes_of_calls_admitted_before_opening_change_nothing() {
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        let late = breaker.admit(start);
-        assert!(late.is_some());
-        for _ in 0..3 {
-            assert!(call(&breaker, Verdict::Failure, start));
-        }
-        if let Some(late) = late {
-            late.record(Verdict::Success, start);
-        }
-        assert_eq!(breaker.state(start), BreakerState::Open);
-    }
-
-    /// Sends `count` calls at `at`; answers their permits (still running).
-    fn send(breaker: &Breaker, count: usize, at: Instant) -> Vec<Permit<'_>> {
-        (0..count)
-            .map(|_| {
-                let permit = breaker.admit(at).expect("closed");
-                permit.start().sent(at);
-                permit
-            })
-            .collect()
-    }
-
-    /// One call sent at `at` and answered `took` later with `verdict`.
-    fn timed_call(breaker: &Breaker, verdict: Verdict, at: Instant, took: Duration) {
-        let permit = breaker.admit(at).expect("admitted");
-        permit.start().sent(at);
-        permit.record(verdict, at + took);
-    }
-
-    #[test]
-    fn the_slow_call_defaults_are_half_of_the_last_20_calls_over_500_ms() {
-        let defaults = BreakerSettings::default();
-        assert_eq!(defaults.slow_call_threshold, 500 * MS);
-        assert!((defaults.slow_call_rate - 0.5).abs() < f64::EPSILON);
-        assert_eq!(defaults.slow_call_window, 20);
-    }
-
-    #[test]
-    fn calls_running_past_the_threshold_open_the_breaker_before_they_end() {
-        // Arrange: the upstream hangs; five calls are in flight.
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        let running = send(&breaker, 5, start);
-
-        // Act / Assert: just under the threshold nothing is known yet...
-        assert_eq!(breaker.state(start + 499 * MS), BreakerState::Closed);
-        // ...at the threshold all five count as slow, and the breaker opens.
-        assert_eq!(breaker.state(start + 500 * MS), BreakerState::Open);
-        assert_eq!(breaker.open_reason(), Some(OpenReason::SlowCalls));
-        assert!(breaker.admit(start + 501 * MS).is_none());
-        let counts = breaker.counts();
-        assert_eq!((counts.slow_calls, counts.opened_by_slow_calls), (5, 1));
-        drop(running);
-    }
-
-    #[test]
-    fn one_slow_call_among_fast_ones_does_not_open_the_breaker() {
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        for n in 0..9 {
-            timed_call(&breaker, Verdict::Success, start + n * MS, 20 * MS);
-        }
-        timed_call(&breaker, Verdict::Success, start, Duration::from_secs(2));
-
-        assert_eq!(
-            breaker.state(start + Duration::from_secs(3)),
-            BreakerState::Closed
-        );
-        assert_eq!(breaker.counts().slow_calls, 1);
-    }
-
-    #[test]
-    fn an_upstream_slow_but_under_the_threshold_never_opens_the_breaker() {
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        for n in 0..200 {
-            let at = start + n * 10 * MS;
-            let running = send(&breaker, 3, at);
-            assert_eq!(breaker.state(at + 200 * MS), BreakerState::Closed);
-            for permit in running {
-                permit.record(Verdict::Success, at + 200 * MS);
-            }
-        }
-        assert_eq!(breaker.counts().slow_calls, 0);
-    }
-
-    #[test]
-    fn calls_queued_before_they_are_sent_are_not_slow() {
-        // Admitted but waiting for a connection slot: no clock runs yet.
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        let queued: Vec<_> = (0..10).map(|_| breaker.admit(start)).collect();
-
-        assert_eq!(
-            breaker.state(start + Duration::from_secs(5)),
-            BreakerState::Closed
-        );
-        drop(queued);
-    }
-
-    #[test]
-    fn an_abandoned_call_is_forgotten_and_never_counts_slow() {
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        drop(send(&breaker, 10, start));
-
-        assert_eq!(
-            breaker.state(start + Duration::from_secs(5)),
-            BreakerState::Closed
-        );
-        assert_eq!(breaker.counts().slow_calls, 0);
-    }
-
-    #[test]
-    fn a_hanging_probe_reopens_the_breaker_and_an_answering_one_closes_it() {
-        // Arrange: opened by slow calls.
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        let hung = send(&breaker, 5, start);
-        assert_eq!(breaker.state(start + 500 * MS), BreakerState::Open);
-        drop(hung);
-
-        // Act: the first probe hangs past the threshold.
-        let probe_at = start + 600 * MS;
-        let probe = breaker.admit(probe_at).expect("probe");
-        probe.start().sent(probe_at);
-        let reopened = breaker.state(probe_at + 500 * MS);
-        probe.record(Verdict::Failure, probe_at + Duration::from_secs(2));
-
-        // Assert: open again at once, not when the probe timed out.
-        assert_eq!(reopened, BreakerState::Open);
-        assert_eq!(breaker.counts().opened_by_slow_calls, 2);
-        assert_eq!(
-            breaker.counts().opened_by_failures,
-            0,
-            "its late failure is not counted again"
-        );
-        // The next probe is answered: traffic is back.
-        let next = probe_at + 500 * MS + 100 * MS;
-        timed_call(&breaker, Verdict::Success, next, 10 * MS);
-        assert_eq!(breaker.state(next + 10 * MS), BreakerState::Closed);
-        assert_eq!(breaker.open_reason(), None);
-    }
-
-    #[tokio::test]
-    async fn opening_for_slow_calls_wakes_the_calls_waiting_and_for_failures_does_not() {
-        let start = Instant::now();
-        let by_failures = Breaker::new(settings(), start);
-        let waiting = by_failures.admit(start).expect("closed");
-        let not_woken = waiting.start().opened();
-        for _ in 0..3 {
-            assert!(call(&by_failures, Verdict::Failure, start));
-        }
-        let by_slow_calls = Breaker::new(settings(), start);
-        let hung = send(&by_slow_calls, 2, start);
-        let woken = hung[0].start().opened();
-        assert_eq!(by_slow_calls.state(start + 500 * MS), BreakerState::Open);
-
-        tokio::time::timeout(Duration::from_secs(1), woken)
-            .await
-            .expect("woken when the breaker opened for slow calls");
-        assert!(
-            tokio::time::timeout(50 * MS, not_woken).await.is_err(),
-            "opened by failures: sent calls may still be answered"
-        );
-        assert!(waiting.start().is_open());
-    }
-
-    #[test]
-    fn two_calls_hanging_with_no_quick_answer_since_are_a_stall() {
-        // Every client waits on the same two calls: no other call is made.
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        timed_call(&breaker, Verdict::Success, start, 5 * MS);
-        let hung = send(&breaker, 2, start + 10 * MS);
-
-        assert_eq!(breaker.state(start + 509 * MS), BreakerState::Closed);
-        assert_eq!(breaker.state(start + 510 * MS), BreakerState::Open);
-        assert_eq!(breaker.open_reason(), Some(OpenReason::SlowCalls));
-        drop(hung);
-    }
-
-    #[test]
-    fn slow_calls_while_others_are_answered_quickly_are_no_stall() {
-        // Two items are slow upstream; the rest of the traffic flows.
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        let slow = send(&breaker, 2, start);
-        for n in 1..=20 {
-            let at = start + n * 100 * MS;
-            timed_call(&breaker, Verdict::Success, at, 5 * MS);
-            assert_eq!(
-                breaker.state(at + 50 * MS),
-                BreakerState::Closed,
-                "at {n}00 ms"
-            );
-        }
-
-        drop(slow);
-    }
-
-    #[test]
-    fn one_call_hanging_alone_is_a_stall_only_past_three_thresholds() {
-        // Closed-loop clients answered by one batch ask again together: one call.
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        timed_call(&breaker, Verdict::Success, start, 5 * MS);
-        let hung = send(&breaker, 1, start + 10 * MS);
-
-        assert_eq!(breaker.state(start + 1509 * MS), BreakerState::Closed);
-        assert_eq!(breaker.state(start + 1510 * MS), BreakerState::Open);
-        assert_eq!(breaker.open_reason(), Some(OpenReason::SlowCalls));
-        drop(hung);
-    }
-
-    #[test]
-    fn one_slow_call_answered_within_three_thresholds_opens_nothing() {
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        let slow = breaker.admit(start).expect("closed");
-        slow.start().sent(start);
-        assert_eq!(breaker.state(start + 1400 * MS), BreakerState::Closed);
-        slow.record(Verdict::Success, start + 1450 * MS);
-
-        assert_eq!(breaker.state(start + 2000 * MS), BreakerState::Closed);
-    }
-
-    #[test]
-    fn a_stall_is_seen_when_the_second_call_passes_the_threshold() {
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        timed_call(&breaker, Verdict::Success, start, 5 * MS);
-        let first = send(&breaker, 1, start + 10 * MS);
-        let second = send(&breaker, 1, start + 60 * MS);
-
-        assert_eq!(breaker.state(start + 510 * MS), BreakerState::Closed);
-        assert_eq!(breaker.state(start + 560 * MS), BreakerState::Open);
-        drop((first, second));
-    }
-
-    #[test]
-    fn a_stall_is_seen_on_a_later_look_once_the_upstream_has_been_silent_long_enough() {
-        // Both calls pass the threshold before the last quick answer is a
-        // threshold old; only a later look (nothing new overdue) sees the stall.
-        let start = Instant::now();
-        let breaker = Breaker::new(settings(), start);
-        let hung = send(&breaker, 2, start);
-        timed_call(&breaker, Verdict::Success, start + 50 * MS, 10 * MS);
-
-        assert_eq!(breaker.state(start + 500 * MS), BreakerState::Closed);
-        assert_eq!(breaker.counts().slow_calls, 2);
-        assert_eq!(breaker.state(start + 560 * MS), BreakerState::Open);
-        drop(hung);
-    }
 }
