@@ -1,5 +1,8 @@
 //! The loader's batching, single-flight, deadlines and cache use, over an in-memory
-//! catalog that records every batch it is asked for.
+//! catalog that records every batch it is asked for. The async tests run on tokio's
+//! paused clock: the window, the catalog's 5 ms and the deadlines are virtual time,
+//! which moves only when every task waits, so a loaded machine cannot reorder them;
+//! the tests assert calls and answers, never how long anything took.
 
 use async_trait::async_trait;
 
@@ -83,7 +86,7 @@ fn loader_over(
     )
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn duplicate_keys_of_one_call_are_fetched_once_and_answered_in_order() {
     let catalog = Arc::new(RecordingCatalog::default());
     let loader = loader(catalog.clone(), 100);
@@ -101,7 +104,7 @@ async fn duplicate_keys_of_one_call_are_fetched_once_and_answered_in_order() {
     assert_eq!(answers.len(), asked.len());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn distinct_keys_are_split_into_ceil_n_over_max_batch_calls() {
     let catalog = Arc::new(RecordingCatalog::default());
     let loader = loader(catalog.clone(), 100);
@@ -120,7 +123,7 @@ async fn distinct_keys_are_split_into_ceil_n_over_max_batch_calls() {
     assert!(sizes.iter().all(|&n| n <= 100));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn concurrent_requests_in_one_window_share_one_call() {
     let catalog = Arc::new(RecordingCatalog::default());
     let loader = loader(catalog.clone(), 100);
@@ -140,7 +143,7 @@ async fn concurrent_requests_in_one_window_share_one_call() {
     assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_key_already_in_flight_is_not_fetched_again() {
     let catalog = Arc::new(RecordingCatalog::default());
     let loader = loader(catalog.clone(), 100);
@@ -150,7 +153,8 @@ async fn a_key_already_in_flight_is_not_fetched_again() {
         let loader = loader.clone();
         async move { loader.load_one(key, None).await }
     });
-    // Past the window, while the 5 ms fetch is under way.
+    // Past the window, while the 5 ms fetch is under way (on the paused clock, so
+    // a loaded machine cannot stretch the 3 ms past the fetch).
     tokio::time::sleep(Duration::from_millis(3)).await;
     let second = loader.load_one(key, None).await;
 
@@ -158,7 +162,7 @@ async fn a_key_already_in_flight_is_not_fetched_again() {
     assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_key_cached_after_the_callers_own_lookup_is_not_fetched_again() {
     // The race the 1000-request single-flight test met: a caller misses the
     // cache, a fetch of the same key then ends (cached, answered, no longer in
@@ -183,7 +187,7 @@ async fn a_key_cached_after_the_callers_own_lookup_is_not_fetched_again() {
     assert_eq!(catalog.calls.load(Ordering::SeqCst), 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_caller_past_its_deadline_gets_a_timeout_while_the_fetch_serves_others() {
     let catalog = Arc::new(RecordingCatalog::default());
     let loader = loader(catalog.clone(), 100);
@@ -205,7 +209,7 @@ async fn a_caller_past_its_deadline_gets_a_timeout_while_the_fetch_serves_others
     assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failed_batch_fails_only_its_own_keys() {
     let keys = gtins(4);
     let catalog = Arc::new(RecordingCatalog {
@@ -220,7 +224,7 @@ async fn a_failed_batch_fails_only_its_own_keys() {
     assert!(answers[2].is_ok() && answers[3].is_ok(), "{answers:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_freshness_noted_is_the_shortest_ttl_of_the_answers_and_a_failure_spoils_it() {
     let keys = gtins(4);
     let catalog = Arc::new(RecordingCatalog {
@@ -274,7 +278,10 @@ async fn the_freshness_noted_is_the_shortest_ttl_of_the_answers_and_a_failure_sp
 /// A request whose one poll registers two keys with slow work between them (as
 /// async-graphql polls every field of a selection in one poll) while another
 /// request's flush is due on the other worker: the flush waits for the poll, so
-/// the request's keys are not split over two calls.
+/// the request's keys are not split over two calls. It needs two workers, which
+/// the paused clock does not run, and its `thread::sleep`s are work that blocks a
+/// worker mid-poll, not waits: their length only decides whether a flush that did
+/// not wait would be caught; the 2 s window bounds the wait itself.
 #[test]
 fn keys_registered_in_one_poll_of_a_gathering_request_join_one_batch() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
