@@ -16,14 +16,13 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use catalog_gateway::catalog::{
     BreakerSettings, BreakerState, Catalog, CatalogError, FetchResult, RestCatalog,
     RestCatalogSettings, RetryPolicy,
 };
 use catalog_gateway::demo::DemoCatalog;
 use catalog_gateway::gtin::Gtin;
+use tokio::time::Instant;
 
 use crate::upstream::{Failure, TestUpstream};
 
