@@ -1,4 +1,4 @@
-//! The upstream's wire shapes (catalog-api.md, "Product object") read in one pass,
+//! The upstream's wire shapes (docs/upstream-contract.md, "Product object") read in one pass,
 //! straight from the answer's bytes into [`Product`]s: no intermediate
 //! `serde_json::Value` tree and no map of attributes.
 //!

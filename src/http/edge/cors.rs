@@ -20,7 +20,14 @@ use futures::future::Either;
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use super::state::AllowedOrigin;
+/// A browser origin allowed by CORS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowedOrigin {
+    /// `*`: any origin (the API is read-only and takes no credentials).
+    Any,
+    /// Exactly this `scheme://host[:port]`.
+    Exact(HeaderValue),
+}
 
 /// What the CORS headers allow.
 #[derive(Clone, Debug)]

@@ -34,6 +34,10 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tower::{Service, ServiceExt};
 
+/// The log target of this file's events: the path of its module before the move, kept so
+/// `RUST_LOG` directives and log pipelines that name it still match.
+const TARGET: &str = "catalog_gateway::http::serve";
+
 /// How connections are served.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionSettings {
@@ -75,7 +79,7 @@ pub async fn serve(
                 if !is_connection_error(&error) {
                     // Out of file descriptors, most likely: wait for some to close
                     // rather than spin.
-                    tracing::error!(%error, "accept failed; retrying in a second");
+                    tracing::error!(target: TARGET, %error, "accept failed; retrying in a second");
                     tokio::select! {
                         () = tokio::time::sleep(Duration::from_secs(1)) => {}
                         () = &mut shutdown => break,
@@ -117,7 +121,7 @@ fn spawn_connection<S>(
     tokio::spawn(async move {
         // A head not received in time, a reset, a client gone: its own business.
         if let Err(error) = connection.await {
-            tracing::trace!(%error, "connection ended with an error");
+            tracing::trace!(target: TARGET, %error, "connection ended with an error");
         }
     });
 }

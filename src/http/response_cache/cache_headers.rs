@@ -2,7 +2,7 @@
 //! proxies: `Cache-Control`, a strong `ETag` with `If-None-Match` → 304, `Vary`,
 //! and the products an answer holds as `Cache-Tag` / `Surrogate-Key`.
 //!
-//! The rule (the README's "HTTP caching" says it for users), merged restrictively:
+//! The rule (docs/http-caching.md says it for users), merged restrictively:
 //!
 //! - `no-store` when the answer is not 200, carries any error, holds a stale copy
 //!   or a failed lookup (`servedStale`), is a batch, or the request said

@@ -21,6 +21,10 @@ use crate::hashing::{FastHasher, FastMap};
 use crate::telemetry::metrics::{HTTP_DURATION, HTTP_REQUESTS};
 use crate::telemetry::request_context::{self, RequestContext};
 
+/// The log target of this file's events: the path of its module before the move, kept so
+/// `RUST_LOG` directives and log pipelines that name it still match.
+const TARGET: &str = "catalog_gateway::http::observe";
+
 /// The request-id header.
 pub(crate) static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -58,6 +62,7 @@ pub(crate) async fn observe(
     let context = RequestContext::new(id.clone());
     // The span is what OTLP exports as the request's trace (when configured).
     let span = tracing::info_span!(
+        target: TARGET,
         "request", otel.kind = "server", request_id = %id, http.request.method = %method,
         http.route = route, http.response.status_code = tracing::field::Empty,
         graphql.operation.name = tracing::field::Empty,
@@ -109,7 +114,7 @@ pub(crate) async fn observe(
         }
         .log();
     } else {
-        tracing::debug!(request_id = %id, %method, route, status, duration_ms, "request");
+        tracing::debug!(target: TARGET, request_id = %id, %method, route, status, duration_ms, "request");
     }
     response
 }

@@ -14,7 +14,7 @@ use pin_project_lite::pin_project;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::{Layer, Service};
 
-use super::error::{HttpError, Refusal};
+use crate::http::error::{HttpError, Refusal};
 
 /// The in-flight cap, shared by every connection.
 #[derive(Clone, Debug)]

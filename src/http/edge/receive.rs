@@ -24,7 +24,11 @@ use futures::StreamExt;
 use futures::future::{BoxFuture, Either};
 use tower::{Layer, Service};
 
-use super::error::{HttpError, Refusal};
+use crate::http::error::{HttpError, Refusal};
+
+/// The log target of this file's events: the path of its module before the move, kept so
+/// `RUST_LOG` directives and log pipelines that name it still match.
+const TARGET: &str = "catalog_gateway::http::receive";
 
 /// The middleware: each request's body read in full before the inner service runs.
 #[derive(Clone, Copy, Debug)]
@@ -90,6 +94,7 @@ where
                 Ok(body) => inner.call(Request::from_parts(parts, body)).await,
                 Err(_elapsed) => {
                     tracing::debug!(
+                        target: TARGET,
                         timeout_ms = limits.timeout.as_millis(),
                         "request body not received in time: 408, connection closed"
                     );

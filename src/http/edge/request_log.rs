@@ -22,6 +22,10 @@ use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 
 use crate::telemetry::{DeferredLine, json_line_sink};
 
+/// The log target of this file's events: the path of its module before the move, kept so
+/// `RUST_LOG` directives and log pipelines that name it still match.
+const TARGET: &str = "catalog_gateway::http::request_log";
+
 /// What a `/graphql` request's line says. It owns its text, moved out of the
 /// request, so the writer thread can format it later.
 #[derive(Clone, Debug)]
@@ -62,7 +66,7 @@ impl RequestLine {
     /// Logs the line: handed to the log writer when the telemetry allows it, else
     /// as a tracing event.
     pub(crate) fn log(self) {
-        let enabled = tracing::enabled!(kind: Kind::EVENT, Level::INFO);
+        let enabled = tracing::enabled!(kind: Kind::EVENT, target: TARGET, Level::INFO);
         match json_line_sink() {
             Some(sink) if enabled => sink.append_deferred(Box::new(Stamped {
                 at: Clock::now(),
@@ -88,6 +92,7 @@ impl RequestLine {
     /// The tracing event (whose fields the direct line copies, in this order).
     fn event(&self) {
         tracing::info!(
+            target: TARGET,
             request_id = %self.request_id, method = %self.method, route = self.route,
             status = self.status, duration_ms = self.duration_ms, operation = self.operation(),
             client = self.client(), errors = self.errors, cache_hits = self.cache_hits,
@@ -127,7 +132,7 @@ impl RequestLine {
             serde_json::to_writer(&mut *line, &count)?;
         }
         line.extend_from_slice(b",\"target\":");
-        push_str(line, module_path!())?;
+        push_str(line, TARGET)?;
         line.extend_from_slice(b"}\n");
         Ok(())
     }

@@ -10,6 +10,10 @@ use std::io::Read;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+/// The log target of this file's events: the path of its module before the move, kept so
+/// `RUST_LOG` directives and log pipelines that name it still match.
+const TARGET: &str = "catalog_gateway::http::embedded";
+
 /// How a file's bytes are stored in the binary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Stored {
@@ -61,7 +65,7 @@ impl Embedded {
                 match gunzip(self.body) {
                     Ok(body) => (headers, body).into_response(),
                     Err(error) => {
-                        tracing::error!(%error, "an embedded gzip asset does not decompress");
+                        tracing::error!(target: TARGET, %error, "an embedded gzip asset does not decompress");
                         StatusCode::INTERNAL_SERVER_ERROR.into_response()
                     }
                 }

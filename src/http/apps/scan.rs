@@ -26,34 +26,34 @@ pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; \
 /// Camera for this page only (the fallback decoder reads the same stream).
 const PERMISSIONS_POLICY: &str = "camera=(self), microphone=(), geolocation=()";
 
-const PAGE: &str = include_str!("../../assets/scan/index.html");
+const PAGE: &str = include_str!("../../../assets/scan/index.html");
 
 /// The files under `/assets/scan/`, by name.
 fn asset_named(name: &str) -> Option<Embedded> {
     let (body, content_type, stored): (&'static [u8], _, _) = match name {
         "app.js" => (
-            include_bytes!("../../assets/scan/app.js"),
+            include_bytes!("../../../assets/scan/app.js"),
             "text/javascript; charset=utf-8",
             Stored::Raw,
         ),
         "app.css" => (
-            include_bytes!("../../assets/scan/app.css"),
+            include_bytes!("../../../assets/scan/app.css"),
             "text/css; charset=utf-8",
             Stored::Raw,
         ),
         "barcode-detector.js" => (
-            include_bytes!("../../assets/scan/vendor/barcode-detector.js.gz"),
+            include_bytes!("../../../assets/scan/vendor/barcode-detector.js.gz"),
             "text/javascript; charset=utf-8",
             Stored::Gzip,
         ),
         // `application/wasm` lets the browser compile while it downloads.
         "zxing_reader.wasm" => (
-            include_bytes!("../../assets/scan/vendor/zxing_reader.wasm.gz"),
+            include_bytes!("../../../assets/scan/vendor/zxing_reader.wasm.gz"),
             "application/wasm",
             Stored::Gzip,
         ),
         "LICENSES.txt" => (
-            include_bytes!("../../assets/scan/vendor/LICENSES.txt"),
+            include_bytes!("../../../assets/scan/vendor/LICENSES.txt"),
             "text/plain; charset=utf-8",
             Stored::Raw,
         ),

@@ -39,7 +39,7 @@ query Demo {
 }
 "#;
 
-const PAGE: &str = include_str!("../../assets/graphiql/index.html");
+const PAGE: &str = include_str!("../../../assets/graphiql/index.html");
 
 /// The GraphiQL page.
 pub(crate) async fn page() -> Html<String> {
@@ -53,19 +53,19 @@ pub(crate) async fn page() -> Html<String> {
 fn asset_named(name: &str) -> Option<Embedded> {
     let (body, content_type): (&'static [u8], _) = match name {
         "graphiql.min.js" => (
-            include_bytes!("../../assets/graphiql/graphiql.min.js.gz"),
+            include_bytes!("../../../assets/graphiql/graphiql.min.js.gz"),
             "text/javascript; charset=utf-8",
         ),
         "graphiql.min.css" => (
-            include_bytes!("../../assets/graphiql/graphiql.min.css.gz"),
+            include_bytes!("../../../assets/graphiql/graphiql.min.css.gz"),
             "text/css; charset=utf-8",
         ),
         "react.production.min.js" => (
-            include_bytes!("../../assets/graphiql/react.production.min.js.gz"),
+            include_bytes!("../../../assets/graphiql/react.production.min.js.gz"),
             "text/javascript; charset=utf-8",
         ),
         "react-dom.production.min.js" => (
-            include_bytes!("../../assets/graphiql/react-dom.production.min.js.gz"),
+            include_bytes!("../../../assets/graphiql/react-dom.production.min.js.gz"),
             "text/javascript; charset=utf-8",
         ),
         _ => return None,
