@@ -13,15 +13,12 @@ build: ## Build the release binary (fast to rebuild; `make dist` builds what shi
 run: ## Run the gateway on :8080 (embedded demo catalog unless CATALOG_UPSTREAM_URL is set)
 	$(CARGO) run --release --locked --
 
-# The end-to-end tests mostly wait on sockets and timers: four at a time on two cores
-# halves their wall time (20 s -> 12 s) and was seen steady; more made timing tests flaky.
-TEST_THREADS ?= 4
 test: test-deps ## Run every test (unit, property, doc, end-to-end)
-	RUST_TEST_THREADS=$(TEST_THREADS) $(CARGO) test --locked --workspace --all-targets
+	$(CARGO) test --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace --doc
 
 test-fast: ## The subset to run on save: unit and property tests of the crate and the gtin crate (no sockets, no servers)
-	RUST_TEST_THREADS=$(TEST_THREADS) $(CARGO) test --locked --workspace --lib
+	$(CARGO) test --locked --workspace --lib
 
 test-deps: ## Install what the tests need beyond Rust (redis-server, nginx) when missing
 	@command -v redis-server >/dev/null 2>&1 || { \
