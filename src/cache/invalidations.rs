@@ -226,7 +226,8 @@ pub(crate) async fn follow<C, Connect, Connecting>(
         followed: false,
     };
     while alive() {
-        let connected = match tokio::time::timeout(COMMAND_TIMEOUT, connect()).await {
+        // Twice a command's time: on Sentinel the master is looked up first.
+        let connected = match tokio::time::timeout(COMMAND_TIMEOUT * 2, connect()).await {
             Ok(connected) => connected,
             Err(_) => Err("connecting took longer than its timeout".to_owned()),
         };

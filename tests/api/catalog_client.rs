@@ -1,17 +1,22 @@
 //! The REST catalog client (`RestCatalog`) against a real local upstream: batching,
 //! fan-out, key formats, matching answers to keys, and every upstream failure mode.
+//!
+//! On tokio's paused clock, with the upstream in the same runtime: its delays and
+//! the client's timeouts are virtual time, so "the chunks went out together" and
+//! "the timeout cut the call" are the same on every run, however loaded the machine.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
 use std::num::NonZeroUsize;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use catalog_gateway::catalog::{
     Catalog, CatalogError, FetchResult, KeyFormat, RestCatalog, RestCatalogSettings,
 };
 use catalog_gateway::demo::{self, DemoCatalog, DemoSettings};
 use catalog_gateway::gtin::Gtin;
+use tokio::time::Instant;
 
 use crate::upstream::{BrokenEntry, Failure, GtinForm, TestUpstream};
 
@@ -79,7 +84,7 @@ fn is_bad_response(result: &FetchResult) -> bool {
 
 // ---- batching ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_batch_of_250_keys_with_max_batch_100_is_sent_as_exactly_3_calls_of_at_most_100_keys() {
     // Arrange
     let upstream = TestUpstream::start().await;
@@ -105,7 +110,7 @@ async fn a_batch_of_250_keys_with_max_batch_100_is_sent_as_exactly_3_calls_of_at
     assert_eq!(asked, expected, "each key asked exactly once");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_batch_answers_found_and_not_found_keys_in_the_order_asked() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 6);
@@ -124,7 +129,7 @@ async fn a_batch_answers_found_and_not_found_keys_in_the_order_asked() {
     assert_eq!(upstream.call_count(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_batch_uses_the_documented_query_string() {
     let upstream = TestUpstream::start().await;
 
@@ -140,7 +145,7 @@ async fn a_batch_uses_the_documented_query_string() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_repeated_key_is_asked_for_once_and_answered_at_every_position() {
     let upstream = TestUpstream::start().await;
     let a = g("036000291452");
@@ -153,7 +158,7 @@ async fn a_repeated_key_is_asked_for_once_and_answered_at_every_position() {
     assert_eq!(upstream.keys_asked(), ["00036000291452", "00000096385074"]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_empty_lookup_makes_no_call() {
     let upstream = TestUpstream::start().await;
 
@@ -163,7 +168,7 @@ async fn an_empty_lookup_makes_no_call() {
     assert_eq!(upstream.call_count(), 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn batch_chunks_are_sent_concurrently() {
     let upstream = TestUpstream::start().await;
     upstream.set_delay(Duration::from_millis(300));
@@ -184,7 +189,7 @@ async fn batch_chunks_are_sent_concurrently() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn concurrent_calls_never_exceed_max_concurrency() {
     let upstream = TestUpstream::start().await;
     upstream.set_delay(Duration::from_millis(100));
@@ -207,7 +212,7 @@ async fn concurrent_calls_never_exceed_max_concurrency() {
     assert!(upstream.max_in_flight() >= 2, "no concurrency at all");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_concurrency_bound_is_shared_by_concurrent_lookups() {
     let upstream = TestUpstream::start().await;
     upstream.set_delay(Duration::from_millis(100));
@@ -231,7 +236,7 @@ async fn the_concurrency_bound_is_shared_by_concurrent_lookups() {
 
 // ---- fan-out ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fan_out_makes_one_call_per_key_and_reads_404_as_not_found() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 5);
@@ -259,7 +264,7 @@ async fn fan_out_makes_one_call_per_key_and_reads_404_as_not_found() {
     assert_eq!(paths, expected);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fan_out_concurrency_is_bounded() {
     let upstream = TestUpstream::start().await;
     upstream.set_delay(Duration::from_millis(100));
@@ -281,7 +286,7 @@ async fn fan_out_concurrency_is_bounded() {
     assert!(upstream.max_in_flight() >= 2, "no concurrency at all");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_fan_out_answer_for_another_item_is_a_bad_response() {
     let upstream = TestUpstream::start().await;
     // Stored under one key, but claiming to be another item.
@@ -296,7 +301,7 @@ async fn a_fan_out_answer_for_another_item_is_a_bad_response() {
     assert!(is_bad_response(&results[0]), "{results:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_broken_fan_out_answer_is_a_bad_response() {
     for broken in [
         BrokenEntry::InvalidGtin,
@@ -336,7 +341,7 @@ async fn keys_sent(
     (results, sent)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_gtin14_keyed_upstream_gets_14_digit_keys_for_every_form() {
     for batch in [true, false] {
         let items = [
@@ -361,7 +366,7 @@ async fn a_gtin14_keyed_upstream_gets_14_digit_keys_for_every_form() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_gtin13_keyed_upstream_gets_13_digit_keys_and_never_a_case_pack() {
     for batch in [true, false] {
         let items = [
@@ -379,7 +384,7 @@ async fn a_gtin13_keyed_upstream_gets_13_digit_keys_and_never_a_case_pack() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_upc_keyed_upstream_gets_12_digit_keys_and_never_an_ean_13_or_case_pack() {
     for batch in [true, false] {
         let items = [
@@ -397,7 +402,7 @@ async fn a_upc_keyed_upstream_gets_12_digit_keys_and_never_an_ean_13_or_case_pac
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_lookup_with_no_key_in_the_upstream_format_makes_no_call() {
     let upstream = TestUpstream::start().await;
     let catalog = client_with(&upstream, |s| s.key_format = KeyFormat::Upc);
@@ -412,7 +417,7 @@ async fn a_lookup_with_no_key_in_the_upstream_format_makes_no_call() {
 
 // ---- matching answers to keys ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn shuffled_mixed_form_extra_and_duplicate_answers_map_to_the_right_keys() {
     // Arrange: half the keys exist, plus a few stored items nobody asks for.
     let upstream = TestUpstream::start().await;
@@ -447,7 +452,7 @@ async fn shuffled_mixed_form_extra_and_duplicate_answers_map_to_the_right_keys()
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_first_of_duplicate_answers_wins() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 3);
@@ -459,7 +464,7 @@ async fn the_first_of_duplicate_answers_wins() {
     assert_found(&keys, &results);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn answers_in_the_shortest_form_are_matched_to_14_digit_keys() {
     let upstream = TestUpstream::start().await;
     let items = [
@@ -478,7 +483,7 @@ async fn answers_in_the_shortest_form_are_matched_to_14_digit_keys() {
 
 // ---- upstream failures ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_garbage_body_fails_only_the_keys_of_the_chunk_it_answers() {
     // Arrange: three chunks; the middle one (keys 100..200) gets garbage.
     let upstream = TestUpstream::start().await;
@@ -500,7 +505,7 @@ async fn a_garbage_body_fails_only_the_keys_of_the_chunk_it_answers() {
     assert_found(&keys[200..], &results[200..]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_broken_entry_in_a_batch_fails_the_unanswered_keys_and_keeps_the_answered_ones() {
     for broken in [
         BrokenEntry::InvalidGtin,
@@ -523,7 +528,7 @@ async fn a_broken_entry_in_a_batch_fails_the_unanswered_keys_and_keeps_the_answe
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn server_errors_are_unavailable_for_every_key_of_the_call() {
     for status in [500, 502, 503] {
         for batch in [true, false] {
@@ -549,7 +554,7 @@ async fn server_errors_are_unavailable_for_every_key_of_the_call() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failed_call_fails_only_its_own_chunk() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 4);
@@ -574,7 +579,7 @@ async fn a_failed_call_fails_only_its_own_chunk() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn client_errors_on_the_batch_endpoint_are_bad_responses() {
     for status in [400, 404, 429] {
         let upstream = TestUpstream::start().await;
@@ -586,7 +591,7 @@ async fn client_errors_on_the_batch_endpoint_are_bad_responses() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_client_error_other_than_404_on_the_single_endpoint_is_a_bad_response() {
     let upstream = TestUpstream::start().await;
     upstream.fail_always(Some(Failure::Status(400)));
@@ -597,7 +602,7 @@ async fn a_client_error_other_than_404_on_the_single_endpoint_is_a_bad_response(
     assert!(is_bad_response(&results[0]), "{results:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_slow_upstream_beyond_the_timeout_is_a_timeout() {
     for batch in [true, false] {
         let upstream = TestUpstream::start().await;
@@ -626,7 +631,7 @@ async fn a_slow_upstream_beyond_the_timeout_is_a_timeout() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_connection_cut_mid_body_is_unavailable() {
     let upstream = TestUpstream::start().await;
     upstream.fail_always(Some(Failure::CloseMidBody));
@@ -641,7 +646,7 @@ async fn a_connection_cut_mid_body_is_unavailable() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unreachable_upstream_is_unavailable() {
     // A port that was free a moment ago: nothing listens there now.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -659,7 +664,7 @@ async fn an_unreachable_upstream_is_unavailable() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_client_recovers_after_a_failed_call() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 2);
@@ -674,7 +679,7 @@ async fn the_client_recovers_after_a_failed_call() {
     assert_found(&keys, &second);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_oversized_body_is_a_bad_response_not_a_memory_hog() {
     // Arrange: one product with a 17 MiB description (the client reads at most 16).
     let upstream = TestUpstream::start().await;
@@ -711,7 +716,7 @@ async fn an_oversized_body_is_a_bad_response_not_a_memory_hog() {
 
 // ---- base URL ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_path_prefix_in_the_base_url_is_kept() {
     for suffix in ["/api/v1", "/api/v1/"] {
         let upstream = TestUpstream::start().await;
@@ -743,7 +748,7 @@ async fn a_path_prefix_in_the_base_url_is_kept() {
 
 // ---- the demo catalog as the upstream ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_demo_catalog_on_a_real_port_answers_through_the_rest_client() {
     // Arrange: the embedded demo upstream, served like `demo-catalog --listen`.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -32,8 +32,10 @@ const FEWEST_PER_KIND: usize = 500;
 const HEAD_LIMIT: Duration = Duration::from_millis(6000);
 const BODY_LIMIT: Duration = Duration::from_millis(6500);
 /// How late after its limit a slow connection may be closed: a loaded 2-core machine
-/// with thousands of sockets to close at once.
-const CLOSE_SLACK: Duration = Duration::from_millis(3000);
+/// with thousands of sockets to close at once (3.29 s late was seen with seven cargo
+/// builds beside the test; what is checked is that every one is closed by the server,
+/// none before its limit, not how quickly a starved machine gets round to it).
+const CLOSE_SLACK: Duration = Duration::from_millis(5000);
 
 /// Half a request head: the request line and part of a header, never the blank line.
 const HALF_HEAD: &[u8] = b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty";
