@@ -33,6 +33,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod loader;
 pub mod protect;
+pub mod ready_file;
 pub mod telemetry;
 pub mod upstream_cli;
 

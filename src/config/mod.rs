@@ -296,6 +296,9 @@ pub struct ServerSettings {
     /// the previous answer: hyper runs one clock for both, so this is also how long
     /// an idle keep-alive connection is kept.
     pub header_read_timeout: Duration,
+    /// Where the binary writes its bound address once it listens (`--ready-file`),
+    /// for whoever started it on port 0; `None`: nowhere.
+    pub ready_file: Option<std::path::PathBuf>,
 }
 
 /// The upstream catalog and what stands in front of it.
@@ -582,6 +585,25 @@ mod tests {
             let message = refused(flags);
             assert!(message.contains(flag), "{flags:?}: {message}");
         }
+    }
+
+    #[test]
+    fn ready_file_is_off_by_default_and_takes_a_path() {
+        let default =
+            Settings::from_flags(std::iter::empty::<String>()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(default.server.ready_file, None);
+        let settings = Settings::from_flags(["--ready-file", "/run/gateway/address"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            settings.server.ready_file.as_deref(),
+            Some(std::path::Path::new("/run/gateway/address"))
+        );
+        assert!(
+            Cli::command()
+                .render_help()
+                .to_string()
+                .contains("--ready-file <PATH>")
+        );
     }
 
     #[test]
