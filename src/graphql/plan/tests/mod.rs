@@ -12,17 +12,14 @@ use std::num::{NonZeroU64, NonZeroUsize};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::compile::{self, NOT_PLANNED};
 use crate::cache::{CacheSettings, ProductCache};
-use crate::catalog::{
-    Attribute, Availability, Catalog, CatalogError, FetchResult, Image, Price, Product,
-};
+use crate::catalog::{Attribute, Availability, Image, InMemoryCatalog, Price, Product};
 use crate::graphql::lookup_key::lookup_key;
 use crate::graphql::{GatewaySchema, GraphqlSettings, QueryLimits, build_schema};
-use crate::gtin::{Gtin, RcnRegion, parse};
+use crate::gtin::{RcnRegion, parse};
 use crate::loader::{LoaderSettings, ProductLoader};
 
 mod coverage;
@@ -69,35 +66,9 @@ const LINE_CODES: &[&str] = &[
 /// The region the test schema decodes variable-measure labels of.
 const REGION: RcnRegion = RcnRegion::Gb;
 
-struct Fixed(HashMap<Gtin, Product>);
-
-#[async_trait]
-impl Catalog for Fixed {
-    async fn fetch(&self, keys: &[Gtin]) -> Vec<FetchResult> {
-        keys.iter()
-            .map(|key| {
-                if *key == parse(FAILING).unwrap() {
-                    return Err(CatalogError::Unavailable("down".into()));
-                }
-                Ok(self.0.get(key).cloned())
-            })
-            .collect()
-    }
-}
-
-fn catalog() -> Fixed {
-    let bare = |code: &str, title: &str| Product {
-        gtin: parse(code).unwrap(),
-        title: title.to_owned(),
-        brand: None,
-        description: None,
-        price: None,
-        images: Vec::new(),
-        categories: Vec::new(),
-        attributes: Vec::new(),
-        availability: Availability::Unknown,
-        updated_at: None,
-    };
+/// Found items of every shape, and `FAILING` failing alone.
+fn catalog() -> InMemoryCatalog {
+    let bare = |code: &str, title: &str| Product::bare(parse(code).unwrap(), title);
     let tissue = Product {
         brand: Some("Kleenex".to_owned()),
         price: Some(Price {
@@ -145,12 +116,7 @@ fn catalog() -> Fixed {
         gtin: lookup_key("2011122912346", Some(REGION)).unwrap(),
         ..bare("96385074", "Cheese by weight")
     };
-    Fixed(
-        [tissue, full, mints, weighed]
-            .into_iter()
-            .map(|p| (p.gtin, p))
-            .collect(),
-    )
+    InMemoryCatalog::new([tissue, full, mints, weighed]).failing(parse(FAILING).unwrap(), "down")
 }
 
 fn schema() -> GatewaySchema {
