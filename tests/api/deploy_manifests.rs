@@ -11,7 +11,7 @@ use catalog_gateway::config::{Cli, Command as Subcommand, Settings};
 use clap::Parser;
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 /// A file of the repository, as text.
 fn read(relative: &str) -> String {

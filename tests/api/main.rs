@@ -4,8 +4,7 @@
 // Test code: a failed unwrap is a failed test, also in helper functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod helpers; // TestApp: the gateway on port 0, with typed request helpers
-mod upstream; // a commandable upstream HTTP server (counts calls, misbehaves on demand)
+mod support; // what the tests share: the gateway in-process and as a binary, upstreams, Redis, nginx, codes
 
 mod batching; // upstream calls per request, counted at a real upstream
 mod cache_redis; // the product cache's Redis tier against a real redis-server
