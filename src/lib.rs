@@ -35,6 +35,8 @@ pub mod loader;
 pub mod protect;
 pub mod ready_file;
 pub mod telemetry;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 pub mod upstream_cli;
 
 #[cfg(test)]

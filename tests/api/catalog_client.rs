@@ -12,6 +12,7 @@ use catalog_gateway::catalog::{
 };
 use catalog_gateway::demo::{self, DemoCatalog, DemoSettings};
 use catalog_gateway::gtin::Gtin;
+use catalog_gateway::test_support::g;
 
 use crate::support::{
     BrokenEntry, Failure, GtinForm, TestUpstream, client_with, keys, stock, title_for,
@@ -23,10 +24,6 @@ fn client(upstream: &TestUpstream) -> RestCatalog {
 
 fn nz(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n).unwrap()
-}
-
-fn g(s: &str) -> Gtin {
-    Gtin::from_digits(s).unwrap()
 }
 
 /// The title of a found product, after checking it came back under its own key.
