@@ -13,15 +13,12 @@ build: ## Build the release binary (fast to rebuild; `make dist` builds what shi
 run: ## Run the gateway on :8080 (embedded demo catalog unless CATALOG_UPSTREAM_URL is set)
 	$(CARGO) run --release --locked --
 
-# The end-to-end tests mostly wait on sockets and timers: four at a time on two cores
-# halves their wall time (20 s -> 12 s) and was seen steady; more made timing tests flaky.
-TEST_THREADS ?= 4
 test: test-deps ## Run every test (unit, property, doc, end-to-end)
-	RUST_TEST_THREADS=$(TEST_THREADS) $(CARGO) test --locked --workspace --all-targets
+	$(CARGO) test --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace --doc
 
 test-fast: ## The subset to run on save: unit and property tests of the crate and the gtin crate (no sockets, no servers)
-	RUST_TEST_THREADS=$(TEST_THREADS) $(CARGO) test --locked --workspace --lib
+	$(CARGO) test --locked --workspace --lib
 
 test-deps: ## Install what the tests need beyond Rust (redis-server, nginx) when missing
 	@command -v redis-server >/dev/null 2>&1 || { \
@@ -176,7 +173,7 @@ image-smoke: ## Build the image with buildah and answer a query from the binary 
 # Load benchmark and rollout test (bench/, BENCHMARKS.md). Both start their own
 # processes on 127.0.0.1 only, run for a bounded time and clean up on exit; as root
 # they install wrk, haproxy and jq with apt-get when missing.
-.PHONY: bench-load bench-mapped bench-memory rollout-test canary canary-test bench-hang capacity
+.PHONY: bench-load bench-mapped bench-memory rollout-test fleet-test canary canary-test bench-hang capacity
 
 bench: bench-load
 
@@ -198,6 +195,9 @@ capacity: ## Capacity model inputs (docs/capacity.md): Zipf hit ratios with the 
 
 rollout-test: ## Zero-downtime rolling deploy of 5 replicas behind haproxy under load
 	bash bench/rollout.sh
+
+fleet-test: ## 5 replicas behind haproxy on Redis single node, Sentinel, Cluster: invalidation, fleet-wide rate limit, master failover, rollout under load
+	FLEET_PROFILE="$(FLEET_PROFILE)" FLEET_BIN="$(FLEET_BIN)" bash bench/fleet.sh
 
 canary: ## Canary release judged by Prometheus: CANARY_BIN=path [STABLE_BIN=path]; exit 0 promoted, 3 rolled back
 	CANARY_BIN="$(CANARY_BIN)" STABLE_BIN="$(STABLE_BIN)" bash bench/canary.sh

@@ -625,3 +625,140 @@ await_exit() {
   wait "$pid" || rc=$?
   [ "$rc" -eq 0 ] || die "r$n exited with $rc"
 }
+
+# roll_replica N VARIANT URL: replaces replica rN the way an orchestrator does it, under
+# load: SIGTERM -> haproxy marks it DOWN -> it exits 0 (drain) -> `start_replica N
+# VARIANT` (the caller's; it sets PID[N]) -> ready at URL -> haproxy marks it UP. Logs
+# the timings. PID is the caller's associative array of replica pids.
+roll_replica() {
+  local n=$1 t old=${PID[$1]} down exited ready up
+  t=$(date +%s%N)
+  log "r$n: SIGTERM (pid $old)"
+  kill -TERM "$old"
+  wait_lb "$n" DOWN 5
+  down=$(date +%s%N)
+  await_exit "$n" "$old"
+  exited=$(date +%s%N)
+  start_replica "$n" "$2"
+  wait_http "$3/readyz" 10
+  ready=$(date +%s%N)
+  wait_lb "$n" UP 5
+  up=$(date +%s%N)
+  log "r$n replaced: DOWN in LB after $(((down - t) / 1000000)) ms, exited after $(((exited - t) / 1000000)) ms, new ready after $(((ready - exited) / 1000000)) ms, UP in LB after $(((up - t) / 1000000)) ms total"
+}
+
+# ---- Redis topologies on loopback (fleet.sh) -----------------------------------------
+# Every server is started with `start` (stopped at exit), binds 127.0.0.1 only and
+# persists nothing; DIR is the working folder of them all.
+
+# redis_node DIR PORT [ARGS...]: a redis-server on 127.0.0.1:PORT answering PING; sets
+# LAST_PID. ARGS are added to its command line (e.g. --replicaof, --cluster-enabled).
+redis_node() {
+  local dir=$1 port=$2 i
+  shift 2
+  start "redis-server :$port" "$dir/redis-$port.log" redis-server --bind 127.0.0.1 --port "$port" \
+    --save "" --appendonly no --dir "$dir" "$@"
+  for ((i = 0; i < 250; i++)); do
+    [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && return 0
+    kill -0 "$LAST_PID" 2>/dev/null || break
+    sleep 0.02
+  done
+  tail -5 "$dir/redis-$port.log" >&2
+  die "redis-server did not start on port $port"
+}
+
+# redis_sentinel_topology DIR MASTER_PORT SENTINEL_PORT NAME: a master on MASTER_PORT,
+# two replicas on the next two ports, three sentinels on SENTINEL_PORT.. (quorum 2,
+# down after 1 s) watching it as NAME; until the sentinels see both replicas. Sets
+# SENTINEL_PORTS and REDIS_PID_OF (pid by port).
+declare -A REDIS_PID_OF=()
+redis_sentinel_topology() {
+  local dir=$1 master=$2 first=$3 name=$4 port i conf
+  redis_node "$dir" "$master"
+  REDIS_PID_OF[$master]=$LAST_PID
+  for port in $((master + 1)) $((master + 2)); do
+    redis_node "$dir" "$port" --replicaof 127.0.0.1 "$master"
+    REDIS_PID_OF[$port]=$LAST_PID
+  done
+  SENTINEL_PORTS=()
+  for port in "$first" $((first + 1)) $((first + 2)); do
+    conf=$dir/sentinel-$port.conf # a sentinel rewrites its file: one each
+    cat >"$conf" <<CONF
+bind 127.0.0.1
+port $port
+dir $dir
+sentinel monitor $name 127.0.0.1 $master 2
+sentinel down-after-milliseconds $name 1000
+sentinel failover-timeout $name 10000
+sentinel parallel-syncs $name 1
+CONF
+    start "redis sentinel :$port" "$dir/sentinel-$port.log" redis-server "$conf" --sentinel
+    REDIS_PID_OF[$port]=$LAST_PID
+    SENTINEL_PORTS+=("$port")
+  done
+  for ((i = 0; i < 500; i++)); do
+    [ "$(redis-cli -p "$first" sentinel replicas "$name" 2>/dev/null | grep -c '^ip$')" = 2 ] &&
+      [ "$(redis-cli -p "$first" sentinel sentinels "$name" 2>/dev/null | grep -c '^ip$')" = 2 ] &&
+      { redis_links_up "$master" $((master + 1)) $((master + 2)); return 0; }
+    sleep 0.02
+  done
+  die "the sentinels did not see the two replicas and each other within 10 s"
+}
+
+# sentinel_master_port SENTINEL_PORT NAME: the master's port as that sentinel knows it.
+sentinel_master_port() { redis-cli -p "$1" sentinel get-master-addr-by-name "$2" 2>/dev/null | sed -n 2p; }
+
+# redis_links_up PORT...: until every replica among PORTs has its link to its master up
+# (a replica that never synced refuses to be promoted: its data is too old).
+redis_links_up() {
+  local i port up
+  for ((i = 0; i < 500; i++)); do
+    up=0
+    for port in "$@"; do
+      redis-cli -p "$port" info replication 2>/dev/null | tr -d '\r' |
+        grep -q -e '^role:master' -e '^master_link_status:up' && up=$((up + 1))
+    done
+    [ "$up" -eq $# ] && return 0
+    sleep 0.02
+  done
+  die "a Redis replica's link to its master is not up after 10 s"
+}
+
+# redis_cluster_topology DIR FIRST_PORT: six cluster nodes on FIRST_PORT.. (their bus on
+# port + 10000), three masters with one replica each, until every node says
+# cluster_state:ok and every replica is in sync. Sets CLUSTER_PORTS and REDIS_PID_OF.
+redis_cluster_topology() {
+  local dir=$1 first=$2 port i ok nodes=()
+  CLUSTER_PORTS=()
+  for ((port = first; port < first + 6; port++)); do
+    redis_node "$dir" "$port" --cluster-enabled yes --cluster-config-file "$dir/nodes-$port.conf" \
+      --cluster-node-timeout 1500
+    REDIS_PID_OF[$port]=$LAST_PID
+    CLUSTER_PORTS+=("$port")
+    nodes+=("127.0.0.1:$port")
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$dir/cluster-create.log" 2>&1 ||
+    { tail -5 "$dir/cluster-create.log" >&2; die "redis-cli --cluster create failed"; }
+  for ((i = 0; i < 500; i++)); do
+    ok=0
+    for port in "${CLUSTER_PORTS[@]}"; do
+      redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && ok=$((ok + 1))
+    done
+    [ "$ok" -eq 6 ] && { redis_links_up "${CLUSTER_PORTS[@]}"; return 0; }
+    sleep 0.02
+  done
+  die "the cluster was not ok on every node within 10 s"
+}
+
+# cluster_first_master PORT: "MASTER_PORT REPLICA_PORT SLOTS" of the master holding slot
+# 0 and its replica, as node PORT sees them (SLOTS: ranges like 0-5460, comma separated).
+cluster_first_master() {
+  redis-cli -p "$1" cluster nodes | awk '
+    {split($2, a, "[:@]"); port[$1] = a[2]}
+    $3 ~ /master/ { for (i = 9; i <= NF; i++) if ($i ~ /^0(-|$)/) { m = $1; s = $9; for (j = 10; j <= NF; j++) s = s "," $j } }
+    $3 ~ /slave/ { of[$4] = $1 }
+    END { if (m != "" && of[m] != "") print port[m], port[of[m]], s }'
+}
+
+# redis_role PORT: master or slave (empty when nothing answers).
+redis_role() { redis-cli -p "$1" role 2>/dev/null | head -1; }

@@ -78,22 +78,8 @@ BENCH_PIDS+=("$WRK_PID")
 ROLL_START=$(date +%s%N)
 sleep "$STEADY"
 
-# replace N: one replica, old -> new, the way an orchestrator does it.
-replace() {
-  local n=$1 t=$(date +%s%N) old=${PID[$1]}
-  log "r$n: SIGTERM (pid $old)"
-  kill -TERM "$old"
-  wait_lb "$n" DOWN 5
-  local down=$(date +%s%N)
-  await_exit "$n" "$old"
-  local exited=$(date +%s%N)
-  start_replica "$n" new
-  wait_http "http://127.0.0.1:1808$n/readyz" 10
-  local ready=$(date +%s%N)
-  wait_lb "$n" UP 5
-  local up=$(date +%s%N)
-  log "r$n replaced: DOWN in LB after $(((down - t) / 1000000)) ms, exited after $(((exited - t) / 1000000)) ms, new ready after $(((ready - exited) / 1000000)) ms, UP in LB after $(((up - t) / 1000000)) ms total"
-}
+# replace N: one replica, old -> new, the way an orchestrator does it (bench/lib.sh).
+replace() { roll_replica "$1" new "http://127.0.0.1:1808$1"; }
 
 replace 1
 # The canary: answers correctly, directly (not through the LB), and is the new build.

@@ -25,6 +25,7 @@ use catalog_gateway::cache::{CacheSettings, ProductCache, RedisSettings};
 use catalog_gateway::catalog::{Product, read_contract_batch};
 use catalog_gateway::demo::{DemoCatalog, DemoProduct};
 use catalog_gateway::gtin::Gtin;
+use catalog_gateway::redis_topology::RedisTarget;
 use clap::Parser;
 use redis::aio::MultiplexedConnection;
 
@@ -65,7 +66,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         bail!("this Redis holds keys already: give an empty one (its memory is measured)");
     }
     let settings = RedisSettings {
-        url: args.redis_url.clone(),
+        target: RedisTarget::single(args.redis_url.clone()),
         budget: Duration::from_secs(1),
         ..RedisSettings::default()
     };

@@ -2,7 +2,7 @@
 # Writes the .gz next to each large embedded asset that the binary stores compressed
 # (GraphiQL's bundles: 1.53 MB raw, 0.63 MB gzip; the release image has a 20 MB budget).
 # The raw files stay in git as the reviewable source; a unit test in
-# src/http/graphiql.rs fails when a .gz does not decompress to its raw file, so run
+# src/http/apps/graphiql.rs fails when a .gz does not decompress to its raw file, so run
 # this (`make gzip-assets`) after replacing one. gzip -9 -n: reproducible bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -8,7 +8,7 @@
 #   zxing_reader.wasm.gz    the reader-only wasm (the writer is not needed)
 #   LICENSES.txt            both packages' licences and versions
 # gzip -9 -n: reproducible bytes (no name, no time), committed with this script; the
-# binary embeds the .gz and serves them with Content-Encoding: gzip (src/http/scan.rs).
+# binary embeds the .gz and serves them with Content-Encoding: gzip (src/http/apps/scan.rs).
 # To move to a newer version: edit package.json, run `make vendor-scan UPDATE=1`
 # (re-resolves the lock), review the diff, run `make test-browser`.
 set -euo pipefail

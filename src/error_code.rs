@@ -1,7 +1,7 @@
 //! Every `extensions.code` a client can see, in one enum: the GraphQL errors, the
 //! per-line `lookups` errors and the HTTP-level refusals all take their code from
-//! here, so a code cannot be misspelt in one place or forgotten in the README (a test
-//! below checks the README's "Errors" table against [`ErrorCode::ALL`]).
+//! here, so a code cannot be misspelt in one place or forgotten in docs/errors.md (a test
+//! below checks that page's "Codes" table against [`ErrorCode::ALL`]).
 //!
 //! This module knows no other module: `graphql::errors` turns failures into GraphQL
 //! errors with these codes, `http::HttpError` turns HTTP-level refusals into
@@ -20,7 +20,7 @@ macro_rules! error_codes {
         }
 
         impl ErrorCode {
-            /// Every code, in the README's order.
+            /// Every code, in the order of docs/errors.md.
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)+];
 
             /// The code as clients see it (`SCREAMING_SNAKE_CASE`).
@@ -124,11 +124,11 @@ mod tests {
 
     use super::*;
 
-    /// The codes in the first column of the README's "Errors" table.
-    fn readme_codes() -> BTreeSet<String> {
-        let readme = include_str!("../README.md");
-        let section = readme
-            .split("\n## Errors\n")
+    /// The codes in the first column of the "Codes" table of docs/errors.md.
+    fn documented_codes() -> BTreeSet<String> {
+        let page = include_str!("../docs/errors.md");
+        let section = page
+            .split("\n## Codes\n")
             .nth(1)
             .and_then(|rest| rest.split("\n## ").next())
             .unwrap_or_default();
@@ -141,18 +141,21 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_documents_exactly_the_codes_of_the_enum() {
-        let documented = readme_codes();
+    fn the_errors_page_documents_exactly_the_codes_of_the_enum() {
+        let documented = documented_codes();
         let declared: BTreeSet<String> = ErrorCode::ALL
             .iter()
             .map(|code| code.as_str().to_owned())
             .collect();
-        assert!(!documented.is_empty(), "no Errors table found in README.md");
+        assert!(
+            !documented.is_empty(),
+            "no Codes table found in docs/errors.md"
+        );
         let undocumented: Vec<_> = declared.difference(&documented).collect();
         let unknown: Vec<_> = documented.difference(&declared).collect();
         assert!(
             undocumented.is_empty() && unknown.is_empty(),
-            "README.md Errors table: missing {undocumented:?}, not in ErrorCode {unknown:?}"
+            "docs/errors.md Codes table: missing {undocumented:?}, not in ErrorCode {unknown:?}"
         );
     }
 

@@ -1,6 +1,6 @@
 // The scan app (/scan): scan or type a barcode, see the product, build a basket.
 // Plain JavaScript, no build step, served by the gateway with a strict
-// Content-Security-Policy (src/http/scan.rs): it fetches nothing but this origin.
+// Content-Security-Policy (src/http/apps/scan.rs): it fetches nothing but this origin.
 //
 // How it uses the gateway, as a client should:
 // - one GraphQL operation per scan burst (codes that arrive within BURST_MS of each

@@ -3,10 +3,13 @@
 //! The one promise of this file is that Redis can never fail a request and never
 //! cost one more than [`RedisSettings::budget`]:
 //!
-//! - Nothing waits for a connection at start. A redis-rs `ConnectionManager` is
-//!   created lazily, and a background prober task (one per tier, ending when the tier
+//! - Nothing waits for a connection at start. A [`RedisLink`] (single node,
+//!   Sentinel or Cluster, see `redis_topology`) connects lazily, and a background prober task (one per tier, ending when the tier
 //!   is dropped) pings until Redis answers and again whenever the tier is marked down.
-//! - A lookup is one `MGET`, cut off at the budget. Any error or timeout marks the
+//! - A lookup is one `MGET`, cut off at the budget. On a Cluster, redis-rs splits
+//!   it per slot and asks each master for its keys at once, then puts the answers
+//!   back in order: product keys are deliberately *not* hash-tagged into one slot,
+//!   which would put the whole catalog (and all its traffic) on one master. Any error or timeout marks the
 //!   tier `down`; while down, lookups and writes skip Redis entirely (no budget spent)
 //!   until the prober sees Redis answer again. So a dead or stalled Redis costs one
 //!   request's budget per outage, not every request's.
@@ -17,7 +20,9 @@
 //!
 //! - Invalidations (an operator's) are one awaited pipeline of `DEL` + `PUBLISH`
 //!   on `<prefix>invalidate`; every replica follows that channel with a pub/sub
-//!   connection of its own (a background task, resubscribing after failures).
+//!   connection of its own (a background task, resubscribing after failures; on
+//!   Sentinel to the master named now, on a Cluster to any node, as a classic
+//!   `PUBLISH` reaches every node of a Cluster).
 //!
 //! This file knows keys and bytes only; what the bytes mean is `codec`'s business
 //! and which keys to ask for is `product_cache`'s.
@@ -27,11 +32,11 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures::StreamExt;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::Semaphore;
 
 use super::settings::RedisSettings;
 use super::stats::{Counters, add};
+use crate::redis_topology::{LinkTimeouts, RedisLink};
 
 /// Most write pipelines in flight at once; more are dropped rather than queued.
 pub(crate) const MAX_PENDING_WRITES: usize = 64;
@@ -44,6 +49,10 @@ const PROBE_INTERVAL: Duration = Duration::from_millis(500);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Longest one connection attempt may take (TCP connect plus handshake).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Longest the connection waits for one answer before it is dropped and opened
+/// again (on Sentinel, after asking for the master again): under [`PROBE_TIMEOUT`],
+/// so the prober's `PING` of a black-holed master reaches it.
+const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// The tier's view of Redis, as reported by `ProductCache::redis_status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,9 +101,9 @@ pub(crate) struct RedisTier {
 }
 
 struct Shared {
-    /// `None` when the URL is unusable or there was no tokio runtime at start: the
-    /// tier then stays `down` and the cache works from the local tier alone.
-    manager: Option<ConnectionManager>,
+    /// `None` when the target is unusable or there was no tokio runtime at start:
+    /// the tier then stays `down` and the cache works from the local tier alone.
+    link: Option<RedisLink>,
     settings: RedisSettings,
     status: AtomicU8,
     counters: Arc<Counters>,
@@ -110,21 +119,21 @@ impl RedisTier {
     /// tier logs why and stays `down`.
     pub(crate) fn start(settings: RedisSettings, counters: Arc<Counters>) -> RedisTier {
         let runtime = tokio::runtime::Handle::try_current();
-        let manager = match &runtime {
-            Ok(_) => connection_manager(&settings.url),
+        let link = match &runtime {
+            Ok(_) => link(&settings),
             Err(_) => {
                 tracing::warn!("redis tier needs a tokio runtime; using the local cache only");
                 None
             }
         };
-        let status = if manager.is_some() {
+        let status = if link.is_some() {
             Status::Connecting
         } else {
             Status::Down
         };
         let tier = RedisTier {
             shared: Arc::new(Shared {
-                manager,
+                link,
                 settings,
                 status: AtomicU8::new(status as u8),
                 counters,
@@ -132,7 +141,7 @@ impl RedisTier {
                 subscribed: Arc::new(AtomicBool::new(false)),
             }),
         };
-        if let (Ok(runtime), Some(_)) = (runtime, &tier.shared.manager) {
+        if let (Ok(runtime), Some(_)) = (runtime, &tier.shared.link) {
             runtime.spawn(probe_while_alive(Arc::downgrade(&tier.shared)));
         }
         tier
@@ -152,11 +161,11 @@ impl RedisTier {
     /// is down, fails, or does not answer within the budget.
     pub(crate) async fn get_many(&self, keys: &[String]) -> Option<Vec<Option<Vec<u8>>>> {
         let shared = &self.shared;
-        let manager = shared.usable_manager()?;
+        let link = shared.usable_link()?;
         if keys.is_empty() {
             return Some(Vec::new());
         }
-        let mut conn = manager.clone();
+        let mut conn = link.clone();
         let mut mget = redis::cmd("MGET");
         mget.arg(keys);
         let asked = mget.query_async::<Vec<Option<Vec<u8>>>>(&mut conn);
@@ -202,10 +211,10 @@ impl RedisTier {
         message: &str,
     ) -> Result<(), String> {
         let shared = &self.shared;
-        let Some(manager) = &shared.manager else {
-            return Err("the redis url is unusable".to_owned());
+        let Some(link) = &shared.link else {
+            return Err("the redis settings are unusable".to_owned());
         };
-        let mut conn = manager.clone();
+        let mut conn = link.clone();
         let mut pipe = redis::pipe();
         pipe.cmd("DEL").arg(keys).ignore();
         pipe.cmd("PUBLISH")
@@ -240,15 +249,16 @@ impl RedisTier {
     /// after [`PROBE_INTERVAL`] when the connection fails. The task ends once the
     /// tier is dropped. Needs a tokio runtime (called from `app`, in one).
     pub(crate) fn follow_invalidations(&self, on_message: impl Fn(&[u8]) + Send + 'static) {
-        if self.shared.manager.is_none() {
+        if self.shared.link.is_none() {
             return;
         }
         let weak = Arc::downgrade(&self.shared);
-        let (url, channel) = (self.shared.settings.url.clone(), self.channel());
+        let (link, channel) = (self.shared.link.clone(), self.channel());
         let subscribed = Arc::clone(&self.shared.subscribed);
         tokio::spawn(async move {
             while weak.strong_count() > 0 {
-                match subscribe(&url, &channel).await {
+                let Some(link) = &link else { return };
+                match subscribe(link, &channel).await {
                     Ok(pubsub) => {
                         subscribed.store(true, Ordering::Relaxed);
                         tracing::info!(%channel, "following invalidations from other replicas");
@@ -291,7 +301,7 @@ impl RedisTier {
         }
         let shared = &self.shared;
         let dropped = u64::try_from(count).unwrap_or(u64::MAX);
-        let Some(manager) = shared.usable_manager() else {
+        let Some(link) = shared.usable_link() else {
             add(&shared.counters.redis_writes_dropped, dropped);
             return;
         };
@@ -299,7 +309,7 @@ impl RedisTier {
             add(&shared.counters.redis_writes_dropped, dropped);
             return;
         };
-        let mut conn = manager.clone();
+        let mut conn = link.clone();
         let shared = Arc::clone(shared);
         tokio::spawn(async move {
             let _permit = permit;
@@ -334,17 +344,17 @@ impl Shared {
     }
 
     /// The connection to use now, or `None` while the tier is down.
-    fn usable_manager(&self) -> Option<&ConnectionManager> {
+    fn usable_link(&self) -> Option<&RedisLink> {
         match self.status() {
             Status::Down => None,
-            Status::Connecting | Status::Connected => self.manager.as_ref(),
+            Status::Connecting | Status::Connected => self.link.as_ref(),
         }
     }
 
     fn mark_connected(&self) {
         let before = self.status.swap(Status::Connected as u8, Ordering::Relaxed);
         if Status::from_u8(before) != Status::Connected {
-            tracing::info!(url = %redacted(&self.settings.url), "redis tier connected");
+            tracing::info!(redis = %self.settings.target.describe(), "redis tier connected");
         }
     }
 
@@ -352,7 +362,7 @@ impl Shared {
         let before = self.status.swap(Status::Down as u8, Ordering::Relaxed);
         if Status::from_u8(before) != Status::Down {
             tracing::warn!(
-                url = %redacted(&self.settings.url),
+                redis = %self.settings.target.describe(),
                 error = why,
                 "redis tier down; serving from the local cache only until it answers again"
             );
@@ -363,10 +373,10 @@ impl Shared {
 
     /// One `PING`, bounded by [`PROBE_TIMEOUT`]; updates the status.
     async fn probe(&self) {
-        let Some(manager) = &self.manager else {
+        let Some(link) = &self.link else {
             return;
         };
-        let mut conn = manager.clone();
+        let mut conn = link.clone();
         let ping_cmd = redis::cmd("PING");
         let ping = ping_cmd.query_async::<String>(&mut conn);
         match tokio::time::timeout(PROBE_TIMEOUT, ping).await {
@@ -393,51 +403,32 @@ async fn probe_while_alive(shared: Weak<Shared>) {
     }
 }
 
-/// A pub/sub connection to `url` subscribed to `channel`, within [`CONNECT_TIMEOUT`].
-async fn subscribe(url: &str, channel: &str) -> Result<redis::aio::PubSub, String> {
-    let client = redis::Client::open(url).map_err(|error| error.to_string())?;
-    let connect = async {
-        let mut pubsub = client.get_async_pubsub().await?;
-        pubsub.subscribe(channel).await?;
-        Ok::<_, redis::RedisError>(pubsub)
-    };
-    match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+/// A pub/sub connection subscribed to `channel` through `link`, within twice
+/// [`CONNECT_TIMEOUT`] (on Sentinel, the master is asked for first).
+async fn subscribe(link: &RedisLink, channel: &str) -> Result<redis::aio::PubSub, String> {
+    match tokio::time::timeout(CONNECT_TIMEOUT * 2, link.subscribe(channel)).await {
         Ok(Ok(pubsub)) => Ok(pubsub),
         Ok(Err(error)) => Err(error.to_string()),
         Err(_) => Err("subscribing took longer than the connect timeout".to_owned()),
     }
 }
 
-/// A lazily connecting manager for `url`, or `None` (logged) when the URL is unusable.
-fn connection_manager(url: &str) -> Option<ConnectionManager> {
-    let config = ConnectionManagerConfig::new()
-        // The prober retries on its own schedule; a pending retry inside redis-rs
-        // would only make every lookup wait for it until the budget runs out.
-        .set_number_of_retries(0)
-        .set_connection_timeout(Some(CONNECT_TIMEOUT))
-        .set_response_timeout(Some(WRITE_TIMEOUT));
-    let client = redis::Client::open(url);
-    let manager = client.and_then(|client| ConnectionManager::new_lazy_with_config(client, config));
-    match manager {
-        Ok(manager) => Some(manager),
+/// A lazily connecting link to the settings' Redis, or `None` (logged) when it is unusable.
+fn link(settings: &RedisSettings) -> Option<RedisLink> {
+    let timeouts = LinkTimeouts {
+        connect: CONNECT_TIMEOUT,
+        response: RESPONSE_TIMEOUT,
+    };
+    match RedisLink::new(settings.target.clone(), timeouts) {
+        Ok(link) => Some(link),
         Err(error) => {
             tracing::warn!(
-                url = %redacted(url),
+                redis = %settings.target.describe(),
                 %error,
-                "unusable redis url; using the local cache only"
+                "unusable redis settings; using the local cache only"
             );
             None
         }
-    }
-}
-
-/// `url` without a password, for logs.
-fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://***{}", &url[..scheme_end], &url[at..])
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -445,15 +436,7 @@ fn redacted(url: &str) -> String {
 #[allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_password_in_the_url_is_not_logged() {
-        assert_eq!(
-            redacted("redis://user:secret@cache:6379/0"),
-            "redis://***@cache:6379/0"
-        );
-        assert_eq!(redacted("redis://cache:6379"), "redis://cache:6379");
-    }
+    use crate::redis_topology::RedisTarget;
 
     #[test]
     fn without_a_tokio_runtime_the_tier_starts_down_instead_of_panicking() {
@@ -464,7 +447,7 @@ mod tests {
     #[tokio::test]
     async fn an_unusable_url_leaves_the_tier_down_and_lookups_skip_it() {
         let settings = RedisSettings {
-            url: "not a url".to_owned(),
+            target: RedisTarget::single("not a url"),
             ..RedisSettings::default()
         };
         let tier = RedisTier::start(settings, Arc::default());
@@ -474,12 +457,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_tls_url_leaves_the_tier_down_as_no_tls_support_is_built_in() {
+    async fn a_tls_url_is_usable_and_the_tier_starts_connecting() {
+        // rustls is built in: `rediss://` is tried (lazily) like `redis://`, no
+        // longer left down (an end-to-end TLS test is in tests/api/redis_topologies.rs).
         let settings = RedisSettings {
-            url: "rediss://cache.internal:6380".to_owned(),
+            target: RedisTarget::single("rediss://cache.internal:6380"),
             ..RedisSettings::default()
         };
-        assert_eq!(RedisTier::start(settings, Arc::default()).status(), "down");
+        assert_eq!(
+            RedisTier::start(settings, Arc::default()).status(),
+            "connecting"
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use crate::redis_topology::RedisTarget;
+
 /// Settings of the product cache (both tiers).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CacheSettings {
@@ -63,8 +65,9 @@ impl CacheSettings {
 /// Settings of the shared Redis tier.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RedisSettings {
-    /// `redis://host:port/db` of the shared Redis (no TLS support is compiled in).
-    pub url: String,
+    /// The shared Redis: one node (`redis://`, `rediss://`), Sentinel or Cluster,
+    /// with its credentials.
+    pub target: RedisTarget,
     /// The most one lookup waits on Redis; past it the lookup counts as a Redis miss,
     /// so a slow or dead Redis costs a request at most this much.
     pub budget: Duration,
@@ -76,7 +79,7 @@ pub struct RedisSettings {
 impl Default for RedisSettings {
     fn default() -> Self {
         RedisSettings {
-            url: "redis://127.0.0.1:6379".to_owned(),
+            target: RedisTarget::default(),
             budget: Duration::from_millis(20),
             key_prefix: "catalog-gateway:v1:".to_owned(),
         }

@@ -1,5 +1,5 @@
 //! Reading one upstream answer into per-key results, matched by normalized GTIN and
-//! never by position (catalog-api.md, "What a well-behaved client does").
+//! never by position (docs/upstream-contract.md, "What a well-behaved client does").
 //!
 //! Pure: bytes in, results out, read in one pass (see `dto`). The HTTP side lives
 //! in `rest`.

@@ -1,5 +1,5 @@
 //! The upstream product catalog: the `Catalog` trait, its REST implementation (the
-//! native contract of `catalog-api.md`, or any source a [`Mapping`] describes), the
+//! native contract of `docs/upstream-contract.md`, or any source a [`Mapping`] describes), the
 //! wire DTOs, key formats and credentials, and the client's resilience (deadlines,
 //! retries with a budget, circuit breaker, health). Knows nothing of GraphQL.
 

@@ -15,7 +15,7 @@ pub struct RestCatalogSettings {
     /// Base URL of the upstream (`--upstream-url`); a path prefix such as
     /// `http://host/api/v1` is kept and `/products` is appended to it.
     pub base_url: Url,
-    /// How a source other than catalog-api.md is called and read
+    /// How a source other than docs/upstream-contract.md is called and read
     /// (`--upstream-preset`, `--upstream-mapping`); `None`: the native contract.
     pub mapping: Option<Arc<Mapping>>,
     /// The GTIN form the upstream is keyed by (`--upstream-key-format`); a mapped
@@ -46,7 +46,7 @@ pub struct RestCatalogSettings {
 }
 
 impl RestCatalogSettings {
-    /// Default keys per batch call (catalog-api.md).
+    /// Default keys per batch call (docs/upstream-contract.md).
     pub const DEFAULT_MAX_BATCH: usize = 100;
     /// Default bound on concurrent upstream calls.
     pub const DEFAULT_MAX_CONCURRENCY: usize = 16;

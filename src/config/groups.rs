@@ -16,6 +16,7 @@ use axum::http::HeaderName;
 use clap::{Args, ValueEnum};
 
 use super::parsers::{self, millis, secs};
+use super::redis_flags::{self, RedisFlags};
 use super::upstream_source::{SourceFlags, choose};
 use super::{ServerSettings, SettingError, UpstreamSettings};
 use crate::cache::{CacheSettings, RedisSettings};
@@ -31,6 +32,7 @@ use crate::http::{
 use crate::protect::{
     ApiKeys, IpRange, ManifestFile, ProtectionSettings, RatePolicy, Secret, TrustedMode,
 };
+use crate::redis_topology::RedisTarget;
 use crate::telemetry::{LogFormat, TelemetrySettings};
 
 /// A feature switch.
@@ -232,30 +234,57 @@ pub struct CacheArgs {
     /// How long past its TTL a product may still be served when the upstream fails, in seconds.
     #[arg(long = "cache-max-stale-s", value_name = "S", env = "CATALOG_CACHE_MAX_STALE_S", default_value = "3600", value_parser = secs(0..=31_536_000))]
     pub cache_max_stale: Duration,
-    /// Redis URL of a cache shared by every replica (`redis://host:6379`); absent: local only.
+    /// Redis URL of a cache shared by every replica (`redis://host:6379`, `rediss://` for
+    /// TLS); absent: local only. ACL user and password: CATALOG_CACHE_REDIS_USERNAME and
+    /// CATALOG_CACHE_REDIS_PASSWORD in the environment.
     #[arg(long, env = "CATALOG_CACHE_REDIS_URL", value_parser = parsers::redis_url)]
     pub cache_redis_url: Option<String>,
+    /// Sentinels watching the cache's Redis master (`host:port,…`; `rediss://host:port` for
+    /// TLS); with --cache-redis-sentinel-master, instead of --cache-redis-url.
+    #[arg(long, value_name = "HOST:PORT,…", env = "CATALOG_CACHE_REDIS_SENTINELS", value_delimiter = ',', value_parser = parsers::sentinel_address)]
+    pub cache_redis_sentinels: Vec<String>,
+    /// The name the Sentinels know the cache's master by.
+    #[arg(long, value_name = "NAME", env = "CATALOG_CACHE_REDIS_SENTINEL_MASTER")]
+    pub cache_redis_sentinel_master: Option<String>,
+    /// Redis Cluster nodes for the cache (`redis://a:6379,redis://b:6379,…`; some suffice),
+    /// instead of --cache-redis-url.
+    #[arg(long, value_name = "URL,…", env = "CATALOG_CACHE_REDIS_CLUSTER", value_delimiter = ',', value_parser = parsers::redis_url)]
+    pub cache_redis_cluster: Vec<String>,
+    /// PEM CA certificate to trust for the cache's Redis TLS (a private CA); default: web roots.
+    #[arg(long, value_name = "FILE", env = "CATALOG_CACHE_REDIS_CA_FILE")]
+    pub cache_redis_ca_file: Option<PathBuf>,
     /// Most time a request waits on Redis, in milliseconds; past it Redis counts as a miss.
     #[arg(long = "cache-redis-budget-ms", value_name = "MS", env = "CATALOG_CACHE_REDIS_BUDGET_MS", default_value = "20", value_parser = millis(0..=60_000))]
     pub cache_redis_budget: Duration,
 }
 
 impl CacheArgs {
-    /// The cache's settings.
-    pub fn settings(&self) -> CacheSettings {
-        CacheSettings {
+    /// The cache's settings, its Redis credentials read by `env`.
+    ///
+    /// # Errors
+    /// Redis flags that contradict each other (see `config::redis_flags`).
+    pub fn settings(&self, env: EnvLookup<'_>) -> Result<CacheSettings, SettingError> {
+        let flags = RedisFlags {
+            url: self.cache_redis_url.as_deref(),
+            sentinels: &self.cache_redis_sentinels,
+            master: self.cache_redis_sentinel_master.as_deref(),
+            cluster: &self.cache_redis_cluster,
+            ca_file: self.cache_redis_ca_file.as_ref(),
+        };
+        let target = redis_flags::target(&flags, &redis_flags::CACHE, env)?;
+        Ok(CacheSettings {
             enabled: self.cache.is_on(),
             max_bytes: mib(self.cache_max_mb),
             capacity: self.cache_capacity.get(),
             ttl: self.cache_ttl,
             negative_ttl: self.cache_negative_ttl,
             max_stale: self.cache_max_stale,
-            redis: self.cache_redis_url.as_ref().map(|url| RedisSettings {
-                url: url.clone(),
+            redis: target.map(|target| RedisSettings {
+                target,
                 budget: self.cache_redis_budget,
                 ..RedisSettings::default()
             }),
-        }
+        })
     }
 }
 
@@ -480,9 +509,26 @@ pub struct ProtectionArgs {
     /// Most cost units a client may spend at once; default: one second's worth.
     #[arg(long, value_name = "UNITS", env = "CATALOG_RATE_LIMIT_BURST", value_parser = clap::value_parser!(u64).range(1..))]
     pub rate_limit_burst: Option<u64>,
-    /// Redis shared by the replicas for the rate limits; default: `--cache-redis-url`, if set.
+    /// Redis shared by the replicas for the rate limits; default: the cache's Redis, if set.
+    /// ACL user and password: CATALOG_RATE_LIMIT_REDIS_USERNAME and _PASSWORD.
     #[arg(long, env = "CATALOG_RATE_LIMIT_REDIS_URL", value_parser = parsers::redis_url)]
     pub rate_limit_redis_url: Option<String>,
+    /// Sentinels watching the rate limiter's Redis master (`host:port,…`), instead of its URL.
+    #[arg(long, value_name = "HOST:PORT,…", env = "CATALOG_RATE_LIMIT_REDIS_SENTINELS", value_delimiter = ',', value_parser = parsers::sentinel_address)]
+    pub rate_limit_redis_sentinels: Vec<String>,
+    /// The name the Sentinels know the rate limiter's master by.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "CATALOG_RATE_LIMIT_REDIS_SENTINEL_MASTER"
+    )]
+    pub rate_limit_redis_sentinel_master: Option<String>,
+    /// Redis Cluster nodes for the rate limits (`redis://a:6379,…`), instead of its URL.
+    #[arg(long, value_name = "URL,…", env = "CATALOG_RATE_LIMIT_REDIS_CLUSTER", value_delimiter = ',', value_parser = parsers::redis_url)]
+    pub rate_limit_redis_cluster: Vec<String>,
+    /// PEM CA certificate to trust for the rate limiter's Redis TLS; default: web roots.
+    #[arg(long, value_name = "FILE", env = "CATALOG_RATE_LIMIT_REDIS_CA_FILE")]
+    pub rate_limit_redis_ca_file: Option<PathBuf>,
     /// Most a request waits on the rate limiter's Redis before deciding locally, in milliseconds.
     #[arg(long = "rate-limit-redis-budget-ms", value_name = "MS", env = "CATALOG_RATE_LIMIT_REDIS_BUDGET_MS", default_value = "20", value_parser = millis(1..=60_000))]
     pub rate_limit_redis_budget: Duration,
@@ -506,9 +552,35 @@ pub struct ProtectionArgs {
 
 impl ProtectionArgs {
     /// The protection settings; `assumed_list_size` prices a list of unknown size
-    /// (`--max-gtins-per-query`), `redis_url` is the cache's Redis, the default.
-    pub fn settings(&self, assumed_list_size: u64, redis_url: Option<&str>) -> ProtectionSettings {
-        ProtectionSettings {
+    /// (`--max-gtins-per-query`), `cache_redis` is the cache's Redis, the default,
+    /// and `env` holds the Redis credentials.
+    ///
+    /// # Errors
+    /// Redis flags that contradict each other (see `config::redis_flags`).
+    pub fn settings(
+        &self,
+        assumed_list_size: u64,
+        cache_redis: Option<&RedisTarget>,
+        env: EnvLookup<'_>,
+    ) -> Result<ProtectionSettings, SettingError> {
+        let flags = RedisFlags {
+            url: self.rate_limit_redis_url.as_deref(),
+            sentinels: &self.rate_limit_redis_sentinels,
+            master: self.rate_limit_redis_sentinel_master.as_deref(),
+            cluster: &self.rate_limit_redis_cluster,
+            ca_file: self.rate_limit_redis_ca_file.as_ref(),
+        };
+        let rate_limit_redis = match redis_flags::target(&flags, &redis_flags::RATE_LIMIT, env)? {
+            Some(own) => Some(own),
+            None => cache_redis.cloned().map(|mut shared| {
+                if let Some((auth, sentinel_auth)) = redis_flags::own_auth(env) {
+                    shared.auth = auth;
+                    shared.sentinel_auth = sentinel_auth;
+                }
+                shared
+            }),
+        };
+        Ok(ProtectionSettings {
             trusted_documents: self.trusted_documents.clone(),
             trusted_documents_mode: match self.trusted_documents_mode {
                 TrustedDocumentsMode::Off => TrustedMode::Off,
@@ -528,16 +600,13 @@ impl ProtectionArgs {
                     .rate_limit_burst
                     .unwrap_or_else(|| rate.ceil().max(1.0) as u64),
             }),
-            rate_limit_redis_url: self
-                .rate_limit_redis_url
-                .clone()
-                .or_else(|| redis_url.map(str::to_owned)),
+            rate_limit_redis,
             rate_limit_redis_budget: self.rate_limit_redis_budget,
             rate_limit_max_clients: self.rate_limit_max_clients,
             client_id_header: self.client_id_header.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
             api_keys: self.api_keys.clone(),
             api_key_header: self.api_key_header.clone(),
-        }
+        })
     }
 }

@@ -10,6 +10,7 @@
 
 mod groups;
 mod parsers;
+mod redis_flags;
 mod upstream_source;
 
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use crate::gtin::RcnRegion;
 use crate::http::{HttpSettings, ResolverSettings};
 use crate::loader::LoaderSettings;
 use crate::protect::{ProtectionSettings, TrustedMode};
+use crate::redis_topology::RedisTopology;
 use crate::telemetry::TelemetrySettings;
 
 pub use crate::telemetry::LogFormat;
@@ -239,12 +241,13 @@ impl ServeArgs {
     /// # Errors
     /// As [`ServeArgs::settings`].
     pub fn settings_with_env(&self, env: EnvLookup<'_>) -> Result<Settings, SettingError> {
-        let cache = self.cache.settings();
+        let cache = self.cache.settings(env)?;
         let graphql = self.graphql.settings();
         let protection = self.protection.settings(
             graphql.max_gtins_per_query as u64,
-            cache.redis.as_ref().map(|redis| redis.url.as_str()),
-        );
+            cache.redis.as_ref().map(|redis| &redis.target),
+            env,
+        )?;
         let settings = Settings {
             server: self.server.settings(),
             upstream: self.upstream.settings(env)?,
@@ -394,9 +397,13 @@ impl Settings {
         // how tests keep a slow call in flight, and refusing it would break setups
         // that worked before.
         let client = &self.upstream.client;
-        if !self.cache.enabled && self.cache.redis.is_some() {
+        if let (false, Some(redis)) = (self.cache.enabled, &self.cache.redis) {
             return Err(SettingError {
-                flag: "--cache-redis-url",
+                flag: match redis.target.topology {
+                    RedisTopology::Single(_) => "--cache-redis-url",
+                    RedisTopology::Sentinel { .. } => "--cache-redis-sentinels",
+                    RedisTopology::Cluster(_) => "--cache-redis-cluster",
+                },
                 problem: "a shared Redis tier needs the cache: drop it or set --cache on"
                     .to_owned(),
             });
@@ -565,8 +572,8 @@ mod tests {
         );
         // The cache's Redis is the rate limiter's by default.
         assert_eq!(
-            protection.rate_limit_redis_url.as_deref(),
-            Some("redis://127.0.0.1:1")
+            protection.rate_limit_redis.as_ref().map(|r| &r.topology),
+            Some(&RedisTopology::Single("redis://127.0.0.1:1".to_owned()))
         );
         for (flags, flag) in [
             (&["--rate-limit", "0"][..], "--rate-limit"),
@@ -603,6 +610,159 @@ mod tests {
                 .render_help()
                 .to_string()
                 .contains("--ready-file <PATH>")
+        );
+    }
+
+    #[test]
+    fn a_redis_topology_is_one_of_url_sentinels_or_cluster_named_by_its_flag() {
+        for (flags, flag) in [
+            (
+                &[
+                    "--cache-redis-url",
+                    "redis://a:1",
+                    "--cache-redis-cluster",
+                    "redis://b:1",
+                ][..],
+                "--cache-redis-cluster",
+            ),
+            (
+                &[
+                    "--cache-redis-url",
+                    "redis://a:1",
+                    "--cache-redis-sentinels",
+                    "s:26379",
+                ],
+                "--cache-redis-sentinels",
+            ),
+            (
+                &[
+                    "--cache-redis-sentinels",
+                    "s:26379",
+                    "--cache-redis-cluster",
+                    "redis://b:1",
+                ],
+                "--cache-redis-cluster",
+            ),
+            (
+                &["--cache-redis-sentinels", "s:26379"],
+                "--cache-redis-sentinel-master",
+            ),
+            (
+                &["--cache-redis-sentinel-master", "mymaster"],
+                "--cache-redis-sentinels",
+            ),
+            (&["--cache-redis-sentinels", "s"], "--cache-redis-sentinels"),
+            (
+                &["--cache-redis-sentinels", "s:port"],
+                "--cache-redis-sentinels",
+            ),
+            (
+                &[
+                    "--cache-redis-sentinels",
+                    "s:1,rediss://t:2",
+                    "--cache-redis-sentinel-master",
+                    "m",
+                ],
+                "--cache-redis-sentinels",
+            ),
+            (&["--cache-redis-cluster", ""], "--cache-redis-cluster"),
+            (
+                &["--cache-redis-cluster", "redis://a:1,http://b"],
+                "--cache-redis-cluster",
+            ),
+            (
+                &[
+                    "--cache-redis-url",
+                    "redis://a:1",
+                    "--cache-redis-ca-file",
+                    "/nonexistent.pem",
+                ],
+                "--cache-redis-ca-file",
+            ),
+            (
+                &[
+                    "--rate-limit-redis-cluster",
+                    "redis://a:1",
+                    "--rate-limit-redis-url",
+                    "redis://b:1",
+                ],
+                "--rate-limit-redis-cluster",
+            ),
+            (
+                &["--rate-limit-redis-sentinels", "s:1"],
+                "--rate-limit-redis-sentinel-master",
+            ),
+            (
+                &["--cache", "off", "--cache-redis-cluster", "redis://a:1"],
+                "--cache-redis-cluster",
+            ),
+        ] {
+            let message = refused(flags);
+            assert!(message.contains(flag), "{flags:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn sentinel_and_cluster_flags_make_their_topology_and_the_rate_limiter_follows_the_cache() {
+        let env = |name: &str| match name {
+            "CATALOG_CACHE_REDIS_USERNAME" => Some("gateway".to_owned()),
+            "CATALOG_CACHE_REDIS_PASSWORD" => Some("s3cret".to_owned()),
+            "CATALOG_CACHE_REDIS_SENTINEL_PASSWORD" => Some("watch".to_owned()),
+            _ => None,
+        };
+        let settings = Settings::from_flags_with_env(
+            [
+                "--cache-redis-sentinels",
+                "s1:26379,s2:26380",
+                "--cache-redis-sentinel-master",
+                "catalog",
+                "--rate-limit",
+                "10",
+            ],
+            &env,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let cache = settings.cache.redis.as_ref().map(|r| r.target.clone());
+        let Some(cache) = cache else {
+            panic!("no cache redis")
+        };
+        assert_eq!(
+            cache.topology,
+            RedisTopology::Sentinel {
+                sentinels: vec!["s1:26379".to_owned(), "s2:26380".to_owned()],
+                master: "catalog".to_owned(),
+                tls: false,
+            }
+        );
+        assert_eq!(cache.auth.username.as_deref(), Some("gateway"));
+        assert_eq!(
+            cache.auth.password.as_ref().map(|p| p.0.as_str()),
+            Some("s3cret")
+        );
+        assert_eq!(
+            cache.sentinel_auth.password.as_ref().map(|p| p.0.as_str()),
+            Some("watch")
+        );
+        assert!(!format!("{settings:?}").contains("s3cret"));
+        assert_eq!(settings.protection.rate_limit_redis.as_ref(), Some(&cache));
+
+        let settings = Settings::from_flags([
+            "--cache-redis-cluster",
+            "redis://a:7000,redis://b:7001",
+            "--rate-limit-redis-url",
+            "rediss://limits:6380",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            settings.cache.redis.map(|r| r.target.topology),
+            Some(RedisTopology::Cluster(vec![
+                "redis://a:7000".to_owned(),
+                "redis://b:7001".to_owned()
+            ]))
+        );
+        assert_eq!(
+            settings.protection.rate_limit_redis.map(|r| r.topology),
+            Some(RedisTopology::Single("rediss://limits:6380".to_owned()))
         );
     }
 

@@ -132,6 +132,25 @@ pub(crate) fn redis_url(text: &str) -> Result<String, String> {
         .map_err(|error| format!("{text:?} is not a usable Redis URL: {error}"))
 }
 
+/// One Sentinel: `host:port`, or `redis://host:port` / `rediss://host:port` (TLS).
+pub(crate) fn sentinel_address(text: &str) -> Result<String, String> {
+    let bare = match text.split_once("://") {
+        Some(("redis" | "rediss", rest)) => rest,
+        Some(_) => {
+            return Err(format!(
+                "{text:?}: a Sentinel is host:port or rediss://host:port"
+            ));
+        }
+        None => text,
+    };
+    match bare.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0) => {
+            Ok(text.to_owned())
+        }
+        _ => Err(format!("{text:?} is not host:port")),
+    }
+}
+
 /// A trusted-documents manifest, read and parsed now, so a malformed one stops the
 /// start naming the flag.
 pub(crate) fn trusted_documents(text: &str) -> Result<ManifestFile, String> {
@@ -214,6 +233,23 @@ mod tests {
             "",
         ] {
             assert!(allowed_origin(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_sentinel_is_host_and_port() {
+        assert!(sentinel_address("sentinel-0:26379").is_ok());
+        assert!(sentinel_address("rediss://sentinel-0:26379").is_ok());
+        assert!(sentinel_address("[::1]:26379").is_ok());
+        for bad in [
+            "sentinel-0",
+            "sentinel-0:",
+            ":26379",
+            "s:0",
+            "s:99999",
+            "http://s:1",
+        ] {
+            assert!(sentinel_address(bad).is_err(), "{bad}");
         }
     }
 

@@ -725,7 +725,7 @@ mod tests {
 
     #[test]
     fn the_documented_item_numbers_are_all_curated() {
-        // The forms the README promises; each must parse and be present.
+        // The forms the README and docs/demo-catalog.md promise; each must parse and be present.
         let documented = [
             "036000291452",
             "042100005264",

@@ -1,4 +1,4 @@
-//! The embedded demo catalog: a real HTTP server implementing catalog-api.md's
+//! The embedded demo catalog: a real HTTP server implementing docs/upstream-contract.md's
 //! default contract over ~40 curated items and 100,000,000 generated ones. It plays
 //! the upstream when no `--upstream-url` is given, and in tests and benchmarks.
 //! [`dialects`] serves the same products as three real product APIs do.

@@ -1,4 +1,4 @@
-//! The demo catalog's product object, serialized exactly as catalog-api.md's
+//! The demo catalog's product object, serialized exactly as docs/upstream-contract.md's
 //! "Product object". The demo owns this type rather than reusing `catalog`'s DTOs:
 //! it stands in for a foreign upstream and must not depend on the client it serves.
 

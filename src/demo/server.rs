@@ -1,4 +1,4 @@
-//! The demo catalog's HTTP face: catalog-api.md's default contract (GTIN-14 keys,
+//! The demo catalog's HTTP face: docs/upstream-contract.md's default contract (GTIN-14 keys,
 //! batch and single endpoints) over [`DemoCatalog`], served by axum.
 //!
 //! Deliberately a little more lenient than the contract requires so that it is easy

@@ -146,7 +146,7 @@ pub enum GtinFormatName {
     Gtin14,
 }
 
-/// Classification of a valid number (gtin-spec.md R10).
+/// Classification of a valid number (docs/gtin-rules.md R10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum GtinKind {
     /// An ordinary trade item.

@@ -27,8 +27,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::cache_headers;
 use super::error::{HttpError, Refusal};
+use super::response_cache::cache_headers;
 use super::state::AppState;
 use crate::gtin::{self, Gtin};
 use crate::telemetry::metrics::INVALIDATED_GTINS;

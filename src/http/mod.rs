@@ -6,41 +6,42 @@
 //! execution, with the HTTP caching headers of its answers (`cache_headers`) and
 //! the admin route that invalidates products (`admin`). No GraphQL logic lives here.
 //!
-//! Dependencies run one way: `routes` → handlers (`graphql_over_http`, `health`,
-//! `graphiql`, `scan`) and middleware (`observe` with its `/graphql` line in `request_log`,
-//! `cors`, `receive`, `shed`) → `state`, `error`, `media_type`.
+//! The parts, by what they serve:
+//! - `edge/`: what every request passes through (`serve`, `observe` with its
+//!   `/graphql` line in `request_log`, `cors`, `receive`, `shed`);
+//! - `graphql_over_http/`: `/graphql` itself (read, admit, answer), in front of it
+//!   `response_cache/` (store, invalidation slots, responses, `cache_headers`);
+//! - `resolver/`: the GS1 Digital Link resolver, with `link_template`;
+//! - `apps/`: GraphiQL and the scan app, from files compiled into the binary;
+//! - `admin` (invalidation), `health`, and the shared `state`, `error`, `media_type`.
+//!
+//! Dependencies run one way: `routes` → handlers (`graphql_over_http`, `resolver`,
+//! `health`, `apps`, `admin`) → `state` → `response_cache` → `edge` → `error` →
+//! `media_type` (`state` holds the response cache and the in-flight cap of `edge`;
+//! neither imports `state`). The architecture test checks that no cycle forms.
 //! Every HTTP-level refusal is an [`error::HttpError`].
 
 mod admin;
-mod cache_headers;
-mod cors;
-mod embedded;
+mod apps;
+mod edge;
 mod error;
-mod graphiql;
 mod graphql_over_http;
 mod health;
 mod link_template;
 mod media_type;
-mod observe;
-mod receive;
-mod request_log;
 mod resolver;
 mod response_cache;
 mod routes;
-mod scan;
-mod serve;
-mod shed;
 mod state;
 
 pub use admin::MAX_INVALIDATION;
-pub use cache_headers::{CacheHeaderSettings, MAX_TAGS};
+pub use apps::scan_url;
+pub use edge::{AllowedOrigin, ConnectionSettings, InFlightLimit, serve};
 pub use link_template::LinkTemplate;
+pub use response_cache::cache_headers::{CacheHeaderSettings, MAX_TAGS};
 pub use response_cache::{ResponseCache, ResponseCacheSettings, ResponseCacheStats};
 pub use routes::router;
-pub use scan::url_for as scan_url;
-pub use serve::{ConnectionSettings, serve};
-pub use shed::InFlightLimit;
 pub use state::{
-    AdminState, AdminToken, AllowedOrigin, AppState, HealthDetail, HttpLimits, HttpSettings,
-    Readiness, RefreshGauges, ResolverSettings, ResolverState,
+    AdminState, AdminToken, AppState, HealthDetail, HttpLimits, HttpSettings, Readiness,
+    RefreshGauges, ResolverSettings, ResolverState,
 };

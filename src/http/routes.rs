@@ -14,12 +14,13 @@ use tower::util::MapResponseLayer;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::compression::{CompressionBody, CompressionLayer};
 
-use super::cors::{CorsConfig, CorsLayer};
+use super::apps::{graphiql, scan};
+use super::edge::{
+    AllowedOrigin, CorsConfig, CorsLayer, HttpMetrics, REQUEST_ID, ReceiveBodyLayer, observe,
+};
 use super::health;
-use super::observe::{HttpMetrics, REQUEST_ID, observe};
-use super::receive::ReceiveBodyLayer;
-use super::state::{AllowedOrigin, AppState};
-use super::{admin, graphiql, graphql_over_http, resolver, scan};
+use super::state::AppState;
+use super::{admin, graphql_over_http, resolver};
 use crate::telemetry::metrics::HTTP_IN_FLIGHT;
 
 /// The gateway's routes.

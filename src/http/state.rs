@@ -6,14 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use axum::http::HeaderValue;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::edge::{AllowedOrigin, InFlightLimit};
 use super::link_template::LinkTemplate;
 use super::response_cache::{ResponseCache, ResponseCacheSettings};
-use super::shed::InFlightLimit;
 use crate::cache::ProductCache;
 use crate::graphql::GatewaySchema;
 use crate::gtin::RcnRegion;
@@ -93,15 +92,6 @@ pub struct AdminState {
     /// (the catalog's fetch deadline): then the products are invalidated once more,
     /// dropping what a fetch begun before the change brought back.
     pub settle: Duration,
-}
-
-/// A browser origin allowed by CORS.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AllowedOrigin {
-    /// `*`: any origin (the API is read-only and takes no credentials).
-    Any,
-    /// Exactly this `scheme://host[:port]`.
-    Exact(HeaderValue),
 }
 
 /// What every handler may read. The router holds it behind one `Arc` (handlers

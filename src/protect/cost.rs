@@ -5,7 +5,7 @@
 //!
 //! The weights are those the schema would carry as directives (they are kept here,
 //! not in `schema.graphql`, so the committed SDL and the introspection every client
-//! tool reads are unchanged; the README shows them as SDL):
+//! tool reads are unchanged; docs/protection.md shows them as SDL):
 //!
 //! ```graphql
 //! type Product @cost(weight: 1)          # one catalog lookup

@@ -32,6 +32,9 @@
 //! bound) and by units of lapsed leases not yet given back. A cost over the burst is
 //! still admitted from a full bucket (GCRA's debt rule, in the script).
 //!
+//! The Redis is any topology (`redis_topology`): the script touches one key, so
+//! on a Cluster each client's bucket lives on the master of its key's slot.
+//!
 //! Redis can never refuse traffic: a Redis error or a call slower than the budget
 //! answers `None` (the caller decides with its local bucket) and Redis is skipped
 //! for [`REDIS_RETRY_AFTER`]; units held stay spendable.
@@ -40,9 +43,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-
 use super::rate::{Decision, RatePolicy};
+use crate::redis_topology::{LinkTimeouts, RedisLink, RedisTarget};
 
 /// How long Redis is skipped after a failed or slow call.
 pub(crate) const REDIS_RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -100,7 +102,7 @@ return {granted, math.max(math.floor((tolerance - (new_tat - now)) / interval), 
 
 /// The shared buckets in Redis, leased per client.
 pub(crate) struct RedisLimiter {
-    manager: Option<ConnectionManager>,
+    link: Option<RedisLink>,
     script: redis::Script,
     budget: Duration,
     /// Instant (nanoseconds since `epoch`) before which Redis is skipped.
@@ -230,19 +232,20 @@ impl Held {
 impl RedisLimiter {
     /// A lazily connecting limiter (nothing waits for Redis at start) holding leases
     /// of at most `max_clients` clients.
-    pub(crate) fn new(url: &str, budget: Duration, max_clients: u64) -> RedisLimiter {
-        let config = ConnectionManagerConfig::new()
-            .set_number_of_retries(1)
-            .set_connection_timeout(Some(Duration::from_millis(500)))
-            .set_response_timeout(Some(budget.max(Duration::from_millis(1))));
-        let manager = redis::Client::open(url)
-            .and_then(|client| ConnectionManager::new_lazy_with_config(client, config))
-            .map_err(
-                |error| tracing::warn!(%error, "rate limiter: Redis unusable, local limits only"),
-            )
+    pub(crate) fn new(target: &RedisTarget, budget: Duration, max_clients: u64) -> RedisLimiter {
+        let timeouts = LinkTimeouts {
+            connect: Duration::from_millis(500),
+            // An answer later than the budget is not waited for: the connection is
+            // reopened (after a failover, to the new master) before Redis is tried again.
+            response: budget.max(Duration::from_millis(1)),
+        };
+        let link = RedisLink::new(target.clone(), timeouts)
+            .map_err(|error| {
+                tracing::warn!(redis = %target.describe(), %error, "rate limiter: Redis unusable, local limits only");
+            })
             .ok();
         RedisLimiter {
-            manager,
+            link,
             script: redis::Script::new(LEASE_LUA),
             budget,
             skip_until: AtomicU64::new(0),
@@ -307,8 +310,7 @@ impl RedisLimiter {
     /// One run of the lease script within the budget; `None` (and Redis skipped for a
     /// while) on an error or a slow answer.
     async fn call(&self, key: &str, need: u64, refund: u64, policy: RatePolicy) -> Option<Reply> {
-        let manager = self.manager.as_ref()?;
-        let mut connection = manager.clone();
+        let mut connection = self.link.clone()?;
         let interval = policy.interval_nanos().div_ceil(1000).max(1);
         let tolerance = interval.saturating_mul(policy.burst);
         let want = need.max(chunk(policy));
@@ -345,7 +347,7 @@ impl RedisLimiter {
     }
 
     fn usable(&self, now: u64) -> bool {
-        self.manager.is_some() && now >= self.skip_until.load(Ordering::Relaxed)
+        self.link.is_some() && now >= self.skip_until.load(Ordering::Relaxed)
     }
 
     fn skip_redis(&self) {

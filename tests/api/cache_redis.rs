@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use catalog_gateway::cache::{CacheSettings, CacheStats, Cached, ProductCache, RedisSettings};
 use catalog_gateway::catalog::{Availability, Price, Product};
 use catalog_gateway::gtin::Gtin;
+use catalog_gateway::redis_topology::RedisTarget;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -260,7 +261,7 @@ async fn a_redis_that_stalls_mid_connection_costs_at_most_the_budget_then_recove
 fn replica(url: &str, change: impl FnOnce(&mut CacheSettings)) -> ProductCache {
     let mut settings = CacheSettings {
         redis: Some(RedisSettings {
-            url: url.to_owned(),
+            target: RedisTarget::single(url),
             ..RedisSettings::default()
         }),
         ..CacheSettings::default()

@@ -1,11 +1,15 @@
 //! The REST catalog client (`RestCatalog`) against a real local upstream: batching,
 //! fan-out, key formats, matching answers to keys, and every upstream failure mode.
+//!
+//! On tokio's paused clock, with the upstream in the same runtime: its delays and
+//! the client's timeouts are virtual time, so "the chunks went out together" and
+//! "the timeout cut the call" are the same on every run, however loaded the machine.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
 use std::num::NonZeroUsize;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use catalog_gateway::catalog::{
     Catalog, CatalogError, FetchResult, KeyFormat, RestCatalog, RestCatalogSettings,
@@ -13,6 +17,7 @@ use catalog_gateway::catalog::{
 use catalog_gateway::demo::{self, DemoCatalog, DemoSettings};
 use catalog_gateway::gtin::Gtin;
 use catalog_gateway::test_support::g;
+use tokio::time::Instant;
 
 use crate::support::{
     BrokenEntry, Failure, GtinForm, TestUpstream, client_with, keys, stock, title_for,
@@ -50,7 +55,7 @@ fn is_bad_response(result: &FetchResult) -> bool {
 
 // ---- batching ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_batch_of_250_keys_with_max_batch_100_is_sent_as_exactly_3_calls_of_at_most_100_keys() {
     // Arrange
     let upstream = TestUpstream::start().await;
@@ -76,7 +81,7 @@ async fn a_batch_of_250_keys_with_max_batch_100_is_sent_as_exactly_3_calls_of_at
     assert_eq!(asked, expected, "each key asked exactly once");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_batch_answers_found_and_not_found_keys_in_the_order_asked() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 6);
@@ -95,7 +100,7 @@ async fn a_batch_answers_found_and_not_found_keys_in_the_order_asked() {
     assert_eq!(upstream.call_count(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_batch_uses_the_documented_query_string() {
     let upstream = TestUpstream::start().await;
 
@@ -111,7 +116,7 @@ async fn a_batch_uses_the_documented_query_string() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_repeated_key_is_asked_for_once_and_answered_at_every_position() {
     let upstream = TestUpstream::start().await;
     let a = g("036000291452");
@@ -124,7 +129,7 @@ async fn a_repeated_key_is_asked_for_once_and_answered_at_every_position() {
     assert_eq!(upstream.keys_asked(), ["00036000291452", "00000096385074"]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_empty_lookup_makes_no_call() {
     let upstream = TestUpstream::start().await;
 
@@ -134,7 +139,7 @@ async fn an_empty_lookup_makes_no_call() {
     assert_eq!(upstream.call_count(), 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn batch_chunks_are_sent_concurrently() {
     let upstream = TestUpstream::start().await;
     upstream.set_delay(Duration::from_millis(300));
@@ -155,7 +160,7 @@ async fn batch_chunks_are_sent_concurrently() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn concurrent_calls_never_exceed_max_concurrency() {
     let upstream = TestUpstream::start().await;
     upstream.set_delay(Duration::from_millis(100));
@@ -178,7 +183,7 @@ async fn concurrent_calls_never_exceed_max_concurrency() {
     assert!(upstream.max_in_flight() >= 2, "no concurrency at all");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_concurrency_bound_is_shared_by_concurrent_lookups() {
     let upstream = TestUpstream::start().await;
     upstream.set_delay(Duration::from_millis(100));
@@ -202,7 +207,7 @@ async fn the_concurrency_bound_is_shared_by_concurrent_lookups() {
 
 // ---- fan-out ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fan_out_makes_one_call_per_key_and_reads_404_as_not_found() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 5);
@@ -230,7 +235,7 @@ async fn fan_out_makes_one_call_per_key_and_reads_404_as_not_found() {
     assert_eq!(paths, expected);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fan_out_concurrency_is_bounded() {
     let upstream = TestUpstream::start().await;
     upstream.set_delay(Duration::from_millis(100));
@@ -252,7 +257,7 @@ async fn fan_out_concurrency_is_bounded() {
     assert!(upstream.max_in_flight() >= 2, "no concurrency at all");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_fan_out_answer_for_another_item_is_a_bad_response() {
     let upstream = TestUpstream::start().await;
     // Stored under one key, but claiming to be another item.
@@ -267,7 +272,7 @@ async fn a_fan_out_answer_for_another_item_is_a_bad_response() {
     assert!(is_bad_response(&results[0]), "{results:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_broken_fan_out_answer_is_a_bad_response() {
     for broken in [
         BrokenEntry::InvalidGtin,
@@ -307,7 +312,7 @@ async fn keys_sent(
     (results, sent)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_gtin14_keyed_upstream_gets_14_digit_keys_for_every_form() {
     for batch in [true, false] {
         let items = [
@@ -332,7 +337,7 @@ async fn a_gtin14_keyed_upstream_gets_14_digit_keys_for_every_form() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_gtin13_keyed_upstream_gets_13_digit_keys_and_never_a_case_pack() {
     for batch in [true, false] {
         let items = [
@@ -350,7 +355,7 @@ async fn a_gtin13_keyed_upstream_gets_13_digit_keys_and_never_a_case_pack() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_upc_keyed_upstream_gets_12_digit_keys_and_never_an_ean_13_or_case_pack() {
     for batch in [true, false] {
         let items = [
@@ -368,7 +373,7 @@ async fn a_upc_keyed_upstream_gets_12_digit_keys_and_never_an_ean_13_or_case_pac
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_lookup_with_no_key_in_the_upstream_format_makes_no_call() {
     let upstream = TestUpstream::start().await;
     let catalog = client_with(&upstream, |s| s.key_format = KeyFormat::Upc);
@@ -383,7 +388,7 @@ async fn a_lookup_with_no_key_in_the_upstream_format_makes_no_call() {
 
 // ---- matching answers to keys ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn shuffled_mixed_form_extra_and_duplicate_answers_map_to_the_right_keys() {
     // Arrange: half the keys exist, plus a few stored items nobody asks for.
     let upstream = TestUpstream::start().await;
@@ -418,7 +423,7 @@ async fn shuffled_mixed_form_extra_and_duplicate_answers_map_to_the_right_keys()
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_first_of_duplicate_answers_wins() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 3);
@@ -430,7 +435,7 @@ async fn the_first_of_duplicate_answers_wins() {
     assert_found(&keys, &results);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn answers_in_the_shortest_form_are_matched_to_14_digit_keys() {
     let upstream = TestUpstream::start().await;
     let items = [
@@ -449,7 +454,7 @@ async fn answers_in_the_shortest_form_are_matched_to_14_digit_keys() {
 
 // ---- upstream failures ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_garbage_body_fails_only_the_keys_of_the_chunk_it_answers() {
     // Arrange: three chunks; the middle one (keys 100..200) gets garbage.
     let upstream = TestUpstream::start().await;
@@ -471,7 +476,7 @@ async fn a_garbage_body_fails_only_the_keys_of_the_chunk_it_answers() {
     assert_found(&keys[200..], &results[200..]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_broken_entry_in_a_batch_fails_the_unanswered_keys_and_keeps_the_answered_ones() {
     for broken in [
         BrokenEntry::InvalidGtin,
@@ -494,7 +499,7 @@ async fn a_broken_entry_in_a_batch_fails_the_unanswered_keys_and_keeps_the_answe
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn server_errors_are_unavailable_for_every_key_of_the_call() {
     for status in [500, 502, 503] {
         for batch in [true, false] {
@@ -520,7 +525,7 @@ async fn server_errors_are_unavailable_for_every_key_of_the_call() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failed_call_fails_only_its_own_chunk() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 4);
@@ -545,7 +550,7 @@ async fn a_failed_call_fails_only_its_own_chunk() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn client_errors_on_the_batch_endpoint_are_bad_responses() {
     for status in [400, 404, 429] {
         let upstream = TestUpstream::start().await;
@@ -557,7 +562,7 @@ async fn client_errors_on_the_batch_endpoint_are_bad_responses() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_client_error_other_than_404_on_the_single_endpoint_is_a_bad_response() {
     let upstream = TestUpstream::start().await;
     upstream.fail_always(Some(Failure::Status(400)));
@@ -568,7 +573,7 @@ async fn a_client_error_other_than_404_on_the_single_endpoint_is_a_bad_response(
     assert!(is_bad_response(&results[0]), "{results:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_slow_upstream_beyond_the_timeout_is_a_timeout() {
     for batch in [true, false] {
         let upstream = TestUpstream::start().await;
@@ -597,7 +602,7 @@ async fn a_slow_upstream_beyond_the_timeout_is_a_timeout() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_connection_cut_mid_body_is_unavailable() {
     let upstream = TestUpstream::start().await;
     upstream.fail_always(Some(Failure::CloseMidBody));
@@ -612,7 +617,7 @@ async fn a_connection_cut_mid_body_is_unavailable() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unreachable_upstream_is_unavailable() {
     // A port that was free a moment ago: nothing listens there now.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -630,7 +635,7 @@ async fn an_unreachable_upstream_is_unavailable() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_client_recovers_after_a_failed_call() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 2);
@@ -645,7 +650,7 @@ async fn the_client_recovers_after_a_failed_call() {
     assert_found(&keys, &second);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_oversized_body_is_a_bad_response_not_a_memory_hog() {
     // Arrange: one product with a 17 MiB description (the client reads at most 16).
     let upstream = TestUpstream::start().await;
@@ -682,7 +687,7 @@ async fn an_oversized_body_is_a_bad_response_not_a_memory_hog() {
 
 // ---- base URL ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_path_prefix_in_the_base_url_is_kept() {
     for suffix in ["/api/v1", "/api/v1/"] {
         let upstream = TestUpstream::start().await;
@@ -714,7 +719,7 @@ async fn a_path_prefix_in_the_base_url_is_kept() {
 
 // ---- the demo catalog as the upstream ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_demo_catalog_on_a_real_port_answers_through_the_rest_client() {
     // Arrange: the embedded demo upstream, served like `demo-catalog --listen`.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,5 +1,5 @@
 //! The embedded demo catalog over a real socket, as any upstream client sees it:
-//! catalog-api.md's default contract, plus its documented leniencies and limits.
+//! docs/upstream-contract.md's default contract, plus its documented leniencies and limits.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]

@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::Command;
 
 use catalog_gateway::config::{Cli, Command as Subcommand, Settings};
-use clap::Parser;
+use catalog_gateway::redis_topology::RedisTopology;
+use clap::{CommandFactory, Parser};
 use serde_json::Value;
 
 use crate::support::TestApp;
@@ -365,5 +366,65 @@ fn the_image_runs_the_binary_and_its_healthcheck_is_the_real_subcommand() {
         assert_eq!(config.url.path(), "/healthz");
         assert_eq!(config.url.port(), Some(exposed));
         assert_eq!(config.url.host_str(), Some("127.0.0.1"));
+    }
+}
+
+#[test]
+fn the_redis_topology_patches_set_real_variables_that_make_their_topology() {
+    // The serve flags are the top-level command's (no subcommand: serve).
+    let serve = Cli::command();
+    for (file, topology) in [
+        ("redis/sentinel.yaml", "sentinel"),
+        ("redis/cluster.yaml", "cluster"),
+    ] {
+        let patch = manifest(file);
+        let container = gateway_container(&patch);
+        let mut flags = vec!["--listen".to_owned(), "127.0.0.1:0".to_owned()];
+        let mut credentials = std::collections::HashMap::new();
+        for variable in container["env"].as_array().expect("env") {
+            let name = variable["name"].as_str().expect("env name").to_owned();
+            // A Secret's value is not in the file: any placeholder stands for it.
+            let value = variable["value"]
+                .as_str()
+                .unwrap_or("from-a-secret")
+                .to_owned();
+            let flag = serve
+                .get_arguments()
+                .find(|arg| arg.get_env().is_some_and(|env| env == name.as_str()));
+            match flag.and_then(|arg| arg.get_long()) {
+                Some(long) if name.ends_with("_CA_FILE") => {
+                    // The mounted CA is not here: this test's own stands for it.
+                    let ca = std::env::temp_dir().join("catalog-gateway-test-ca.pem");
+                    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+                    flags.extend([format!("--{long}"), ca.display().to_string()]);
+                }
+                Some(long) => flags.extend([format!("--{long}"), value]),
+                None => {
+                    // Credentials are read from the environment only, never flags.
+                    assert!(
+                        name.starts_with("CATALOG_CACHE_REDIS_")
+                            && ["_USERNAME", "_PASSWORD"]
+                                .iter()
+                                .any(|end| name.ends_with(end)),
+                        "{file}: {name} is not read by the binary"
+                    );
+                    credentials.insert(name, value);
+                }
+            }
+        }
+        let lookup = |name: &str| credentials.get(name).cloned();
+        let settings = Settings::from_flags_with_env(flags, &lookup)
+            .unwrap_or_else(|error| panic!("{file}: {error}"));
+        let target = settings.cache.redis.expect("a shared tier").target;
+        let made = match target.topology {
+            RedisTopology::Sentinel { .. } => "sentinel",
+            RedisTopology::Cluster(_) => "cluster",
+            RedisTopology::Single(_) => "single",
+        };
+        assert_eq!(made, topology, "{file}");
+        assert!(
+            target.auth.password.is_some(),
+            "{file}: the password is read"
+        );
     }
 }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tokio::time::Instant;
 
 use crate::support::{TestApp, TestUpstream, start_binary_with, upc_a};
 
@@ -134,7 +135,13 @@ async fn sigterm_during_load_loses_no_request() {
             }
         })
     };
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The binary is a separate process, so this waits in real time: for the load
+    // to have served more than 20 answers (not for a fixed while, which a busy
+    // machine may not fill), within a generous deadline.
+    let running = Instant::now() + Duration::from_secs(30);
+    while served.load(Ordering::SeqCst) <= 20 && Instant::now() < running {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let before_signal = served.load(Ordering::SeqCst);
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

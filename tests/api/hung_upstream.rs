@@ -3,6 +3,13 @@
 //! in milliseconds from then on (`UPSTREAM_UNAVAILABLE`, or the cache), recover as
 //! soon as the upstream answers again, and never mistake a slow but working
 //! upstream for a hung one. Each test is bounded: its load stops by itself.
+//!
+//! The gateway, the upstream and the clients share one runtime on tokio's paused
+//! clock: the hang, the breaker's thresholds, `open_for` and every answer's time are
+//! virtual, moved on only when every task waits on a timer (loopback I/O is ready
+//! before that). So "noticed within a second" and "answered fast" are what the
+//! gateway's timers decide, the same on every run, however loaded the machine: a
+//! debug build's CPU time costs no virtual time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,9 +31,15 @@ struct Answer {
 }
 
 /// What an answer under "fast" must beat: far from the 3 s a hung upstream
-/// costs without the slow-call breaker, with room for a debug build on a loaded
-/// test runner (`make bench-hang` measures the release figure: p50 under 5 ms).
+/// costs without the slow-call breaker (`make bench-hang` measures the release
+/// figure in real time: p50 under 5 ms). On the paused clock an answer that waits
+/// on no timer takes no time at all.
 const FAST: Duration = Duration::from_millis(300);
+
+/// Each client's pause between two lookups. On the paused clock time moves only
+/// while every task waits on a timer, so a client that never paused would keep
+/// virtual time still (and its loop, which runs for a virtual length, would not end).
+const THINK: Duration = Duration::from_millis(50);
 
 /// `clients` loops, each asking for its own fresh items, for `length`.
 async fn load(app: &Arc<TestApp>, clients: u32, length: Duration, first_item: u32) -> Vec<Answer> {
@@ -51,6 +64,7 @@ async fn load(app: &Arc<TestApp>, clients: u32, length: Duration, first_item: u3
                     took: start.elapsed() - asked,
                     outcome: outcome(&response),
                 });
+                tokio::time::sleep(THINK).await;
             }
             answers
         })
@@ -111,15 +125,14 @@ async fn warm_up(app: &TestApp, upstream: &TestUpstream) {
     assert_eq!(outcome(&response), "found", "{response}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_hung_upstream_is_noticed_within_a_second_and_then_answered_fast() {
     // Arrange: 8 clients look up new items; the breaker probes again after 1 s.
     let upstream = Arc::new(TestUpstream::start().await);
     stock(&upstream, 1, 8, 3_000);
     let app = Arc::new(TestApp::spawn(Some(&upstream.url()), &["--breaker-open-ms", "1000"]).await);
     warm_up(&app, &upstream).await;
-    // A second of normal load first: on a runner busy with other tests the first
-    // answers of a debug build can take most of a second.
+    // A second of normal load first.
     let hang_after = Duration::from_millis(1_000);
     let hang_for = Duration::from_secs(3);
     let control = {
@@ -224,7 +237,7 @@ async fn a_hung_upstream_is_noticed_within_a_second_and_then_answered_fast() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn while_hung_the_breaker_shows_why_it_opened_and_readyz_stays_ready() {
     // Arrange: the upstream hangs 300 ms into the load and stays hung.
     let upstream = Arc::new(TestUpstream::start().await);
@@ -256,7 +269,7 @@ async fn while_hung_the_breaker_shows_why_it_opened_and_readyz_stays_ready() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_slow_but_working_upstream_never_opens_the_breaker() {
     // Arrange: every call takes 200 ms.
     let upstream = TestUpstream::start().await;

@@ -32,6 +32,7 @@ mod protection; // trusted documents, cost and rate limits, API keys, a flood of
 mod rate_fleet; // three gateways, one Redis: one client held to the fleet-wide rate, leases not per-request calls
 mod readme_examples; // every README example query, run against the defaults
 mod ready_file; // --ready-file: the address written whole once listening; an unwritable file stops the start
+mod redis_topologies; // Sentinel failover, a 3-master Cluster, ACL from the env, rediss:// with a private CA
 mod resolver; // the GS1 Digital Link resolver: redirects, linksets, product pages, shared loader and limits
 mod resolver_suite; // GS1's resolver conformance suite, one test per id (ignored: reads $GS1_CONFORMANCE_DIR)
 mod response_cache; // repeated operations answered from memory: what is kept, for how long, bypass

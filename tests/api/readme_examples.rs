@@ -1,5 +1,6 @@
-//! Every example query of the README, run against a gateway with the default
-//! settings and the embedded demo catalog, as a newcomer would paste them: none may
+//! Every example query of the README and of the reference pages under `docs/`, run
+//! against a gateway with the default settings and the embedded demo catalog, as a
+//! newcomer would paste them: none may
 //! be refused by a limit or fail as a whole (issue 9: the defaults once refused
 //! what client tools send). Per-item errors the examples show on purpose (a bad
 //! check digit in a basket) are allowed: they carry a path.
@@ -15,13 +16,38 @@ enum Example {
     Get(String),
 }
 
-/// The `curl … /graphql` commands and the ```graphql blocks of the README.
+/// The README and every page under `docs/`: wherever an example moves, it is run.
+fn documentation() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = vec![root.join("README.md")];
+    let mut pages: Vec<_> = std::fs::read_dir(root.join("docs"))
+        .expect("docs/ is readable")
+        .map(|entry| entry.expect("docs/ is readable").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .collect();
+    pages.sort();
+    paths.extend(pages);
+    paths
+        .iter()
+        .map(|path| {
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        })
+        .collect()
+}
+
+/// The `curl … /graphql` commands and the ```graphql blocks of the documentation.
 fn readme_examples() -> Vec<Example> {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md is readable");
     let mut examples = Vec::new();
+    for page in documentation() {
+        examples_of(&page, &mut examples);
+    }
+    examples
+}
+
+/// The examples of one Markdown page, appended to `examples`.
+fn examples_of(page: &str, examples: &mut Vec<Example>) {
     // Shell lines continued with a trailing backslash are one command.
-    let joined = readme.replace("\\\n", " ");
+    let joined = page.replace("\\\n", " ");
     for line in joined
         .lines()
         .filter(|line| line.trim_start().starts_with("curl "))
@@ -35,14 +61,13 @@ fn readme_examples() -> Vec<Example> {
             examples.push(Example::Get(url));
         }
     }
-    let mut blocks = readme.split("```graphql\n").skip(1);
+    let mut blocks = page.split("```graphql\n").skip(1);
     for block in blocks.by_ref() {
         let query = block.split("```").next().unwrap_or_default();
         examples.push(Example::Post(
             serde_json::json!({ "query": query }).to_string(),
         ));
     }
-    examples
 }
 
 /// The text after `start` up to the next single quote.

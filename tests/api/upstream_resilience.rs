@@ -3,20 +3,25 @@
 //! breaker (opening, failing fast, half-open probe, closing), per-item error codes
 //! with the good items still returned, and the health counters.
 //!
-//! Timeouts and `open_for` are tens to hundreds of milliseconds so every test stays
-//! well under two seconds.
+//! Every test runs on tokio's paused clock, with the local upstream in the same
+//! runtime: timeouts, backoffs, `open_for` and the upstream's delays are virtual
+//! time, which moves only when every task waits on a timer (loopback I/O is ready
+//! before that). So a loaded machine cannot stretch a 100 ms timeout or shrink a
+//! 400 ms delay: the calls counted, the codes and the virtual durations asserted
+//! are the same on every run, and the tests take no wall time waiting.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
 use std::num::NonZeroUsize;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use catalog_gateway::catalog::{
     BreakerSettings, BreakerState, Catalog, CatalogError, FetchResult, RestCatalog,
     RestCatalogSettings, RetryPolicy,
 };
 use catalog_gateway::gtin::Gtin;
+use tokio::time::Instant;
 
 use crate::support::{Failure, TestUpstream, keys, stock, title_for};
 
@@ -84,7 +89,7 @@ fn is_circuit_open(result: &FetchResult) -> bool {
 
 // ---- retries ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_burst_of_503s_shorter_than_max_retries_is_absorbed_by_retries() {
     for batch in [true, false] {
         // Arrange
@@ -111,7 +116,7 @@ async fn a_burst_of_503s_shorter_than_max_retries_is_absorbed_by_retries() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn bad_gateway_and_gateway_timeout_are_retried_like_503() {
     for status in [502, 504] {
         let upstream = TestUpstream::start().await;
@@ -126,7 +131,7 @@ async fn bad_gateway_and_gateway_timeout_are_retried_like_503() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_503_that_outlasts_max_retries_is_unavailable_after_exactly_max_retries() {
     let upstream = TestUpstream::start().await;
     upstream.fail_always(Some(Failure::Status(503)));
@@ -143,7 +148,7 @@ async fn a_503_that_outlasts_max_retries_is_unavailable_after_exactly_max_retrie
     assert_eq!(upstream.call_count(), 4);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_500_is_not_retried() {
     for batch in [true, false] {
         let upstream = TestUpstream::start().await;
@@ -158,7 +163,7 @@ async fn a_500_is_not_retried() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn client_errors_are_neither_retried_nor_counted_against_the_upstream() {
     for (status, batch) in [(400, true), (404, true), (429, true), (400, false)] {
         // Arrange: a breaker that would open on the first failure.
@@ -183,7 +188,7 @@ async fn client_errors_are_neither_retried_nor_counted_against_the_upstream() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_garbage_body_is_not_retried_and_does_not_trip_the_breaker() {
     // Arrange: a breaker that would open on the first failure.
     let upstream = TestUpstream::start().await;
@@ -203,7 +208,7 @@ async fn a_garbage_body_is_not_retried_and_does_not_trip_the_breaker() {
     assert_eq!(health.failures, 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_slow_upstream_beyond_the_per_call_timeout_is_retried_then_a_timeout() {
     // Arrange: every answer takes 400 ms, each call may take 100.
     let upstream = TestUpstream::start().await;
@@ -230,7 +235,7 @@ async fn a_slow_upstream_beyond_the_per_call_timeout_is_retried_then_a_timeout()
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_fetch_deadline_bounds_a_fetch_with_all_its_retries() {
     // Arrange: retries alone would take 6 x 150 ms; the fetch may take 250 ms.
     let upstream = TestUpstream::start().await;
@@ -257,7 +262,7 @@ async fn the_fetch_deadline_bounds_a_fetch_with_all_its_retries() {
     assert_eq!(upstream.call_count(), 2, "the second attempt was cut short");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_fetch_deadline_counts_the_time_spent_waiting_for_a_concurrency_slot() {
     // Arrange: one slot, two slow single-key calls, a deadline for one of them.
     let upstream = TestUpstream::start().await;
@@ -292,7 +297,7 @@ async fn the_fetch_deadline_counts_the_time_spent_waiting_for_a_concurrency_slot
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_connection_cut_mid_body_is_retried_and_then_unavailable() {
     // Arrange
     let upstream = TestUpstream::start().await;
@@ -312,7 +317,7 @@ async fn a_connection_cut_mid_body_is_retried_and_then_unavailable() {
     assert_eq!(upstream.call_count(), 3);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_single_connection_cut_mid_body_is_absorbed_by_a_retry() {
     let upstream = TestUpstream::start().await;
     let keys = keys(0, 2);
@@ -326,7 +331,7 @@ async fn a_single_connection_cut_mid_body_is_absorbed_by_a_retry() {
     assert_eq!(upstream.call_count(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unreachable_upstream_is_retried_then_unavailable_and_counted_as_failures() {
     // Arrange: a port that was free a moment ago: nothing listens there now.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -350,7 +355,7 @@ async fn an_unreachable_upstream_is_retried_then_unavailable_and_counted_as_fail
     assert_eq!((health.calls, health.retries, health.failures), (3, 2, 3));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_retry_budget_caps_retries_near_a_tenth_of_calls_under_a_sustained_failure() {
     // Arrange: every call fails with a retryable 503; each of 100 fetches would
     // retry twice without a budget. The floor is 2 retries per second.
@@ -395,7 +400,7 @@ async fn the_retry_budget_caps_retries_near_a_tenth_of_calls_under_a_sustained_f
 
 // ---- circuit breaker ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_breaker_opens_after_a_run_of_failures_and_then_fails_fast_without_calling_the_upstream()
  {
     for batch in [true, false] {
@@ -440,7 +445,7 @@ async fn the_breaker_opens_after_a_run_of_failures_and_then_fails_fast_without_c
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failure_rate_over_the_window_opens_the_breaker_without_a_run() {
     // Arrange: every other call fails, never two in a row.
     let upstream = TestUpstream::start().await;
@@ -471,7 +476,7 @@ async fn a_failure_rate_over_the_window_opens_the_breaker_without_a_run() {
     assert!(is_circuit_open(&catalog.fetch(&[good]).await[0]));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_upstream_down_at_start_opens_the_breaker_which_closes_once_the_upstream_is_back() {
     // Arrange: the upstream is down from the start; default retries.
     let upstream = TestUpstream::start().await;
@@ -513,7 +518,7 @@ async fn an_upstream_down_at_start_opens_the_breaker_which_closes_once_the_upstr
     assert_eq!(health.failures, 5);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failed_probe_opens_the_breaker_again_for_another_open_for() {
     // Arrange: an open breaker over an upstream that stays down.
     let upstream = TestUpstream::start().await;
@@ -538,7 +543,7 @@ async fn a_failed_probe_opens_the_breaker_again_for_another_open_for() {
     assert_eq!(upstream.call_count(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn while_half_open_exactly_one_probe_reaches_the_upstream_and_the_others_fail_fast() {
     // Arrange: an open breaker; the upstream is back but slow.
     let upstream = TestUpstream::start().await;
@@ -577,7 +582,7 @@ async fn while_half_open_exactly_one_probe_reaches_the_upstream_and_the_others_f
     assert_eq!(catalog.health().breaker, BreakerState::Closed);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_probe_abandoned_by_its_caller_does_not_leave_the_breaker_stuck() {
     // Arrange: an open breaker; the upstream is back but slow.
     let upstream = TestUpstream::start().await;
@@ -606,7 +611,7 @@ async fn a_probe_abandoned_by_its_caller_does_not_leave_the_breaker_stuck() {
 
 // ---- per-item errors ----
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn half_of_a_batch_failing_fails_only_its_chunk_and_returns_the_other_chunks_items() {
     // Arrange: two chunks of 2; every call holding keys[1] fails with 503.
     let upstream = TestUpstream::start().await;
@@ -632,7 +637,7 @@ async fn half_of_a_batch_failing_fails_only_its_chunk_and_returns_the_other_chun
     assert_eq!(upstream.call_count(), 4);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_failed_item_carries_its_own_error_code_and_the_good_items_are_returned() {
     // Arrange (fan-out): one key per failure mode, one good key, one unknown key.
     let upstream = TestUpstream::start().await;
@@ -659,7 +664,7 @@ async fn every_failed_item_carries_its_own_error_code_and_the_good_items_are_ret
     assert_eq!(results[4], Ok(None), "not found is not an error");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_slow_chunk_times_out_while_the_other_chunks_items_are_returned() {
     // Arrange: batches of 2; the chunk holding keys[0] is slow.
     let upstream = TestUpstream::start().await;

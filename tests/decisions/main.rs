@@ -80,7 +80,7 @@ fn data_loader(source: &Source, max_batch: usize) -> DataLoader<Source> {
         .delay(Duration::from_millis(1))
 }
 
-/// The upstream takes at most 100 keys per call (catalog-api.md). `DataLoader`'s
+/// The upstream takes at most 100 keys per call (docs/upstream-contract.md). `DataLoader`'s
 /// `max_batch_size` only flushes early: a request for 250 keys goes out as one
 /// call of 250, which such an upstream refuses.
 #[tokio::test]

@@ -3,15 +3,15 @@
 Why a check of our own: Schemathesis's `not_a_server_error` counts every GraphQL
 `errors` entry that is not a validation error as a resolver failure (ST113). This
 gateway answers bad input per item, in `errors`, by design: `products(gtins: ["x"])`
-is `[null]` with an `INVALID_GTIN` error at `["products", 0]` (README, "Errors").
+is `[null]` with an `INVALID_GTIN` error at `["products", 0]` (docs/errors.md).
 So that check is turned off (`--exclude-checks not_a_server_error`) and this one
 takes its place, stricter where it matters:
 
 - no 5xx, ever;
 - every answer is JSON with `data` or `errors` (GraphQL over HTTP);
-- every error carries `extensions.code`, and the code is one the README's "Errors"
-  table documents (read from the README itself, the table `src/error_code.rs` is
-  checked against);
+- every error carries `extensions.code`, and the code is one the "Codes" table of
+  docs/errors.md documents (read from that page itself, the table `src/error_code.rs`
+  is checked against);
 - no error says the server failed: no upstream error (the embedded demo catalog
   cannot fail), no overload refusal, no `INTERNAL` code.
 """
@@ -22,9 +22,9 @@ import re
 
 import schemathesis
 
-README = os.environ.get(
-    "CATALOG_README",
-    os.path.join(os.path.dirname(__file__), "..", "..", "README.md"),
+ERRORS_PAGE = os.environ.get(
+    "CATALOG_ERRORS_PAGE",
+    os.path.join(os.path.dirname(__file__), "..", "..", "docs", "errors.md"),
 )
 
 # Codes that mean the gateway, not the request, failed.
@@ -38,13 +38,13 @@ SERVER_FAILURES = {
 
 
 def documented_codes():
-    """The first column of the README's "Errors" table."""
-    with open(README, encoding="utf-8") as readme:
-        text = readme.read()
-    section = text.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
+    """The first column of the "Codes" table of docs/errors.md."""
+    with open(ERRORS_PAGE, encoding="utf-8") as page:
+        text = page.read()
+    section = text.split("\n## Codes\n", 1)[1].split("\n## ", 1)[0]
     codes = set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
     if len(codes) < 10:
-        raise RuntimeError(f"README's Errors table not found in {README}")
+        raise RuntimeError(f"the Codes table was not found in {ERRORS_PAGE}")
     return codes
 
 
@@ -67,7 +67,7 @@ def typed_answers_only(ctx, response, case):
         for error in answer.get("errors") or []:
             code = (error.get("extensions") or {}).get("code")
             assert code, f"an error without extensions.code: {error!r}"
-            assert code in DOCUMENTED, f"{code} is not in the README's Errors table: {error!r}"
+            assert code in DOCUMENTED, f"{code} is not in the Codes table of docs/errors.md: {error!r}"
             assert code not in SERVER_FAILURES, f"a server failure: {error!r}"
             assert not code.startswith("INTERNAL"), f"a server failure: {error!r}"
     return None

@@ -8,7 +8,7 @@ pub(crate) const OPTIONS: &[(&str, bool, &str)] = &[
         "permitZeroSuppressedGTINinDLuris",
         true,
         "a 12- or 13-digit GTIN after /01/ is read (the gateway reads every spelling of a \
-         GTIN, gtin-spec.md R5-R7), as the engine does with this option on",
+         GTIN, docs/gtin-rules.md R5-R7), as the engine does with this option on",
     ),
     (
         "permitConvenienceAlphas",

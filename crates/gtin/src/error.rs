@@ -1,4 +1,4 @@
-//! The typed error a client gets when its input is not a GTIN (gtin-spec.md R1-R8, §3).
+//! The typed error a client gets when its input is not a GTIN (docs/gtin-rules.md R1-R8, §3).
 //!
 //! The `reason` is the stable, machine-readable part (the GraphQL layer puts it in
 //! `extensions.reason`); the message is written for the developer at the till who has
@@ -12,7 +12,7 @@ use std::fmt;
 /// client does not end up a megabyte long in every log line.
 const MAX_INPUT_CHARS: usize = 128;
 
-/// Why an input is not a GTIN: the spec's list of reasons (gtin-spec.md §2, §3).
+/// Why an input is not a GTIN: the spec's list of reasons (docs/gtin-rules.md §2, §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Reason {
     /// Nothing left after trimming white space (R1).

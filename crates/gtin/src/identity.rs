@@ -1,5 +1,5 @@
 //! The `Gtin` identity type: a valid GS1 trade item number held in its canonical
-//! GTIN-14 field form (gtin-spec.md R9), with every other form derived from it.
+//! GTIN-14 field form (docs/gtin-rules.md R9), with every other form derived from it.
 //!
 //! Only a check-digit-valid, non-zero number can become a `Gtin`, so code that holds
 //! one never re-validates. Equality and hashing are by the canonical 14 digits, so

@@ -1,5 +1,5 @@
 //! GS1 identity: every spelling of a barcode number a client can send, turned into
-//! one canonical GTIN (see `shared/gtin-spec.md`). Pure: no I/O, no async, std only.
+//! one canonical GTIN (see `docs/gtin-rules.md`). Pure: no I/O, no async, std only.
 //!
 //! [`parse`] gives the [`Gtin`]; [`analyze`] also gives the [`Kind`], warnings, the
 //! symbology and, with an [`RcnRegion`], the decoded variable measure. Two spellings

@@ -1,4 +1,4 @@
-//! The parser: what a client sends → one [`Gtin`] plus facts (gtin-spec.md R1-R10, §3).
+//! The parser: what a client sends → one [`Gtin`] plus facts (docs/gtin-rules.md R1-R10, §3).
 //!
 //! Each rule of the spec is one step here, applied in the spec's order: trim (R1),
 //! symbology identifier or Digital Link URI (R2), separators and characters (R3, R4),

@@ -1,6 +1,6 @@
 //! The REST implementation of [`Catalog`]: batch or fan-out lookups over one pooled
 //! keep-alive HTTP client, bounded concurrency, per-call and per-fetch deadlines,
-//! and answers mapped to [`CatalogError`] and [`Fault`]. It speaks catalog-api.md
+//! and answers mapped to [`CatalogError`] and [`Fault`]. It speaks docs/upstream-contract.md
 //! natively (URLs here, bodies read by `answer`), or any source a [`Mapping`]
 //! describes (URLs, paging and bodies by `mapping`).
 //!
@@ -47,7 +47,7 @@ pub struct RestCatalog {
     products_url: Url,
     /// The upstream's base URL, from which mapped calls build theirs.
     base_url: Url,
-    /// How a source other than catalog-api.md is called and read; `None`: the
+    /// How a source other than docs/upstream-contract.md is called and read; `None`: the
     /// native contract.
     mapping: Option<Arc<Mapping>>,
     /// The `Authorization` of every call.

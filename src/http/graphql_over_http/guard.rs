@@ -12,9 +12,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use crate::graphql::ResponseExtensions;
+use crate::http::edge::ClientLabel;
 use crate::http::error::{HttpError, Refusal, insert_rate_limit_headers};
 use crate::http::media_type::MediaType;
-use crate::http::observe::ClientLabel;
 use crate::protect::{Admission, Protection};
 
 /// An admitted request: its batch (until execution takes it) and its admission.

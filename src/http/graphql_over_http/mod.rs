@@ -31,9 +31,9 @@ use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::edge::GraphqlOutcome;
 use super::error::{HttpError, Refusal};
 use super::media_type::MediaType;
-use super::observe::GraphqlOutcome;
 use super::response_cache::{Answer, Lookup};
 use super::state::AppState;
 use crate::graphql::{Answered, Execution};

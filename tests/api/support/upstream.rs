@@ -1,5 +1,5 @@
 //! `TestUpstream`: a commandable upstream catalog on a real socket (`127.0.0.1:0`),
-//! speaking catalog-api.md, for the catalog client's tests and the gateway's
+//! speaking docs/upstream-contract.md, for the catalog client's tests and the gateway's
 //! end-to-end tests.
 //!
 //! It holds products as JSON by GTIN-14, records every request it gets, and

@@ -1,4 +1,4 @@
-//! Every row of gtin-spec.md §5 ("Tricky cases"), and the §4 "same product" rules.
+//! Every row of docs/gtin-rules.md §5 ("Tricky cases"), and the §4 "same product" rules.
 
 use super::{err, ok};
 use crate::{Kind, RcnRegion, Reason, Symbology, Warning, parse};

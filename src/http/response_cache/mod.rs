@@ -1,0 +1,301 @@
+//! The response cache: an identical `/graphql` request is answered with the bytes
+//! of the earlier answer, without parsing, validating or executing anything. It also
+//! gives every answer its HTTP caching headers (`cache_headers`), computed once per
+//! produced body and kept with the entry, so a hit costs a `max-age` format only.
+//!
+//! **Identical** means the same method, the same response media type (negotiated
+//! from `Accept`: it changes the status and the body's shape) and the exact same
+//! request payload: the POST body or the GET query string, which hold the document
+//! text, the operation name, the variables and the extensions (an automatic
+//! persisted query sent by hash alone is a payload like any other, so it hits too).
+//! Nothing else a request carries changes its answer: `x-request-id`, CORS and
+//! compression are added around the handler, on hits as on misses. A payload that
+//! differs only in spacing or in the order of its variables is a different entry,
+//! never a wrong answer.
+//!
+//! **Stored** only when the answer may be reused: status 200, no error in the body,
+//! every product it holds fresh (no stale copy served, no failed lookup), and the
+//! request did not say `Cache-Control: no-store`. An entry lives until the earliest
+//! freshness of the products it holds (found TTL or negative TTL, counted from when
+//! the upstream answered; the loader notes it in [`AnswerFreshness`]), and at most
+//! `max_ttl` (answers without products). `Cache-Control: no-cache` skips the lookup
+//! (the answer is computed anew, and stored).
+//!
+//! **Invalidated** by product ([`ResponseCache::invalidate`]) without an index of
+//! entries by product: a fixed table of [`SLOTS`] generation counters, a product's
+//! slot chosen by a hash of its GTIN. An invalidation bumps a global epoch and
+//! writes it into the slots of its products; an entry remembers the epoch read when
+//! its request was looked up and the slots of its products, and is dropped on a hit
+//! when one of those slots moved past it. Memory is fixed (32 KiB); two products
+//! sharing a slot only cost an extra miss. Reading the epoch at lookup, before any
+//! product is loaded, means an answer built while an invalidation ran is never kept.
+//!
+//! **Bounded in bytes**: a quick_cache (S3-FIFO) weighs each entry by its payload
+//! key and body bytes plus a fixed overhead; an answer over a sixteenth of the budget
+//! is not kept. An entry past its time is dropped when a lookup finds it (or evicted
+//! for room before that). Why not moka, used before: under cold traffic every request
+//! is a miss and an insert, and moka's insert (its hash table growing and rehashing
+//! the keys, its deferred bookkeeping) was 9 % of a cold request (BENCHMARKS.md,
+//! session 4).
+//!
+//! The parts: this file (the cache, its lookup and invalidation entry points),
+//! `store` (entries, weights, counters), `invalidation` (the slots), `response`
+//! (answers and hits with their headers), `cache_headers` (the header rules),
+//! `request_cache_control` (what the request asks), `tests`.
+
+pub(crate) mod cache_headers;
+mod invalidation;
+mod request_cache_control;
+mod response;
+mod store;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use response::Answer;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderName, Method};
+use axum::response::Response;
+use quick_cache::sync::{Cache, DefaultLifecycle};
+
+use self::cache_headers::CacheHeaderSettings;
+use self::invalidation::{SLOTS, slot};
+use self::request_cache_control::{cache_control, is_json};
+use self::store::{Counters, Inner, WeighStored};
+use crate::gtin::Gtin;
+use crate::hashing::FastHasher;
+
+/// How the response cache is sized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponseCacheSettings {
+    /// Off switch: nothing is looked up or stored.
+    pub enabled: bool,
+    /// Most bytes the entries may weigh together.
+    pub max_bytes: u64,
+}
+
+/// A snapshot of the response cache's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResponseCacheStats {
+    /// Requests answered from the cache.
+    pub hits: u64,
+    /// Requests looked up and not found (then executed).
+    pub misses: u64,
+    /// Requests that skipped the lookup (`Cache-Control: no-cache` or `no-store`).
+    pub bypassed: u64,
+    /// Answers stored.
+    pub stored: u64,
+    /// Entries held now (an entry past its time counts until a lookup or an
+    /// eviction drops it).
+    pub entries: u64,
+    /// Bytes the entries weigh now.
+    pub bytes: u64,
+    /// Entries found on a lookup but dropped because a product they hold was
+    /// invalidated since they were stored.
+    pub invalidated: u64,
+}
+
+/// The response cache. Cheap to clone: clones share one store.
+#[derive(Clone)]
+pub struct ResponseCache {
+    /// `None` when turned off.
+    inner: Option<Arc<Inner>>,
+    /// What answers' `Cache-Control` is made from (also with the cache off).
+    headers: CacheHeaderSettings,
+    /// Request headers that carry the client's identity: their presence makes an
+    /// answer `private` (see `cache_headers::carries_identity`).
+    identity: Arc<[HeaderName]>,
+}
+
+/// What a lookup found.
+pub(crate) enum Lookup {
+    /// The stored answer (or a 304 for it): send it as it is.
+    Hit(Response),
+    /// Not found (or not looked up because of `no-cache`): execute, then offer the
+    /// answer to [`ResponseCache::respond`] with this key.
+    Miss(PendingKey),
+    /// Not cacheable at all (cache off, `no-store`, not a GraphQL request shape the
+    /// cache handles): execute as if there were no cache.
+    Skip,
+}
+
+/// The key of a request whose answer may be stored, with the invalidation epoch
+/// read at its lookup.
+pub(crate) struct PendingKey {
+    key: Vec<u8>,
+    epoch: u64,
+}
+
+impl ResponseCache {
+    /// A cache with `settings` (empty, or nothing at all when turned off) keeping
+    /// any answer at most `max_ttl`, even one holding no product; answers' headers
+    /// follow `headers`.
+    pub fn new(
+        settings: ResponseCacheSettings,
+        max_ttl: Duration,
+        headers: CacheHeaderSettings,
+    ) -> ResponseCache {
+        if !settings.enabled || settings.max_bytes == 0 {
+            return ResponseCache {
+                inner: None,
+                headers,
+                identity: cache_headers::identity_headers(Vec::new()),
+            };
+        }
+        // Sized for entries of about 2 KiB; the table grows if they are smaller.
+        let estimated =
+            usize::try_from((settings.max_bytes / 2048).clamp(64, 65_536)).unwrap_or(65_536);
+        let options = quick_cache::OptionsBuilder::new()
+            .estimated_items_capacity(estimated)
+            .weight_capacity(settings.max_bytes)
+            .build();
+        let entries = match options {
+            Ok(options) => Cache::with_options(
+                options,
+                WeighStored,
+                FastHasher::default(),
+                DefaultLifecycle::default(),
+            ),
+            // Both values are set above; the builder fails only when one is missing.
+            Err(_) => Cache::with(
+                estimated,
+                settings.max_bytes,
+                WeighStored,
+                FastHasher::default(),
+                DefaultLifecycle::default(),
+            ),
+        };
+        let counters = Arc::new(Counters::default());
+        ResponseCache {
+            inner: Some(Arc::new(Inner {
+                entries,
+                max_ttl,
+                max_entry_bytes: usize::try_from(settings.max_bytes / 16).unwrap_or(usize::MAX),
+                counters,
+                epoch: AtomicU64::new(0),
+                generations: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
+            })),
+            headers,
+            identity: cache_headers::identity_headers(Vec::new()),
+        }
+    }
+
+    /// A cache that is turned off (answers still get their headers).
+    pub fn off(headers: CacheHeaderSettings) -> ResponseCache {
+        ResponseCache {
+            inner: None,
+            headers,
+            identity: cache_headers::identity_headers(Vec::new()),
+        }
+    }
+
+    /// The same cache, also taking `extra` request headers (the API key, the
+    /// protection's client id) as the client's identity.
+    #[must_use]
+    pub fn with_identity_headers(mut self, extra: Vec<HeaderName>) -> ResponseCache {
+        self.identity = cache_headers::identity_headers(extra);
+        self
+    }
+
+    /// Whether the cache is on.
+    pub fn is_enabled(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    /// Drops every entry holding one of `gtins` (lazily: at its next lookup).
+    /// Call it after the product cache forgot them, so an answer built from the
+    /// old copies cannot be kept.
+    pub fn invalidate(&self, gtins: &[Gtin]) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        let epoch = inner.epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        for gtin in gtins {
+            if let Some(generation) = inner.generations.get(usize::from(slot(gtin))) {
+                generation.fetch_max(epoch, Ordering::AcqRel);
+            }
+        }
+    }
+
+    /// Looks the request up. `content_type` is the media type the answer will have
+    /// (negotiated from `Accept` by the caller).
+    pub(crate) fn lookup(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        query_string: Option<&str>,
+        body: &[u8],
+        content_type: &'static str,
+    ) -> Lookup {
+        let Some(inner) = &self.inner else {
+            return Lookup::Skip;
+        };
+        let payload: &[u8] = match *method {
+            Method::GET => query_string.unwrap_or_default().as_bytes(),
+            // Anything but a JSON body is refused by the handler (415): never cached.
+            Method::POST if is_json(headers) => body,
+            _ => return Lookup::Skip,
+        };
+        let (no_cache, no_store) = cache_control(headers);
+        if no_store || payload.len() > inner.max_entry_bytes {
+            if no_store {
+                inner.counters.bypassed.fetch_add(1, Ordering::Relaxed);
+            }
+            return Lookup::Skip;
+        }
+        // Read before anything is loaded: see "Invalidated" above.
+        let epoch = inner.epoch.load(Ordering::Acquire);
+        let mut key = Vec::with_capacity(payload.len() + content_type.len() + 2);
+        key.push(if *method == Method::GET { b'G' } else { b'P' });
+        key.extend_from_slice(content_type.as_bytes());
+        key.push(0);
+        key.extend_from_slice(payload);
+        if no_cache {
+            inner.counters.bypassed.fetch_add(1, Ordering::Relaxed);
+            return Lookup::Miss(PendingKey { key, epoch });
+        }
+        let now = crate::cache::now_unix_ms();
+        match inner.entries.get(key.as_slice()) {
+            Some(stored) if now < stored.until_ms => {
+                if inner.still_valid(&stored) {
+                    inner.counters.hits.fetch_add(1, Ordering::Relaxed);
+                    return Lookup::Hit(self.hit_response(&stored, headers, now));
+                }
+                inner.entries.remove(key.as_slice());
+                inner.counters.invalidated.fetch_add(1, Ordering::Relaxed);
+                inner.counters.misses.fetch_add(1, Ordering::Relaxed);
+                Lookup::Miss(PendingKey { key, epoch })
+            }
+            Some(_expired) => {
+                inner.entries.remove(key.as_slice());
+                inner.counters.misses.fetch_add(1, Ordering::Relaxed);
+                Lookup::Miss(PendingKey { key, epoch })
+            }
+            None => {
+                inner.counters.misses.fetch_add(1, Ordering::Relaxed);
+                Lookup::Miss(PendingKey { key, epoch })
+            }
+        }
+    }
+
+    /// A snapshot of the counters (all zero when turned off).
+    pub fn stats(&self) -> ResponseCacheStats {
+        let Some(inner) = &self.inner else {
+            return ResponseCacheStats::default();
+        };
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let counters = &inner.counters;
+        ResponseCacheStats {
+            hits: read(&counters.hits),
+            misses: read(&counters.misses),
+            bypassed: read(&counters.bypassed),
+            stored: read(&counters.stored),
+            entries: u64::try_from(inner.entries.len()).unwrap_or(u64::MAX),
+            bytes: inner.entries.weight(),
+            invalidated: read(&counters.invalidated),
+        }
+    }
+}
