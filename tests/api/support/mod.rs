@@ -16,6 +16,7 @@ mod graphql; // what a response says: error codes, status and headers, /readyz
 mod local; // free ports and temp files of this test run
 mod nginx; // a real nginx proxy_cache in front of the gateway
 mod redis; // a real redis-server per test
+mod redis_topology; // Sentinel, Cluster and TLS Redis nodes for the topology tests
 mod upstream; // TestUpstream: a commandable upstream catalog on a real socket
 
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
@@ -34,5 +35,7 @@ pub use local::{free_port, temp_file, temp_path};
 pub use nginx::Nginx;
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
 pub use redis::RedisServer;
+#[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
+pub use redis_topology::{Cluster, Node, eventually, temp_dir, throwaway_certificates};
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
 pub use upstream::{BrokenEntry, Failure, GtinForm, TestUpstream, upstream_with_items};
