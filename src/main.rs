@@ -18,7 +18,7 @@ use catalog_gateway::telemetry::{self, LogFormat};
 
 /// The global allocator. glibc's malloc spent a third of the gateway's CPU under
 /// load (many short-lived allocations freed on other threads: `malloc_consolidate`,
-/// `unlink_chunk`); see BENCHMARKS.md, "CPU per request".
+/// `unlink_chunk`); see bench/JOURNAL.md, "CPU per request".
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
