@@ -16,6 +16,7 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do flags+=("$1"); shift; done
 
 cargo build --locked --quiet --bin catalog-gateway
 log=$(mktemp)
+ready=$(mktemp -u)
 upstream_pid=""
 if [ -n "${WITH_DIALECT:-}" ]; then
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -34,14 +35,14 @@ if [ -n "${WITH_DIALECT:-}" ]; then
   upstream_pid=$!
   flags+=(--upstream-preset "$WITH_DIALECT" --upstream-url "http://127.0.0.1:$port$project")
 fi
-target/debug/catalog-gateway --listen 127.0.0.1:0 --log-format json ${flags[@]+"${flags[@]}"} >"$log" 2>&1 &
+target/debug/catalog-gateway --listen 127.0.0.1:0 --log-format json --ready-file "$ready" ${flags[@]+"${flags[@]}"} >"$log" 2>&1 &
 pid=$!
-trap 'kill "$pid" $upstream_pid 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'kill "$pid" $upstream_pid 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log" "$ready"' EXIT
 
 address=""
 for _ in $(seq 1 200); do
-  address=$(grep -o '"message":"catalog-gateway listening","address":"[^"]*"' "$log" | sed 's/.*"address":"\([^"]*\)"/\1/' || true)
-  [ -n "$address" ] && break
+  # --ready-file: the bound address, written whole (a temporary file renamed).
+  [ -s "$ready" ] && { address=$(cat "$ready"); break; }
   kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; echo "the gateway exited" >&2; exit 1; }
   sleep 0.05
 done

@@ -12,10 +12,13 @@
 //! - `hashing`, [`error_code`] (every client-visible `extensions.code`, one enum),
 //!   [`telemetry`] (logging and its off-thread log writer, OTLP traces, metric names,
 //!   the per-request context), [`redis_topology`] (one Redis link: single node,
-//!   Sentinel, Cluster; TLS, ACL; for the cache and the rate limiter): leaves.
+//!   Sentinel, Cluster; TLS, ACL; for the cache and the rate limiter), [`ready_file`]
+//!   (`--ready-file`: the bound address, written atomically once listening): leaves.
 //! - [`catalog`]: the upstream: `Catalog` trait, REST client, DTOs, mappings of other
 //!   product APIs, key formats, and its resilience (breaker, retries, retry budget).
 //! - [`demo`]: the embedded demo catalog, a real HTTP server implementing the contract.
+//! - `test_support` (tests only, or the `test-support` feature): helpers the unit
+//!   tests share; the in-memory catalog is `catalog::InMemoryCatalog`.
 //! - [`cache`]: the product cache: bounded local tier plus an optional shared Redis tier.
 //! - [`loader`]: batching, de-duplication and single-flight over a `Catalog`, and how
 //!   fresh each operation's answers are.
@@ -45,8 +48,11 @@ pub mod healthcheck;
 pub mod http;
 pub mod loader;
 pub mod protect;
+pub mod ready_file;
 pub mod redis_topology;
 pub mod telemetry;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 pub mod upstream_cli;
 
 #[cfg(test)]

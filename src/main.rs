@@ -18,7 +18,7 @@ use catalog_gateway::telemetry::{self, LogFormat};
 
 /// The global allocator. glibc's malloc spent a third of the gateway's CPU under
 /// load (many short-lived allocations freed on other threads: `malloc_consolidate`,
-/// `unlink_chunk`); see BENCHMARKS.md, "CPU per request".
+/// `unlink_chunk`); see bench/JOURNAL.md, "CPU per request".
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -122,6 +122,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.telemetry.log_format,
         settings.telemetry.otlp_endpoint.as_ref(),
     )?;
+    let ready_file = settings.server.ready_file.clone();
     logged(runtime().and_then(|runtime| {
         runtime.block_on(async {
             let app = Application::build(settings)
@@ -138,6 +139,11 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
                 scan = %catalog_gateway::http::scan_url(address),
                 "catalog-gateway listening"
             );
+            if let Some(path) = &ready_file {
+                catalog_gateway::ready_file::write(path, address).with_context(|| {
+                    format!("failed to write the ready file {}", path.display())
+                })?;
+            }
             app.run_until_stopped(shutdown_signal())
                 .await
                 .context("failed while serving")

@@ -11,7 +11,7 @@
 //! key locks, a write-operation channel and a housekeeping pass, which a profile of
 //! the basket workload put at about a quarter of the gateway's CPU (inserts 17 %,
 //! reads 6 %, pending tasks 8 %); quick_cache does an insert or a read under one
-//! shard lock with no background work (BENCHMARKS.md "Product cache on quick_cache").
+//! shard lock with no background work (bench/JOURNAL.md "Product cache on quick_cache").
 
 use std::mem::size_of;
 use std::sync::Arc;

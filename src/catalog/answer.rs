@@ -82,10 +82,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn g(s: &str) -> Gtin {
-        Gtin::from_digits(s).unwrap()
-    }
+    use crate::test_support::g;
 
     fn body(value: serde_json::Value) -> Vec<u8> {
         serde_json::to_vec(&value).unwrap()

@@ -10,6 +10,8 @@ mod dto;
 mod error;
 mod fault;
 mod health;
+#[cfg(any(test, feature = "test-support"))]
+mod in_memory;
 mod key_format;
 pub mod mapping;
 mod product;
@@ -25,6 +27,8 @@ pub use breaker::{BreakerSettings, BreakerState, OpenReason};
 pub use credentials::CredentialsError;
 pub use error::CatalogError;
 pub use health::UpstreamHealth;
+#[cfg(any(test, feature = "test-support"))]
+pub use in_memory::InMemoryCatalog;
 pub use key_format::{KeyFormat, UnknownKeyFormat};
 pub use mapping::{Mapping, MappingError, Preset};
 pub use product::{Attribute, Availability, Image, Price, Product};

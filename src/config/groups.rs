@@ -66,6 +66,9 @@ pub struct ServerArgs {
     /// How long a connection may take to send a whole request head, in milliseconds, counted from its opening or from the previous answer (so also how long an idle keep-alive connection is kept); then it is closed.
     #[arg(long = "header-read-timeout-ms", value_name = "MS", env = "CATALOG_HEADER_READ_TIMEOUT_MS", default_value = "20000", value_parser = millis(1..=600_000))]
     pub header_read_timeout: Duration,
+    /// Once listening, write the bound address (`host:port`) to this file, atomically (a temporary file renamed): how a script or test that starts the gateway on port 0 learns the port.
+    #[arg(long, value_name = "PATH", env = "CATALOG_READY_FILE")]
+    pub ready_file: Option<PathBuf>,
 }
 
 impl ServerArgs {
@@ -76,6 +79,7 @@ impl ServerArgs {
             drain_delay: self.drain_delay,
             shutdown_timeout: self.shutdown_timeout,
             header_read_timeout: self.header_read_timeout,
+            ready_file: self.ready_file.clone(),
         }
     }
 }

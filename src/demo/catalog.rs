@@ -98,10 +98,7 @@ fn curated_product(gtin: &Gtin, item: &Curated) -> DemoProduct {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-
-    fn g(s: &str) -> Gtin {
-        Gtin::from_digits(s).unwrap()
-    }
+    use crate::test_support::g;
 
     #[test]
     fn every_curated_item_is_found_under_its_gtin() {

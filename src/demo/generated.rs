@@ -312,10 +312,7 @@ pub(crate) fn product(gtin: &Gtin, number: u32) -> DemoProduct {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-
-    fn g(s: &str) -> Gtin {
-        Gtin::from_digits(s).unwrap()
-    }
+    use crate::test_support::g;
 
     #[test]
     fn the_first_and_last_generated_items_have_the_documented_gtins() {

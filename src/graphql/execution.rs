@@ -3,7 +3,7 @@
 //!
 //! Four ways answer a request, cheapest first; a request takes the first it is
 //! eligible for, and every way answers the same bytes the general path would (each
-//! step's property or equality test: `plan/tests.rs`, `schema.rs`'s lean tests,
+//! step's property or equality test: `plan/tests/`, `schema.rs`'s lean tests,
 //! `tests/api/compiled_plans.rs`, `tests/api/protection.rs`):
 //!
 //! 1. **Response cache** (`http::response_cache`). It is consulted by the HTTP

@@ -279,61 +279,33 @@ pub fn sdl() -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
-    use std::collections::HashMap;
     use std::num::{NonZeroU64, NonZeroUsize};
     use std::time::Duration;
 
-    use async_trait::async_trait;
     use serde_json::{Value, json};
 
     use super::*;
     use crate::cache::{CacheSettings, ProductCache};
-    use crate::catalog::{Availability, Catalog, CatalogError, FetchResult, Product};
+    use crate::catalog::{Availability, InMemoryCatalog, Product};
     use crate::graphql::QueryLimits;
-    use crate::gtin::{Gtin, parse};
+    use crate::gtin::parse;
     use crate::loader::LoaderSettings;
 
-    /// Two products in memory; a third key fails, like a broken upstream.
-    struct Fixed(HashMap<Gtin, Product>);
-
+    /// A key the catalog fails, like a broken upstream.
     const FAILING: &str = "4012345000122";
-
-    #[async_trait]
-    impl Catalog for Fixed {
-        async fn fetch(&self, keys: &[Gtin]) -> Vec<FetchResult> {
-            keys.iter()
-                .map(|key| match self.0.get(key) {
-                    _ if *key == parse(FAILING).unwrap() => {
-                        Err(CatalogError::Unavailable("down".into()))
-                    }
-                    found => Ok(found.cloned()),
-                })
-                .collect()
-        }
-    }
 
     fn schema(document_cache_size: u64) -> GatewaySchema {
         let product = |code: &str, title: &str| Product {
-            gtin: parse(code).unwrap(),
-            title: title.to_owned(),
-            brand: None,
-            description: None,
-            price: None,
-            images: Vec::new(),
             categories: vec!["Food".to_owned()],
-            attributes: Vec::new(),
             availability: Availability::InStock,
-            updated_at: None,
+            ..Product::bare(parse(code).unwrap(), title)
         };
-        let catalog = Fixed(
-            [
-                product("036000291452", "Tissue"),
-                product("96385074", "Mints"),
-            ]
-            .into_iter()
-            .map(|p| (p.gtin, p))
-            .collect(),
-        );
+        // Two products in memory; a third key fails.
+        let catalog = InMemoryCatalog::new([
+            product("036000291452", "Tissue"),
+            product("96385074", "Mints"),
+        ])
+        .failing(parse(FAILING).unwrap(), "down");
         let loader = ProductLoader::new(
             Arc::new(catalog),
             ProductCache::new(CacheSettings::default()),

@@ -48,14 +48,14 @@ pub fn router(state: AppState) -> Router {
             .layer(cors)
             // Compression's body holds its encoders' state inline (6 KB, for every
             // answer, compressed or not): boxed into a `Body` at once, the layers outside
-            // move 16 bytes instead (BENCHMARKS.md, "Session 5").
+            // move 16 bytes instead (bench/JOURNAL.md, "Session 5").
             .layer(MapResponseLayer::new(box_body))
             .layer(CompressionLayer::new().compress_when(compressible()))
     };
     let edge = edge_with(cors);
     // `/graphql` takes the edge and its own layers in one `layer` call: axum boxes a
     // route's service once per call and clones every box for each request
-    // (BENCHMARKS.md, "Hot request path" and "Session 5").
+    // (bench/JOURNAL.md, "Hot request path" and "Session 5").
     let graphql = any(graphql_over_http::handle).layer(
         ServiceBuilder::new()
             .layer(edge.clone())

@@ -97,7 +97,7 @@ pub struct AdminState {
 /// What every handler may read. The router holds it behind one `Arc` (handlers
 /// take `State<Arc<AppState>>`): axum clones the state for every request, and one
 /// reference count costs less than the dozen of the fields (1.7 % of a cached
-/// request's CPU, BENCHMARKS.md "Hot request path").
+/// request's CPU, bench/JOURNAL.md "Hot request path").
 #[derive(Clone)]
 pub struct AppState {
     /// The executable GraphQL schema (holds the loader and settings).

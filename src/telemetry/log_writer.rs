@@ -8,7 +8,7 @@
 //! to its thread through a channel and wakes that thread for each one. Under load
 //! (40,000 request lines a second) those wake-ups — a futex call per line on the
 //! request thread, a context switch per line on the writer's — cost more CPU than
-//! formatting the lines (perf, BENCHMARKS.md "Log lines in batches"). Here a line
+//! formatting the lines (perf, bench/JOURNAL.md "Log lines in batches"). Here a line
 //! costs an uncontended lock and a copy; the writer thread wakes when the first line
 //! of a batch arrives, waits [`BATCH_WINDOW`] for more, and writes them with one
 //! `write`.

@@ -8,18 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spellings, upc_a};
-use crate::upstream::{GtinForm, TestUpstream};
-
-/// An upstream holding the first `n` test UPC-As, titled by their number.
-async fn upstream_with_items(n: u32) -> (TestUpstream, Vec<String>) {
-    let upstream = TestUpstream::start().await;
-    let items: Vec<String> = (0..n).map(upc_a).collect();
-    for item in &items {
-        upstream.insert_product(item, &format!("item {item}"));
-    }
-    (upstream, items)
-}
+use crate::support::{GtinForm, TestApp, spellings, upc_a, upstream_with_items};
 
 #[tokio::test]
 async fn twenty_aliases_with_mixed_spellings_of_twelve_items_make_one_call_with_twelve_keys() {

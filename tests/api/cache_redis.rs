@@ -10,19 +10,19 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use catalog_gateway::cache::{CacheSettings, CacheStats, Cached, ProductCache, RedisSettings};
 use catalog_gateway::catalog::{Availability, Price, Product};
-use catalog_gateway::demo::DemoCatalog;
 use catalog_gateway::gtin::Gtin;
 use catalog_gateway::redis_topology::RedisTarget;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+
+use crate::support::{RedisServer, keys};
 
 /// The most a lookup may take with Redis dead or stalled: the 20 ms budget plus
 /// room for a loaded CI machine.
@@ -270,13 +270,6 @@ fn replica(url: &str, change: impl FnOnce(&mut CacheSettings)) -> ProductCache {
     ProductCache::new(settings)
 }
 
-/// `n` distinct valid GTINs, from item `from` of the demo's generated range.
-fn keys(from: u32, n: u32) -> Vec<Gtin> {
-    (from..from + n)
-        .map(|i| DemoCatalog::generated_gtin(i).unwrap())
-        .collect()
-}
-
 fn product(gtin: Gtin) -> Option<Arc<Product>> {
     Some(Arc::new(Product {
         gtin,
@@ -329,140 +322,6 @@ async fn eventually_fresh(cache: &ProductCache, keys: &[Gtin]) -> Vec<Cached> {
 
 async fn sleep_until(at: Instant) {
     tokio::time::sleep_until(at.into()).await;
-}
-
-/// A port that was free a moment ago (bind port 0, read it, release it): redis-server
-/// cannot be told to pick one itself.
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A `redis-server` child process on `127.0.0.1`, without persistence unless
-/// started with [`RedisServer::start_persistent`]; killed on drop.
-pub(crate) struct RedisServer {
-    pub(crate) port: u16,
-    child: Option<Child>,
-}
-
-impl RedisServer {
-    pub(crate) async fn start() -> RedisServer {
-        RedisServer::start_on(free_port()).await
-    }
-
-    pub(crate) async fn start_on(port: u16) -> RedisServer {
-        RedisServer::start_with(port, &["--save", "", "--appendonly", "no"]).await
-    }
-
-    /// A server on `port` keeping every write in an append-only file in `dir`,
-    /// synced at each write: killed and started again on the same `dir`, it comes
-    /// back with all it had (as a Redis run with persistence does).
-    pub(crate) async fn start_persistent(port: u16, dir: &std::path::Path) -> RedisServer {
-        let dir = dir.to_str().unwrap();
-        let args = [
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "always",
-        ];
-        RedisServer::start_with(port, &[&args[..], &["--dir", dir]].concat()).await
-    }
-
-    async fn start_with(port: u16, persistence: &[&str]) -> RedisServer {
-        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned());
-        let child = Command::new(&binary)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(persistence)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|error| {
-                panic!(
-                    "failed to start `{binary}` ({error}). These tests need a real Redis: \
-                     install it with `apt-get install -y redis-server`, or set REDIS_SERVER \
-                     to the path of a redis-server binary."
-                )
-            });
-        let server = RedisServer {
-            port,
-            child: Some(child),
-        };
-        server.wait_until_answering().await;
-        server
-    }
-
-    pub(crate) fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// Kills the server (as a crash would) and waits for it to be gone.
-    pub(crate) fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    async fn wait_until_answering(&self) {
-        let deadline = Instant::now() + EVENTUALLY;
-        loop {
-            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)).await {
-                let mut reply = [0u8; 7];
-                if stream.write_all(b"PING\r\n").await.is_ok()
-                    && stream.read_exact(&mut reply).await.is_ok()
-                    && &reply == b"+PONG\r\n"
-                {
-                    return;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "redis-server on port {} did not answer PING within {EVENTUALLY:?}",
-                self.port
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// How many times Redis ran `command` (lower case, e.g. `mget`) since it started,
-    /// from `INFO commandstats`.
-    pub(crate) async fn calls(&self, command: &str) -> u64 {
-        let client = redis::Client::open(self.url()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-        let info: String = redis::cmd("INFO")
-            .arg("commandstats")
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        let prefix = format!("cmdstat_{command}:calls=");
-        info.lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .and_then(|rest| rest.split(',').next())
-            .map_or(0, |calls| calls.parse().unwrap())
-    }
-
-    /// The remaining expiry (ms) Redis holds for each key under the default prefix.
-    async fn pttl(&self, keys: &[Gtin]) -> Vec<i64> {
-        let client = redis::Client::open(self.url()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-        let mut pipe = redis::pipe();
-        for key in keys {
-            let name = format!("{}{}", RedisSettings::default().key_prefix, key.gtin14());
-            pipe.cmd("PTTL").arg(name);
-        }
-        pipe.query_async(&mut conn).await.unwrap()
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 /// Accepts connections and reads whatever comes, but never answers.

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::cache_redis::RedisServer;
-use crate::helpers::{TestApp, upc_a};
-use crate::upstream::{Failure, TestUpstream};
+use crate::support::{Failure, RedisServer, TestApp, TestUpstream, upc_a};
 
 async fn product(app: &TestApp, gtin: &str) -> Value {
     app.query_with(

@@ -16,19 +16,12 @@ use catalog_gateway::catalog::{
 };
 use catalog_gateway::demo::{self, DemoCatalog, DemoSettings};
 use catalog_gateway::gtin::Gtin;
+use catalog_gateway::test_support::g;
 use tokio::time::Instant;
 
-use crate::upstream::{BrokenEntry, Failure, GtinForm, TestUpstream};
-
-/// Default test settings against `upstream`, adjusted by `change`.
-fn client_with(
-    upstream: &TestUpstream,
-    change: impl FnOnce(&mut RestCatalogSettings),
-) -> RestCatalog {
-    let mut settings = RestCatalogSettings::new(upstream.base_url());
-    change(&mut settings);
-    RestCatalog::new(settings).unwrap()
-}
+use crate::support::{
+    BrokenEntry, Failure, GtinForm, TestUpstream, client_with, keys, stock, title_for,
+};
 
 fn client(upstream: &TestUpstream) -> RestCatalog {
     client_with(upstream, |_| {})
@@ -36,28 +29,6 @@ fn client(upstream: &TestUpstream) -> RestCatalog {
 
 fn nz(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n).unwrap()
-}
-
-fn g(s: &str) -> Gtin {
-    Gtin::from_digits(s).unwrap()
-}
-
-/// `n` distinct valid GTINs (the demo's generated range), starting at item `from`.
-fn keys(from: u32, n: u32) -> Vec<Gtin> {
-    (from..from + n)
-        .map(|i| DemoCatalog::generated_gtin(i).unwrap())
-        .collect()
-}
-
-fn title_for(gtin: &Gtin) -> String {
-    format!("Product {}", gtin.gtin14())
-}
-
-/// Stores a product titled after its GTIN for each key.
-fn stock(upstream: &TestUpstream, gtins: &[Gtin]) {
-    for gtin in gtins {
-        upstream.insert_product(gtin.gtin14(), &title_for(gtin));
-    }
 }
 
 /// The title of a found product, after checking it came back under its own key.

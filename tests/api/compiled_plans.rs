@@ -7,8 +7,7 @@
 use serde_json::{Value, json};
 use sha2::Digest;
 
-use crate::helpers::{TestApp, temp_file, upc_a, with_check_digit};
-use crate::upstream::{Failure, TestUpstream};
+use crate::support::{Failure, TestApp, TestUpstream, temp_file, upc_a, with_check_digit};
 
 /// POSTs `body` and returns the status, content type and raw bytes.
 async fn raw(app: &TestApp, body: &Value) -> (u16, String, Vec<u8>) {

@@ -9,16 +9,13 @@ use serde_json::{Value, json};
 
 use catalog_gateway::gtin;
 
-use crate::helpers::TestApp;
-use crate::upstream::TestUpstream;
+use crate::support::{self, TestApp, TestUpstream};
 
 const RICE: &str = "09506000134352";
 
+/// The gateway in front of an upstream holding the rice.
 async fn app_with_rice() -> (TestUpstream, TestApp) {
-    let upstream = TestUpstream::start().await;
-    upstream.insert_product(RICE, "Risotto Rice");
-    let app = TestApp::spawn(Some(&upstream.url()), &[]).await;
-    (upstream, app)
+    support::app_with([(RICE.to_owned(), "Risotto Rice".to_owned())], &[]).await
 }
 
 /// Status, `Location` and `Link` of a resolver answer, redirects not followed.
@@ -32,15 +29,7 @@ async fn answer(app: &TestApp, path: &str) -> (StatusCode, String, String) {
         .send()
         .await
         .unwrap();
-    let header = |name| {
-        response
-            .headers()
-            .get_all(name)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let header = |name| support::header(&response, name);
     (response.status(), header(LOCATION), header(LINK))
 }
 

@@ -12,7 +12,7 @@ use catalog_gateway::redis_topology::RedisTopology;
 use clap::{CommandFactory, Parser};
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 /// A file of the repository, as text.
 fn read(relative: &str) -> String {

@@ -6,8 +6,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
-use crate::upstream::TestUpstream;
+use crate::support::{TestApp, TestUpstream};
 
 /// Pieces of GraphQL, valid and not, to build documents from.
 const TOKENS: &[&str] = &[

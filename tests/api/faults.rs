@@ -2,8 +2,7 @@
 //! the real binary in the middle of load. Each returned product is checked to be
 //! the one asked for.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -11,8 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::helpers::{TestApp, upc_a};
-use crate::upstream::TestUpstream;
+use crate::support::{TestApp, TestUpstream, start_binary_with, upc_a};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_item_asked_by_1000_concurrent_requests_is_fetched_once() {
@@ -59,42 +57,6 @@ async fn one_item_asked_by_1000_concurrent_requests_is_fetched_once() {
     assert_eq!(upstream.call_count(), 1);
 }
 
-/// Starts the real binary and returns it with the address it listens on.
-fn start_binary(upstream: &str) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_catalog-gateway"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream-url",
-            upstream,
-            "--log-format",
-            "json",
-        ])
-        .args(["--drain-delay-ms", "600", "--shutdown-timeout-ms", "5000"])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("the binary logs before exiting")
-            .expect("utf-8 log");
-        let entry: Value = serde_json::from_str(&line).unwrap_or_default();
-        if entry["message"] == "catalog-gateway listening" {
-            break entry["address"]
-                .as_str()
-                .expect("address logged")
-                .to_owned();
-        }
-    };
-    // Keep draining the log so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, format!("http://{address}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_load_loses_no_request() {
     // Arrange
@@ -104,7 +66,21 @@ async fn sigterm_during_load_loses_no_request() {
         upstream.insert_product(item, &format!("item {item}"));
     }
     upstream.set_delay(Duration::from_millis(20));
-    let (mut child, address) = start_binary(&upstream.url());
+    let (mut child, address) = start_binary_with(
+        &[
+            "--upstream-url",
+            &upstream.url(),
+            "--drain-delay-ms",
+            "600",
+            "--shutdown-timeout-ms",
+            "5000",
+        ],
+        |command| {
+            command.env("RUST_LOG", "info");
+        },
+    )
+    .unwrap();
+    let address = format!("http://{address}");
     let client = reqwest::Client::new();
     let draining = Arc::new(AtomicBool::new(false));
     let served = Arc::new(AtomicUsize::new(0));

@@ -6,21 +6,12 @@
 use serde_json::{Value, json};
 use std::num::NonZeroUsize;
 
-use crate::helpers::{TestApp, error_codes, spellings, upc_a};
-use crate::upstream::{Failure, TestUpstream};
+use crate::support::{
+    Failure, TestApp, TestUpstream, error_codes, spellings, upc_a, upstream_with_items,
+};
 
 const ENTITIES: &str = "query($r: [_Any!]!) {
     _entities(representations: $r) { __typename ... on Product { gtin upc title } } }";
-
-/// An upstream holding the first `n` test UPC-As, titled by their number.
-async fn upstream_with_items(n: u32) -> (TestUpstream, Vec<String>) {
-    let upstream = TestUpstream::start().await;
-    let items: Vec<String> = (0..n).map(upc_a).collect();
-    for item in &items {
-        upstream.insert_product(item, &format!("item {item}"));
-    }
-    (upstream, items)
-}
 
 fn representation(gtin: &str) -> Value {
     json!({ "__typename": "Product", "gtin": gtin })

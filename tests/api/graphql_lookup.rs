@@ -6,8 +6,7 @@ use std::num::NonZeroUsize;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_codes, spellings, upc_a};
-use crate::upstream::TestUpstream;
+use crate::support::{TestApp, TestUpstream, error_codes, spellings, upc_a};
 
 const TISSUE: &str = "036000291452";
 
@@ -170,7 +169,7 @@ async fn products_keeps_length_and_order_with_per_item_errors_at_their_paths() {
 async fn an_upstream_failure_is_a_per_item_error_and_good_items_are_still_returned() {
     // Arrange: max batch 1, so each item is its own call, and one of them fails.
     let upstream = upstream_with(&[(TISSUE, "Tissue"), ("96385074", "Mints")]).await;
-    upstream.fail_calls_with_key("00000096385074", crate::upstream::Failure::Status(500));
+    upstream.fail_calls_with_key("00000096385074", crate::support::Failure::Status(500));
     let app = TestApp::spawn_with(Some(&upstream.url()), |s| {
         s.upstream.client.max_batch = NonZeroUsize::MIN;
     })
@@ -283,7 +282,7 @@ async fn lookups_basket_gives_typed_lines_and_decodes_variable_measure_labels() 
     // per call, so the failing item fails alone.
     let upstream =
         upstream_with(&[(TISSUE, "Tissue"), ("02011122000005", "Honey Roast Ham")]).await;
-    upstream.fail_calls_with_key("00000096385074", crate::upstream::Failure::Status(503));
+    upstream.fail_calls_with_key("00000096385074", crate::support::Failure::Status(503));
     let app = TestApp::spawn(
         Some(&upstream.url()),
         &["--rcn-region", "GB", "--upstream-max-batch", "1"],

@@ -4,7 +4,7 @@
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -13,24 +13,9 @@ async fn app() -> TestApp {
 }
 
 async fn post(app: &TestApp, accept: &str, body: Value) -> (u16, String, Value) {
-    let response = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .header(ACCEPT, accept)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let content_type = response.headers()[CONTENT_TYPE]
-        .to_str()
-        .unwrap_or_default()
-        .to_owned();
-    (
-        status,
-        content_type,
-        response.json().await.unwrap_or_default(),
-    )
+    let answer = app.post_with(&body, &[(ACCEPT.as_str(), accept)]).await;
+    let content_type = answer.header(CONTENT_TYPE.as_str()).to_owned();
+    (answer.status.as_u16(), content_type, answer.body)
 }
 
 #[tokio::test]

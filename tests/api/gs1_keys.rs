@@ -5,8 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_codes};
-use crate::upstream::TestUpstream;
+use crate::support::{TestApp, TestUpstream, error_codes};
 
 const TISSUE: &str = "036000291452";
 /// A GS1 SSCC of GS1 US's example company prefix 0614141.

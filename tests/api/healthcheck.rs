@@ -6,7 +6,7 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 /// Runs `catalog-gateway healthcheck` with `args` off the async runtime (the
 /// gateway under test shares it).

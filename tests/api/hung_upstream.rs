@@ -17,8 +17,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::helpers::{TestApp, error_codes, upc_a};
-use crate::upstream::TestUpstream;
+use crate::support::{TestApp, TestUpstream, error_codes, readyz, upc_a};
 
 /// A response to one lookup, seen from a client.
 #[derive(Clone, Debug)]
@@ -124,12 +123,6 @@ async fn warm_up(app: &TestApp, upstream: &TestUpstream) {
         )
         .await;
     assert_eq!(outcome(&response), "found", "{response}");
-}
-
-async fn readyz(app: &TestApp) -> (u16, Value) {
-    let response = app.get("/readyz").await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
 }
 
 #[tokio::test(start_paused = true)]

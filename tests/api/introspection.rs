@@ -3,7 +3,7 @@
 //! The tools' own queries are sent by `make test-introspection` (graphql-js, Codegen)
 //! and `make test-browser` (GraphiQL); these tests pin the gateway's side.
 
-use crate::helpers::{TestApp, error_codes};
+use crate::support::{TestApp, error_codes};
 
 fn first_code(response: &serde_json::Value) -> String {
     error_codes(response)

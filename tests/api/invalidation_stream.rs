@@ -19,9 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use crate::cache_redis::{RedisServer, free_port};
-use crate::helpers::{TestApp, upc_a};
-use crate::upstream::TestUpstream;
+use crate::support::{RedisServer, TestApp, TestUpstream, free_port, upc_a};
 
 const PRODUCT: &str = "query($g: String!) { product(gtin: $g) { title } }";
 const TOKEN: &str = "test-admin-token-0123456789";

@@ -5,14 +5,11 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, error_codes, upc_a};
-use crate::upstream::TestUpstream;
+use crate::support::{self, TestApp, TestUpstream, error_codes, upc_a};
 
+/// The gateway with `flags` in front of an upstream holding item 1, "One".
 async fn app_with(flags: &[&str]) -> (TestUpstream, TestApp) {
-    let upstream = TestUpstream::start().await;
-    upstream.insert_product(&upc_a(1), "One");
-    let app = TestApp::spawn(Some(&upstream.url()), flags).await;
-    (upstream, app)
+    support::app_with([(upc_a(1), "One".to_owned())], flags).await
 }
 
 fn first_code(response: &serde_json::Value) -> String {

@@ -4,8 +4,7 @@
 // Test code: a failed unwrap is a failed test, also in helper functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod helpers; // TestApp: the gateway on port 0, with typed request helpers
-mod upstream; // a commandable upstream HTTP server (counts calls, misbehaves on demand)
+mod support; // what the tests share: the gateway in-process and as a binary, upstreams, Redis, nginx, codes
 
 mod batching; // upstream calls per request, counted at a real upstream
 mod cache_redis; // the product cache's Redis tier against a real redis-server
@@ -33,6 +32,7 @@ mod persisted_queries; // automatic persisted queries over POST and GET, and the
 mod protection; // trusted documents, cost and rate limits, API keys, a flood of client ids
 mod rate_fleet; // three gateways, one Redis: one client held to the fleet-wide rate, leases not per-request calls
 mod readme_examples; // every README example query, run against the defaults
+mod ready_file; // --ready-file: the address written whole once listening; an unwritable file stops the start
 mod redis_topologies; // Sentinel failover, a 3-master Cluster, ACL from the env, rediss:// with a private CA
 mod resolver; // the GS1 Digital Link resolver: redirects, linksets, product pages, shared loader and limits
 mod resolver_suite; // GS1's resolver conformance suite, one test per id (ignored: reads $GS1_CONFORMANCE_DIR)

@@ -4,8 +4,7 @@
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
 use serde_json::json;
 
-use crate::helpers::{TestApp, upc_a};
-use crate::upstream::TestUpstream;
+use crate::support::{TestApp, TestUpstream, post_graphql, start_binary_with, upc_a};
 
 #[tokio::test]
 async fn metrics_report_requests_errors_upstream_calls_cache_and_build_info() {
@@ -128,33 +127,16 @@ async fn the_binary_writes_one_json_line_per_graphql_request_with_its_fields() {
     use serde_json::Value;
 
     // Arrange: the real binary (its log writer is a thread of its own).
-    let mut child = Command::new(env!("CARGO_BIN_EXE_catalog-gateway"))
-        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
-        .args(["--drain-delay-ms", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
-        let entry: Value =
-            serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap_or_default();
-        if entry["message"] == "catalog-gateway listening" {
-            break entry["address"].as_str().unwrap().to_owned();
-        }
-    };
+    let (mut child, address) = start_binary_with(&["--drain-delay-ms", "0"], |command| {
+        command.stdout(Stdio::piped());
+    })
+    .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
 
     // Act: one GraphQL request and a probe, then a clean stop.
+    let shelf = json!({ "query": "query Shelf { product(gtin: \"036000291452\") { title } }" });
+    let response = post_graphql(&address, &shelf, &[("x-request-id", "log-line-1")]).await;
     let client = reqwest::Client::new();
-    let response: Value = client
-        .post(format!("http://{address}/graphql"))
-        .header("x-request-id", "log-line-1")
-        .json(&json!({ "query": "query Shelf { product(gtin: \"036000291452\") { title } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     client
         .get(format!("http://{address}/readyz"))
         .send()

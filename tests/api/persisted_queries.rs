@@ -3,27 +3,14 @@
 //! still held to the shape limits, and answers exactly what the full text would.
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::helpers::{TestApp, error_codes, upc_a};
-use crate::upstream::TestUpstream;
+use crate::support::{self, TestApp, TestUpstream, error_codes, sha256_hex, upc_a};
 
 const QUERY: &str = "query Item($g: String!) { product(gtin: $g) { upc title } }";
 
+/// The gateway with `flags` in front of an upstream holding items 0 to 2.
 async fn app_with(flags: &[&str]) -> (TestUpstream, TestApp) {
-    let upstream = TestUpstream::start().await;
-    for n in 0..3 {
-        upstream.insert_product(&upc_a(n), &format!("item {n}"));
-    }
-    let app = TestApp::spawn(Some(&upstream.url()), flags).await;
-    (upstream, app)
-}
-
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    support::app_with((0..3).map(|n| (upc_a(n), format!("item {n}"))), flags).await
 }
 
 fn persisted(hash: &str) -> Value {

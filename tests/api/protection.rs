@@ -7,21 +7,14 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::cache_redis::RedisServer;
-use crate::helpers::{TestApp, temp_file};
+use crate::support::{
+    RedisServer, TestApp, readyz, sha256_hex, start_binary, start_binary_with, temp_file,
+};
 
 const SHELF: &str = "query Shelf { product(gtin: \"036000291452\") { title } }";
 const BASKET: &str = "query Basket($g: [String!]!) { products(gtins: $g) { title } }";
 const TYPENAME: &str = "{ __typename }";
-
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
 
 /// Apollo's persisted-query manifest of `operations` (id, body).
 fn apollo_manifest(operations: &[(&str, &str)]) -> String {
@@ -48,17 +41,8 @@ async fn post(
     body: Value,
     headers: &[(&str, &str)],
 ) -> (u16, reqwest::header::HeaderMap, Value) {
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .json(&body);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    (status, headers, response.json().await.unwrap())
+    let answer = app.post_with(&body, headers).await;
+    (answer.status.as_u16(), answer.headers, answer.body)
 }
 
 fn code(body: &Value) -> &str {
@@ -74,10 +58,6 @@ async fn metric(app: &TestApp, series: &str) -> f64 {
         .filter(|line| line.starts_with(series))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
-}
-
-async fn readyz(app: &TestApp) -> Value {
-    app.get("/readyz").await.json().await.unwrap()
 }
 
 // ---- trusted documents -------------------------------------------------------------
@@ -245,44 +225,13 @@ async fn log_mode_serves_unknown_operations_and_counts_them() {
     assert!(metric(&app, series).await >= before + 1.0);
 }
 
-/// Starts the real binary with `flags`; its address, or its exit and stderr.
-fn start_binary(flags: &[&str]) -> Result<(std::process::Child, String), (i32, String)> {
-    use std::io::{BufRead, BufReader, Read};
-
-    let mut child = Command::new(env!("CARGO_BIN_EXE_catalog-gateway"))
-        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
-        .args(["--drain-delay-ms", "0"])
-        .args(flags)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        let entry: Value = serde_json::from_str(&line.unwrap()).unwrap_or_default();
-        if entry["message"] == "catalog-gateway listening" {
-            let address = entry["address"].as_str().unwrap().to_owned();
-            // Keep draining stdout so the child never blocks on a full pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            return Ok((child, address));
-        }
-    }
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    Err((status.code().unwrap_or(-1), stderr))
-}
-
 #[test]
 fn a_malformed_manifest_stops_the_start_with_exit_status_2_naming_the_flag() {
     let manifest = temp_file("bad.json", "{\"operations\": [{\"id\": \"x\"}]}");
 
     let result = start_binary(&[
+        "--drain-delay-ms",
+        "0",
         "--trusted-documents",
         &manifest,
         "--trusted-documents-mode",
@@ -304,6 +253,8 @@ async fn sighup_reloads_the_manifest_without_a_restart() {
         let path = path.clone();
         move || {
             start_binary(&[
+                "--drain-delay-ms",
+                "0",
                 "--trusted-documents",
                 &path,
                 "--trusted-documents-mode",
@@ -369,7 +320,7 @@ fn hangup(child: &std::process::Child) {
 // ---- cost ----------------------------------------------------------------------
 
 fn basket(n: usize) -> Vec<String> {
-    (0..n as u32).map(crate::helpers::upc_a).collect()
+    (0..n as u32).map(crate::support::upc_a).collect()
 }
 
 #[tokio::test]
@@ -561,7 +512,8 @@ async fn two_replicas_share_one_allowance_through_redis_and_serve_on_when_it_is_
         let app = if n % 2 == 0 { &one } else { &two };
         statuses.push(post(app, json!({ "query": TYPENAME }), &id).await.0);
     }
-    let fallbacks_while_up = readyz(&one).await["detail"]["protection"]["redisFallbacks"].as_u64();
+    let fallbacks_while_up =
+        readyz(&one).await.1["detail"]["protection"]["redisFallbacks"].as_u64();
     let ttls: Vec<i64> = {
         let client = redis::Client::open(redis.url()).unwrap();
         let mut conn = client.get_multiplexed_async_connection().await.unwrap();
@@ -601,7 +553,7 @@ async fn two_replicas_share_one_allowance_through_redis_and_serve_on_when_it_is_
     assert_eq!(ttls.len(), 3, "{ttls:?}");
     assert!(ttls.iter().all(|ttl| *ttl > 0), "{ttls:?}");
     assert_eq!(down, 200, "Redis down must not refuse traffic: {body}");
-    assert!(readyz(&one).await["detail"]["protection"]["redisFallbacks"].as_u64() >= Some(1));
+    assert!(readyz(&one).await.1["detail"]["protection"]["redisFallbacks"].as_u64() >= Some(1));
 }
 
 // ---- API keys ------------------------------------------------------------------
@@ -646,20 +598,12 @@ fn the_request_log_line_names_the_client_and_never_the_key() {
 
     let keys = json!({ "keys": [{ "sha256": sha256_hex("till-key-1"), "client": "till-app" }] });
     let path = temp_file("keys.json", &keys.to_string());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_catalog-gateway"))
-        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
-        .args(["--drain-delay-ms", "0", "--api-keys", &path])
-        .stdout(Stdio::piped())
-        .spawn()
+    let (mut child, address) =
+        start_binary_with(&["--drain-delay-ms", "0", "--api-keys", &path], |command| {
+            command.stdout(Stdio::piped());
+        })
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
-        let entry: Value =
-            serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap_or_default();
-        if entry["message"] == "catalog-gateway listening" {
-            break entry["address"].as_str().unwrap().to_owned();
-        }
-    };
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -756,7 +700,7 @@ async fn a_flood_of_client_ids_keeps_the_limiter_bounded_and_fair_clients_served
         .await
         .expect("the flood ends in time")
         .unwrap();
-    let held = readyz(&app).await["detail"]["protection"]["rateLimiterClients"]
+    let held = readyz(&app).await.1["detail"]["protection"]["rateLimiterClients"]
         .as_u64()
         .unwrap();
 

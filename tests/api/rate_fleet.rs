@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::cache_redis::RedisServer;
-use crate::helpers::TestApp;
+use crate::support::{RedisServer, TestApp};
 
 const TYPENAME: &str = "{ __typename }";
 

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 /// One example: a POST body or a GET query string.
 #[derive(Debug)]

@@ -10,9 +10,6 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,11 +18,13 @@ use catalog_gateway::catalog::{Availability, Product};
 use catalog_gateway::config::Settings;
 use catalog_gateway::demo::DemoCatalog;
 use catalog_gateway::gtin::Gtin;
-use catalog_gateway::redis_topology::{LinkTimeouts, RedisLink, RedisTarget, RedisTopology};
+use catalog_gateway::redis_topology::{LinkTimeouts, RedisLink, RedisTarget};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, upc_a};
-use crate::upstream::TestUpstream;
+use crate::support::{
+    Cluster, Node, TestApp, TestUpstream, eventually, free_port, temp_dir, throwaway_certificates,
+    upc_a,
+};
 
 /// How long to wait for something that happens in the background.
 const EVENTUALLY: Duration = Duration::from_secs(10);
@@ -501,21 +500,6 @@ async fn wait_for_tier(app: &TestApp) {
     }
 }
 
-async fn eventually<F, Fut>(check: F, what: &str)
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + EVENTUALLY;
-    while !check().await {
-        assert!(
-            Instant::now() < deadline,
-            "{what}: not within {EVENTUALLY:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn cache_on(target: RedisTarget) -> ProductCache {
     ProductCache::new(CacheSettings {
         redis: Some(RedisSettings {
@@ -529,99 +513,9 @@ fn cache_on(target: RedisTarget) -> ProductCache {
 
 fn product(gtin: Gtin) -> Option<Arc<Product>> {
     Some(Arc::new(Product {
-        gtin,
-        title: format!("Product {gtin}"),
-        brand: None,
-        description: None,
-        price: None,
-        images: vec![],
-        categories: vec![],
-        attributes: vec![],
         availability: Availability::InStock,
-        updated_at: None,
+        ..Product::bare(gtin, &format!("Product {gtin}"))
     }))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "catalog-redis-{name}-{}-{}",
-        std::process::id(),
-        free_port()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A CA and a server certificate for `localhost` signed by it, in `dir`; the CA's PEM.
-fn throwaway_certificates(dir: &std::path::Path) -> Vec<u8> {
-    let run = |args: &[&str]| {
-        let status = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl is installed");
-        assert!(status.success(), "openssl {args:?}");
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=test-ca",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-    ]);
-    std::fs::write(
-        dir.join("san.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        "san.ext",
-        "-out",
-        "server.crt",
-    ]);
-    std::fs::read(dir.join("ca.crt")).unwrap()
 }
 
 /// Log lines of the tracing subscriber set for one test.
@@ -650,204 +544,5 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
 
     fn make_writer(&'a self) -> Logs {
         self.clone()
-    }
-}
-
-/// One `redis-server` (or Sentinel) on a loopback port; killed on drop.
-struct Node {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl Node {
-    async fn start(args: &[&str]) -> Node {
-        let port = free_port();
-        let mut all = vec!["--port".to_owned(), port.to_string()];
-        all.extend(args.iter().map(|a| (*a).to_owned()));
-        let all: Vec<&str> = all.iter().map(String::as_str).collect();
-        Node::start_raw(port, &all).await
-    }
-
-    /// `redis-server` with exactly `args`, answering (TCP) on `port`.
-    async fn start_raw(port: u16, args: &[&str]) -> Node {
-        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned());
-        let child = Command::new(&binary)
-            .args(args)
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("failed to start {binary} ({e}): apt-get install redis-server")
-            });
-        let node = Node {
-            port,
-            child: Some(child),
-        };
-        let deadline = Instant::now() + EVENTUALLY;
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "redis on {port} never listened");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        node
-    }
-
-    /// A Sentinel watching the master on `master_port` as `catalog`, failing over
-    /// half a second after it stops answering.
-    async fn sentinel(dir: &std::path::Path, master_port: u16) -> Node {
-        let port = free_port();
-        let conf = dir.join(format!("sentinel-{port}.conf"));
-        let mut file = std::fs::File::create(&conf).unwrap();
-        writeln!(
-            file,
-            "port {port}\nbind 127.0.0.1\ndir {}\n\
-             sentinel monitor catalog 127.0.0.1 {master_port} 1\n\
-             sentinel down-after-milliseconds catalog 500\n\
-             sentinel failover-timeout catalog 3000\n\
-             sentinel parallel-syncs catalog 1",
-            dir.display()
-        )
-        .unwrap();
-        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned());
-        let child = Command::new(&binary)
-            .arg(&conf)
-            .arg("--sentinel")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let node = Node {
-            port,
-            child: Some(child),
-        };
-        let deadline = Instant::now() + EVENTUALLY;
-        while node.master_port().await != Some(master_port) {
-            assert!(
-                Instant::now() < deadline,
-                "the sentinel never saw the master"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        node
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    async fn query<T: redis::FromRedisValue>(&self, url: &str, cmd: &redis::Cmd) -> Option<T> {
-        let client = redis::Client::open(url).ok()?;
-        let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-        cmd.query_async(&mut conn).await.ok()
-    }
-
-    async fn dbsize(&self) -> u64 {
-        self.query(&self.url(), &redis::cmd("DBSIZE"))
-            .await
-            .unwrap_or(0)
-    }
-
-    async fn dbsize_as(&self, user: &str, password: &str) -> u64 {
-        let url = format!("redis://{user}:{password}@127.0.0.1:{}", self.port);
-        self.query(&url, &redis::cmd("DBSIZE")).await.unwrap_or(0)
-    }
-
-    /// The master's port this Sentinel names now.
-    async fn master_port(&self) -> Option<u16> {
-        let mut cmd = redis::cmd("SENTINEL");
-        cmd.arg("get-master-addr-by-name").arg("catalog");
-        let (_, port): (String, String) = self.query(&self.url(), &cmd).await?;
-        port.parse().ok()
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Three masters joined by `redis-cli --cluster create`.
-struct Cluster {
-    nodes: Vec<Node>,
-    _dir: PathBuf,
-}
-
-impl Cluster {
-    async fn start() -> Cluster {
-        let dir = temp_dir("cluster");
-        let mut nodes = Vec::new();
-        for n in 0..3 {
-            let conf = dir.join(format!("nodes-{n}.conf"));
-            nodes.push(
-                Node::start(&[
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    conf.to_str().unwrap(),
-                    "--cluster-node-timeout",
-                    "2000",
-                ])
-                .await,
-            );
-        }
-        let addresses: Vec<String> = nodes
-            .iter()
-            .map(|node| format!("127.0.0.1:{}", node.port))
-            .collect();
-        let status = Command::new("redis-cli")
-            .args(["--cluster", "create"])
-            .args(&addresses)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .status()
-            .expect("redis-cli is installed");
-        assert!(status.success(), "redis-cli --cluster create");
-        let cluster = Cluster { nodes, _dir: dir };
-        eventually(
-            || async {
-                let mut ok = true;
-                for node in &cluster.nodes {
-                    let info: Option<String> = node
-                        .query(&node.url(), &redis::cmd("CLUSTER").arg("INFO").clone())
-                        .await;
-                    ok &= info.is_some_and(|i| i.contains("cluster_state:ok"));
-                }
-                ok
-            },
-            "the cluster is ok",
-        )
-        .await;
-        cluster
-    }
-
-    fn urls(&self) -> Vec<String> {
-        self.nodes.iter().map(Node::url).collect()
-    }
-
-    fn target(&self) -> RedisTarget {
-        RedisTarget {
-            topology: RedisTopology::Cluster(self.urls()),
-            ..RedisTarget::default()
-        }
-    }
-
-    async fn dbsizes(&self) -> Vec<u64> {
-        let mut sizes = Vec::new();
-        for node in &self.nodes {
-            sizes.push(node.dbsize().await);
-        }
-        sizes
     }
 }

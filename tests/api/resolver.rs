@@ -6,15 +6,14 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, LINK, LOCATION};
+use reqwest::header::{CONTENT_TYPE, LINK, LOCATION};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use catalog_gateway::config::Settings;
 use catalog_gateway::http::LinkTemplate;
 
-use crate::helpers::TestApp;
-use crate::upstream::TestUpstream;
+use crate::support::{TestApp, TestUpstream, header};
 
 const RICE: &str = "09506000134352";
 
@@ -46,21 +45,7 @@ async fn send(
     path: &str,
     accept: Option<&str>,
 ) -> reqwest::Response {
-    let mut request = client().request(method, format!("{}{path}", app.address));
-    if let Some(accept) = accept {
-        request = request.header(ACCEPT, accept);
-    }
-    request.send().await.unwrap()
-}
-
-fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
-    response
-        .headers()
-        .get_all(name)
-        .iter()
-        .map(|v| v.to_str().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join(", ")
+    app.send(method, path, accept, &[]).await
 }
 
 #[tokio::test]
@@ -548,19 +533,13 @@ async fn a_cors_preflight_on_a_resolver_path_allows_get_head_and_options() {
 
         assert!(response.status().is_success(), "{path}");
         assert_eq!(
-            header(&response, "access-control-allow-methods".parse().unwrap()),
+            header(&response, "access-control-allow-methods"),
             "GET,HEAD,OPTIONS",
             "{path}"
         );
-        assert_eq!(
-            header(&response, "access-control-allow-origin".parse().unwrap()),
-            "*"
-        );
+        assert_eq!(header(&response, "access-control-allow-origin"), "*");
         // The route's own answer: its methods and the link to the linkset.
-        assert_eq!(
-            header(&response, "allow".parse().unwrap()),
-            "GET, HEAD, OPTIONS"
-        );
+        assert_eq!(header(&response, "allow"), "GET, HEAD, OPTIONS");
         if path.starts_with("/01/") {
             assert!(
                 header(&response, LINK).contains("?linkType=linkset>; rel=\"linkset\""),
@@ -575,12 +554,12 @@ async fn a_cors_preflight_on_a_resolver_path_allows_get_head_and_options() {
         .send()
         .await
         .unwrap();
-    let exposed = header(&response, "access-control-expose-headers".parse().unwrap());
+    let exposed = header(&response, "access-control-expose-headers");
     assert!(exposed.split(',').any(|name| name == "link"), "{exposed}");
     // The GraphQL API keeps its own policy.
     let response = preflight("/graphql", "POST").await.unwrap();
     assert_eq!(
-        header(&response, "access-control-allow-methods".parse().unwrap()),
+        header(&response, "access-control-allow-methods"),
         "GET,POST"
     );
 }

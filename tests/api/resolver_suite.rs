@@ -14,12 +14,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, LINK, LOCATION};
+use reqwest::header::{CONTENT_TYPE, LINK, LOCATION};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
-use crate::upstream::TestUpstream;
+use crate::support::{TestApp, TestUpstream, header, header_values};
 
 const GTIN: &str = "09506000134352";
 /// The Digital Links under test, as paths on the gateway.
@@ -109,32 +108,8 @@ async fn send(
     path: &str,
     accept: Option<&str>,
 ) -> reqwest::Response {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut request = client.request(method, format!("{}{path}", app.address));
-    if let Some(accept) = accept {
-        request = request.header(ACCEPT, accept);
-    }
-    request
-        .header("origin", "https://suite.example")
-        .send()
+    app.send(method, path, accept, &[("origin", "https://suite.example")])
         .await
-        .unwrap()
-}
-
-fn header(response: &reqwest::Response, name: &str) -> String {
-    field(response.headers(), name)
-}
-
-fn field(headers: &reqwest::header::HeaderMap, name: &str) -> String {
-    headers
-        .get_all(name)
-        .iter()
-        .map(|value| value.to_str().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The linkset of `dl`, asked as the suite asks (the Accept header): its headers
@@ -439,7 +414,7 @@ async fn declared_content_type() {
     let (_upstream, app) = resolver().await;
     for dl in DLS {
         let (headers, _) = linkset(&app, dl).await;
-        let content_type = field(&headers, CONTENT_TYPE.as_str());
+        let content_type = header_values(&headers, CONTENT_TYPE.as_str());
         assert!(
             content_type.starts_with("application/linkset+json"),
             "{dl}: {content_type}"

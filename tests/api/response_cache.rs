@@ -8,8 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{TestApp, upc_a};
-use crate::upstream::{Failure, TestUpstream};
+use crate::support::{Failure, TestApp, TestUpstream, upc_a};
 
 const PRODUCT: &str = "query($g: String!) { product(gtin: $g) { upc title servedStale } }";
 

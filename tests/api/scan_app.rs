@@ -1,7 +1,7 @@
 //! The scan app on `/scan` over a real socket: the page and its policy, and the
 //! embedded assets in both encodings (gzip as stored, or decompressed).
 
-use crate::helpers::TestApp;
+use crate::support::{self, TestApp};
 
 const WASM_GZ: &[u8] = include_bytes!("../../assets/scan/vendor/zxing_reader.wasm.gz");
 
@@ -47,14 +47,7 @@ async fn the_wasm_is_sent_gzip_to_a_client_that_accepts_it() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let header = |name: &str| support::header(&response, name);
     assert_eq!(header("content-encoding"), "gzip");
     assert_eq!(header("content-type"), "application/wasm");
     assert!(header("vary").contains("accept-encoding"));

@@ -5,16 +5,13 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
-use crate::upstream::TestUpstream;
+use crate::support::{self, TestApp, TestUpstream};
 
 const RICE: &str = "09506000134352";
 
+/// The gateway in front of an upstream holding the rice.
 async fn app_with_rice() -> (TestUpstream, TestApp) {
-    let upstream = TestUpstream::start().await;
-    upstream.insert_product(RICE, "Risotto Rice");
-    let app = TestApp::spawn(Some(&upstream.url()), &[]).await;
-    (upstream, app)
+    support::app_with([(RICE.to_owned(), "Risotto Rice".to_owned())], &[]).await
 }
 
 const TILL: &str = "query($codes: [String!]!, $today: String) {

@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, upc_a};
-use crate::upstream::TestUpstream;
+use crate::support::{TestApp, TestUpstream, upc_a};
 
 #[tokio::test]
 async fn shutdown_drains_then_finishes_in_flight_requests_without_losing_one() {

@@ -20,7 +20,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 /// Slow connections of each kind, if the open-file limit allows (see [`slow_count`]).
 const WANTED_PER_KIND: usize = 2000;

@@ -5,5 +5,5 @@
 // Test code: a failed unwrap is a failed test, also in helper functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod helpers; // TestApp: the gateway on port 0, with typed request helpers
-mod slow_clients; // slow heads and bodies closed within their limits while normal requests pass
+mod slow_clients;
+mod support; // what the tests share: the gateway in-process and as a binary, upstreams, Redis, nginx, codes // slow heads and bodies closed within their limits while normal requests pass

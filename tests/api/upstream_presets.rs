@@ -18,7 +18,7 @@ use catalog_gateway::gtin::Gtin;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
-use crate::helpers::{TestApp, error_codes};
+use crate::support::{TestApp, error_codes};
 
 /// A dialect server on a free loopback port; stops when dropped.
 struct Source {

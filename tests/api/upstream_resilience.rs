@@ -20,11 +20,10 @@ use catalog_gateway::catalog::{
     BreakerSettings, BreakerState, Catalog, CatalogError, FetchResult, RestCatalog,
     RestCatalogSettings, RetryPolicy,
 };
-use catalog_gateway::demo::DemoCatalog;
 use catalog_gateway::gtin::Gtin;
 use tokio::time::Instant;
 
-use crate::upstream::{Failure, TestUpstream};
+use crate::support::{Failure, TestUpstream, keys, stock, title_for};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -66,23 +65,6 @@ fn breaker(run: u32, open_for: Duration) -> BreakerSettings {
         failure_threshold: run,
         open_for,
         ..BreakerSettings::default()
-    }
-}
-
-/// `n` distinct valid GTINs, starting at item `from`.
-fn keys(from: u32, n: u32) -> Vec<Gtin> {
-    (from..from + n)
-        .map(|i| DemoCatalog::generated_gtin(i).unwrap())
-        .collect()
-}
-
-fn title_for(gtin: &Gtin) -> String {
-    format!("Product {}", gtin.gtin14())
-}
-
-fn stock(upstream: &TestUpstream, gtins: &[Gtin]) {
-    for gtin in gtins {
-        upstream.insert_product(gtin.gtin14(), &title_for(gtin));
     }
 }
 

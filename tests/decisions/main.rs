@@ -10,46 +10,34 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_trait::async_trait;
 use catalog_gateway::cache::{CacheSettings, ProductCache};
-use catalog_gateway::catalog::{Catalog, CatalogError, FetchResult};
+use catalog_gateway::catalog::{Catalog, InMemoryCatalog};
 use catalog_gateway::gtin::Gtin;
 use catalog_gateway::loader::{LoaderSettings, ProductLoader};
 
-/// The batch sizes a source was asked for, in order.
-#[derive(Clone, Default)]
-struct Calls(Arc<Mutex<Vec<usize>>>);
-
-impl Calls {
-    fn record(&self, keys: usize) {
-        self.0.lock().unwrap().push(keys);
-    }
-    fn sizes(&self) -> Vec<usize> {
-        let mut sizes = self.0.lock().unwrap().clone();
-        sizes.sort_unstable();
-        sizes
-    }
-}
-
-/// A source that takes `latency` per call, finds every key but fails `bad`.
+/// A source that takes `latency` per call, finds no key and fails `bad`: one
+/// in-memory catalog (which records the batches it is asked for) behind both sides.
 #[derive(Clone)]
-struct Source {
-    calls: Calls,
-    latency: Duration,
-    bad: Option<Gtin>,
-}
+struct Source(Arc<InMemoryCatalog>);
 
 impl Source {
     fn new(latency: Duration, bad: Option<Gtin>) -> Source {
-        Source {
-            calls: Calls::default(),
-            latency,
-            bad,
-        }
+        let catalog = InMemoryCatalog::new([]).latency(latency);
+        Source(Arc::new(match bad {
+            Some(bad) => catalog.failing(bad, "one key failed"),
+            None => catalog,
+        }))
+    }
+
+    /// The batch sizes the source was asked for, smallest first.
+    fn sizes(&self) -> Vec<usize> {
+        let mut sizes: Vec<usize> = self.0.batches().iter().map(Vec::len).collect();
+        sizes.sort_unstable();
+        sizes
     }
 }
 
@@ -59,27 +47,10 @@ impl Loader<Gtin> for Source {
     type Error = Arc<str>;
 
     async fn load(&self, keys: &[Gtin]) -> Result<HashMap<Gtin, String>, Arc<str>> {
-        self.calls.record(keys.len());
-        tokio::time::sleep(self.latency).await;
-        if keys.iter().any(|key| Some(*key) == self.bad) {
+        if self.0.fetch(keys).await.iter().any(Result::is_err) {
             return Err(Arc::from("one key failed"));
         }
         Ok(keys.iter().map(|key| (*key, key.to_string())).collect())
-    }
-}
-
-/// The gateway's side: one result per key.
-#[async_trait]
-impl Catalog for Source {
-    async fn fetch(&self, keys: &[Gtin]) -> Vec<FetchResult> {
-        self.calls.record(keys.len());
-        tokio::time::sleep(self.latency).await;
-        keys.iter()
-            .map(|key| match Some(*key) == self.bad {
-                true => Err(CatalogError::Unavailable("one key failed".into())),
-                false => Ok(None),
-            })
-            .collect()
     }
 }
 
@@ -91,7 +62,7 @@ fn gtins(n: usize) -> Vec<Gtin> {
 
 fn product_loader(source: &Source, max_batch: usize) -> ProductLoader {
     ProductLoader::new(
-        Arc::new(source.clone()),
+        source.0.clone(),
         ProductCache::new(CacheSettings {
             enabled: false,
             ..CacheSettings::default()
@@ -124,8 +95,8 @@ async fn dataloader_does_not_split_a_large_request_to_the_upstreams_batch_limit(
     let ours = Source::new(Duration::ZERO, None);
     product_loader(&ours, 100).load_many(&keys, None).await;
 
-    assert_eq!(theirs.calls.sizes(), vec![250]);
-    assert_eq!(ours.calls.sizes(), vec![50, 100, 100]);
+    assert_eq!(theirs.sizes(), vec![250]);
+    assert_eq!(ours.sizes(), vec![50, 100, 100]);
 }
 
 /// A key asked for while a call for it is in flight: `DataLoader` (its cache holds
@@ -156,8 +127,8 @@ async fn dataloader_calls_again_for_a_key_already_in_flight() {
     let _ = loader.load_one(key, None).await;
     let _ = first.await.unwrap();
 
-    assert_eq!(theirs.calls.sizes(), vec![1, 1]);
-    assert_eq!(ours.calls.sizes(), vec![1]);
+    assert_eq!(theirs.sizes(), vec![1, 1]);
+    assert_eq!(ours.sizes(), vec![1]);
 }
 
 /// One bad key in a shared batch: `DataLoader`'s loader answers one `Result` for
@@ -177,9 +148,9 @@ async fn dataloader_fails_every_key_of_a_batch_for_one_failed_key() {
     let (good_ours, bad_ours) =
         tokio::join!(loader.load_one(good, None), loader.load_one(bad, None));
 
-    assert_eq!(theirs.calls.sizes(), vec![2], "one shared batch");
+    assert_eq!(theirs.sizes(), vec![2], "one shared batch");
     assert!(good_theirs.is_err(), "the good key fails with the bad one");
-    assert_eq!(ours.calls.sizes(), vec![2], "one shared batch");
+    assert_eq!(ours.sizes(), vec![2], "one shared batch");
     assert!(good_ours.is_ok() && bad_ours.is_err());
 }
 

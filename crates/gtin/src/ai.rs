@@ -127,7 +127,7 @@ pub(crate) enum ValueFault {
 /// The row of `ai`, if GS1 defines it.
 pub(crate) fn lookup(ai: &str) -> Option<&'static AiEntry> {
     // Searched on packed keys in one contiguous array: a string comparison is a
-    // `memcmp` call per probe, and a Digital Link costs several lookups (BENCHMARKS.md).
+    // `memcmp` call per probe, and a Digital Link costs several lookups (bench/JOURNAL.md).
     if ai.is_empty() || ai.len() > 4 {
         return None;
     }

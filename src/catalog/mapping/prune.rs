@@ -4,7 +4,7 @@
 //!
 //! Why: a commercetools answer for 40 products is about 100 KB of projections, of
 //! which the preset reads a tenth, and building then dropping jaq values for the rest
-//! was 40 % of what reading it cost (BENCHMARKS.md, "Where a mapped source's time
+//! was 40 % of what reading it cost (bench/JOURNAL.md, "Where a mapped source's time
 //! goes"). The parts a mapping reads are known at start when every filter it runs
 //! on an answer is of the no-jaq subset (`simple`): `Simple::reads` walks them into a
 //! [`Builder`], whose [`Node`] tree drives the parse here. A mapping with any other

@@ -11,14 +11,11 @@ use super::{Mapping, Preset};
 use crate::catalog::answer::read_batch;
 use crate::catalog::{FetchResult, KeyFormat};
 use crate::gtin::Gtin;
+use crate::test_support::g;
 
 fn preset(name: &str) -> Mapping {
     let preset = Preset::find(name).unwrap();
     Mapping::from_toml(preset.text, preset.file, &|_| None).unwrap()
-}
-
-fn g(s: &str) -> Gtin {
-    Gtin::from_digits(s).unwrap()
 }
 
 /// The mapped reader's results for a batch body, as `read_batch` gives them.

@@ -174,10 +174,7 @@ fn mix(mut x: u64) -> u64 {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-
-    fn g(s: &str) -> Gtin {
-        Gtin::from_digits(s).unwrap()
-    }
+    use crate::test_support::g;
 
     #[test]
     fn languages_follow_the_issuing_country() {

@@ -4,7 +4,7 @@
 //!
 //! Why: for a basket of 40 products async-graphql resolves 40 × 6 fields through a
 //! boxed future each and builds a `Value` tree that is then serialized: about a
-//! quarter of the gateway's CPU on cold traffic (BENCHMARKS.md, session 4). A plan
+//! quarter of the gateway's CPU on cold traffic (bench/JOURNAL.md, session 4). A plan
 //! is compiled once per query text ([`compile`]) and cached; a request is then its
 //! keys parsed, one call to the loader and the bytes written ([`run`]).
 //!

@@ -6,7 +6,7 @@
 //! Why not tower-http's layer itself: it builds its headers again for every request
 //! (a `HeaderMap` of them, the `Vary` value joined from its parts) and is cloned,
 //! lists and all, for every request by axum; that was 8,000 instructions of a
-//! 55,000-instruction response-cache hit (BENCHMARKS.md, "Session 5"). Here every
+//! 55,000-instruction response-cache hit (bench/JOURNAL.md, "Session 5"). Here every
 //! header value is made once, and a request adds three of them.
 
 use std::future::{Future, Ready, ready};

@@ -4,7 +4,7 @@
 //! which formats it on its own thread: the same bytes tracing's event would have
 //! produced (`telemetry::JsonLine`: timestamp, level, message, the fields in order,
 //! target), without dispatching an event: the dispatch, its field visitor and `fmt`
-//! adaptors were 15 % of the instructions of a response-cache hit (BENCHMARKS.md,
+//! adaptors were 15 % of the instructions of a response-cache hit (bench/JOURNAL.md,
 //! "Session 5"). The request keeps only stamping the time and handing its fields
 //! over. Tracing still decides whether the line is wanted (`RUST_LOG`), and writes it
 //! whenever the telemetry has no direct sink (pretty logs, OTLP export, field-value

@@ -155,7 +155,7 @@ pub(crate) fn cache_control(
 /// the same tag on every replica and every version (XXH3 is a fixed algorithm), so
 /// a CDN may revalidate on any of them. Not SHA-256: the bodies are the gateway's
 /// own output, nobody gains by forging a collision, and XXH3 is some 20 times
-/// faster on a basket's tens of kilobytes (BENCHMARKS.md, "HTTP caching").
+/// faster on a basket's tens of kilobytes (bench/JOURNAL.md, "HTTP caching").
 pub(crate) fn etag(body: &[u8]) -> HeaderValue {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = xxh3_128(body).to_be_bytes();

@@ -35,7 +35,7 @@
 //! is not kept. An entry past its time is dropped when a lookup finds it (or evicted
 //! for room before that). Why not moka, used before: under cold traffic every request
 //! is a miss and an insert, and moka's insert (its hash table growing and rehashing
-//! the keys, its deferred bookkeeping) was 9 % of a cold request (BENCHMARKS.md,
+//! the keys, its deferred bookkeeping) was 9 % of a cold request (bench/JOURNAL.md,
 //! session 4).
 //!
 //! The parts: this file (the cache, its lookup and invalidation entry points),

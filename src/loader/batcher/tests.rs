@@ -1,65 +1,30 @@
 //! The loader's batching, single-flight, deadlines and cache use, over an in-memory
-//! catalog that records every batch it is asked for. The async tests run on tokio's
+//! catalog (`InMemoryCatalog`) that records every batch it is asked for. The async tests run on tokio's
 //! paused clock: the window, the catalog's 5 ms and the deadlines are virtual time,
 //! which moves only when every task waits, so a loaded machine cannot reorder them;
 //! the tests assert calls and answers, never how long anything took.
 
-use async_trait::async_trait;
-
 use super::*;
 use crate::cache::CacheSettings;
 use crate::cache::test_support::gtins;
-use crate::catalog::{Availability, FetchResult};
+use crate::catalog::InMemoryCatalog;
 
-/// An in-memory catalog that records every batch it is asked for.
-#[derive(Default)]
-struct RecordingCatalog {
-    batches: Mutex<Vec<Vec<Gtin>>>,
-    fail_when_asked_for: Option<Gtin>,
-    calls: AtomicUsize,
-}
-
-#[async_trait]
-impl Catalog for RecordingCatalog {
-    async fn fetch(&self, keys: &[Gtin]) -> Vec<FetchResult> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.batches.lock().unwrap().push(keys.to_vec());
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        if self
-            .fail_when_asked_for
-            .is_some_and(|bad| keys.contains(&bad))
-        {
-            return keys
-                .iter()
-                .map(|_| Err(CatalogError::Unavailable("boom".into())))
-                .collect();
-        }
-        keys.iter()
-            .map(|&gtin| {
-                // Even check digits are "in the catalog", odd ones are not.
-                let found = (gtin.as_bytes()[13] - b'0').is_multiple_of(2);
-                Ok(found.then(|| product(gtin)))
-            })
-            .collect()
-    }
+/// An in-memory catalog that records every batch it is asked for, takes 5 ms per
+/// call, and finds the keys with an even check digit.
+fn recording() -> InMemoryCatalog {
+    InMemoryCatalog::computed(|gtin| {
+        // Even check digits are "in the catalog", odd ones are not.
+        let found = (gtin.as_bytes()[13] - b'0').is_multiple_of(2);
+        found.then(|| product(gtin))
+    })
+    .latency(Duration::from_millis(5))
 }
 
 fn product(gtin: Gtin) -> Product {
-    Product {
-        gtin,
-        title: format!("item {gtin}"),
-        brand: None,
-        description: None,
-        price: None,
-        images: vec![],
-        categories: vec![],
-        attributes: vec![],
-        availability: Availability::Unknown,
-        updated_at: None,
-    }
+    Product::bare(gtin, &format!("item {gtin}"))
 }
 
-fn loader(catalog: Arc<RecordingCatalog>, max_batch: usize) -> ProductLoader {
+fn loader(catalog: Arc<InMemoryCatalog>, max_batch: usize) -> ProductLoader {
     loader_over(
         catalog,
         CacheSettings {
@@ -72,7 +37,7 @@ fn loader(catalog: Arc<RecordingCatalog>, max_batch: usize) -> ProductLoader {
 
 /// A loader asking a product cache with `cache` settings first.
 fn loader_over(
-    catalog: Arc<RecordingCatalog>,
+    catalog: Arc<InMemoryCatalog>,
     cache: CacheSettings,
     max_batch: usize,
 ) -> ProductLoader {
@@ -88,14 +53,14 @@ fn loader_over(
 
 #[tokio::test(start_paused = true)]
 async fn duplicate_keys_of_one_call_are_fetched_once_and_answered_in_order() {
-    let catalog = Arc::new(RecordingCatalog::default());
+    let catalog = Arc::new(recording());
     let loader = loader(catalog.clone(), 100);
     let keys = gtins(3);
     let asked = [keys[0], keys[1], keys[0], keys[2], keys[1]];
 
     let answers = loader.load_many(&asked, None).await;
 
-    assert_eq!(catalog.batches.lock().unwrap().clone(), vec![keys.clone()]);
+    assert_eq!(catalog.batches(), vec![keys.clone()]);
     for (key, answer) in asked.iter().zip(&answers) {
         if let Ok(Some(found)) = answer {
             assert_eq!(found.product.gtin, *key);
@@ -106,18 +71,12 @@ async fn duplicate_keys_of_one_call_are_fetched_once_and_answered_in_order() {
 
 #[tokio::test(start_paused = true)]
 async fn distinct_keys_are_split_into_ceil_n_over_max_batch_calls() {
-    let catalog = Arc::new(RecordingCatalog::default());
+    let catalog = Arc::new(recording());
     let loader = loader(catalog.clone(), 100);
 
     loader.load_many(&gtins(250), None).await;
 
-    let sizes: Vec<usize> = catalog
-        .batches
-        .lock()
-        .unwrap()
-        .iter()
-        .map(Vec::len)
-        .collect();
+    let sizes: Vec<usize> = catalog.batches().iter().map(Vec::len).collect();
     assert_eq!(sizes.len(), 3, "{sizes:?}");
     assert_eq!(sizes.iter().sum::<usize>(), 250);
     assert!(sizes.iter().all(|&n| n <= 100));
@@ -125,7 +84,7 @@ async fn distinct_keys_are_split_into_ceil_n_over_max_batch_calls() {
 
 #[tokio::test(start_paused = true)]
 async fn concurrent_requests_in_one_window_share_one_call() {
-    let catalog = Arc::new(RecordingCatalog::default());
+    let catalog = Arc::new(recording());
     let loader = loader(catalog.clone(), 100);
     let keys = gtins(10);
 
@@ -140,12 +99,12 @@ async fn concurrent_requests_in_one_window_share_one_call() {
         task.await.unwrap().unwrap();
     }
 
-    assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(catalog.calls(), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_key_already_in_flight_is_not_fetched_again() {
-    let catalog = Arc::new(RecordingCatalog::default());
+    let catalog = Arc::new(recording());
     let loader = loader(catalog.clone(), 100);
     let key = gtins(1)[0];
 
@@ -159,7 +118,7 @@ async fn a_key_already_in_flight_is_not_fetched_again() {
     let second = loader.load_one(key, None).await;
 
     assert_eq!(first.await.unwrap(), second);
-    assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(catalog.calls(), 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -167,7 +126,7 @@ async fn a_key_cached_after_the_callers_own_lookup_is_not_fetched_again() {
     // The race the 1000-request single-flight test met: a caller misses the
     // cache, a fetch of the same key then ends (cached, answered, no longer in
     // flight), and only then does the caller register the key.
-    let catalog = Arc::new(RecordingCatalog::default());
+    let catalog = Arc::new(recording());
     let loader = loader_over(catalog.clone(), CacheSettings::default(), 100);
     let key = gtins(2)[0];
     loader
@@ -184,12 +143,12 @@ async fn a_key_cached_after_the_callers_own_lookup_is_not_fetched_again() {
         .collect();
 
     assert_eq!(answers, vec![Ok(Some(Arc::new(product(key))))]);
-    assert_eq!(catalog.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(catalog.calls(), 0);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_caller_past_its_deadline_gets_a_timeout_while_the_fetch_serves_others() {
-    let catalog = Arc::new(RecordingCatalog::default());
+    let catalog = Arc::new(recording());
     let loader = loader(catalog.clone(), 100);
     let key = gtins(1)[0];
     let patient = tokio::spawn({
@@ -206,16 +165,13 @@ async fn a_caller_past_its_deadline_gets_a_timeout_while_the_fetch_serves_others
         "{hurried:?}"
     );
     assert!(matches!(patient.await.unwrap(), Ok(Some(_))));
-    assert_eq!(catalog.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(catalog.calls(), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_batch_fails_only_its_own_keys() {
     let keys = gtins(4);
-    let catalog = Arc::new(RecordingCatalog {
-        fail_when_asked_for: Some(keys[0]),
-        ..RecordingCatalog::default()
-    });
+    let catalog = Arc::new(recording().failing_calls_with(keys[0], "boom"));
     let loader = loader(catalog.clone(), 2);
 
     let answers = loader.load_many(&keys, None).await;
@@ -227,10 +183,7 @@ async fn a_failed_batch_fails_only_its_own_keys() {
 #[tokio::test(start_paused = true)]
 async fn the_freshness_noted_is_the_shortest_ttl_of_the_answers_and_a_failure_spoils_it() {
     let keys = gtins(4);
-    let catalog = Arc::new(RecordingCatalog {
-        fail_when_asked_for: Some(keys[3]),
-        ..RecordingCatalog::default()
-    });
+    let catalog = Arc::new(recording().failing_calls_with(keys[3], "boom"));
     let loader = loader_over(catalog.clone(), CacheSettings::default(), 100);
     let found_only: Vec<Gtin> = keys[..3]
         .iter()
@@ -289,7 +242,7 @@ fn keys_registered_in_one_poll_of_a_gathering_request_join_one_batch() {
         .enable_all()
         .build()
         .unwrap();
-    let catalog = Arc::new(RecordingCatalog::default());
+    let catalog = Arc::new(recording());
     let loader = ProductLoader::new(
         catalog.clone(),
         ProductCache::new(CacheSettings {
@@ -348,7 +301,7 @@ fn keys_registered_in_one_poll_of_a_gathering_request_join_one_batch() {
         assert!(first_answer.is_ok() && second_answer.is_ok());
     });
 
-    let batches = catalog.batches.lock().unwrap().clone();
+    let batches = catalog.batches();
     assert!(
         batches
             .iter()

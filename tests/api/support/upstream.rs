@@ -16,12 +16,6 @@
 //! assert_eq!(upstream.calls().len(), 2);
 //! ```
 
-// A shared helper: not every test uses every switch, and its items are `pub` for
-// every test module of the binary (the crate root is private, hence the lint).
-#![allow(dead_code, unreachable_pub)]
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used)]
-
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -310,6 +304,16 @@ impl Drop for TestUpstream {
 pub fn product_json(gtin: &str, title: &str) -> Value {
     let gtin = Gtin::from_digits(gtin).unwrap();
     json!({ "gtin": gtin.gtin14(), "title": title })
+}
+
+/// An upstream holding the first `n` test UPC-As, titled by their number.
+pub async fn upstream_with_items(n: u32) -> (TestUpstream, Vec<String>) {
+    let upstream = TestUpstream::start().await;
+    let items: Vec<String> = (0..n).map(super::upc_a).collect();
+    for item in &items {
+        upstream.insert_product(item, &format!("item {item}"));
+    }
+    (upstream, items)
 }
 
 /// Counts a request as in flight until dropped (also when the client gives up).

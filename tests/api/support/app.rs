@@ -1,8 +1,6 @@
-//! The spine of the end-to-end tests: `TestApp` runs the real gateway on port 0 in
-//! front of a given upstream and offers typed helpers, so tests never build URLs.
-
-// Shared by every test module; the test crate root is private.
-#![allow(dead_code, unreachable_pub)]
+//! The spine of the end-to-end tests: `TestApp` runs the real gateway in-process on
+//! port 0 in front of a given upstream and offers typed helpers, so tests never
+//! build URLs. The port is the bound listener's (`Application::port`), not a log line.
 
 use std::net::SocketAddr;
 
@@ -11,6 +9,8 @@ use catalog_gateway::config::Settings;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use super::TestUpstream;
 
 /// A running gateway; stops when dropped.
 pub struct TestApp {
@@ -114,6 +114,29 @@ impl TestApp {
         (status, body)
     }
 
+    /// Sends `method path` with an optional `Accept` and extra headers, without
+    /// following redirects (the resolver's answers are redirects to read).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        accept: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut request = client.request(method, format!("{}{path}", self.address));
+        if let Some(accept) = accept {
+            request = request.header(reqwest::header::ACCEPT, accept);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
     /// GETs a path of the gateway.
     pub async fn get(&self, path_and_query: &str) -> reqwest::Response {
         self.client
@@ -132,63 +155,16 @@ impl Drop for TestApp {
     }
 }
 
-/// The error codes of a response's `errors`, with their paths.
-pub fn error_codes(response: &Value) -> Vec<(String, Value)> {
-    response["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|error| {
-                    (
-                        error["extensions"]["code"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
-                        error["path"].clone(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The `n`th valid UPC-A (GTIN-12) of a test range: `0 7771 nnnnnn C`.
-pub fn upc_a(n: u32) -> String {
-    with_check_digit(&format!("07771{n:06}"))
-}
-
-/// `payload` followed by its GS1 mod-10 check digit.
-pub fn with_check_digit(payload: &str) -> String {
-    match catalog_gateway::gtin::Gtin::with_check_digit(payload) {
-        Ok(gtin) => gtin.as_own_format().to_owned(),
-        Err(error) => panic!("{payload} is not a GTIN payload: {error:?}"),
+/// A test upstream holding `products` (code, title) and the gateway in front of it,
+/// started with `flags`.
+pub async fn app_with(
+    products: impl IntoIterator<Item = (String, String)>,
+    flags: &[&str],
+) -> (TestUpstream, TestApp) {
+    let upstream = TestUpstream::start().await;
+    for (code, title) in products {
+        upstream.insert_product(&code, &title);
     }
-}
-
-/// Every way a client may spell the UPC-A `upc`: UPC-A, EAN-13, GTIN-14, with
-/// separators, and as a scanner's `]E0` payload.
-pub fn spellings(upc: &str) -> Vec<String> {
-    vec![
-        upc.to_owned(),
-        format!("0{upc}"),
-        format!("00{upc}"),
-        format!(" {}-{} ", &upc[..6], &upc[6..]),
-        format!("{} {} {}", &upc[..1], &upc[1..6], &upc[6..]),
-        format!("]E00{upc}"),
-    ]
-}
-
-/// A file of `contents` in the temp directory, unique to this test run (manifests,
-/// API-key files, mappings a test hands the gateway by path).
-pub fn temp_file(name: &str, contents: &str) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "catalog-test-{}-{}-{name}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, contents).unwrap();
-    path.to_string_lossy().into_owned()
+    let app = TestApp::spawn(Some(&upstream.url()), flags).await;
+    (upstream, app)
 }

@@ -1,0 +1,174 @@
+//! The filters most of a mapping is made of — paths (`.product.name`,
+//! `.["name_\($locale)"]`, `$item.values[0]`), alternatives (`.a // .b`) and
+//! literals — evaluated directly on the value, without a jaq run.
+//!
+//! Why: jaq spends about half a microsecond setting up and running even `.title`
+//! (a context, variable list and boxed iterators per run), which is most of what a
+//! mapped source costs per product (benches/upstream_mapping.rs). A filter outside
+//! this subset runs through jaq as before, and a property test checks that both give
+//! the same first output (or both fail) for every filter of the subset on generated
+//! values, as the compiled GraphQL plans are checked against the general path.
+//!
+//! The subset, in jq's own meaning:
+//!
+//! ```text
+//! filter  := stage ( "|" stage )*
+//! stage   := alt | path "/" string | "{" name ":" alt ( "," name ":" alt )* "}"
+//!          | "map(" filter ")" | "find(" filter ";" ( string | "$" name ) ")"
+//!          | "trim" | "ascii_upcase" | "ascii_downcase" | "compact"
+//!          | "(" filter ")"
+//!          | "if" cond "then" filter ( "elif" cond "then" filter )* "else" filter "end"
+//!          | "[" item ( "," item )* "]" step*
+//!          | "omit(" ( string | "[" string ( "," string )* "]" ) ")"
+//!          | "each_value(" filter ")"
+//! item    := alt | path "[]"
+//! cond    := test ( ( "and" | "or" ) test )*
+//! test    := path ( ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) path )?
+//! alt     := path ( "//" path )*
+//! path    := literal | start step*
+//! start   := "." | "." name | "." index | "$" name
+//! step    := "." name | "." index | index
+//! index   := "[" ( string | integer | "$" name ) "]"
+//! literal := string | integer | "null" | "true" | "false"
+//! string  := "…" with \" \\ \n \t escapes and \($name) interpolations
+//! ```
+//!
+//! A filter of the subset also says which parts of its input it can read
+//! ([`Simple::reads`]): what `prune` parses of an answer, and no more.
+
+use super::jq::Val;
+use super::prune::Loc;
+
+mod eval;
+mod parse;
+mod reads;
+#[cfg(test)]
+mod tests;
+
+/// A filter of the subset, parsed: stages piped one into the next.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Simple {
+    stages: Vec<Stage>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Stage {
+    /// Alternatives, tried in order (`a // b // c`).
+    Alt(Vec<Path>),
+    /// `path / "sep"`: a text split.
+    Split(Path, String),
+    /// `{name: alt, …}`.
+    Object(Vec<(String, Vec<Path>)>),
+    Trim,
+    Upcase,
+    Downcase,
+    /// `map(f)`: `[.[] | f]`.
+    Map(Simple),
+    /// The `find(f; $v)` helper (`natives`): `$v` a literal or a variable.
+    Find(Simple, Path),
+    /// The `compact` helper (`natives`).
+    Compact,
+    /// `( filter )`.
+    Group(Simple),
+    /// `if c then f elif c2 then f2 … else g end`.
+    If(Vec<(Cond, Simple)>, Box<Simple>),
+    /// `[a, b[], …]` and the steps after it (`[…][0]`).
+    Array(Vec<Item>, Vec<Step>),
+    /// The `omit($keys)` helper (`natives`), its argument a literal.
+    Omit(Val),
+    /// The `each_value(f)` helper (`natives`).
+    EachValue(Simple),
+}
+
+/// One part of an array built by `[…]`.
+#[derive(Clone, Debug, PartialEq)]
+enum Item {
+    /// `a // b`: its one output.
+    Alt(Vec<Path>),
+    /// `path[]`: every value of the list or object there.
+    Each(Path),
+}
+
+/// A condition: `and`s of tests, `or`ed (`and` binds tighter, as in jq).
+#[derive(Clone, Debug, PartialEq)]
+struct Cond {
+    any_of: Vec<Vec<Test>>,
+}
+
+/// A value, or two compared.
+#[derive(Clone, Debug, PartialEq)]
+struct Test {
+    left: Path,
+    compared: Option<(Cmp, Path)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Path {
+    Literal(Val),
+    /// From the input (`None`) or a variable (its index among the filter's).
+    Steps(Option<usize>, Vec<Step>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Step {
+    Key(Text),
+    Index(isize),
+    /// `[$var]`: a key or an index, as the variable holds.
+    Var(usize),
+}
+
+/// A string, possibly with interpolated variables.
+#[derive(Clone, Debug, PartialEq)]
+enum Text {
+    Plain(String),
+    Parts(Vec<Part>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Part {
+    Text(String),
+    Var(usize),
+}
+
+/// Why a value cannot be stepped into: jq's error, in short.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StepError;
+
+/// What a filter's variable stands for when its reads are walked (`prune`).
+#[derive(Clone, Debug)]
+pub(crate) enum Bound {
+    /// A value from outside the answer that differs per call (`$key`, `$keys`).
+    Varies,
+    /// A text known at start (`$locale`).
+    Text(String),
+    /// A value of the answer, at one of these places (`$item`).
+    At(Vec<Loc>),
+}
+
+impl Simple {
+    /// `code` parsed, when it is in the subset; `vars` names the filter's variables
+    /// in order (each with its `$`).
+    pub(crate) fn parse(code: &str, vars: &[&str]) -> Option<Simple> {
+        parse::parse(code, vars)
+    }
+
+    /// The first output jq would give on `input`: `Ok(None)` for no output (never,
+    /// in the subset), `Err` where jq raises an error.
+    pub(crate) fn first(&self, input: &Val, vars: &[Val]) -> Result<Option<Val>, StepError> {
+        let mut value = input.clone();
+        for stage in &self.stages {
+            value = stage.apply(&value, vars)?;
+        }
+        Ok(Some(value))
+    }
+}

@@ -1,0 +1,167 @@
+//! What a filter of the subset can read of an answer ([`Simple::reads`]): the
+//! places `prune` keeps when it parses an answer, and no more.
+
+use super::super::prune::{Builder, Loc};
+use super::{Bound, Item, Part, Path, Simple, Stage, Step, Text};
+
+impl Simple {
+    /// Records in `tree` what this filter can read of an input found at `input`,
+    /// its variables standing for `vars`; gives where in the answer its output can
+    /// be. A value it builds (an object, a text) is not in the answer: then the
+    /// parts of the answer that went into it are marked read whole, and no place
+    /// is given.
+    pub(crate) fn reads(&self, input: &[Loc], vars: &[Bound], tree: &mut Builder) -> Vec<Loc> {
+        let mut at = input.to_vec();
+        for stage in &self.stages {
+            at = stage.reads(&at, vars, tree);
+        }
+        at
+    }
+}
+
+/// Marks the places `at` read whole.
+fn whole(at: &[Loc], tree: &mut Builder) -> Vec<Loc> {
+    for &loc in at {
+        tree.whole(loc);
+    }
+    Vec::new()
+}
+
+/// Any element or value at each of `at`.
+fn each(at: &[Loc], tree: &mut Builder) -> Vec<Loc> {
+    at.iter().map(|&loc| tree.any(loc)).collect()
+}
+
+fn union(mut a: Vec<Loc>, b: Vec<Loc>) -> Vec<Loc> {
+    for loc in b {
+        if !a.contains(&loc) {
+            a.push(loc);
+        }
+    }
+    a
+}
+
+impl Stage {
+    fn reads(&self, input: &[Loc], vars: &[Bound], tree: &mut Builder) -> Vec<Loc> {
+        let alts = |paths: &[Path], tree: &mut Builder| {
+            paths.iter().fold(Vec::new(), |out, path| {
+                union(out, path.reads(input, vars, tree))
+            })
+        };
+        match self {
+            Stage::Alt(paths) => alts(paths, tree),
+            Stage::Split(path, _) => {
+                let at = path.reads(input, vars, tree);
+                whole(&at, tree)
+            }
+            Stage::Object(fields) => {
+                for (_, paths) in fields {
+                    let at = alts(paths, tree);
+                    whole(&at, tree);
+                }
+                Vec::new()
+            }
+            Stage::Trim | Stage::Upcase | Stage::Downcase | Stage::Compact => whole(input, tree),
+            Stage::Map(inner) | Stage::EachValue(inner) => {
+                let elements = each(input, tree);
+                let at = inner.reads(&elements, vars, tree);
+                whole(&at, tree)
+            }
+            Stage::Find(f, wanted) => {
+                let at = wanted.reads(input, vars, tree);
+                whole(&at, tree);
+                let elements = each(input, tree);
+                let at = f.reads(&elements, vars, tree);
+                whole(&at, tree);
+                // The element found, as it is.
+                elements
+            }
+            Stage::Group(inner) => inner.reads(input, vars, tree),
+            Stage::If(branches, otherwise) => {
+                let mut out = Vec::new();
+                for (cond, then) in branches {
+                    for test in cond.any_of.iter().flatten() {
+                        let at = test.left.reads(input, vars, tree);
+                        whole(&at, tree);
+                        if let Some((_, right)) = &test.compared {
+                            let at = right.reads(input, vars, tree);
+                            whole(&at, tree);
+                        }
+                    }
+                    out = union(out, then.reads(input, vars, tree));
+                }
+                union(out, otherwise.reads(input, vars, tree))
+            }
+            Stage::Array(items, _) => {
+                for item in items {
+                    let at = match item {
+                        Item::Alt(paths) => alts(paths, tree),
+                        Item::Each(path) => path.reads(input, vars, tree),
+                    };
+                    whole(&at, tree);
+                }
+                Vec::new()
+            }
+            // The same object without some keys: its values are read where they are.
+            Stage::Omit(_) => input.to_vec(),
+        }
+    }
+}
+
+impl Path {
+    fn reads(&self, input: &[Loc], vars: &[Bound], tree: &mut Builder) -> Vec<Loc> {
+        let Path::Steps(start, steps) = self else {
+            return Vec::new();
+        };
+        let mut at = match start {
+            None => input.to_vec(),
+            Some(var) => match vars.get(*var) {
+                Some(Bound::At(at)) => at.clone(),
+                _ => return Vec::new(),
+            },
+        };
+        for step in steps {
+            let name = match step {
+                Step::Key(text) => text.known(vars),
+                Step::Index(_) => None,
+                Step::Var(var) => match vars.get(*var) {
+                    Some(Bound::Text(text)) => Some(text.clone()),
+                    Some(Bound::At(from)) => {
+                        // A key read from the answer: read whole, any key.
+                        let from = from.clone();
+                        whole(&from, tree);
+                        None
+                    }
+                    _ => None,
+                },
+            };
+            at = match name {
+                Some(name) => at.iter().map(|&loc| tree.key(loc, &name)).collect(),
+                None => each(&at, tree),
+            };
+        }
+        at
+    }
+}
+
+impl Text {
+    /// The text when it is known at start.
+    fn known(&self, vars: &[Bound]) -> Option<String> {
+        match self {
+            Text::Plain(text) => Some(text.clone()),
+            Text::Parts(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        Part::Text(text) => out.push_str(text),
+                        Part::Var(var) => match vars.get(*var)? {
+                            Bound::Text(text) => out.push_str(text),
+                            _ => return None,
+                        },
+                    }
+                }
+                Some(out)
+            }
+        }
+    }
+}
