@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::cache::ProductCache;
+use crate::cache::{Forget, ProductCache};
 use crate::catalog::{
     BreakerState, Catalog, OpenReason, RestCatalog, RestCatalogSettings, UpstreamHealth,
 };
@@ -295,6 +295,8 @@ fn record_gauges(health: &UpstreamHealth, cache: &ProductCache, responses: &Resp
     ::metrics::counter!(metrics::CACHE_REDIS_HITS).absolute(stats.redis_hits);
     ::metrics::counter!(metrics::CACHE_REDIS_ERRORS).absolute(stats.redis_errors);
     ::metrics::counter!(metrics::CACHE_REDIS_TIMEOUTS).absolute(stats.redis_timeouts);
+    ::metrics::counter!(metrics::INVALIDATION_ENTRIES).absolute(stats.invalidation_entries);
+    ::metrics::counter!(metrics::INVALIDATION_FULL_CLEARS).absolute(stats.invalidation_full_clears);
     ::metrics::gauge!(metrics::CACHE_ENTRIES).set(stats.entries as f64);
     ::metrics::gauge!(metrics::CACHE_BYTES).set(stats.bytes as f64);
     let responses = responses.stats();
@@ -343,6 +345,9 @@ fn health_json(
             "evictions": stats.evictions,
             "redis": cache.redis_status(),
             "followsInvalidations": cache.follows_invalidations(),
+            "invalidationEntries": stats.invalidation_entries,
+            "invalidationFullClears": stats.invalidation_full_clears,
+            "unsentInvalidations": cache.unsent_invalidations(),
         },
         "responseCache": {
             "enabled": responses.is_enabled(),
@@ -444,14 +449,19 @@ fn settle_after(fetch_deadline: Duration) -> Duration {
         .min(Duration::from_secs(600))
 }
 
-/// Other replicas' invalidations (through Redis, when configured) drop the
-/// products here too: the product cache forgets them, then the answers built
-/// from them go.
+/// Invalidations heard through Redis (when configured; other replicas' and this
+/// one's own) drop the products here too: the product cache forgets them, then
+/// the answers built from them go; when it forgot everything, so do the answers.
 fn follow_invalidations(cache: &ProductCache, responses: &ResponseCache) {
     let responses = responses.clone();
-    cache.follow_invalidations(move |gtins| {
-        responses.invalidate(gtins);
-        ::metrics::counter!(metrics::INVALIDATED_GTINS, "source" => "peer")
-            .increment(u64::try_from(gtins.len()).unwrap_or(u64::MAX));
+    cache.follow_invalidations(move |forget| match forget {
+        Forget::Products { gtins, from_peer } => {
+            responses.invalidate(gtins);
+            if from_peer {
+                ::metrics::counter!(metrics::INVALIDATED_GTINS, "source" => "peer")
+                    .increment(u64::try_from(gtins.len()).unwrap_or(u64::MAX));
+            }
+        }
+        Forget::Everything => responses.invalidate_all(),
     });
 }

@@ -143,6 +143,11 @@ impl LocalTier {
         self.cache.remove(key);
     }
 
+    /// Forgets every entry (an invalidation may have been missed; see `invalidations`).
+    pub(crate) fn clear(&self) {
+        self.cache.clear();
+    }
+
     /// Entries held now.
     pub(crate) fn entry_count(&self) -> u64 {
         self.cache.len() as u64

@@ -8,6 +8,7 @@
 
 mod codec;
 mod entry;
+mod invalidations;
 mod local;
 mod product_cache;
 mod redis_tier;
@@ -18,6 +19,6 @@ pub(crate) mod test_support;
 pub(crate) mod weight;
 
 pub(crate) use entry::now_unix_ms;
-pub use product_cache::{Cached, ProductCache, RedisInvalidation};
+pub use product_cache::{Cached, Forget, ProductCache, RedisInvalidation};
 pub use settings::{CacheSettings, RedisSettings};
 pub use stats::CacheStats;

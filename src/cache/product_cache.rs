@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use super::codec;
 use super::entry::{Entry, Freshness, now_unix_ms};
+use super::invalidations::{ClearReason, Heard};
 use super::local::LocalTier;
 use super::redis_tier::{RedisTier, Write};
 use super::settings::CacheSettings;
@@ -41,7 +42,7 @@ struct Inner {
     counters: Arc<Counters>,
     local: LocalTier,
     redis: Option<RedisTier>,
-    /// This replica's id in invalidation messages (random per start).
+    /// This replica's id in invalidation entries (random per start).
     replica: String,
 }
 
@@ -65,6 +66,21 @@ impl RedisInvalidation {
             RedisInvalidation::Failed(_) => "failed",
         }
     }
+}
+
+/// What the product cache forgot after hearing an invalidation, for the caches
+/// built from it (the response cache) to forget as well.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forget<'a> {
+    /// These products.
+    Products {
+        /// The products forgotten.
+        gtins: &'a [Gtin],
+        /// Whether another replica sent it (this replica hears its own too).
+        from_peer: bool,
+    },
+    /// Everything: an invalidation may have been missed.
+    Everything,
 }
 
 /// What the cache knows about one key.
@@ -204,8 +220,11 @@ impl ProductCache {
     }
 
     /// Forgets `gtins` in every tier, so their next lookup asks the upstream: at
-    /// once in the local tier, then in Redis (`DEL`) with a message telling the
-    /// other replicas to forget them too (one pipeline, awaited).
+    /// once in the local tier, then in Redis (`DEL`, awaited) and then on every
+    /// replica through the invalidation stream, this one included (which forgets
+    /// them locally once more, after the `DEL`: a lookup between the first forget
+    /// and the `DEL` may have put the old copy back from Redis). Not confirmed by
+    /// Redis, it is answered `Failed` and kept to be sent when Redis answers again.
     pub async fn invalidate(&self, gtins: &[Gtin]) -> RedisInvalidation {
         let Some(inner) = &self.inner else {
             return RedisInvalidation::NotConfigured;
@@ -217,57 +236,65 @@ impl ProductCache {
             return RedisInvalidation::NotConfigured;
         };
         let keys: Vec<String> = gtins.iter().map(|gtin| redis.key(gtin.gtin14())).collect();
-        // `<replica> <gtin14>,<gtin14>…`: the replica id lets it skip its own message.
-        let message = format!(
-            "{} {}",
-            inner.replica,
-            gtins.iter().map(Gtin::gtin14).collect::<Vec<_>>().join(",")
-        );
-        match redis.delete_and_publish(&keys, &message).await {
+        let list = gtins.iter().map(Gtin::gtin14).collect::<Vec<_>>().join(",");
+        match redis.delete_and_announce(keys, &inner.replica, list).await {
             Ok(()) => RedisInvalidation::Done,
             Err(error) => RedisInvalidation::Failed(error),
         }
     }
 
-    /// With Redis: follows the invalidations of the other replicas in
-    /// the background, forgetting their GTINs in the local tier and then calling
-    /// `then` with them (to drop the answers built from them). Without Redis:
-    /// nothing to follow. Call it within a tokio runtime.
-    pub fn follow_invalidations(&self, then: impl Fn(&[Gtin]) + Send + Sync + 'static) {
+    /// With Redis: follows the invalidation stream in the background (see
+    /// `invalidations`), forgetting in the local tier the GTINs of each entry (this
+    /// replica's own too) and then calling `then` with them (to drop the answers
+    /// built from them); when the reader cannot prove it missed no entry, it forgets
+    /// the whole local tier and calls `then` with [`Forget::Everything`]. Without
+    /// Redis: nothing to follow. Call it within a tokio runtime.
+    pub fn follow_invalidations(&self, then: impl Fn(Forget<'_>) + Send + Sync + 'static) {
         let Some(inner) = &self.inner else {
             return;
         };
         let Some(redis) = &inner.redis else {
             return;
         };
-        let local = inner.local.clone();
+        let (local, counters) = (inner.local.clone(), Arc::clone(&inner.counters));
         let replica = inner.replica.clone();
-        redis.follow_invalidations(move |message| {
-            let Some((from, list)) = std::str::from_utf8(message)
-                .ok()
-                .and_then(|message| message.split_once(' '))
-            else {
-                return;
-            };
-            if from == replica {
-                return;
+        redis.follow_invalidations(move |heard| match heard {
+            Heard::Entry { from, gtins } => {
+                let gtins: Vec<Gtin> = gtins
+                    .split(',')
+                    .filter_map(|digits| Gtin::from_digits(digits).ok())
+                    .collect();
+                for gtin in &gtins {
+                    local.invalidate(gtin);
+                }
+                add(&counters.invalidation_entries, 1);
+                then(Forget::Products {
+                    gtins: &gtins,
+                    from_peer: from != replica,
+                });
             }
-            let gtins: Vec<Gtin> = list
-                .split(',')
-                .filter_map(|digits| Gtin::from_digits(digits).ok())
-                .collect();
-            for gtin in &gtins {
-                local.invalidate(gtin);
+            Heard::Everything(reason) => {
+                local.clear();
+                if reason == ClearReason::ContinuityLost {
+                    add(&counters.invalidation_full_clears, 1);
+                }
+                then(Forget::Everything);
             }
-            then(&gtins);
         });
     }
 
-    /// `Some(true)` once this replica follows other replicas' invalidations through
-    /// Redis; `None` without Redis.
+    /// `Some(true)` while this replica's invalidation reader is connected to Redis
+    /// and reading; `None` without Redis.
     pub fn follows_invalidations(&self) -> Option<bool> {
         let inner = self.inner.as_ref()?;
-        inner.redis.as_ref().map(RedisTier::subscribed)
+        inner.redis.as_ref().map(RedisTier::following)
+    }
+
+    /// Invalidations Redis did not confirm, waiting to be sent when it answers
+    /// again; `None` without Redis.
+    pub fn unsent_invalidations(&self) -> Option<usize> {
+        let inner = self.inner.as_ref()?;
+        inner.redis.as_ref().map(RedisTier::unsent_invalidations)
     }
 
     /// Counts one stale product actually served because the upstream failed.

@@ -18,11 +18,14 @@
 //!   [`WRITE_TIMEOUT`], so a slow Redis cannot pile up tasks. A write that does not
 //!   fit is dropped and counted: the entry is still in the local tier.
 //!
-//! - Invalidations (an operator's) are one awaited pipeline of `DEL` + `PUBLISH`
-//!   on `<prefix>invalidate`; every replica follows that channel with a pub/sub
-//!   connection of its own (a background task, resubscribing after failures; on
-//!   Sentinel to the master named now, on a Cluster to any node, as a classic
-//!   `PUBLISH` reaches every node of a Cluster).
+//! - Invalidations (an operator's) are an awaited `DEL`, then an `XADD` to the
+//!   stream `<prefix>invalidations`; every replica reads that stream from where it
+//!   left off, on a connection of its own ([`dedicated_connection`]: on Sentinel to
+//!   the master named now, on a Cluster to the stream's master), in a background
+//!   task reconnecting after failures, so invalidation reading never blocks a
+//!   lookup. What is sent and read, and why a stream and not pub/sub, is
+//!   `invalidations`'s business; an invalidation Redis did not confirm waits in its
+//!   outbox.
 //!
 //! This file knows keys and bytes only; what the bytes mean is `codec`'s business
 //! and which keys to ask for is `product_cache`'s.
@@ -31,12 +34,12 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use futures::StreamExt;
 use tokio::sync::Semaphore;
 
+use super::invalidations::{self, Heard, Invalidation, Outbox};
 use super::settings::RedisSettings;
 use super::stats::{Counters, add};
-use crate::redis_topology::{LinkTimeouts, RedisLink};
+use crate::redis_topology::{Dedicated, LinkTimeouts, RedisLink};
 
 /// Most write pipelines in flight at once; more are dropped rather than queued.
 pub(crate) const MAX_PENDING_WRITES: usize = 64;
@@ -108,8 +111,10 @@ struct Shared {
     status: AtomicU8,
     counters: Arc<Counters>,
     writes: Arc<Semaphore>,
-    /// Whether the invalidation subscriber is subscribed now.
-    subscribed: Arc<AtomicBool>,
+    /// Whether the invalidation reader is connected and reading now.
+    following: Arc<AtomicBool>,
+    /// Invalidations Redis did not confirm, sent again by the reader.
+    outbox: Arc<Outbox>,
 }
 
 impl RedisTier {
@@ -138,7 +143,8 @@ impl RedisTier {
                 status: AtomicU8::new(status as u8),
                 counters,
                 writes: Arc::new(Semaphore::new(MAX_PENDING_WRITES)),
-                subscribed: Arc::new(AtomicBool::new(false)),
+                following: Arc::new(AtomicBool::new(false)),
+                outbox: Arc::default(),
             }),
         };
         if let (Ok(runtime), Some(_)) = (runtime, &tier.shared.link) {
@@ -193,95 +199,92 @@ impl RedisTier {
         }
     }
 
-    /// The pub/sub channel invalidations go out on (the key prefix's namespace).
-    fn channel(&self) -> String {
-        format!("{}invalidate", self.shared.settings.key_prefix)
+    /// The stream invalidations go out on (the key prefix's namespace).
+    fn stream(&self) -> String {
+        format!("{}invalidations", self.shared.settings.key_prefix)
     }
 
-    /// Deletes `keys` and publishes `message` on the invalidation channel, in one
-    /// pipeline (delete first, so a replica told to forget cannot refill from
-    /// Redis), waiting up to [`WRITE_TIMEOUT`]. Unlike lookups it is tried even
-    /// while the tier is marked down: an operator asked for it and is told the outcome.
+    /// Deletes `keys`, then adds an entry naming `gtins` (GTIN-14s, comma-separated)
+    /// to the invalidation stream, waiting up to [`WRITE_TIMEOUT`]. Unlike lookups
+    /// it is tried even while the tier is marked down: an operator asked for it and
+    /// is told the outcome. Not confirmed, it waits in the outbox and is sent again
+    /// once Redis answers (by the reader of [`RedisTier::follow_invalidations`]).
     ///
     /// # Errors
     /// Why Redis did not confirm it.
-    pub(crate) async fn delete_and_publish(
+    pub(crate) async fn delete_and_announce(
         &self,
-        keys: &[String],
-        message: &str,
+        keys: Vec<String>,
+        from: &str,
+        gtins: String,
     ) -> Result<(), String> {
         let shared = &self.shared;
         let Some(link) = &shared.link else {
             return Err("the redis settings are unusable".to_owned());
         };
-        let mut conn = link.clone();
-        let mut pipe = redis::pipe();
-        pipe.cmd("DEL").arg(keys).ignore();
-        pipe.cmd("PUBLISH")
-            .arg(self.channel())
-            .arg(message)
-            .ignore();
-        match tokio::time::timeout(WRITE_TIMEOUT, pipe.exec_async(&mut conn)).await {
+        let invalidation = Invalidation {
+            keys,
+            from: from.to_owned(),
+            gtins,
+        };
+        let (mut conn, stream) = (link.clone(), self.stream());
+        let sent = invalidations::send(&mut conn, &stream, &invalidation);
+        let failed = match tokio::time::timeout(WRITE_TIMEOUT, sent).await {
             Ok(Ok(())) => {
                 shared.mark_connected();
-                Ok(())
+                return Ok(());
             }
             Ok(Err(error)) => {
                 add(&shared.counters.redis_errors, 1);
                 shared.mark_down(&error.to_string());
-                Err(error.to_string())
+                error.to_string()
             }
             Err(_) => {
                 add(&shared.counters.redis_timeouts, 1);
                 shared.mark_down("invalidation took longer than its timeout");
-                Err("redis did not answer in time".to_owned())
+                "redis did not answer in time".to_owned()
             }
-        }
+        };
+        shared.outbox.push(invalidation);
+        Err(failed)
     }
 
-    /// Whether the invalidation subscriber is subscribed now.
-    pub(crate) fn subscribed(&self) -> bool {
-        self.shared.subscribed.load(Ordering::Relaxed)
+    /// Whether the invalidation reader is connected and reading now.
+    pub(crate) fn following(&self) -> bool {
+        self.shared.following.load(Ordering::Relaxed)
     }
 
-    /// Subscribes to the invalidation channel in a background task that calls
-    /// `on_message` with each message (this replica's own included), resubscribing
-    /// after [`PROBE_INTERVAL`] when the connection fails. The task ends once the
-    /// tier is dropped. Needs a tokio runtime (called from `app`, in one).
-    pub(crate) fn follow_invalidations(&self, on_message: impl Fn(&[u8]) + Send + 'static) {
+    /// Invalidations Redis did not confirm yet, waiting to be sent again.
+    pub(crate) fn unsent_invalidations(&self) -> usize {
+        self.shared.outbox.len()
+    }
+
+    /// Reads the invalidation stream in a background task that calls `heard` with
+    /// each entry (this replica's own included) and with "forget everything" when
+    /// it cannot prove it missed none; it also sends what waits in the outbox. It
+    /// reconnects after failures and ends once the tier is dropped. Needs a tokio
+    /// runtime (called from `app`, in one).
+    pub(crate) fn follow_invalidations(&self, heard: impl Fn(Heard<'_>) + Send + Sync + 'static) {
         if self.shared.link.is_none() {
             return;
         }
         let weak = Arc::downgrade(&self.shared);
-        let (link, channel) = (self.shared.link.clone(), self.channel());
-        let subscribed = Arc::clone(&self.shared.subscribed);
+        let Some(link) = self.shared.link.clone() else {
+            return;
+        };
+        let stream = self.stream();
+        let following = Arc::clone(&self.shared.following);
+        let outbox = Arc::clone(&self.shared.outbox);
         tokio::spawn(async move {
-            while weak.strong_count() > 0 {
-                let Some(link) = &link else { return };
-                match subscribe(link, &channel).await {
-                    Ok(pubsub) => {
-                        subscribed.store(true, Ordering::Relaxed);
-                        tracing::info!(%channel, "following invalidations from other replicas");
-                        let mut messages = pubsub.into_on_message();
-                        let mut alive = tokio::time::interval(PROBE_INTERVAL);
-                        loop {
-                            tokio::select! {
-                                message = messages.next() => match message {
-                                    Some(message) => on_message(message.get_payload_bytes()),
-                                    None => break,
-                                },
-                                _ = alive.tick() => if weak.strong_count() == 0 {
-                                    return;
-                                },
-                            }
-                        }
-                        subscribed.store(false, Ordering::Relaxed);
-                        tracing::warn!(%channel, "invalidation subscription lost; resubscribing");
-                    }
-                    Err(error) => tracing::debug!(%error, "invalidation subscription failed"),
-                }
-                tokio::time::sleep(PROBE_INTERVAL).await;
-            }
+            invalidations::follow(
+                || dedicated_connection(&link),
+                stream,
+                &outbox,
+                &following,
+                || weak.strong_count() > 0,
+                heard,
+            )
+            .await;
         });
     }
 
@@ -403,14 +406,17 @@ async fn probe_while_alive(shared: Weak<Shared>) {
     }
 }
 
-/// A pub/sub connection subscribed to `channel` through `link`, within twice
-/// [`CONNECT_TIMEOUT`] (on Sentinel, the master is asked for first).
-async fn subscribe(link: &RedisLink, channel: &str) -> Result<redis::aio::PubSub, String> {
-    match tokio::time::timeout(CONNECT_TIMEOUT * 2, link.subscribe(channel)).await {
-        Ok(Ok(pubsub)) => Ok(pubsub),
-        Ok(Err(error)) => Err(error.to_string()),
-        Err(_) => Err("subscribing took longer than the connect timeout".to_owned()),
-    }
+/// A connection of its own for the invalidation reader, whose blocking `XREAD`
+/// must not sit on the connection lookups share; its response timeout allows for
+/// the block. On Sentinel it goes to the master the Sentinels name now; on a
+/// Cluster, redis-rs routes the reads to the stream's master.
+///
+/// # Errors
+/// Why no connection could be made.
+pub(crate) async fn dedicated_connection(link: &RedisLink) -> Result<Dedicated, String> {
+    link.dedicated(Some(invalidations::BLOCK + CONNECT_TIMEOUT))
+        .await
+        .map_err(|error| error.to_string())
 }
 
 /// A lazily connecting link to the settings' Redis, or `None` (logged) when it is unusable.

@@ -26,6 +26,11 @@ pub struct CacheStats {
     pub redis_timeouts: u64,
     /// Writes to Redis not sent: Redis was down, or too many writes were already pending.
     pub redis_writes_dropped: u64,
+    /// Invalidation stream entries applied (other replicas' and this one's own).
+    pub invalidation_entries: u64,
+    /// Times the whole local tier was forgotten because the invalidation reader
+    /// could not prove it had missed no entry (not counting the one at start).
+    pub invalidation_full_clears: u64,
     /// Entries in the in-process tier now.
     pub entries: u64,
     /// Bytes the in-process tier's entries weigh now (same caveat).
@@ -45,6 +50,8 @@ pub(crate) struct Counters {
     pub(crate) redis_errors: AtomicU64,
     pub(crate) redis_timeouts: AtomicU64,
     pub(crate) redis_writes_dropped: AtomicU64,
+    pub(crate) invalidation_entries: AtomicU64,
+    pub(crate) invalidation_full_clears: AtomicU64,
 }
 
 impl Counters {
@@ -62,6 +69,8 @@ impl Counters {
             redis_errors: read(&self.redis_errors),
             redis_timeouts: read(&self.redis_timeouts),
             redis_writes_dropped: read(&self.redis_writes_dropped),
+            invalidation_entries: read(&self.invalidation_entries),
+            invalidation_full_clears: read(&self.invalidation_full_clears),
             entries,
             bytes,
         }

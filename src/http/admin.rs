@@ -1,7 +1,10 @@
 //! `POST /admin/invalidate`: an operator (or the catalog's change feed) names
 //! products that changed upstream; the gateway forgets them in every tier (local,
-//! Redis, and the response cache, here and on the other replicas through Redis
-//! pub/sub) and answers the tags to purge at the CDN.
+//! Redis, and the response cache, here and on the other replicas through the
+//! Redis invalidation stream, see `cache::invalidations` and docs/invalidation.md)
+//! and answers the tags to purge at the CDN. `"redis": "failed"` in the answer
+//! means Redis did not confirm it: this replica forgot them, and the others will
+//! once Redis answers again (the invalidation waits in a bounded outbox).
 //!
 //! Guarded by `--admin-token`: with none configured the route answers 404 as if it
 //! did not exist; a missing or wrong `Authorization: Bearer` answers 401 and changes

@@ -24,6 +24,8 @@
 //! | `catalog_response_cache_entries`, `catalog_response_cache_bytes` | gauge | |
 //! | `catalog_response_cache_invalidated_total` | counter | |
 //! | `catalog_invalidated_gtins_total` | counter | `source` (`admin`, `peer`) |
+//! | `catalog_invalidation_entries_total` | counter | |
+//! | `catalog_invalidation_full_clears_total` | counter | |
 //! | `catalog_build_info` | gauge (1) | `version`, `git_sha` |
 //! | `catalog_client_requests_total` | counter | `client`, `outcome` |
 //! | `catalog_operation_cost` | histogram | `client` |
@@ -104,6 +106,11 @@ pub const RESPONSE_CACHE_BYTES: &str = "catalog_response_cache_bytes";
 pub const RESPONSE_CACHE_INVALIDATED: &str = "catalog_response_cache_invalidated_total";
 /// GTINs invalidated: by `POST /admin/invalidate` here, or by another replica (through Redis).
 pub const INVALIDATED_GTINS: &str = "catalog_invalidated_gtins_total";
+/// Invalidation stream entries this replica applied (its own included).
+pub const INVALIDATION_ENTRIES: &str = "catalog_invalidation_entries_total";
+/// Times this replica forgot its whole product and response caches because its
+/// invalidation reader could not prove it had missed no entry.
+pub const INVALIDATION_FULL_CLEARS: &str = "catalog_invalidation_full_clears_total";
 /// Always 1, labelled with the version and git revision.
 pub const BUILD_INFO: &str = "catalog_build_info";
 /// Counter: protected `/graphql` requests by `client` (API-key client name or

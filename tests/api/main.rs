@@ -25,6 +25,7 @@ mod healthcheck; // the healthcheck subcommand (the image's HEALTHCHECK) against
 mod http_caching; // Cache-Control, ETag/304, tags per GTIN, /admin/invalidate, across replicas via Redis
 mod hung_upstream; // a hung upstream is noticed within a second and answered fast; slow but working is not
 mod introspection; // client tools' introspection passes the defaults; bombs and --introspection off do not
+mod invalidation_stream; // POST /admin/invalidate across two gateways: within 1 s, after a cut, a restart, an outage
 mod limits; // abusive requests get clear errors and the right statuses
 mod observability; // metrics, request ids, CORS, compression
 mod persisted_queries; // automatic persisted queries over POST and GET, and the document cache

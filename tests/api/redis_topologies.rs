@@ -196,7 +196,7 @@ async fn a_rate_limit_is_shared_through_a_cluster() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalidation_reaches_the_other_replica_through_a_cluster() {
-    // Arrange: two gateways subscribed through the Cluster (each on a node of its own).
+    // Arrange: two gateways following invalidations through the Cluster.
     let cluster = Cluster::start().await;
     let upstream = TestUpstream::start().await;
     let mut urls = cluster.urls();
@@ -236,7 +236,7 @@ async fn after_a_sentinel_failover_invalidations_reach_the_other_replica_again()
     )
     .await;
 
-    // Assert: both resubscribed on the new master without a restart.
+    // Assert: both follow invalidations on the new master without a restart.
     invalidation_reaches(&upstream, &a, &b, 2).await;
 }
 

@@ -220,6 +220,19 @@ impl ResponseCache {
         }
     }
 
+    /// Drops every entry, as [`ResponseCache::invalidate`] of every product: the
+    /// product cache was cleared because an invalidation may have been missed.
+    pub fn invalidate_all(&self) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        let epoch = inner.epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        for generation in &inner.generations {
+            generation.fetch_max(epoch, Ordering::AcqRel);
+        }
+        inner.entries.clear();
+    }
+
     /// Looks the request up. `content_type` is the media type the answer will have
     /// (negotiated from `Accept` by the caller).
     pub(crate) fn lookup(

@@ -223,6 +223,34 @@ fn an_invalidated_product_drops_the_entries_holding_it_and_only_those() {
 }
 
 #[test]
+fn invalidating_all_drops_every_entry_and_every_answer_under_way() {
+    let cache = cache(1 << 20);
+    let headers = json_headers();
+    let gtin = |n: u32| Gtin::with_check_digit(&format!("0777100{n:06}")).unwrap();
+    for (payload, held) in [(&b"a"[..], gtin(1)), (b"b", gtin(2))] {
+        let Lookup::Miss(key) = lookup(&cache, &headers, payload) else {
+            panic!("miss");
+        };
+        let freshness = AnswerFreshness::new();
+        freshness.holds(&[held]);
+        store(&cache, key, answer("{}", 0), &freshness);
+    }
+    assert!(matches!(lookup(&cache, &headers, b"b"), Lookup::Hit(_)));
+    let Lookup::Miss(late) = lookup(&cache, &headers, b"c") else {
+        panic!("miss");
+    };
+
+    cache.invalidate_all();
+
+    assert!(matches!(lookup(&cache, &headers, b"a"), Lookup::Miss(_)));
+    assert!(matches!(lookup(&cache, &headers, b"b"), Lookup::Miss(_)));
+    let freshness = AnswerFreshness::new();
+    freshness.holds(&[gtin(3)]);
+    store(&cache, late, answer("{}", 0), &freshness);
+    assert!(matches!(lookup(&cache, &headers, b"c"), Lookup::Miss(_)));
+}
+
+#[test]
 fn a_matching_if_none_match_gets_a_304_on_a_miss_and_on_a_hit() {
     let cache = cache(1 << 20);
     let mut headers = json_headers();

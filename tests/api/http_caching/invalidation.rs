@@ -212,7 +212,7 @@ async fn an_invalidation_on_one_replica_reaches_the_other_through_redis() {
     assert_eq!(answer.body["redis"], "done");
     let on_a = post(&a, &product(&upc_a(1)), &[]).await;
     assert_eq!(on_a.body["data"]["product"]["title"], "item 1, renamed");
-    // B learns of it through pub/sub: wait for the message, not for a TTL (300 s).
+    // B learns of it through the invalidation stream: wait for it, not for a TTL (300 s).
     let mut on_b = Value::Null;
     for _ in 0..250 {
         on_b = post(&b, &product(&upc_a(1)), &[]).await.body;

@@ -16,7 +16,8 @@ use super::free_port;
 /// How long a starting redis-server may take to answer PING.
 const EVENTUALLY: Duration = Duration::from_secs(5);
 
-/// A `redis-server` child process on `127.0.0.1`, without persistence; killed on drop.
+/// A `redis-server` child process on `127.0.0.1`, without persistence unless
+/// started with [`RedisServer::start_persistent`]; killed on drop.
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
@@ -28,10 +29,30 @@ impl RedisServer {
     }
 
     pub async fn start_on(port: u16) -> RedisServer {
+        RedisServer::start_with(port, &["--save", "", "--appendonly", "no"]).await
+    }
+
+    /// A server on `port` keeping every write in an append-only file in `dir`,
+    /// synced at each write: killed and started again on the same `dir`, it comes
+    /// back with all it had (as a Redis run with persistence does).
+    pub async fn start_persistent(port: u16, dir: &std::path::Path) -> RedisServer {
+        let dir = dir.to_str().expect("a UTF-8 temp path");
+        let args = [
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+        ];
+        RedisServer::start_with(port, &[&args[..], &["--dir", dir]].concat()).await
+    }
+
+    async fn start_with(port: u16, persistence: &[&str]) -> RedisServer {
         let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned());
         let child = Command::new(&binary)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(persistence)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
