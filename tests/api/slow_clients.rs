@@ -32,10 +32,12 @@ const FEWEST_PER_KIND: usize = 500;
 const HEAD_LIMIT: Duration = Duration::from_millis(6000);
 const BODY_LIMIT: Duration = Duration::from_millis(6500);
 /// How late after its limit a slow connection may be closed: a loaded 2-core machine
-/// with thousands of sockets to close at once (3.29 s late was seen with seven cargo
-/// builds beside the test; what is checked is that every one is closed by the server,
-/// none before its limit, not how quickly a starved machine gets round to it).
-const CLOSE_SLACK: Duration = Duration::from_millis(5000);
+/// with thousands of sockets to close at once, on the two worker threads this test's
+/// own 4,000 clients share (6.8 s late was seen with a fleet test and builds beside it;
+/// on a quiet machine all are closed within 0.5 s of the limit). What is checked is that
+/// the server closes every one, none before its limit, while normal requests pass; not
+/// how quickly a starved machine gets round to it.
+const CLOSE_SLACK: Duration = Duration::from_millis(10_000);
 
 /// Half a request head: the request line and part of a header, never the blank line.
 const HALF_HEAD: &[u8] = b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty";
