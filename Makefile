@@ -20,13 +20,20 @@ test: test-deps ## Run every test (unit, property, doc, end-to-end)
 test-fast: ## The subset to run on save: unit and property tests of the crate and the gtin crate (no sockets, no servers)
 	$(CARGO) test --locked --workspace --lib
 
-test-deps: ## Install what the tests need beyond Rust (redis-server, nginx) when missing
+test-deps: ## Install what the tests need beyond Rust (redis-server, nginx, openssl) when missing
 	@command -v redis-server >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "installing redis-server (the cache's Redis tests start their own instances)"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
 		else \
 			echo "make test needs redis-server: apt-get install redis-server (or set REDIS_SERVER)" >&2; exit 1; \
+		fi; }
+	@command -v openssl >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing openssl (the rediss:// test makes a throwaway CA with it)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null; \
+		else \
+			echo "make test needs openssl: apt-get install openssl" >&2; exit 1; \
 		fi; }
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
