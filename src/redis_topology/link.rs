@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
-use redis::aio::{ConnectionLike, PubSub};
+use redis::aio::ConnectionLike;
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
 use redis::{
@@ -45,7 +45,7 @@ pub struct LinkTimeouts {
 ///
 /// As a `ConnectionLike` it runs commands and pipelines on the shared multiplexed
 /// connection (opened on first use, reopened after it broke); [`RedisLink::dedicated`]
-/// and [`RedisLink::subscribe`] open connections of their own.
+/// opens a connection of its own (for blocking reads).
 #[derive(Clone)]
 pub struct RedisLink {
     inner: Arc<Inner>,
@@ -120,28 +120,6 @@ impl RedisLink {
     /// Why no connection could be opened.
     pub async fn dedicated(&self, response: Option<Duration>) -> RedisResult<Dedicated> {
         self.inner.open(response).await
-    }
-
-    /// A pub/sub connection subscribed to `channel`: on the single node, on the
-    /// master the Sentinels name now, or on the first Cluster node that answers
-    /// (a classic `PUBLISH` reaches every node of a Cluster).
-    ///
-    /// # Errors
-    /// Why no node could be subscribed to.
-    pub async fn subscribe(&self, channel: &str) -> RedisResult<PubSub> {
-        let inner = &self.inner;
-        let mut last = None;
-        for client in inner.pubsub_clients().await? {
-            match client.get_async_pubsub().await {
-                Ok(mut pubsub) => {
-                    pubsub.subscribe(channel).await?;
-                    return Ok(pubsub);
-                }
-                Err(error) => last = Some(error),
-            }
-        }
-        Err(last
-            .unwrap_or_else(|| RedisError::from((ErrorKind::Io, "no redis node to subscribe to"))))
     }
 
     /// The shared connection, opening it (in a task of its own) when there is none.
@@ -286,21 +264,6 @@ impl Inner {
                 "connecting to redis took longer than the connect timeout",
             )))
         })
-    }
-
-    /// The clients a pub/sub connection may be opened with, in the order to try.
-    async fn pubsub_clients(&self) -> RedisResult<Vec<Client>> {
-        match (&self.how, &self.target.topology) {
-            (How::Single(client), _) => Ok(vec![client.clone()]),
-            (How::Sentinel(sentinel), _) => {
-                Ok(vec![sentinel.lock().await.async_get_client().await?])
-            }
-            (How::Cluster, RedisTopology::Cluster(nodes)) => nodes
-                .iter()
-                .map(|url| node_client(url, &self.target))
-                .collect(),
-            (How::Cluster, _) => Ok(Vec::new()),
-        }
     }
 }
 
