@@ -9,3 +9,13 @@ use crate::gtin::Gtin;
 pub fn g(digits: &str) -> Gtin {
     Gtin::from_digits(digits).unwrap_or_else(|error| panic!("{digits}: {error:?}"))
 }
+
+/// Request headers of a JSON POST (`content-type: application/json`).
+pub fn json_headers() -> axum::http::HeaderMap {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    headers
+}

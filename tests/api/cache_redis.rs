@@ -11,18 +11,17 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use catalog_gateway::cache::{CacheSettings, CacheStats, Cached, ProductCache, RedisSettings};
 use catalog_gateway::catalog::{Availability, Price, Product};
 use catalog_gateway::gtin::Gtin;
 use catalog_gateway::redis_topology::RedisTarget;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::support::{RedisServer, keys};
+use crate::support::{Proxy, RedisServer, keys};
 
 /// The most a lookup may take with Redis dead or stalled: the 20 ms budget plus
 /// room for a loaded CI machine.
@@ -213,7 +212,7 @@ async fn a_redis_that_accepts_but_never_answers_costs_at_most_the_budget() {
 async fn a_redis_that_stalls_mid_connection_costs_at_most_the_budget_then_recovers() {
     // Arrange: A reaches Redis through a proxy that can stop forwarding; B directly.
     let redis = RedisServer::start().await;
-    let proxy = StallingProxy::start(redis.port).await;
+    let proxy = Proxy::start(redis.port).await;
     let a = replica(&format!("redis://{}", proxy.addr), |_| {});
     let b = replica(&redis.url(), |_| {});
     let keys = keys(50, 3);
@@ -349,88 +348,5 @@ impl SilentListener {
 impl Drop for SilentListener {
     fn drop(&mut self) {
         self.task.abort();
-    }
-}
-
-/// A TCP proxy to a local port that can stall: while stalled it keeps every
-/// connection open but forwards nothing (bytes wait, in order, until it resumes),
-/// like a network path that stops delivering.
-struct StallingProxy {
-    addr: std::net::SocketAddr,
-    stalled: Arc<AtomicBool>,
-    task: JoinHandle<()>,
-}
-
-impl StallingProxy {
-    async fn start(target_port: u16) -> StallingProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stalled = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stalled);
-        let task = tokio::spawn(async move {
-            let mut pumps = Vec::new();
-            while let Ok((inbound, _)) = listener.accept().await {
-                let Ok(outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else {
-                    continue;
-                };
-                let (in_read, in_write) = inbound.into_split();
-                let (out_read, out_write) = outbound.into_split();
-                pumps.push(AbortOnDrop(tokio::spawn(pump(
-                    in_read,
-                    out_write,
-                    Arc::clone(&flag),
-                ))));
-                pumps.push(AbortOnDrop(tokio::spawn(pump(
-                    out_read,
-                    in_write,
-                    Arc::clone(&flag),
-                ))));
-            }
-        });
-        StallingProxy {
-            addr,
-            stalled,
-            task,
-        }
-    }
-
-    fn stall(&self, on: bool) {
-        self.stalled.store(on, Ordering::SeqCst);
-    }
-}
-
-impl Drop for StallingProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// Copies `from` to `to`, holding each chunk back while `stalled` is set.
-async fn pump(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    stalled: Arc<AtomicBool>,
-) {
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        while stalled.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        if to.write_all(&buf[..n]).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// Aborts a proxy pump when the proxy's accept task goes away.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

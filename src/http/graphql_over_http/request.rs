@@ -237,18 +237,8 @@ fn declared_operation_name(query: &str) -> Option<&str> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
-    use axum::http::HeaderValue;
-
     use super::*;
-
-    fn json_headers() -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers
-    }
+    use crate::test_support::json_headers;
 
     fn refusal(result: Result<BatchRequest, HttpError>) -> Refusal {
         match result {

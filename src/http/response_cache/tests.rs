@@ -13,6 +13,7 @@ use super::cache_headers::CACHE_TAG;
 use super::*;
 use crate::http::edge::GraphqlOutcome;
 use crate::loader::AnswerFreshness;
+use crate::test_support::json_headers;
 
 const JSON: &str = "application/json; charset=utf-8";
 const HEADERS: CacheHeaderSettings = CacheHeaderSettings {
@@ -29,15 +30,6 @@ fn cache(max_bytes: u64) -> ResponseCache {
         Duration::from_secs(300),
         HEADERS,
     )
-}
-
-fn json_headers() -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers
 }
 
 fn answer(body: &'static str, errors: usize) -> Answer {

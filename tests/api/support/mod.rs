@@ -1,6 +1,7 @@
 //! What the end-to-end tests share, written once: the gateway in-process (`app`) and
 //! as the real binary (`binary`), the upstreams it stands in front of (`upstream`,
-//! `catalog`), the Redis and nginx it works with (`redis`, `nginx`), and the codes
+//! `catalog`), the Redis and nginx it works with (`redis`, `nginx`) and a proxy that
+//! breaks the path to them (`proxy`), and the codes
 //! and requests tests send (`codes`, `graphql`). A test module imports what it needs
 //! from `crate::support` and writes no starter or helper of its own.
 
@@ -15,6 +16,7 @@ mod codes; // test GTINs and their spellings, digests of documents
 mod graphql; // what a response says: error codes, status and headers, /readyz
 mod local; // free ports and temp files of this test run
 mod nginx; // a real nginx proxy_cache in front of the gateway
+mod proxy; // a TCP proxy that stalls or cuts the path to a local port
 mod redis; // a real redis-server per test
 mod redis_topology; // Sentinel, Cluster and TLS Redis nodes for the topology tests
 mod upstream; // TestUpstream: a commandable upstream catalog on a real socket
@@ -33,6 +35,8 @@ pub use graphql::{Answer, error_codes, header, header_values, post_graphql, read
 pub use local::{free_port, temp_file, temp_path};
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
 pub use nginx::Nginx;
+#[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
+pub use proxy::Proxy;
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
 pub use redis::RedisServer;
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
