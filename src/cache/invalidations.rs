@@ -189,12 +189,7 @@ pub(crate) async fn send<C: ConnectionLike + Send>(
             .exec_async(conn)
             .await?;
     }
-    redis::cmd("XADD")
-        .arg(stream)
-        .arg("MAXLEN")
-        .arg("~")
-        .arg(STREAM_MAXLEN)
-        .arg("*")
+    append(stream)
         .arg("from")
         .arg(&invalidation.from)
         .arg("gtins")
@@ -479,16 +474,23 @@ async fn current_end<C: ConnectionLike + Send>(
     if let Some(newest) = entries(&reply).into_iter().next() {
         return Ok(newest.id);
     }
-    redis::cmd("XADD")
-        .arg(stream)
-        .arg("MAXLEN")
-        .arg("~")
-        .arg(STREAM_MAXLEN)
-        .arg("*")
+    append(stream)
         .arg("marker")
         .arg("start")
         .query_async(conn)
         .await
+}
+
+/// `XADD stream MAXLEN ~ STREAM_MAXLEN *`, its fields to follow: the one way an
+/// entry is added, so the stream stays bounded whoever adds to it.
+fn append(stream: &str) -> redis::Cmd {
+    let mut xadd = redis::cmd("XADD");
+    xadd.arg(stream)
+        .arg("MAXLEN")
+        .arg("~")
+        .arg(STREAM_MAXLEN)
+        .arg("*");
+    xadd
 }
 
 /// One stream entry: its id and its field/value pairs.
