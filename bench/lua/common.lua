@@ -89,6 +89,26 @@ function M.post(body)
   return wrk.format("POST", "/graphql", M.json_headers, body)
 end
 
+-- A request builder for a steady mixed load, in turn: the hot item `hot`, a cold item,
+-- and a basket of `basket` cold items in mixed spellings; each selects `fields`.
+function M.mixed(hot, fields, basket)
+  local n = 0
+  return function()
+    n = n + 1
+    local q
+    if n % 3 == 0 then
+      q = '{ product(gtin: "' .. hot .. '") ' .. fields .. ' }'
+    elseif n % 3 == 1 then
+      q = '{ product(gtin: "' .. M.gtin13(M.fresh_item()) .. '") ' .. fields .. ' }'
+    else
+      local parts = {}
+      for i = 1, basket do parts[i] = M.json_string(M.spell(M.fresh_item(), i)) end
+      q = '{ products(gtins: [' .. table.concat(parts, ", ") .. ']) ' .. fields .. ' }'
+    end
+    return M.post(M.graphql_body(q))
+  end
+end
+
 -- Installs wrk's callbacks. `opts.request` (optional) builds each request; without it
 -- wrk sends wrk.method/wrk.path/wrk.body as set by the scenario script.
 function M.install(opts)
