@@ -11,15 +11,12 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::num::{NonZeroU64, NonZeroUsize};
-use std::sync::Arc;
-use std::time::Duration;
+use std::num::NonZeroU64;
 
-use catalog_gateway::cache::{CacheSettings, ProductCache};
 use catalog_gateway::catalog::{Availability, InMemoryCatalog, Price, Product};
 use catalog_gateway::graphql::{GatewaySchema, GraphqlSettings, QueryLimits, build_schema};
 use catalog_gateway::gtin::{Gtin, parse};
-use catalog_gateway::loader::{LoaderSettings, ProductLoader};
+use catalog_gateway::loader::ProductLoader;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// The `n`th UPC-A of a test range, with its check digit.
@@ -51,14 +48,7 @@ fn product(code: &str) -> Product {
 fn schema(document_cache_size: u64, codes: &[String]) -> GatewaySchema {
     // Products in a map: the catalog seam without any I/O.
     let catalog = InMemoryCatalog::new(codes.iter().map(|code| product(code)));
-    let loader = ProductLoader::new(
-        Arc::new(catalog),
-        ProductCache::new(CacheSettings::default()),
-        LoaderSettings {
-            window: Duration::ZERO,
-            max_batch: NonZeroUsize::MIN.saturating_add(99),
-        },
-    );
+    let loader = ProductLoader::immediate(catalog);
     build_schema(
         loader,
         GraphqlSettings {

@@ -279,17 +279,14 @@ pub fn sdl() -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
-    use std::num::{NonZeroU64, NonZeroUsize};
-    use std::time::Duration;
+    use std::num::NonZeroU64;
 
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::cache::{CacheSettings, ProductCache};
     use crate::catalog::{Availability, InMemoryCatalog, Product};
     use crate::graphql::QueryLimits;
     use crate::gtin::parse;
-    use crate::loader::LoaderSettings;
 
     /// A key the catalog fails, like a broken upstream.
     const FAILING: &str = "4012345000122";
@@ -306,14 +303,7 @@ mod tests {
             product("96385074", "Mints"),
         ])
         .failing(parse(FAILING).unwrap(), "down");
-        let loader = ProductLoader::new(
-            Arc::new(catalog),
-            ProductCache::new(CacheSettings::default()),
-            LoaderSettings {
-                window: Duration::ZERO,
-                max_batch: NonZeroUsize::MIN.saturating_add(99),
-            },
-        );
+        let loader = ProductLoader::immediate(catalog);
         build_schema(
             loader,
             GraphqlSettings {

@@ -160,6 +160,20 @@ impl ProductLoader {
         }
     }
 
+    /// A loader for tests and benches: over `catalog`, a default local cache, no
+    /// batching window (a batch is sent on the scheduler's next tick), 100 keys a batch.
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn immediate(catalog: impl Catalog + 'static) -> Self {
+        ProductLoader::new(
+            Arc::new(catalog),
+            ProductCache::new(crate::cache::CacheSettings::default()),
+            LoaderSettings {
+                window: std::time::Duration::ZERO,
+                max_batch: std::num::NonZeroUsize::MIN.saturating_add(99),
+            },
+        )
+    }
+
     /// Runs `work` (a request's execution) so that no flush happens while one of its
     /// polls is under way: the keys it registers in one poll join one batch.
     pub async fn gathering<F: Future>(&self, work: F) -> F::Output {
