@@ -360,18 +360,26 @@ def shared_tier(args):
         print(f"FIGURE shared-tier FAIL: {' '.join(missing)} never wrote to the new master within {args.timeout:.0f} s of the election")
         return 1
     worst = max(used.values())
-    status = {}
-    for port in replicas:
-        try:
-            code, body = Client(port).request("GET", "/readyz")
-            status[port] = json.loads(body)["detail"]["cache"]["redis"] if code == 200 else f"HTTP {code}"
-        except (OSError, ValueError, KeyError, TypeError):
-            status[port] = "unreadable"
-    connected = all(s == "connected" for s in status.values())
+    # Every replica's /readyz says its tier is connected again, within the same limit.
+    # Polled: under load a lookup slower than the Redis budget marks a tier down until
+    # its prober's next PING (at most 500 ms later), the designed degradation.
+    while True:
+        status = {}
+        for port in replicas:
+            try:
+                code, body = Client(port).request("GET", "/readyz")
+                status[port] = json.loads(body)["detail"]["cache"]["redis"] if code == 200 else f"HTTP {code}"
+            except (OSError, ValueError, KeyError, TypeError):
+                status[port] = "unreadable"
+        connected = all(s == "connected" for s in status.values())
+        seen = time.time() - args.elected
+        if connected or seen > args.limit_s:
+            break
+        time.sleep(0.1)
     ok = worst <= args.limit_s and connected
     print(f"FIGURE shared-tier {'PASS' if ok else 'FAIL'}: every replica wrote to the new master (:{args.redis_port}) "
           f"{max(worst, 0):.1f} s after its election (per replica {', '.join(f'{used[p]:.1f}' for p in replicas)} s; limit {args.limit_s:g} s); "
-          f"/readyz cache.redis then: {', '.join(sorted(set(status.values())))}")
+          f"/readyz cache.redis: {', '.join(sorted(set(status.values())))} {max(seen, 0):.1f} s after the election")
     return 0 if ok else 1
 
 
