@@ -229,6 +229,16 @@ impl Drop for Node {
     }
 }
 
+/// A free loopback port whose cluster bus port (the port + 10000) is free as well.
+fn free_cluster_port() -> u16 {
+    loop {
+        let port = free_port();
+        if port <= 55_535 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+}
+
 /// Three masters joined by `redis-cli --cluster create`.
 pub struct Cluster {
     pub nodes: Vec<Node>,
@@ -238,34 +248,32 @@ pub struct Cluster {
 impl Cluster {
     pub async fn start() -> Cluster {
         let dir = temp_dir("cluster");
-        let mut nodes = Vec::new();
-        for n in 0..3 {
-            let conf = dir.join(format!("nodes-{n}.conf"));
-            nodes.push(
-                Node::start(&[
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    conf.to_str().unwrap(),
-                    "--cluster-node-timeout",
-                    "2000",
-                ])
-                .await,
+        // A port another process takes between our pick and redis-server's bind (the
+        // client port or its bus port, + 10000) fails the create: start afresh then.
+        let mut attempts = 0;
+        let nodes = loop {
+            attempts += 1;
+            let nodes = Cluster::nodes(&dir, attempts).await;
+            let addresses: Vec<String> = nodes
+                .iter()
+                .map(|node| format!("127.0.0.1:{}", node.port))
+                .collect();
+            let status = Command::new("redis-cli")
+                .args(["--cluster", "create"])
+                .args(&addresses)
+                .args(["--cluster-replicas", "0", "--cluster-yes"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .status()
+                .expect("redis-cli is installed");
+            if status.success() {
+                break nodes;
+            }
+            assert!(
+                attempts < 3,
+                "redis-cli --cluster create failed {attempts} times"
             );
-        }
-        let addresses: Vec<String> = nodes
-            .iter()
-            .map(|node| format!("127.0.0.1:{}", node.port))
-            .collect();
-        let status = Command::new("redis-cli")
-            .args(["--cluster", "create"])
-            .args(&addresses)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .status()
-            .expect("redis-cli is installed");
-        assert!(status.success(), "redis-cli --cluster create");
+        };
         let cluster = Cluster { nodes, _dir: dir };
         eventually(
             || async {
@@ -282,6 +290,33 @@ impl Cluster {
         )
         .await;
         cluster
+    }
+
+    /// Three cluster-enabled nodes on ports whose bus ports are free too.
+    async fn nodes(dir: &std::path::Path, attempt: u32) -> Vec<Node> {
+        let mut nodes = Vec::new();
+        for n in 0..3 {
+            let port = free_cluster_port();
+            let conf = dir.join(format!("nodes-{attempt}-{n}.conf"));
+            let port_text = port.to_string();
+            nodes.push(
+                Node::start_raw(
+                    port,
+                    &[
+                        "--port",
+                        port_text.as_str(),
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        conf.to_str().unwrap(),
+                        "--cluster-node-timeout",
+                        "2000",
+                    ],
+                )
+                .await,
+            );
+        }
+        nodes
     }
 
     pub fn urls(&self) -> Vec<String> {
