@@ -113,6 +113,30 @@ impl Filter {
         self.outputs(input, vars).next().transpose()
     }
 
+    /// The first output as [`Filter::first`] gives it, borrowed from `input` or
+    /// `vars` where the filter is of the subset and its output a part of them.
+    pub(crate) fn first_borrowed<'a>(
+        &'a self,
+        input: &'a Val,
+        vars: &'a [Val],
+    ) -> Result<Option<std::borrow::Cow<'a, Val>>, RunError> {
+        if let Some(simple) = &self.simple {
+            return simple
+                .eval(input, vars)
+                .map(Some)
+                .map_err(|_| self.step_error());
+        }
+        self.outputs(input.clone(), vars)
+            .next()
+            .transpose()
+            .map(|value| value.map(std::borrow::Cow::Owned))
+    }
+
+    /// Whether the filter runs without jaq (`simple`): then it has exactly one output.
+    pub(crate) fn is_simple(&self) -> bool {
+        self.simple.is_some()
+    }
+
     /// Every output of the filter on `input`, stopping at the first error.
     pub(crate) fn all(&self, input: Val, vars: &[Val]) -> Result<Vec<Val>, RunError> {
         if let Some(simple) = &self.simple {

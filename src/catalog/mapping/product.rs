@@ -7,6 +7,8 @@
 //! (`{minor_units: 1550, fraction_digits: 2}` → `"15.50"`); a float computed in jq
 //! is refused, since it may already have lost a cent.
 
+use std::borrow::Cow;
+
 use jaq_json::Num;
 
 use super::jq::{Filter, RunError, Val, as_text};
@@ -44,7 +46,7 @@ impl ProductFilters {
         vars: &[Val; 4],
     ) -> Result<Product, ItemError> {
         let part = if self.variant.is_empty() {
-            item.clone()
+            Cow::Borrowed(item)
         } else {
             match first_found(&self.variant, item, vars) {
                 Ok(Some(part)) => part,
@@ -55,16 +57,6 @@ impl ProductFilters {
                         error,
                     });
                 }
-            }
-        };
-        // An optional field whose filters all fail is absent, as a malformed
-        // optional field of the contract is: it must not cost the product.
-        let field = |filters: &[Filter], name: &'static str| match first_found(filters, &part, vars)
-        {
-            Ok(value) => value,
-            Err(error) => {
-                tracing::debug!(%gtin, field = name, %error, "upstream mapping: dropping a field whose filter failed");
-                None
             }
         };
         let title =
@@ -80,33 +72,60 @@ impl ProductFilters {
         Ok(Product {
             gtin: *gtin,
             title,
-            brand: field(&self.brand, "brand").and_then(|v| text_field(&v, gtin, "brand")),
-            description: field(&self.description, "description")
+            brand: optional(&self.brand, &part, vars, gtin, "brand")
+                .and_then(|v| text_field(&v, gtin, "brand")),
+            description: optional(&self.description, &part, vars, gtin, "description")
                 .and_then(|v| text_field(&v, gtin, "description")),
-            price: field(&self.price, "price").and_then(|v| price(&v, gtin)),
-            images: field(&self.images, "images").map_or_else(Vec::new, |v| images(&v)),
-            categories: field(&self.categories, "categories").map_or_else(Vec::new, |v| texts(&v)),
-            attributes: field(&self.attributes, "attributes")
+            price: optional(&self.price, &part, vars, gtin, "price").and_then(|v| price(&v, gtin)),
+            images: optional(&self.images, &part, vars, gtin, "images")
+                .map_or_else(Vec::new, |v| images(&v)),
+            categories: optional(&self.categories, &part, vars, gtin, "categories")
+                .map_or_else(Vec::new, |v| texts(&v)),
+            attributes: optional(&self.attributes, &part, vars, gtin, "attributes")
                 .map_or_else(Vec::new, |v| attributes(&v)),
             availability: Availability::from_upstream(
-                field(&self.availability, "availability")
-                    .as_ref()
+                optional(&self.availability, &part, vars, gtin, "availability")
+                    .as_deref()
                     .and_then(as_text),
             ),
-            updated_at: field(&self.updated_at, "updated_at").and_then(|v| timestamp(&v, gtin)),
+            updated_at: optional(&self.updated_at, &part, vars, gtin, "updated_at")
+                .and_then(|v| timestamp(&v, gtin)),
         })
+    }
+}
+
+/// An optional field: absent when its filters all fail, as a malformed optional
+/// field of the contract is (it must not cost the product).
+fn optional<'a>(
+    filters: &'a [Filter],
+    part: &'a Val,
+    vars: &'a [Val; 4],
+    gtin: &Gtin,
+    name: &'static str,
+) -> Option<Cow<'a, Val>> {
+    match first_found(filters, part, vars) {
+        Ok(value) => value,
+        Err(error) => {
+            tracing::debug!(%gtin, field = name, %error, "upstream mapping: dropping a field whose filter failed");
+            None
+        }
     }
 }
 
 /// The first value the filters give, in order, that says something (not `null`,
 /// `""` or `[]`: those give way to the next filter; the last filter's value counts
 /// as it is, but `null`); the last error when every filter failed.
-fn first_found(filters: &[Filter], input: &Val, vars: &[Val; 4]) -> Result<Option<Val>, RunError> {
+fn first_found<'a>(
+    filters: &'a [Filter],
+    input: &'a Val,
+    vars: &'a [Val; 4],
+) -> Result<Option<Cow<'a, Val>>, RunError> {
     let mut failed = None;
     let last = filters.len().saturating_sub(1);
     for (i, filter) in filters.iter().enumerate() {
-        match filter.first(input.clone(), vars) {
-            Ok(Some(Val::Null) | None) => {}
+        match filter.first_borrowed(input, vars) {
+            Ok(None) => {}
+            Ok(Some(value)) if matches!(*value, Val::Null) => {}
             Ok(Some(value)) if i < last && says_nothing(&value) => {}
             Ok(Some(value)) => return Ok(Some(value)),
             Err(error) => failed = Some(error),

@@ -16,8 +16,12 @@
 //! same way (a key that is not a string) makes it give up, and the caller parses the
 //! whole body as before. Tests check pruned and full parses give the same products.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use hifijson::Read as _;
+use hifijson::escape::Lex as _;
+use hifijson::str::LexWrite;
 use hifijson::token::{Expect, Lex};
 use hifijson::{LexAlloc, SliceLexer};
 use jaq_json::{Map, Num, Val};
@@ -156,7 +160,7 @@ pub(crate) fn parse(body: &[u8], tree: &Node) -> Result<Val, GaveUp> {
         .map_err(|_: hifijson::Error| GaveUp)
 }
 
-fn pruned<L: LexAlloc>(next: u8, lexer: &mut L, node: &Node) -> Result<Val, hifijson::Error> {
+fn pruned<'a>(next: u8, lexer: &mut SliceLexer<'a>, node: &Node) -> Result<Val, hifijson::Error> {
     if node.whole {
         return full(next, lexer);
     }
@@ -184,13 +188,13 @@ fn pruned<L: LexAlloc>(next: u8, lexer: &mut L, node: &Node) -> Result<Val, hifi
                 if next != b'"' {
                     return Err(Expect::String.into());
                 }
-                let key = parse_string(lexer.discarded(), false)?;
+                let key = parse_key(lexer.discarded())?;
                 lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
                 let next = ws_tk(lexer).ok_or(Expect::Value)?;
                 match node.child(&key) {
                     Some(child) => {
                         let value = pruned(next, lexer, child)?;
-                        obj.insert(Val::utf8_str(key), value);
+                        obj.insert(Val::utf8_str(key.into_owned()), value);
                     }
                     None => skip(next, lexer)?,
                 }
@@ -230,6 +234,28 @@ fn parse_string<L: LexAlloc>(lexer: &mut L, bytes: bool) -> Result<Vec<u8>, hifi
             b'x' if bytes => out.push(lexer.hex()?),
             c => out.extend(lexer.escape(c)?.encode_utf8(&mut [0; 4]).as_bytes()),
         }
+        Ok(())
+    });
+    s.map_err(hifijson::Error::Str)
+}
+
+/// An object's key as [`parse_string`] reads text, borrowed from the body unless
+/// it holds an escape: most keys are skipped, and a skipped key then costs no
+/// allocation.
+fn parse_key<'a>(lexer: &mut SliceLexer<'a>) -> Result<Cow<'a, [u8]>, hifijson::Error> {
+    let on_string = |part: &mut &'a [u8], out: &mut Cow<'a, [u8]>| {
+        if out.is_empty() {
+            *out = Cow::Borrowed(*part);
+        } else {
+            out.to_mut().extend_from_slice(part);
+        }
+        Ok(())
+    };
+    let s = lexer.str_fold(Cow::Borrowed(&[][..]), on_string, |lexer, out| {
+        use hifijson::escape::Error;
+        let c = lexer.take_next().ok_or(Error::Eof)?;
+        out.to_mut()
+            .extend(lexer.escape(c)?.encode_utf8(&mut [0; 4]).as_bytes());
         Ok(())
     });
     s.map_err(hifijson::Error::Str)

@@ -304,12 +304,31 @@ impl Mapping {
 
     /// The asked keys `item` answers, each once.
     fn match_item(&self, asked: &Asked<'_>, item: &Val) -> Vec<usize> {
-        let mut matched: Vec<usize> = self
-            .codes_of(item)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|code| asked.find(code))
-            .collect();
+        let mut matched: Vec<usize> = Vec::new();
+        let vars = [Val::Null, Val::Null, self.locale.clone(), item.clone()];
+        let find = |value: &Val| match value {
+            Val::TStr(_) => as_text(value).and_then(|code| asked.find(code)),
+            value => scalar_text(value).and_then(|code| asked.find(&code)),
+        };
+        for filter in &self.codes {
+            if !filter.is_simple() {
+                for code in self.codes_by(filter, item, &vars) {
+                    matched.extend(asked.find(&code));
+                }
+                continue;
+            }
+            // The codes as `codes_of` reads them, without copying each one out.
+            match filter.first_borrowed(item, &vars) {
+                Ok(Some(value)) => match &*value {
+                    Val::Arr(list) => matched.extend(list.iter().filter_map(find)),
+                    value => matched.extend(find(value)),
+                },
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::debug!(%error, "upstream mapping: `keys.codes` failed on an item");
+                }
+            }
+        }
         matched.sort_unstable();
         matched.dedup();
         matched
@@ -318,19 +337,29 @@ impl Mapping {
     /// The codes `item` carries; `None` when `keys.codes` fails or gives none.
     fn codes_of(&self, item: &Val) -> Option<Vec<String>> {
         let vars = [Val::Null, Val::Null, self.locale.clone(), item.clone()];
-        let mut codes: Vec<String> = Vec::new();
-        for filter in &self.codes {
-            match filter.all(item.clone(), &vars) {
-                Ok(values) => codes.extend(values.iter().flat_map(|value| match value {
+        let codes: Vec<String> = self
+            .codes
+            .iter()
+            .flat_map(|filter| self.codes_by(filter, item, &vars))
+            .collect();
+        (!codes.is_empty()).then_some(codes)
+    }
+
+    /// The codes one filter of `keys.codes` gives on `item`.
+    fn codes_by(&self, filter: &super::jq::Filter, item: &Val, vars: &[Val; 4]) -> Vec<String> {
+        match filter.all(item.clone(), vars) {
+            Ok(values) => values
+                .iter()
+                .flat_map(|value| match value {
                     Val::Arr(list) => list.iter().filter_map(scalar_text).collect::<Vec<_>>(),
                     value => scalar_text(value).into_iter().collect(),
-                })),
-                Err(error) => {
-                    tracing::debug!(%error, "upstream mapping: `keys.codes` failed on an item");
-                }
+                })
+                .collect(),
+            Err(error) => {
+                tracing::debug!(%error, "upstream mapping: `keys.codes` failed on an item");
+                Vec::new()
             }
         }
-        (!codes.is_empty()).then_some(codes)
     }
 
     /// The product for asked key `i` from `item`.

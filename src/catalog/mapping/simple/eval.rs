@@ -1,11 +1,20 @@
 //! Running a filter of the subset on a value, as jq would: the first output, or
 //! jq's error in short ([`StepError`]).
 
+use std::borrow::Cow;
+
 use super::super::jq::{Val, as_text, string};
 use super::*;
 
+/// `null`, for a missing key or index to borrow.
+static NULL: Val = Val::Null;
+
 /// The first output of `a // b // …` on `input`.
-fn alternatives(paths: &[Path], input: &Val, vars: &[Val]) -> Result<Val, StepError> {
+fn alternatives<'a>(
+    paths: &'a [Path],
+    input: &'a Val,
+    vars: &'a [Val],
+) -> Result<Cow<'a, Val>, StepError> {
     let last = paths.len().saturating_sub(1);
     for (i, path) in paths.iter().enumerate() {
         if i == last {
@@ -13,77 +22,90 @@ fn alternatives(paths: &[Path], input: &Val, vars: &[Val]) -> Result<Val, StepEr
         }
         // jq's `a // b`: the left side's errors and `null`/`false` give way.
         match path.eval(input, vars) {
-            Ok(Val::Null | Val::Bool(false)) | Err(_) => {}
-            Ok(value) => return Ok(value),
+            Ok(value) if truthy(&value) => return Ok(value),
+            Ok(_) | Err(_) => {}
         }
     }
     Err(StepError)
 }
 
 impl Stage {
-    pub(super) fn apply(&self, input: &Val, vars: &[Val]) -> Result<Val, StepError> {
+    pub(super) fn apply<'a>(
+        &'a self,
+        input: &'a Val,
+        vars: &'a [Val],
+    ) -> Result<Cow<'a, Val>, StepError> {
         let text = |value: &Val| as_text(value).map(str::to_owned).ok_or(StepError);
+        let owned = |value: Val| Ok(Cow::Owned(value));
         match self {
             Stage::Alt(paths) => alternatives(paths, input, vars),
             Stage::Split(path, separator) => {
                 let value = path.eval(input, vars)?;
-                let whole = text(&value)?;
+                let whole = as_text(&value).ok_or(StepError)?;
                 // jq splits "" into no parts at all.
                 if whole.is_empty() {
-                    return Ok(Val::Arr(Default::default()));
+                    return owned(Val::Arr(Default::default()));
                 }
-                Ok(whole.split(separator.as_str()).map(string).collect())
+                owned(whole.split(separator.as_str()).map(string).collect())
             }
             Stage::Object(fields) => {
                 let mut object = jaq_json::Map::default();
                 for (name, paths) in fields {
-                    object.insert(string(name), alternatives(paths, input, vars)?);
+                    object.insert(string(name), alternatives(paths, input, vars)?.into_owned());
                 }
-                Ok(Val::obj(object))
+                owned(Val::obj(object))
             }
-            Stage::Trim => Ok(string(text(input)?.trim())),
-            Stage::Upcase => Ok(string(&text(input)?.to_ascii_uppercase())),
-            Stage::Downcase => Ok(string(&text(input)?.to_ascii_lowercase())),
+            Stage::Trim => {
+                let whole = as_text(input).ok_or(StepError)?;
+                let trimmed = whole.trim();
+                if trimmed.len() == whole.len() {
+                    Ok(Cow::Borrowed(input))
+                } else {
+                    owned(string(trimmed))
+                }
+            }
+            Stage::Upcase => owned(string(&text(input)?.to_ascii_uppercase())),
+            Stage::Downcase => owned(string(&text(input)?.to_ascii_lowercase())),
             Stage::Map(inner) => {
-                let each = |item: &Val| inner.first(item, vars).map(Option::unwrap_or_default);
+                let each = |item: &Val| inner.eval(item, vars).map(Cow::into_owned);
                 let mapped: Result<Vec<Val>, StepError> = match input {
                     Val::Arr(items) => items.iter().map(each).collect(),
                     // `.[]` of an object is its values.
                     Val::Obj(fields) => fields.values().map(each).collect(),
                     _ => Err(StepError),
                 };
-                mapped.map(|items| items.into_iter().collect())
+                mapped.map(|items| Cow::Owned(items.into_iter().collect()))
             }
             Stage::Find(f, wanted) => {
                 let wanted = wanted.eval(input, vars)?;
                 let Val::Arr(items) = input else {
-                    return Ok(Val::Null);
+                    return Ok(Cow::Borrowed(&NULL));
                 };
-                Ok(items
-                    .iter()
-                    .find(|item| {
-                        f.first(item, vars)
-                            .is_ok_and(|got| got.as_ref() == Some(&wanted))
-                    })
-                    .cloned()
-                    .unwrap_or(Val::Null))
+                Ok(Cow::Borrowed(
+                    items
+                        .iter()
+                        .find(|item| f.eval(item, vars).is_ok_and(|got| *got == *wanted))
+                        .unwrap_or(&NULL),
+                ))
             }
-            Stage::Compact => Ok(super::super::natives::compact(input.clone())),
-            Stage::Group(inner) => inner.first(input, vars).map(Option::unwrap_or_default),
+            Stage::Compact => owned(super::super::natives::compact(input.clone())),
+            Stage::Group(inner) => inner.eval(input, vars),
             Stage::If(branches, otherwise) => {
                 for (cond, then) in branches {
                     if cond.holds(input, vars)? {
-                        return then.first(input, vars).map(Option::unwrap_or_default);
+                        return then.eval(input, vars);
                     }
                 }
-                otherwise.first(input, vars).map(Option::unwrap_or_default)
+                otherwise.eval(input, vars)
             }
             Stage::Array(items, steps) => {
                 let mut out = Vec::new();
                 for item in items {
                     match item {
-                        Item::Alt(paths) => out.push(alternatives(paths, input, vars)?),
-                        Item::Each(path) => match path.eval(input, vars)? {
+                        Item::Alt(paths) => {
+                            out.push(alternatives(paths, input, vars)?.into_owned())
+                        }
+                        Item::Each(path) => match &*path.eval(input, vars)? {
                             Val::Arr(list) => out.extend(list.iter().cloned()),
                             Val::Obj(fields) => out.extend(fields.values().cloned()),
                             // jq cannot iterate over anything else, `null` included.
@@ -93,18 +115,18 @@ impl Stage {
                 }
                 let mut value: Val = out.into_iter().collect();
                 for step in steps {
-                    value = step.apply(&value, vars)?;
+                    value = step.apply(&value, vars)?.into_owned();
                 }
-                Ok(value)
+                owned(value)
             }
-            Stage::Omit(keys) => Ok(super::super::natives::omit(input.clone(), keys)),
-            Stage::EachValue(f) => Ok(match input {
+            Stage::Omit(keys) => owned(super::super::natives::omit(input.clone(), keys)),
+            Stage::EachValue(f) => owned(match input {
                 // A value `f` fails on is left out, as the native helper does.
                 Val::Obj(fields) => Val::obj(
                     fields
                         .iter()
                         .filter_map(|(name, value)| {
-                            Some((name.clone(), f.first(value, vars).ok()?.unwrap_or_default()))
+                            Some((name.clone(), f.eval(value, vars).ok()?.into_owned()))
                         })
                         .collect(),
                 ),
@@ -160,35 +182,40 @@ fn truthy(value: &Val) -> bool {
 }
 
 impl Path {
-    fn eval(&self, input: &Val, vars: &[Val]) -> Result<Val, StepError> {
+    fn eval<'a>(&'a self, input: &'a Val, vars: &'a [Val]) -> Result<Cow<'a, Val>, StepError> {
         match self {
-            Path::Literal(value) => Ok(value.clone()),
+            Path::Literal(value) => Ok(Cow::Borrowed(value)),
             Path::Steps(start, steps) => {
-                let mut value = match start {
+                let mut value = Cow::Borrowed(match start {
                     None => input,
                     Some(var) => vars.get(*var).ok_or(StepError)?,
-                };
-                let mut owned;
+                });
                 for step in steps {
-                    owned = step.apply(value, vars)?;
-                    value = &owned;
+                    value = match value {
+                        Cow::Borrowed(value) => step.apply(value, vars)?,
+                        Cow::Owned(value) => Cow::Owned(step.apply(&value, vars)?.into_owned()),
+                    };
                 }
-                Ok(value.clone())
+                Ok(value)
             }
         }
     }
 }
 
 impl Step {
-    fn apply(&self, value: &Val, vars: &[Val]) -> Result<Val, StepError> {
+    fn apply<'a>(&'a self, value: &'a Val, vars: &'a [Val]) -> Result<Cow<'a, Val>, StepError> {
         match self {
-            Step::Key(text) => key(value, &text.render(vars)?),
-            Step::Index(index) => nth(value, *index),
+            Step::Field(name) => key(value, name).map(Cow::Borrowed),
+            Step::Key(text) => key(value, &string(&text.render(vars)?)).map(Cow::Borrowed),
+            Step::Index(index) => nth(value, *index).map(Cow::Borrowed),
             Step::Var(var) => match vars.get(*var).ok_or(StepError)? {
-                Val::TStr(_) => key(value, as_text(&vars[*var]).ok_or(StepError)?),
+                name @ Val::TStr(_) => {
+                    as_text(name).ok_or(StepError)?;
+                    key(value, name).map(Cow::Borrowed)
+                }
                 Val::Num(number) => {
                     let index: isize = number.to_string().parse().map_err(|_| StepError)?;
-                    nth(value, index)
+                    nth(value, index).map(Cow::Borrowed)
                 }
                 _ => Err(StepError),
             },
@@ -221,29 +248,27 @@ impl Text {
     }
 }
 
-/// `.[name]`: `null` on `null` and for a missing key; an error on anything but an object.
-fn key(value: &Val, name: &str) -> Result<Val, StepError> {
+/// `.[name]`: `null` on `null` and for a missing key; an error on anything but an
+/// object. `name` is a text value.
+fn key<'a>(value: &'a Val, name: &Val) -> Result<&'a Val, StepError> {
     match value {
-        Val::Null => Ok(Val::Null),
-        Val::Obj(fields) => Ok(fields.get(&string(name)).cloned().unwrap_or(Val::Null)),
+        Val::Null => Ok(&NULL),
+        Val::Obj(fields) => Ok(fields.get(name).unwrap_or(&NULL)),
         _ => Err(StepError),
     }
 }
 
 /// `.[n]`: `null` on `null` and out of range; from the end when negative.
-fn nth(value: &Val, index: isize) -> Result<Val, StepError> {
+fn nth(value: &Val, index: isize) -> Result<&Val, StepError> {
     match value {
-        Val::Null => Ok(Val::Null),
+        Val::Null => Ok(&NULL),
         Val::Arr(items) => {
             let at = if index < 0 {
                 items.len().checked_sub(index.unsigned_abs())
             } else {
                 Some(index.unsigned_abs())
             };
-            Ok(at
-                .and_then(|at| items.get(at))
-                .cloned()
-                .unwrap_or(Val::Null))
+            Ok(at.and_then(|at| items.get(at)).unwrap_or(&NULL))
         }
         _ => Err(StepError),
     }

@@ -121,10 +121,24 @@ enum Path {
 
 #[derive(Clone, Debug, PartialEq)]
 enum Step {
+    /// A key known when the filter is parsed, kept as the value an object is
+    /// looked up by, so a lookup allocates nothing.
+    Field(Val),
+    /// A key with interpolated variables.
     Key(Text),
     Index(isize),
     /// `[$var]`: a key or an index, as the variable holds.
     Var(usize),
+}
+
+impl Step {
+    /// `.[text]`: a plain key becomes a [`Step::Field`].
+    fn key(text: Text) -> Step {
+        match text {
+            Text::Plain(name) => Step::Field(super::jq::string(&name)),
+            parts => Step::Key(parts),
+        }
+    }
 }
 
 /// A string, possibly with interpolated variables.
@@ -165,10 +179,25 @@ impl Simple {
     /// The first output jq would give on `input`: `Ok(None)` for no output (never,
     /// in the subset), `Err` where jq raises an error.
     pub(crate) fn first(&self, input: &Val, vars: &[Val]) -> Result<Option<Val>, StepError> {
-        let mut value = input.clone();
+        Ok(Some(self.eval(input, vars)?.into_owned()))
+    }
+
+    /// The first output, borrowed from `input` or `vars` where it is a part of
+    /// them: a path reads without copying what it passes through.
+    pub(crate) fn eval<'a>(
+        &'a self,
+        input: &'a Val,
+        vars: &'a [Val],
+    ) -> Result<std::borrow::Cow<'a, Val>, StepError> {
+        let mut value = std::borrow::Cow::Borrowed(input);
         for stage in &self.stages {
-            value = stage.apply(&value, vars)?;
+            value = match value {
+                std::borrow::Cow::Borrowed(value) => stage.apply(value, vars)?,
+                std::borrow::Cow::Owned(value) => {
+                    std::borrow::Cow::Owned(stage.apply(&value, vars)?.into_owned())
+                }
+            };
         }
-        Ok(Some(value))
+        Ok(value)
     }
 }

@@ -341,9 +341,9 @@ impl Parser<'_> {
     fn step_after_dot(&mut self) -> Option<Option<Step>> {
         // After a dot, jaq reads a keyword as a key too (`.label`, `.and`).
         if let Some(name) = self.word() {
-            Some(Some(Step::Key(Text::Plain(name))))
+            Some(Some(Step::key(Text::Plain(name))))
         } else if self.rest.starts_with('"') {
-            Some(self.string().map(Step::Key))
+            Some(self.string().map(Step::key))
         } else if self.rest.starts_with('[') {
             Some(self.index())
         } else {
@@ -436,7 +436,7 @@ impl Parser<'_> {
     fn index(&mut self) -> Option<Step> {
         self.eat("[")?;
         let step = if self.rest.starts_with('"') {
-            Step::Key(self.string()?)
+            Step::key(self.string()?)
         } else if self.rest.starts_with('$') {
             self.rest = &self.rest[1..];
             Step::Var(self.var()?)

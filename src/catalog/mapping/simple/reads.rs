@@ -122,6 +122,7 @@ impl Path {
         };
         for step in steps {
             let name = match step {
+                Step::Field(name) => super::super::jq::as_text(name).map(str::to_owned),
                 Step::Key(text) => text.known(vars),
                 Step::Index(_) => None,
                 Step::Var(var) => match vars.get(*var) {
