@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use bytes::Bytes;
 use hifijson::Read as _;
 use hifijson::escape::Lex as _;
 use hifijson::str::LexWrite;
@@ -153,16 +154,41 @@ impl Builder {
 pub(crate) struct GaveUp;
 
 /// `body` parsed keeping only what `tree` says is read.
-pub(crate) fn parse(body: &[u8], tree: &Node) -> Result<Val, GaveUp> {
+///
+/// Text without escapes is a slice of `body`, not a copy: most of what is kept is
+/// text, and this saves an allocation and a copy for each.
+pub(crate) fn parse(body: &Bytes, tree: &Node) -> Result<Val, GaveUp> {
     let mut lexer = SliceLexer::new(body);
     lexer
-        .exactly_one(ws_tk, |next, lexer| pruned(next, lexer, tree))
+        .exactly_one(ws_tk, |next, lexer| pruned(next, lexer, tree, body))
         .map_err(|_: hifijson::Error| GaveUp)
 }
 
-fn pruned<'a>(next: u8, lexer: &mut SliceLexer<'a>, node: &Node) -> Result<Val, hifijson::Error> {
+/// `part` of `body` as text: a slice of `body` when it lies within it (a part the
+/// lexer borrowed), else a copy.
+fn text_of(body: &Bytes, part: Cow<'_, [u8]>) -> Val {
+    match part {
+        Cow::Owned(owned) => Val::utf8_str(owned),
+        Cow::Borrowed(part) => {
+            let start = (part.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+            match start.checked_add(part.len()) {
+                Some(end) if start <= body.len() && end <= body.len() => {
+                    Val::utf8_str(body.slice(start..end))
+                }
+                _ => Val::utf8_str(Bytes::copy_from_slice(part)),
+            }
+        }
+    }
+}
+
+fn pruned<'a>(
+    next: u8,
+    lexer: &mut SliceLexer<'a>,
+    node: &Node,
+    body: &Bytes,
+) -> Result<Val, hifijson::Error> {
     if node.whole {
-        return full(next, lexer);
+        return full(next, lexer, body);
     }
     Ok(match next {
         b'[' => Val::Arr({
@@ -171,7 +197,7 @@ fn pruned<'a>(next: u8, lexer: &mut SliceLexer<'a>, node: &Node) -> Result<Val, 
             let mut arr = Vec::new();
             lexer.discarded().seq(b']', ws_tk, |next, lexer| {
                 arr.push(match &node.any {
-                    Some(any) => pruned(next, lexer, any)?,
+                    Some(any) => pruned(next, lexer, any, body)?,
                     None => {
                         skip(next, lexer)?;
                         Val::Null
@@ -193,8 +219,8 @@ fn pruned<'a>(next: u8, lexer: &mut SliceLexer<'a>, node: &Node) -> Result<Val, 
                 let next = ws_tk(lexer).ok_or(Expect::Value)?;
                 match node.child(&key) {
                     Some(child) => {
-                        let value = pruned(next, lexer, child)?;
-                        obj.insert(Val::utf8_str(key.into_owned()), value);
+                        let value = pruned(next, lexer, child, body)?;
+                        obj.insert(text_of(body, key), value);
                     }
                     None => skip(next, lexer)?,
                 }
@@ -202,7 +228,7 @@ fn pruned<'a>(next: u8, lexer: &mut SliceLexer<'a>, node: &Node) -> Result<Val, 
             })?;
             obj
         }),
-        _ => full(next, lexer)?,
+        _ => full(next, lexer, body)?,
     })
 }
 
@@ -239,9 +265,9 @@ fn parse_string<L: LexAlloc>(lexer: &mut L, bytes: bool) -> Result<Vec<u8>, hifi
     s.map_err(hifijson::Error::Str)
 }
 
-/// An object's key as [`parse_string`] reads text, borrowed from the body unless
-/// it holds an escape: most keys are skipped, and a skipped key then costs no
-/// allocation.
+/// Text (an object's key or a value) as [`parse_string`] reads it, borrowed from
+/// the body unless it holds an escape: a skipped key then costs no allocation, and
+/// a kept one is a slice of the body ([`text_of`]).
 fn parse_key<'a>(lexer: &mut SliceLexer<'a>) -> Result<Cow<'a, [u8]>, hifijson::Error> {
     let on_string = |part: &mut &'a [u8], out: &mut Cow<'a, [u8]>| {
         if out.is_empty() {
@@ -307,7 +333,7 @@ fn parse_num<L: LexAlloc>(lexer: &mut L, keep: bool) -> Result<Option<Num>, hifi
 }
 
 /// A whole value, as jaq reads it.
-fn full<L: LexAlloc>(next: u8, lexer: &mut L) -> Result<Val, hifijson::Error> {
+fn full(next: u8, lexer: &mut SliceLexer<'_>, body: &Bytes) -> Result<Val, hifijson::Error> {
     Ok(match next {
         b'n' if lexer.strip_prefix(b"null") => Val::Null,
         b't' if lexer.strip_prefix(b"true") => Val::Bool(true),
@@ -318,11 +344,11 @@ fn full<L: LexAlloc>(next: u8, lexer: &mut L) -> Result<Val, hifijson::Error> {
         b'0'..=b'9' | b'+' | b'-' => {
             Val::Num(parse_num(lexer, true)?.ok_or(hifijson::num::Error::ExpectedDigit)?)
         }
-        b'"' => Val::utf8_str(parse_string(lexer.discarded(), false)?),
+        b'"' => text_of(body, parse_key(lexer.discarded())?),
         b'[' => Val::Arr({
             let mut arr = Vec::new();
             lexer.discarded().seq(b']', ws_tk, |next, lexer| {
-                arr.push(full(next, lexer)?);
+                arr.push(full(next, lexer, body)?);
                 Ok::<_, hifijson::Error>(())
             })?;
             arr.into()
@@ -330,9 +356,9 @@ fn full<L: LexAlloc>(next: u8, lexer: &mut L) -> Result<Val, hifijson::Error> {
         b'{' => Val::obj({
             let mut obj = Map::default();
             lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
-                let key = full(next, lexer)?;
+                let key = full(next, lexer, body)?;
                 lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
-                let value = full(ws_tk(lexer).ok_or(Expect::Value)?, lexer)?;
+                let value = full(ws_tk(lexer).ok_or(Expect::Value)?, lexer, body)?;
                 obj.insert(key, value);
                 Ok::<_, hifijson::Error>(())
             })?;
@@ -451,7 +477,7 @@ mod tests {
     #[test]
     fn what_is_not_read_is_left_out_and_lists_keep_their_length() {
         let body = br#"{"a": {"b": [1, 2.50], "x": {"deep": [1, 2]}}, "y": "skipped", "d": [{"c": "k", "e": 1}, 3, {"e": 2}]}"#;
-        let read = parse(body, &tree()).unwrap();
+        let read = parse(&Bytes::from_static(body), &tree()).unwrap();
         assert_eq!(
             read.to_string(),
             r#"{"a":{"b":[1,2.50]},"d":[{"c":"k"},3,{}]}"#
@@ -474,7 +500,10 @@ mod tests {
             "{\"y\": \"a\u{1}b\"}",
         ] {
             assert!(parse_json(body.as_bytes()).is_err(), "jaq refuses {body}");
-            assert!(parse(body.as_bytes(), &tree()).is_err(), "{body}");
+            assert!(
+                parse(&Bytes::copy_from_slice(body.as_bytes()), &tree()).is_err(),
+                "{body}"
+            );
         }
         for body in [
             r#"{"y": NaN, "z": Infinity, "w": -Infinity, "v": +1, "a": {"b": NaN}}"#,
@@ -486,7 +515,7 @@ mod tests {
             r#"{"a": {"b": 1}, "d": [{"c": 1}, {"c": -0.0}], "x": {"1": {}}}"#,
         ] {
             let whole = parse_json(body.as_bytes()).unwrap();
-            if let Ok(read) = parse(body.as_bytes(), &tree()) {
+            if let Ok(read) = parse(&Bytes::copy_from_slice(body.as_bytes()), &tree()) {
                 let get = |value: &Val, key: &str| match value {
                     Val::Obj(fields) => fields.get(&Val::utf8_str(key.to_owned())).cloned(),
                     _ => None,
@@ -506,6 +535,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn text_is_a_slice_of_the_body_and_text_from_elsewhere_a_copy() {
+        let body = Bytes::from_static(br#"{"a": {"b": "kept"}}"#);
+        let read = parse(&body, &tree()).unwrap();
+        assert_eq!(read.to_string(), r#"{"a":{"b":"kept"}}"#);
+        let elsewhere = b"not in the body".to_vec();
+        assert_eq!(
+            text_of(&body, Cow::Borrowed(&elsewhere)).to_string(),
+            r#""not in the body""#
+        );
+        assert_eq!(
+            text_of(&body, Cow::Borrowed(&body[13..17])).to_string(),
+            r#""kept""#
+        );
     }
 
     #[test]

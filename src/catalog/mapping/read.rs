@@ -113,7 +113,7 @@ impl Mapping {
     pub(crate) fn read_page(
         &self,
         asked: &Asked<'_>,
-        body: &[u8],
+        body: &bytes::Bytes,
         vars: &[Val; 5],
         trace: Option<&Trace>,
     ) -> Result<Page, CatalogError> {
@@ -214,7 +214,8 @@ impl Mapping {
             .collect();
         let texts: Vec<&str> = keys.iter().map(|(_, key)| key.as_str()).collect();
         let vars = self.batch_vars(&texts, 1, 0);
-        let page = self.read_page(&Asked::new(&keys), body, &vars, None);
+        let body = bytes::Bytes::copy_from_slice(body);
+        let page = self.read_page(&Asked::new(&keys), &body, &vars, None);
         let mut found: crate::hashing::FastMap<Gtin, FetchResult> = Default::default();
         let broken = match page {
             Ok(page) => {

@@ -96,6 +96,7 @@ impl RestCatalog {
                 }
             };
             let vars = mapping.batch_vars(&keys, page, offset);
+            let body = bytes::Bytes::from(body);
             let read = match mapping.read_page(&asked, &body, &vars, trace) {
                 Ok(read) => read,
                 Err(error) => {

@@ -227,7 +227,8 @@ proptest! {
         let tree = tree.finish();
         let text = input.to_string();
         let full = parse_json(text.as_bytes()).unwrap();
-        let pruned = super::super::prune::parse(text.as_bytes(), &tree).unwrap();
+        let pruned =
+            super::super::prune::parse(&bytes::Bytes::from(text.into_bytes()), &tree).unwrap();
         let run = |value: &Val| {
             simple
                 .first(value, &[string("k"), string(locale), value.clone()])
