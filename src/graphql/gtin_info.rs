@@ -6,6 +6,8 @@
 //! valid, its `primaryKey` and every AI with its role, `tradeItem: false`, and no
 //! GTIN forms.
 
+use std::borrow::Cow;
+
 use async_graphql::{ComplexObject, Enum, SimpleObject};
 use serde::Serialize;
 
@@ -82,13 +84,13 @@ pub struct GtinInfo {
 #[graphql(name = "Gs1PrimaryKey")]
 pub struct PrimaryKey {
     /// The key's AI, e.g. "00".
-    pub ai: String,
+    pub ai: Cow<'static, str>,
     /// GS1's short title of the AI, e.g. "SSCC".
-    pub title: String,
+    pub title: Cow<'static, str>,
     /// GS1's full name of the key, e.g. "Serial Shipping Container Code (SSCC)".
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// What the key identifies, e.g. "a logistic unit".
-    pub identifies: String,
+    pub identifies: Cow<'static, str>,
     /// The key's value as carried (for a GTIN, the GTIN-14).
     pub value: String,
 }
@@ -189,9 +191,9 @@ impl Serialize for GtinKind {
 #[graphql(name = "Gs1Prefix")]
 pub struct Gs1PrefixInfo {
     /// The prefix digits.
-    pub prefix: String,
+    pub prefix: Cow<'static, str>,
     /// The GS1 member organisation or use the prefix is assigned to.
-    pub organisation: String,
+    pub organisation: Cow<'static, str>,
 }
 
 /// The measure decoded from a variable-measure label.
@@ -215,7 +217,7 @@ pub struct VariableMeasureInfo {
 #[derive(Clone, Debug, Serialize, SimpleObject)]
 pub struct GtinWarning {
     /// Stable code, UPPER_SNAKE.
-    pub code: String,
+    pub code: Cow<'static, str>,
     /// What it means, for a developer.
     pub message: String,
 }
@@ -302,10 +304,10 @@ impl GtinInfo {
         info.valid = true;
         info.trade_item = Some(false);
         info.primary_key = Some(PrimaryKey {
-            ai: key.key().ai().to_owned(),
-            title: key.key().title().to_owned(),
-            name: key.key_name().to_owned(),
-            identifies: key.identifies().to_owned(),
+            ai: Cow::Owned(key.key().ai().to_owned()),
+            title: Cow::Owned(key.key().title().to_owned()),
+            name: Cow::Owned(key.key_name().to_owned()),
+            identifies: Cow::Owned(key.identifies().to_owned()),
             value: key.key().value().to_owned(),
         });
         info.application_identifiers = key.elements().iter().map(application_identifier).collect();
@@ -328,8 +330,8 @@ impl GtinInfo {
             kind: Some(kind_name(parsed.kind)),
             indicator: Some(i32::from(gtin.indicator())),
             gs1_prefix: gtin::gs1_prefix(&gtin).map(|prefix| Gs1PrefixInfo {
-                prefix: prefix.prefix.to_owned(),
-                organisation: prefix.organisation.to_owned(),
+                prefix: Cow::Borrowed(prefix.prefix),
+                organisation: Cow::Borrowed(prefix.organisation),
             }),
             variable_measure: parsed
                 .variable_measure
@@ -346,7 +348,7 @@ impl GtinInfo {
                 .warnings
                 .iter()
                 .map(|warning| GtinWarning {
-                    code: warning.code.to_owned(),
+                    code: Cow::Borrowed(warning.code),
                     message: warning.message.clone(),
                 })
                 .collect(),
@@ -362,10 +364,11 @@ impl GtinInfo {
             price: scan.price(),
             error: None,
             primary_key: Some(PrimaryKey {
-                ai: "01".to_owned(),
-                title: "GTIN".to_owned(),
-                name: "Global Trade Item Number (GTIN)".to_owned(),
-                identifies: "a trade item".to_owned(),
+                // Every GTIN's key is the same: borrowed, not copied per code.
+                ai: Cow::Borrowed("01"),
+                title: Cow::Borrowed("GTIN"),
+                name: Cow::Borrowed("Global Trade Item Number (GTIN)"),
+                identifies: Cow::Borrowed("a trade item"),
                 value: gtin.gtin14().to_owned(),
             }),
             trade_item: Some(parsed.is_trade_item()),
