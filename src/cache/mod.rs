@@ -17,6 +17,7 @@ mod stats;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub(crate) mod weight;
+mod write_queue;
 
 pub(crate) use entry::now_unix_ms;
 pub use product_cache::{Cached, Forget, ProductCache, RedisInvalidation};

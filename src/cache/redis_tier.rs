@@ -13,10 +13,12 @@
 //!   tier `down`; while down, lookups and writes skip Redis entirely (no budget spent)
 //!   until the prober sees Redis answer again. So a dead or stalled Redis costs one
 //!   request's budget per outage, not every request's.
-//! - Writes are one pipeline of `SET key value PX ms`, spawned so the caller never
-//!   waits (the keys and values are made in that task too); at most [`MAX_PENDING_WRITES`] are in flight and each is cut off at
-//!   [`WRITE_TIMEOUT`], so a slow Redis cannot pile up tasks. A write that does not
-//!   fit is dropped and counted: the entry is still in the local tier.
+//! - Writes are `SET key value PX ms`, queued so the caller never waits and sent
+//!   by one sender per tier, everything queued as one pipeline (`write_queue`: the
+//!   keys and values are made there too); each pipeline is cut off at
+//!   [`WRITE_TIMEOUT`], and at most [`MAX_QUEUED_WRITES`](super::write_queue::MAX_QUEUED_WRITES) writes wait, so a slow
+//!   Redis cannot pile up work. A write that does not fit is dropped and counted:
+//!   the entry is still in the local tier.
 //!
 //! - Invalidations (an operator's) are an awaited `DEL`, then an `XADD` to the
 //!   stream `<prefix>invalidations`; every replica reads that stream from where it
@@ -34,15 +36,12 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
-
 use super::invalidations::{self, Heard, Invalidation, Outbox};
 use super::settings::RedisSettings;
 use super::stats::{Counters, add};
+use super::write_queue::{Queued, WriteQueue};
 use crate::redis_topology::{Dedicated, LinkTimeouts, RedisLink};
 
-/// Most write pipelines in flight at once; more are dropped rather than queued.
-pub(crate) const MAX_PENDING_WRITES: usize = 64;
 /// Longest a write pipeline may take; writes are off the request path, so this is
 /// looser than the lookup budget, but bounded so a stalled Redis frees its permits.
 pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -110,7 +109,8 @@ struct Shared {
     settings: RedisSettings,
     status: AtomicU8,
     counters: Arc<Counters>,
-    writes: Arc<Semaphore>,
+    /// Writes waiting for the sender (`write_queue`).
+    queue: WriteQueue,
     /// Whether the invalidation reader is connected and reading now.
     following: Arc<AtomicBool>,
     /// Invalidations Redis did not confirm, sent again by the reader.
@@ -142,7 +142,7 @@ impl RedisTier {
                 settings,
                 status: AtomicU8::new(status as u8),
                 counters,
-                writes: Arc::new(Semaphore::new(MAX_PENDING_WRITES)),
+                queue: WriteQueue::default(),
                 following: Arc::new(AtomicBool::new(false)),
                 outbox: Arc::default(),
             }),
@@ -288,12 +288,13 @@ impl RedisTier {
         });
     }
 
-    /// Sends the `count` writes `make` makes as one pipeline in a spawned task (which
-    /// calls `make`: encoding is off the caller's path too) and returns at once.
+    /// Queues the `count` writes `make` makes and returns at once; the tier's
+    /// sender calls `make` (encoding is off the caller's path too) and sends them
+    /// with whatever else is queued, as one pipeline (`write_queue`).
     ///
     /// Must be called within a tokio runtime (it is: the caller is async). Dropped,
     /// and counted in `redis_writes_dropped`, while Redis is down or when
-    /// [`MAX_PENDING_WRITES`] pipelines are already in flight.
+    /// [`MAX_QUEUED_WRITES`](super::write_queue::MAX_QUEUED_WRITES) writes are already waiting.
     pub(crate) fn put_many(
         &self,
         count: usize,
@@ -304,40 +305,52 @@ impl RedisTier {
         }
         let shared = &self.shared;
         let dropped = u64::try_from(count).unwrap_or(u64::MAX);
+        if shared.usable_link().is_none() {
+            add(&shared.counters.redis_writes_dropped, dropped);
+            return;
+        }
+        match shared.queue.push(count, Box::new(make)) {
+            Queued::StartSender => {
+                tokio::spawn(send_queued(Arc::clone(shared)));
+            }
+            Queued::SenderRunning => {}
+            Queued::Full => add(&shared.counters.redis_writes_dropped, dropped),
+        }
+    }
+}
+
+/// The tier's sender: sends what is queued as one pipeline, each cut off at
+/// [`WRITE_TIMEOUT`], until the queue is empty. Writes taken while Redis is down are
+/// dropped and counted.
+async fn send_queued(shared: Arc<Shared>) {
+    while let Some(batches) = shared.queue.take() {
+        let writes: Vec<Write> = batches.into_iter().flat_map(|make| make()).collect();
         let Some(link) = shared.usable_link() else {
+            let dropped = u64::try_from(writes.len()).unwrap_or(u64::MAX);
             add(&shared.counters.redis_writes_dropped, dropped);
-            return;
-        };
-        let Ok(permit) = Arc::clone(&shared.writes).try_acquire_owned() else {
-            add(&shared.counters.redis_writes_dropped, dropped);
-            return;
+            continue;
         };
         let mut conn = link.clone();
-        let shared = Arc::clone(shared);
-        tokio::spawn(async move {
-            let _permit = permit;
-            let writes = make();
-            let mut pipe = redis::pipe();
-            for write in &writes {
-                pipe.cmd("SET")
-                    .arg(&write.key)
-                    .arg(&write.value)
-                    .arg("PX")
-                    .arg(write.expire_ms.max(1))
-                    .ignore();
+        let mut pipe = redis::pipe();
+        for write in &writes {
+            pipe.cmd("SET")
+                .arg(&write.key)
+                .arg(&write.value)
+                .arg("PX")
+                .arg(write.expire_ms.max(1))
+                .ignore();
+        }
+        match tokio::time::timeout(WRITE_TIMEOUT, pipe.exec_async(&mut conn)).await {
+            Ok(Ok(())) => shared.mark_connected(),
+            Ok(Err(error)) => {
+                add(&shared.counters.redis_errors, 1);
+                shared.mark_down(&error.to_string());
             }
-            match tokio::time::timeout(WRITE_TIMEOUT, pipe.exec_async(&mut conn)).await {
-                Ok(Ok(())) => shared.mark_connected(),
-                Ok(Err(error)) => {
-                    add(&shared.counters.redis_errors, 1);
-                    shared.mark_down(&error.to_string());
-                }
-                Err(_) => {
-                    add(&shared.counters.redis_timeouts, 1);
-                    shared.mark_down("write pipeline took longer than its timeout");
-                }
+            Err(_) => {
+                add(&shared.counters.redis_timeouts, 1);
+                shared.mark_down("write pipeline took longer than its timeout");
             }
-        });
+        }
     }
 }
 
