@@ -39,6 +39,7 @@ use std::time::Duration;
 use super::invalidations::{self, Heard, Invalidation, Outbox};
 use super::settings::RedisSettings;
 use super::stats::{Counters, add};
+pub(crate) use super::write_queue::Write;
 use super::write_queue::{Queued, WriteQueue};
 use crate::redis_topology::{Dedicated, LinkTimeouts, RedisLink};
 
@@ -84,16 +85,6 @@ impl Status {
             Status::Down => "down",
         }
     }
-}
-
-/// One `SET` of a write pipeline.
-pub(crate) struct Write {
-    /// Full Redis key (prefix included).
-    pub(crate) key: String,
-    /// Encoded entry.
-    pub(crate) value: Vec<u8>,
-    /// Expiry Redis applies (`PX`); must be at least 1 ms.
-    pub(crate) expire_ms: u64,
 }
 
 /// Handle to the Redis tier; clones share the connection, status and write budget.

@@ -14,7 +14,15 @@
 
 use std::sync::Mutex;
 
-use super::redis_tier::Write;
+/// One `SET` of a write pipeline.
+pub(crate) struct Write {
+    /// Full Redis key (prefix included).
+    pub(crate) key: String,
+    /// Encoded entry.
+    pub(crate) value: Vec<u8>,
+    /// Expiry Redis applies (`PX`); must be at least 1 ms.
+    pub(crate) expire_ms: u64,
+}
 
 /// Most writes waiting for the sender; beyond it a batch's writes are dropped.
 pub(crate) const MAX_QUEUED_WRITES: usize = 10_000;
