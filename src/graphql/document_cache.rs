@@ -37,6 +37,9 @@ use super::plan::{self, Plan};
 use crate::cache::weight::{ENTRY_OVERHEAD_BYTES, entry_weight};
 use crate::hashing::FastHasher;
 
+/// A document's text and its parse.
+pub type KnownParse = (Arc<str>, Arc<ExecutableDocument>);
+
 /// Longest query text that is cached; longer ones are parsed on every request.
 pub(crate) const MAX_CACHED_QUERY_BYTES: usize = 32 * 1024;
 
@@ -145,7 +148,10 @@ impl DocumentCache {
 
     /// The compiled plan of `query`, compiled on its first sighting; `None` when it
     /// has none or plans are off.
-    pub(crate) fn plan(&self, query: &str) -> Option<Arc<Plan>> {
+    ///
+    /// A text not seen yet is compiled from `parsed` when that is a parse of this
+    /// very text (protection's, made while pricing it), instead of being parsed again.
+    pub(crate) fn plan_with(&self, query: &str, parsed: Option<&KnownParse>) -> Option<Arc<Plan>> {
         let plans = self.shared.plans.as_ref()?;
         if query.is_empty() || query.len() > MAX_CACHED_QUERY_BYTES {
             return None;
@@ -153,7 +159,11 @@ impl DocumentCache {
         if let Some(known) = plans.store.get(query) {
             return known;
         }
-        let compiled = plan::compile_text(query, &plans.limits).map(Arc::new);
+        let compiled = match parsed.filter(|(text, _)| **text == *query) {
+            Some((_, document)) => plan::compile_parsed(document, &plans.limits),
+            None => plan::compile_text(query, &plans.limits),
+        }
+        .map(Arc::new);
         plans.store.insert(Arc::from(query), compiled.clone());
         compiled
     }
@@ -319,6 +329,55 @@ mod tests {
         }
 
         assert_eq!(cache.stats(), DocumentCacheStats { hits: 1, parses: 1 });
+    }
+
+    fn plans() -> DocumentCache {
+        DocumentCache::with_plans(
+            10,
+            1 << 20,
+            Some(QueryLimits {
+                max_depth: 10,
+                max_complexity: 100,
+                max_aliases: 2,
+                max_root_fields: 10,
+                introspection: true,
+            }),
+        )
+    }
+
+    fn parse(text: &str) -> KnownParse {
+        let document = async_graphql::parser::parse_query(text).unwrap();
+        (Arc::from(text), Arc::new(document))
+    }
+
+    #[test]
+    fn a_plan_compiled_from_a_given_parse_is_the_plan_of_the_text() {
+        let text = r#"{ product(gtin: "4006381333931") { gtin title } }"#;
+        let from_text = plans().plan_with(text, None).unwrap();
+        let from_parse = plans().plan_with(text, Some(&parse(text))).unwrap();
+        assert_eq!(format!("{from_parse:?}"), format!("{from_text:?}"));
+        // Over the shape limits: no plan, whichever way it was parsed.
+        let aliased = r#"{ a: product(gtin: "1") { gtin } b: product(gtin: "2") { gtin } c: product(gtin: "3") { gtin } }"#;
+        assert!(plans().plan_with(aliased, Some(&parse(aliased))).is_none());
+    }
+
+    #[test]
+    fn a_given_parse_is_what_is_compiled_and_one_of_another_text_is_ignored() {
+        let text = r#"{ product(gtin: "4006381333931") { gtin } }"#;
+        let other = r#"{ product(gtin: "4006381333931") { title } }"#;
+        let expected = format!("{:?}", plans().plan_with(text, None).unwrap());
+        // A parse of another text under this text's name would be compiled as given
+        // (the caller vouches for it); under its own name it is not this text's.
+        let (_, other_document) = parse(other);
+        let vouched: KnownParse = (Arc::from(text), other_document);
+        let taken = format!("{:?}", plans().plan_with(text, Some(&vouched)).unwrap());
+        assert_ne!(taken, expected, "the given parse is what is compiled");
+        let mismatched = plans().plan_with(text, Some(&parse(other))).unwrap();
+        assert_eq!(
+            format!("{mismatched:?}"),
+            expected,
+            "another text's parse is not used"
+        );
     }
 
     #[tokio::test]

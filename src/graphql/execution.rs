@@ -23,7 +23,10 @@
 //!    within the shape limits; and a request the plan can answer exactly (the
 //!    operation name matches, the variables have the declared shapes, every code is
 //!    within the GTIN budget and of the kind the plan words errors for — else
-//!    `plan/run.rs` hands it back untouched, before any lookup).
+//!    `plan/run.rs` hands it back untouched, before any lookup). A text the plan
+//!    store has not seen is compiled from the parse protection made of it, when it
+//!    made one ([`Execution::parsed`], checked to be of the same text), not parsed
+//!    again.
 //! 3. **Lean schema** ([`GatewaySchema`], no async-graphql extension). Eligible: no
 //!    request extension, no `_service`, a document that parses and passes the shape
 //!    limits. A request it refuses before execution is run again on the full schema.
@@ -43,6 +46,7 @@ use std::sync::Arc;
 use async_graphql::{BatchRequest, BatchResponse, Value};
 use tokio::time::Instant;
 
+use super::document_cache::KnownParse;
 use super::plan::Planned;
 use super::request_scope::RequestScope;
 use super::schema::GatewaySchema;
@@ -61,6 +65,10 @@ pub struct Execution<'a> {
     /// Per operation, in batch order, the `extensions` its response gains (empty
     /// when nothing is to be added).
     pub extensions: Vec<ResponseExtensions>,
+    /// Per operation, in batch order, a parse of its text made already (by
+    /// protection, pricing it), or `None`; empty when there is none. A text the
+    /// plan store has not seen is compiled from it instead of being parsed again.
+    pub parsed: Vec<Option<KnownParse>>,
 }
 
 /// A request's answer, by the way it was answered.
@@ -78,10 +86,12 @@ impl GatewaySchema {
             deadline,
             freshness,
             extensions,
+            parsed,
         } = run;
+        let parsed = parsed.first().and_then(Option::as_ref);
         if let BatchRequest::Single(request) = &batch
             && let Some(mut planned) = self
-                .execute_planned(request, Some(deadline), Some(freshness))
+                .execute_planned_with(request, Some(deadline), Some(freshness), parsed)
                 .await
         {
             metrics::counter!(GRAPHQL_PLANNED).increment(1);

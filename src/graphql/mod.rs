@@ -22,6 +22,7 @@ mod schema_privacy;
 mod settings;
 mod wire_names;
 
+pub use document_cache::KnownParse;
 pub use execution::{Answered, Execution, ResponseExtensions};
 pub use gtin_info::GtinInfo;
 pub use limits::QueryLimits;

@@ -17,7 +17,7 @@ use async_graphql::{
 };
 use tokio::time::Instant;
 
-use super::document_cache::DocumentCache;
+use super::document_cache::{DocumentCache, KnownParse};
 use super::federation::{ServiceSdl, subgraph_sdl};
 use super::limits::{ShapeLimits, within_limits};
 use super::persisted_queries::PersistedQueries;
@@ -95,10 +95,23 @@ impl GatewaySchema {
         deadline: Option<Instant>,
         freshness: Option<&AnswerFreshness>,
     ) -> Option<Planned> {
+        self.execute_planned_with(request, deadline, freshness, None)
+            .await
+    }
+
+    /// [`GatewaySchema::execute_planned`], given a parse of the request's text made
+    /// already (used only when it is of that very text).
+    pub(crate) async fn execute_planned_with(
+        &self,
+        request: &async_graphql::Request,
+        deadline: Option<Instant>,
+        freshness: Option<&AnswerFreshness>,
+        parsed: Option<&KnownParse>,
+    ) -> Option<Planned> {
         if !may_take_lean_path(request) {
             return None;
         }
-        let plan = self.documents.as_ref()?.plan(&request.query)?;
+        let plan = self.documents.as_ref()?.plan_with(&request.query, parsed)?;
         let with = RunWith {
             loader: &self.loader,
             settings: &self.settings,

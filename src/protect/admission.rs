@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{BatchRequest, Request, Value};
 use axum::http::{HeaderMap, HeaderName};
 
@@ -72,6 +73,9 @@ pub struct Admission {
     pub max_cost: Option<u64>,
     /// The rate-limit state, when rate limited.
     pub rate: Option<RateState>,
+    /// Per operation, in batch order, its text and the parse protection made of it
+    /// (`None` where it made none): execution takes it instead of parsing again.
+    pub parsed: Vec<Option<(Arc<str>, Arc<ExecutableDocument>)>>,
 }
 
 /// Counters for `/readyz` and the scrape-time gauges.
@@ -234,14 +238,19 @@ impl Protection {
             ..Admission::default()
         };
         if max_cost.is_some() || policy.is_some() || report_cost.contains(&true) {
+            let mut parsed = Vec::with_capacity(requests.len());
             admission.costs = requests
                 .iter()
                 .enumerate()
                 .map(|(index, request)| {
                     let known = looked_up.get(index).cloned().flatten();
-                    self.price(request, known)
+                    let facts = known.unwrap_or_else(|| self.facts.of(&request.query));
+                    let cost = self.price(request, &facts);
+                    parsed.push(facts.parse_made());
+                    cost
                 })
                 .collect();
+            admission.parsed = parsed;
             for cost in &admission.costs {
                 if let Some(limit) = max_cost.filter(|limit| cost > limit) {
                     return Err(deny(Denial::TooCostly { cost: *cost, limit }, "too_costly"));
@@ -336,9 +345,8 @@ impl Protection {
     /// The cost of one operation (0 when it does not parse: execution reports that),
     /// from its text's kept parse: a hot document is parsed once for pricing, and
     /// the request goes on untouched, to whichever way answers it.
-    /// `known`: the text's facts when the caller has them already.
-    fn price(&self, request: &Request, known: Option<Arc<facts::Facts>>) -> u64 {
-        let facts = known.unwrap_or_else(|| self.facts.of(&request.query));
+    /// `facts`: the facts of the request's text.
+    fn price(&self, request: &Request, facts: &facts::Facts) -> u64 {
         let Some(document) = facts.document() else {
             return 0;
         };

@@ -38,7 +38,7 @@ pub(crate) struct Facts {
     sha256: String,
     /// The parse, made when first asked for (a text refused by its hash is never
     /// parsed); `None` when it does not parse.
-    document: OnceLock<Option<ExecutableDocument>>,
+    document: OnceLock<Option<Arc<ExecutableDocument>>>,
 }
 
 impl Facts {
@@ -57,9 +57,23 @@ impl Facts {
 
     /// The parsed document, `None` when the text does not parse.
     pub(crate) fn document(&self) -> Option<&ExecutableDocument> {
-        self.document
-            .get_or_init(|| async_graphql::parser::parse_query(&*self.text).ok())
-            .as_ref()
+        self.parsed().as_deref()
+    }
+
+    /// The text and its parse, when parsed already and it parses: what execution
+    /// can take instead of parsing the text again (a text new to the plan store is
+    /// otherwise parsed twice, once here and once there).
+    pub(crate) fn parse_made(&self) -> Option<(Arc<str>, Arc<ExecutableDocument>)> {
+        let document = self.document.get()?.as_ref()?;
+        Some((Arc::clone(&self.text), Arc::clone(document)))
+    }
+
+    fn parsed(&self) -> &Option<Arc<ExecutableDocument>> {
+        self.document.get_or_init(|| {
+            async_graphql::parser::parse_query(&*self.text)
+                .ok()
+                .map(Arc::new)
+        })
     }
 }
 

@@ -32,8 +32,17 @@ use super::limits::{QueryLimits, within_limits};
 /// The plan of `query`, or `None` when it does not parse, is over the shape
 /// `limits` (the general path refuses it) or is not of a plannable shape.
 pub(crate) fn compile_text(query: &str, limits: &QueryLimits) -> Option<Plan> {
-    async_graphql::parser::parse_query(query)
-        .ok()
-        .filter(|document| within_limits(document, limits))
-        .and_then(|document| compile::compile(&document))
+    let document = async_graphql::parser::parse_query(query).ok()?;
+    compile_parsed(&document, limits)
+}
+
+/// The plan of a parsed document, as [`compile_text`] gives it for its text.
+pub(crate) fn compile_parsed(
+    document: &async_graphql::parser::types::ExecutableDocument,
+    limits: &QueryLimits,
+) -> Option<Plan> {
+    if !within_limits(document, limits) {
+        return None;
+    }
+    compile::compile(document)
 }

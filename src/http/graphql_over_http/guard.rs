@@ -11,7 +11,7 @@ use async_graphql::{BatchRequest, Value};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
-use crate::graphql::ResponseExtensions;
+use crate::graphql::{KnownParse, ResponseExtensions};
 use crate::http::edge::ClientLabel;
 use crate::http::error::{HttpError, Refusal, insert_rate_limit_headers};
 use crate::http::media_type::MediaType;
@@ -44,6 +44,12 @@ impl Guarded {
     /// The batch, with trusted documents' ids replaced by their text.
     pub(super) fn take_batch(&mut self) -> Option<BatchRequest> {
         self.batch.take()
+    }
+
+    /// Per operation, the parse protection made of its text (execution compiles a
+    /// new text's plan from it instead of parsing again).
+    pub(super) fn take_parsed(&mut self) -> Vec<Option<KnownParse>> {
+        std::mem::take(&mut self.admission.parsed)
     }
 
     /// Per operation, the `extensions` its response gains: `cost` for each that

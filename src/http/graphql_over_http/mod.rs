@@ -106,6 +106,10 @@ pub(crate) async fn handle(
             .as_ref()
             .map(guard::Guarded::extensions)
             .unwrap_or_default(),
+        parsed: guarded
+            .as_mut()
+            .map(guard::Guarded::take_parsed)
+            .unwrap_or_default(),
     };
     let answered = state.schema.answer(batch, execution).await;
     let (status, body, errors, single) = match answered {
