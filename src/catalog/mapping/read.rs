@@ -313,7 +313,7 @@ impl Mapping {
         };
         for filter in &self.codes {
             if !filter.is_simple() {
-                for code in self.codes_by(filter, item, &vars) {
+                for code in codes_by(filter, item, &vars) {
                     matched.extend(asked.find(&code));
                 }
                 continue;
@@ -341,26 +341,9 @@ impl Mapping {
         let codes: Vec<String> = self
             .codes
             .iter()
-            .flat_map(|filter| self.codes_by(filter, item, &vars))
+            .flat_map(|filter| codes_by(filter, item, &vars))
             .collect();
         (!codes.is_empty()).then_some(codes)
-    }
-
-    /// The codes one filter of `keys.codes` gives on `item`.
-    fn codes_by(&self, filter: &super::jq::Filter, item: &Val, vars: &[Val; 4]) -> Vec<String> {
-        match filter.all(item.clone(), vars) {
-            Ok(values) => values
-                .iter()
-                .flat_map(|value| match value {
-                    Val::Arr(list) => list.iter().filter_map(scalar_text).collect::<Vec<_>>(),
-                    value => scalar_text(value).into_iter().collect(),
-                })
-                .collect(),
-            Err(error) => {
-                tracing::debug!(%error, "upstream mapping: `keys.codes` failed on an item");
-                Vec::new()
-            }
-        }
     }
 
     /// The product for asked key `i` from `item`.
@@ -388,5 +371,22 @@ impl Mapping {
             .product(item, gtin, &vars)
             .map(Some)
             .map_err(|error| CatalogError::BadResponse(error.to_string()))
+    }
+}
+
+/// The codes one filter of `keys.codes` gives on `item`.
+fn codes_by(filter: &super::jq::Filter, item: &Val, vars: &[Val; 4]) -> Vec<String> {
+    match filter.all(item.clone(), vars) {
+        Ok(values) => values
+            .iter()
+            .flat_map(|value| match value {
+                Val::Arr(list) => list.iter().filter_map(scalar_text).collect::<Vec<_>>(),
+                value => scalar_text(value).into_iter().collect(),
+            })
+            .collect(),
+        Err(error) => {
+            tracing::debug!(%error, "upstream mapping: `keys.codes` failed on an item");
+            Vec::new()
+        }
     }
 }
