@@ -278,6 +278,14 @@ impl Mapping {
         self.batch_reads.is_some()
     }
 
+    /// Whether batch answers leave unasked elements of a list unread (`prune`).
+    #[cfg(test)]
+    pub(crate) fn selects(&self) -> bool {
+        self.batch_reads
+            .as_ref()
+            .is_some_and(|reads| reads.selects())
+    }
+
     /// Compiles a mapping file's `text`; `origin` names it in errors, `env` reads
     /// the environment variables it refers to.
     ///

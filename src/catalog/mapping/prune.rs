@@ -40,15 +40,30 @@ pub(crate) struct Node {
     keys: Vec<(Box<[u8]>, Node)>,
     /// What is read in every element of a list and every value of an object.
     any: Option<Box<Node>>,
+    /// What is read in a list's elements whose text under the key equals a key asked
+    /// in the call (`find(.sku; $key)`), `any`'s reads merged in. Other elements are
+    /// read as `any` says once that text shows they are not asked for.
+    selected: Option<(Box<[u8]>, Box<Node>)>,
 }
 
 impl Node {
     fn child(&self, key: &[u8]) -> Option<&Node> {
+        // Within what is read whole, all is read whole.
+        if self.whole {
+            return Some(self);
+        }
         self.keys
             .iter()
             .find(|(name, _)| name.as_ref() == key)
             .map(|(_, node)| node)
             .or(self.any.as_deref())
+    }
+
+    /// Whether some list here reads only the elements asked for.
+    pub(crate) fn selects(&self) -> bool {
+        self.selected.is_some()
+            || self.keys.iter().any(|(_, node)| node.selects())
+            || self.any.as_ref().is_some_and(|any| any.selects())
     }
 
     /// Whether the whole body is read: then pruning saves nothing.
@@ -71,6 +86,7 @@ struct Building {
     whole: bool,
     keys: BTreeMap<String, Loc>,
     any: Option<Loc>,
+    selected: Option<(String, Loc)>,
 }
 
 impl Builder {
@@ -103,6 +119,21 @@ impl Builder {
         child
     }
 
+    /// The elements of the list at `at` whose text under `key` is a key asked in
+    /// the call. One key per list is told apart; the elements a second key would
+    /// select are read as any element.
+    pub(crate) fn selected(&mut self, at: Loc, key: &str) -> Loc {
+        match &self.nodes[at].selected {
+            Some((name, child)) if name == key => *child,
+            Some(_) => self.any(at),
+            None => {
+                let child = self.push();
+                self.nodes[at].selected = Some((key.to_owned(), child));
+                child
+            }
+        }
+    }
+
     /// The value at `at` is read as a whole.
     pub(crate) fn whole(&mut self, at: Loc) {
         self.nodes[at].whole = true;
@@ -126,7 +157,19 @@ impl Builder {
                 ..Node::default()
             };
         }
-        let anys: Vec<Loc> = nodes.iter().filter_map(|node| node.any).collect();
+        let mut anys: Vec<Loc> = nodes.iter().filter_map(|node| node.any).collect();
+        // Selections under one key stay one; under several, each is read as `any`.
+        let selections: Vec<&(String, Loc)> = nodes
+            .iter()
+            .filter_map(|node| node.selected.as_ref())
+            .collect();
+        let one_key = selections
+            .first()
+            .filter(|(first, _)| selections.iter().all(|(name, _)| name == first))
+            .map(|(name, _)| name.clone());
+        if one_key.is_none() {
+            anys.extend(selections.iter().map(|(_, loc)| *loc));
+        }
         let names: BTreeSet<&String> = nodes.iter().flat_map(|node| node.keys.keys()).collect();
         let keys = names
             .into_iter()
@@ -140,10 +183,19 @@ impl Builder {
             })
             .collect();
         let any = (!anys.is_empty()).then(|| Box::new(self.merge(&anys)));
+        let selected = one_key.map(|name| {
+            let mut under: Vec<Loc> = selections.iter().map(|(_, loc)| *loc).collect();
+            under.extend(&anys);
+            (
+                name.into_bytes().into_boxed_slice(),
+                Box::new(self.merge(&under)),
+            )
+        });
         Node {
             whole: false,
             keys,
             any,
+            selected,
         }
     }
 }
@@ -157,11 +209,27 @@ pub(crate) struct GaveUp;
 ///
 /// Text without escapes is a slice of `body`, not a copy: most of what is kept is
 /// text, and this saves an allocation and a copy for each.
-pub(crate) fn parse(body: &Bytes, tree: &Node) -> Result<Val, GaveUp> {
+///
+/// `asked` tells the keys asked in the call: elements a selection reads only when
+/// asked for ([`Builder::selected`]) are then read in full only when they are; with
+/// `None`, every such element is.
+pub(crate) fn parse(
+    body: &Bytes,
+    tree: &Node,
+    asked: Option<&dyn Fn(&str) -> bool>,
+) -> Result<Val, GaveUp> {
     let mut lexer = SliceLexer::new(body);
+    let read = Reading { body, asked };
     lexer
-        .exactly_one(ws_tk, |next, lexer| pruned(next, lexer, tree, body))
+        .exactly_one(ws_tk, |next, lexer| pruned(next, lexer, tree, &read))
         .map_err(|_: hifijson::Error| GaveUp)
+}
+
+/// What a pruned parse reads against: the body its text is sliced from, and the
+/// keys asked.
+struct Reading<'r> {
+    body: &'r Bytes,
+    asked: Option<&'r dyn Fn(&str) -> bool>,
 }
 
 /// `part` of `body` as text: a slice of `body` when it lies within it (a part the
@@ -185,8 +253,9 @@ fn pruned<'a>(
     next: u8,
     lexer: &mut SliceLexer<'a>,
     node: &Node,
-    body: &Bytes,
+    read: &Reading<'_>,
 ) -> Result<Val, hifijson::Error> {
+    let body = read.body;
     if node.whole {
         return full(next, lexer, body);
     }
@@ -196,12 +265,19 @@ fn pruned<'a>(
             // nothing reads into is a `null`.
             let mut arr = Vec::new();
             lexer.discarded().seq(b']', ws_tk, |next, lexer| {
-                arr.push(match &node.any {
-                    Some(any) => pruned(next, lexer, any, body)?,
-                    None => {
-                        skip(next, lexer)?;
-                        Val::Null
+                arr.push(match (&node.selected, read.asked) {
+                    (Some((key, selected)), Some(asked)) if next == b'{' => {
+                        selectable(lexer, key, selected, node.any.as_deref(), read, asked)?
                     }
+                    (Some((_, selected)), None) => pruned(next, lexer, selected, read)?,
+                    // What is not an object is no element `find(.key; $key)` finds.
+                    (_, _) => match &node.any {
+                        Some(any) => pruned(next, lexer, any, read)?,
+                        None => {
+                            skip(next, lexer)?;
+                            Val::Null
+                        }
+                    },
                 });
                 Ok::<_, hifijson::Error>(())
             })?;
@@ -219,7 +295,7 @@ fn pruned<'a>(
                 let next = ws_tk(lexer).ok_or(Expect::Value)?;
                 match node.child(&key) {
                     Some(child) => {
-                        let value = pruned(next, lexer, child, body)?;
+                        let value = pruned(next, lexer, child, read)?;
                         obj.insert(text_of(body, key), value);
                     }
                     None => skip(next, lexer)?,
@@ -230,6 +306,106 @@ fn pruned<'a>(
         }),
         _ => full(next, lexer, body)?,
     })
+}
+
+/// Whether an element of a selection is known to be asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    /// Its text under the key has not come yet.
+    Undecided,
+    Asked,
+    NotAsked,
+}
+
+/// An object element of a list with a selection under `key`: read as `selected`
+/// says when its text under `key` is a key asked for (or is no text, or is
+/// missing: then nothing is known), else as `any` says. Objects keep no order of
+/// keys, so what only an asked element needs and comes before that text is
+/// checked and passed over, its place kept, and read from where it is once the
+/// element turns out to be asked for. A second `key` in one object gives up (the
+/// whole body is then parsed).
+fn selectable<'a>(
+    lexer: &mut SliceLexer<'a>,
+    key: &[u8],
+    selected: &Node,
+    any: Option<&Node>,
+    read: &Reading<'_>,
+    asked: &dyn Fn(&str) -> bool,
+) -> Result<Val, hifijson::Error> {
+    let mut obj = Map::default();
+    let mut selection = Selection::Undecided;
+    let mut deferred: Vec<(Cow<'a, [u8]>, &'a [u8])> = Vec::new();
+    lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
+        if next != b'"' {
+            return Err(Expect::String.into());
+        }
+        let name = parse_key(lexer.discarded())?;
+        lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
+        let next = ws_tk(lexer).ok_or(Expect::Value)?;
+        let deciding = name.as_ref() == key;
+        if deciding && selection != Selection::Undecided {
+            return Err(Expect::Value.into());
+        }
+        let child = match selection {
+            Selection::Asked => selected.child(&name),
+            Selection::NotAsked => any.and_then(|any| any.child(&name)),
+            Selection::Undecided => {
+                let child = selected.child(&name);
+                let always = deciding || any.and_then(|any| any.child(&name)).is_some();
+                if child.is_some() && !always {
+                    // Its place now (a later value of the same key keeps it).
+                    deferred.push((name.clone(), lexer.as_slice()));
+                    skip(next, lexer)?;
+                    obj.insert(text_of(read.body, name), Val::Null);
+                    return Ok(());
+                }
+                child
+            }
+        };
+        match child {
+            Some(child) => {
+                let value = pruned(next, lexer, child, read)?;
+                if deciding {
+                    // Only text equals `$key`; text of invalid UTF-8 is no key.
+                    selection = match (&value, super::jq::as_text(&value)) {
+                        (_, Some(text)) if asked(text) => Selection::Asked,
+                        (Val::TStr(_), _) => Selection::NotAsked,
+                        _ => Selection::Asked,
+                    };
+                    // Before any later value of the same key replaces them.
+                    if selection == Selection::Asked {
+                        read_deferred(&mut deferred, selected, read, &mut obj)?;
+                    }
+                }
+                obj.insert(text_of(read.body, name), value);
+            }
+            None => skip(next, lexer)?,
+        }
+        Ok::<_, hifijson::Error>(())
+    })?;
+    if selection == Selection::Undecided {
+        read_deferred(&mut deferred, selected, read, &mut obj)?;
+    }
+    Ok(Val::obj(obj))
+}
+
+/// The values [`selectable`] passed over, read into their places.
+fn read_deferred(
+    deferred: &mut Vec<(Cow<'_, [u8]>, &[u8])>,
+    selected: &Node,
+    read: &Reading<'_>,
+    obj: &mut Map,
+) -> Result<(), hifijson::Error> {
+    for (name, at) in deferred.drain(..) {
+        let mut lexer = SliceLexer::new(at);
+        let next = ws_tk(&mut lexer).ok_or(Expect::Value)?;
+        let value = match selected.child(&name) {
+            Some(child) => pruned(next, &mut lexer, child, read)?,
+            None => Val::Null,
+        };
+        obj.insert(text_of(read.body, name), value);
+    }
+    Ok(())
 }
 
 // What follows reads JSON as `jaq_json::read` does (jaq-json 2.0.3, MIT): its
@@ -420,7 +596,7 @@ pub(crate) fn batch_plan(
     }
     let items: Vec<Loc> = lists.iter().map(|&list| tree.any(list)).collect();
     let item_vars = [
-        Bound::Varies,
+        Bound::Key,
         Bound::Varies,
         Bound::Text(locale.to_owned()),
         Bound::At(items.clone()),
@@ -477,7 +653,7 @@ mod tests {
     #[test]
     fn what_is_not_read_is_left_out_and_lists_keep_their_length() {
         let body = br#"{"a": {"b": [1, 2.50], "x": {"deep": [1, 2]}}, "y": "skipped", "d": [{"c": "k", "e": 1}, 3, {"e": 2}]}"#;
-        let read = parse(&Bytes::from_static(body), &tree()).unwrap();
+        let read = parse(&Bytes::from_static(body), &tree(), None).unwrap();
         assert_eq!(
             read.to_string(),
             r#"{"a":{"b":[1,2.50]},"d":[{"c":"k"},3,{}]}"#
@@ -501,7 +677,7 @@ mod tests {
         ] {
             assert!(parse_json(body.as_bytes()).is_err(), "jaq refuses {body}");
             assert!(
-                parse(&Bytes::copy_from_slice(body.as_bytes()), &tree()).is_err(),
+                parse(&Bytes::copy_from_slice(body.as_bytes()), &tree(), None).is_err(),
                 "{body}"
             );
         }
@@ -515,7 +691,7 @@ mod tests {
             r#"{"a": {"b": 1}, "d": [{"c": 1}, {"c": -0.0}], "x": {"1": {}}}"#,
         ] {
             let whole = parse_json(body.as_bytes()).unwrap();
-            if let Ok(read) = parse(&Bytes::copy_from_slice(body.as_bytes()), &tree()) {
+            if let Ok(read) = parse(&Bytes::copy_from_slice(body.as_bytes()), &tree(), None) {
                 let get = |value: &Val, key: &str| match value {
                     Val::Obj(fields) => fields.get(&Val::utf8_str(key.to_owned())).cloned(),
                     _ => None,
@@ -537,10 +713,114 @@ mod tests {
         }
     }
 
+    /// `.v | find(.sku; $key)`, read whole.
+    fn found_by_key() -> Node {
+        let filter =
+            super::super::simple::Simple::parse(".v | find(.sku; $key)", &["$key"]).unwrap();
+        let mut tree = Builder::new();
+        for loc in filter.reads(&[Builder::ROOT], &[Bound::Key], &mut tree) {
+            tree.whole(loc);
+        }
+        tree.finish()
+    }
+
+    #[test]
+    fn elements_found_by_an_unasked_key_are_left_unread_wherever_the_key_comes() {
+        let tree = found_by_key();
+        assert!(tree.selects());
+        let asked = |key: &str| key == "a";
+        let read = |body: &'static str| {
+            parse(&Bytes::from_static(body.as_bytes()), &tree, Some(&asked))
+                .map(|value| value.to_string())
+        };
+        // Before the key: passed over, its place kept; after it: read only if asked.
+        assert_eq!(
+            read(r#"{"v": [{"x": [1], "sku": "b", "y": 2}, {"x": [3], "sku": "a", "y": 4}]}"#)
+                .unwrap(),
+            r#"{"v":[{"x":null,"sku":"b"},{"x":[3],"sku":"a","y":4}]}"#
+        );
+        // No key, or one that is no text: nothing is known, all is read.
+        assert_eq!(
+            read(r#"{"v": [{"x": 1}, {"x": 2, "sku": 7}, 5, "t"]}"#).unwrap(),
+            r#"{"v":[{"x":1},{"x":2,"sku":7},5,"t"]}"#
+        );
+        // A key given twice: the last value of a key wins, as in jaq's reader.
+        assert_eq!(
+            read(r#"{"v": [{"x": 1, "sku": "a", "x": 2}]}"#).unwrap(),
+            r#"{"v":[{"x":2,"sku":"a"}]}"#
+        );
+        assert!(
+            read(r#"{"v": [{"sku": "b", "x": 1, "sku": "a"}]}"#).is_err(),
+            "gives up"
+        );
+        // What a pruned parse refuses, this one does too.
+        assert!(read(r#"{"v": [{"x": [1,], "sku": "b"}]}"#).is_err());
+        // Without the keys asked, every element is read as if asked.
+        assert_eq!(
+            parse(
+                &Bytes::from_static(br#"{"v": [{"x": 1, "sku": "b"}]}"#),
+                &tree,
+                None
+            )
+            .unwrap()
+            .to_string(),
+            r#"{"v":[{"x":1,"sku":"b"}]}"#
+        );
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever order an element's keys come in, and however often: an element
+        /// found by `$key` reads as in the whole parse, or the parse gives up.
+        #[test]
+        fn an_element_found_by_key_reads_as_in_the_whole_parse(
+            elements in proptest::collection::vec(
+                prop_oneof![
+                    1 => proptest::sample::select(vec!["1", "null", "\"a\""]).prop_map(str::to_owned),
+                    4 => proptest::collection::vec(
+                        (
+                            proptest::sample::select(vec!["x", "y", "sku"]),
+                            proptest::sample::select(vec!["\"a\"", "\"b\"", "\"c\"", "1", "null", "[1, \"a\"]", "{\"x\": 2}"]),
+                        ),
+                        0..5,
+                    )
+                    .prop_map(|pairs| {
+                        let pairs: Vec<String> =
+                            pairs.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+                        format!("{{{}}}", pairs.join(", "))
+                    }),
+                ],
+                0..5,
+            ),
+            key in proptest::sample::select(vec!["a", "c"]),
+            tail in proptest::sample::select(vec!["", " | .x", " | .y // .x", " | [.[]]", " | .sku"]),
+        ) {
+            let code = format!(".v | find(.sku; $key){tail}");
+            let filter = super::super::simple::Simple::parse(&code, &["$key"]).unwrap();
+            let mut tree = Builder::new();
+            for loc in filter.reads(&[Builder::ROOT], &[Bound::Key], &mut tree) {
+                tree.whole(loc);
+            }
+            let tree = tree.finish();
+            let body = format!("{{\"v\": [{}]}}", elements.join(", "));
+            let whole = parse_json(body.as_bytes()).unwrap();
+            let asked = |text: &str| text == "a" || text == "c";
+            if let Ok(read) = parse(&Bytes::from(body.clone().into_bytes()), &tree, Some(&asked)) {
+                let run = |value: &Val| {
+                    filter
+                        .first(value, &[super::super::jq::string(key)])
+                        .map(|out| out.map(|out| out.to_string()))
+                };
+                prop_assert_eq!(run(&read), run(&whole), "{} on {} read as {}", code, body, read);
+            }
+        }
+    }
+
     #[test]
     fn text_is_a_slice_of_the_body_and_text_from_elsewhere_a_copy() {
         let body = Bytes::from_static(br#"{"a": {"b": "kept"}}"#);
-        let read = parse(&body, &tree()).unwrap();
+        let read = parse(&body, &tree(), None).unwrap();
         assert_eq!(read.to_string(), r#"{"a":{"b":"kept"}}"#);
         let elsewhere = b"not in the body".to_vec();
         assert_eq!(

@@ -117,6 +117,26 @@ impl Mapping {
         vars: &[Val; 5],
         trace: Option<&Trace>,
     ) -> Result<Page, CatalogError> {
+        match self.read_page_selecting(asked, body, vars, trace, true)? {
+            Some(page) => Ok(page),
+            None => self
+                .read_page_selecting(asked, body, vars, trace, false)?
+                .ok_or_else(|| CatalogError::BadResponse("the answer could not be read".into())),
+        }
+    }
+
+    /// [`read_page`](Self::read_page), the unasked elements of selections left
+    /// unread when `select`; `None` when that was so and an item matched no key
+    /// asked: judging such an item (`has_title`) may read what was left out, so
+    /// the page is read again without leaving it out.
+    fn read_page_selecting(
+        &self,
+        asked: &Asked<'_>,
+        body: &bytes::Bytes,
+        vars: &[Val; 5],
+        trace: Option<&Trace>,
+        select: bool,
+    ) -> Result<Option<Page>, CatalogError> {
         let Some(batch) = &self.batch else {
             return Err(CatalogError::BadResponse(
                 "the mapping has no batch call".into(),
@@ -125,8 +145,16 @@ impl Mapping {
         // Pruned when the mapping's reads are known, but not for `upstream check`,
         // which shows each item whole; a body the pruned parse gives up on is
         // parsed whole, to read it or to say why it is not JSON.
+        let is_asked = |key: &str| asked.by_key.contains_key(key);
+        let selecting = match &self.batch_reads {
+            Some(reads) if select && trace.is_none() => reads.selects(),
+            _ => false,
+        };
         let pruned = match &self.batch_reads {
-            Some(reads) if trace.is_none() => super::prune::parse(body, reads).ok(),
+            Some(reads) if trace.is_none() => {
+                let asked: Option<&dyn Fn(&str) -> bool> = selecting.then_some(&is_asked);
+                super::prune::parse(body, reads, asked).ok()
+            }
             _ => None,
         };
         let body = match pruned {
@@ -176,6 +204,9 @@ impl Mapping {
         };
         for item in items.iter() {
             let matched = self.match_item(asked, item);
+            if matched.is_empty() && selecting {
+                return Ok(None);
+            }
             if matched.is_empty() {
                 // An item naming no GTIN at all cannot be attributed: it may have
                 // been one of ours. One not asked for is someone else's, unless it
@@ -201,7 +232,7 @@ impl Mapping {
                 page.results.push((i, result));
             }
         }
-        Ok(page)
+        Ok(Some(page))
     }
 
     /// Reads one batch answer for `asked` as the client reads a page (keys in the

@@ -319,6 +319,48 @@ fn one_item_answers_every_key_it_carries_through_its_variant() {
     assert_eq!(results[2], Ok(None));
 }
 
+/// An item matching no key asked is judged on its own variant (`has_title`), which a
+/// parse leaving unasked variants unread has not read: such a page is read again
+/// without leaving them out, so it reads as the whole parse does.
+#[test]
+fn an_item_asked_for_by_no_key_is_judged_on_all_it_holds() {
+    let text = r#"
+        [keys]
+        form = "registered"
+        codes = ".variants | map(.sku)"
+        [single]
+        path = "/p/{key}"
+        [batch]
+        path = "/p"
+        query = '{sku: $keys}'
+        items = ".results"
+        max_keys = 20
+        [product]
+        variant = ".variants | find(.sku; $key)"
+        title = ".name"
+    "#;
+    let load = || Mapping::from_toml(text, "t.toml", &|_| None).unwrap();
+    let selecting = load();
+    assert!(selecting.selects());
+    let body = json!({"results": [
+        {"variants": [{"name": "Tee", "sku": "4012345000122"}]},
+        {"variants": [{"name": "Cap", "sku": "4023588000503"}]},
+    ]});
+    let body = serde_json::to_vec(&body).unwrap();
+    let asked = [g("4012345000122"), g("5000159001144")];
+    let results = mapped_batch(&selecting, &asked, &body);
+    assert_eq!(
+        seen(&results),
+        seen(&mapped_batch(&load().parsing_whole(), &asked, &body))
+    );
+    assert_eq!(results[0].as_ref().unwrap().as_ref().unwrap().title, "Tee");
+    assert_eq!(
+        results[1],
+        Ok(None),
+        "the cap is someone else's, not broken"
+    );
+}
+
 /// What loading `text` says, as the settings would print it.
 fn refused(text: &str) -> String {
     Mapping::from_toml(text, "mine.toml", &|_| None)
@@ -430,6 +472,11 @@ async fn the_pruned_parse_reads_each_presets_answers_as_the_whole_parse() {
         };
         let pruned = load();
         assert!(pruned.parses_pruned(), "{name}: every filter in the subset");
+        assert_eq!(
+            pruned.selects(),
+            name == "commercetools",
+            "{name}: variants found by `$key` read only when asked"
+        );
         let whole = load().parsing_whole();
         let catalog = Arc::new(DemoCatalog::new());
         let router = match dialect {

@@ -161,8 +161,11 @@ pub(crate) struct StepError;
 /// What a filter's variable stands for when its reads are walked (`prune`).
 #[derive(Clone, Debug)]
 pub(crate) enum Bound {
-    /// A value from outside the answer that differs per call (`$key`, `$keys`).
+    /// A value from outside the answer that differs per call (`$keys`, `$gtin`).
     Varies,
+    /// The key an item was asked under (`$key`): a list's element found by it is
+    /// read only when asked for ([`Builder::selected`](super::prune::Builder::selected)).
+    Key,
     /// A text known at start (`$locale`).
     Text(String),
     /// A value of the answer, at one of these places (`$item`).

@@ -73,8 +73,15 @@ impl Stage {
                 let elements = each(input, tree);
                 let at = f.reads(&elements, vars, tree);
                 whole(&at, tree);
-                // The element found, as it is.
-                elements
+                // The element found, as it is: by `$key` under one key, only an
+                // element whose text there is a key asked in the call.
+                match (wanted.is_key(vars), f.one_key()) {
+                    (true, Some(name)) => input
+                        .iter()
+                        .map(|&list| tree.selected(list, &name))
+                        .collect(),
+                    _ => elements,
+                }
             }
             Stage::Group(inner) => inner.reads(input, vars, tree),
             Stage::If(branches, otherwise) => {
@@ -108,7 +115,29 @@ impl Stage {
     }
 }
 
+impl Simple {
+    /// The key when the filter is just `.name`.
+    fn one_key(&self) -> Option<String> {
+        match self.stages.as_slice() {
+            [Stage::Alt(paths)] => match paths.as_slice() {
+                [Path::Steps(None, steps)] => match steps.as_slice() {
+                    [Step::Field(name)] => super::super::jq::as_text(name).map(str::to_owned),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 impl Path {
+    /// Whether the path is `$key` itself.
+    fn is_key(&self, vars: &[Bound]) -> bool {
+        matches!(self, Path::Steps(Some(var), steps)
+            if steps.is_empty() && matches!(vars.get(*var), Some(Bound::Key)))
+    }
+
     fn reads(&self, input: &[Loc], vars: &[Bound], tree: &mut Builder) -> Vec<Loc> {
         let Path::Steps(start, steps) = self else {
             return Vec::new();
