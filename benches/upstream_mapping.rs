@@ -87,6 +87,11 @@ fn reading(c: &mut Criterion) {
     group.bench_function("native contract, catalog-api preset", |b| {
         b.iter(|| catalog_api.read_batch_answer(black_box(&asked), black_box(&native_body)))
     });
+    // The floor under any reader of an answer: checking it is JSON, keeping
+    // nothing (serde_json's IgnoredAny), next to each reader.
+    group.bench_function("native contract, checked only (the floor)", |b| {
+        b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&native_body)))
+    });
 
     let codes = |form: fn(&Gtin) -> String| asked.iter().map(form).collect::<Vec<_>>();
     let off = codes(|g| g.padded(13).unwrap_or(g.gtin14()).to_owned()).join(",");
@@ -128,6 +133,9 @@ fn reading(c: &mut Criterion) {
         assert_eq!(found, asked.len(), "{name}: every product read");
         group.bench_function(format!("{name} preset ({} bytes)", body.len()), |b| {
             b.iter(|| preset.read_batch_answer(black_box(&asked), black_box(&body)))
+        });
+        group.bench_function(format!("{name}, checked only (the floor)"), |b| {
+            b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&body)))
         });
     }
     group.finish();

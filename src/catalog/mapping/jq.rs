@@ -99,6 +99,14 @@ impl Filter {
         })
     }
 
+    /// Fills in variable `var` where the subset's evaluation can use it as a key
+    /// known at start ([`Simple::bind_text`]); jaq's run is left as it is.
+    pub(crate) fn bind_text(&mut self, var: usize, text: &str) {
+        if let Some(simple) = &mut self.simple {
+            simple.bind_text(var, text);
+        }
+    }
+
     /// The filter parsed as one of the no-jaq subset, when it is.
     pub(crate) fn simple(&self) -> Option<&Simple> {
         self.simple.as_ref()

@@ -22,6 +22,8 @@ pub(super) const SINGLE_VARS: [&str; 3] = ["$key", "$gtin", "$locale"];
 pub(super) const BATCH_VARS: [&str; 5] = ["$keys", "$page", "$offset", "$page_size", "$locale"];
 /// Variables of the product filters (`product.*`) and of `keys.codes`.
 pub(super) const ITEM_VARS: [&str; 4] = ["$key", "$gtin", "$locale", "$item"];
+/// Where `$locale` is among [`ITEM_VARS`]: the same text for every item.
+const ITEM_LOCALE: usize = 2;
 
 /// A compiled upstream mapping: what the REST client needs to call a source and
 /// read its answers. Built once at start, shared by every call.
@@ -425,6 +427,7 @@ impl Source<'_> {
             }),
             None => None,
         };
+        let locale = file.locale.as_deref().unwrap_or("en");
         let p = &file.product;
         let field = |spec: Option<&FieldSpec>, name: &str| -> Result<Vec<Filter>, MappingError> {
             let Some(spec) = spec else {
@@ -450,11 +453,13 @@ impl Source<'_> {
             texts
                 .into_iter()
                 .map(|text| {
-                    self.filter(
+                    let mut filter = self.filter(
                         &toml::Spanned::new(spec.span(), text.to_owned()),
                         name,
                         &ITEM_VARS,
-                    )
+                    )?;
+                    filter.bind_text(ITEM_LOCALE, locale);
+                    Ok(filter)
                 })
                 .collect()
         };
@@ -473,7 +478,6 @@ impl Source<'_> {
         };
         let headers = self.headers(&file, env)?;
         let auth = self.auth(file.auth.as_ref(), env)?;
-        let locale = file.locale.as_deref().unwrap_or("en");
         let batch_reads = batch
             .as_ref()
             .and_then(|batch| super::prune::batch_plan(batch, &codes, &product, locale));

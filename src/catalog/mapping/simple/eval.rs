@@ -9,6 +9,15 @@ use super::*;
 /// `null`, for a missing key or index to borrow.
 static NULL: Val = Val::Null;
 
+/// `part`, a part of the text `whole` holds, as a text value sharing `whole`'s
+/// bytes rather than a copy of them.
+fn text_within(whole: &Val, part: &str) -> Val {
+    match whole {
+        Val::TStr(bytes) => Val::utf8_str(bytes.slice_ref(part.as_bytes())),
+        _ => string(part),
+    }
+}
+
 /// The first output of `a // b // …` on `input`.
 fn alternatives<'a>(
     paths: &'a [Path],
@@ -46,7 +55,12 @@ impl Stage {
                 if whole.is_empty() {
                     return owned(Val::Arr(Default::default()));
                 }
-                owned(whole.split(separator.as_str()).map(string).collect())
+                owned(
+                    whole
+                        .split(separator.as_str())
+                        .map(|part| text_within(&value, part))
+                        .collect(),
+                )
             }
             Stage::Object(fields) => {
                 let mut object = jaq_json::Map::default();
@@ -61,7 +75,7 @@ impl Stage {
                 if trimmed.len() == whole.len() {
                     Ok(Cow::Borrowed(input))
                 } else {
-                    owned(string(trimmed))
+                    owned(text_within(input, trimmed))
                 }
             }
             Stage::Upcase => owned(string(&text(input)?.to_ascii_uppercase())),

@@ -204,3 +204,94 @@ impl Simple {
         Ok(value)
     }
 }
+
+impl Simple {
+    /// Fills in variable `var`, a text known at start (`$locale`), wherever it
+    /// names a key (`.["name_\($locale)"]`, `.[$locale]`): the key is then built
+    /// once, not at each run. The filter gives what it gave when run with that text
+    /// as the variable.
+    pub(crate) fn bind_text(&mut self, var: usize, text: &str) {
+        for stage in &mut self.stages {
+            stage.bind_text(var, text);
+        }
+    }
+}
+
+impl Stage {
+    fn bind_text(&mut self, var: usize, text: &str) {
+        match self {
+            Stage::Alt(paths) => paths.iter_mut().for_each(|path| path.bind_text(var, text)),
+            Stage::Split(path, _) => path.bind_text(var, text),
+            Stage::Object(fields) => fields
+                .iter_mut()
+                .flat_map(|(_, paths)| paths.iter_mut())
+                .for_each(|path| path.bind_text(var, text)),
+            Stage::Map(inner) | Stage::Group(inner) | Stage::EachValue(inner) => {
+                inner.bind_text(var, text)
+            }
+            Stage::Find(inner, wanted) => {
+                inner.bind_text(var, text);
+                wanted.bind_text(var, text);
+            }
+            Stage::If(branches, otherwise) => {
+                for (cond, then) in branches {
+                    for test in cond.any_of.iter_mut().flatten() {
+                        test.left.bind_text(var, text);
+                        if let Some((_, right)) = &mut test.compared {
+                            right.bind_text(var, text);
+                        }
+                    }
+                    then.bind_text(var, text);
+                }
+                otherwise.bind_text(var, text);
+            }
+            Stage::Array(items, steps) => {
+                for item in items {
+                    match item {
+                        Item::Alt(paths) => {
+                            paths.iter_mut().for_each(|path| path.bind_text(var, text))
+                        }
+                        Item::Each(path) => path.bind_text(var, text),
+                    }
+                }
+                steps.iter_mut().for_each(|step| step.bind_text(var, text));
+            }
+            Stage::Trim | Stage::Upcase | Stage::Downcase | Stage::Compact | Stage::Omit(_) => {}
+        }
+    }
+}
+
+impl Path {
+    fn bind_text(&mut self, var: usize, text: &str) {
+        if let Path::Steps(_, steps) = self {
+            steps.iter_mut().for_each(|step| step.bind_text(var, text));
+        }
+    }
+}
+
+impl Step {
+    fn bind_text(&mut self, var: usize, text: &str) {
+        let known = match self {
+            Step::Var(v) if *v == var => Some(text.to_owned()),
+            Step::Key(Text::Parts(parts))
+                if parts
+                    .iter()
+                    .all(|part| matches!(part, Part::Text(_)) || *part == Part::Var(var)) =>
+            {
+                Some(
+                    parts
+                        .iter()
+                        .map(|part| match part {
+                            Part::Text(plain) => plain.as_str(),
+                            Part::Var(_) => text,
+                        })
+                        .collect(),
+                )
+            }
+            _ => None,
+        };
+        if let Some(key) = known {
+            *self = Step::Field(super::jq::string(&key));
+        }
+    }
+}

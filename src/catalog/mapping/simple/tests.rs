@@ -174,6 +174,28 @@ fn conds() -> impl Strategy<Value = String> {
         })
 }
 
+#[test]
+fn the_locale_filled_in_makes_keys_known() {
+    for code in [
+        ".[\"n_\\($locale)\"]",
+        ".a[$locale]",
+        "map(.[\"\\($locale)\"])",
+    ] {
+        let simple = Simple::parse(code, &VARS).unwrap_or_else(|| panic!("{code}"));
+        let mut bound = simple.clone();
+        bound.bind_text(1, "en");
+        assert_ne!(bound, simple, "{code}");
+        let mut again = bound.clone();
+        again.bind_text(1, "en");
+        assert_eq!(again, bound, "{code}: nothing left to fill in");
+    }
+    // `$key` is not known at start: left as it is.
+    let simple = Simple::parse(".[\"n_\\($key)\"]", &VARS).unwrap();
+    let mut bound = simple.clone();
+    bound.bind_text(1, "en");
+    assert_eq!(bound, simple);
+}
+
 fn values() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
@@ -214,6 +236,18 @@ proptest! {
         let ours = simple.first(&val(&input), &vars).map_err(|_| ());
         let theirs = jaq.first(val(&input), &vars).map_err(|_| ());
         prop_assert_eq!(ours.map(|v| v.map(|v| v.to_string())), theirs.map(|v| v.map(|v| v.to_string())), "{} on {} (item {})", code, input, item);
+    }
+
+    /// A filter with `$locale` filled in gives what it gives with `$locale` set.
+    #[test]
+    fn a_filter_with_the_locale_filled_in_gives_the_same(code in filters(), input in values(), item in values(), locale in prop_oneof![Just("en"), Just("a")]) {
+        let simple = Simple::parse(&code, &VARS).unwrap_or_else(|| panic!("{code} is in the subset"));
+        let mut bound = simple.clone();
+        bound.bind_text(1, locale);
+        let val = |v: &serde_json::Value| parse_json(v.to_string().as_bytes()).unwrap();
+        let vars = [string("k"), string(locale), val(&item)];
+        let run = |filter: &Simple| filter.first(&val(&input), &vars).map(|v| v.map(|v| v.to_string()));
+        prop_assert_eq!(run(&bound), run(&simple), "{}", code);
     }
 
     /// What a filter says it reads is all it needs: on a value parsed keeping
