@@ -65,8 +65,9 @@ pub struct Mapping {
 pub(crate) enum KeyForm {
     /// One of the built-in forms.
     Format(KeyFormat),
-    /// A jq filter from the forms of the GTIN to the key.
-    Transform(Filter),
+    /// A jq filter from the forms of the GTIN to the key; with the forms it tries
+    /// in order when it is just that (`.gtin8 // .gtin13`), read without a run.
+    Transform(Filter, Option<Vec<String>>),
 }
 
 /// `[single]` compiled.
@@ -280,6 +281,15 @@ impl Mapping {
         self.batch_reads.is_some()
     }
 
+    /// The same mapping running `keys.transform` through its filter always.
+    #[cfg(test)]
+    pub(crate) fn transforming_by_filter(mut self) -> Mapping {
+        if let KeyForm::Transform(_, forms) = &mut self.key_form {
+            *forms = None;
+        }
+        self
+    }
+
     /// Whether batch answers leave unasked elements of a list unread (`prune`).
     #[cfg(test)]
     pub(crate) fn selects(&self) -> bool {
@@ -379,7 +389,11 @@ impl Source<'_> {
                 })?)
             }
             (None, Some(transform)) => {
-                KeyForm::Transform(self.filter(transform, "keys.transform", &[])?)
+                let filter = self.filter(transform, "keys.transform", &[])?;
+                let forms = filter
+                    .simple()
+                    .and_then(super::simple::Simple::alternative_keys);
+                KeyForm::Transform(filter, forms)
             }
             (None, None) => KeyForm::Format(KeyFormat::Gtin14),
         };

@@ -49,7 +49,12 @@ impl Mapping {
     pub(crate) fn key(&self, gtin: &Gtin) -> Option<String> {
         match &self.key_form {
             KeyForm::Format(format) => format.key(gtin).map(str::to_owned),
-            KeyForm::Transform(filter) => {
+            // jq's `//` on texts and `null`s: the first text.
+            KeyForm::Transform(_, Some(forms)) => forms
+                .iter()
+                .find_map(|name| key_form(gtin, name))
+                .map(str::to_owned),
+            KeyForm::Transform(filter, None) => {
                 let forms = key_forms(gtin);
                 match filter.first(forms, &[]) {
                     Ok(Some(value)) => scalar_text(&value),
@@ -257,14 +262,26 @@ pub(crate) fn scalar_text(value: &Val) -> Option<String> {
     }
 }
 
+/// The names of the forms `keys.transform` reads.
+const KEY_FORMS: [&str; 5] = ["gtin14", "gtin13", "upc", "gtin8", "registered"];
+
+/// The form of `gtin` called `name`; `None` where it has none (or no such form).
+fn key_form<'g>(gtin: &'g Gtin, name: &str) -> Option<&'g str> {
+    match name {
+        "gtin14" => Some(gtin.gtin14()),
+        "gtin13" => gtin.padded(13),
+        "upc" => gtin.padded(12),
+        "gtin8" => gtin.gtin8(),
+        "registered" => Some(gtin.as_own_format()),
+        _ => None,
+    }
+}
+
 /// `{gtin14, gtin13, upc, gtin8, registered}`: the input of `keys.transform`.
 fn key_forms(gtin: &Gtin) -> Val {
-    let text = |form: Option<&str>| form.map_or(Val::Null, string);
     let mut forms = jaq_json::Map::default();
-    forms.insert(string("gtin14"), string(gtin.gtin14()));
-    forms.insert(string("gtin13"), text(gtin.padded(13)));
-    forms.insert(string("upc"), text(gtin.padded(12)));
-    forms.insert(string("gtin8"), text(gtin.gtin8()));
-    forms.insert(string("registered"), string(gtin.as_own_format()));
+    for name in KEY_FORMS {
+        forms.insert(string(name), key_form(gtin, name).map_or(Val::Null, string));
+    }
     Val::obj(forms)
 }

@@ -361,6 +361,47 @@ fn an_item_asked_for_by_no_key_is_judged_on_all_it_holds() {
     );
 }
 
+/// A transform that only tries forms in order is read without running it, and
+/// gives the key its filter gives.
+#[test]
+fn a_transform_of_forms_gives_the_key_its_filter_gives() {
+    let gtins = [
+        g("96385074"),
+        g("036000291452"),
+        g("4006381333931"),
+        g("10036000291459"),
+    ];
+    for transform in [
+        ".gtin8 // .gtin13 // .gtin14",
+        ".gtin13 // .gtin14",
+        ".upc",
+        ".upc // .registered",
+        ".registered",
+        ".gtin8",
+        ".nope // .gtin14",
+        ".gtin14 | .[1:]",
+    ] {
+        let (read, run) = (
+            with_transform(transform),
+            with_transform(transform).transforming_by_filter(),
+        );
+        for gtin in &gtins {
+            assert_eq!(read.key(gtin), run.key(gtin), "{transform} of {gtin}");
+        }
+    }
+    assert_eq!(
+        with_transform(".gtin8 // .gtin13")
+            .key(&g("036000291452"))
+            .as_deref(),
+        Some("0036000291452")
+    );
+}
+
+fn with_transform(transform: &str) -> Mapping {
+    let text = MINIMAL.replace("[keys]", &format!("[keys]\ntransform = '{transform}'"));
+    Mapping::from_toml(&text, "t.toml", &|_| None).unwrap()
+}
+
 /// What loading `text` says, as the settings would print it.
 fn refused(text: &str) -> String {
     Mapping::from_toml(text, "mine.toml", &|_| None)

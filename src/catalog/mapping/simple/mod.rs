@@ -206,6 +206,23 @@ impl Simple {
 }
 
 impl Simple {
+    /// The keys when the filter is just `.a // .b // …` on its input.
+    pub(crate) fn alternative_keys(&self) -> Option<Vec<String>> {
+        let [Stage::Alt(paths)] = self.stages.as_slice() else {
+            return None;
+        };
+        paths
+            .iter()
+            .map(|path| match path {
+                Path::Steps(None, steps) => match steps.as_slice() {
+                    [Step::Field(name)] => super::jq::as_text(name).map(str::to_owned),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Fills in variable `var`, a text known at start (`$locale`), wherever it
     /// names a key (`.["name_\($locale)"]`, `.[$locale]`): the key is then built
     /// once, not at each run. The filter gives what it gave when run with that text

@@ -75,7 +75,8 @@ impl Stage {
                 whole(&at, tree);
                 // The element found, as it is: by `$key` under one key, only an
                 // element whose text there is a key asked in the call.
-                match (wanted.is_key(vars), f.one_key()) {
+                let one_key = f.alternative_keys().filter(|keys| keys.len() == 1);
+                match (wanted.is_key(vars), one_key.and_then(|mut keys| keys.pop())) {
                     (true, Some(name)) => input
                         .iter()
                         .map(|&list| tree.selected(list, &name))
@@ -111,22 +112,6 @@ impl Stage {
             }
             // The same object without some keys: its values are read where they are.
             Stage::Omit(_) => input.to_vec(),
-        }
-    }
-}
-
-impl Simple {
-    /// The key when the filter is just `.name`.
-    fn one_key(&self) -> Option<String> {
-        match self.stages.as_slice() {
-            [Stage::Alt(paths)] => match paths.as_slice() {
-                [Path::Steps(None, steps)] => match steps.as_slice() {
-                    [Step::Field(name)] => super::super::jq::as_text(name).map(str::to_owned),
-                    _ => None,
-                },
-                _ => None,
-            },
-            _ => None,
         }
     }
 }
