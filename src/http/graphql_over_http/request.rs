@@ -137,7 +137,42 @@ fn parse_get(query_string: &str) -> Result<Request, HttpError> {
 }
 
 /// A POST body: one request object, or a non-empty array of them.
+///
+/// The common body, one object of `query` and maybe `operationName` and
+/// `variables`, is read straight into its request; any other is read through
+/// [`parse_body_checked`], which says what is wrong with it. Both read a body
+/// alike (a property test), the first without building the JSON twice: as a
+/// `Value`, then as the request (0.9 µs of a protected request's 19, profiled).
 fn parse_body(body: &[u8]) -> Result<BatchRequest, HttpError> {
+    match serde_json::from_slice::<PlainRequest>(body) {
+        Ok(plain) => Ok(BatchRequest::Single(plain.into_request())),
+        Err(_) => parse_body_checked(body),
+    }
+}
+
+/// The common request body: these fields and no others, each of its JSON type.
+/// A `null` `operationName` or `variables` is as absent, as for the spec.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlainRequest {
+    query: String,
+    #[serde(default, rename = "operationName")]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Variables,
+}
+
+impl PlainRequest {
+    fn into_request(self) -> Request {
+        let mut request = Request::new(self.query);
+        request.operation_name = self.operation_name;
+        request.variables = self.variables;
+        request
+    }
+}
+
+/// A POST body read as JSON first, then checked field by field.
+fn parse_body_checked(body: &[u8]) -> Result<BatchRequest, HttpError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|error| HttpError::bad_request(format!("the body is not JSON: {error}")))?;
     match value {
@@ -318,6 +353,88 @@ mod tests {
             refusal(read(&Method::POST, &HeaderMap::new(), None, b"{}", 1)),
             Refusal::UnsupportedMediaType
         );
+    }
+
+    /// A body as the read gives it: what each request holds, or the refusal.
+    fn as_read(batch: Result<BatchRequest, HttpError>) -> Result<Vec<String>, String> {
+        let requests = match batch.map_err(|error| format!("{:?}", error.refusal()))? {
+            BatchRequest::Single(request) => vec![request],
+            BatchRequest::Batch(requests) => requests,
+        };
+        Ok(requests
+            .iter()
+            .map(|request| {
+                format!(
+                    "{:?} {:?} {} {:?}",
+                    request.query,
+                    request.operation_name,
+                    serde_json::to_string(&request.variables).unwrap_or_default(),
+                    // A hash map: in order, to compare.
+                    request
+                        .extensions
+                        .iter()
+                        .collect::<std::collections::BTreeMap<_, _>>()
+                )
+            })
+            .collect())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The common body read straight into its request reads as the checked
+        /// read reads it; every other body is the checked read's.
+        #[test]
+        fn every_body_reads_as_the_checked_read_reads_it(
+            fields in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["query", "operationName", "variables", "extensions", "documentId", "other"]),
+                    proptest::sample::select(vec![
+                        "\"{ a }\"", "\"q\\n\\u00e9\"", "null", "1", "-0.5e3", "18446744073709551616",
+                        "[]", "{}", "{\"a\": 1}", "{\"g\": [\"1\", null, true, 2.5, {\"x\": {}}]}",
+                        "{\"a\": 1, \"a\": 2}", "\"Basket\"", "true",
+                        "{\"n\": 18446744073709551616, \"f\": -0.5e3, \"i\": -7, \"s\": \"\\ud83d\\ude00\"}",
+                    ]),
+                ),
+                0..5,
+            ),
+            batch in proptest::bool::ANY,
+            common in proptest::option::of((
+                proptest::option::of(proptest::sample::select(vec!["\"P\"", "null", "\"\""])),
+                proptest::option::of(proptest::sample::select(vec![
+                    "null", "{}", "{\"g\": \"00036000291452\"}",
+                    "{\"n\": 18446744073709551616, \"f\": -0.5e3, \"l\": [1, {\"x\": null}]}",
+                ])),
+            )),
+        ) {
+            // Half the bodies of the common shape, the rest anything.
+            let fields = match common {
+                Some((name, variables)) => {
+                    let mut fields = vec![("query", "\"query P { a }\"")];
+                    fields.extend(name.map(|name| ("operationName", name)));
+                    fields.extend(variables.map(|variables| ("variables", variables)));
+                    fields
+                }
+                None => fields,
+            };
+            let object: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+            let object = format!("{{{}}}", object.join(", "));
+            let body = if batch { format!("[{object}]") } else { object };
+            proptest::prop_assert_eq!(
+                as_read(parse_body(body.as_bytes())),
+                as_read(parse_body_checked(body.as_bytes())),
+                "{}", body
+            );
+        }
+    }
+
+    #[test]
+    fn the_common_body_is_read_straight_into_its_request() {
+        let body = br#"{"query": "query P($g: String!) { product(gtin: $g) { title } }", "operationName": "P", "variables": {"g": "00036000291452"}}"#;
+        assert!(serde_json::from_slice::<PlainRequest>(body).is_ok());
+        assert_eq!(as_read(parse_body(body)), as_read(parse_body_checked(body)));
+        let with_extensions = br#"{"query": "{ a }", "extensions": {}}"#;
+        assert!(serde_json::from_slice::<PlainRequest>(with_extensions).is_err());
     }
 
     #[test]
