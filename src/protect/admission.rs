@@ -19,7 +19,7 @@ use super::keys::ApiKeys;
 use super::rate::{self, RatePolicy};
 use super::settings::{ANONYMOUS, BYPASS_HEADER, COST_EXTENSION, ProtectionSettings};
 use super::trusted::{self, Manifest, TrustedMode};
-use super::{cost, facts, rate_lease};
+use super::{client_metrics, cost, facts, rate_lease};
 use crate::telemetry::metrics as names;
 
 /// The log target of this file's events: the path of the module before its split, kept so
@@ -99,6 +99,8 @@ pub struct Protection {
     trusted: Option<trusted::TrustedDocuments>,
     local: Option<rate::LocalLimiter>,
     redis: Option<Arc<rate_lease::RedisLimiter>>,
+    /// Each client's admitted-request and cost series.
+    client_metrics: client_metrics::ClientMetrics,
 }
 
 impl Protection {
@@ -145,6 +147,7 @@ impl Protection {
             trusted,
             local,
             redis,
+            client_metrics: client_metrics::ClientMetrics::default(),
         }))
     }
 
@@ -287,10 +290,7 @@ impl Protection {
                 }
             }
         }
-        record_client_request(&label);
-        for cost in &admission.costs {
-            record_cost(&label, *cost);
-        }
+        self.client_metrics.admitted(&label, &admission.costs);
         Ok(admission)
     }
 
@@ -420,17 +420,6 @@ fn resolve(
 fn record_client_refusal(client: &str, outcome: &'static str) {
     ::metrics::counter!(names::CLIENT_REQUESTS, "client" => client.to_owned(), "outcome" => outcome)
         .increment(1);
-}
-
-/// Counts an admitted request of `client`.
-fn record_client_request(client: &str) {
-    ::metrics::counter!(names::CLIENT_REQUESTS, "client" => client.to_owned(), "outcome" => "admitted")
-        .increment(1);
-}
-
-/// Records the cost of an operation that is served.
-fn record_cost(client: &str, cost: u64) {
-    ::metrics::histogram!(names::OPERATION_COST, "client" => client.to_owned()).record(cost as f64);
 }
 
 /// Counts an operation not in the trusted documents.

@@ -13,10 +13,11 @@
 //! The parts: `settings` (what it is configured with), `identity` (who is calling),
 //! `admission` (the checks, in order), and one module per check: `trusted`
 //! (manifests, SIGHUP reload), `cost` (with `facts`, a text's parse kept once),
-//! `rate` (the local GCRA limiter) and `rate_lease` (the shared one in Redis), and
-//! `keys` (API keys).
+//! `rate` (the local GCRA limiter) and `rate_lease` (the shared one in Redis),
+//! `keys` (API keys), and `client_metrics` (each client's series, handles kept).
 
 mod admission;
+mod client_metrics;
 mod cost;
 mod facts;
 mod identity;
