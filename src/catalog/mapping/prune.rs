@@ -286,13 +286,7 @@ fn pruned<'a>(
         b'{' => Val::obj({
             let mut obj = Map::default();
             lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
-                // jaq reads any value as a key; only text keys are read here.
-                if next != b'"' {
-                    return Err(Expect::String.into());
-                }
-                let key = parse_key(lexer.discarded())?;
-                lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
-                let next = ws_tk(lexer).ok_or(Expect::Value)?;
+                let (key, next) = entry(next, lexer)?;
                 match node.child(&key) {
                     Some(child) => {
                         let value = pruned(next, lexer, child, read)?;
@@ -306,6 +300,19 @@ fn pruned<'a>(
         }),
         _ => full(next, lexer, body)?,
     })
+}
+
+/// An object's next key, read from its opening quote (`next`), and the first
+/// character of its value. jaq reads any value as a key; only text keys are read
+/// here (the caller then parses the whole body).
+fn entry<'a>(next: u8, lexer: &mut SliceLexer<'a>) -> Result<(Cow<'a, [u8]>, u8), hifijson::Error> {
+    if next != b'"' {
+        return Err(Expect::String.into());
+    }
+    let key = parse_key(lexer.discarded())?;
+    lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
+    let next = ws_tk(lexer).ok_or(Expect::Value)?;
+    Ok((key, next))
 }
 
 /// Whether an element of a selection is known to be asked for.
@@ -336,12 +343,7 @@ fn selectable<'a>(
     let mut selection = Selection::Undecided;
     let mut deferred: Vec<(Cow<'a, [u8]>, &'a [u8])> = Vec::new();
     lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
-        if next != b'"' {
-            return Err(Expect::String.into());
-        }
-        let name = parse_key(lexer.discarded())?;
-        lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
-        let next = ws_tk(lexer).ok_or(Expect::Value)?;
+        let (name, next) = entry(next, lexer)?;
         let deciding = name.as_ref() == key;
         if deciding && selection != Selection::Undecided {
             return Err(Expect::Value.into());

@@ -274,25 +274,36 @@ fn a_key_transform_gives_each_item_its_form_and_null_skips_it() {
     );
 }
 
-#[test]
-fn one_item_answers_every_key_it_carries_through_its_variant() {
-    let text = r#"
+/// A mapping of items whose variants carry SKUs, asked for in one call by
+/// `$keys`: its `[keys]` codes and its `[product]` table given.
+fn by_sku(codes: &str, product: &str) -> Mapping {
+    let text = format!(
+        r#"
         [keys]
         form = "registered"
-        codes = "[.master, .variants[]] | .[].sku"
+        codes = "{codes}"
         [single]
-        path = "/p/{key}"
+        path = "/p/{{key}}"
         [batch]
         path = "/p"
-        query = '{sku: $keys}'
+        query = '{{sku: $keys}}'
         items = ".results"
         max_keys = 20
         [product]
-        variant = '[.master, .variants[]] | map(select(.sku == $key)) | first'
+        {product}
+        "#
+    );
+    Mapping::from_toml(&text, "t.toml", &|_| None).unwrap()
+}
+
+#[test]
+fn one_item_answers_every_key_it_carries_through_its_variant() {
+    let mapping = by_sku(
+        "[.master, .variants[]] | .[].sku",
+        r#"variant = '[.master, .variants[]] | map(select(.sku == $key)) | first'
         title = '$item.name + " " + .size'
-        price = '.price | {minor_units: .cents, fraction_digits: .digits, currency: .currency}'
-    "#;
-    let mapping = Mapping::from_toml(text, "t.toml", &|_| None).unwrap();
+        price = '.price | {minor_units: .cents, fraction_digits: .digits, currency: .currency}'"#,
+    );
     let body = json!({"results": [{
         "name": "Tee",
         "master": {"sku": "4012345000122", "size": "S", "price": {"cents": 1550, "digits": 2, "currency": "EUR"}},
@@ -324,22 +335,12 @@ fn one_item_answers_every_key_it_carries_through_its_variant() {
 /// without leaving them out, so it reads as the whole parse does.
 #[test]
 fn an_item_asked_for_by_no_key_is_judged_on_all_it_holds() {
-    let text = r#"
-        [keys]
-        form = "registered"
-        codes = ".variants | map(.sku)"
-        [single]
-        path = "/p/{key}"
-        [batch]
-        path = "/p"
-        query = '{sku: $keys}'
-        items = ".results"
-        max_keys = 20
-        [product]
-        variant = ".variants | find(.sku; $key)"
-        title = ".name"
-    "#;
-    let load = || Mapping::from_toml(text, "t.toml", &|_| None).unwrap();
+    let load = || {
+        by_sku(
+            ".variants | map(.sku)",
+            "variant = \".variants | find(.sku; $key)\"\ntitle = \".name\"",
+        )
+    };
     let selecting = load();
     assert!(selecting.selects());
     let body = json!({"results": [
