@@ -44,6 +44,9 @@ pub(crate) struct Node {
     /// in the call (`find(.sku; $key)`), `any`'s reads merged in. Other elements are
     /// read as `any` says once that text shows they are not asked for.
     selected: Option<(Box<[u8]>, Box<Node>)>,
+    /// Whether `selected` is set here or below: known when the tree is built, so
+    /// reading a page does not walk the tree to learn it.
+    selects: bool,
 }
 
 impl Node {
@@ -61,9 +64,7 @@ impl Node {
 
     /// Whether some list here reads only the elements asked for.
     pub(crate) fn selects(&self) -> bool {
-        self.selected.is_some()
-            || self.keys.iter().any(|(_, node)| node.selects())
-            || self.any.as_ref().is_some_and(|any| any.selects())
+        self.selects
     }
 
     /// Whether the whole body is read: then pruning saves nothing.
@@ -171,7 +172,7 @@ impl Builder {
             anys.extend(selections.iter().map(|(_, loc)| *loc));
         }
         let names: BTreeSet<&String> = nodes.iter().flat_map(|node| node.keys.keys()).collect();
-        let keys = names
+        let keys: Vec<(Box<[u8]>, Node)> = names
             .into_iter()
             .map(|name| {
                 let mut under: Vec<Loc> = nodes
@@ -191,11 +192,15 @@ impl Builder {
                 Box::new(self.merge(&under)),
             )
         });
+        let selects = selected.is_some()
+            || keys.iter().any(|(_, node)| node.selects)
+            || any.as_ref().is_some_and(|any| any.selects);
         Node {
             whole: false,
             keys,
             any,
             selected,
+            selects,
         }
     }
 }
