@@ -157,7 +157,8 @@ impl Filter {
         self.outputs(input, vars).collect()
     }
 
-    fn step_error(&self) -> RunError {
+    /// The error a filter of the subset reports where jq raises one.
+    pub(crate) fn step_error(&self) -> RunError {
         RunError(format!(
             "{}: cannot index a value that is not an object or a list",
             self.source

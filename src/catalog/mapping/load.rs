@@ -58,6 +58,9 @@ pub struct Mapping {
     /// The parts of a batch answer the mapping reads, when known at start
     /// (`prune`): all that is parsed of one.
     pub(crate) batch_reads: Option<super::prune::Node>,
+    /// Batch answers read without jaq values, when every read is of an item's
+    /// own keys (`flat`).
+    pub(crate) flat: Option<super::flat::Flat>,
 }
 
 /// The key form of a source.
@@ -272,7 +275,22 @@ impl Mapping {
     #[cfg(test)]
     pub(crate) fn parsing_whole(mut self) -> Mapping {
         self.batch_reads = None;
+        self.flat = None;
         self
+    }
+
+    /// The same mapping reading batch answers through values (pruned where it
+    /// can): what the flat reader is checked against.
+    #[cfg(test)]
+    pub(crate) fn reading_by_values(mut self) -> Mapping {
+        self.flat = None;
+        self
+    }
+
+    /// Whether batch answers are read without values (`flat`).
+    #[cfg(test)]
+    pub(crate) fn reads_flat(&self) -> bool {
+        self.flat.is_some()
     }
 
     /// Whether batch answers are parsed pruned (`prune`).
@@ -495,6 +513,9 @@ impl Source<'_> {
         let batch_reads = batch
             .as_ref()
             .and_then(|batch| super::prune::batch_plan(batch, &codes, &product, locale));
+        let flat = batch
+            .as_ref()
+            .and_then(|batch| super::flat::Flat::new(&codes, batch, &product));
         Ok(Mapping {
             name: file.name.clone().unwrap_or_else(|| self.origin.to_owned()),
             description: file.description.clone(),
@@ -510,6 +531,7 @@ impl Source<'_> {
             auth,
             retry_statuses: self.statuses(&file.errors.retry_statuses, "errors.retry_statuses")?,
             batch_reads,
+            flat,
         })
     }
 

@@ -18,8 +18,10 @@
 //! - `read`: answers read into per-key results.
 //! - `product`: an item's mapped fields into a [`Product`](super::Product).
 //! - `prune`: an answer parsed keeping only what the filters can read.
+//! - `flat`: answers of flat items read into products without jaq values.
 //! - `presets`: the mapping files shipped in `presets/`, by name.
 
+mod flat;
 mod jq;
 mod load;
 mod natives;

@@ -179,7 +179,7 @@ fn timestamp(value: &Val, gtin: &Gtin) -> Option<String> {
 }
 
 /// `seconds` since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (years 1 to 9999).
-fn rfc3339(seconds: i64) -> Option<String> {
+pub(super) fn rfc3339(seconds: i64) -> Option<String> {
     let date = crate::gtin::Date::from_unix_days(seconds.div_euclid(86_400))?;
     let time = u32::try_from(seconds.rem_euclid(86_400)).ok()?;
     // Written digit by digit: `format!` was a twentieth of reading a product.

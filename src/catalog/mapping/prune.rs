@@ -310,7 +310,10 @@ fn pruned<'a>(
 /// An object's next key, read from its opening quote (`next`), and the first
 /// character of its value. jaq reads any value as a key; only text keys are read
 /// here (the caller then parses the whole body).
-fn entry<'a>(next: u8, lexer: &mut SliceLexer<'a>) -> Result<(Cow<'a, [u8]>, u8), hifijson::Error> {
+pub(super) fn entry<'a>(
+    next: u8,
+    lexer: &mut SliceLexer<'a>,
+) -> Result<(Cow<'a, [u8]>, u8), hifijson::Error> {
     if next != b'"' {
         return Err(Expect::String.into());
     }
@@ -420,7 +423,7 @@ fn read_deferred(
 // same rules again for values skipped.
 
 /// Eats whitespace and `#` comments, then peeks at the next character.
-fn ws_tk<L: Lex>(lexer: &mut L) -> Option<u8> {
+pub(super) fn ws_tk<L: Lex>(lexer: &mut L) -> Option<u8> {
     loop {
         lexer.eat_whitespace();
         match lexer.peek_next() {
@@ -451,7 +454,7 @@ fn parse_string<L: LexAlloc>(lexer: &mut L, bytes: bool) -> Result<Vec<u8>, hifi
 /// Text (an object's key or a value) as [`parse_string`] reads it, borrowed from
 /// the body unless it holds an escape: a skipped key then costs no allocation, and
 /// a kept one is a slice of the body ([`text_of`]).
-fn parse_key<'a>(lexer: &mut SliceLexer<'a>) -> Result<Cow<'a, [u8]>, hifijson::Error> {
+pub(super) fn parse_key<'a>(lexer: &mut SliceLexer<'a>) -> Result<Cow<'a, [u8]>, hifijson::Error> {
     let on_string = |part: &mut &'a [u8], out: &mut Cow<'a, [u8]>| {
         if out.is_empty() {
             *out = Cow::Borrowed(*part);
@@ -494,7 +497,10 @@ fn skip_string<L: LexAlloc>(lexer: &mut L, bytes: bool) -> Result<(), hifijson::
 
 /// A number as jaq reads it (`None` when `keep` is not asked and it needs an
 /// allocation), an error where jaq fails.
-fn parse_num<L: LexAlloc>(lexer: &mut L, keep: bool) -> Result<Option<Num>, hifijson::Error> {
+pub(super) fn parse_num<L: LexAlloc>(
+    lexer: &mut L,
+    keep: bool,
+) -> Result<Option<Num>, hifijson::Error> {
     let num = hifijson::num::Num::signed_digits();
     let (num, parts) = lexer.num_string_with(num).unvalidated();
     let num = num.as_ref();
@@ -552,7 +558,7 @@ fn full(next: u8, lexer: &mut SliceLexer<'_>, body: &Bytes) -> Result<Val, hifij
 }
 
 /// A value checked as [`full`] reads it, not kept.
-fn skip<L: LexAlloc>(next: u8, lexer: &mut L) -> Result<(), hifijson::Error> {
+pub(super) fn skip<L: LexAlloc>(next: u8, lexer: &mut L) -> Result<(), hifijson::Error> {
     match next {
         b'n' if lexer.strip_prefix(b"null") => {}
         b't' if lexer.strip_prefix(b"true") => {}

@@ -42,8 +42,13 @@ impl<'a> Asked<'a> {
         }
     }
 
+    /// The keys asked, each with its GTIN.
+    pub(super) fn keys(&self) -> &'a [(Gtin, String)] {
+        self.keys
+    }
+
     /// Which asked key `code` names: the very key, else the same GTIN.
-    fn find(&self, code: &str) -> Option<usize> {
+    pub(super) fn find(&self, code: &str) -> Option<usize> {
         if let Some(&i) = self.by_key.get(code) {
             return Some(i);
         }
@@ -117,6 +122,12 @@ impl Mapping {
         vars: &[Val; 5],
         trace: Option<&Trace>,
     ) -> Result<Page, CatalogError> {
+        if trace.is_none()
+            && let Some(flat) = &self.flat
+            && let Some(page) = flat.read_page(asked, body)
+        {
+            return Ok(page);
+        }
         match self.read_page_selecting(asked, body, vars, trace, true)? {
             Some(page) => Ok(page),
             None => self

@@ -40,6 +40,7 @@ use super::jq::Val;
 use super::prune::Loc;
 
 mod eval;
+mod forms;
 mod parse;
 mod reads;
 #[cfg(test)]

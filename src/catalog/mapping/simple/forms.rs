@@ -1,0 +1,81 @@
+//! A filter of the subset seen as one of the few shapes the flat reader runs
+//! ([`Simple::flat_form`]): what a field of a flat item is mostly made of.
+
+use super::super::flat::{AfterSplit, Form, Slots, Src};
+use super::super::jq::{Val, as_text};
+use super::{Path, Simple, Stage, Step};
+
+impl Simple {
+    /// The filter as a [`Form`] on an item's own keys, each key given a slot in
+    /// `slots`; `None` when it reads anything else (a nested path, a variable) or
+    /// has another shape.
+    pub(crate) fn flat_form(&self, slots: &mut Slots) -> Option<Form> {
+        match self.stages.as_slice() {
+            [Stage::Alt(paths)] => Some(Form::Alt(sources(paths, slots)?, false)),
+            [Stage::Alt(paths), Stage::Trim] => Some(Form::Alt(sources(paths, slots)?, true)),
+            [Stage::Split(path, separator), after @ ..] => {
+                let after = match after {
+                    [] => AfterSplit::List,
+                    [Stage::Map(inner)] if matches!(inner.stages.as_slice(), [Stage::Trim]) => {
+                        AfterSplit::ListTrimmed
+                    }
+                    [Stage::Alt(pick)] => AfterSplit::Nth(nth(pick)?, false),
+                    [Stage::Alt(pick), Stage::Trim] => AfterSplit::Nth(nth(pick)?, true),
+                    _ => return None,
+                };
+                Some(Form::Split(source(path, slots)?, separator.clone(), after))
+            }
+            [Stage::Object(fields)] => Some(Form::Object(object(fields, slots)?, false)),
+            [Stage::Object(fields), Stage::Compact] => {
+                Some(Form::Object(object(fields, slots)?, true))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `.[n]` on the input, alone.
+fn nth(paths: &[Path]) -> Option<isize> {
+    match paths {
+        [Path::Steps(None, steps)] => match steps.as_slice() {
+            [Step::Index(n)] => Some(*n),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn sources(paths: &[Path], slots: &mut Slots) -> Option<Vec<Src>> {
+    paths.iter().map(|path| source(path, slots)).collect()
+}
+
+/// `.name` or a scalar literal.
+fn source(path: &Path, slots: &mut Slots) -> Option<Src> {
+    match path {
+        Path::Literal(value @ (Val::Null | Val::Bool(_) | Val::Num(_))) => {
+            Some(Src::Literal(value.clone()))
+        }
+        Path::Literal(value @ Val::TStr(_)) => {
+            as_text(value)?;
+            Some(Src::Literal(value.clone()))
+        }
+        Path::Steps(None, steps) => match steps.as_slice() {
+            [Step::Field(name)] => Some(Src::Slot(slots.of(as_text(name)?))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `{name: alt, …}` with each name once (a name given twice keeps one value in
+/// jq's object, which `compact` would judge on that value alone).
+fn object(fields: &[(String, Vec<Path>)], slots: &mut Slots) -> Option<Vec<(String, Vec<Src>)>> {
+    let mut out: Vec<(String, Vec<Src>)> = Vec::with_capacity(fields.len());
+    for (name, paths) in fields {
+        if out.iter().any(|(seen, _)| seen == name) {
+            return None;
+        }
+        out.push((name.clone(), sources(paths, slots)?));
+    }
+    Some(out)
+}
