@@ -215,6 +215,12 @@ pub(crate) fn string(text: &str) -> Val {
     Val::utf8_str(text.to_owned())
 }
 
+/// A string value of static text: nothing allocated, nothing counted (a key looked
+/// up per item).
+pub(crate) fn static_text(text: &'static str) -> Val {
+    Val::utf8_str(bytes::Bytes::from_static(text.as_bytes()))
+}
+
 /// The text of a string value, `None` for any other value.
 pub(crate) fn as_text(value: &Val) -> Option<&str> {
     match value {

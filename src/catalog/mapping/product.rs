@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use jaq_json::Num;
 
-use super::jq::{Filter, RunError, Val, as_text};
+use super::jq::{Filter, RunError, Val, as_text, static_text};
 use super::load::ProductFilters;
 use super::request::scalar_text;
 use crate::catalog::dto::is_decimal;
@@ -227,11 +227,11 @@ fn images(value: &Val) -> Vec<Image> {
     let image = |value: &Val| match value {
         Val::Obj(fields) => {
             let url = fields
-                .get(&super::jq::string("url"))
+                .get(&static_text("url"))
                 .and_then(as_text)?
                 .to_owned();
             let alt = fields
-                .get(&super::jq::string("alt"))
+                .get(&static_text("alt"))
                 .and_then(as_text)
                 .map(str::to_owned);
             Some(Image { url, alt })
@@ -269,9 +269,9 @@ fn attributes(value: &Val) -> Vec<Attribute> {
         Val::Arr(list) => {
             for entry in list.iter() {
                 if let Val::Obj(fields) = entry
-                    && let Some(name) = fields.get(&super::jq::string("name"))
+                    && let Some(name) = fields.get(&static_text("name"))
                 {
-                    add(name, fields.get(&super::jq::string("value")));
+                    add(name, fields.get(&static_text("value")));
                 }
             }
         }
@@ -291,7 +291,7 @@ fn price(value: &Val, gtin: &Gtin) -> Option<Price> {
         tracing::debug!(%gtin, "upstream mapping: dropping a price that is not an object");
         return None;
     };
-    let get = |name: &str| fields.get(&super::jq::string(name));
+    let get = |name: &'static str| fields.get(&static_text(name));
     let currency = get("currency")
         .and_then(as_text)
         .filter(|c| !c.is_empty())?

@@ -289,7 +289,8 @@ fn pruned<'a>(
             arr.into()
         }),
         b'{' => Val::obj({
-            let mut obj = Map::default();
+            // At most the keys the tree reads: no growing as they come.
+            let mut obj = Map::with_capacity_and_hasher(node.keys.len(), Default::default());
             lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
                 let (key, next) = entry(next, lexer)?;
                 match node.child(&key) {
@@ -347,7 +348,7 @@ fn selectable<'a>(
     read: &Reading<'_>,
     asked: &dyn Fn(&str) -> bool,
 ) -> Result<Val, hifijson::Error> {
-    let mut obj = Map::default();
+    let mut obj = Map::with_capacity_and_hasher(selected.keys.len(), Default::default());
     let mut selection = Selection::Undecided;
     let mut deferred: Vec<(Cow<'a, [u8]>, &'a [u8])> = Vec::new();
     lexer.discarded().seq(b'}', ws_tk, |next, lexer| {

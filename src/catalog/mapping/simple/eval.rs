@@ -65,7 +65,7 @@ impl Stage {
             Stage::Object(fields) => {
                 let mut object = jaq_json::Map::default();
                 for (name, paths) in fields {
-                    object.insert(string(name), alternatives(paths, input, vars)?.into_owned());
+                    object.insert(name.clone(), alternatives(paths, input, vars)?.into_owned());
                 }
                 owned(Val::obj(object))
             }

@@ -69,13 +69,14 @@ fn source(path: &Path, slots: &mut Slots) -> Option<Src> {
 
 /// `{name: alt, …}` with each name once (a name given twice keeps one value in
 /// jq's object, which `compact` would judge on that value alone).
-fn object(fields: &[(String, Vec<Path>)], slots: &mut Slots) -> Option<Vec<(String, Vec<Src>)>> {
+fn object(fields: &[(Val, Vec<Path>)], slots: &mut Slots) -> Option<Vec<(String, Vec<Src>)>> {
     let mut out: Vec<(String, Vec<Src>)> = Vec::with_capacity(fields.len());
     for (name, paths) in fields {
+        let name = as_text(name)?;
         if out.iter().any(|(seen, _)| seen == name) {
             return None;
         }
-        out.push((name.clone(), sources(paths, slots)?));
+        out.push((name.to_owned(), sources(paths, slots)?));
     }
     Some(out)
 }

@@ -58,8 +58,9 @@ enum Stage {
     Alt(Vec<Path>),
     /// `path / "sep"`: a text split.
     Split(Path, String),
-    /// `{name: alt, …}`.
-    Object(Vec<(String, Vec<Path>)>),
+    /// `{name: alt, …}`, each name kept as the text value the object is keyed by,
+    /// so building one allocates no key.
+    Object(Vec<(Val, Vec<Path>)>),
     Trim,
     Upcase,
     Downcase,

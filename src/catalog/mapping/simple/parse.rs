@@ -326,7 +326,7 @@ impl Parser<'_> {
                 paths.push(self.path()?);
                 self.skip_space();
             }
-            fields.push((name, paths));
+            fields.push((string(&name), paths));
             if self.eat(",").is_none() {
                 break;
             }
