@@ -456,6 +456,9 @@ fn parse_string<L: LexAlloc>(lexer: &mut L, bytes: bool) -> Result<Vec<u8>, hifi
 /// the body unless it holds an escape: a skipped key then costs no allocation, and
 /// a kept one is a slice of the body ([`text_of`]).
 pub(super) fn parse_key<'a>(lexer: &mut SliceLexer<'a>) -> Result<Cow<'a, [u8]>, hifijson::Error> {
+    if let Some(plain) = plain_string(lexer) {
+        return Ok(Cow::Borrowed(plain));
+    }
     let on_string = |part: &mut &'a [u8], out: &mut Cow<'a, [u8]>| {
         if out.is_empty() {
             *out = Cow::Borrowed(*part);
@@ -475,7 +478,10 @@ pub(super) fn parse_key<'a>(lexer: &mut SliceLexer<'a>) -> Result<Cow<'a, [u8]>,
 }
 
 /// A string checked as [`parse_string`] reads it, not kept.
-fn skip_string<L: LexAlloc>(lexer: &mut L, bytes: bool) -> Result<(), hifijson::Error> {
+fn skip_string(lexer: &mut SliceLexer<'_>, bytes: bool) -> Result<(), hifijson::Error> {
+    if plain_string(lexer).is_some() {
+        return Ok(());
+    }
     let s = lexer.str_fold(
         (),
         |_, _| Ok(()),
@@ -494,6 +500,50 @@ fn skip_string<L: LexAlloc>(lexer: &mut L, bytes: bool) -> Result<(), hifijson::
         },
     );
     s.map_err(hifijson::Error::Str)
+}
+
+/// The text of a string that holds no escape and no control character, read from
+/// just after its opening quote, the lexer moved past its closing quote; `None`,
+/// the lexer untouched, for any other string (the lexer's own reading then reads
+/// it, and judges it). Most strings of an answer are such text, and finding their
+/// end eight bytes at a time rather than byte by byte is most of what lexing them
+/// costs.
+fn plain_string<'a>(lexer: &mut SliceLexer<'a>) -> Option<&'a [u8]> {
+    let rest = lexer.as_slice();
+    let end = string_end(rest)?;
+    if rest.get(end) != Some(&b'"') {
+        return None;
+    }
+    *lexer = SliceLexer::new(rest.get(end + 1..)?);
+    rest.get(..end)
+}
+
+/// Where the first `"`, `\` or control character (below 0x20) of `bytes` is.
+///
+/// Eight bytes at a time: `x - 0x01…01 & !x & 0x80…80` marks each byte of `x`
+/// that is zero, and `x - 0x20…20 & !x & 0x80…80` each below 0x20, but a byte
+/// can be marked wrongly only above (after, read little-endian) one marked
+/// rightly, where the subtraction borrowed: the lowest mark is always right.
+fn string_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let found = zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let stop = |c: &u8| matches!(c, b'"' | b'\\' | 0..=0x1F);
+    chunks.remainder().iter().position(stop).map(|i| at + i)
 }
 
 /// A number as jaq reads it (`None` when `keep` is not asked and it needs an
@@ -559,7 +609,7 @@ fn full(next: u8, lexer: &mut SliceLexer<'_>, body: &Bytes) -> Result<Val, hifij
 }
 
 /// A value checked as [`full`] reads it, not kept.
-pub(super) fn skip<L: LexAlloc>(next: u8, lexer: &mut L) -> Result<(), hifijson::Error> {
+pub(super) fn skip(next: u8, lexer: &mut SliceLexer<'_>) -> Result<(), hifijson::Error> {
     match next {
         b'n' if lexer.strip_prefix(b"null") => {}
         b't' if lexer.strip_prefix(b"true") => {}
@@ -784,7 +834,63 @@ mod tests {
 
     use proptest::prelude::*;
 
+    /// Bytes that end strings, or nearly do, among text of one to four bytes a
+    /// character.
+    fn string_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop_oneof![
+            6 => proptest::sample::select(b"az Z09".to_vec()),
+            1 => Just(b'"'),
+            1 => Just(b'\\'),
+            1 => 0u8..0x20,
+            1 => 0x1Fu8..=0x22,
+            1 => 0x5Bu8..=0x5D,
+            1 => 0x80u8..=0xFF,
+        ];
+        prop_oneof![
+            proptest::collection::vec(byte, 0..40),
+            ".{0,12}".prop_map(String::into_bytes),
+        ]
+    }
+
     proptest! {
+        /// Eight bytes at a time, the end found is the first byte that ends a string.
+        #[test]
+        fn a_strings_end_is_found_as_byte_by_byte(bytes in string_bytes()) {
+            let expected = bytes.iter().position(|&c| matches!(c, b'"' | b'\\' | 0..=0x1F));
+            prop_assert_eq!(string_end(&bytes), expected);
+        }
+
+        /// A string, with or without escapes, reads as the lexer reads it alone:
+        /// the same text, or an error alike, and the lexer left at the same place.
+        #[test]
+        fn a_string_reads_as_the_lexer_reads_it(content in string_bytes()) {
+            let mut body = content.clone();
+            body.extend_from_slice(b"\" ,1");
+            let mut fast = SliceLexer::new(&body);
+            let mut slow = SliceLexer::new(&body);
+            let read = parse_key(&mut fast).map_err(|error| error.to_string());
+            let reference = slow
+                .str_fold(Vec::new(), |part: &mut &[u8], out: &mut Vec<u8>| {
+                    out.extend_from_slice(part);
+                    Ok::<_, hifijson::str::Error>(())
+                }, |lexer, out| {
+                    use hifijson::escape::Error;
+                    let c = lexer.take_next().ok_or(Error::Eof)?;
+                    out.extend(lexer.escape(c)?.encode_utf8(&mut [0; 4]).as_bytes());
+                    Ok(())
+                })
+                .map_err(|error| error.to_string());
+            let reference_read = reference.is_ok();
+            prop_assert_eq!(read.map(Cow::into_owned), reference);
+            prop_assert_eq!(fast.as_slice(), slow.as_slice());
+            let mut skipped = SliceLexer::new(&body);
+            let skip_read = skip_string(&mut skipped, false).is_ok();
+            prop_assert_eq!(skip_read, reference_read);
+            if skip_read {
+                prop_assert_eq!(skipped.as_slice(), slow.as_slice());
+            }
+        }
+
         /// Whatever order an element's keys come in, and however often: an element
         /// found by `$key` reads as in the whole parse, or the parse gives up.
         #[test]
