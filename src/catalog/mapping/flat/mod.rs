@@ -1,7 +1,7 @@
 //! Batch answers of flat items read straight into products, without jaq values:
 //! for a mapping whose every read of an item is one of the item's own keys
 //! (`.code`, `.product_name // .generic_name`, `.brands / "," | .[0] | trim`,
-//! `{size: .quantity} | compact` …), as most product APIs' search answers are.
+//! `{size: .quantity} | compact` …), as many product APIs' search answers are.
 //!
 //! Why: reading an answer through values (`prune`, then the no-jaq subset on
 //! them, then `product`) cost Open Food Facts 2.5× what the native contract's
