@@ -140,6 +140,22 @@ fn reading(c: &mut Criterion) {
     }
     group.finish();
 
+    // What building one batch call costs (its query through jaq, or not), 40 keys.
+    let mut group = c.benchmark_group("build the batch call for 40 keys");
+    let base: reqwest::Url = "http://upstream.test/project".parse().expect("a URL");
+    for preset in catalog_gateway::catalog::mapping::PRESETS {
+        let mapping = mapping(preset.name);
+        assert!(
+            mapping.first_batch_request(&base, &asked).is_ok(),
+            "{}",
+            preset.name
+        );
+        group.bench_function(preset.name, |b| {
+            b.iter(|| mapping.first_batch_request(black_box(&base), black_box(&asked)))
+        });
+    }
+    group.finish();
+
     c.bench_function("compile every preset", |b| {
         b.iter(|| {
             for preset in catalog_gateway::catalog::mapping::PRESETS {

@@ -120,6 +120,23 @@ impl Mapping {
         Ok(Outgoing { url, json })
     }
 
+    /// The first batch call for `asked` (keys in the source's form, page 1) as the
+    /// client sends it, its URL and its JSON body for a `POST`: for tools and
+    /// benchmarks.
+    ///
+    /// # Errors
+    /// As the client's call: the mapping has no batch call, or a query filter fails.
+    pub fn first_batch_request(
+        &self,
+        base: &Url,
+        asked: &[Gtin],
+    ) -> Result<(Url, Option<Vec<u8>>), CatalogError> {
+        let keys: Vec<String> = asked.iter().filter_map(|gtin| self.key(gtin)).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        self.batch_request(base, &keys, 1, 0)
+            .map(|call| (call.url, call.json))
+    }
+
     /// The URL of a batch call (its body aside).
     #[cfg(test)]
     pub(crate) fn batch_url(
