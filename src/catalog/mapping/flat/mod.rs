@@ -30,61 +30,9 @@ use super::load::{Batch, ProductFilters};
 use super::product::{ItemError, rfc3339};
 use super::prune::{entry, parse_key, parse_num, skip, ws_tk};
 use super::read::{Asked, Page};
+use super::simple::{AfterSplit, Form, Slots, Src};
 use crate::catalog::{Attribute, Availability, CatalogError, Image, Product};
 use crate::gtin::Gtin;
-use crate::hashing::FastMap;
-
-/// The item keys the forms read, each given a slot.
-#[derive(Debug, Default)]
-pub(crate) struct Slots {
-    by_name: FastMap<Box<[u8]>, usize>,
-}
-
-impl Slots {
-    /// The slot of key `name`, given one when it has none yet.
-    pub(crate) fn of(&mut self, name: &str) -> usize {
-        let next = self.by_name.len();
-        *self
-            .by_name
-            .entry(name.as_bytes().to_vec().into_boxed_slice())
-            .or_insert(next)
-    }
-
-    fn find(&self, name: &[u8]) -> Option<usize> {
-        self.by_name.get(name).copied()
-    }
-}
-
-/// Where a form takes a value from.
-#[derive(Clone, Debug)]
-pub(crate) enum Src {
-    /// The item's key in this slot (`null` when the item lacks it).
-    Slot(usize),
-    /// A scalar written in the filter.
-    Literal(Val),
-}
-
-/// What follows `path / "sep"`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum AfterSplit {
-    /// Nothing: the parts.
-    List,
-    /// `map(trim)`.
-    ListTrimmed,
-    /// `.[n]`, then `trim` when set.
-    Nth(isize, bool),
-}
-
-/// The shapes of filter this reader runs, in jq's meaning.
-#[derive(Clone, Debug)]
-pub(crate) enum Form {
-    /// `a // b // …`, then `trim` when set.
-    Alt(Vec<Src>, bool),
-    /// `a / "sep"` and what follows.
-    Split(Src, String, AfterSplit),
-    /// `{name: a // b, …}`, then `compact` when set.
-    Object(Vec<(String, Vec<Src>)>, bool),
-}
 
 /// A product field's filters as forms, each with the error its filter reports.
 type Field = Vec<(Form, RunError)>;
@@ -226,7 +174,7 @@ impl Flat {
                 return Err(Expect::Value.into());
             }
             slots.clear();
-            slots.resize_with(self.slots.by_name.len(), || Slot::Null);
+            slots.resize_with(self.slots.len(), || Slot::Null);
             lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
                 let (key, next) = entry(next, lexer)?;
                 match self.slots.find(&key) {

@@ -1,9 +1,67 @@
-//! A filter of the subset seen as one of the few shapes the flat reader runs
-//! ([`Simple::flat_form`]): what a field of a flat item is mostly made of.
+//! A filter of the subset seen as one of the few shapes the flat reader (`flat`)
+//! runs ([`Simple::flat_form`]): what a field of a flat item is mostly made of.
 
-use super::super::flat::{AfterSplit, Form, Slots, Src};
 use super::super::jq::{Val, as_text};
 use super::{Path, Simple, Stage, Step};
+use crate::hashing::FastMap;
+
+/// The item keys the forms read, each given a slot.
+#[derive(Debug, Default)]
+pub(crate) struct Slots {
+    by_name: FastMap<Box<[u8]>, usize>,
+}
+
+impl Slots {
+    /// The slot of key `name`, given one when it has none yet.
+    pub(crate) fn of(&mut self, name: &str) -> usize {
+        let next = self.by_name.len();
+        *self
+            .by_name
+            .entry(name.as_bytes().to_vec().into_boxed_slice())
+            .or_insert(next)
+    }
+
+    /// The slot of key `name`, if a form reads it.
+    pub(crate) fn find(&self, name: &[u8]) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// How many keys the forms read.
+    pub(crate) fn len(&self) -> usize {
+        self.by_name.len()
+    }
+}
+
+/// Where a form takes a value from.
+#[derive(Clone, Debug)]
+pub(crate) enum Src {
+    /// The item's key in this slot (`null` when the item lacks it).
+    Slot(usize),
+    /// A scalar written in the filter.
+    Literal(Val),
+}
+
+/// What follows `path / "sep"`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AfterSplit {
+    /// Nothing: the parts.
+    List,
+    /// `map(trim)`.
+    ListTrimmed,
+    /// `.[n]`, then `trim` when set.
+    Nth(isize, bool),
+}
+
+/// The shapes of filter this reader runs, in jq's meaning.
+#[derive(Clone, Debug)]
+pub(crate) enum Form {
+    /// `a // b // …`, then `trim` when set.
+    Alt(Vec<Src>, bool),
+    /// `a / "sep"` and what follows.
+    Split(Src, String, AfterSplit),
+    /// `{name: a // b, …}`, then `compact` when set.
+    Object(Vec<(String, Vec<Src>)>, bool),
+}
 
 impl Simple {
     /// The filter as a [`Form`] on an item's own keys, each key given a slot in

@@ -46,6 +46,8 @@ mod reads;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use forms::{AfterSplit, Form, Slots, Src};
+
 /// A filter of the subset, parsed: stages piped one into the next.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Simple {
