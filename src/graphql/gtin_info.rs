@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use async_graphql::{ComplexObject, Enum, SimpleObject};
 use serde::Serialize;
 
+use super::gtin_facts::GtinFacts;
 use super::wire_names;
 use crate::gtin::{self, GtinFormat, KeyScan, Kind, ParseError, RcnRegion, Reading, Role, Scan};
 
@@ -288,100 +289,132 @@ impl GtinInfo {
     /// carries) and describes it; also returns the scan for callers that go on to
     /// look the product up: for a non-GTIN key, its `NOT_A_TRADE_ITEM` error.
     pub fn analyze(input: &str, region: Option<RcnRegion>) -> (GtinInfo, Result<Scan, ParseError>) {
+        GtinInfo::analyze_for(input, region, GtinFacts::ALL)
+    }
+
+    /// [`GtinInfo::analyze`] filling only the costly fields in `facts`: the others
+    /// read as null or `[]` (what a compiled plan that never writes them asks for).
+    pub(crate) fn analyze_for(
+        input: &str,
+        region: Option<RcnRegion>,
+        facts: GtinFacts,
+    ) -> (GtinInfo, Result<Scan, ParseError>) {
         match gtin::read(input, region) {
-            Ok(Reading::Gtin(scan)) => (GtinInfo::of_valid(input, &scan), Ok(scan)),
+            Ok(Reading::Gtin(scan)) => (GtinInfo::of_valid(input, &scan, facts), Ok(scan)),
             Ok(Reading::OtherKey(key)) => (
-                GtinInfo::of_other_key(input, &key),
+                GtinInfo::of_other_key(input, &key, facts),
                 Err(key.error().clone()),
             ),
-            Err(error) => (GtinInfo::of_invalid(input, &error), Err(error)),
+            Err(error) => (GtinInfo::of_invalid(input, &error, facts), Err(error)),
         }
     }
 
     /// A valid code whose key is not a GTIN: its key and AIs, no GTIN forms.
-    fn of_other_key(input: &str, key: &KeyScan) -> GtinInfo {
+    fn of_other_key(input: &str, key: &KeyScan, facts: GtinFacts) -> GtinInfo {
         let mut info = GtinInfo::empty(input);
         info.valid = true;
         info.trade_item = Some(false);
-        info.primary_key = Some(PrimaryKey {
-            ai: Cow::Owned(key.key().ai().to_owned()),
-            title: Cow::Owned(key.key().title().to_owned()),
-            name: Cow::Owned(key.key_name().to_owned()),
-            identifies: Cow::Owned(key.identifies().to_owned()),
-            value: key.key().value().to_owned(),
+        info.primary_key = facts.fill(GtinFacts::PRIMARY_KEY, || {
+            Some(PrimaryKey {
+                ai: Cow::Owned(key.key().ai().to_owned()),
+                title: Cow::Owned(key.key().title().to_owned()),
+                name: Cow::Owned(key.key_name().to_owned()),
+                identifies: Cow::Owned(key.identifies().to_owned()),
+                value: key.key().value().to_owned(),
+            })
         });
-        info.application_identifiers = key.elements().iter().map(application_identifier).collect();
+        info.application_identifiers = facts.fill_list(GtinFacts::APPLICATION_IDENTIFIERS, || {
+            key.elements().iter().map(application_identifier).collect()
+        });
         info
     }
 
-    fn of_valid(input: &str, scan: &Scan) -> GtinInfo {
+    fn of_valid(input: &str, scan: &Scan, facts: GtinFacts) -> GtinInfo {
         let parsed = scan.parsed();
         let gtin = parsed.gtin;
-        let iso = |date: Option<gtin::Date>| date.map(|date| date.to_string());
+        let date = |fact: GtinFacts, date: fn(&Scan) -> Option<gtin::Date>| {
+            facts.fill(fact, || date(scan).map(|date| date.to_string()))
+        };
         GtinInfo {
             input: input.to_owned(),
             valid: true,
-            gtin14: Some(gtin.gtin14().to_owned()),
-            gtin13: gtin.gtin13().map(str::to_owned),
-            upc_a: gtin.upc_a().map(str::to_owned),
-            upc_e: gtin.upc_e().map(|upc_e| upc_e.as_str().to_owned()),
-            gtin8: gtin.gtin8().map(str::to_owned),
+            gtin14: facts.fill(GtinFacts::GTIN14, || Some(gtin.gtin14().to_owned())),
+            gtin13: facts.fill(GtinFacts::GTIN13, || gtin.gtin13().map(str::to_owned)),
+            upc_a: facts.fill(GtinFacts::UPC_A, || gtin.upc_a().map(str::to_owned)),
+            upc_e: facts.fill(GtinFacts::UPC_E, || {
+                gtin.upc_e().map(|upc_e| upc_e.as_str().to_owned())
+            }),
+            gtin8: facts.fill(GtinFacts::GTIN8, || gtin.gtin8().map(str::to_owned)),
             format: Some(format_name(gtin.format())),
             kind: Some(kind_name(parsed.kind)),
             indicator: Some(i32::from(gtin.indicator())),
-            gs1_prefix: gtin::gs1_prefix(&gtin).map(|prefix| Gs1PrefixInfo {
-                prefix: Cow::Borrowed(prefix.prefix),
-                organisation: Cow::Borrowed(prefix.organisation),
-            }),
-            variable_measure: parsed
-                .variable_measure
-                .as_ref()
-                .map(|measure| VariableMeasureInfo {
-                    region: measure.region.as_str().to_owned(),
-                    price: measure.price.clone(),
-                    weight_kg: measure.weight_kg.clone(),
-                    count: measure.count.and_then(|count| i32::try_from(count).ok()),
-                    lookup_gtin14: measure.lookup.gtin14().to_owned(),
-                }),
-            lookup_gtin14: parsed.lookup_gtin().map(|key| key.gtin14().to_owned()),
-            warnings: parsed
-                .warnings
-                .iter()
-                .map(|warning| GtinWarning {
-                    code: Cow::Borrowed(warning.code),
-                    message: warning.message.clone(),
+            gs1_prefix: facts.fill(GtinFacts::GS1_PREFIX, || {
+                gtin::gs1_prefix(&gtin).map(|prefix| Gs1PrefixInfo {
+                    prefix: Cow::Borrowed(prefix.prefix),
+                    organisation: Cow::Borrowed(prefix.organisation),
                 })
-                .collect(),
-            application_identifiers: scan.elements().iter().map(application_identifier).collect(),
-            lot: scan.lot().map(str::to_owned),
-            serial: scan.serial().map(str::to_owned),
-            expiry_date: iso(scan.expiry()),
-            best_before_date: iso(scan.best_before()),
-            sell_by_date: iso(scan.sell_by()),
-            production_date: iso(scan.production()),
-            packaging_date: iso(scan.packaging()),
-            net_weight_kg: scan.net_weight_kg(),
-            price: scan.price(),
+            }),
+            variable_measure: facts.fill(GtinFacts::VARIABLE_MEASURE, || {
+                parsed
+                    .variable_measure
+                    .as_ref()
+                    .map(|measure| VariableMeasureInfo {
+                        region: measure.region.as_str().to_owned(),
+                        price: measure.price.clone(),
+                        weight_kg: measure.weight_kg.clone(),
+                        count: measure.count.and_then(|count| i32::try_from(count).ok()),
+                        lookup_gtin14: measure.lookup.gtin14().to_owned(),
+                    })
+            }),
+            lookup_gtin14: facts.fill(GtinFacts::LOOKUP_GTIN14, || {
+                parsed.lookup_gtin().map(|key| key.gtin14().to_owned())
+            }),
+            warnings: facts.fill_list(GtinFacts::WARNINGS, || {
+                parsed
+                    .warnings
+                    .iter()
+                    .map(|warning| GtinWarning {
+                        code: Cow::Borrowed(warning.code),
+                        message: warning.message.clone(),
+                    })
+                    .collect()
+            }),
+            application_identifiers: facts.fill_list(GtinFacts::APPLICATION_IDENTIFIERS, || {
+                scan.elements().iter().map(application_identifier).collect()
+            }),
+            lot: facts.fill(GtinFacts::LOT, || scan.lot().map(str::to_owned)),
+            serial: facts.fill(GtinFacts::SERIAL, || scan.serial().map(str::to_owned)),
+            expiry_date: date(GtinFacts::EXPIRY_DATE, Scan::expiry),
+            best_before_date: date(GtinFacts::BEST_BEFORE_DATE, Scan::best_before),
+            sell_by_date: date(GtinFacts::SELL_BY_DATE, Scan::sell_by),
+            production_date: date(GtinFacts::PRODUCTION_DATE, Scan::production),
+            packaging_date: date(GtinFacts::PACKAGING_DATE, Scan::packaging),
+            net_weight_kg: facts.fill(GtinFacts::NET_WEIGHT_KG, || scan.net_weight_kg()),
+            price: facts.fill(GtinFacts::PRICE, || scan.price()),
             error: None,
-            primary_key: Some(PrimaryKey {
-                // Every GTIN's key is the same: borrowed, not copied per code.
-                ai: Cow::Borrowed("01"),
-                title: Cow::Borrowed("GTIN"),
-                name: Cow::Borrowed("Global Trade Item Number (GTIN)"),
-                identifies: Cow::Borrowed("a trade item"),
-                value: gtin.gtin14().to_owned(),
+            primary_key: facts.fill(GtinFacts::PRIMARY_KEY, || {
+                Some(PrimaryKey {
+                    // Every GTIN's key is the same: borrowed, not copied per code.
+                    ai: Cow::Borrowed("01"),
+                    title: Cow::Borrowed("GTIN"),
+                    name: Cow::Borrowed("Global Trade Item Number (GTIN)"),
+                    identifies: Cow::Borrowed("a trade item"),
+                    value: gtin.gtin14().to_owned(),
+                })
             }),
             trade_item: Some(parsed.is_trade_item()),
         }
     }
 
-    fn of_invalid(input: &str, error: &ParseError) -> GtinInfo {
+    fn of_invalid(input: &str, error: &ParseError, facts: GtinFacts) -> GtinInfo {
         GtinInfo {
-            error: Some(GtinError {
-                reason: error.reason().as_str().to_owned(),
-                message: error.message().to_owned(),
-                hint: error.hint().map(str::to_owned),
-                ai: error.ai().map(str::to_owned),
+            error: facts.fill(GtinFacts::ERROR, || {
+                Some(GtinError {
+                    reason: error.reason().as_str().to_owned(),
+                    message: error.message().to_owned(),
+                    hint: error.hint().map(str::to_owned),
+                    ai: error.ai().map(str::to_owned),
+                })
             }),
             ..GtinInfo::empty(input)
         }

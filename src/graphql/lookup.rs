@@ -9,6 +9,7 @@
 use async_graphql::{Enum, SimpleObject};
 
 use super::errors::{lost, upstream_message};
+use super::gtin_facts::GtinFacts;
 use super::gtin_info::GtinInfo;
 use super::product::ProductView;
 use super::scan_data::ScanData;
@@ -23,15 +24,18 @@ pub(crate) struct Basket {
 }
 
 impl Basket {
-    /// Scans and describes every code, decoding variable-measure labels of `region`.
+    /// Scans and describes every code, decoding variable-measure labels of `region`;
+    /// each line's `gtin` holds the costly `facts` only (every field for the resolver,
+    /// what its selection reads for a compiled plan).
     pub(crate) fn read<'a>(
         codes: impl IntoIterator<Item = &'a str>,
         region: Option<RcnRegion>,
+        facts: GtinFacts,
     ) -> Basket {
         Basket {
             lines: codes
                 .into_iter()
-                .map(|code| GtinInfo::analyze(code, region))
+                .map(|code| GtinInfo::analyze_for(code, region, facts))
                 .collect(),
         }
     }

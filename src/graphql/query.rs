@@ -6,6 +6,7 @@ use async_graphql::{Context, Object, Result};
 use super::budget::GtinBudget;
 use super::errors;
 use super::federation;
+use super::gtin_facts::GtinFacts;
 use super::gtin_info::GtinInfo;
 use super::lookup::{Basket, Lookup};
 use super::lookup_key;
@@ -69,7 +70,11 @@ impl QueryRoot {
     /// fails as a whole, except for a basket over the size limit.
     async fn lookups(&self, ctx: &Context<'_>, codes: Vec<String>) -> Result<Vec<Lookup>> {
         check_list_length(ctx, codes.len())?;
-        let basket = Basket::read(codes.iter().map(String::as_str), settings(ctx)?.rcn_region);
+        let basket = Basket::read(
+            codes.iter().map(String::as_str),
+            settings(ctx)?.rcn_region,
+            GtinFacts::ALL,
+        );
         let keys: Vec<Gtin> = basket.keys().collect();
         let loaded = loader(ctx)?
             .load_many_noting(&keys, deadline(ctx), freshness(ctx))

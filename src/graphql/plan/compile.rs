@@ -19,6 +19,7 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Pos, Positioned};
 use async_graphql_value::Value;
 
+use crate::graphql::gtin_facts::GtinFacts;
 use crate::graphql::gtin_info::{
     ApplicationIdentifier, Gs1PrefixInfo, GtinError, GtinInfo, GtinWarning, PrimaryKey,
     VariableMeasureInfo,
@@ -87,6 +88,8 @@ pub(super) enum RootKind {
     Lookups {
         codes: Arg<Vec<String>>,
         selection: Vec<Selected<LookupField>>,
+        /// What the lines' `gtin` selections read: all a line's `GtinInfo` holds.
+        facts: GtinFacts,
     },
 }
 
@@ -304,6 +307,7 @@ fn root_fields(selection: &SelectionSet, variables: &mut Variables) -> Option<Ve
             "lookups" => RootKind::Lookups {
                 codes: list_argument(field, "codes", variables)?,
                 selection: lookup_selection(&field.selection_set.node)?,
+                facts: gtin_facts(&field.selection_set.node)?,
             },
             _ => return None,
         };
@@ -467,6 +471,27 @@ fn lookup_selection(selection: &SelectionSet) -> Option<Vec<Selected<LookupField
             }
         })
     })
+}
+
+/// The `GtinInfo` facts the `gtin` fields of a `lookups` selection read (each
+/// field's from the one table, [`GtinFacts::of_field`]).
+fn gtin_facts(selection: &SelectionSet) -> Option<GtinFacts> {
+    let mut facts = GtinFacts::CHEAP;
+    for item in &selection.items {
+        let Selection::Field(field) = &item.node else {
+            return None;
+        };
+        if field.node.name.node.as_str() != "gtin" {
+            continue;
+        }
+        for nested in &field.node.selection_set.node.items {
+            let Selection::Field(nested) = &nested.node else {
+                return None;
+            };
+            facts = facts.and(GtinFacts::of_field(nested.node.name.node.as_str())?);
+        }
+    }
+    Some(facts)
 }
 
 fn lookup_error_leaf(name: &str) -> Option<Leaf<LookupError>> {

@@ -99,8 +99,8 @@ pub(crate) async fn run(
     let mut asked: Vec<Asked> = Vec::with_capacity(codes.len());
     for (root, codes) in plan.roots.iter().zip(codes) {
         asked.push(match (&root.kind, codes) {
-            (RootKind::Lookups { .. }, Codes::Many(codes)) => {
-                let basket = Basket::read(codes, region);
+            (RootKind::Lookups { facts, .. }, Codes::Many(codes)) => {
+                let basket = Basket::read(codes, region, *facts);
                 keys.extend(basket.keys());
                 Asked::Basket(basket)
             }
