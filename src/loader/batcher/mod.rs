@@ -30,11 +30,11 @@
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use futures::future::join_all;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::freshness::AnswerFreshness;
@@ -124,8 +124,8 @@ struct State {
     pending_request_id: Option<String>,
     /// Whether a timer task will flush `pending`.
     flush_scheduled: bool,
-    /// Every key pending or being fetched, with the channel its answer goes out on.
-    in_flight: FastMap<Gtin, (watch::Sender<Option<Fetched>>, u64)>,
+    /// Every key pending or being fetched, with the slot its answer goes out in.
+    in_flight: FastMap<Gtin, (Arc<Slot>, u64)>,
 }
 
 /// A batch on its way to the catalog.
@@ -242,17 +242,17 @@ impl ProductLoader {
             .filter(|(_, cached)| !matches!(cached, Cached::Fresh(_)))
             .map(|(&key, _)| key)
             .collect();
-        let receivers = self.register(&to_fetch);
-        let fetched = join_all(receivers.into_iter().map(|receiver| async move {
+        let waiting = self.register(&to_fetch);
+        let fetched = join_all(waiting.into_iter().map(|waiting| async move {
             match deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline, wait_for_answer(receiver))
+                Some(deadline) => tokio::time::timeout_at(deadline, wait_for_answer(waiting))
                     .await
                     .unwrap_or_else(|_| {
                         Fetched::failed(CatalogError::Timeout(
                             "the request deadline passed".to_owned(),
                         ))
                     }),
-                None => wait_for_answer(receiver).await,
+                None => wait_for_answer(waiting).await,
             }
         }))
         .await;
@@ -296,22 +296,22 @@ impl ProductLoader {
     }
 
     /// Joins every key to a pending batch or to a fetch already under way, and
-    /// returns one receiver per key.
-    fn register(&self, keys: &[Gtin]) -> Vec<watch::Receiver<Option<Fetched>>> {
+    /// returns how each key's answer will come.
+    fn register(&self, keys: &[Gtin]) -> Vec<Waiting> {
         let max_batch = self.shared.settings.max_batch.get();
         let context = request_context::current();
         let mut full_batches = Vec::new();
         let mut schedule_timer = false;
-        let receivers = {
+        let waiting = {
             let mut state = self.shared.lock();
-            let receivers = keys
+            let waiting = keys
                 .iter()
                 .map(|&key| {
-                    if let Some((sender, batch_id)) = state.in_flight.get(&key) {
+                    if let Some((slot, batch_id)) = state.in_flight.get(&key) {
                         if let Some(context) = &context {
                             context.add_shared(*batch_id);
                         }
-                        return sender.subscribe();
+                        return Waiting::On(Arc::clone(slot));
                     }
                     // A fetch of this key may have ended (cached, then answered) since
                     // the caller looked in the cache: take its answer, do not fetch again.
@@ -321,11 +321,11 @@ impl ProductLoader {
                             fresh_until,
                             stale: None,
                         };
-                        return watch::channel(Some(answer)).1;
+                        return Waiting::Answered(answer);
                     }
-                    let (sender, receiver) = watch::channel(None);
+                    let slot = Arc::new(Slot::default());
                     let batch_id = state.pending_id;
-                    state.in_flight.insert(key, (sender, batch_id));
+                    state.in_flight.insert(key, (Arc::clone(&slot), batch_id));
                     if state.pending.is_empty() {
                         state.pending_request_id = context.as_ref().map(|c| c.id().to_owned());
                     }
@@ -336,14 +336,14 @@ impl ProductLoader {
                     if state.pending.len() >= max_batch {
                         full_batches.push(state.take_batch());
                     }
-                    receiver
+                    Waiting::On(slot)
                 })
                 .collect();
             if !state.pending.is_empty() && !state.flush_scheduled {
                 state.flush_scheduled = true;
                 schedule_timer = true;
             }
-            receivers
+            waiting
         };
         for batch in full_batches {
             tokio::spawn(Arc::clone(&self.shared).dispatch(batch));
@@ -351,7 +351,7 @@ impl ProductLoader {
         if schedule_timer {
             tokio::spawn(Arc::clone(&self.shared).flush_after_window());
         }
-        receivers
+        waiting
     }
 }
 
@@ -467,10 +467,9 @@ impl Shared {
     }
 
     fn answer(&self, key: &Gtin, result: Fetched) {
-        let sender = self.lock().in_flight.remove(key);
-        if let Some((sender, _)) = sender {
-            // A send fails only when every waiter has gone away, which is fine.
-            let _ = sender.send(Some(result));
+        let slot = self.lock().in_flight.remove(key);
+        if let Some((slot, _)) = slot {
+            slot.publish(result);
         }
     }
 }
@@ -501,16 +500,26 @@ struct AnswerGuard<'a> {
 }
 
 impl AnswerGuard<'_> {
-    /// Answers every key left, in order, with its answer of the batch.
+    /// Answers every key left, in order, with its answer of the batch (their slots
+    /// taken out of `in_flight` under one lock).
     fn answer(&mut self, answers: Vec<Fetched>) {
+        let keys = std::mem::take(&mut self.keys);
+        let slots: Vec<Option<Arc<Slot>>> = {
+            let mut state = self.shared.lock();
+            keys.iter()
+                .map(|key| state.in_flight.remove(key).map(|(slot, _)| slot))
+                .collect()
+        };
         let mut answers = answers.into_iter();
-        for key in std::mem::take(&mut self.keys) {
+        for slot in slots {
             let answer = answers.next().unwrap_or_else(|| {
                 Fetched::failed(CatalogError::BadResponse(
                     "catalog answered fewer results than keys".to_owned(),
                 ))
             });
-            self.shared.answer(&key, answer);
+            if let Some(slot) = slot {
+                slot.publish(answer);
+            }
         }
     }
 }
@@ -523,12 +532,54 @@ impl Drop for AnswerGuard<'_> {
     }
 }
 
-async fn wait_for_answer(mut receiver: watch::Receiver<Option<Fetched>>) -> Fetched {
-    match receiver.wait_for(Option::is_some).await {
-        Ok(answer) => answer
-            .clone()
-            .unwrap_or_else(|| Fetched::failed(lost_answer())),
-        Err(_) => Fetched::failed(lost_answer()),
+/// How a registered key's answer reaches its caller.
+enum Waiting {
+    /// Already known when the key was registered (cached since the caller looked).
+    Answered(Fetched),
+    /// Published in this slot when its batch answers.
+    On(Arc<Slot>),
+}
+
+/// One key's answer, published once by its batch and read by every request waiting
+/// on it. A `OnceLock` and one `Notify` rather than a `watch` channel: a `watch`
+/// wakes through eight notifiers (eight locks a send) and allocates them per key;
+/// a basket of 40 new keys paid 5 % of its CPU there (bench/JOURNAL.md "Session
+/// 13"). Every slot is published: [`AnswerGuard`] answers each key of a batch even
+/// when the fetch panics or is dropped, and a slot lives in `in_flight` until then.
+#[derive(Default)]
+struct Slot {
+    answer: OnceLock<Fetched>,
+    ready: Notify,
+}
+
+impl Slot {
+    /// Sets the answer (the first one wins) and wakes every waiter.
+    fn publish(&self, answer: Fetched) {
+        let _ = self.answer.set(answer);
+        self.ready.notify_waiters();
+    }
+
+    /// The answer, once published.
+    async fn wait(&self) -> Fetched {
+        loop {
+            let notified = self.ready.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before looking, so a publish between the look and the
+            // await still wakes this waiter (`Notify::notify_waiters` wakes only
+            // registered ones).
+            notified.as_mut().enable();
+            if let Some(answer) = self.answer.get() {
+                return answer.clone();
+            }
+            notified.await;
+        }
+    }
+}
+
+async fn wait_for_answer(waiting: Waiting) -> Fetched {
+    match waiting {
+        Waiting::Answered(answer) => answer,
+        Waiting::On(slot) => slot.wait().await,
     }
 }
 
