@@ -33,7 +33,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use futures::future::join_all;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -243,19 +242,7 @@ impl ProductLoader {
             .map(|(&key, _)| key)
             .collect();
         let waiting = self.register(&to_fetch);
-        let fetched = join_all(waiting.into_iter().map(|waiting| async move {
-            match deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline, wait_for_answer(waiting))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Fetched::failed(CatalogError::Timeout(
-                            "the request deadline passed".to_owned(),
-                        ))
-                    }),
-                None => wait_for_answer(waiting).await,
-            }
-        }))
-        .await;
+        let fetched = wait_for_answers(waiting, deadline).await;
         if let Some(freshness) = freshness {
             for answer in &fetched {
                 match answer.result {
@@ -576,11 +563,39 @@ impl Slot {
     }
 }
 
-async fn wait_for_answer(waiting: Waiting) -> Fetched {
-    match waiting {
-        Waiting::Answered(answer) => answer,
-        Waiting::On(slot) => slot.wait().await,
+/// Every key's answer, in order; a key not answered by `deadline` is `Timeout` for
+/// this caller (its fetch goes on for anyone else). The keys are awaited one after
+/// another under one timer: the request needs them all, and a batch usually answers
+/// them together, so a timer per key (40 for a basket) only cost registering them.
+async fn wait_for_answers(waiting: Vec<Waiting>, deadline: Option<Instant>) -> Vec<Fetched> {
+    let mut answers = Vec::with_capacity(waiting.len());
+    let mut expiry = std::pin::pin!(deadline.map(tokio::time::sleep_until));
+    let mut expired = false;
+    for waiting in waiting {
+        let slot = match waiting {
+            Waiting::Answered(answer) => {
+                answers.push(answer);
+                continue;
+            }
+            Waiting::On(slot) => slot,
+        };
+        let answer = match (slot.answer.get(), expiry.as_mut().as_pin_mut()) {
+            (Some(answer), _) => Some(answer.clone()),
+            (None, _) if expired => None,
+            (None, None) => Some(slot.wait().await),
+            (None, Some(expiry)) => tokio::select! {
+                answer = slot.wait() => Some(answer),
+                () = expiry => None,
+            },
+        };
+        answers.push(answer.unwrap_or_else(|| {
+            expired = true;
+            Fetched::failed(CatalogError::Timeout(
+                "the request deadline passed".to_owned(),
+            ))
+        }));
     }
+    answers
 }
 
 fn lost_answer() -> CatalogError {

@@ -135,8 +135,8 @@ async fn a_key_cached_after_the_callers_own_lookup_is_not_fetched_again() {
         .put_many(&[(key, Some(Arc::new(product(key))))])
         .await;
 
-    let receivers = loader.register(&[key]);
-    let answers: Vec<_> = join_all(receivers.into_iter().map(wait_for_answer))
+    let waiting = loader.register(&[key]);
+    let answers: Vec<_> = wait_for_answers(waiting, None)
         .await
         .into_iter()
         .map(|answer| answer.result)
@@ -166,6 +166,49 @@ async fn a_caller_past_its_deadline_gets_a_timeout_while_the_fetch_serves_others
     );
     assert!(matches!(patient.await.unwrap(), Ok(Some(_))));
     assert_eq!(catalog.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn past_the_deadline_only_the_keys_still_unanswered_time_out_whatever_their_order() {
+    let keys = gtins(3);
+    let answer = |key: Gtin| Fetched {
+        result: Ok(Some(Arc::new(product(key)))),
+        fresh_until: 0,
+        stale: None,
+    };
+    for late_first in [true, false] {
+        // One key answered after 1 ms, one after 10 ms, one known at once; deadline 3 ms.
+        let (soon, late) = (Arc::new(Slot::default()), Arc::new(Slot::default()));
+        for (slot, key, after) in [(&soon, keys[0], 1), (&late, keys[1], 10)] {
+            let slot = Arc::clone(slot);
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(after)).await;
+                slot.publish(answer(key));
+            });
+        }
+        let (on_soon, on_late) = (Waiting::On(soon), Waiting::On(late));
+        let waiting = match late_first {
+            true => vec![on_late, on_soon, Waiting::Answered(answer(keys[2]))],
+            false => vec![on_soon, on_late, Waiting::Answered(answer(keys[2]))],
+        };
+
+        let answers = wait_for_answers(waiting, Some(Instant::now() + Duration::from_millis(3)))
+            .await
+            .into_iter()
+            .map(|answer| answer.result.map(|found| found.map(|p| p.gtin)))
+            .collect::<Vec<_>>();
+
+        let (late_answer, soon_answer) = match late_first {
+            true => (&answers[0], &answers[1]),
+            false => (&answers[1], &answers[0]),
+        };
+        assert!(
+            matches!(late_answer, Err(CatalogError::Timeout(_))),
+            "{answers:?}"
+        );
+        assert_eq!(soon_answer, &Ok(Some(keys[0])), "{answers:?}");
+        assert_eq!(answers[2], Ok(Some(keys[2])), "{answers:?}");
+    }
 }
 
 #[tokio::test(start_paused = true)]
