@@ -168,7 +168,8 @@ impl<T> std::fmt::Debug for Leaf<T> {
 #[derive(Debug)]
 pub(super) enum LookupField {
     Leaf(Leaf<Lookup>),
-    Gtin(Vec<Selected<GtinInfoField>>),
+    /// The fields, and the `GtinInfo` facts they read.
+    Gtin(Vec<Selected<GtinInfoField>>, GtinFacts),
     Scan(Vec<Selected<Leaf<ScanData>>>),
     Product(Vec<Selected<ProductField>>),
     Error(Vec<Selected<Leaf<LookupError>>>),
@@ -304,11 +305,14 @@ fn root_fields(selection: &SelectionSet, variables: &mut Variables) -> Option<Ve
                 codes: list_argument(field, "gtins", variables)?,
                 selection: product_selection(&field.selection_set.node)?,
             },
-            "lookups" => RootKind::Lookups {
-                codes: list_argument(field, "codes", variables)?,
-                selection: lookup_selection(&field.selection_set.node)?,
-                facts: gtin_facts(&field.selection_set.node)?,
-            },
+            "lookups" => {
+                let selection = lookup_selection(&field.selection_set.node)?;
+                RootKind::Lookups {
+                    codes: list_argument(field, "codes", variables)?,
+                    facts: line_facts(&selection),
+                    selection,
+                }
+            }
             _ => return None,
         };
         roots.push(RootField {
@@ -456,7 +460,11 @@ fn lookup_selection(selection: &SelectionSet) -> Option<Vec<Selected<LookupField
     object_fields(selection, |field| {
         let nested = &field.selection_set.node;
         Some(match field.name.node.as_str() {
-            "gtin" => LookupField::Gtin(gtin_info_selection(nested)?),
+            "gtin" => {
+                let mut facts = GtinFacts::CHEAP;
+                let fields = gtin_info_selection(nested, &mut facts)?;
+                LookupField::Gtin(fields, facts)
+            }
             "scan" => LookupField::Scan(leaves(nested, scan_data_leaf)?),
             "product" => LookupField::Product(product_selection(nested)?),
             "error" => LookupField::Error(leaves(nested, lookup_error_leaf)?),
@@ -473,25 +481,14 @@ fn lookup_selection(selection: &SelectionSet) -> Option<Vec<Selected<LookupField
     })
 }
 
-/// The `GtinInfo` facts the `gtin` fields of a `lookups` selection read (each
-/// field's from the one table, [`GtinFacts::of_field`]).
-fn gtin_facts(selection: &SelectionSet) -> Option<GtinFacts> {
-    let mut facts = GtinFacts::CHEAP;
-    for item in &selection.items {
-        let Selection::Field(field) = &item.node else {
-            return None;
-        };
-        if field.node.name.node.as_str() != "gtin" {
-            continue;
-        }
-        for nested in &field.node.selection_set.node.items {
-            let Selection::Field(nested) = &nested.node else {
-                return None;
-            };
-            facts = facts.and(GtinFacts::of_field(nested.node.name.node.as_str())?);
-        }
-    }
-    Some(facts)
+/// The `GtinInfo` facts a line's `gtin` selections read, together.
+fn line_facts(selection: &[Selected<LookupField>]) -> GtinFacts {
+    selection
+        .iter()
+        .fold(GtinFacts::CHEAP, |facts, selected| match &selected.field {
+            LookupField::Gtin(_, read) => facts.and(*read),
+            _ => facts,
+        })
 }
 
 fn lookup_error_leaf(name: &str) -> Option<Leaf<LookupError>> {
@@ -519,9 +516,15 @@ fn scan_data_leaf(name: &str) -> Option<Leaf<ScanData>> {
     })
 }
 
-fn gtin_info_selection(selection: &SelectionSet) -> Option<Vec<Selected<GtinInfoField>>> {
+/// The fields of a `GtinInfo` selection, adding to `facts` what each reads
+/// ([`GtinFacts::of_field`], the one table).
+fn gtin_info_selection(
+    selection: &SelectionSet,
+    facts: &mut GtinFacts,
+) -> Option<Vec<Selected<GtinInfoField>>> {
     object_fields(selection, |field| {
         let nested = &field.selection_set.node;
+        *facts = facts.and(GtinFacts::of_field(field.name.node.as_str())?);
         Some(match field.name.node.as_str() {
             "gs1Prefix" => GtinInfoField::Gs1Prefix(leaves(nested, gs1_prefix_leaf)?),
             "primaryKey" => GtinInfoField::PrimaryKey(leaves(nested, primary_key_leaf)?),

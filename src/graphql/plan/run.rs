@@ -335,7 +335,7 @@ fn enum_value<E: EnumType>(out: &mut Vec<u8>, value: E) -> Option<()> {
 fn lookup(out: &mut Vec<u8>, line: &Lookup, selection: &[Selected<LookupField>]) -> Option<()> {
     object(out, selection, |out, field| match field {
         LookupField::Leaf(read) => leaf(out, line, read),
-        LookupField::Gtin(fields) => gtin_info(out, &line.gtin, fields),
+        LookupField::Gtin(fields, _) => gtin_info(out, &line.gtin, fields),
         LookupField::Scan(fields) => nullable(out, line.scan.as_ref(), |out, scan| {
             leaves(out, scan, fields)
         }),

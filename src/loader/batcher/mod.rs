@@ -453,6 +453,24 @@ impl Shared {
         stale
     }
 
+    /// Answers `keys` in order with `answers`, and with `missing()` each key past
+    /// their end; the keys' slots leave `in_flight` under one lock.
+    fn answer_all(&self, keys: &[Gtin], answers: Vec<Fetched>, missing: impl Fn() -> Fetched) {
+        let slots: Vec<Option<Arc<Slot>>> = {
+            let mut state = self.lock();
+            keys.iter()
+                .map(|key| state.in_flight.remove(key).map(|(slot, _)| slot))
+                .collect()
+        };
+        let mut answers = answers.into_iter();
+        for slot in slots {
+            let answer = answers.next().unwrap_or_else(&missing);
+            if let Some(slot) = slot {
+                slot.publish(answer);
+            }
+        }
+    }
+
     fn answer(&self, key: &Gtin, result: Fetched) {
         let slot = self.lock().in_flight.remove(key);
         if let Some((slot, _)) = slot {
@@ -487,35 +505,21 @@ struct AnswerGuard<'a> {
 }
 
 impl AnswerGuard<'_> {
-    /// Answers every key left, in order, with its answer of the batch (their slots
-    /// taken out of `in_flight` under one lock).
+    /// Answers every key left, in order, with its answer of the batch.
     fn answer(&mut self, answers: Vec<Fetched>) {
         let keys = std::mem::take(&mut self.keys);
-        let slots: Vec<Option<Arc<Slot>>> = {
-            let mut state = self.shared.lock();
-            keys.iter()
-                .map(|key| state.in_flight.remove(key).map(|(slot, _)| slot))
-                .collect()
-        };
-        let mut answers = answers.into_iter();
-        for slot in slots {
-            let answer = answers.next().unwrap_or_else(|| {
-                Fetched::failed(CatalogError::BadResponse(
-                    "catalog answered fewer results than keys".to_owned(),
-                ))
-            });
-            if let Some(slot) = slot {
-                slot.publish(answer);
-            }
-        }
+        self.shared.answer_all(&keys, answers, || {
+            Fetched::failed(CatalogError::BadResponse(
+                "catalog answered fewer results than keys".to_owned(),
+            ))
+        });
     }
 }
 
 impl Drop for AnswerGuard<'_> {
     fn drop(&mut self) {
-        for key in &self.keys {
-            self.shared.answer(key, Fetched::failed(lost_answer()));
-        }
+        self.shared
+            .answer_all(&self.keys, Vec::new(), || Fetched::failed(lost_answer()));
     }
 }
 
@@ -570,7 +574,6 @@ impl Slot {
 async fn wait_for_answers(waiting: Vec<Waiting>, deadline: Option<Instant>) -> Vec<Fetched> {
     let mut answers = Vec::with_capacity(waiting.len());
     let mut expiry = std::pin::pin!(deadline.map(tokio::time::sleep_until));
-    let mut expired = false;
     for waiting in waiting {
         let slot = match waiting {
             Waiting::Answered(answer) => {
@@ -581,15 +584,14 @@ async fn wait_for_answers(waiting: Vec<Waiting>, deadline: Option<Instant>) -> V
         };
         let answer = match (slot.answer.get(), expiry.as_mut().as_pin_mut()) {
             (Some(answer), _) => Some(answer.clone()),
-            (None, _) if expired => None,
             (None, None) => Some(slot.wait().await),
+            (None, Some(expiry)) if expiry.is_elapsed() => None,
             (None, Some(expiry)) => tokio::select! {
                 answer = slot.wait() => Some(answer),
                 () = expiry => None,
             },
         };
         answers.push(answer.unwrap_or_else(|| {
-            expired = true;
             Fetched::failed(CatalogError::Timeout(
                 "the request deadline passed".to_owned(),
             ))
