@@ -130,7 +130,7 @@ impl Filter {
     ) -> Result<Option<std::borrow::Cow<'a, Val>>, RunError> {
         if let Some(simple) = &self.simple {
             return simple
-                .eval(input, vars)
+                .eval(input, vars, ())
                 .map(Some)
                 .map_err(|_| self.step_error());
         }

@@ -61,6 +61,9 @@ pub struct Mapping {
     /// Batch answers read without jaq values, when every read is of an item's
     /// own keys (`flat`).
     pub(crate) flat: Option<super::flat::Flat>,
+    /// Batch answers read into lean values (`lean`): every filter run on one is of
+    /// the no-jaq subset.
+    pub(crate) lean: bool,
 }
 
 /// The key form of a source.
@@ -276,6 +279,7 @@ impl Mapping {
     pub(crate) fn parsing_whole(mut self) -> Mapping {
         self.batch_reads = None;
         self.flat = None;
+        self.lean = false;
         self
     }
 
@@ -284,6 +288,7 @@ impl Mapping {
     #[cfg(test)]
     pub(crate) fn reading_by_values(mut self) -> Mapping {
         self.flat = None;
+        self.lean = false;
         self
     }
 
@@ -291,6 +296,20 @@ impl Mapping {
     #[cfg(test)]
     pub(crate) fn reads_flat(&self) -> bool {
         self.flat.is_some()
+    }
+
+    /// The same mapping reading batch answers into lean values where it can, the
+    /// flat reader left out: what the lean reader is checked with.
+    #[cfg(test)]
+    pub(crate) fn reading_lean(mut self) -> Mapping {
+        self.flat = None;
+        self
+    }
+
+    /// Whether batch answers are read into lean values (`lean`).
+    #[cfg(test)]
+    pub(crate) fn reads_lean(&self) -> bool {
+        self.lean
     }
 
     /// Whether batch answers are parsed pruned (`prune`).
@@ -516,6 +535,9 @@ impl Source<'_> {
         let flat = batch
             .as_ref()
             .and_then(|batch| super::flat::Flat::new(&codes, batch, &product));
+        let lean = batch
+            .as_ref()
+            .is_some_and(|batch| super::lean::reads_lean(batch, &codes, &product));
         Ok(Mapping {
             name: file.name.clone().unwrap_or_else(|| self.origin.to_owned()),
             description: file.description.clone(),
@@ -531,6 +553,7 @@ impl Source<'_> {
             auth,
             retry_statuses: self.statuses(&file.errors.retry_statuses, "errors.retry_statuses")?,
             batch_reads,
+            lean,
             flat,
         })
     }

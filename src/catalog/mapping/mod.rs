@@ -19,10 +19,14 @@
 //! - `product`: an item's mapped fields into a [`Product`](super::Product).
 //! - `prune`: an answer parsed keeping only what the filters can read.
 //! - `flat`: answers of flat items read into products without jaq values.
+//! - `lean`: answers of other items read into values borrowed from the body.
+//! - `value`: what the subset, the product builder and the page reader ask of a
+//!   value, for jaq's values and lean ones alike.
 //! - `presets`: the mapping files shipped in `presets/`, by name.
 
 mod flat;
 mod jq;
+mod lean;
 mod load;
 mod natives;
 mod presets;
@@ -32,6 +36,7 @@ mod read;
 mod request;
 mod simple;
 mod spec;
+mod value;
 
 pub use load::{EnvLookup, Mapping, MappingError};
 pub use presets::{PRESETS, Preset, UnknownPreset};

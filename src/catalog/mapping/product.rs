@@ -9,11 +9,9 @@
 
 use std::borrow::Cow;
 
-use jaq_json::Num;
-
-use super::jq::{Filter, RunError, Val, as_text, static_text};
+use super::jq::{Filter, RunError};
 use super::load::ProductFilters;
-use super::request::scalar_text;
+use super::value::Value;
 use crate::catalog::dto::is_decimal;
 use crate::catalog::{Attribute, Availability, Image, Price, Product};
 use crate::gtin::Gtin;
@@ -39,16 +37,17 @@ pub(crate) enum ItemError {
 
 impl ProductFilters {
     /// The product `gtin` (asked as `key`) read from `item`.
-    pub(crate) fn product(
-        &self,
-        item: &Val,
+    pub(crate) fn product<'f, V: Value>(
+        &'f self,
+        item: &V,
         gtin: &Gtin,
-        vars: &[Val; 4],
+        vars: &'f [V; 4],
+        cx: V::Cx,
     ) -> Result<Product, ItemError> {
         let part = if self.variant.is_empty() {
             Cow::Borrowed(item)
         } else {
-            match first_found(&self.variant, item, vars) {
+            match first_found(&self.variant, item, vars, cx) {
                 Ok(Some(part)) => part,
                 Ok(None) => return Err(ItemError::NoVariant),
                 Err(error) => {
@@ -60,50 +59,51 @@ impl ProductFilters {
             }
         };
         let title =
-            match first_found(&self.title, &part, vars).map_err(|error| ItemError::Filter {
+            match first_found(&self.title, &*part, vars, cx).map_err(|error| ItemError::Filter {
                 field: "title",
                 error,
             })? {
-                Some(value) => as_text(&value)
+                Some(value) => value
+                    .text()
                     .map(str::to_owned)
-                    .ok_or_else(|| ItemError::Title(kind(&value).to_owned()))?,
+                    .ok_or_else(|| ItemError::Title(value.kind().to_owned()))?,
                 None => return Err(ItemError::Title("nothing".to_owned())),
             };
+        let part = &*part;
+        let optional = |filters: &'f [Filter], name| optional(filters, part, vars, cx, gtin, name);
         Ok(Product {
             gtin: *gtin,
             title,
-            brand: optional(&self.brand, &part, vars, gtin, "brand")
-                .and_then(|v| text_field(&v, gtin, "brand")),
-            description: optional(&self.description, &part, vars, gtin, "description")
-                .and_then(|v| text_field(&v, gtin, "description")),
-            price: optional(&self.price, &part, vars, gtin, "price").and_then(|v| price(&v, gtin)),
-            images: optional(&self.images, &part, vars, gtin, "images")
-                .map_or_else(Vec::new, |v| images(&v)),
-            categories: optional(&self.categories, &part, vars, gtin, "categories")
-                .map_or_else(Vec::new, |v| texts(&v)),
-            attributes: optional(&self.attributes, &part, vars, gtin, "attributes")
-                .map_or_else(Vec::new, |v| attributes(&v)),
+            brand: optional(&self.brand, "brand").and_then(|v| text_field(&*v, gtin, "brand")),
+            description: optional(&self.description, "description")
+                .and_then(|v| text_field(&*v, gtin, "description")),
+            price: optional(&self.price, "price").and_then(|v| price(&*v, gtin)),
+            images: optional(&self.images, "images").map_or_else(Vec::new, |v| images(&*v)),
+            categories: optional(&self.categories, "categories")
+                .map_or_else(Vec::new, |v| texts(&*v)),
+            attributes: optional(&self.attributes, "attributes")
+                .map_or_else(Vec::new, |v| attributes(&*v)),
             availability: Availability::from_upstream(
-                optional(&self.availability, &part, vars, gtin, "availability")
+                optional(&self.availability, "availability")
                     .as_deref()
-                    .and_then(as_text),
+                    .and_then(V::text),
             ),
-            updated_at: optional(&self.updated_at, &part, vars, gtin, "updated_at")
-                .and_then(|v| timestamp(&v, gtin)),
+            updated_at: optional(&self.updated_at, "updated_at").and_then(|v| timestamp(&*v, gtin)),
         })
     }
 }
 
 /// An optional field: absent when its filters all fail, as a malformed optional
 /// field of the contract is (it must not cost the product).
-fn optional<'a>(
+fn optional<'a, V: Value>(
     filters: &'a [Filter],
-    part: &'a Val,
-    vars: &'a [Val; 4],
+    part: &'a V,
+    vars: &'a [V; 4],
+    cx: V::Cx,
     gtin: &Gtin,
     name: &'static str,
-) -> Option<Cow<'a, Val>> {
-    match first_found(filters, part, vars) {
+) -> Option<Cow<'a, V>> {
+    match first_found(filters, part, vars, cx) {
         Ok(value) => value,
         Err(error) => {
             tracing::debug!(%gtin, field = name, %error, "upstream mapping: dropping a field whose filter failed");
@@ -115,18 +115,19 @@ fn optional<'a>(
 /// The first value the filters give, in order, that says something (not `null`,
 /// `""` or `[]`: those give way to the next filter; the last filter's value counts
 /// as it is, but `null`); the last error when every filter failed.
-fn first_found<'a>(
+fn first_found<'a, V: Value>(
     filters: &'a [Filter],
-    input: &'a Val,
-    vars: &'a [Val; 4],
-) -> Result<Option<Cow<'a, Val>>, RunError> {
+    input: &'a V,
+    vars: &'a [V; 4],
+    cx: V::Cx,
+) -> Result<Option<Cow<'a, V>>, RunError> {
     let mut failed = None;
     let last = filters.len().saturating_sub(1);
     for (i, filter) in filters.iter().enumerate() {
-        match filter.first_borrowed(input, vars) {
+        match V::run(filter, input, vars, cx) {
             Ok(None) => {}
-            Ok(Some(value)) if matches!(*value, Val::Null) => {}
-            Ok(Some(value)) if i < last && says_nothing(&value) => {}
+            Ok(Some(value)) if value.is_null() => {}
+            Ok(Some(value)) if i < last && value.says_nothing() => {}
             Ok(Some(value)) => return Ok(Some(value)),
             Err(error) => failed = Some(error),
         }
@@ -141,40 +142,20 @@ fn first_found<'a>(
     }
 }
 
-fn says_nothing(value: &Val) -> bool {
-    match value {
-        Val::Null => true,
-        Val::TStr(text) => text.is_empty(),
-        Val::Arr(items) => items.is_empty(),
-        _ => false,
-    }
-}
-
-fn kind(value: &Val) -> &'static str {
-    match value {
-        Val::Null => "null",
-        Val::Bool(_) => "a boolean",
-        Val::Num(_) => "a number",
-        Val::TStr(_) | Val::BStr(_) => "text",
-        Val::Arr(_) => "a list",
-        Val::Obj(_) => "an object",
-    }
-}
-
 /// Text, `None` for an empty one or another value (logged).
-fn text_field(value: &Val, gtin: &Gtin, field: &str) -> Option<String> {
-    let text = as_text(value).map(str::to_owned);
+fn text_field<V: Value>(value: &V, gtin: &Gtin, field: &str) -> Option<String> {
+    let text = value.text().map(str::to_owned);
     if text.is_none() {
-        tracing::debug!(%gtin, field, found = kind(value), "upstream mapping: dropping a field that is not text");
+        tracing::debug!(%gtin, field, found = value.kind(), "upstream mapping: dropping a field that is not text");
     }
     text
 }
 
 /// RFC 3339 text as it is, or Unix seconds (an integer) as RFC 3339 UTC.
-fn timestamp(value: &Val, gtin: &Gtin) -> Option<String> {
-    match value {
-        Val::Num(Num::Int(seconds)) => rfc3339(i64::try_from(*seconds).ok()?),
-        value => text_field(value, gtin, "updated_at"),
+fn timestamp<V: Value>(value: &V, gtin: &Gtin) -> Option<String> {
+    match value.int() {
+        Some(seconds) => rfc3339(i64::try_from(seconds).ok()?),
+        None => text_field(value, gtin, "updated_at"),
     }
 }
 
@@ -208,14 +189,15 @@ fn push_digits(out: &mut String, value: u32, width: u32) {
 }
 
 /// A list of texts; one text is a list of one.
-fn texts(value: &Val) -> Vec<String> {
-    match value {
-        Val::Arr(values) => values
+fn texts<V: Value>(value: &V) -> Vec<String> {
+    match value.list() {
+        Some(values) => values
             .iter()
-            .filter_map(scalar_text)
+            .filter_map(V::scalar_text)
             .filter(|text| !text.is_empty())
             .collect(),
-        value => scalar_text(value)
+        None => value
+            .scalar_text()
             .into_iter()
             .filter(|text| !text.is_empty())
             .collect(),
@@ -223,59 +205,50 @@ fn texts(value: &Val) -> Vec<String> {
 }
 
 /// Images: URLs, or `{url, alt}` objects; one is a list of one.
-fn images(value: &Val) -> Vec<Image> {
-    let image = |value: &Val| match value {
-        Val::Obj(fields) => {
-            let url = fields
-                .get(&static_text("url"))
-                .and_then(as_text)?
-                .to_owned();
-            let alt = fields
-                .get(&static_text("alt"))
-                .and_then(as_text)
-                .map(str::to_owned);
-            Some(Image { url, alt })
+fn images<V: Value>(value: &V) -> Vec<Image> {
+    let image = |value: &V| {
+        if value.is_object() {
+            let url = value.get_str("url").and_then(V::text)?.to_owned();
+            let alt = value.get_str("alt").and_then(V::text).map(str::to_owned);
+            return Some(Image { url, alt });
         }
-        value => as_text(value).map(|url| Image {
+        value.text().map(|url| Image {
             url: url.to_owned(),
             alt: None,
-        }),
+        })
     };
-    match value {
-        Val::Arr(values) => values.iter().filter_map(image).collect(),
-        value => image(value).into_iter().collect(),
+    match value.list() {
+        Some(values) => values.iter().filter_map(image).collect(),
+        None => image(value).into_iter().collect(),
     }
 }
 
 /// Attributes from an object (name → scalar) or a list of `{name, value}`; sorted
 /// by name, a name given twice keeping its last value, nested values dropped.
-fn attributes(value: &Val) -> Vec<Attribute> {
+fn attributes<V: Value>(value: &V) -> Vec<Attribute> {
     let mut read: Vec<(String, Option<String>)> = Vec::new();
-    let mut add = |name: &Val, value: Option<&Val>| {
-        let Some(name) = as_text(name) else { return };
+    let mut add = |name: Option<&str>, value: Option<&V>| {
+        let Some(name) = name else { return };
         match value {
-            None | Some(Val::Null) => read.push((name.to_owned(), None)),
+            None => read.push((name.to_owned(), None)),
+            Some(value) if value.is_null() => read.push((name.to_owned(), None)),
             Some(value) => {
-                if let Some(text) = scalar_text(value) {
+                if let Some(text) = value.scalar_text() {
                     read.push((name.to_owned(), Some(text)));
                 }
             }
         }
     };
-    match value {
-        Val::Obj(fields) => fields
-            .iter()
-            .for_each(|(name, value)| add(name, Some(value))),
-        Val::Arr(list) => {
-            for entry in list.iter() {
-                if let Val::Obj(fields) = entry
-                    && let Some(name) = fields.get(&static_text("name"))
-                {
-                    add(name, fields.get(&static_text("value")));
-                }
+    if let Some(entries) = value.entries() {
+        entries
+            .into_iter()
+            .for_each(|(name, value)| add(name, Some(value)));
+    } else if let Some(list) = value.list() {
+        for entry in list {
+            if let Some(name) = entry.get_str("name") {
+                add(name.text(), entry.get_str("value"));
             }
         }
-        _ => {}
     }
     read.reverse();
     read.sort_by(|a, b| a.0.cmp(&b.0));
@@ -286,30 +259,28 @@ fn attributes(value: &Val) -> Vec<Attribute> {
 }
 
 /// A price object, exact; `None` (logged) when it is malformed.
-fn price(value: &Val, gtin: &Gtin) -> Option<Price> {
-    let Val::Obj(fields) = value else {
+fn price<V: Value>(value: &V, gtin: &Gtin) -> Option<Price> {
+    if !value.is_object() {
         tracing::debug!(%gtin, "upstream mapping: dropping a price that is not an object");
         return None;
-    };
-    let get = |name: &'static str| fields.get(&static_text(name));
+    }
+    let get = |name: &'static str| value.get_str(name);
     let currency = get("currency")
-        .and_then(as_text)
+        .and_then(V::text)
         .filter(|c| !c.is_empty())?
         .to_owned();
     let amount = match (get("amount"), get("minor_units")) {
         (Some(amount), None) => decimal(amount),
         (None, Some(units)) => {
             let digits = match get("fraction_digits") {
-                Some(Val::Num(Num::Int(digits))) => {
-                    usize::try_from(*digits).ok().filter(|d| *d <= 18)
-                }
                 None => Some(2),
-                Some(_) => None,
+                Some(digits) => digits
+                    .int()
+                    .and_then(|digits| usize::try_from(digits).ok())
+                    .filter(|d| *d <= 18),
             };
-            match (units, digits) {
-                (Val::Num(Num::Int(units)), Some(digits)) => {
-                    Some(from_minor_units(*units as i128, digits))
-                }
+            match (units.int(), digits) {
+                (Some(units), Some(digits)) => Some(from_minor_units(units as i128, digits)),
                 _ => None,
             }
         }
@@ -326,11 +297,11 @@ fn price(value: &Val, gtin: &Gtin) -> Option<Price> {
 
 /// A decimal amount as written: a decimal string, an integer, or a JSON number as
 /// the source spelled it; never a computed float.
-fn decimal(value: &Val) -> Option<String> {
-    let text = match value {
-        Val::TStr(_) => as_text(value)?.trim().to_owned(),
-        Val::Num(Num::Int(_) | Num::BigInt(_) | Num::Dec(_)) => value.to_string(),
-        _ => return None,
+fn decimal<V: Value>(value: &V) -> Option<String> {
+    let text = if value.is_text() {
+        value.text()?.trim().to_owned()
+    } else {
+        value.exact_number()?
     };
     is_decimal(&text).then_some(text)
 }

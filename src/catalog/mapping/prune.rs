@@ -62,6 +62,14 @@ impl Node {
             .or(self.any.as_deref())
     }
 
+    /// A tree reading all of a value.
+    pub(crate) fn whole() -> Node {
+        Node {
+            whole: true,
+            ..Node::default()
+        }
+    }
+
     /// Whether some list here reads only the elements asked for.
     pub(crate) fn selects(&self) -> bool {
         self.selects
@@ -210,6 +218,97 @@ impl Builder {
 #[derive(Debug)]
 pub(crate) struct GaveUp;
 
+/// What a parse builds its values with: jaq's values ([`Vals`]), or lean ones
+/// (`lean`). A builder may refuse a value it cannot hold as jaq would (an error):
+/// the caller then reads the body another way.
+pub(crate) trait Build<'a> {
+    type Out;
+    type List;
+    type Obj;
+    fn null(&self) -> Self::Out;
+    fn boolean(&self, value: bool) -> Self::Out;
+    fn number(&self, num: Num) -> Result<Self::Out, hifijson::Error>;
+    /// Text read from the body (borrowed where it held no escape).
+    fn text(&self, part: Cow<'a, [u8]>) -> Result<Self::Out, hifijson::Error>;
+    /// A byte string (`b"…"`, jaq's own).
+    fn byte_text(&self, bytes: Vec<u8>) -> Result<Self::Out, hifijson::Error>;
+    fn list(&self) -> Self::List;
+    fn push(&self, list: &mut Self::List, value: Self::Out);
+    fn end_list(&self, list: Self::List) -> Self::Out;
+    fn object(&self, capacity: usize) -> Self::Obj;
+    /// Sets `key` (a value built by this builder) to `value`: a key given twice
+    /// keeps its first place and its last value, as jaq's reader does.
+    fn insert(
+        &self,
+        obj: &mut Self::Obj,
+        key: Self::Out,
+        value: Self::Out,
+    ) -> Result<(), hifijson::Error>;
+    fn end_object(&self, obj: Self::Obj) -> Self::Out;
+    /// Whether `value` is text; its text when that is UTF-8.
+    fn text_of<'v>(&self, value: &'v Self::Out) -> (bool, Option<&'v str>);
+}
+
+/// jaq's values, text sliced from the body it is read from.
+pub(crate) struct Vals<'r> {
+    body: &'r Bytes,
+}
+
+impl<'a> Build<'a> for Vals<'_> {
+    type Out = Val;
+    type List = Vec<Val>;
+    type Obj = Map;
+
+    fn null(&self) -> Val {
+        Val::Null
+    }
+
+    fn boolean(&self, value: bool) -> Val {
+        Val::Bool(value)
+    }
+
+    fn number(&self, num: Num) -> Result<Val, hifijson::Error> {
+        Ok(Val::Num(num))
+    }
+
+    fn text(&self, part: Cow<'a, [u8]>) -> Result<Val, hifijson::Error> {
+        Ok(text_of(self.body, part))
+    }
+
+    fn byte_text(&self, bytes: Vec<u8>) -> Result<Val, hifijson::Error> {
+        Ok(Val::byte_str(bytes))
+    }
+
+    fn list(&self) -> Vec<Val> {
+        Vec::new()
+    }
+
+    fn push(&self, list: &mut Vec<Val>, value: Val) {
+        list.push(value);
+    }
+
+    fn end_list(&self, list: Vec<Val>) -> Val {
+        Val::Arr(list.into())
+    }
+
+    fn object(&self, capacity: usize) -> Map {
+        Map::with_capacity_and_hasher(capacity, Default::default())
+    }
+
+    fn insert(&self, obj: &mut Map, key: Val, value: Val) -> Result<(), hifijson::Error> {
+        obj.insert(key, value);
+        Ok(())
+    }
+
+    fn end_object(&self, obj: Map) -> Val {
+        Val::obj(obj)
+    }
+
+    fn text_of<'v>(&self, value: &'v Val) -> (bool, Option<&'v str>) {
+        (matches!(value, Val::TStr(_)), super::jq::as_text(value))
+    }
+}
+
 /// `body` parsed keeping only what `tree` says is read.
 ///
 /// Text without escapes is a slice of `body`, not a copy: most of what is kept is
@@ -223,17 +322,27 @@ pub(crate) fn parse(
     tree: &Node,
     asked: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<Val, GaveUp> {
+    parse_with(body, tree, asked, &Vals { body })
+}
+
+/// [`parse`] with values built by `build`.
+pub(crate) fn parse_with<'a, B: Build<'a>>(
+    body: &'a [u8],
+    tree: &Node,
+    asked: Option<&dyn Fn(&str) -> bool>,
+    build: &B,
+) -> Result<B::Out, GaveUp> {
     let mut lexer = SliceLexer::new(body);
-    let read = Reading { body, asked };
+    let read = Reading { build, asked };
     lexer
         .exactly_one(ws_tk, |next, lexer| pruned(next, lexer, tree, &read))
         .map_err(|_: hifijson::Error| GaveUp)
 }
 
-/// What a pruned parse reads against: the body its text is sliced from, and the
-/// keys asked.
-struct Reading<'r> {
-    body: &'r Bytes,
+/// What a pruned parse reads against: the builder of its values, and the keys
+/// asked.
+struct Reading<'r, B> {
+    build: &'r B,
     asked: Option<&'r dyn Fn(&str) -> bool>,
 }
 
@@ -254,23 +363,23 @@ fn text_of(body: &Bytes, part: Cow<'_, [u8]>) -> Val {
     }
 }
 
-fn pruned<'a>(
+fn pruned<'a, B: Build<'a>>(
     next: u8,
     lexer: &mut SliceLexer<'a>,
     node: &Node,
-    read: &Reading<'_>,
-) -> Result<Val, hifijson::Error> {
-    let body = read.body;
+    read: &Reading<'_, B>,
+) -> Result<B::Out, hifijson::Error> {
+    let build = read.build;
     if node.whole {
-        return full(next, lexer, body);
+        return full(next, lexer, build);
     }
     Ok(match next {
-        b'[' => Val::Arr({
+        b'[' => {
             // Every element keeps its place, so indexes from either end hold; one
             // nothing reads into is a `null`.
-            let mut arr = Vec::new();
+            let mut arr = build.list();
             lexer.discarded().seq(b']', ws_tk, |next, lexer| {
-                arr.push(match (&node.selected, read.asked) {
+                let value = match (&node.selected, read.asked) {
                     (Some((key, selected)), Some(asked)) if next == b'{' => {
                         selectable(lexer, key, selected, node.any.as_deref(), read, asked)?
                     }
@@ -280,31 +389,32 @@ fn pruned<'a>(
                         Some(any) => pruned(next, lexer, any, read)?,
                         None => {
                             skip(next, lexer)?;
-                            Val::Null
+                            build.null()
                         }
                     },
-                });
+                };
+                build.push(&mut arr, value);
                 Ok::<_, hifijson::Error>(())
             })?;
-            arr.into()
-        }),
-        b'{' => Val::obj({
+            build.end_list(arr)
+        }
+        b'{' => {
             // At most the keys the tree reads: no growing as they come.
-            let mut obj = Map::with_capacity_and_hasher(node.keys.len(), Default::default());
+            let mut obj = build.object(node.keys.len());
             lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
                 let (key, next) = entry(next, lexer)?;
                 match node.child(&key) {
                     Some(child) => {
                         let value = pruned(next, lexer, child, read)?;
-                        obj.insert(text_of(body, key), value);
+                        build.insert(&mut obj, build.text(key)?, value)?;
                     }
                     None => skip(next, lexer)?,
                 }
                 Ok::<_, hifijson::Error>(())
             })?;
-            obj
-        }),
-        _ => full(next, lexer, body)?,
+            build.end_object(obj)
+        }
+        _ => full(next, lexer, build)?,
     })
 }
 
@@ -340,15 +450,16 @@ enum Selection {
 /// checked and passed over, its place kept, and read from where it is once the
 /// element turns out to be asked for. A second `key` in one object gives up (the
 /// whole body is then parsed).
-fn selectable<'a>(
+fn selectable<'a, B: Build<'a>>(
     lexer: &mut SliceLexer<'a>,
     key: &[u8],
     selected: &Node,
     any: Option<&Node>,
-    read: &Reading<'_>,
+    read: &Reading<'_, B>,
     asked: &dyn Fn(&str) -> bool,
-) -> Result<Val, hifijson::Error> {
-    let mut obj = Map::with_capacity_and_hasher(selected.keys.len(), Default::default());
+) -> Result<B::Out, hifijson::Error> {
+    let build = read.build;
+    let mut obj = build.object(selected.keys.len());
     let mut selection = Selection::Undecided;
     let mut deferred: Vec<(Cow<'a, [u8]>, &'a [u8])> = Vec::new();
     lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
@@ -367,7 +478,7 @@ fn selectable<'a>(
                     // Its place now (a later value of the same key keeps it).
                     deferred.push((name.clone(), lexer.as_slice()));
                     skip(next, lexer)?;
-                    obj.insert(text_of(read.body, name), Val::Null);
+                    build.insert(&mut obj, build.text(name)?, build.null())?;
                     return Ok(());
                 }
                 child
@@ -378,9 +489,9 @@ fn selectable<'a>(
                 let value = pruned(next, lexer, child, read)?;
                 if deciding {
                     // Only text equals `$key`; text of invalid UTF-8 is no key.
-                    selection = match (&value, super::jq::as_text(&value)) {
+                    selection = match build.text_of(&value) {
                         (_, Some(text)) if asked(text) => Selection::Asked,
-                        (Val::TStr(_), _) => Selection::NotAsked,
+                        (true, _) => Selection::NotAsked,
                         _ => Selection::Asked,
                     };
                     // Before any later value of the same key replaces them.
@@ -388,7 +499,7 @@ fn selectable<'a>(
                         read_deferred(&mut deferred, selected, read, &mut obj)?;
                     }
                 }
-                obj.insert(text_of(read.body, name), value);
+                build.insert(&mut obj, build.text(name)?, value)?;
             }
             None => skip(next, lexer)?,
         }
@@ -397,24 +508,25 @@ fn selectable<'a>(
     if selection == Selection::Undecided {
         read_deferred(&mut deferred, selected, read, &mut obj)?;
     }
-    Ok(Val::obj(obj))
+    Ok(build.end_object(obj))
 }
 
 /// The values [`selectable`] passed over, read into their places.
-fn read_deferred(
-    deferred: &mut Vec<(Cow<'_, [u8]>, &[u8])>,
+fn read_deferred<'a, B: Build<'a>>(
+    deferred: &mut Vec<(Cow<'a, [u8]>, &'a [u8])>,
     selected: &Node,
-    read: &Reading<'_>,
-    obj: &mut Map,
+    read: &Reading<'_, B>,
+    obj: &mut B::Obj,
 ) -> Result<(), hifijson::Error> {
+    let build = read.build;
     for (name, at) in deferred.drain(..) {
         let mut lexer = SliceLexer::new(at);
         let next = ws_tk(&mut lexer).ok_or(Expect::Value)?;
         let value = match selected.child(&name) {
             Some(child) => pruned(next, &mut lexer, child, read)?,
-            None => Val::Null,
+            None => build.null(),
         };
-        obj.insert(text_of(read.body, name), value);
+        build.insert(obj, build.text(name)?, value)?;
     }
     Ok(())
 }
@@ -573,37 +685,42 @@ pub(super) fn parse_num<L: LexAlloc>(
 }
 
 /// A whole value, as jaq reads it.
-fn full(next: u8, lexer: &mut SliceLexer<'_>, body: &Bytes) -> Result<Val, hifijson::Error> {
+fn full<'a, B: Build<'a>>(
+    next: u8,
+    lexer: &mut SliceLexer<'a>,
+    build: &B,
+) -> Result<B::Out, hifijson::Error> {
     Ok(match next {
-        b'n' if lexer.strip_prefix(b"null") => Val::Null,
-        b't' if lexer.strip_prefix(b"true") => Val::Bool(true),
-        b'f' if lexer.strip_prefix(b"false") => Val::Bool(false),
-        b'b' if lexer.strip_prefix(b"b\"") => Val::byte_str(parse_string(lexer, true)?),
-        b'N' if lexer.strip_prefix(b"NaN") => Val::Num(Num::Float(f64::NAN)),
-        b'I' if lexer.strip_prefix(b"Infinity") => Val::Num(Num::Float(f64::INFINITY)),
+        b'n' if lexer.strip_prefix(b"null") => build.null(),
+        b't' if lexer.strip_prefix(b"true") => build.boolean(true),
+        b'f' if lexer.strip_prefix(b"false") => build.boolean(false),
+        b'b' if lexer.strip_prefix(b"b\"") => build.byte_text(parse_string(lexer, true)?)?,
+        b'N' if lexer.strip_prefix(b"NaN") => build.number(Num::Float(f64::NAN))?,
+        b'I' if lexer.strip_prefix(b"Infinity") => build.number(Num::Float(f64::INFINITY))?,
         b'0'..=b'9' | b'+' | b'-' => {
-            Val::Num(parse_num(lexer, true)?.ok_or(hifijson::num::Error::ExpectedDigit)?)
+            build.number(parse_num(lexer, true)?.ok_or(hifijson::num::Error::ExpectedDigit)?)?
         }
-        b'"' => text_of(body, parse_key(lexer.discarded())?),
-        b'[' => Val::Arr({
-            let mut arr = Vec::new();
+        b'"' => build.text(parse_key(lexer.discarded())?)?,
+        b'[' => {
+            let mut arr = build.list();
             lexer.discarded().seq(b']', ws_tk, |next, lexer| {
-                arr.push(full(next, lexer, body)?);
+                let value = full(next, lexer, build)?;
+                build.push(&mut arr, value);
                 Ok::<_, hifijson::Error>(())
             })?;
-            arr.into()
-        }),
-        b'{' => Val::obj({
-            let mut obj = Map::default();
+            build.end_list(arr)
+        }
+        b'{' => {
+            let mut obj = build.object(0);
             lexer.discarded().seq(b'}', ws_tk, |next, lexer| {
-                let key = full(next, lexer, body)?;
+                let key = full(next, lexer, build)?;
                 lexer.expect(ws_tk, b':').ok_or(Expect::Colon)?;
-                let value = full(ws_tk(lexer).ok_or(Expect::Value)?, lexer, body)?;
-                obj.insert(key, value);
+                let value = full(ws_tk(lexer).ok_or(Expect::Value)?, lexer, build)?;
+                build.insert(&mut obj, key, value)?;
                 Ok::<_, hifijson::Error>(())
             })?;
-            obj
-        }),
+            build.end_object(obj)
+        }
         _ => Err(Expect::Value)?,
     })
 }

@@ -12,8 +12,12 @@
 use std::sync::Mutex;
 
 use super::jq::{Val, as_text, parse_json, string};
+use bumpalo::Bump;
+
+use super::lean::{Lean, Leans};
 use super::load::Mapping;
 use super::request::scalar_text;
+use super::value::Value;
 use crate::catalog::{CatalogError, FetchResult};
 use crate::gtin::Gtin;
 use crate::hashing::FastMap;
@@ -128,12 +132,71 @@ impl Mapping {
         {
             return Ok(page);
         }
+        if trace.is_none()
+            && self.lean
+            && let Some(page) = self.read_page_lean(asked, body, vars)
+        {
+            return Ok(page);
+        }
         match self.read_page_selecting(asked, body, vars, trace, true)? {
             Some(page) => Ok(page),
             None => self
                 .read_page_selecting(asked, body, vars, trace, false)?
                 .ok_or_else(|| CatalogError::BadResponse("the answer could not be read".into())),
         }
+    }
+
+    /// [`read_page`](Self::read_page) through lean values (`lean`); `None` when the
+    /// page is to be read through jaq's values: it holds what a lean value cannot,
+    /// or reading it raises an error (which the values path then gives).
+    fn read_page_lean(&self, asked: &Asked<'_>, body: &[u8], vars: &[Val; 5]) -> Option<Page> {
+        let batch = self.batch.as_ref()?;
+        let whole = super::prune::Node::whole();
+        let (tree, selects) = match &self.batch_reads {
+            Some(reads) => (reads, reads.selects()),
+            None => (&whole, false),
+        };
+        let is_asked = |key: &str| asked.by_key.contains_key(key);
+        for selecting in [selects, false] {
+            let bump = Bump::with_capacity(body.len());
+            let build = Leans::new(&bump, body);
+            let asked_only: Option<&dyn Fn(&str) -> bool> = selecting.then_some(&is_asked);
+            let root = super::prune::parse_with(body, tree, asked_only, &build).ok()?;
+            let vars = vars.each_ref().map(|var| Lean::from_val(&bump, var));
+            let run = |filter: &super::jq::Filter| match Lean::run(filter, &root, &vars, &bump) {
+                Ok(value) => Some(value.map_or(Lean::Null, |value| *value)),
+                Err(_) => None,
+            };
+            let items: &[Lean<'_>] = match run(&batch.items)? {
+                Lean::List(items) => items,
+                Lean::Null => &[],
+                _ => return None,
+            };
+            let next = match &batch.next {
+                Some(filter) => run(filter)?
+                    .text()
+                    .filter(|url| !url.is_empty())
+                    .map(str::to_owned),
+                None => None,
+            };
+            let total = match &batch.total {
+                Some(filter) => run(filter)?
+                    .scalar_text()
+                    .and_then(|text| text.parse::<u64>().ok()),
+                None => None,
+            };
+            let mut page = Page {
+                results: Vec::new(),
+                items: items.len(),
+                broken: 0,
+                next,
+                total,
+            };
+            if self.read_items(asked, items, selecting, &mut page, None, &bump) {
+                return Some(page);
+            }
+        }
+        None
     }
 
     /// [`read_page`](Self::read_page), the unasked elements of selections left
@@ -213,21 +276,37 @@ impl Mapping {
             next,
             total,
         };
-        for item in items.iter() {
-            let matched = self.match_item(asked, item);
+        Ok(self
+            .read_items(asked, &items, selecting, &mut page, trace, ())
+            .then_some(page))
+    }
+
+    /// Reads `items` of a page into `page`; `false` when `selecting` and an item
+    /// matched no key asked (the page is then read again, nothing left out).
+    pub(super) fn read_items<V: Value>(
+        &self,
+        asked: &Asked<'_>,
+        items: &[V],
+        selecting: bool,
+        page: &mut Page,
+        trace: Option<&Trace>,
+        cx: V::Cx,
+    ) -> bool {
+        for item in items {
+            let matched = self.match_item(asked, item, cx);
             if matched.is_empty() && selecting {
-                return Ok(None);
+                return false;
             }
             if matched.is_empty() {
                 // An item naming no GTIN at all cannot be attributed: it may have
                 // been one of ours. One not asked for is someone else's, unless it
                 // is unusable (no title): then the answer is broken, as the contract
                 // reader judges it.
-                let named = self.codes_of(item).unwrap_or_default();
+                let named = self.codes_of(item, cx).unwrap_or_default();
                 let gtin = named
                     .iter()
                     .find_map(|code| Gtin::from_digits(code.trim()).ok());
-                let usable = gtin.is_some_and(|gtin| self.has_title(item, &gtin));
+                let usable = gtin.is_some_and(|gtin| self.has_title(item, &gtin, cx));
                 if !usable {
                     tracing::debug!(codes = ?named, "upstream batch: an unusable item");
                     page.broken += 1;
@@ -235,7 +314,7 @@ impl Mapping {
                 continue;
             }
             for i in matched {
-                let result = self.read_item(asked, i, item, trace);
+                let result = self.read_item(asked, i, item, trace, cx);
                 if let Err(error) = &result {
                     tracing::debug!(%error, "upstream batch: unusable item");
                     page.broken += 1;
@@ -243,7 +322,7 @@ impl Mapping {
                 page.results.push((i, result));
             }
         }
-        Ok(Some(page))
+        true
     }
 
     /// Reads one batch answer for `asked` as the client reads a page (keys in the
@@ -325,46 +404,55 @@ impl Mapping {
         };
         let keys = [(*gtin, key.to_owned())];
         let asked = Asked::new(&keys);
-        if self.match_item(&asked, &item).is_empty() {
-            let codes = self.codes_of(&item).unwrap_or_default().join(", ");
+        if self.match_item(&asked, &item, ()).is_empty() {
+            let codes = self.codes_of(&item, ()).unwrap_or_default().join(", ");
             return Err(CatalogError::BadResponse(format!(
                 "asked for {key}, the item names [{codes}]"
             )));
         }
-        self.read_item(&asked, 0, &item, trace)
+        self.read_item(&asked, 0, &item, trace, ())
+    }
+
+    /// `$locale` as a value of `item`'s kind.
+    fn locale<V: Value>(&self, cx: V::Cx) -> V {
+        V::literal(cx, &self.locale).into_owned()
     }
 
     /// Whether `item`, read as `gtin`, has a title.
-    fn has_title(&self, item: &Val, gtin: &Gtin) -> bool {
+    fn has_title<V: Value>(&self, item: &V, gtin: &Gtin, cx: V::Cx) -> bool {
         let vars = [
-            string(gtin.as_own_format()),
-            string(gtin.gtin14()),
-            self.locale.clone(),
+            V::new_text(cx, gtin.as_own_format()),
+            V::new_text(cx, gtin.gtin14()),
+            self.locale(cx),
             item.clone(),
         ];
-        self.product.product(item, gtin, &vars).is_ok()
+        self.product.product(item, gtin, &vars, cx).is_ok()
     }
 
     /// The asked keys `item` answers, each once.
-    fn match_item(&self, asked: &Asked<'_>, item: &Val) -> Vec<usize> {
+    fn match_item<V: Value>(&self, asked: &Asked<'_>, item: &V, cx: V::Cx) -> Vec<usize> {
         let mut matched: Vec<usize> = Vec::new();
-        let vars = [Val::Null, Val::Null, self.locale.clone(), item.clone()];
-        let find = |value: &Val| match value {
-            Val::TStr(_) => as_text(value).and_then(|code| asked.find(code)),
-            value => scalar_text(value).and_then(|code| asked.find(&code)),
+        let null = V::null_ref().clone();
+        let vars = [null.clone(), null, self.locale(cx), item.clone()];
+        let find = |value: &V| {
+            if value.is_text() {
+                value.text().and_then(|code| asked.find(code))
+            } else {
+                value.scalar_text().and_then(|code| asked.find(&code))
+            }
         };
         for filter in &self.codes {
             if !filter.is_simple() {
-                for code in codes_by(filter, item, &vars) {
+                for code in codes_by(filter, item, &vars, cx) {
                     matched.extend(asked.find(&code));
                 }
                 continue;
             }
             // The codes as `codes_of` reads them, without copying each one out.
-            match filter.first_borrowed(item, &vars) {
-                Ok(Some(value)) => match &*value {
-                    Val::Arr(list) => matched.extend(list.iter().filter_map(find)),
-                    value => matched.extend(find(value)),
+            match V::run(filter, item, &vars, cx) {
+                Ok(Some(value)) => match value.list() {
+                    Some(list) => matched.extend(list.iter().filter_map(find)),
+                    None => matched.extend(find(&value)),
                 },
                 Ok(None) => {}
                 Err(error) => {
@@ -378,52 +466,59 @@ impl Mapping {
     }
 
     /// The codes `item` carries; `None` when `keys.codes` fails or gives none.
-    fn codes_of(&self, item: &Val) -> Option<Vec<String>> {
-        let vars = [Val::Null, Val::Null, self.locale.clone(), item.clone()];
+    fn codes_of<V: Value>(&self, item: &V, cx: V::Cx) -> Option<Vec<String>> {
+        let null = V::null_ref().clone();
+        let vars = [null.clone(), null, self.locale(cx), item.clone()];
         let codes: Vec<String> = self
             .codes
             .iter()
-            .flat_map(|filter| codes_by(filter, item, &vars))
+            .flat_map(|filter| codes_by(filter, item, &vars, cx))
             .collect();
         (!codes.is_empty()).then_some(codes)
     }
 
     /// The product for asked key `i` from `item`.
-    fn read_item(
+    fn read_item<V: Value>(
         &self,
         asked: &Asked<'_>,
         i: usize,
-        item: &Val,
+        item: &V,
         trace: Option<&Trace>,
+        cx: V::Cx,
     ) -> FetchResult {
         let (gtin, key) = &asked.keys[i];
         if let Some(trace) = trace {
             trace.push(super::read::TraceLine::Item {
                 key: key.clone(),
-                raw: item.to_string(),
+                raw: item.to_json(),
             });
         }
         let vars = [
-            string(key),
-            string(gtin.gtin14()),
-            self.locale.clone(),
+            V::new_text(cx, key),
+            V::new_text(cx, gtin.gtin14()),
+            self.locale(cx),
             item.clone(),
         ];
         self.product
-            .product(item, gtin, &vars)
+            .product(item, gtin, &vars, cx)
             .map(Some)
             .map_err(|error| CatalogError::BadResponse(error.to_string()))
     }
 }
 
 /// The codes one filter of `keys.codes` gives on `item`.
-fn codes_by(filter: &super::jq::Filter, item: &Val, vars: &[Val; 4]) -> Vec<String> {
-    match filter.all(item.clone(), vars) {
+fn codes_by<V: Value>(
+    filter: &super::jq::Filter,
+    item: &V,
+    vars: &[V; 4],
+    cx: V::Cx,
+) -> Vec<String> {
+    match V::run_all(filter, item, vars, cx) {
         Ok(values) => values
             .iter()
-            .flat_map(|value| match value {
-                Val::Arr(list) => list.iter().filter_map(scalar_text).collect::<Vec<_>>(),
-                value => scalar_text(value).into_iter().collect(),
+            .flat_map(|value| match value.list() {
+                Some(list) => list.iter().filter_map(V::scalar_text).collect::<Vec<_>>(),
+                None => value.scalar_text().into_iter().collect(),
             })
             .collect(),
         Err(error) => {

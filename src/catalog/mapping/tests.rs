@@ -514,6 +514,7 @@ async fn the_pruned_parse_reads_each_presets_answers_as_the_whole_parse() {
         };
         let pruned = load();
         assert!(pruned.parses_pruned(), "{name}: every filter in the subset");
+        assert!(pruned.reads_lean(), "{name}: pages readable into lean values");
         assert_eq!(
             pruned.selects(),
             name == "commercetools",

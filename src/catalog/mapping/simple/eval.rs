@@ -1,151 +1,154 @@
 //! Running a filter of the subset on a value, as jq would: the first output, or
-//! jq's error in short ([`StepError`]).
+//! jq's error in short ([`StepError`]). One evaluation for every kind of value
+//! (`value`): jaq's own, and the lean ones a page is read into.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
-use super::super::jq::{Val, as_text, string};
+use super::super::value::Value;
 use super::*;
 
-/// `null`, for a missing key or index to borrow.
-static NULL: Val = Val::Null;
-
-/// `part`, a part of the text `whole` holds, as a text value sharing `whole`'s
-/// bytes rather than a copy of them.
-fn text_within(whole: &Val, part: &str) -> Val {
-    match whole {
-        Val::TStr(bytes) => Val::utf8_str(bytes.slice_ref(part.as_bytes())),
-        _ => string(part),
-    }
-}
-
 /// The first output of `a // b // …` on `input`.
-fn alternatives<'a>(
+fn alternatives<'a, V: Value>(
     paths: &'a [Path],
-    input: &'a Val,
-    vars: &'a [Val],
-) -> Result<Cow<'a, Val>, StepError> {
+    input: &'a V,
+    vars: &'a [V],
+    cx: V::Cx,
+) -> Result<Cow<'a, V>, StepError> {
     let last = paths.len().saturating_sub(1);
     for (i, path) in paths.iter().enumerate() {
         if i == last {
-            return path.eval(input, vars);
+            return path.eval(input, vars, cx);
         }
         // jq's `a // b`: the left side's errors and `null`/`false` give way.
-        match path.eval(input, vars) {
-            Ok(value) if truthy(&value) => return Ok(value),
+        match path.eval(input, vars, cx) {
+            Ok(value) if value.truthy() => return Ok(value),
             Ok(_) | Err(_) => {}
         }
     }
     Err(StepError)
 }
 
-impl Stage {
-    pub(super) fn apply<'a>(
+impl Simple {
+    /// The first output, borrowed from `input` or `vars` where it is a part of
+    /// them: a path reads without copying what it passes through.
+    pub(crate) fn eval<'a, V: Value>(
         &'a self,
-        input: &'a Val,
-        vars: &'a [Val],
-    ) -> Result<Cow<'a, Val>, StepError> {
-        let text = |value: &Val| as_text(value).map(str::to_owned).ok_or(StepError);
-        let owned = |value: Val| Ok(Cow::Owned(value));
+        input: &'a V,
+        vars: &'a [V],
+        cx: V::Cx,
+    ) -> Result<Cow<'a, V>, StepError> {
+        let mut value = Cow::Borrowed(input);
+        for stage in &self.stages {
+            value = match value {
+                Cow::Borrowed(value) => stage.apply(value, vars, cx)?,
+                Cow::Owned(value) => Cow::Owned(stage.apply(&value, vars, cx)?.into_owned()),
+            };
+        }
+        Ok(value)
+    }
+}
+
+impl Stage {
+    fn apply<'a, V: Value>(
+        &'a self,
+        input: &'a V,
+        vars: &'a [V],
+        cx: V::Cx,
+    ) -> Result<Cow<'a, V>, StepError> {
+        let text = |value: &V| value.text().map(str::to_owned).ok_or(StepError);
+        let owned = |value: V| Ok(Cow::Owned(value));
         match self {
-            Stage::Alt(paths) => alternatives(paths, input, vars),
+            Stage::Alt(paths) => alternatives(paths, input, vars, cx),
             Stage::Split(path, separator) => {
-                let value = path.eval(input, vars)?;
-                let whole = as_text(&value).ok_or(StepError)?;
+                let value = path.eval(input, vars, cx)?;
+                let whole = value.text().ok_or(StepError)?;
                 // jq splits "" into no parts at all.
                 if whole.is_empty() {
-                    return owned(Val::Arr(Default::default()));
+                    return owned(V::new_list(cx, Vec::new()));
                 }
-                owned(
-                    whole
-                        .split(separator.as_str())
-                        .map(|part| text_within(&value, part))
-                        .collect(),
-                )
+                let parts = whole
+                    .split(separator.as_str())
+                    .map(|part| value.text_part(cx, part))
+                    .collect();
+                owned(V::new_list(cx, parts))
             }
             Stage::Object(fields) => {
-                let mut object = jaq_json::Map::default();
+                let mut entries = Vec::with_capacity(fields.len());
                 for (name, paths) in fields {
-                    object.insert(name.clone(), alternatives(paths, input, vars)?.into_owned());
+                    entries.push((name, alternatives(paths, input, vars, cx)?.into_owned()));
                 }
-                owned(Val::obj(object))
+                owned(V::new_object(cx, entries))
             }
             Stage::Trim => {
-                let whole = as_text(input).ok_or(StepError)?;
+                let whole = input.text().ok_or(StepError)?;
                 let trimmed = whole.trim();
                 if trimmed.len() == whole.len() {
                     Ok(Cow::Borrowed(input))
                 } else {
-                    owned(text_within(input, trimmed))
+                    owned(input.text_part(cx, trimmed))
                 }
             }
-            Stage::Upcase => owned(string(&text(input)?.to_ascii_uppercase())),
-            Stage::Downcase => owned(string(&text(input)?.to_ascii_lowercase())),
+            Stage::Upcase => owned(V::new_text(cx, &text(input)?.to_ascii_uppercase())),
+            Stage::Downcase => owned(V::new_text(cx, &text(input)?.to_ascii_lowercase())),
             Stage::Map(inner) => {
-                let each = |item: &Val| inner.eval(item, vars).map(Cow::into_owned);
-                let mapped: Result<Vec<Val>, StepError> = match input {
-                    Val::Arr(items) => items.iter().map(each).collect(),
-                    // `.[]` of an object is its values.
-                    Val::Obj(fields) => fields.values().map(each).collect(),
-                    _ => Err(StepError),
-                };
-                mapped.map(|items| Cow::Owned(items.into_iter().collect()))
+                // `.[]` of an object is its values.
+                let items = input.values().ok_or(StepError)?;
+                let mapped = items
+                    .map(|item| inner.eval(item, vars, cx).map(Cow::into_owned))
+                    .collect::<Result<Vec<V>, StepError>>()?;
+                owned(V::new_list(cx, mapped))
             }
             Stage::Find(f, wanted) => {
-                let wanted = wanted.eval(input, vars)?;
-                let Val::Arr(items) = input else {
-                    return Ok(Cow::Borrowed(&NULL));
+                let wanted = wanted.eval(input, vars, cx)?;
+                let Some(items) = input.list() else {
+                    return Ok(Cow::Borrowed(V::null_ref()));
                 };
                 Ok(Cow::Borrowed(
                     items
                         .iter()
-                        .find(|item| f.eval(item, vars).is_ok_and(|got| *got == *wanted))
-                        .unwrap_or(&NULL),
+                        .find(|&item| f.eval(item, vars, cx).is_ok_and(|got| got.equals(&wanted)))
+                        .unwrap_or(V::null_ref()),
                 ))
             }
-            Stage::Compact => owned(super::super::natives::compact(input.clone())),
-            Stage::Group(inner) => inner.eval(input, vars),
+            Stage::Compact => owned(input.compact(cx)),
+            Stage::Group(inner) => inner.eval(input, vars, cx),
             Stage::If(branches, otherwise) => {
                 for (cond, then) in branches {
-                    if cond.holds(input, vars)? {
-                        return then.eval(input, vars);
+                    if cond.holds(input, vars, cx)? {
+                        return then.eval(input, vars, cx);
                     }
                 }
-                otherwise.eval(input, vars)
+                otherwise.eval(input, vars, cx)
             }
             Stage::Array(items, steps) => {
                 let mut out = Vec::new();
                 for item in items {
                     match item {
                         Item::Alt(paths) => {
-                            out.push(alternatives(paths, input, vars)?.into_owned())
+                            out.push(alternatives(paths, input, vars, cx)?.into_owned())
                         }
-                        Item::Each(path) => match &*path.eval(input, vars)? {
-                            Val::Arr(list) => out.extend(list.iter().cloned()),
-                            Val::Obj(fields) => out.extend(fields.values().cloned()),
-                            // jq cannot iterate over anything else, `null` included.
-                            _ => return Err(StepError),
-                        },
+                        // jq cannot iterate over anything but a list or an object,
+                        // `null` included.
+                        Item::Each(path) => out.extend(
+                            path.eval(input, vars, cx)?
+                                .values()
+                                .ok_or(StepError)?
+                                .cloned(),
+                        ),
                     }
                 }
-                let mut value: Val = out.into_iter().collect();
+                let mut value = V::new_list(cx, out);
                 for step in steps {
-                    value = step.apply(&value, vars)?.into_owned();
+                    value = step.apply(&value, vars)?.clone();
                 }
                 owned(value)
             }
-            Stage::Omit(keys) => owned(super::super::natives::omit(input.clone(), keys)),
-            Stage::EachValue(f) => owned(match input {
-                // A value `f` fails on is left out, as the native helper does.
-                Val::Obj(fields) => Val::obj(
-                    fields
-                        .iter()
-                        .filter_map(|(name, value)| {
-                            Some((name.clone(), f.eval(value, vars).ok()?.into_owned()))
-                        })
-                        .collect(),
-                ),
-                other => other.clone(),
-            }),
+            Stage::Omit(keys) => owned(input.omit(cx, keys)),
+            // A value `f` fails on is left out, as the native helper does.
+            Stage::EachValue(f) => owned(input.each_value(cx, &mut |value| {
+                Some(f.eval(value, vars, cx).ok()?.into_owned())
+            })),
         }
     }
 }
@@ -153,12 +156,12 @@ impl Stage {
 impl Cond {
     /// Whether the condition holds, as jq's `if` judges it (all but `null` and
     /// `false` hold); `and`/`or` stop as soon as the answer is known, as in jq.
-    fn holds(&self, input: &Val, vars: &[Val]) -> Result<bool, StepError> {
+    fn holds<V: Value>(&self, input: &V, vars: &[V], cx: V::Cx) -> Result<bool, StepError> {
         let mut any = false;
         for all_of in &self.any_of {
             let mut all = true;
             for test in all_of {
-                if !test.holds(input, vars)? {
+                if !test.holds(input, vars, cx)? {
                     all = false;
                     break;
                 }
@@ -173,72 +176,76 @@ impl Cond {
 }
 
 impl Test {
-    fn holds(&self, input: &Val, vars: &[Val]) -> Result<bool, StepError> {
-        let left = self.left.eval(input, vars)?;
+    fn holds<V: Value>(&self, input: &V, vars: &[V], cx: V::Cx) -> Result<bool, StepError> {
+        let left = self.left.eval(input, vars, cx)?;
         let Some((cmp, right)) = &self.compared else {
-            return Ok(truthy(&left));
+            return Ok(left.truthy());
         };
-        let right = right.eval(input, vars)?;
+        let right = right.eval(input, vars, cx)?;
         // jaq's own order of values (null < false < true < numbers < text < lists < objects).
+        let order = || left.order(&right);
         Ok(match cmp {
-            Cmp::Eq => left == right,
-            Cmp::Ne => left != right,
-            Cmp::Lt => left < right,
-            Cmp::Le => left <= right,
-            Cmp::Gt => left > right,
-            Cmp::Ge => left >= right,
+            Cmp::Eq => left.equals(&right),
+            Cmp::Ne => !left.equals(&right),
+            Cmp::Lt => order() == Some(Ordering::Less),
+            Cmp::Le => matches!(order(), Some(Ordering::Less | Ordering::Equal)),
+            Cmp::Gt => order() == Some(Ordering::Greater),
+            Cmp::Ge => matches!(order(), Some(Ordering::Greater | Ordering::Equal)),
         })
     }
 }
 
-fn truthy(value: &Val) -> bool {
-    !matches!(value, Val::Null | Val::Bool(false))
-}
-
 impl Path {
-    fn eval<'a>(&'a self, input: &'a Val, vars: &'a [Val]) -> Result<Cow<'a, Val>, StepError> {
+    fn eval<'a, V: Value>(
+        &'a self,
+        input: &'a V,
+        vars: &'a [V],
+        cx: V::Cx,
+    ) -> Result<Cow<'a, V>, StepError> {
         match self {
-            Path::Literal(value) => Ok(Cow::Borrowed(value)),
+            Path::Literal(value) => Ok(V::literal(cx, value)),
             Path::Steps(start, steps) => {
-                let mut value = Cow::Borrowed(match start {
+                // Every step reads a part of its input: a path borrows throughout.
+                let mut value = match start {
                     None => input,
                     Some(var) => vars.get(*var).ok_or(StepError)?,
-                });
+                };
                 for step in steps {
-                    value = match value {
-                        Cow::Borrowed(value) => step.apply(value, vars)?,
-                        Cow::Owned(value) => Cow::Owned(step.apply(&value, vars)?.into_owned()),
-                    };
+                    value = step.apply(value, vars)?;
                 }
-                Ok(value)
+                Ok(Cow::Borrowed(value))
             }
         }
     }
 }
 
 impl Step {
-    fn apply<'a>(&'a self, value: &'a Val, vars: &'a [Val]) -> Result<Cow<'a, Val>, StepError> {
+    fn apply<'a, V: Value>(&'a self, value: &'a V, vars: &'a [V]) -> Result<&'a V, StepError> {
         match self {
-            Step::Field(name) => key(value, name).map(Cow::Borrowed),
-            Step::Key(text) => key(value, &string(&text.render(vars)?)).map(Cow::Borrowed),
-            Step::Index(index) => nth(value, *index).map(Cow::Borrowed),
-            Step::Var(var) => match vars.get(*var).ok_or(StepError)? {
-                name @ Val::TStr(_) => {
-                    as_text(name).ok_or(StepError)?;
-                    key(value, name).map(Cow::Borrowed)
+            Step::Field(name) => key(value, name),
+            Step::Key(text) => key(value, &super::super::jq::string(&text.render(vars)?)),
+            Step::Index(index) => nth(value, *index),
+            Step::Var(var) => {
+                let var = vars.get(*var).ok_or(StepError)?;
+                if var.is_text() {
+                    var.text().ok_or(StepError)?;
+                    if value.is_null() {
+                        return Ok(V::null_ref());
+                    }
+                    if !value.is_object() {
+                        return Err(StepError);
+                    }
+                    return Ok(value.get_by(var).unwrap_or(V::null_ref()));
                 }
-                Val::Num(number) => {
-                    let index: isize = number.to_string().parse().map_err(|_| StepError)?;
-                    nth(value, index).map(Cow::Borrowed)
-                }
-                _ => Err(StepError),
-            },
+                let index = var.as_index().ok_or(StepError)?;
+                nth(value, index)
+            }
         }
     }
 }
 
 impl Text {
-    fn render(&self, vars: &[Val]) -> Result<String, StepError> {
+    fn render<V: Value>(&self, vars: &[V]) -> Result<String, StepError> {
         match self {
             Text::Plain(text) => Ok(text.clone()),
             Text::Parts(parts) => {
@@ -249,9 +256,9 @@ impl Text {
                         Part::Var(var) => {
                             let value = vars.get(*var).ok_or(StepError)?;
                             // jq interpolates a string as its text, anything else as JSON.
-                            match as_text(value) {
+                            match value.text() {
                                 Some(text) => out.push_str(text),
-                                None => out.push_str(&value.to_string()),
+                                None => out.push_str(&value.to_json()),
                             }
                         }
                     }
@@ -264,26 +271,26 @@ impl Text {
 
 /// `.[name]`: `null` on `null` and for a missing key; an error on anything but an
 /// object. `name` is a text value.
-fn key<'a>(value: &'a Val, name: &Val) -> Result<&'a Val, StepError> {
-    match value {
-        Val::Null => Ok(&NULL),
-        Val::Obj(fields) => Ok(fields.get(name).unwrap_or(&NULL)),
-        _ => Err(StepError),
+fn key<'a, V: Value>(value: &'a V, name: &Val) -> Result<&'a V, StepError> {
+    if value.is_null() {
+        return Ok(V::null_ref());
     }
+    if !value.is_object() {
+        return Err(StepError);
+    }
+    Ok(value.get(name).unwrap_or(V::null_ref()))
 }
 
 /// `.[n]`: `null` on `null` and out of range; from the end when negative.
-fn nth(value: &Val, index: isize) -> Result<&Val, StepError> {
-    match value {
-        Val::Null => Ok(&NULL),
-        Val::Arr(items) => {
-            let at = if index < 0 {
-                items.len().checked_sub(index.unsigned_abs())
-            } else {
-                Some(index.unsigned_abs())
-            };
-            Ok(at.and_then(|at| items.get(at)).unwrap_or(&NULL))
-        }
-        _ => Err(StepError),
+fn nth<V: Value>(value: &V, index: isize) -> Result<&V, StepError> {
+    if value.is_null() {
+        return Ok(V::null_ref());
     }
+    let items = value.list().ok_or(StepError)?;
+    let at = if index < 0 {
+        items.len().checked_sub(index.unsigned_abs())
+    } else {
+        Some(index.unsigned_abs())
+    };
+    Ok(at.and_then(|at| items.get(at)).unwrap_or(V::null_ref()))
 }

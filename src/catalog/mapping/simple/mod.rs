@@ -186,26 +186,7 @@ impl Simple {
     /// The first output jq would give on `input`: `Ok(None)` for no output (never,
     /// in the subset), `Err` where jq raises an error.
     pub(crate) fn first(&self, input: &Val, vars: &[Val]) -> Result<Option<Val>, StepError> {
-        Ok(Some(self.eval(input, vars)?.into_owned()))
-    }
-
-    /// The first output, borrowed from `input` or `vars` where it is a part of
-    /// them: a path reads without copying what it passes through.
-    pub(crate) fn eval<'a>(
-        &'a self,
-        input: &'a Val,
-        vars: &'a [Val],
-    ) -> Result<std::borrow::Cow<'a, Val>, StepError> {
-        let mut value = std::borrow::Cow::Borrowed(input);
-        for stage in &self.stages {
-            value = match value {
-                std::borrow::Cow::Borrowed(value) => stage.apply(value, vars)?,
-                std::borrow::Cow::Owned(value) => {
-                    std::borrow::Cow::Owned(stage.apply(&value, vars)?.into_owned())
-                }
-            };
-        }
-        Ok(value)
+        Ok(Some(self.eval(input, vars, ())?.into_owned()))
     }
 }
 
