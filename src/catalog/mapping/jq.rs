@@ -121,6 +121,13 @@ impl Filter {
         self.outputs(input, vars).next().transpose()
     }
 
+    /// The first output as jaq itself gives it, the no-jaq subset left aside: what
+    /// the subset is checked against.
+    #[cfg(test)]
+    pub(crate) fn first_by_jaq(&self, input: Val, vars: &[Val]) -> Result<Option<Val>, RunError> {
+        self.outputs(input, vars).next().transpose()
+    }
+
     /// The first output as [`Filter::first`] gives it, borrowed from `input` or
     /// `vars` where the filter is of the subset and its output a part of them.
     pub(crate) fn first_borrowed<'a>(

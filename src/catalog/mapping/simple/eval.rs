@@ -8,25 +8,26 @@ use std::cmp::Ordering;
 use super::super::value::Value;
 use super::*;
 
-/// The first output of `a // b // …` on `input`.
+/// The first output of `a // b // …` on `input`, as jaq gives it: the first that
+/// is neither `null` nor `false`, else the last's; an error of any side before
+/// that is the result (jq would pass over it; jaq, which runs every other filter
+/// of a mapping, does not).
 fn alternatives<'a, V: Value>(
     paths: &'a [Path],
     input: &'a V,
     vars: &'a [V],
     cx: V::Cx,
 ) -> Result<Cow<'a, V>, StepError> {
-    let last = paths.len().saturating_sub(1);
-    for (i, path) in paths.iter().enumerate() {
-        if i == last {
-            return path.eval(input, vars, cx);
-        }
-        // jq's `a // b`: the left side's errors and `null`/`false` give way.
-        match path.eval(input, vars, cx) {
-            Ok(value) if value.truthy() => return Ok(value),
-            Ok(_) | Err(_) => {}
+    let Some((last, before)) = paths.split_last() else {
+        return Err(StepError);
+    };
+    for path in before {
+        let value = path.eval(input, vars, cx)?;
+        if value.truthy() {
+            return Ok(value);
         }
     }
-    Err(StepError)
+    last.eval(input, vars, cx)
 }
 
 impl Simple {
@@ -145,6 +146,27 @@ impl Stage {
                 owned(value)
             }
             Stage::Omit(keys) => owned(input.omit(cx, keys)),
+            Stage::ToJson => owned(V::new_text(cx, &input.to_json())),
+            Stage::Join(separator) => {
+                // As the native `join`: text as it is, anything else as JSON.
+                let mut out = String::new();
+                for (i, item) in input.list().ok_or(StepError)?.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(separator);
+                    }
+                    match item.text() {
+                        Some(text) => out.push_str(text),
+                        None => out.push_str(&item.to_json()),
+                    }
+                }
+                owned(V::new_text(cx, &out))
+            }
+            Stage::Bind(source, body) => {
+                let bound = source.eval(input, vars, cx)?.into_owned();
+                let mut vars = vars.to_vec();
+                vars.push(bound);
+                owned(body.eval(input, &vars, cx)?.into_owned())
+            }
             // A value `f` fails on is left out, as the native helper does.
             Stage::EachValue(f) => owned(input.each_value(cx, &mut |value| {
                 Some(f.eval(value, vars, cx).ok()?.into_owned())
@@ -204,6 +226,7 @@ impl Path {
     ) -> Result<Cow<'a, V>, StepError> {
         match self {
             Path::Literal(value) => Ok(V::literal(cx, value)),
+            Path::Text(parts) => Ok(Cow::Owned(V::new_text(cx, &render(parts, vars)?))),
             Path::Steps(start, steps) => {
                 // Every step reads a part of its input: a path borrows throughout.
                 let mut value = match start {
@@ -248,25 +271,28 @@ impl Text {
     fn render<V: Value>(&self, vars: &[V]) -> Result<String, StepError> {
         match self {
             Text::Plain(text) => Ok(text.clone()),
-            Text::Parts(parts) => {
-                let mut out = String::new();
-                for part in parts {
-                    match part {
-                        Part::Text(text) => out.push_str(text),
-                        Part::Var(var) => {
-                            let value = vars.get(*var).ok_or(StepError)?;
-                            // jq interpolates a string as its text, anything else as JSON.
-                            match value.text() {
-                                Some(text) => out.push_str(text),
-                                None => out.push_str(&value.to_json()),
-                            }
-                        }
-                    }
+            Text::Parts(parts) => render(parts, vars),
+        }
+    }
+}
+
+/// A string's parts with its variables filled in.
+fn render<V: Value>(parts: &[Part], vars: &[V]) -> Result<String, StepError> {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            Part::Text(text) => out.push_str(text),
+            Part::Var(var) => {
+                let value = vars.get(*var).ok_or(StepError)?;
+                // jq interpolates a string as its text, anything else as JSON.
+                match value.text() {
+                    Some(text) => out.push_str(text),
+                    None => out.push_str(&value.to_json()),
                 }
-                Ok(out)
             }
         }
     }
+    Ok(out)
 }
 
 /// `.[name]`: `null` on `null` and for a missing key; an error on anything but an
@@ -281,9 +307,10 @@ fn key<'a, V: Value>(value: &'a V, name: &Val) -> Result<&'a V, StepError> {
     Ok(value.get(name).unwrap_or(V::null_ref()))
 }
 
-/// `.[n]`: `null` on `null` and out of range; from the end when negative.
+/// `.[n]`: `null` on `null`, on an object (as jaq gives it) and out of range;
+/// from the end when negative.
 fn nth<V: Value>(value: &V, index: isize) -> Result<&V, StepError> {
-    if value.is_null() {
+    if value.is_null() || value.is_object() {
         return Ok(V::null_ref());
     }
     let items = value.list().ok_or(StepError)?;

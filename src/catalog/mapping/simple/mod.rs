@@ -21,6 +21,8 @@
 //!          | "[" item ( "," item )* "]" step*
 //!          | "omit(" ( string | "[" string ( "," string )* "]" ) ")"
 //!          | "each_value(" filter ")"
+//!          | "tojson" | "join(" string ")"
+//!          | stage "as" "$" name "|" filter
 //! item    := alt | path "[]"
 //! cond    := test ( ( "and" | "or" ) test )*
 //! test    := path ( ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) path )?
@@ -30,7 +32,8 @@
 //! step    := "." name | "." index | index
 //! index   := "[" ( string | integer | "$" name ) "]"
 //! literal := string | integer | "null" | "true" | "false"
-//! string  := "…" with \" \\ \n \t escapes and \($name) interpolations
+//! string  := "…" with \" \\ \n \t escapes and \($name) interpolations (of any
+//!            variable, the filter's or one bound by `as`)
 //! ```
 //!
 //! A filter of the subset also says which parts of its input it can read
@@ -82,6 +85,13 @@ enum Stage {
     Omit(Val),
     /// The `each_value(f)` helper (`natives`).
     EachValue(Simple),
+    /// `tojson`.
+    ToJson,
+    /// `join("sep")`, as the native `join` (`natives`).
+    Join(String),
+    /// `f as $name | body`: `body` on the same input, `f`'s output the variable
+    /// after the filter's own (and any bound around it).
+    Bind(Simple, Simple),
 }
 
 /// One part of an array built by `[…]`.
@@ -119,6 +129,8 @@ enum Cmp {
 #[derive(Clone, Debug, PartialEq)]
 enum Path {
     Literal(Val),
+    /// A string with interpolated variables (`"sku in (\($skus))"`).
+    Text(Vec<Part>),
     /// From the input (`None`) or a variable (its index among the filter's).
     Steps(Option<usize>, Vec<Step>),
 }
@@ -231,6 +243,10 @@ impl Stage {
             Stage::Map(inner) | Stage::Group(inner) | Stage::EachValue(inner) => {
                 inner.bind_text(var, text)
             }
+            Stage::Bind(source, body) => {
+                source.bind_text(var, text);
+                body.bind_text(var, text);
+            }
             Stage::Find(inner, wanted) => {
                 inner.bind_text(var, text);
                 wanted.bind_text(var, text);
@@ -258,7 +274,13 @@ impl Stage {
                 }
                 steps.iter_mut().for_each(|step| step.bind_text(var, text));
             }
-            Stage::Trim | Stage::Upcase | Stage::Downcase | Stage::Compact | Stage::Omit(_) => {}
+            Stage::Trim
+            | Stage::Upcase
+            | Stage::Downcase
+            | Stage::Compact
+            | Stage::Omit(_)
+            | Stage::ToJson
+            | Stage::Join(_) => {}
         }
     }
 }

@@ -9,7 +9,7 @@ use super::*;
 pub(super) fn parse(code: &str, vars: &[&str]) -> Option<Simple> {
     let mut parser = Parser {
         rest: code.trim(),
-        vars,
+        vars: vars.to_vec(),
     };
     let simple = parser.pipeline(&[])?;
     parser.rest.is_empty().then_some(simple)
@@ -17,10 +17,11 @@ pub(super) fn parse(code: &str, vars: &[&str]) -> Option<Simple> {
 
 struct Parser<'a> {
     rest: &'a str,
-    vars: &'a [&'a str],
+    /// The filter's variables, then those bound by `as` around the place read.
+    vars: Vec<&'a str>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn skip_space(&mut self) {
         self.rest = self.rest.trim_start();
     }
@@ -87,15 +88,37 @@ impl Parser<'_> {
 
     /// Stages up to the end, or up to one of `stops` (left for the caller).
     fn pipeline(&mut self, stops: &[&str]) -> Option<Simple> {
-        let mut stages = vec![self.stage()?];
+        let mut stages = Vec::new();
         loop {
+            let stage = self.stage()?;
             self.skip_space();
+            // `f as $x | body`: the rest of the pipeline is the body.
+            if self.at("as") {
+                self.keyword("as")?;
+                self.eat("$")?;
+                let before = self.rest;
+                self.name()?;
+                let name = &before[..before.len() - self.rest.len()];
+                self.skip_space();
+                self.eat("|")?;
+                self.skip_space();
+                self.vars.push(name);
+                let body = self.pipeline(stops);
+                self.vars.pop();
+                stages.push(Stage::Bind(
+                    Simple {
+                        stages: vec![stage],
+                    },
+                    body?,
+                ));
+                break;
+            }
+            stages.push(stage);
             if self.rest.is_empty() || stops.iter().any(|stop| self.at(stop)) {
                 break;
             }
             self.eat("|")?;
             self.skip_space();
-            stages.push(self.stage()?);
         }
         Some(Simple { stages })
     }
@@ -118,7 +141,7 @@ impl Parser<'_> {
             } else {
                 match self.literal()? {
                     literal @ Path::Literal(_) => literal,
-                    Path::Steps(..) => return None,
+                    Path::Steps(..) | Path::Text(_) => return None,
                 }
             };
             self.skip_space();
@@ -130,6 +153,7 @@ impl Parser<'_> {
             ("ascii_upcase", Stage::Upcase),
             ("ascii_downcase", Stage::Downcase),
             ("compact", Stage::Compact),
+            ("tojson", Stage::ToJson),
         ] {
             if let Some(rest) = self.rest.strip_prefix(word)
                 && !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '(')
@@ -143,6 +167,15 @@ impl Parser<'_> {
             let inner = self.pipeline(&[")"])?;
             self.eat(")")?;
             return Some(Stage::EachValue(inner));
+        }
+        if let Some(rest) = self.rest.strip_prefix("join(") {
+            self.rest = rest.trim_start();
+            let Text::Plain(separator) = self.string()? else {
+                return None;
+            };
+            self.skip_space();
+            self.eat(")")?;
+            return Some(Stage::Join(separator));
         }
         if let Some(rest) = self.rest.strip_prefix("omit(") {
             self.rest = rest.trim_start();
@@ -355,7 +388,7 @@ impl Parser<'_> {
         if self.rest.starts_with('"') {
             return Some(match self.string()? {
                 Text::Plain(text) => Path::Literal(string(&text)),
-                Text::Parts(_) => return None,
+                Text::Parts(parts) => Path::Text(parts),
             });
         }
         for (word, value) in [
@@ -426,11 +459,16 @@ impl Parser<'_> {
         Some(name)
     }
 
+    /// A variable's index: the innermost of that name.
     fn var(&mut self) -> Option<usize> {
         let name = self.name()?;
+        self.var_named(&name)
+    }
+
+    fn var_named(&self, name: &str) -> Option<usize> {
         self.vars
             .iter()
-            .position(|var| var.strip_prefix('$') == Some(name.as_str()))
+            .rposition(|var| var.strip_prefix('$').unwrap_or(var) == name)
     }
 
     fn index(&mut self) -> Option<Step> {
@@ -484,10 +522,7 @@ impl Parser<'_> {
                         let inner = &self.rest[start..];
                         let end = inner.find(')')?;
                         let name = inner[..end].trim().strip_prefix('$')?;
-                        let var = self
-                            .vars
-                            .iter()
-                            .position(|v| v.strip_prefix('$') == Some(name))?;
+                        let var = self.var_named(name)?;
                         if !text.is_empty() {
                             parts.push(Part::Text(std::mem::take(&mut text)));
                         }

@@ -112,6 +112,18 @@ impl Stage {
             }
             // The same object without some keys: its values are read where they are.
             Stage::Omit(_) => input.to_vec(),
+            Stage::ToJson | Stage::Join(_) => whole(input, tree),
+            Stage::Bind(source, body) => {
+                let at = source.reads(input, vars, tree);
+                let mut vars = vars.to_vec();
+                // A value built (no place in the answer) reads nothing more.
+                vars.push(if at.is_empty() {
+                    Bound::Varies
+                } else {
+                    Bound::At(at)
+                });
+                body.reads(input, &vars, tree)
+            }
         }
     }
 }
@@ -124,8 +136,13 @@ impl Path {
     }
 
     fn reads(&self, input: &[Loc], vars: &[Bound], tree: &mut Builder) -> Vec<Loc> {
-        let Path::Steps(start, steps) = self else {
-            return Vec::new();
+        let (start, steps) = match self {
+            Path::Steps(start, steps) => (start, steps),
+            Path::Literal(_) => return Vec::new(),
+            Path::Text(parts) => {
+                interpolated(parts, vars, tree);
+                return Vec::new();
+            }
         };
         let mut at = match start {
             None => input.to_vec(),
@@ -137,7 +154,12 @@ impl Path {
         for step in steps {
             let name = match step {
                 Step::Field(name) => super::super::jq::as_text(name).map(str::to_owned),
-                Step::Key(text) => text.known(vars),
+                Step::Key(text) => {
+                    if let Text::Parts(parts) = text {
+                        interpolated(parts, vars, tree);
+                    }
+                    text.known(vars)
+                }
                 Step::Index(_) => None,
                 Step::Var(var) => match vars.get(*var) {
                     Some(Bound::Text(text)) => Some(text.clone()),
@@ -156,6 +178,17 @@ impl Path {
             };
         }
         at
+    }
+}
+
+/// Marks read whole what a string's interpolated variables hold of the answer.
+fn interpolated(parts: &[Part], vars: &[Bound], tree: &mut Builder) {
+    for part in parts {
+        if let Part::Var(var) = part
+            && let Some(Bound::At(at)) = vars.get(*var)
+        {
+            whole(at, tree);
+        }
     }
 }
 

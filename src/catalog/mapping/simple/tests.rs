@@ -46,6 +46,13 @@ fn the_subset_is_recognized_and_the_rest_is_not() {
         "(.a | .b)",
         ".and.label",
         ".value.label // .value",
+        "tojson",
+        "map(tojson) | join(\", \")",
+        ".a | join(\"-\")",
+        "($key | tojson) as $sku | {w: \"sku = \\($sku)\", n: false, l: $locale}",
+        ".a as $x | .b as $y | \"\\($x)-\\($y)\"",
+        "(.a | map(tojson) | join(\", \")) as $skus | {where: \"sku in (\\($skus))\", limit: 1}",
+        "\"n_\\($locale)\"",
     ] {
         assert!(Simple::parse(code, &VARS).is_some(), "{code}");
     }
@@ -74,6 +81,12 @@ fn the_subset_is_recognized_and_the_rest_is_not() {
         "each_value(.a[])",
         ".a == 1",
         "(.a",
+        ".a as $x",
+        ".a as x | .b",
+        "$x",
+        ".a as $x | .b | $y",
+        "join(.a)",
+        "find(.a; \"\\($key)\")",
     ] {
         assert!(Simple::parse(code, &VARS).is_none(), "{code}");
     }
@@ -130,6 +143,15 @@ fn filters() -> impl Strategy<Value = String> {
         1 => Just("omit(\"b\")".to_owned()),
         1 => Just("each_value(.[0] // .a)".to_owned()),
         1 => (alts.clone()).prop_map(|a| format!("({a} | compact)")),
+        1 => Just("tojson".to_owned()),
+        1 => Just("map(tojson) | join(\", \")".to_owned()),
+        1 => Just("join(\"-\")".to_owned()),
+        1 => Just("[.a, $key] | join(\"/\")".to_owned()),
+        1 => Just("\"\\($locale)-\\($key)\" // .a".to_owned()),
+        2 => (alts.clone(), alts.clone()).prop_map(|(a, b)| format!("({a}) as $v | {{a: $v, b: \"x\\($v)y\", c: {b}}}")),
+        1 => (alts.clone(), alts.clone()).prop_map(|(a, b)| format!("({a}) as $v | ({b}) as $w | [$v, $w, \"\\($w)\\($v)\"]")),
+        1 => Just("(\"\\($locale)\" // .a) as $v | .[$v]".to_owned()),
+        1 => Just("(.a | tojson) as $locale | $locale".to_owned()),
     ];
     proptest::collection::vec(stage, 1..4).prop_map(|stages| stages.join(" | "))
 }
@@ -234,7 +256,7 @@ proptest! {
         let val = |v: &serde_json::Value| parse_json(v.to_string().as_bytes()).unwrap();
         let vars = [string("k"), string(locale), val(&item)];
         let ours = simple.first(&val(&input), &vars).map_err(|_| ());
-        let theirs = jaq.first(val(&input), &vars).map_err(|_| ());
+        let theirs = jaq.first_by_jaq(val(&input), &vars).map_err(|_| ());
         prop_assert_eq!(ours.map(|v| v.map(|v| v.to_string())), theirs.map(|v| v.map(|v| v.to_string())), "{} on {} (item {})", code, input, item);
     }
 
