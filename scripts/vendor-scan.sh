@@ -7,11 +7,12 @@
 #   barcode-detector.js.gz  dist/iife/ponyfill.js (registers window.BarcodeDetectionAPI)
 #   zxing_reader.wasm.gz    the reader-only wasm (the writer is not needed)
 #   LICENSES.txt            both packages' licences and versions
-# gzip -9 -n: reproducible bytes (no name, no time), committed with this script; the
+# zopfli --i15: reproducible bytes (no name, no time), committed with this script; the
 # binary embeds the .gz and serves them with Content-Encoding: gzip (src/http/apps/scan.rs).
 # To move to a newer version: edit package.json, run `make vendor-scan UPDATE=1`
 # (re-resolves the lock), review the diff, run `make test-browser`.
 set -euo pipefail
+command -v zopfli >/dev/null || { echo "vendor-scan: install zopfli (apt-get install zopfli)" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 vendor=assets/scan/vendor
 work=$(mktemp -d)
@@ -41,8 +42,8 @@ if [ -n "$expected" ] && [ "$expected" != "$actual" ]; then
   exit 1
 fi
 
-gzip -9 -n -c "$js" >"$vendor/barcode-detector.js.gz"
-gzip -9 -n -c "$wasm" >"$vendor/zxing_reader.wasm.gz"
+zopfli --i15 -c "$js" >"$vendor/barcode-detector.js.gz"
+zopfli --i15 -c "$wasm" >"$vendor/zxing_reader.wasm.gz"
 
 version() { node -p "require('$modules/$1/package.json').version"; }
 {
