@@ -22,6 +22,8 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use bumpalo::Bump;
 use bumpalo::collections::Vec as BumpVec;
@@ -163,6 +165,49 @@ fn set<'b>(entries: &mut BumpVec<'b, (&'b str, Lean<'b>)>, name: &'b str, value:
     match entries.iter_mut().find(|(key, _)| *key == name) {
         Some(entry) => entry.1 = value,
         None => entries.push((name, value)),
+    }
+}
+
+/// Entries past which an object being read finds a name given twice through a
+/// hash index rather than by looking at every entry before it.
+const INDEXED_FROM: usize = 24;
+
+/// An object as it is read: its entries in order, and, once it has more than
+/// [`INDEXED_FROM`], an index of their names.
+///
+/// Why: looking a name up among the entries before it is the fastest way for the
+/// few keys a pruned object holds, but an object read whole may hold as many as
+/// the body (16 MB) has room for, and that look-up over every entry of such an
+/// object is quadratic: an upstream answer could then hold a worker for minutes.
+pub(crate) struct LeanObject<'b> {
+    entries: BumpVec<'b, (&'b str, Lean<'b>)>,
+    index: Option<HashMap<&'b str, usize>>,
+}
+
+impl<'b> LeanObject<'b> {
+    fn set(&mut self, name: &'b str, value: Lean<'b>) {
+        if let Some(index) = &mut self.index {
+            match index.entry(name) {
+                Entry::Occupied(at) => {
+                    self.entries[*at.get()].1 = value;
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(self.entries.len());
+                    self.entries.push((name, value));
+                }
+            }
+            return;
+        }
+        set(&mut self.entries, name, value);
+        if self.entries.len() > INDEXED_FROM {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(at, (name, _))| (*name, at))
+                    .collect(),
+            );
+        }
     }
 }
 
@@ -472,7 +517,7 @@ fn give_up() -> hifijson::Error {
 impl<'b> Build<'b> for Leans<'b> {
     type Out = Lean<'b>;
     type List = BumpVec<'b, Lean<'b>>;
-    type Obj = BumpVec<'b, (&'b str, Lean<'b>)>;
+    type Obj = LeanObject<'b>;
 
     fn null(&self) -> Lean<'b> {
         Lean::Null
@@ -516,25 +561,28 @@ impl<'b> Build<'b> for Leans<'b> {
         Lean::List(list.into_bump_slice())
     }
 
-    fn object(&self, capacity: usize) -> BumpVec<'b, (&'b str, Lean<'b>)> {
-        BumpVec::with_capacity_in(capacity, self.bump)
+    fn object(&self, capacity: usize) -> LeanObject<'b> {
+        LeanObject {
+            entries: BumpVec::with_capacity_in(capacity, self.bump),
+            index: None,
+        }
     }
 
     fn insert(
         &self,
-        obj: &mut BumpVec<'b, (&'b str, Lean<'b>)>,
+        obj: &mut LeanObject<'b>,
         key: Lean<'b>,
         value: Lean<'b>,
     ) -> Result<(), hifijson::Error> {
         let Lean::Text(name) = key else {
             return Err(give_up());
         };
-        set(obj, name, value);
+        obj.set(name, value);
         Ok(())
     }
 
-    fn end_object(&self, obj: BumpVec<'b, (&'b str, Lean<'b>)>) -> Lean<'b> {
-        Lean::Object(obj.into_bump_slice())
+    fn end_object(&self, obj: LeanObject<'b>) -> Lean<'b> {
+        Lean::Object(obj.entries.into_bump_slice())
     }
 
     fn text_of<'v>(&self, value: &'v Lean<'b>) -> (bool, Option<&'v str>) {

@@ -282,3 +282,35 @@ fn what_a_lean_value_cannot_hold_reads_as_through_values() {
         }
     }
 }
+
+/// An object read whole with more entries than a look-up among them serves (an
+/// index takes over): a name given twice, before and after the index starts,
+/// keeps its first place and its last value, as through jaq's values.
+#[test]
+fn a_large_object_read_whole_keeps_each_names_last_value() {
+    let asked = [g("4012345000122")];
+    let lean = preset("commercetools").reading_lean();
+    let values = preset("commercetools").parsing_whole();
+    for (early, late) in [(3, 10), (3, 400), (30, 400), (399, 400)] {
+        let mut value = String::from("{");
+        for n in 0..500 {
+            match n {
+                n if n == early => value.push_str(r#""label":"Acme","#),
+                n if n == late => value.push_str(r#""label":"Zenith","#),
+                n => value.push_str(&format!("\"k{n}\":{n},\"k{}\":\"again\",", n / 2)),
+            }
+        }
+        value.push_str(r#""end":true}"#);
+        let body = format!(
+            r#"{{"results":[{{"name":{{"en":"Tee"}},"masterVariant":{{"sku":"4012345000122","attributes":[{{"name":"brand","value":{value}}},{{"name":"size","value":{value}}}]}},"variants":[]}}],"total":1}}"#
+        );
+        let got = read(&lean, &asked, body.as_bytes());
+        assert_eq!(
+            got,
+            read(&values, &asked, body.as_bytes()),
+            "{early} {late}"
+        );
+        let product = got[0].clone().unwrap().unwrap();
+        assert_eq!(product.brand.as_deref(), Some("Zenith"), "{early} {late}");
+    }
+}
