@@ -21,7 +21,6 @@
 
 use std::time::Duration;
 
-use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -36,6 +35,7 @@ use super::commercetools_predicate::{Predicate, parse};
 use super::commercetools_product::{
     master_of_id, master_of_key, members, product_count, product_slice, projection,
 };
+use super::documented_order::to_json;
 use crate::gtin::Gtin;
 
 /// Results per page when `limit` is absent.
@@ -123,7 +123,7 @@ async fn query(
     if param("withTotal") != Some("false") {
         body["total"] = total.into();
     }
-    Json(body).into_response()
+    Documented(body).into_response()
 }
 
 /// The projections of every product the predicates (all of them) hold for, in
@@ -171,7 +171,7 @@ async fn single(
         ),
     };
     match found {
-        Some(product) => Json(product).into_response(),
+        Some(product) => Documented(product).into_response(),
         None => error(StatusCode::NOT_FOUND, "ResourceNotFound", message),
     }
 }
@@ -214,7 +214,7 @@ async fn token(
         );
     }
     let ttl: Duration = client.token_ttl;
-    Json(json!({
+    Documented(json!({
         "access_token": state.shared.tokens.issue_access(ttl),
         "token_type": "Bearer",
         "expires_in": ttl.as_secs(),
@@ -232,7 +232,7 @@ fn authorize(state: &DialectState, headers: &HeaderMap) -> Option<Response> {
             "invalid_token".into(),
         );
         body["error"] = "invalid_token".into();
-        (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+        (StatusCode::UNAUTHORIZED, Documented(body)).into_response()
     })
 }
 
@@ -268,7 +268,7 @@ fn invalid_input(message: String) -> Response {
 }
 
 fn error(status: StatusCode, code: &str, message: String) -> Response {
-    (status, Json(error_body(status, code, message))).into_response()
+    (status, Documented(error_body(status, code, message))).into_response()
 }
 
 /// An ErrorResponse: `statusCode`, `message` and the one error in `errors`.
@@ -285,5 +285,78 @@ fn auth_error(status: StatusCode, code: &str, description: &str) -> Response {
     let mut body = error_body(status, code, description.to_owned());
     body["error"] = code.into();
     body["error_description"] = description.into();
-    (status, Json(body)).into_response()
+    (status, Documented(body)).into_response()
+}
+
+/// The order commercetools' type definitions (`api-specs/api/types/…raml`) list
+/// their properties in, merged into one list: ProductProjectionPagedQueryResponse,
+/// ErrorResponse and its errors, AuthErrorResponse, the token response,
+/// references, ProductProjection, ProductVariant, Price, CentPrecisionMoney,
+/// Attribute, Image with its dimensions, and ProductVariantAvailability.
+pub(super) const DOCUMENTED_ORDER: &[&str] = &[
+    "limit",
+    "offset",
+    "count",
+    "total",
+    "results",
+    "statusCode",
+    "code",
+    "message",
+    "errors",
+    "error",
+    "error_description",
+    "access_token",
+    "token_type",
+    "expires_in",
+    "scope",
+    "typeId",
+    "id",
+    "version",
+    "sku",
+    "key",
+    "createdAt",
+    "lastModifiedAt",
+    "productType",
+    "type",
+    "currencyCode",
+    "centAmount",
+    "fractionDigits",
+    "name",
+    "value",
+    "description",
+    "slug",
+    "categories",
+    "categoryOrderHints",
+    "searchKeywords",
+    "hasStagedChanges",
+    "published",
+    "masterVariant",
+    "variants",
+    "priceMode",
+    "prices",
+    "attributes",
+    "url",
+    "dimensions",
+    "w",
+    "h",
+    "label",
+    "images",
+    "assets",
+    "availability",
+    "isOnStock",
+    "availableQuantity",
+];
+
+/// A JSON answer written with its keys in [`DOCUMENTED_ORDER`], as the API
+/// writes them (a variant's `sku` second), not alphabetically.
+struct Documented(Value);
+
+impl IntoResponse for Documented {
+    fn into_response(self) -> Response {
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            to_json(&self.0, DOCUMENTED_ORDER),
+        )
+            .into_response()
+    }
 }

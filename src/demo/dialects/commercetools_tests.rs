@@ -328,3 +328,147 @@ async fn tokens_are_issued_to_the_client_only_and_expire_or_get_revoked() {
     );
     assert_eq!(log.count_path_prefix("/oauth/token"), 4);
 }
+
+/// Each type's properties in the order its definition lists them (the `.raml`
+/// files named in the module docs), as far as the demo writes them.
+const TYPES: &[(&str, &[&str])] = &[
+    (
+        "ProductProjectionPagedQueryResponse",
+        &["limit", "offset", "count", "total", "results"],
+    ),
+    ("ErrorResponse", &["statusCode", "message", "errors"]),
+    ("ErrorObject", &["code", "message"]),
+    (
+        "AuthErrorResponse",
+        &[
+            "statusCode",
+            "message",
+            "errors",
+            "error",
+            "error_description",
+        ],
+    ),
+    (
+        "token",
+        &["access_token", "token_type", "expires_in", "scope"],
+    ),
+    ("Reference", &["typeId", "id"]),
+    (
+        "ProductProjection",
+        &[
+            "id",
+            "version",
+            "key",
+            "createdAt",
+            "lastModifiedAt",
+            "productType",
+            "name",
+            "description",
+            "slug",
+            "categories",
+            "categoryOrderHints",
+            "searchKeywords",
+            "hasStagedChanges",
+            "published",
+            "masterVariant",
+            "variants",
+            "priceMode",
+            "attributes",
+        ],
+    ),
+    (
+        "ProductVariant",
+        &[
+            "id",
+            "sku",
+            "key",
+            "prices",
+            "attributes",
+            "images",
+            "assets",
+            "availability",
+        ],
+    ),
+    ("Price", &["id", "key", "value"]),
+    (
+        "CentPrecisionMoney",
+        &["type", "currencyCode", "centAmount", "fractionDigits"],
+    ),
+    ("Attribute", &["name", "value"]),
+    ("AttributePlainEnumValue", &["key", "label"]),
+    ("Image", &["url", "dimensions", "label"]),
+    ("AssetDimensions", &["w", "h"]),
+    (
+        "ProductVariantAvailability",
+        &["isOnStock", "availableQuantity"],
+    ),
+];
+
+#[test]
+fn one_order_keeps_every_types_documented_order() {
+    let rank = |name: &str| {
+        super::commercetools::DOCUMENTED_ORDER
+            .iter()
+            .position(|known| *known == name)
+    };
+    for (name, keys) in TYPES {
+        let ranks: Vec<Option<usize>> = keys.iter().map(|key| rank(key)).collect();
+        assert!(
+            ranks.iter().all(Option::is_some) && ranks.is_sorted(),
+            "{name}: {keys:?} ranked {ranks:?}"
+        );
+    }
+}
+
+/// The answer's bytes, not only its value: each variant written as the API writes
+/// one, `sku` right after `id`, and the page and each product in their types'
+/// order (a client reading in one pass meets `sku` before the variant's prices).
+#[tokio::test]
+async fn answers_write_their_keys_in_the_documented_order_not_alphabetically() {
+    let (router, _, _) = server(ct());
+    let skus: Vec<String> = (0..9)
+        .map(|n| generated(n).as_own_format().to_owned())
+        .collect();
+    let skus: Vec<&str> = skus.iter().map(String::as_str).collect();
+    let answer = get(&router, &by_sku(&skus), None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let text = String::from_utf8(answer.body).unwrap();
+    assert!(
+        text.starts_with(r#"{"limit":20,"offset":0,"count":3,"total":3,"results":[{"id":""#),
+        "{text}"
+    );
+    let variants = skus.len();
+    assert_eq!(text.matches(r#""sku":"#).count(), variants, "{text}");
+    for id in 1..=3 {
+        let written = format!(r#"{{"id":{id},"sku":""#);
+        assert_eq!(text.matches(&written).count(), 3, "{written} in {text}");
+    }
+    let product = &text[text.find(r#""results":[{"#).unwrap() + 11..];
+    let product = &product[..product.find(r#"},{"id":""#).unwrap()];
+    // A product's own keys: those it shares with its variants come after them.
+    let at = |key: &str| match key {
+        "attributes" | "priceMode" => product.rfind(&format!("\"{key}\":")).unwrap(),
+        _ => product.find(&format!("\"{key}\":")).unwrap(),
+    };
+    let keys = [
+        "id",
+        "version",
+        "key",
+        "createdAt",
+        "productType",
+        "name",
+        "slug",
+        "masterVariant",
+        "variants",
+        "priceMode",
+        "attributes",
+    ];
+    let places: Vec<usize> = keys.iter().map(|key| at(key)).collect();
+    assert!(places.is_sorted(), "{keys:?} at {places:?} in {product}");
+    let missing = get(&router, &format!("{BASE}/key=p-nothing"), None).await;
+    assert!(
+        String::from_utf8(missing.body)
+            .unwrap()
+            .starts_with(r#"{"statusCode":404,"message":"#),
+    );
+}

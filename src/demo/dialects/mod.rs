@@ -17,6 +17,7 @@ mod call_log;
 mod commercetools;
 mod commercetools_predicate;
 mod commercetools_product;
+mod documented_order;
 mod facts;
 mod openfoodfacts;
 

@@ -45,6 +45,8 @@ pub(super) struct Answer {
     pub(super) status: StatusCode,
     pub(super) headers: HeaderMap,
     pub(super) json: serde_json::Value,
+    /// The body as sent.
+    pub(super) body: Vec<u8>,
 }
 
 /// `GET uri`, with `authorization` as the header's value if given.
@@ -85,6 +87,7 @@ pub(super) async fn send(
         status,
         headers,
         json: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        body: bytes.to_vec(),
     }
 }
 
