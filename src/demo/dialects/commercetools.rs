@@ -35,7 +35,7 @@ use super::commercetools_predicate::{Predicate, parse};
 use super::commercetools_product::{
     master_of_id, master_of_key, members, product_count, product_slice, projection,
 };
-use super::documented_order::to_json;
+use super::documented_order::Order;
 use crate::gtin::Gtin;
 
 /// Results per page when `limit` is absent.
@@ -353,9 +353,11 @@ struct Documented(Value);
 
 impl IntoResponse for Documented {
     fn into_response(self) -> Response {
+        static ORDER: std::sync::LazyLock<Order> =
+            std::sync::LazyLock::new(|| Order::new(DOCUMENTED_ORDER));
         (
             [(axum::http::header::CONTENT_TYPE, "application/json")],
-            to_json(&self.0, DOCUMENTED_ORDER),
+            ORDER.to_json(&self.0),
         )
             .into_response()
     }

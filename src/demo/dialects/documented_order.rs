@@ -14,62 +14,78 @@
 //! way round (the dialect's tests check its types' documented orders). Keys the
 //! list does not name come after the named ones, alphabetically.
 
-use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use serde_json::Value;
 
-/// `value` as JSON text, each object's keys in `order` (keys it does not name
-/// last, alphabetically).
-pub(super) fn to_json(value: &Value, order: &[&str]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4096);
-    write(value, order, &mut out);
-    out
+/// A rank list made ready for writing: each named key's place.
+pub(super) struct Order {
+    rank: HashMap<&'static str, usize>,
 }
 
-fn write(value: &Value, order: &[&str], out: &mut Vec<u8>) {
-    match value {
-        Value::Array(items) => {
-            out.push(b'[');
-            for (at, item) in items.iter().enumerate() {
-                if at > 0 {
-                    out.push(b',');
-                }
-                write(item, order, out);
-            }
-            out.push(b']');
+impl Order {
+    /// The keys in `names` come first, in that order.
+    pub(super) fn new(names: &[&'static str]) -> Order {
+        Order {
+            rank: names
+                .iter()
+                .enumerate()
+                .map(|(at, name)| (*name, at))
+                .collect(),
         }
-        Value::Object(entries) => {
-            let mut sorted: Vec<(&String, &Value)> = entries.iter().collect();
-            sorted.sort_by(|(a, _), (b, _)| compare(a, b, order));
-            out.push(b'{');
-            for (at, (name, item)) in sorted.into_iter().enumerate() {
-                if at > 0 {
-                    out.push(b',');
+    }
+
+    /// `value` as JSON text, each object's keys in this order (keys it does not
+    /// name last, alphabetically).
+    pub(super) fn to_json(&self, value: &Value) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4096);
+        self.write(value, &mut out);
+        out
+    }
+
+    fn write(&self, value: &Value, out: &mut Vec<u8>) {
+        match value {
+            Value::Array(items) => {
+                out.push(b'[');
+                for (at, item) in items.iter().enumerate() {
+                    if at > 0 {
+                        out.push(b',');
+                    }
+                    self.write(item, out);
                 }
-                scalar(&Value::String(name.clone()), out);
-                out.push(b':');
-                write(item, order, out);
+                out.push(b']');
             }
-            out.push(b'}');
+            Value::Object(entries) => {
+                // serde_json's map iterates alphabetically, so a stable sort by
+                // rank leaves the unnamed keys (all ranked last) alphabetical.
+                let mut ordered: Vec<(usize, &String, &Value)> = entries
+                    .iter()
+                    .map(|(name, item)| {
+                        let rank = self.rank.get(name.as_str()).copied();
+                        (rank.unwrap_or(usize::MAX), name, item)
+                    })
+                    .collect();
+                ordered.sort_by_key(|(rank, _, _)| *rank);
+                out.push(b'{');
+                for (at, (_, name, item)) in ordered.into_iter().enumerate() {
+                    if at > 0 {
+                        out.push(b',');
+                    }
+                    scalar(name, out);
+                    out.push(b':');
+                    self.write(item, out);
+                }
+                out.push(b'}');
+            }
+            other => scalar(other, out),
         }
-        other => scalar(other, out),
     }
 }
 
-fn scalar(value: &Value, out: &mut Vec<u8>) {
-    // Writing a scalar into a Vec cannot fail; were it to, the text would be
-    // short and the tests comparing it with serde_json's would say so.
+fn scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    // Writing a scalar or a name into a Vec cannot fail; were it to, the text
+    // would be short and the tests comparing it with serde_json's would say so.
     let _ = serde_json::to_writer(&mut *out, value);
-}
-
-fn compare(a: &str, b: &str, order: &[&str]) -> Ordering {
-    let rank = |name: &str| order.iter().position(|known| *known == name);
-    match (rank(a), rank(b)) {
-        (Some(a), Some(b)) => a.cmp(&b),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => a.cmp(b),
-    }
 }
 
 #[cfg(test)]
@@ -99,7 +115,7 @@ mod tests {
     fn keys_come_in_the_order_given_then_the_rest_alphabetically() {
         let value =
             json!({ "zeta": 1, "prices": [], "sku": "x", "id": 1, "alpha": { "b": 1, "a": 2 } });
-        let text = to_json(&value, &["id", "sku", "prices"]);
+        let text = Order::new(&["id", "sku", "prices"]).to_json(&value);
         assert_eq!(keys_of(&text), ["id", "sku", "prices", "alpha", "zeta"]);
         assert_eq!(
             std::str::from_utf8(&text).unwrap(),
@@ -131,9 +147,9 @@ mod tests {
         /// order given it is serde_json's own text.
         #[test]
         fn the_text_reads_back_as_the_value(value in json_value()) {
-            let text = to_json(&value, &["c", "a", "\""]);
+            let text = Order::new(&["c", "a", "\""]).to_json(&value);
             prop_assert_eq!(serde_json::from_slice::<Value>(&text).unwrap(), value.clone());
-            prop_assert_eq!(to_json(&value, &[]), serde_json::to_vec(&value).unwrap());
+            prop_assert_eq!(Order::new(&[]).to_json(&value), serde_json::to_vec(&value).unwrap());
         }
     }
 }
