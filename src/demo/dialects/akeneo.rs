@@ -170,8 +170,9 @@ async fn list(
     if ((offset + limit) as u64) < total {
         links["next"] = link(page + 1);
     }
-    let mut body =
-        json!({ "_links": links, "current_page": page, "_embedded": { "items": items } });
+    let mut body = json!({ "_links": links, "current_page": page, "_embedded": {} });
+    // Moved in, not through `json!`, which would copy the page value by value.
+    body["_embedded"]["items"] = Value::Array(items);
     if with_count {
         body["items_count"] = total.into();
     }

@@ -153,7 +153,7 @@ pub(super) fn akeneo_product(base: &str, gtin: &Gtin, product: &DemoProduct) -> 
     let categories: Vec<String> = (1..=product.categories.len())
         .map(|depth| code(&product.categories[..depth].join(" ")))
         .collect();
-    json!({
+    let mut item = json!({
         "_links": { "self": { "href": format!("{base}/api/rest/v1/products/{id}") } },
         "identifier": id,
         "enabled": product.availability != "DISCONTINUED",
@@ -161,12 +161,14 @@ pub(super) fn akeneo_product(base: &str, gtin: &Gtin, product: &DemoProduct) -> 
         "categories": categories,
         "groups": [],
         "parent": null,
-        "values": values,
         "created": "2025-01-06T09:30:00+00:00",
         "updated": product.updated_at.replace('Z', "+00:00"),
         "associations": {},
         "quantified_associations": {},
-    })
+    });
+    // Moved in, not through `json!`, which would copy it value by value.
+    item["values"] = Value::Object(values);
+    item
 }
 
 /// A media file code as Akeneo makes them: four one-character directories, then

@@ -118,8 +118,9 @@ async fn query(
                 .collect(),
         )
     };
-    let mut body =
-        json!({ "limit": served, "offset": offset, "count": page.len(), "results": page });
+    let mut body = json!({ "limit": served, "offset": offset, "count": page.len() });
+    // Moved in, not through `json!`, which would copy the page value by value.
+    body["results"] = Value::Array(page);
     if param("withTotal") != Some("false") {
         body["total"] = total.into();
     }

@@ -112,8 +112,8 @@ pub(super) fn projection(state: &DialectState, master: &Gtin) -> Option<Value> {
             vec![json!({ "typeId": "category", "id": opaque_id(&head.categories.join("/")) })]
         }).unwrap_or_default(),
         "categoryOrderHints": {},
-        "masterVariant": master_variant,
-        "variants": variants.collect::<Vec<_>>(),
+        "masterVariant": null,
+        "variants": null,
         "searchKeywords": {},
         "hasStagedChanges": false,
         "published": true,
@@ -122,6 +122,9 @@ pub(super) fn projection(state: &DialectState, master: &Gtin) -> Option<Value> {
         "lastModifiedAt": last_modified.replace('Z', ".000Z"),
         "attributes": [],
     });
+    // Moved in, not through `json!`, which would copy them value by value.
+    projection["masterVariant"] = master_variant;
+    projection["variants"] = Value::Array(variants.collect());
     if let Some(description) = &head.description {
         projection["description"] = json!({ lang: description });
     }
@@ -180,14 +183,16 @@ fn variant(gtin: &Gtin, product: &DemoProduct, id: u64) -> Value {
         "LOW_STOCK" => (true, 3),
         _ => (false, 0),
     };
-    json!({
+    let mut variant = json!({
         "id": id,
         "sku": sku,
         "key": sku,
-        "prices": prices,
-        "images": images,
-        "attributes": attributes,
         "assets": [],
         "availability": { "isOnStock": on_stock, "availableQuantity": quantity },
-    })
+    });
+    // Moved in, not through `json!`, which would copy them value by value.
+    variant["prices"] = Value::Array(prices);
+    variant["images"] = Value::Array(images);
+    variant["attributes"] = Value::Array(attributes);
+    variant
 }

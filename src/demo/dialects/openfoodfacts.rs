@@ -122,15 +122,16 @@ async fn search(State(state): State<DialectState>, RawQuery(query): RawQuery) ->
             ))
         })
         .collect();
-    Json(json!({
+    let mut body = json!({
         "count": count,
         "page": page,
         "page_count": products.len(),
         "page_size": page_size,
-        "products": products,
         "skip": skip,
-    }))
-    .into_response()
+    });
+    // Moved in, not through `json!`, which would copy the page value by value.
+    body["products"] = Value::Array(products);
+    Json(body).into_response()
 }
 
 /// The items whose stored code is exactly one of the comma-separated `codes`, in
