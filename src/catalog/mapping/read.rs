@@ -75,6 +75,19 @@ pub(crate) struct Page {
     pub(crate) total: Option<u64>,
 }
 
+impl Page {
+    /// A page of `items` items whose results are still to be read.
+    pub(crate) fn new(items: usize, next: Option<String>, total: Option<u64>) -> Page {
+        Page {
+            results: Vec::new(),
+            items,
+            broken: 0,
+            next,
+            total,
+        }
+    }
+}
+
 /// What `upstream check` shows: each request sent and each raw item read.
 #[derive(Debug, Default)]
 pub struct Trace {
@@ -185,13 +198,7 @@ impl Mapping {
                     .and_then(|text| text.parse::<u64>().ok()),
                 None => None,
             };
-            let mut page = Page {
-                results: Vec::new(),
-                items: items.len(),
-                broken: 0,
-                next,
-                total,
-            };
+            let mut page = Page::new(items.len(), next, total);
             if self.read_items(asked, items, selecting, &mut page, None, &bump) {
                 return Some(page);
             }
@@ -269,13 +276,7 @@ impl Mapping {
             Some(value) => scalar_text(&value).and_then(|text| text.parse::<u64>().ok()),
             None => None,
         };
-        let mut page = Page {
-            results: Vec::new(),
-            items: items.len(),
-            broken: 0,
-            next,
-            total,
-        };
+        let mut page = Page::new(items.len(), next, total);
         Ok(self
             .read_items(asked, &items, selecting, &mut page, trace, ())
             .then_some(page))

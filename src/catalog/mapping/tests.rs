@@ -24,7 +24,9 @@ fn mapped_batch(mapping: &Mapping, asked: &[Gtin], body: &[u8]) -> Vec<FetchResu
 }
 
 /// Results compared by what a client sees: the product, not found, or the code.
-fn seen(results: &[FetchResult]) -> Vec<Result<Option<crate::catalog::Product>, &'static str>> {
+pub(super) fn seen(
+    results: &[FetchResult],
+) -> Vec<Result<Option<crate::catalog::Product>, &'static str>> {
     results
         .iter()
         .map(|result| match result {

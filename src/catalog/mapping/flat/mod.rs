@@ -119,13 +119,7 @@ impl Flat {
     /// One page of a batch answer for `asked`; `None` when this reader gives it up.
     pub(crate) fn read_page(&self, asked: &Asked<'_>, body: &[u8]) -> Option<Page> {
         let mut lexer = SliceLexer::new(body);
-        let mut page = Page {
-            results: Vec::new(),
-            items: 0,
-            broken: 0,
-            next: None,
-            total: None,
-        };
+        let mut page = Page::new(0, None, None);
         let read = lexer.exactly_one(ws_tk, |next, lexer| {
             if next != b'{' {
                 return Err(Expect::Value.into());

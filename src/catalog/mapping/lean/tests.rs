@@ -7,8 +7,8 @@
 
 use proptest::prelude::*;
 
+use super::super::tests::seen;
 use super::super::{Mapping, Preset};
-use crate::catalog::FetchResult;
 use crate::gtin::Gtin;
 use crate::test_support::g;
 
@@ -25,17 +25,6 @@ const CODES: [&str; 5] = [
 fn preset(name: &str) -> Mapping {
     let preset = Preset::find(name).unwrap();
     Mapping::from_toml(preset.text, preset.file, &|_| Some("x".to_owned())).unwrap()
-}
-
-/// Results compared by what a client sees: the product, not found, or the code.
-fn seen(results: &[FetchResult]) -> Vec<Result<Option<crate::catalog::Product>, &'static str>> {
-    results
-        .iter()
-        .map(|result| match result {
-            Ok(product) => Ok(product.clone()),
-            Err(error) => Err(error.code().as_str()),
-        })
-        .collect()
 }
 
 /// Keys the presets read, and some they do not.
