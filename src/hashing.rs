@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-/// The hasher builder of [`FastMap`], [`FastSet`] and the moka caches.
+/// The hasher builder of [`FastMap`], [`FastSet`] and the quick_cache caches.
 pub(crate) type FastHasher = foldhash::fast::RandomState;
 
 /// A `HashMap` with [`FastHasher`].

@@ -8,9 +8,14 @@
 //! (`--cache-capacity` …), is folded into the same weigher: no entry weighs less
 //! than `max_bytes / max_entries`, so neither bound can be exceeded.
 
+use std::hash::Hash;
 use std::mem::size_of;
 
+use quick_cache::Weighter;
+use quick_cache::sync::{Cache, DefaultLifecycle};
+
 use crate::catalog::{Attribute, Image, Product};
+use crate::hashing::FastHasher;
 
 /// Bytes counted per cache entry for the cache's node, hash-table slot and `Arc` headers.
 pub(crate) const ENTRY_OVERHEAD_BYTES: usize = 160;
@@ -21,6 +26,57 @@ pub(crate) fn entry_weight(bytes: usize, max_bytes: u64, max_entries: u64) -> u3
     let floor = max_bytes.div_ceil(max_entries.max(1));
     let weight = u64::try_from(bytes).unwrap_or(u64::MAX).max(floor);
     u32::try_from(weight).unwrap_or(u32::MAX)
+}
+
+/// A small bounded quick_cache (parsed documents, persisted queries, rate-limit
+/// buckets): at most `max_entries` entries weighing at most `max_bytes` by
+/// `weighter`, the heaviest entry it should take weighing `heaviest`.
+///
+/// quick_cache splits both bounds evenly across its shards and refuses an entry
+/// heavier than 97 % of a shard's share (its "hot" allocation), so there are never
+/// more shards than leave room for the heaviest entry in each: a small budget gets
+/// one shard (moka, used for these caches before, had no shards to split it).
+pub(crate) fn small_cache<K, V, W>(
+    max_entries: u64,
+    max_bytes: u64,
+    heaviest: u64,
+    weighter: W,
+) -> Cache<K, V, W, FastHasher>
+where
+    K: Eq + Hash,
+    V: Clone,
+    W: Weighter<K, V> + Clone,
+{
+    let parallel = std::thread::available_parallelism().map_or(1, usize::from) * 4;
+    // 96 %: below the 97 % allocation, whatever its float rounding.
+    let room = u128::from(max_bytes) * 96 / 100 / u128::from(heaviest.max(1));
+    let room = usize::try_from(room).unwrap_or(usize::MAX);
+    let most = parallel.min(room).max(1);
+    // A power of two (quick_cache rounds up to one), not above `most`.
+    let shards = 1 << most.ilog2();
+    let entries = usize::try_from(max_entries.max(1)).unwrap_or(usize::MAX);
+    let max_bytes = max_bytes.max(1);
+    let options = quick_cache::OptionsBuilder::new()
+        .shards(shards)
+        .estimated_items_capacity(entries)
+        .weight_capacity(max_bytes)
+        .build();
+    match options {
+        Ok(options) => Cache::with_options(
+            options,
+            weighter,
+            FastHasher::default(),
+            DefaultLifecycle::default(),
+        ),
+        // All three are set above; the builder fails only when one is missing.
+        Err(_) => Cache::with(
+            entries,
+            max_bytes,
+            weighter,
+            FastHasher::default(),
+            DefaultLifecycle::default(),
+        ),
+    }
 }
 
 /// The heap a product holds, plus the product itself.
@@ -59,6 +115,34 @@ pub(crate) fn product_bytes(product: &Product) -> usize {
 mod tests {
     use super::*;
     use crate::cache::test_support::product;
+
+    /// A weigher reading the weight from the value itself.
+    #[derive(Clone)]
+    struct Own;
+
+    impl Weighter<u64, u64> for Own {
+        fn weight(&self, _key: &u64, weight: &u64) -> u64 {
+            *weight
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_small_cache_keeps_its_heaviest_entry_and_stays_within_its_bounds(
+            heaviest in 1u64..100_000,
+            times in 2u64..64,
+            max_entries in 1u64..2_000,
+        ) {
+            let max_bytes = heaviest * times;
+            let cache = small_cache(max_entries, max_bytes, heaviest, Own);
+            cache.insert(0, heaviest);
+            proptest::prop_assert_eq!(cache.get(&0), Some(heaviest));
+            for key in 1..=(2 * times) {
+                cache.insert(key, heaviest);
+            }
+            proptest::prop_assert!(cache.weight() <= max_bytes);
+        }
+    }
 
     #[test]
     fn an_entry_weighs_its_bytes_but_no_less_than_its_share_of_the_entry_bound() {

@@ -314,7 +314,7 @@ pub struct GraphqlArgs {
     /// (`off` answers `INTROSPECTION_DISABLED`; `__typename` and `_service` still work).
     #[arg(long, env = "CATALOG_INTROSPECTION", value_enum, default_value_t = Switch::On)]
     pub introspection: Switch,
-    /// Most automatic persisted queries kept (per replica; least recently used go first).
+    /// Most automatic persisted queries kept (per replica; when full, the ones asked least go first).
     #[arg(long, env = "CATALOG_APQ_CACHE_SIZE", default_value = "1000")]
     pub apq_cache_size: NonZeroU64,
     /// Most memory the persisted queries' texts may weigh, in MiB (on top of `--apq-cache-size`).

@@ -13,8 +13,8 @@
 //!
 //! Bounded three times: at most `--document-cache-max-mb` of estimated memory (a
 //! parsed document weighs about [`PARSED_BYTES_PER_TEXT_BYTE`] times its text), at
-//! most `--document-cache-size` documents (least recently and least frequently used
-//! go first), and a text over [`MAX_CACHED_QUERY_BYTES`] is parsed every time (hot
+//! most `--document-cache-size` documents (quick_cache's S3-FIFO: texts seen once go
+//! before texts seen again), and a text over [`MAX_CACHED_QUERY_BYTES`] is parsed every time (hot
 //! queries are small; a huge one would pin memory).
 //!
 //! The compiled plans ([`super::plan`]) live here too, in a store of their own with
@@ -30,11 +30,11 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ServerResult, Variables};
 
 use quick_cache::Weighter;
-use quick_cache::sync::{Cache, DefaultLifecycle};
+use quick_cache::sync::Cache;
 
 use super::limits::QueryLimits;
 use super::plan::{self, Plan};
-use crate::cache::weight::{ENTRY_OVERHEAD_BYTES, entry_weight};
+use crate::cache::weight::{ENTRY_OVERHEAD_BYTES, entry_weight, small_cache};
 use crate::hashing::FastHasher;
 
 /// A document's text and its parse.
@@ -56,7 +56,7 @@ pub(crate) struct DocumentCache {
 
 struct Shared {
     /// Query text to its parsed document.
-    documents: moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>, FastHasher>,
+    documents: Cache<Arc<str>, Arc<ExecutableDocument>, WeighText, FastHasher>,
     /// Query text to its compiled plan (`None` with `--compiled-plans off`).
     plans: Option<Plans>,
     /// Documents served from the cache.
@@ -76,7 +76,7 @@ pub(crate) struct DocumentCacheStats {
 }
 
 /// Query text to its plan, or to `None` for a text that has none.
-type PlanStore = Cache<Arc<str>, Option<Arc<Plan>>, WeighPlan, FastHasher>;
+type PlanStore = Cache<Arc<str>, Option<Arc<Plan>>, WeighText, FastHasher>;
 
 /// The compiled plans, and the limits a document must pass to have one.
 struct Plans {
@@ -84,17 +84,31 @@ struct Plans {
     limits: QueryLimits,
 }
 
-/// A plan weighs about what the parsed document it came from weighs.
+/// A parsed document weighs its text and about [`PARSED_BYTES_PER_TEXT_BYTE`] times
+/// that; a plan weighs about what the document it came from weighs.
 #[derive(Clone)]
-struct WeighPlan {
+struct WeighText {
     max_bytes: u64,
     capacity: u64,
 }
 
-impl Weighter<Arc<str>, Option<Arc<Plan>>> for WeighPlan {
-    fn weight(&self, text: &Arc<str>, _plan: &Option<Arc<Plan>>) -> u64 {
-        let bytes = text.len() * (1 + PARSED_BYTES_PER_TEXT_BYTE) + ENTRY_OVERHEAD_BYTES;
+impl WeighText {
+    fn bytes(&self, text_bytes: usize) -> u64 {
+        let bytes = text_bytes * (1 + PARSED_BYTES_PER_TEXT_BYTE) + ENTRY_OVERHEAD_BYTES;
         u64::from(entry_weight(bytes, self.max_bytes, self.capacity))
+    }
+
+    /// The cache of this weight, holding every text up to [`MAX_CACHED_QUERY_BYTES`].
+    fn cache<V: Clone>(self) -> Cache<Arc<str>, V, WeighText, FastHasher> {
+        let (capacity, max_bytes) = (self.capacity, self.max_bytes);
+        let heaviest = self.bytes(MAX_CACHED_QUERY_BYTES);
+        small_cache(capacity, max_bytes, heaviest, self)
+    }
+}
+
+impl<V> Weighter<Arc<str>, V> for WeighText {
+    fn weight(&self, text: &Arc<str>, _parsed: &V) -> u64 {
+        self.bytes(text.len())
     }
 }
 
@@ -113,29 +127,15 @@ impl DocumentCache {
         max_bytes: u64,
         plans: Option<QueryLimits>,
     ) -> DocumentCache {
+        let weigh = WeighText {
+            max_bytes,
+            capacity,
+        };
         let plans = plans.map(|limits| Plans {
-            store: Cache::with(
-                usize::try_from(capacity.min(1024)).unwrap_or(1024),
-                max_bytes,
-                WeighPlan {
-                    max_bytes,
-                    capacity,
-                },
-                FastHasher::default(),
-                DefaultLifecycle::default(),
-            ),
+            store: weigh.clone().cache(),
             limits,
         });
-        let documents = moka::sync::Cache::builder()
-            .max_capacity(max_bytes)
-            .weigher(
-                move |text: &Arc<str>, _document: &Arc<ExecutableDocument>| {
-                    let bytes =
-                        text.len() * (1 + PARSED_BYTES_PER_TEXT_BYTE) + ENTRY_OVERHEAD_BYTES;
-                    entry_weight(bytes, max_bytes, capacity)
-                },
-            )
-            .build_with_hasher(FastHasher::default());
+        let documents = weigh.cache();
         DocumentCache {
             shared: Arc::new(Shared {
                 documents,
@@ -404,11 +404,10 @@ mod tests {
             let response = schema.execute(query.as_str()).await;
             assert!(response.errors.is_empty(), "{:?}", response.errors);
         }
-        cache.shared.documents.run_pending_tasks();
-
-        let weighed = cache.shared.documents.weighted_size();
+        let weighed = cache.shared.documents.weight();
         assert!(weighed <= 64 * 1024, "{weighed} bytes");
-        assert!(cache.shared.documents.entry_count() <= 4);
+        let kept = cache.shared.documents.len();
+        assert!((1..=4).contains(&kept), "{kept} documents kept");
     }
 
     #[tokio::test]

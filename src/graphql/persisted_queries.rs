@@ -15,8 +15,8 @@
 //! ordinary path (document cache, shape limits, validation), so a persisted query
 //! costs and is checked exactly like the same query sent in full.
 //!
-//! The store is a bounded in-memory LRU per replica (`--apq-cache-size` texts,
-//! `--apq-cache-max-mb` bytes of hash and text): a replica
+//! The store is a bounded in-memory cache per replica (quick_cache, S3-FIFO:
+//! `--apq-cache-size` texts, `--apq-cache-max-mb` bytes of hash and text): a replica
 //! that has not seen a hash answers not-found and the client re-registers, which is
 //! the protocol's normal recovery.
 
@@ -26,16 +26,19 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
 };
 use async_graphql::{Request, ServerError, ServerResult, ValidationResult};
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::errors;
+use crate::cache::weight;
 use crate::hashing::FastHasher;
 
 /// The APQ store shared by every request of one schema: hash to query text.
 #[derive(Clone)]
 pub(crate) struct PersistedQueries {
-    queries: moka::sync::Cache<String, Arc<str>, FastHasher>,
+    queries: Arc<Store>,
 }
 
 /// `extensions.persistedQuery` of a request.
@@ -46,18 +49,43 @@ struct PersistedQuery {
     sha256_hash: String,
 }
 
+/// Hash to text, each weighing both.
+type Store = Cache<String, Arc<str>, WeighQuery, FastHasher>;
+
+/// The heaviest text kept is the longest a default request body holds (256 KiB):
+/// the store is sharded no finer than that.
+const HEAVIEST_TEXT_BYTES: usize = 256 * 1024;
+
+/// A persisted query weighs its hash and its text.
+#[derive(Clone)]
+struct WeighQuery {
+    max_bytes: u64,
+    capacity: u64,
+}
+
+impl WeighQuery {
+    fn bytes(&self, bytes: usize) -> u64 {
+        let bytes = bytes + weight::ENTRY_OVERHEAD_BYTES;
+        u64::from(weight::entry_weight(bytes, self.max_bytes, self.capacity))
+    }
+}
+
+impl Weighter<String, Arc<str>> for WeighQuery {
+    fn weight(&self, hash: &String, text: &Arc<str>) -> u64 {
+        self.bytes(hash.len() + text.len())
+    }
+}
+
 impl PersistedQueries {
     /// A store holding at most `capacity` queries weighing at most `max_bytes`.
     pub(crate) fn new(capacity: u64, max_bytes: u64) -> PersistedQueries {
+        let weigh = WeighQuery {
+            max_bytes,
+            capacity,
+        };
+        let heaviest = weigh.bytes(64 + HEAVIEST_TEXT_BYTES);
         PersistedQueries {
-            queries: moka::sync::Cache::builder()
-                .max_capacity(max_bytes)
-                .weigher(move |hash: &String, text: &Arc<str>| {
-                    let bytes =
-                        hash.len() + text.len() + crate::cache::weight::ENTRY_OVERHEAD_BYTES;
-                    crate::cache::weight::entry_weight(bytes, max_bytes, capacity)
-                })
-                .build_with_hasher(FastHasher::default()),
+            queries: Arc::new(weight::small_cache(capacity, max_bytes, heaviest, weigh)),
         }
     }
 }
@@ -65,7 +93,7 @@ impl PersistedQueries {
 impl ExtensionFactory for PersistedQueries {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(PersistedQueriesExtension {
-            queries: self.queries.clone(),
+            queries: Arc::clone(&self.queries),
             to_store: Mutex::new(None),
         })
     }
@@ -73,7 +101,7 @@ impl ExtensionFactory for PersistedQueries {
 
 /// One request's view: the store, and the hash and text to store once valid.
 struct PersistedQueriesExtension {
-    queries: moka::sync::Cache<String, Arc<str>, FastHasher>,
+    queries: Arc<Store>,
     to_store: Mutex<Option<(String, Arc<str>)>>,
 }
 

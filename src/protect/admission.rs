@@ -15,7 +15,6 @@ use async_graphql::{BatchRequest, Request, Value};
 use axum::http::{HeaderMap, HeaderName};
 
 use super::identity::{self, Identity};
-use super::keys::ApiKeys;
 use super::rate::{self, RatePolicy};
 use super::settings::{ANONYMOUS, BYPASS_HEADER, COST_EXTENSION, ProtectionSettings};
 use super::trusted::{self, Manifest, TrustedMode};
@@ -115,21 +114,7 @@ impl Protection {
             .filter(|_| settings.trusted_documents_mode != TrustedMode::Off)
             .map(trusted::TrustedDocuments::new);
         let limited = settings.any_rate_limit();
-        let local = limited.then(|| {
-            // An idle bucket is full again after its burst window: dropping it then
-            // changes nothing. The longest window of every policy, at least a second.
-            let idle = settings
-                .api_keys
-                .iter()
-                .flat_map(ApiKeys::clients)
-                .filter_map(|client| settings.policy(Some(client)))
-                .chain(settings.rate_limit)
-                .map(|policy| policy.window_secs())
-                .max()
-                .unwrap_or(1)
-                .max(1);
-            rate::LocalLimiter::new(settings.rate_limit_max_clients, Duration::from_secs(idle))
-        });
+        let local = limited.then(|| rate::LocalLimiter::new(settings.rate_limit_max_clients));
         let redis = settings
             .rate_limit_redis
             .as_ref()

@@ -12,14 +12,22 @@
 //!   request). A Redis error or a call slower than the budget falls back to the
 //!   local bucket for that request and skips Redis for a while: a Redis outage
 //!   loosens the limit to one bucket per replica, it never refuses traffic.
-//! - **Local**: a moka cache of client hash to timestamp, bounded by entry count
-//!   (`--rate-limit-max-clients`); TinyLFU admission keeps the frequent clients
-//!   when a flood of new ids arrives, and an entry idle for longer than its burst
-//!   window holds a full bucket, so it expires.
+//! - **Local**: a quick_cache of client hash to timestamp, bounded by entry count
+//!   (`--rate-limit-max-clients`); its S3-FIFO eviction drops clients seen once
+//!   before the ones seen again, so a flood of new ids does not push out (and so
+//!   refill) a frequent client's bucket. A bucket idle for longer than its burst
+//!   window is full, so evicting it changes nothing.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use quick_cache::UnitWeighter;
+use quick_cache::sync::Cache;
+
+use crate::cache::weight::small_cache;
+use crate::hashing::FastHasher;
 
 /// A client's allowance.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,18 +90,15 @@ fn gcra(tat: u64, now: u64, cost: u64, policy: RatePolicy) -> (Option<u64>, Deci
 /// The local buckets: client hash to arrival time (nanoseconds since `epoch`).
 pub(crate) struct LocalLimiter {
     epoch: Instant,
-    buckets: moka::sync::Cache<u64, Arc<AtomicU64>>,
+    buckets: Cache<u64, Arc<AtomicU64>, UnitWeighter, FastHasher>,
 }
 
 impl LocalLimiter {
-    /// Buckets for at most `max_clients` clients; an idle one goes after `idle`.
-    pub(crate) fn new(max_clients: u64, idle: Duration) -> LocalLimiter {
+    /// Buckets for at most `max_clients` clients.
+    pub(crate) fn new(max_clients: u64) -> LocalLimiter {
         LocalLimiter {
             epoch: Instant::now(),
-            buckets: moka::sync::Cache::builder()
-                .max_capacity(max_clients)
-                .time_to_idle(idle)
-                .build(),
+            buckets: small_cache(max_clients, max_clients, 1, UnitWeighter),
         }
     }
 
@@ -102,7 +107,8 @@ impl LocalLimiter {
         let now = self.epoch.elapsed().as_nanos() as u64 + 1;
         let bucket = self
             .buckets
-            .get_with(client, || Arc::new(AtomicU64::new(0)));
+            .get_or_insert_with(&client, || Ok::<_, Infallible>(Arc::new(AtomicU64::new(0))));
+        let Ok(bucket) = bucket;
         let mut tat = bucket.load(Ordering::Acquire);
         loop {
             let (stored, decision) = gcra(tat, now, cost, policy);
@@ -116,10 +122,9 @@ impl LocalLimiter {
         }
     }
 
-    /// Clients held now (after moka's pending evictions ran).
+    /// Clients held now.
     pub(crate) fn clients(&self) -> u64 {
-        self.buckets.run_pending_tasks();
-        self.buckets.entry_count()
+        u64::try_from(self.buckets.len()).unwrap_or(u64::MAX)
     }
 }
 
@@ -168,7 +173,7 @@ mod tests {
 
     #[test]
     fn the_local_limiter_stays_within_its_client_bound() {
-        let limiter = LocalLimiter::new(100, Duration::from_secs(60));
+        let limiter = LocalLimiter::new(100);
         for client in 0..10_000 {
             limiter.check(client, 1, POLICY);
         }

@@ -39,11 +39,17 @@
 //! answers `None` (the caller decides with its local bucket) and Redis is skipped
 //! for [`REDIS_RETRY_AFTER`]; units held stay spendable.
 
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use quick_cache::UnitWeighter;
+use quick_cache::sync::Cache;
+
 use super::rate::{Decision, RatePolicy};
+use crate::cache::weight::small_cache;
+use crate::hashing::FastHasher;
 use crate::redis_topology::{LinkTimeouts, RedisLink, RedisTarget};
 
 /// How long Redis is skipped after a failed or slow call.
@@ -109,7 +115,7 @@ pub(crate) struct RedisLimiter {
     skip_until: AtomicU64,
     epoch: Instant,
     /// Each client's lease on this replica.
-    leases: moka::sync::Cache<u64, Arc<Lease>>,
+    leases: Cache<u64, Arc<Lease>, UnitWeighter, FastHasher>,
     /// Requests decided locally because Redis failed or was skipped.
     pub(crate) fallbacks: AtomicU64,
 }
@@ -250,11 +256,9 @@ impl RedisLimiter {
             budget,
             skip_until: AtomicU64::new(0),
             epoch: Instant::now(),
-            // An idle client's lease has lapsed: dropping it loses nothing.
-            leases: moka::sync::Cache::builder()
-                .max_capacity(max_clients)
-                .time_to_idle(LEASE_LIFETIME)
-                .build(),
+            // Evicting an idle client's lease loses nothing: its units have lapsed
+            // (kept, its lapsed units go back with its next lease).
+            leases: small_cache(max_clients, max_clients, 1, UnitWeighter),
             fallbacks: AtomicU64::new(0),
         }
     }
@@ -271,7 +275,10 @@ impl RedisLimiter {
         if !self.usable(self.now()) {
             return self.fell_back();
         }
-        let lease = self.leases.get_with(client, || Arc::new(Lease::new(key())));
+        let lease = self
+            .leases
+            .get_or_insert_with(&client, || Ok::<_, Infallible>(Arc::new(Lease::new(key()))));
+        let Ok(lease) = lease;
         if let Local::Decided(decision, ahead) = lease.spend(self.now(), cost, policy) {
             if ahead && !lease.ahead.swap(true, Ordering::AcqRel) {
                 tokio::spawn(Arc::clone(self).lease_ahead(lease, policy));
