@@ -62,7 +62,7 @@ clean: ## Remove build output
 	$(CARGO) clean
 
 # ---- conformance and browser ----
-.PHONY: audit-http test-browser test-browser-enforce test-introspection test-fuzz test-observability test-deploy-models scan-screenshots vendor-scan gzip-assets
+.PHONY: audit-http test-browser test-browser-enforce test-introspection test-apollo-client test-fuzz test-observability test-deploy-models scan-screenshots vendor-scan gzip-assets
 
 audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a running gateway
 	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
@@ -111,6 +111,10 @@ test-fuzz: ## Schemathesis (PyPI, GraphQL mode) fuzzes a running gateway: no 5xx
 test-introspection: ## Client tools' introspection (graphql-js 16/17, Codegen's loader) vs schema.graphql
 	cd tests/introspection && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/introspection/introspect.mjs '{url}/graphql'
+
+test-apollo-client: ## Apollo Client 4 against the gateway: cache by GTIN across spellings, baskets, lookups, errors, APQ by POST and GET
+	cd tests/apollo-client && npm ci --no-audit --no-fund --silent
+	scripts/with-gateway.sh -- node tests/apollo-client/apollo.mjs '{url}/graphql'
 
 # GS1's test vectors (other people's work, kept out of this repository): the folder
 # next to the clone by default. Apart from `make test`, which needs a fresh clone only.
