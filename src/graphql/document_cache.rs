@@ -14,8 +14,8 @@
 //! Bounded three times: at most `--document-cache-max-mb` of estimated memory (a
 //! parsed document weighs about [`PARSED_BYTES_PER_TEXT_BYTE`] times its text), at
 //! most `--document-cache-size` documents (quick_cache's S3-FIFO: texts seen once go
-//! before texts seen again), and a text over [`MAX_CACHED_QUERY_BYTES`] is parsed every time (hot
-//! queries are small; a huge one would pin memory).
+//! before texts seen again), and a text over [`MAX_CACHED_QUERY_BYTES`] is parsed
+//! every time (hot queries are small; a huge one would pin memory).
 //!
 //! The compiled plans ([`super::plan`]) live here too, in a store of their own with
 //! the same bounds (a plan weighs about what its document weighs): query text to
