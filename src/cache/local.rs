@@ -69,28 +69,13 @@ impl LocalTier {
     /// An empty tier bounded by `settings.max_bytes` and `settings.capacity`;
     /// capacity evictions are counted in `counters.evictions`.
     pub(crate) fn new(settings: Arc<CacheSettings>, counters: Arc<Counters>) -> LocalTier {
-        let options = quick_cache::OptionsBuilder::new()
-            .estimated_items_capacity(
-                usize::try_from(settings.capacity.min(INITIAL_ENTRIES)).unwrap_or(1),
-            )
-            .weight_capacity(settings.max_bytes)
-            .build();
-        let cache = match options {
-            Ok(options) => Cache::with_options(
-                options,
-                WeighHeld,
-                FastHasher::default(),
-                CountEvictions(counters),
-            ),
-            // Both values are set above; the builder fails only when one is missing.
-            Err(_) => Cache::with(
-                1,
-                settings.max_bytes,
-                WeighHeld,
-                FastHasher::default(),
-                CountEvictions(counters),
-            ),
-        };
+        let cache = weight::bounded_cache(
+            None,
+            usize::try_from(settings.capacity.min(INITIAL_ENTRIES)).unwrap_or(1),
+            settings.max_bytes,
+            WeighHeld,
+            CountEvictions(counters),
+        );
         LocalTier {
             cache: Arc::new(cache),
             settings,

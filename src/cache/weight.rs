@@ -11,8 +11,8 @@
 use std::hash::Hash;
 use std::mem::size_of;
 
-use quick_cache::Weighter;
 use quick_cache::sync::{Cache, DefaultLifecycle};
+use quick_cache::{Lifecycle, Weighter};
 
 use crate::catalog::{Attribute, Image, Product};
 use crate::hashing::FastHasher;
@@ -55,26 +55,47 @@ where
     // A power of two (quick_cache rounds up to one), not above `most`.
     let shards = 1 << most.ilog2();
     let entries = usize::try_from(max_entries.max(1)).unwrap_or(usize::MAX);
-    let max_bytes = max_bytes.max(1);
-    let options = quick_cache::OptionsBuilder::new()
-        .shards(shards)
+    bounded_cache(
+        Some(shards),
+        entries,
+        max_bytes.max(1),
+        weighter,
+        DefaultLifecycle::default(),
+    )
+}
+
+/// A quick_cache of `max_bytes` by `weighter`, sized for `entries`, over `shards`
+/// (quick_cache's default when `None`: four per core, fewer for a small estimate).
+/// Every bounded cache of the crate is built here.
+pub(crate) fn bounded_cache<K, V, W, L>(
+    shards: Option<usize>,
+    entries: usize,
+    max_bytes: u64,
+    weighter: W,
+    lifecycle: L,
+) -> Cache<K, V, W, FastHasher, L>
+where
+    K: Eq + Hash,
+    V: Clone,
+    W: Weighter<K, V> + Clone,
+    L: Lifecycle<K, V> + Clone,
+{
+    let mut options = quick_cache::OptionsBuilder::new();
+    options
         .estimated_items_capacity(entries)
-        .weight_capacity(max_bytes)
-        .build();
-    match options {
-        Ok(options) => Cache::with_options(
-            options,
-            weighter,
-            FastHasher::default(),
-            DefaultLifecycle::default(),
-        ),
-        // All three are set above; the builder fails only when one is missing.
+        .weight_capacity(max_bytes);
+    if let Some(shards) = shards {
+        options.shards(shards);
+    }
+    match options.build() {
+        Ok(options) => Cache::with_options(options, weighter, FastHasher::default(), lifecycle),
+        // Both bounds are set above; the builder fails only when one is missing.
         Err(_) => Cache::with(
             entries,
             max_bytes,
             weighter,
             FastHasher::default(),
-            DefaultLifecycle::default(),
+            lifecycle,
         ),
     }
 }

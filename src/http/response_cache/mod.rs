@@ -59,14 +59,14 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName, Method};
 use axum::response::Response;
-use quick_cache::sync::{Cache, DefaultLifecycle};
+use quick_cache::sync::DefaultLifecycle;
 
 use self::cache_headers::CacheHeaderSettings;
 use self::invalidation::{SLOTS, slot};
 use self::request_cache_control::{cache_control, is_json};
 use self::store::{Counters, Inner, WeighStored};
+use crate::cache::weight::bounded_cache;
 use crate::gtin::Gtin;
-use crate::hashing::FastHasher;
 
 /// How the response cache is sized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,26 +148,13 @@ impl ResponseCache {
         // Sized for entries of about 2 KiB; the table grows if they are smaller.
         let estimated =
             usize::try_from((settings.max_bytes / 2048).clamp(64, 65_536)).unwrap_or(65_536);
-        let options = quick_cache::OptionsBuilder::new()
-            .estimated_items_capacity(estimated)
-            .weight_capacity(settings.max_bytes)
-            .build();
-        let entries = match options {
-            Ok(options) => Cache::with_options(
-                options,
-                WeighStored,
-                FastHasher::default(),
-                DefaultLifecycle::default(),
-            ),
-            // Both values are set above; the builder fails only when one is missing.
-            Err(_) => Cache::with(
-                estimated,
-                settings.max_bytes,
-                WeighStored,
-                FastHasher::default(),
-                DefaultLifecycle::default(),
-            ),
-        };
+        let entries = bounded_cache(
+            None,
+            estimated,
+            settings.max_bytes,
+            WeighStored,
+            DefaultLifecycle::default(),
+        );
         let counters = Arc::new(Counters::default());
         ResponseCache {
             inner: Some(Arc::new(Inner {
