@@ -41,6 +41,12 @@ impl DemoCatalog {
         Some(generated::product(gtin, number))
     }
 
+    /// Whether the catalog has an item under `gtin`: [`DemoCatalog::get`] without
+    /// building the product.
+    pub fn contains(&self, gtin: &Gtin) -> bool {
+        self.curated.contains_key(gtin) || generated::item_number(gtin).is_some()
+    }
+
     /// The GTIN of generated item `number` (`None` from `GENERATED_ITEMS` on): a
     /// ready supply of keys that exist, for load tests and benchmarks.
     pub fn generated_gtin(number: u32) -> Option<Gtin> {
@@ -141,5 +147,19 @@ mod tests {
         assert!(catalog.get(&g("02388060100006")).is_some());
         // The priced label itself is the gateway's to zero; the demo stores only keys.
         assert_eq!(catalog.get(&g("2011122912346")), None);
+    }
+
+    proptest::proptest! {
+        /// `contains` says what `get` finds, for any GTIN-13 near the generated
+        /// range and every curated item.
+        #[test]
+        fn contains_agrees_with_get(payload in 951_900_000_000u64..952_100_000_000) {
+            let catalog = DemoCatalog::new();
+            let gtin = Gtin::with_check_digit(&payload.to_string()).unwrap();
+            proptest::prop_assert_eq!(catalog.contains(&gtin), catalog.get(&gtin).is_some());
+            for curated in catalog.curated_gtins() {
+                proptest::prop_assert!(catalog.contains(&curated));
+            }
+        }
     }
 }

@@ -33,7 +33,7 @@ use super::DialectState;
 use super::auth::{Bearer, basic_credentials, client_matches};
 use super::commercetools_predicate::{Predicate, parse};
 use super::commercetools_product::{
-    master_of_id, master_of_key, members, product_count, product_slice, projection,
+    Projection, master_of_id, master_of_key, members, product_count, product_slice, projection,
 };
 use super::documented_order::Order;
 use crate::gtin::Gtin;
@@ -97,7 +97,7 @@ async fn query(
     }
     // `limit` as served: the page cap may hold fewer than asked.
     let served = state.page_size(usize::try_from(limit).unwrap_or(usize::MAX)) as u64;
-    let (total, page): (u64, Vec<Value>) = if predicates.is_empty() {
+    let (total, page): (u64, Vec<Projection>) = if predicates.is_empty() {
         let masters = product_slice(&state.catalog, offset, served as usize);
         (
             product_count(&state.catalog),
@@ -118,18 +118,53 @@ async fn query(
                 .collect(),
         )
     };
-    let mut body = json!({ "limit": served, "offset": offset, "count": page.len() });
-    // Moved in, not through `json!`, which would copy the page value by value.
-    body["results"] = Value::Array(page);
-    if param("withTotal") != Some("false") {
-        body["total"] = total.into();
+    let body = Page {
+        limit: served,
+        offset,
+        count: page.len(),
+        total: (param("withTotal") != Some("false")).then_some(total),
+        results: page,
+    };
+    typed(&body, PRODUCT_BYTES * (body.count + 1))
+}
+
+/// About how long a demo product's projection is (three variants), so an answer's
+/// buffer starts near its size rather than growing to it.
+const PRODUCT_BYTES: usize = 3 * 1024;
+
+/// A ProductProjectionPagedQueryResponse, its fields in the documented order.
+#[derive(serde::Serialize)]
+struct Page {
+    limit: u64,
+    offset: u64,
+    count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<u64>,
+    results: Vec<Projection>,
+}
+
+/// A `200` JSON answer of a typed value (whose fields are declared in the
+/// documented order), written into `capacity` bytes to start with.
+fn typed<T: serde::Serialize>(value: &T, capacity: usize) -> Response {
+    let mut body = Vec::with_capacity(capacity);
+    match serde_json::to_writer(&mut body, value) {
+        Ok(()) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        // Our own types always serialize; were one not to, the API's own error.
+        Err(err) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "General",
+            format!("Could not write the answer: {err}"),
+        ),
     }
-    Documented(body).into_response()
 }
 
 /// The projections of every product the predicates (all of them) hold for, in
 /// the order their literals name them, each once.
-fn matching(state: &DialectState, predicates: &[Predicate]) -> Vec<Value> {
+fn matching(state: &DialectState, predicates: &[Predicate]) -> Vec<Projection> {
     let mut masters: Vec<Gtin> = Vec::new();
     for literal in predicates.iter().flat_map(Predicate::literals) {
         let master = Gtin::from_digits(literal)
@@ -161,18 +196,18 @@ async fn single(
         Some(key) => (
             master_of_key(key)
                 .and_then(|m| projection(&state, &m))
-                .filter(|p| p["key"] == key),
+                .filter(|p| p.key == key),
             format!("The Resource with key '{key}' was not found."),
         ),
         None => (
             master_of_id(&key_or_id)
                 .and_then(|m| projection(&state, &m))
-                .filter(|p| p["id"] == key_or_id.as_str()),
+                .filter(|p| p.id == key_or_id),
             format!("The Resource with ID '{key_or_id}' was not found."),
         ),
     };
     match found {
-        Some(product) => Documented(product).into_response(),
+        Some(product) => typed(&product, PRODUCT_BYTES),
         None => error(StatusCode::NOT_FOUND, "ResourceNotFound", message),
     }
 }

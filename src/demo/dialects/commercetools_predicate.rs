@@ -19,7 +19,7 @@
 //! (the two halves of the attribute condition in either order; `\"` and `\\`
 //! escape inside strings). Anything else, valid commercetools or not, is refused.
 
-use serde_json::Value;
+use super::commercetools_product::{AttributeValue, Projection, Variant};
 
 /// A parsed predicate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,34 +45,75 @@ pub(super) enum Condition {
     Attribute { name: String, values: Vec<String> },
 }
 
+/// What a predicate reads of a product projection.
+pub(super) trait Searchable {
+    type Variant: SearchableVariant;
+    fn key(&self) -> Option<&str>;
+    fn id(&self) -> Option<&str>;
+    fn master_variant(&self) -> Option<&Self::Variant>;
+    fn variants(&self) -> &[Self::Variant];
+}
+
+/// What a predicate reads of a variant.
+pub(super) trait SearchableVariant {
+    fn sku(&self) -> Option<&str>;
+    fn key(&self) -> Option<&str>;
+    /// Whether the variant's attribute `name` holds one of `values` as text.
+    fn has_text_attribute(&self, name: &str, values: &[String]) -> bool;
+}
+
+impl Searchable for Projection {
+    type Variant = Variant;
+    fn key(&self) -> Option<&str> {
+        Some(&self.key)
+    }
+    fn id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+    fn master_variant(&self) -> Option<&Variant> {
+        Some(&self.master_variant)
+    }
+    fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+}
+
+impl SearchableVariant for Variant {
+    fn sku(&self) -> Option<&str> {
+        Some(&self.sku)
+    }
+    fn key(&self) -> Option<&str> {
+        Some(&self.key)
+    }
+    fn has_text_attribute(&self, name: &str, values: &[String]) -> bool {
+        self.attributes.iter().any(|a| {
+            a.name == name
+                && matches!(&a.value, AttributeValue::Text(text) if values.contains(text))
+        })
+    }
+}
+
 impl Predicate {
-    /// Whether the product projection `product` (commercetools JSON) satisfies it.
-    pub(super) fn matches(&self, product: &Value) -> bool {
-        let text_in = |value: &Value, set: &[String]| {
-            value.as_str().is_some_and(|v| set.iter().any(|s| s == v))
-        };
+    /// Whether the product projection `product` satisfies it.
+    pub(super) fn matches<P: Searchable>(&self, product: &P) -> bool {
+        let text_in =
+            |value: Option<&str>, set: &[String]| value.is_some_and(|v| set.iter().any(|s| s == v));
         match self {
             Predicate::Any(terms) => terms.iter().any(|term| term.matches(product)),
-            Predicate::ProductKey(keys) => text_in(&product["key"], keys),
-            Predicate::ProductId(ids) => text_in(&product["id"], ids),
+            Predicate::ProductKey(keys) => text_in(product.key(), keys),
+            Predicate::ProductId(ids) => text_in(product.id(), ids),
             Predicate::Variant { master, condition } => {
-                let meets = |variant: &Value| match condition {
-                    Condition::Sku(skus) => text_in(&variant["sku"], skus),
-                    Condition::Key(keys) => text_in(&variant["key"], keys),
-                    Condition::Attribute { name, values } => variant["attributes"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .any(|a| a["name"] == name.as_str() && text_in(&a["value"], values)),
+                let meets = |variant: &P::Variant| match condition {
+                    Condition::Sku(skus) => text_in(variant.sku(), skus),
+                    Condition::Key(keys) => text_in(variant.key(), keys),
+                    Condition::Attribute { name, values } => {
+                        variant.has_text_attribute(name, values)
+                    }
                 };
                 if *master {
-                    meets(&product["masterVariant"])
+                    product.master_variant().is_some_and(meets)
                 } else {
-                    product["variants"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .any(meets)
+                    product.variants().iter().any(meets)
                 }
             }
         }
@@ -335,9 +376,47 @@ impl Parser {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
+
+    /// Hand-written commercetools JSON, read as the API's documents name it.
+    impl Searchable for Value {
+        type Variant = Value;
+        fn key(&self) -> Option<&str> {
+            self["key"].as_str()
+        }
+        fn id(&self) -> Option<&str> {
+            self["id"].as_str()
+        }
+        fn master_variant(&self) -> Option<&Value> {
+            self.get("masterVariant")
+        }
+        fn variants(&self) -> &[Value] {
+            self["variants"].as_array().map_or(&[], Vec::as_slice)
+        }
+    }
+
+    impl SearchableVariant for Value {
+        fn sku(&self) -> Option<&str> {
+            self["sku"].as_str()
+        }
+        fn key(&self) -> Option<&str> {
+            self["key"].as_str()
+        }
+        fn has_text_attribute(&self, name: &str, values: &[String]) -> bool {
+            self["attributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|a| {
+                    a["name"] == name
+                        && a["value"]
+                            .as_str()
+                            .is_some_and(|v| values.iter().any(|s| s == v))
+                })
+        }
+    }
 
     #[test]
     fn the_sku_lookup_parses_and_matches_either_variant() {

@@ -202,6 +202,17 @@ impl DialectState {
     }
 
     /// Checks the request's bearer token against this server's credentials.
+    /// A state over a new demo catalog with `demo`'s settings (no credentials).
+    #[cfg(test)]
+    fn for_tests(dialect: Dialect, demo: DemoSettings) -> DialectState {
+        DialectState {
+            catalog: Arc::new(DemoCatalog::new()),
+            demo,
+            settings: Arc::new(DialectSettings::new(dialect)),
+            shared: Arc::default(),
+        }
+    }
+
     fn bearer(&self, headers: &HeaderMap) -> auth::Bearer {
         auth::check_bearer(
             headers,
