@@ -9,6 +9,10 @@
 //! gateway's pruned parse) pays for a key that comes late: a mock measured with
 //! its keys sorted measures a body no real upstream sends.
 //!
+//! commercetools' products no longer pass through here (`commercetools_product.rs`
+//! declares their fields in this order and serializes them directly, this writer
+//! kept as that code's test oracle); its errors and tokens still do.
+//!
 //! One rank list serves all of a dialect's types: the order each type lists its
 //! own keys in is kept as long as no two types order the same two keys the other
 //! way round (the dialect's tests check its types' documented orders). Keys the
