@@ -146,6 +146,10 @@ fn entry() -> impl Strategy<Value = Value> {
         )
 }
 
+/// The catalog-api preset, compiled once for every case.
+static CATALOG_API: std::sync::LazyLock<Mapping> =
+    std::sync::LazyLock::new(|| preset("catalog-api"));
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -155,11 +159,10 @@ proptest! {
         entries in proptest::collection::vec(entry(), 0..6),
         asked in proptest::sample::subsequence(GTINS.to_vec(), 1..=GTINS.len()),
     ) {
-        let mapping = preset("catalog-api");
         let asked: Vec<Gtin> = asked.iter().map(|s| g(s)).collect();
         let body = serde_json::to_vec(&json!({ "products": entries })).unwrap();
         let native = read_batch(&asked, &body);
-        let mapped = mapped_batch(&mapping, &asked, &body);
+        let mapped = mapped_batch(&CATALOG_API, &asked, &body);
         prop_assert_eq!(seen(&mapped), seen(&native), "{}", String::from_utf8_lossy(&body));
     }
 }
