@@ -50,6 +50,18 @@ pub(crate) struct CompileError {
 #[error("{0}")]
 pub(crate) struct RunError(pub(crate) String);
 
+/// jq's standard definitions a mapping may call, parsed once: `jaq_core::defs` and
+/// `jaq_std::defs` parse their library's text at each call, which was most of what
+/// compiling one filter cost (a mapping compiles dozens).
+static STANDARD_DEFS: std::sync::LazyLock<Vec<jaq_core::load::parse::Def<&'static str>>> =
+    std::sync::LazyLock::new(|| {
+        jaq_core::defs()
+            .filter(|def| !super::natives::REPLACED.contains(&def.name))
+            .chain(jaq_std::defs().filter(|def| !left_out(def.name, def.args.len())))
+            .chain(jaq_json::defs())
+            .collect()
+    });
+
 impl Filter {
     /// Compiles `code` with jq's standard library and the global variables `vars`
     /// (each spelled with its `$`), whose values [`Filter::first`] and
@@ -57,10 +69,7 @@ impl Filter {
     pub(crate) fn compile(code: &str, vars: &[&str]) -> Result<Filter, CompileError> {
         // `join` is jaq's only definition a mapping calls per request that costs more
         // than the call it serves (14 µs for 10 keys): `natives` has it in Rust.
-        let defs = jaq_core::defs()
-            .filter(|def| !super::natives::REPLACED.contains(&def.name))
-            .chain(jaq_std::defs().filter(|def| !left_out(def.name, def.args.len())))
-            .chain(jaq_json::defs());
+        let defs = STANDARD_DEFS.iter().cloned();
         let funs = jaq_core::funs::<Data>()
             .chain(jaq_std::base_funs::<Data>())
             .chain(jaq_json::funs::<Data>())
