@@ -48,12 +48,15 @@ where
     W: Weighter<K, V> + Clone,
 {
     let parallel = std::thread::available_parallelism().map_or(1, usize::from) * 4;
-    // 96 %: below the 97 % allocation, whatever its float rounding.
-    let room = u128::from(max_bytes) * 96 / 100 / u128::from(heaviest.max(1));
-    let room = usize::try_from(room).unwrap_or(usize::MAX);
-    let most = parallel.min(room).max(1);
-    // A power of two (quick_cache rounds up to one), not above `most`.
-    let shards = 1 << most.ilog2();
+    // A power of two (quick_cache rounds up to one), halved until each shard's
+    // share (rounded down, as `bounded_cache` leaves it) holds the heaviest entry
+    // within 96 % of it: below the 97 % allocation, whatever its float rounding.
+    let mut shards: usize = 1 << parallel.max(1).ilog2();
+    while shards > 1
+        && u128::from(heaviest.max(1)) * 100 > u128::from(max_bytes / shards as u64) * 96
+    {
+        shards /= 2;
+    }
     let entries = usize::try_from(max_entries.max(1)).unwrap_or(usize::MAX);
     bounded_cache(
         Some(shards),
@@ -87,17 +90,36 @@ where
     if let Some(shards) = shards {
         options.shards(shards);
     }
-    match options.build() {
-        Ok(options) => Cache::with_options(options, weighter, FastHasher::default(), lifecycle),
-        // Both bounds are set above; the builder fails only when one is missing.
-        Err(_) => Cache::with(
-            entries,
-            max_bytes,
-            weighter,
-            FastHasher::default(),
-            lifecycle,
-        ),
+    let build = |options: &quick_cache::OptionsBuilder, weighter: W, lifecycle: L| {
+        match options.build() {
+            Ok(options) => Cache::with_options(options, weighter, FastHasher::default(), lifecycle),
+            // Both bounds are set above; the builder fails only when one is missing.
+            Err(_) => Cache::with(
+                entries,
+                max_bytes,
+                weighter,
+                FastHasher::default(),
+                lifecycle,
+            ),
+        }
+    };
+    let cache = build(&options, weighter.clone(), lifecycle.clone());
+    // quick_cache gives each shard `max_bytes / shards` rounded up, so the shards
+    // together could hold up to `shards - 1` bytes more than asked: ask for a
+    // multiple of the shards it settled on instead (it settles on the same count
+    // again, which depends on `entries` alone).
+    // Fewer bytes than shards: one shard then, or each would get a byte.
+    let shards = cache.num_shards() as u64;
+    let rounded = max_bytes - max_bytes % shards;
+    if rounded == max_bytes {
+        return cache;
     }
+    if rounded == 0 {
+        options.shards(1);
+    } else {
+        options.weight_capacity(rounded);
+    }
+    build(&options, weighter, lifecycle)
 }
 
 /// The heap a product holds, plus the product itself.
@@ -162,7 +184,32 @@ mod tests {
                 cache.insert(key, heaviest);
             }
             proptest::prop_assert!(cache.weight() <= max_bytes);
+            proptest::prop_assert!(cache.capacity() <= max_bytes);
         }
+
+        /// Whatever the shards, a bounded cache can hold no more than it was given
+        /// (quick_cache rounds each shard's share up).
+        #[test]
+        fn a_bounded_cache_holds_no_more_than_its_bytes(
+            max_bytes in 1u64..100_000,
+            entries in 1usize..5_000,
+            shards in proptest::option::of(1usize..64),
+        ) {
+            let cache: Cache<u64, u64, Own, FastHasher> =
+                bounded_cache(shards, entries, max_bytes, Own, DefaultLifecycle::default());
+            proptest::prop_assert!(cache.capacity() <= max_bytes, "{} shards", cache.num_shards());
+        }
+    }
+
+    #[test]
+    fn shares_rounded_up_by_the_shards_do_not_add_up_past_the_bound() {
+        // Found by the property test above: 17 bytes over two shards were 9 + 9.
+        let cache = small_cache(63, 17, 1, Own);
+        assert!(cache.capacity() <= 17, "{}", cache.capacity());
+        let cache: Cache<u64, u64, Own, FastHasher> =
+            bounded_cache(Some(64), 4_096, 3, Own, DefaultLifecycle::default());
+        assert!(cache.capacity() <= 3, "{}", cache.capacity());
+        assert!(cache.capacity() > 0);
     }
 
     #[test]
