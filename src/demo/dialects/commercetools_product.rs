@@ -208,17 +208,26 @@ impl Serialize for Localized {
     }
 }
 
-/// The ProductProjection of the product whose master is `master` (`None` when
-/// `master` is no product's master).
-pub(super) fn projection(state: &DialectState, master: &Gtin) -> Option<Projection> {
+/// The items of the product whose master is `master`, master first, each with
+/// its demo product (`None` when `master` is no product's master): what both the
+/// typed projection and its `Value` oracle write.
+fn mastered_by(state: &DialectState, master: &Gtin) -> Option<Vec<(Gtin, DemoProduct)>> {
     let members = members(state, master)?;
     if members.first() != Some(master) {
         return None;
     }
-    let products: Vec<(Gtin, DemoProduct)> = members
-        .iter()
-        .filter_map(|gtin| Some((*gtin, state.product(gtin)?)))
-        .collect();
+    Some(
+        members
+            .iter()
+            .filter_map(|gtin| Some((*gtin, state.product(gtin)?)))
+            .collect(),
+    )
+}
+
+/// The ProductProjection of the product whose master is `master` (`None` when
+/// `master` is no product's master).
+pub(super) fn projection(state: &DialectState, master: &Gtin) -> Option<Projection> {
+    let products = mastered_by(state, master)?;
     let (_, head) = products.first()?;
     let lang = language(master);
     let key = product_key(master);
@@ -364,21 +373,14 @@ mod reference {
 
     use super::super::DialectState;
     use super::super::facts::{language, minor_units, seed_of, slug, stable_uuid};
-    use super::{members, opaque_id, product_key};
+    use super::{mastered_by, opaque_id, product_key};
     use crate::demo::DemoProduct;
     use crate::gtin::Gtin;
 
     /// The ProductProjection of the product whose master is `master` (`None` when
     /// `master` is no product's master).
     pub(in super::super) fn projection(state: &DialectState, master: &Gtin) -> Option<Value> {
-        let members = members(state, master)?;
-        if members.first() != Some(master) {
-            return None;
-        }
-        let products: Vec<(Gtin, DemoProduct)> = members
-            .iter()
-            .filter_map(|gtin| Some((*gtin, state.product(gtin)?)))
-            .collect();
+        let products = mastered_by(state, master)?;
         let (_, head) = products.first()?;
         let lang = language(master);
         let key = product_key(master);
