@@ -41,6 +41,7 @@ pub mod config;
 pub mod demo;
 pub mod error_code;
 pub mod graphql;
+pub mod graphql_syntax;
 pub use gtin;
 pub mod gtin_cli;
 mod hashing;

@@ -180,7 +180,7 @@ impl DocumentCache {
     /// Parses `query`, counting the parse when it succeeds (a failure is reported,
     /// and counted, by the full path the request then takes).
     pub(crate) fn parse(&self, query: &str) -> Option<ExecutableDocument> {
-        let document = async_graphql::parser::parse_query(query).ok()?;
+        let document = crate::graphql_syntax::parse_query(query).ok()?;
         self.shared.parses.fetch_add(1, Ordering::Relaxed);
         Some(document)
     }

@@ -159,7 +159,7 @@ impl GatewaySchema {
                     (document, Some(copy))
                 }
             },
-            None => (async_graphql::parser::parse_query(query).ok()?, None),
+            None => (crate::graphql_syntax::parse_query(query).ok()?, None),
         };
         within_limits(&document, &self.settings.limits).then_some((document, to_store))
     }

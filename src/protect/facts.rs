@@ -70,7 +70,7 @@ impl Facts {
 
     fn parsed(&self) -> &Option<Arc<ExecutableDocument>> {
         self.document.get_or_init(|| {
-            async_graphql::parser::parse_query(&*self.text)
+            crate::graphql_syntax::parse_query(&self.text)
                 .ok()
                 .map(Arc::new)
         })

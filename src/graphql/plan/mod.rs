@@ -32,7 +32,7 @@ use super::limits::{QueryLimits, within_limits};
 /// The plan of `query`, or `None` when it does not parse, is over the shape
 /// `limits` (the general path refuses it) or is not of a plannable shape.
 pub(crate) fn compile_text(query: &str, limits: &QueryLimits) -> Option<Plan> {
-    let document = async_graphql::parser::parse_query(query).ok()?;
+    let document = crate::graphql_syntax::parse_query(query).ok()?;
     compile_parsed(&document, limits)
 }
 
