@@ -188,3 +188,34 @@ async fn async_graphqls_body_reader_runs_a_text_plain_body() {
         "a text/plain body is read as a GraphQL request"
     );
 }
+
+/// async-graphql parses with a pest grammar (`graphql.pest`), whose failures read
+/// as pest's (`expected …` under a caret) and which departs from the spec where
+/// the gateway's reader (`graphql_syntax`) follows it: `[trueX]` is `true` then the
+/// enum `X`. When a release replaces pest, this fails: measure the new parser
+/// (`cargo bench --bench graphql_exec -- parse_20`) and, if it is as fast, delete
+/// `graphql_syntax`.
+#[test]
+fn async_graphqls_parser_is_still_the_pest_grammar() {
+    let error = async_graphql::parser::parse_query("{ a(x: ) }")
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.contains("^---") && error.contains("= expected"),
+        "a pest error: {error}"
+    );
+
+    let document = async_graphql::parser::parse_query("{ a(x: [trueX]) }").expect("it parses");
+    let field = document
+        .operations
+        .iter()
+        .next()
+        .and_then(|(_, operation)| operation.node.selection_set.node.items.first().cloned())
+        .map(|selection| format!("{:?}", selection.node))
+        .unwrap_or_default();
+    assert!(
+        field.contains("List([Boolean(true), Enum(Name(\"X\"))])"),
+        "[trueX] read as [true, X]: {field}"
+    );
+}
