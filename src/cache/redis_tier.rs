@@ -310,6 +310,10 @@ impl RedisTier {
     }
 }
 
+/// A `SET … PX ms` command's bytes beside its key and value: the words and
+/// the expiry's digits.
+const SET_PX_BYTES: usize = 3 + 2 + 20;
+
 /// The tier's sender: sends what is queued as one pipeline, each cut off at
 /// [`WRITE_TIMEOUT`], until the queue is empty. Writes taken while Redis is down are
 /// dropped and counted.
@@ -322,14 +326,18 @@ async fn send_queued(shared: Arc<Shared>) {
             continue;
         };
         let mut conn = link.clone();
-        let mut pipe = redis::pipe();
+        let mut pipe = redis::Pipeline::with_capacity(writes.len());
         for write in &writes {
-            pipe.cmd("SET")
+            // Sized at once: a command's buffer grows from empty by doubling, some
+            // seven times for a product's `SET`.
+            let size = SET_PX_BYTES + write.key.len() + write.value.len();
+            let mut set = redis::Cmd::with_capacity(5, size);
+            set.arg("SET")
                 .arg(&write.key)
                 .arg(&write.value)
                 .arg("PX")
-                .arg(write.expire_ms.max(1))
-                .ignore();
+                .arg(write.expire_ms.max(1));
+            pipe.add_command(set).ignore();
         }
         match tokio::time::timeout(WRITE_TIMEOUT, pipe.exec_async(&mut conn)).await {
             Ok(Ok(())) => shared.mark_connected(),
