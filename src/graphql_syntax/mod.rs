@@ -150,13 +150,15 @@ impl<'a> Reader<'a> {
         if offset < from {
             (from, pos) = (0, Pos { line: 1, column: 1 });
         }
-        for c in self.text.get(from..offset).unwrap_or_default().chars() {
-            match c {
-                '\r' => pos.column = 1,
-                '\n' => {
+        // A character is a byte that does not continue a UTF-8 sequence.
+        for &byte in self.text.as_bytes().get(from..offset).unwrap_or_default() {
+            match byte {
+                b'\r' => pos.column = 1,
+                b'\n' => {
                     pos.line += 1;
                     pos.column = 1;
                 }
+                _ if byte & 0xC0 == 0x80 => {}
                 _ => pos.column += 1,
             }
         }
