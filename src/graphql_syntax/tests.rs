@@ -34,23 +34,24 @@ fn render(document: &ExecutableDocument) -> String {
 }
 
 /// What async-graphql's parser makes of `text`: the rendered document, or its
-/// error as it is shown. On a thread of its own: pest's descent, unoptimised,
-/// needs more stack than a test thread has.
+/// error as it is shown. pest's descent, unoptimised, needs more stack than a test
+/// thread has: every test runs its checks through [`on_a_big_stack`].
 fn oracle(text: &str) -> Result<String, String> {
-    let text = text.to_owned();
-    std::thread::Builder::new()
+    async_graphql::parser::parse_query(text)
+        .map(|document| render(&document))
+        .map_err(|error| format!("{error} {error:?}"))
+}
+
+/// Runs `check` on a thread with a 256 MB stack, its panic passed on.
+fn on_a_big_stack<T: Send + 'static>(check: impl FnOnce() -> T + Send + 'static) -> T {
+    let run = std::thread::Builder::new()
         .stack_size(256 << 20)
-        .spawn(move || {
-            async_graphql::parser::parse_query(&text)
-                .map(|document| render(&document))
-                .map_err(|error| format!("{error} {error:?}"))
-        })
-        .and_then(|oracle| {
-            oracle
-                .join()
-                .map_err(|_| std::io::Error::other("the oracle panicked"))
-        })
-        .unwrap_or_else(|error| panic!("{error}"))
+        .spawn(check)
+        .expect("a test thread starts");
+    match run.join() {
+        Ok(answer) => answer,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// Fails unless the reader reads `text` and gives exactly the oracle's document.
@@ -69,129 +70,126 @@ fn assert_never_differs(text: &str) {
     if let Some(document) = read(text) {
         assert_eq!(Ok(render(&document)), expected, "{text:?}");
     }
-    let owned = text.to_owned();
-    let answered = std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(move || {
-            parse_query(&owned)
-                .map(|document| render(&document))
-                .map_err(|error| format!("{error} {error:?}"))
-        })
-        .and_then(|answer| {
-            answer
-                .join()
-                .map_err(|_| std::io::Error::other("parse_query panicked"))
-        })
-        .unwrap_or_else(|error| panic!("{error}"));
+    let answered = parse_query(text)
+        .map(|document| render(&document))
+        .map_err(|error| format!("{error} {error:?}"));
     assert_eq!(answered, expected, "{text:?}");
 }
 
 #[test]
 fn the_gateways_own_documents_are_read_as_async_graphql_reads_them() {
-    for text in [
-        "{ product(gtin: \"4006381333931\") { gtin title price { amount currency } } }",
-        "query Basket($gtins: [String!]!) { products(gtins: $gtins) { gtin title } }",
-        "query Pos { lookups(codes: [\"036000291452\", \"0 36000 29145 2\", \"bad\"]) \
-         { input status product { gtin title } gtin { gtin14 kind } error { code message } } }",
-        "{ a: product(gtin: \"1\") { title } b: product(gtin: \"2\") { title } }",
-        "query Q($code: String!) { gtin(code: $code) { gtin14 gtin13 upcA kind } }",
-        "{ __schema { types { name kind fields(includeDeprecated: true) { name } } } }",
-    ] {
-        assert_read_as_oracle(text);
-    }
+    on_a_big_stack(|| {
+        for text in [
+            "{ product(gtin: \"4006381333931\") { gtin title price { amount currency } } }",
+            "query Basket($gtins: [String!]!) { products(gtins: $gtins) { gtin title } }",
+            "query Pos { lookups(codes: [\"036000291452\", \"0 36000 29145 2\", \"bad\"]) \
+             { input status product { gtin title } gtin { gtin14 kind } error { code message } } }",
+            "{ a: product(gtin: \"1\") { title } b: product(gtin: \"2\") { title } }",
+            "query Q($code: String!) { gtin(code: $code) { gtin14 gtin13 upcA kind } }",
+            "{ __schema { types { name kind fields(includeDeprecated: true) { name } } } }",
+        ] {
+            assert_read_as_oracle(text);
+        }
+    });
 }
 
 #[test]
 fn every_part_of_the_grammar_is_read_with_its_line_and_column() {
-    for text in [
-        // Separators: commas, tabs, comments, byte order marks, every line end.
-        "\u{feff}# a comment\r\n{\ta,b\r c\n\r\n d # end\n}",
-        // Columns count characters, not bytes.
-        "{ a(x: \"é😀\") b(y: \"\\u00e9\\u2A1A\\n\\t\\\"\\\\\\/\\b\\f\\r\") }",
-        // Block strings: the indent, blank lines first and last, `\"""` kept.
-        "{ a(x: \"\"\"\n    first\n      second\r\n\r    third \\\"\"\" \n\n  \"\"\") }",
-        "{ a(x: \"\"\"\"\"\") b(y: \"\") }",
-        // Numbers serde reads: exponents, signs, a zero, big ones.
-        "{ a(x: [0, -0, 1.5, -2.25e-3, 6E+2, 7e8, 123456789012345678901234567890]) }",
-        // Values of every kind, nested, an object's repeated key.
-        "{ a(x: {k: [true, false, null, ENUM, {n: 1, n: 2}], s: \"t\"}) }",
-        // Operations with everything they can carry.
-        "query Q($a: Int = 1, $b: [[String!]]! @d(x: 1), $c: In = {k: [1]}) @o(x: $a) \
-         { f @skip(if: $a) @include(if: true) { g } }",
-        "mutation M { m } subscription S { s } query Q { q }",
-        "query{a}",
-        // Fragments, inline fragments, spreads, directives on each.
-        "fragment F on T @d { a ...G } fragment G on T { b } \
-         { ...F @d ... on T { c } ... @include(if: true) { d } ... { e } }",
-        "{ ...on1 ...onX }",
-        // async-graphql's own grammar where it departs from the spec.
-        "{ a(x: [trueX, nullY, falsez]) }",
-        "{ a(x: [0123]) }",
-        // An unclosed block string is two empty strings: `""""` is `"" ""`.
-        "{ a(x: [\"\"\"\"]) }",
-        "{ a(x: [\"\"\"\"]) }",
-        "query($a: Int @d = 1) { a }",
-        "queryQ { a }",
-        "fragmentF on T { a } { ...F }",
-        "{ ... on\r\nT { a } ... on,T { b } }",
-        "{ a ( x : $ v ) @ d }",
-    ] {
-        assert_read_as_oracle(text);
-    }
+    on_a_big_stack(|| {
+        for text in [
+            // Separators: commas, tabs, comments, byte order marks, every line end.
+            "\u{feff}# a comment\r\n{\ta,b\r c\n\r\n d # end\n}",
+            // Columns count characters, not bytes.
+            "{ a(x: \"é😀\") b(y: \"\\u00e9\\u2A1A\\n\\t\\\"\\\\\\/\\b\\f\\r\") }",
+            // Block strings: the indent, blank lines first and last, `\"""` kept.
+            "{ a(x: \"\"\"\n    first\n      second\r\n\r    third \\\"\"\" \n\n  \"\"\") }",
+            "{ a(x: \"\"\"\"\"\") b(y: \"\") }",
+            // Numbers serde reads: exponents, signs, a zero, big ones.
+            "{ a(x: [0, -0, 1.5, -2.25e-3, 6E+2, 7e8, 123456789012345678901234567890]) }",
+            // Values of every kind, nested, an object's repeated key.
+            "{ a(x: {k: [true, false, null, ENUM, {n: 1, n: 2}], s: \"t\"}) }",
+            // Operations with everything they can carry.
+            "query Q($a: Int = 1, $b: [[String!]]! @d(x: 1), $c: In = {k: [1]}) @o(x: $a) \
+             { f @skip(if: $a) @include(if: true) { g } }",
+            "mutation M { m } subscription S { s } query Q { q }",
+            "query{a}",
+            // Fragments, inline fragments, spreads, directives on each.
+            "fragment F on T @d { a ...G } fragment G on T { b } \
+             { ...F @d ... on T { c } ... @include(if: true) { d } ... { e } }",
+            "{ ...on1 ...onX }",
+            // async-graphql's own grammar where it departs from the spec.
+            "{ a(x: [trueX, nullY, falsez]) }",
+            "{ a(x: [0123]) }",
+            // An unclosed block string is two empty strings: `""""` is `"" ""`.
+            "{ a(x: [\"\"\"\"]) }",
+            "{ a(x: [\"\"\"\"]) }",
+            "query($a: Int @d = 1) { a }",
+            "queryQ { a }",
+            "fragmentF on T { a } { ...F }",
+            "{ ... on\r\nT { a } ... on,T { b } }",
+            "{ a ( x : $ v ) @ d }",
+        ] {
+            assert_read_as_oracle(text);
+        }
+    });
 }
 
 #[test]
 fn what_async_graphql_refuses_it_refuses_with_its_own_error() {
-    for text in [
-        "",
-        "   # only a comment",
-        "{",
-        "{ }",
-        "{ a(x: 1e) }",
-        "{ a(x: 1.) }",
-        "{ a(x: 12abc) }",
-        "{ a(x: \"\\uD800\") }",
-        "{ a(x: \"\\x\") }",
-        "{ a(x: \"line\nbreak\") }",
-        "{ a(x: \"\"\"open) }",
-        "{ a(x: $v) } extra",
-        "{ a } { b }",
-        "query A { a } { b }",
-        "query{a} query B{b}",
-        "query A { a } query A { b }",
-        "fragment F on T { a } fragment F on T { b } { ...F }",
-        "fragment F on T { a }",
-        "{ ... on T }",
-        "{ ... on#c\nT { a } }",
-        "query($a: [ Int ]) { a }",
-        "query($a: Int = $b) { a }",
-        "{ a(x: 1e400) }",
-        "{ a() }",
-        "{ a(x: 1 }",
-        "{ a @ }",
-        "{ a: }",
-    ] {
-        assert_never_differs(text);
-    }
+    on_a_big_stack(|| {
+        for text in [
+            "",
+            "   # only a comment",
+            "{",
+            "{ }",
+            "{ a(x: 1e) }",
+            "{ a(x: 1.) }",
+            "{ a(x: 12abc) }",
+            "{ a(x: \"\\uD800\") }",
+            "{ a(x: \"\\x\") }",
+            "{ a(x: \"line\nbreak\") }",
+            "{ a(x: \"\"\"open) }",
+            "{ a(x: $v) } extra",
+            "{ a } { b }",
+            "query A { a } { b }",
+            "query{a} query B{b}",
+            "query A { a } query A { b }",
+            "fragment F on T { a } fragment F on T { b } { ...F }",
+            "fragment F on T { a }",
+            "{ ... on T }",
+            "{ ... on#c\nT { a } }",
+            "query($a: [ Int ]) { a }",
+            "query($a: Int = $b) { a }",
+            "{ a(x: 1e400) }",
+            "{ a() }",
+            "{ a(x: 1 }",
+            "{ a @ }",
+            "{ a: }",
+        ] {
+            assert_never_differs(text);
+        }
+    });
 }
 
 #[test]
 fn selections_as_deep_as_async_graphql_allows_are_read_and_deeper_ones_refused_alike() {
-    for depth in [1, 62, 63, 64, 65, 66, 200] {
-        let text = format!("{}{}", "{ a ".repeat(depth), "}".repeat(depth));
-        assert_never_differs(&text);
-        let fragments = format!("{{ b {}{} }}", "... { a ".repeat(depth), "}".repeat(depth));
-        assert_never_differs(&fragments);
-    }
-    assert!(read(&format!("{}{}", "{ a ".repeat(64), "}".repeat(64))).is_some());
-    let deep_values = format!("{{ a(x: {}1{}) }}", "[".repeat(5000), "]".repeat(5000));
-    assert!(read(&deep_values).is_none());
-    let deep_type = format!(
-        "query($a: {}Int{}) {{ a }}",
-        "[".repeat(5000),
-        "]".repeat(5000)
-    );
-    assert!(read(&deep_type).is_none());
+    on_a_big_stack(|| {
+        for depth in [1, 62, 63, 64, 65, 66, 200] {
+            let text = format!("{}{}", "{ a ".repeat(depth), "}".repeat(depth));
+            assert_never_differs(&text);
+            let fragments = format!("{{ b {}{} }}", "... { a ".repeat(depth), "}".repeat(depth));
+            assert_never_differs(&fragments);
+        }
+        assert!(read(&format!("{}{}", "{ a ".repeat(64), "}".repeat(64))).is_some());
+        let deep_values = format!("{{ a(x: {}1{}) }}", "[".repeat(5000), "]".repeat(5000));
+        assert!(read(&deep_values).is_none());
+        let deep_type = format!(
+            "query($a: {}Int{}) {{ a }}",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
+        assert!(read(&deep_type).is_none());
+    });
 }
 
 // Documents generated from the grammar, with every kind of separator.
@@ -495,20 +493,14 @@ fn for_any<S: Strategy<Value = String> + 'static>(
     cases: u32,
     check: impl Fn(&str) -> Result<(), TestCaseError> + Send + 'static,
 ) {
-    let run = std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(move || {
-            let mut runner =
-                proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases));
-            runner
-                .run(&texts(), |text| check(&text))
-                .map_err(|failure| failure.to_string())
-        })
-        .expect("a test thread starts");
-    match run.join() {
-        Ok(Ok(())) => {}
-        Ok(Err(failure)) => panic!("{failure}"),
-        Err(panic) => std::panic::resume_unwind(panic),
+    let failure = on_a_big_stack(move || {
+        let config = ProptestConfig::with_cases(cases);
+        proptest::test_runner::TestRunner::new(config)
+            .run(&texts(), |text| check(&text))
+            .map_err(|failure| failure.to_string())
+    });
+    if let Err(failure) = failure {
+        panic!("{failure}");
     }
 }
 
