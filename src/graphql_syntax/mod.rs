@@ -63,33 +63,49 @@ pub fn parse_query(text: &str) -> Result<ExecutableDocument, async_graphql::pars
 /// The document of `text` when this reader reads it as async-graphql would;
 /// `None` for anything else (then `parse_query` decides).
 pub(crate) fn read(text: &str) -> Option<ExecutableDocument> {
+    read_counting(text).0
+}
+
+/// [`read`], and how many times a position was counted again from the start
+/// (after a rewind past places already counted): never, for a document it reads,
+/// which keeps reading linear in the text.
+fn read_counting(text: &str) -> (Option<ExecutableDocument>, usize) {
     let mut reader = Reader::new(text);
-    reader.skip();
-    let mut operations: Option<DocumentOperations> = None;
-    let mut fragments: HashMap<Name, Positioned<FragmentDefinition>> = HashMap::new();
-    loop {
-        let start = reader.at;
-        if let Some((name, operation)) = reader.operation_definition() {
-            add_operation(&mut operations, name, operation)?;
-        } else {
-            reader.at = start;
-            let (name, fragment) = reader.fragment_definition()?;
-            match fragments.entry(name) {
-                Entry::Occupied(_) => return None,
-                Entry::Vacant(slot) => {
-                    slot.insert(fragment);
+    let document = reader.document();
+    (document, reader.recounted)
+}
+
+impl Reader<'_> {
+    fn document(&mut self) -> Option<ExecutableDocument> {
+        let reader = self;
+        let text = reader.text;
+        reader.skip();
+        let mut operations: Option<DocumentOperations> = None;
+        let mut fragments: HashMap<Name, Positioned<FragmentDefinition>> = HashMap::new();
+        loop {
+            let start = reader.at;
+            if let Some((name, operation)) = reader.operation_definition() {
+                add_operation(&mut operations, name, operation)?;
+            } else {
+                reader.at = start;
+                let (name, fragment) = reader.fragment_definition()?;
+                match fragments.entry(name) {
+                    Entry::Occupied(_) => return None,
+                    Entry::Vacant(slot) => {
+                        slot.insert(fragment);
+                    }
                 }
             }
+            reader.skip();
+            if reader.at == text.len() {
+                break;
+            }
         }
-        reader.skip();
-        if reader.at == text.len() {
-            break;
-        }
+        Some(ExecutableDocument {
+            operations: operations?,
+            fragments,
+        })
     }
-    Some(ExecutableDocument {
-        operations: operations?,
-        fragments,
-    })
 }
 
 /// An operation added as async-graphql adds it: one anonymous operation alone, or
@@ -123,6 +139,8 @@ struct Reader<'a> {
     text: &'a str,
     at: usize,
     counted: (usize, Pos),
+    /// Positions counted again from the start ([`read_counting`]).
+    recounted: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -131,6 +149,7 @@ impl<'a> Reader<'a> {
             text,
             at: 0,
             counted: (0, Pos { line: 1, column: 1 }),
+            recounted: 0,
         }
     }
 
@@ -149,6 +168,7 @@ impl<'a> Reader<'a> {
         let (mut from, mut pos) = self.counted;
         if offset < from {
             (from, pos) = (0, Pos { line: 1, column: 1 });
+            self.recounted += 1;
         }
         // A character is a byte that does not continue a UTF-8 sequence.
         for &byte in self.text.as_bytes().get(from..offset).unwrap_or_default() {
@@ -440,17 +460,42 @@ impl<'a> Reader<'a> {
         let start = self.at;
         let pos = self.pos(start);
         let selection = if self.rest().starts_with(b"...") {
-            match self.inline_fragment(depth) {
-                Some(fragment) => Selection::InlineFragment(fragment),
-                None => {
-                    self.at = start;
-                    Selection::FragmentSpread(self.fragment_spread()?)
-                }
+            // Which of the two a `...` begins is known from what follows it, so
+            // neither is read only to be rewound (which would count positions again).
+            if self.spread_follows() {
+                Selection::FragmentSpread(self.fragment_spread()?)
+            } else {
+                Selection::InlineFragment(self.inline_fragment(depth)?)
             }
         } else {
             Selection::Field(self.field(depth)?)
         };
         Some(Positioned::new(selection, pos))
+    }
+
+    /// Whether the `...` here is a fragment spread as the grammar's ordered choice
+    /// `inline_fragment | fragment_spread` decides it: with a type condition next,
+    /// only an inline fragment can be read; without one, an inline fragment needs
+    /// a directive or a selection set next, a spread a name.
+    fn spread_follows(&mut self) -> bool {
+        let start = self.at;
+        self.at += 3;
+        self.skip();
+        let spread = !self.type_condition_follows() && self.peek().is_some_and(is_name_start);
+        self.at = start;
+        spread
+    }
+
+    /// Whether `type_condition` would read here (`on`, whitespace, a name), read
+    /// without counting a position.
+    fn type_condition_follows(&mut self) -> bool {
+        let start = self.at;
+        let follows = self.literal("on") && self.whitespace() && {
+            while self.whitespace() {}
+            self.peek().is_some_and(is_name_start)
+        };
+        self.at = start;
+        follows
     }
 
     /// `field = { alias? ~ name ~ arguments? ~ directives? ~ selection_set? }`.

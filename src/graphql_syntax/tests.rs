@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use proptest::prelude::*;
 
-use super::{parse_query, read};
+use super::{parse_query, read, read_counting};
 
 /// A document's every node and position, its maps in name order (`Positioned`'s
 /// `==` ignores positions, and `HashMap`s have no order of their own).
@@ -57,10 +57,11 @@ fn on_a_big_stack<T: Send + 'static>(check: impl FnOnce() -> T + Send + 'static)
 /// Fails unless the reader reads `text` and gives exactly the oracle's document.
 fn assert_read_as_oracle(text: &str) {
     let expected = oracle(text).unwrap_or_else(|error| panic!("{text:?}: oracle: {error}"));
-    let Some(document) = read(text) else {
+    let (Some(document), recounted) = read_counting(text) else {
         panic!("{text:?}: the reader left it to parse_query")
     };
     assert_eq!(render(&document), expected, "{text:?}");
+    assert_eq!(recounted, 0, "{text:?}: positions counted again");
 }
 
 /// Fails when the reader accepts what the oracle does not, or reads it otherwise;
@@ -128,6 +129,9 @@ fn every_part_of_the_grammar_is_read_with_its_line_and_column() {
             "fragmentF on T { a } { ...F }",
             "{ ... on\r\nT { a } ... on,T { b } }",
             "{ a ( x : $ v ) @ d }",
+            // Spreads with directives, a spread named `on`, inline fragments with and
+            // without a condition: each told apart without reading it twice.
+            "{ ...F @a(x: 1) @b ...G @c ... @d { e } ... on T @f { g } ...on @h }",
         ] {
             assert_read_as_oracle(text);
         }
@@ -508,9 +512,12 @@ fn for_any<S: Strategy<Value = String> + 'static>(
 fn any_document_of_the_grammar_is_read_exactly_as_async_graphql_reads_it() {
     for_any(document, 320, |text| {
         let expected = oracle(text);
-        let document = read(text);
+        let (document, recounted) = read_counting(text);
         match (&expected, document) {
-            (Ok(expected), Some(document)) => prop_assert_eq!(&render(&document), expected),
+            (Ok(expected), Some(document)) => {
+                prop_assert_eq!(&render(&document), expected);
+                prop_assert_eq!(recounted, 0, "positions counted again");
+            }
             (Ok(_), None) => prop_assert!(false, "{text:?}: left to parse_query"),
             (Err(_), Some(document)) => {
                 prop_assert!(
