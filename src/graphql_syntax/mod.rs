@@ -52,6 +52,9 @@ const MAX_SELECTION_DEPTH: usize = 64;
 /// brackets must not run it out of stack.
 const MAX_NESTING: usize = 64;
 
+/// A field's or a directive's argument: its name and its value.
+type Argument = (Positioned<Name>, Positioned<Value>);
+
 /// `text` parsed as async-graphql parses it, the same document or the same error.
 pub fn parse_query(text: &str) -> Result<ExecutableDocument, async_graphql::parser::Error> {
     match read(text) {
@@ -77,18 +80,16 @@ fn read_counting(text: &str) -> (Option<ExecutableDocument>, usize) {
 
 impl Reader<'_> {
     fn document(&mut self) -> Option<ExecutableDocument> {
-        let reader = self;
-        let text = reader.text;
-        reader.skip();
+        self.skip();
         let mut operations: Option<DocumentOperations> = None;
         let mut fragments: HashMap<Name, Positioned<FragmentDefinition>> = HashMap::new();
         loop {
-            let start = reader.at;
-            if let Some((name, operation)) = reader.operation_definition() {
+            let start = self.at;
+            if let Some((name, operation)) = self.operation_definition() {
                 add_operation(&mut operations, name, operation)?;
             } else {
-                reader.at = start;
-                let (name, fragment) = reader.fragment_definition()?;
+                self.at = start;
+                let (name, fragment) = self.fragment_definition()?;
                 match fragments.entry(name) {
                     Entry::Occupied(_) => return None,
                     Entry::Vacant(slot) => {
@@ -96,8 +97,8 @@ impl Reader<'_> {
                     }
                 }
             }
-            reader.skip();
-            if reader.at == text.len() {
+            self.skip();
+            if self.at == self.text.len() {
                 break;
             }
         }
@@ -228,17 +229,23 @@ impl<'a> Reader<'a> {
     /// its position.
     fn name(&mut self) -> Option<Positioned<Name>> {
         let start = self.at;
+        let len = self.name_len()?;
+        let pos = self.pos(start);
+        self.at += len;
+        Some(Positioned::new(Name::new(&self.text[start..self.at]), pos))
+    }
+
+    /// The length of the name here, if one begins here.
+    fn name_len(&self) -> Option<usize> {
         let rest = self.rest();
         if !rest.first().is_some_and(|&c| is_name_start(c)) {
             return None;
         }
-        let len = rest
-            .iter()
-            .position(|&c| !(is_name_start(c) || c.is_ascii_digit()))
-            .unwrap_or(rest.len());
-        let pos = self.pos(start);
-        self.at += len;
-        Some(Positioned::new(Name::new(&self.text[start..self.at]), pos))
+        Some(
+            rest.iter()
+                .position(|&c| !(is_name_start(c) || c.is_ascii_digit()))
+                .unwrap_or(rest.len()),
+        )
     }
 
     /// `operation_definition = { named_operation_definition | selection_set }`,
@@ -283,7 +290,7 @@ impl<'a> Reader<'a> {
         self.skip();
         let variable_definitions = self.variable_definitions().unwrap_or_default();
         self.skip();
-        let directives = self.directives()?;
+        let directives = self.directives();
         self.skip();
         let selection_set = self.selection_set(MAX_SELECTION_DEPTH)?;
         let operation = OperationDefinition {
@@ -314,7 +321,7 @@ impl<'a> Reader<'a> {
         self.skip();
         let var_type = self.type_()?;
         self.skip();
-        let directives = self.directives()?;
+        let directives = self.directives();
         self.skip();
         let before_default = self.at;
         let default_value = if self.expect(b'=').is_some() {
@@ -358,32 +365,33 @@ impl<'a> Reader<'a> {
             self.type_text(depth + 1)?;
             self.expect(b']')?;
         } else {
-            self.name()?;
+            // `Type::new` makes the name from the type's text.
+            self.at += self.name_len()?;
         }
         let _ = self.expect(b'!');
         Some(())
     }
 
     /// `directive*` (`directives?` with the empty list when absent). A directive
-    /// begun and not finished fails the whole.
-    fn directives(&mut self) -> Option<Vec<Positioned<Directive>>> {
+    /// begun and not finished ends the list before it, as `directive+` does.
+    fn directives(&mut self) -> Vec<Positioned<Directive>> {
         let mut directives = Vec::new();
         loop {
             let start = self.at;
             if self.expect(b'@').is_none() {
-                return Some(directives);
+                return directives;
             }
             let Some(directive) = self.directive(start) else {
                 // `directives = { directive+ }`: a failed one ends the list there.
                 self.at = start;
-                return Some(directives);
+                return directives;
             };
             directives.push(directive);
             let after = self.at;
             self.skip();
             if self.peek() != Some(b'@') {
                 self.at = after;
-                return Some(directives);
+                return directives;
             }
         }
     }
@@ -406,8 +414,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `"(" ~ argument+ ~ ")"`; `None`, nothing read, when absent.
-    #[allow(clippy::type_complexity)]
-    fn arguments(&mut self) -> Option<Vec<(Positioned<Name>, Positioned<Value>)>> {
+    fn arguments(&mut self) -> Option<Vec<Argument>> {
         let start = self.at;
         let arguments = self.sequence(b'(', b')', true, |reader| {
             let name = reader.name()?;
@@ -519,7 +526,7 @@ impl<'a> Reader<'a> {
         }
         let after_arguments = self.at;
         self.skip();
-        let directives = self.directives()?;
+        let directives = self.directives();
         if directives.is_empty() {
             self.at = after_arguments;
         }
@@ -554,7 +561,7 @@ impl<'a> Reader<'a> {
             self.at = before_condition;
         }
         self.skip();
-        let directives = self.directives()?;
+        let directives = self.directives();
         self.skip();
         let depth = depth.checked_sub(1)?;
         let selection_set = self.selection_set(depth)?;
@@ -579,7 +586,7 @@ impl<'a> Reader<'a> {
         let fragment_name = self.name()?;
         let after_name = self.at;
         self.skip();
-        let directives = self.directives()?;
+        let directives = self.directives();
         if directives.is_empty() {
             self.at = after_name;
         }
@@ -613,7 +620,7 @@ impl<'a> Reader<'a> {
         self.skip();
         let type_condition = self.type_condition()?;
         self.skip();
-        let directives = self.directives()?;
+        let directives = self.directives();
         self.skip();
         let selection_set = self.selection_set(MAX_SELECTION_DEPTH)?;
         let fragment = FragmentDefinition {
