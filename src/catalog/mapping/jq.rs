@@ -20,7 +20,7 @@ type Data = data::JustLut<Val>;
 /// A compiled jq filter with its named global variables.
 pub(crate) struct Filter {
     /// The filter as written, for `upstream check` and error messages.
-    source: String,
+    source: std::sync::Arc<str>,
     /// The compiled program.
     compiled: jaq_core::Filter<Data>,
     /// The same filter evaluated without a jaq run, when it is a plain path or
@@ -45,10 +45,20 @@ pub(crate) struct CompileError {
     pub(crate) message: String,
 }
 
-/// Why a filter failed on a value: jq's own error text.
+/// Why a filter failed on a value: jq's own error text, or the subset's failed
+/// step, whose text is written only when shown: the subset fails where a fallback
+/// follows (`.value.label` on text, then `.value`), once an attribute of every
+/// product read, and formatting each such message was 2 % of reading a
+/// commercetools page (bench/JOURNAL.md, "Session 19").
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct RunError(pub(crate) String);
+pub(crate) enum RunError {
+    /// jaq's error, as it wrote it.
+    #[error("{0}")]
+    Jq(String),
+    /// A step of the subset's filter (its source) found no object or list.
+    #[error("{0}: cannot index a value that is not an object or a list")]
+    Step(std::sync::Arc<str>),
+}
 
 /// jq's standard definitions a mapping may call, parsed once: `jaq_core::defs` and
 /// `jaq_std::defs` parse their library's text at each call, which was most of what
@@ -101,7 +111,7 @@ impl Filter {
                 }
             })?;
         Ok(Filter {
-            source: code.to_owned(),
+            source: code.into(),
             compiled,
             simple: Simple::parse(code, vars),
             vars: vars.len(),
@@ -175,10 +185,7 @@ impl Filter {
 
     /// The error a filter of the subset reports where jq raises one.
     pub(crate) fn step_error(&self) -> RunError {
-        RunError(format!(
-            "{}: cannot index a value that is not an object or a list",
-            self.source
-        ))
+        RunError::Step(self.source.clone())
     }
 
     fn outputs(
@@ -192,7 +199,7 @@ impl Filter {
             .id
             .run((ctx, input))
             .map(unwrap_valr)
-            .map(|result| result.map_err(|error| RunError(error.to_string())))
+            .map(|result| result.map_err(|error| RunError::Jq(error.to_string())))
     }
 }
 
@@ -344,7 +351,13 @@ mod tests {
         assert_eq!(filter.first(Val::Null, &[]).unwrap(), None);
         let filter = Filter::compile(".a.b", &[]).unwrap();
         let error = filter.first(json(r#"{"a": "text"}"#), &[]).unwrap_err();
-        assert!(error.0.contains("index"), "{error}");
+        assert!(error.to_string().contains("index"), "{error}");
+        // The subset's failure names the filter, written when shown.
+        assert!(filter.simple().is_some());
+        assert_eq!(
+            error.to_string(),
+            ".a.b: cannot index a value that is not an object or a list"
+        );
     }
 
     #[test]
