@@ -22,6 +22,35 @@ use crate::catalog::{CatalogError, FetchResult};
 use crate::gtin::Gtin;
 use crate::hashing::FastMap;
 
+thread_local! {
+    /// The arena lean values are read into, one a worker thread, emptied for each
+    /// page and kept between pages: a fresh arena the size of each body was a large
+    /// allocation and a page fault a page of it (6 % of reading a commercetools
+    /// page in a cold run's profile; bench/JOURNAL.md, "Session 19").
+    static ARENA: std::cell::RefCell<Bump> = std::cell::RefCell::new(Bump::new());
+}
+
+/// The most an arena keeps after a page: one large answer does not hold a worker's
+/// memory for good.
+const ARENA_KEPT: usize = 1 << 20;
+
+/// Runs `read` with this thread's arena, emptied; an arena that grew past
+/// [`ARENA_KEPT`] is dropped afterwards.
+fn in_arena<T>(read: impl FnOnce(&mut Bump) -> T) -> T {
+    ARENA.with(|arena| match arena.try_borrow_mut() {
+        Ok(mut bump) => {
+            bump.reset();
+            let out = read(&mut bump);
+            if bump.allocated_bytes() > ARENA_KEPT {
+                *bump = Bump::new();
+            }
+            out
+        }
+        // Never so (reading a page reads no other), but not worth a panic.
+        Err(_) => read(&mut Bump::new()),
+    })
+}
+
 /// The keys of one call: the item, the key it was asked under, and how to find it.
 pub(crate) struct Asked<'a> {
     keys: &'a [(Gtin, String)],
@@ -163,6 +192,17 @@ impl Mapping {
     /// page is to be read through jaq's values: it holds what a lean value cannot,
     /// or reading it raises an error (which the values path then gives).
     fn read_page_lean(&self, asked: &Asked<'_>, body: &[u8], vars: &[Val; 5]) -> Option<Page> {
+        in_arena(|arena| self.read_page_lean_in(arena, asked, body, vars))
+    }
+
+    /// [`read_page_lean`](Self::read_page_lean) in `arena`, emptied first.
+    fn read_page_lean_in(
+        &self,
+        arena: &mut Bump,
+        asked: &Asked<'_>,
+        body: &[u8],
+        vars: &[Val; 5],
+    ) -> Option<Page> {
         let batch = self.batch.as_ref()?;
         let whole = super::prune::Node::whole();
         let (tree, selects) = match &self.batch_reads {
@@ -171,12 +211,13 @@ impl Mapping {
         };
         let is_asked = |key: &str| asked.by_key.contains_key(key);
         for selecting in [selects, false] {
-            let bump = Bump::with_capacity(body.len());
-            let build = Leans::new(&bump, body);
+            arena.reset();
+            let bump: &Bump = arena;
+            let build = Leans::new(bump, body);
             let asked_only: Option<&dyn Fn(&str) -> bool> = selecting.then_some(&is_asked);
             let root = super::prune::parse_with(body, tree, asked_only, &build).ok()?;
-            let vars = vars.each_ref().map(|var| Lean::from_val(&bump, var));
-            let run = |filter: &super::jq::Filter| match Lean::run(filter, &root, &vars, &bump) {
+            let vars = vars.each_ref().map(|var| Lean::from_val(bump, var));
+            let run = |filter: &super::jq::Filter| match Lean::run(filter, &root, &vars, bump) {
                 Ok(value) => Some(value.map_or(Lean::Null, |value| *value)),
                 Err(_) => None,
             };
@@ -199,7 +240,7 @@ impl Mapping {
                 None => None,
             };
             let mut page = Page::new(items.len(), next, total);
-            if self.read_items(asked, items, selecting, &mut page, None, &bump) {
+            if self.read_items(asked, items, selecting, &mut page, None, bump) {
                 return Some(page);
             }
         }
@@ -526,5 +567,28 @@ fn codes_by<V: Value>(
             tracing::debug!(%error, "upstream mapping: `keys.codes` failed on an item");
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod arena_tests {
+    use super::{ARENA_KEPT, in_arena};
+
+    #[test]
+    fn a_threads_arena_is_kept_between_pages_unless_one_made_it_large() {
+        std::thread::spawn(|| {
+            in_arena(|arena| {
+                arena.alloc_slice_fill_copy(4096, 0_u8);
+            });
+            let kept = in_arena(|arena| arena.allocated_bytes());
+            assert!(kept >= 4096, "the arena was not kept: {kept} bytes");
+            in_arena(|arena| {
+                arena.alloc_slice_fill_copy(2 * ARENA_KEPT, 0_u8);
+            });
+            let kept = in_arena(|arena| arena.allocated_bytes());
+            assert!(kept <= ARENA_KEPT, "a large arena was kept: {kept} bytes");
+        })
+        .join()
+        .expect("the test thread");
     }
 }
