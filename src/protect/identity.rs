@@ -36,7 +36,7 @@ pub(super) fn identify(
             .and_then(|key| keys.client(key))?;
         return Some(Identity {
             label: Arc::clone(&client.name),
-            bucket: bucket_key("key", client.name.as_bytes()),
+            bucket: client.bucket,
             client: Some(Arc::clone(client)),
         });
     }
@@ -89,7 +89,7 @@ fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, proxies: &[IpRange]) -> 
 }
 
 /// The bucket of a client id: a hash, so neither ids nor keys are held or sent to Redis.
-fn bucket_key(kind: &str, id: &[u8]) -> [u8; 32] {
+pub(super) fn bucket_key(kind: &str, id: &[u8]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(kind.as_bytes());
     hasher.update(b":");

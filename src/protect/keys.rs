@@ -11,13 +11,13 @@
 //!
 //! `rateLimit`, `burst` and `maxCost` are optional (the flags' values apply).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
-use super::trusted::sha256_hex;
+use crate::hashing::FastMap;
 
 /// Most clients a keys file may name: names are metric labels, so they are bounded.
 pub(crate) const MAX_CLIENTS: usize = 1_000;
@@ -33,6 +33,9 @@ pub struct ApiClient {
     pub burst: Option<u64>,
     /// Its own most costly operation, instead of `--max-cost`.
     pub max_cost: Option<u64>,
+    /// Its rate-limit bucket (`identity`'s hash of its name), computed once here:
+    /// hashing it per request was a second SHA-256 on every keyed request.
+    pub(super) bucket: [u8; 32],
 }
 
 /// The keys file, read at start.
@@ -40,7 +43,9 @@ pub struct ApiClient {
 pub struct ApiKeys {
     /// Where it was read from (for messages).
     pub path: PathBuf,
-    by_hash: HashMap<String, Arc<ApiClient>>,
+    /// Clients by the SHA-256 of their key, as bytes: a presented key is hashed and
+    /// looked up without writing the hash out in hex (a `String` a request).
+    by_hash: FastMap<[u8; 32], Arc<ApiClient>>,
 }
 
 #[derive(Deserialize)]
@@ -75,7 +80,7 @@ impl ApiKeys {
             .map_err(|problem| format!("{}: {problem}", path.display()))
     }
 
-    fn parse(text: &str) -> Result<HashMap<String, Arc<ApiClient>>, String> {
+    fn parse(text: &str) -> Result<FastMap<[u8; 32], Arc<ApiClient>>, String> {
         let file: KeysFile =
             serde_json::from_str(text).map_err(|error| format!("not an API keys file: {error}"))?;
         let names: std::collections::HashSet<&str> =
@@ -83,15 +88,14 @@ impl ApiKeys {
         if names.len() > MAX_CLIENTS {
             return Err(format!("{} clients, at most {MAX_CLIENTS}", names.len()));
         }
-        let mut by_hash = HashMap::new();
+        let mut by_hash = FastMap::default();
         for entry in &file.keys {
-            let hash = entry.sha256.to_ascii_lowercase();
-            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let Some(hash) = digest_of_hex(&entry.sha256) else {
                 return Err(format!(
                     "the key of {:?} is not a SHA-256 in hex (64 characters)",
                     entry.client
                 ));
-            }
+            };
             let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
             if entry.client.is_empty()
                 || entry.client.len() > 64
@@ -118,6 +122,7 @@ impl ApiKeys {
                 rate: entry.rate_limit,
                 burst: entry.burst,
                 max_cost: entry.max_cost,
+                bucket: super::identity::bucket_key("key", entry.client.as_bytes()),
             };
             if by_hash.insert(hash, Arc::new(client)).is_some() {
                 return Err(format!("the key of {:?} is listed twice", entry.client));
@@ -133,13 +138,47 @@ impl ApiKeys {
 
     /// The client of a presented key.
     pub(crate) fn client(&self, key: &str) -> Option<&Arc<ApiClient>> {
-        self.by_hash.get(&sha256_hex(key))
+        let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        self.by_hash.get(&digest)
     }
+}
+
+/// The 32 bytes 64 hex digits (either case) spell; `None` for anything else.
+fn digest_of_hex(text: &str) -> Option<[u8; 32]> {
+    let digits = text.as_bytes();
+    if digits.len() != 64 {
+        return None;
+    }
+    let value = |digit: u8| {
+        char::from(digit)
+            .to_digit(16)
+            .and_then(|v| u8::try_from(v).ok())
+    };
+    let mut digest = [0_u8; 32];
+    for (byte, pair) in digest.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = value(pair[0])? << 4 | value(pair[1])?;
+    }
+    Some(digest)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protect::trusted::sha256_hex;
+
+    proptest::proptest! {
+        /// Hex of any case reads back to the bytes it spells; other text is refused.
+        #[test]
+        fn a_digest_is_read_from_its_hex(bytes: [u8; 32], upper: bool, cut in 0_usize..64) {
+            let hex = crate::protect::trusted::hex(&bytes);
+            let hex = if upper { hex.to_ascii_uppercase() } else { hex };
+            proptest::prop_assert_eq!(digest_of_hex(&hex), Some(bytes));
+            proptest::prop_assert_eq!(digest_of_hex(&hex[..cut]), None);
+            let mut bad = hex.clone().into_bytes();
+            bad[cut] = b'g';
+            proptest::prop_assert_eq!(digest_of_hex(std::str::from_utf8(&bad).unwrap_or("")), None);
+        }
+    }
 
     #[test]
     fn a_key_is_found_by_its_hash_only() {
@@ -147,10 +186,26 @@ mod tests {
             r#"{{"keys":[{{"sha256":"{}","client":"till-app","rateLimit":5,"maxCost":10}}]}}"#,
             sha256_hex("secret-key")
         );
-        let keys = ApiKeys::parse(&text).unwrap_or_else(|e| panic!("{e}"));
-        let client = keys.get(&sha256_hex("secret-key")).map(|c| c.name.clone());
-        assert_eq!(client.as_deref(), Some("till-app"));
-        assert!(!keys.contains_key(&sha256_hex("other")));
+        let by_hash = ApiKeys::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+        let keys = ApiKeys {
+            path: PathBuf::from("keys.json"),
+            by_hash,
+        };
+        let client = keys.client("secret-key");
+        assert_eq!(client.map(|c| &*c.name), Some("till-app"));
+        assert_eq!(
+            client.map(|c| c.bucket),
+            Some(crate::protect::identity::bucket_key("key", b"till-app"))
+        );
+        assert!(keys.client("other").is_none());
+        // The file's hex in capitals names the same key.
+        let upper = text.replace(
+            &sha256_hex("secret-key"),
+            &sha256_hex("secret-key").to_uppercase(),
+        );
+        let by_hash = ApiKeys::parse(&upper).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(by_hash.len(), 1);
+        assert!(by_hash.contains_key(&<[u8; 32]>::from(Sha256::digest(b"secret-key"))));
     }
 
     #[test]
