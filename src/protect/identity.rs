@@ -7,9 +7,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
-use sha2::{Digest, Sha256};
 
-use super::keys::ApiClient;
+use super::keys::{ApiClient, bucket_key};
 use super::settings::{ANONYMOUS, IpRange, ProtectionSettings};
 
 /// Who is calling.
@@ -86,15 +85,6 @@ fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, proxies: &[IpRange]) -> 
         }
     }
     Some(client)
-}
-
-/// The bucket of a client id: a hash, so neither ids nor keys are held or sent to Redis.
-pub(super) fn bucket_key(kind: &str, id: &[u8]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(kind.as_bytes());
-    hasher.update(b":");
-    hasher.update(id);
-    hasher.finalize().into()
 }
 
 #[cfg(test)]

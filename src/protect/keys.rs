@@ -122,7 +122,7 @@ impl ApiKeys {
                 rate: entry.rate_limit,
                 burst: entry.burst,
                 max_cost: entry.max_cost,
-                bucket: super::identity::bucket_key("key", entry.client.as_bytes()),
+                bucket: bucket_key("key", entry.client.as_bytes()),
             };
             if by_hash.insert(hash, Arc::new(client)).is_some() {
                 return Err(format!("the key of {:?} is listed twice", entry.client));
@@ -141,6 +141,18 @@ impl ApiKeys {
         let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
         self.by_hash.get(&digest)
     }
+}
+
+/// The bucket of a client id (`identity`'s kinds: an API key's client, a client-id
+/// header, an IP): a hash, so neither ids nor keys are held or sent to Redis. Here,
+/// not in `identity`, which reads the clients of this file: each client's is
+/// computed when the file is read.
+pub(super) fn bucket_key(kind: &str, id: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(kind.as_bytes());
+    hasher.update(b":");
+    hasher.update(id);
+    hasher.finalize().into()
 }
 
 /// The 32 bytes 64 hex digits (either case) spell; `None` for anything else.
@@ -195,7 +207,7 @@ mod tests {
         assert_eq!(client.map(|c| &*c.name), Some("till-app"));
         assert_eq!(
             client.map(|c| c.bucket),
-            Some(crate::protect::identity::bucket_key("key", b"till-app"))
+            Some(bucket_key("key", b"till-app"))
         );
         assert!(keys.client("other").is_none());
         // The file's hex in capitals names the same key.
