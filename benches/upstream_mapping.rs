@@ -140,6 +140,53 @@ fn reading(c: &mut Criterion) {
     }
     group.finish();
 
+    // A cold request's read: one product, in the body the preset's own first batch
+    // call brings back from its dialect server (commercetools expands categories).
+    let one = &asked[..1];
+    let mut group = c.benchmark_group("read 1 product");
+    let native_one = serde_json::to_vec(&serde_json::json!({
+        "products": one.iter().filter_map(|g| DemoCatalog::new().get(g)).collect::<Vec<_>>()
+    }))
+    .expect("JSON");
+    group.bench_function(
+        format!(
+            "native contract, hand-made reader ({} bytes)",
+            native_one.len()
+        ),
+        |b| b.iter(|| read_contract_batch(black_box(one), black_box(&native_one))),
+    );
+    for (name, dialect, base) in [
+        (
+            "openfoodfacts",
+            Dialect::OpenFoodFacts,
+            "http://upstream.test",
+        ),
+        (
+            "commercetools",
+            Dialect::Commercetools,
+            "http://upstream.test/demo",
+        ),
+    ] {
+        let preset = mapping(name);
+        let base: reqwest::Url = base.parse().expect("a URL");
+        let (url, _) = preset
+            .first_batch_request(&base, one)
+            .expect("the batch call");
+        let path = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let body = dialect_body(dialect, path);
+        assert!(
+            matches!(preset.read_batch_answer(one, &body)[..], [Ok(Some(_))]),
+            "{name}: the product read"
+        );
+        group.bench_function(format!("{name} preset ({} bytes)", body.len()), |b| {
+            b.iter(|| preset.read_batch_answer(black_box(one), black_box(&body)))
+        });
+    }
+    group.finish();
+
     // What building one batch call costs (its query through jaq, or not), 40 keys.
     let mut group = c.benchmark_group("build the batch call for 40 keys");
     let base: reqwest::Url = "http://upstream.test/project".parse().expect("a URL");
@@ -152,6 +199,15 @@ fn reading(c: &mut Criterion) {
         );
         group.bench_function(preset.name, |b| {
             b.iter(|| mapping.first_batch_request(black_box(&base), black_box(&asked)))
+        });
+    }
+    group.finish();
+    // A cold request's call: one key.
+    let mut group = c.benchmark_group("build the batch call for 1 key");
+    for preset in catalog_gateway::catalog::mapping::PRESETS {
+        let mapping = mapping(preset.name);
+        group.bench_function(preset.name, |b| {
+            b.iter(|| mapping.first_batch_request(black_box(&base), black_box(one)))
         });
     }
     group.finish();

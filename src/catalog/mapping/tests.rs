@@ -472,16 +472,33 @@ fn every_preset_loads() {
         let env = |_: &str| Some("x".to_owned());
         let mapping = Mapping::from_toml(preset.text, preset.file, &env)
             .unwrap_or_else(|error| panic!("{error}"));
-        // commercetools' queries (`as` bindings, `tojson`, `join`, interpolation)
-        // are built without starting jaq.
-        if preset.name.starts_with("commercetools") {
-            let batch = mapping.batch.as_ref().unwrap();
-            assert!(batch.query.as_ref().unwrap().is_simple(), "{}", preset.name);
-            assert!(
-                mapping.single.query.as_ref().unwrap().is_simple(),
-                "{}",
-                preset.name
-            );
+        // Every query (`as` bindings, `tojson`, `join`, interpolation, values in
+        // parentheses) is built without starting jaq: it runs on every call.
+        let queries = [
+            mapping
+                .batch
+                .as_ref()
+                .and_then(|batch| batch.query.as_ref()),
+            mapping.single.query.as_ref(),
+        ];
+        for query in queries.into_iter().flatten() {
+            assert!(query.is_simple(), "{}: {query:?}", preset.name);
+        }
+        // … giving what jaq gives, keys with quotes and commas among them.
+        if let Some(query) = mapping
+            .batch
+            .as_ref()
+            .and_then(|batch| batch.query.as_ref())
+        {
+            for keys in [&["00012345678905"][..], &["4006381333931", "a\"b,c", "ü"]] {
+                let vars = mapping.batch_vars(keys, 2, 100);
+                assert_eq!(
+                    query.first(super::jq::Val::Null, &vars).unwrap(),
+                    query.first_by_jaq(super::jq::Val::Null, &vars).unwrap(),
+                    "{}",
+                    preset.name
+                );
+            }
         }
     }
 }

@@ -13,7 +13,7 @@
 //!
 //! ```text
 //! filter  := stage ( "|" stage )*
-//! stage   := alt | path "/" string | "{" name ":" alt ( "," name ":" alt )* "}"
+//! stage   := alt | path "/" string | "{" name ":" value ( "," name ":" value )* "}"
 //!          | "map(" filter ")" | "find(" filter ";" ( string | "$" name ) ")"
 //!          | "trim" | "ascii_upcase" | "ascii_downcase" | "compact"
 //!          | "(" filter ")"
@@ -23,6 +23,7 @@
 //!          | "each_value(" filter ")"
 //!          | "tojson" | "join(" string ")"
 //!          | stage "as" "$" name "|" filter
+//! value   := alt | "(" filter ")"
 //! item    := alt | path "[]"
 //! cond    := test ( ( "and" | "or" ) test )*
 //! test    := path ( ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) path )?

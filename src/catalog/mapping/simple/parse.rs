@@ -15,6 +15,10 @@ pub(super) fn parse(code: &str, vars: &[&str]) -> Option<Simple> {
     parser.rest.is_empty().then_some(simple)
 }
 
+/// The name a value in parentheses of an object is bound under: not a name a
+/// filter can write (`$` takes letters, digits and `_`).
+const BOUND_VALUE: &str = "$(value)";
+
 struct Parser<'a> {
     rest: &'a str,
     /// The filter's variables, then those bound by `as` around the place read.
@@ -342,15 +346,45 @@ impl<'a> Parser<'a> {
         Some(keys.into_iter().collect())
     }
 
+    /// `{name: alt, name: (filter), …}`. A value in parentheses is bound first, as
+    /// `(filter) as $v | {name: $v, …}` would bind it (the same output: the subset's
+    /// filters give one output each, all on the object's input), under a name no
+    /// filter can write, so the object itself stays one of paths.
     fn object(&mut self) -> Option<Stage> {
+        let outer = self.vars.len();
+        let stage = self.object_in_scope();
+        self.vars.truncate(outer);
+        stage
+    }
+
+    /// [`object`](Self::object), the names it binds left in scope.
+    fn object_in_scope(&mut self) -> Option<Stage> {
         self.eat("{")?;
         let mut fields = Vec::new();
+        let mut bound = Vec::new();
         loop {
             self.skip_space();
             let name = self.name()?;
             self.skip_space();
             self.eat(":")?;
             self.skip_space();
+            if let Some(rest) = self.rest.strip_prefix('(') {
+                self.rest = rest.trim_start();
+                let inner = self.pipeline(&[")"])?;
+                self.eat(")")?;
+                // The variable's index: after the filter's own and those bound so far.
+                fields.push((
+                    string(&name),
+                    vec![Path::Steps(Some(self.vars.len()), Vec::new())],
+                ));
+                self.vars.push(BOUND_VALUE);
+                bound.push(inner);
+                self.skip_space();
+                if self.eat(",").is_none() {
+                    break;
+                }
+                continue;
+            }
             let mut paths = vec![self.path()?];
             self.skip_space();
             while self.rest.starts_with("//") {
@@ -366,7 +400,19 @@ impl<'a> Parser<'a> {
         }
         self.skip_space();
         self.eat("}")?;
-        Some(Stage::Object(fields))
+        // The last value bound is the innermost binding.
+        let mut stage = Stage::Object(fields);
+        for inner in bound.into_iter().rev() {
+            stage = Stage::Bind(
+                Simple {
+                    stages: vec![Stage::Group(inner)],
+                },
+                Simple {
+                    stages: vec![stage],
+                },
+            );
+        }
+        Some(stage)
     }
 
     /// `name`, `"name"` or `[…]` right after a dot: `None` when none follows,

@@ -53,6 +53,9 @@ fn the_subset_is_recognized_and_the_rest_is_not() {
         ".a as $x | .b as $y | \"\\($x)-\\($y)\"",
         "(.a | map(tojson) | join(\", \")) as $skus | {where: \"sku in (\\($skus))\", limit: 1}",
         "\"n_\\($locale)\"",
+        "{a: (.a | join(\",\")), b: .b // .c}",
+        "{a: .x, b: (.a | tojson), c: ($key | ascii_upcase), d: $locale}",
+        "{code: (.a | map(tojson) | join(\",\")), fields: \"a,n_\\($locale)\", p: $key}",
     ] {
         assert!(Simple::parse(code, &VARS).is_some(), "{code}");
     }
@@ -87,6 +90,10 @@ fn the_subset_is_recognized_and_the_rest_is_not() {
         ".a as $x | .b | $y",
         "join(.a)",
         "find(.a; \"\\($key)\")",
+        "{a: (.a[])}",
+        "{a: (.a}",
+        "{a: (.a) | .b}",
+        "{a: ($v)}",
     ] {
         assert!(Simple::parse(code, &VARS).is_none(), "{code}");
     }
@@ -152,6 +159,8 @@ fn filters() -> impl Strategy<Value = String> {
         1 => (alts.clone(), alts.clone()).prop_map(|(a, b)| format!("({a}) as $v | ({b}) as $w | [$v, $w, \"\\($w)\\($v)\"]")),
         1 => Just("(\"\\($locale)\" // .a) as $v | .[$v]".to_owned()),
         1 => Just("(.a | tojson) as $locale | $locale".to_owned()),
+        2 => (alts.clone(), alts.clone(), alts.clone()).prop_map(|(a, b, c)| format!("{{a: ({a} | tojson), b: {b}, c: ({c})}}")),
+        1 => (alts.clone(), alts.clone()).prop_map(|(a, b)| format!("({a}) as $v | {{a: ($v | join(\",\")), b: \"\\($v)\", c: ({b} | trim)}}")),
     ];
     proptest::collection::vec(stage, 1..4).prop_map(|stages| stages.join(" | "))
 }
