@@ -236,14 +236,22 @@ fn append_query(
             "mapping `{field}` must give an object of parameters"
         )));
     };
-    let mut text = url.query().unwrap_or_default().to_owned();
-    let mut push = |name: &str, value: &str| {
+    // Room for the query as most are: no growing as parameters come.
+    let mut text = String::with_capacity(url.query().map_or(0, str::len) + 256);
+    text.push_str(url.query().unwrap_or_default());
+    let mut push = |name: &str, value: Scalar<'_>| {
         if !text.is_empty() {
             text.push('&');
         }
         text.extend(utf8_percent_encode(name, QUERY));
         text.push('=');
-        text.extend(utf8_percent_encode(value, QUERY));
+        match value {
+            Scalar::Text(value) => text.extend(utf8_percent_encode(value, QUERY)),
+            // Digits and a sign, or `true`/`false`: nothing to escape.
+            Scalar::Int(value) => text.push_str(itoa::Buffer::new().format(value)),
+            Scalar::Bool(value) => text.push_str(if value { "true" } else { "false" }),
+            Scalar::Other(value) => text.extend(utf8_percent_encode(&value, QUERY)),
+        }
     };
     for (name, value) in params.iter() {
         let Some(name) = as_text(name) else { continue };
@@ -251,13 +259,13 @@ fn append_query(
             Val::Null => {}
             Val::Arr(values) => {
                 for value in values.iter() {
-                    if let Some(value) = scalar_text(value) {
-                        push(name, &value);
+                    if let Some(value) = Scalar::of(value) {
+                        push(name, value);
                     }
                 }
             }
-            value => match scalar_text(value) {
-                Some(value) => push(name, &value),
+            value => match Scalar::of(value) {
+                Some(value) => push(name, value),
                 None => {
                     return Err(CatalogError::BadResponse(format!(
                         "mapping `{field}`: parameter {name:?} is not text, a number, a boolean or a list of them"
@@ -268,6 +276,28 @@ fn append_query(
     }
     url.set_query(Some(&text));
     Ok(())
+}
+
+/// A scalar as [`scalar_text`] writes it, without building text where it need not:
+/// a query parameter's value.
+enum Scalar<'a> {
+    Text(&'a str),
+    Int(isize),
+    Bool(bool),
+    /// Any other number, as written.
+    Other(String),
+}
+
+impl<'a> Scalar<'a> {
+    fn of(value: &'a Val) -> Option<Scalar<'a>> {
+        match value {
+            Val::TStr(_) => as_text(value).map(Scalar::Text),
+            Val::Num(jaq_json::Num::Int(int)) => Some(Scalar::Int(*int)),
+            Val::Bool(value) => Some(Scalar::Bool(*value)),
+            Val::Num(_) => Some(Scalar::Other(value.to_string())),
+            _ => None,
+        }
+    }
 }
 
 /// A scalar as text (`null`, lists and objects have none).
@@ -301,4 +331,91 @@ fn key_forms(gtin: &Gtin) -> Val {
         forms.insert(string(name), key_form(gtin, name).map_or(Val::Null, string));
     }
     Val::obj(forms)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The query writer before [`Scalar`]: every value's text built by
+    /// [`scalar_text`], then escaped. Kept as the oracle.
+    fn reference(url: &mut Url, params: &Val) {
+        let Val::Obj(params) = params else {
+            panic!("an object")
+        };
+        let mut text = url.query().unwrap_or_default().to_owned();
+        let mut push = |name: &str, value: &str| {
+            if !text.is_empty() {
+                text.push('&');
+            }
+            text.extend(utf8_percent_encode(name, QUERY));
+            text.push('=');
+            text.extend(utf8_percent_encode(value, QUERY));
+        };
+        for (name, value) in params.iter() {
+            let Some(name) = as_text(name) else { continue };
+            match value {
+                Val::Null => {}
+                Val::Arr(values) => {
+                    for value in values.iter() {
+                        if let Some(value) = scalar_text(value) {
+                            push(name, &value);
+                        }
+                    }
+                }
+                value => push(name, &scalar_text(value).expect("a scalar")),
+            }
+        }
+        url.set_query(Some(&text));
+    }
+
+    fn scalar() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            Just("18446744073709551616".to_owned()),
+            Just("-0".to_owned()),
+            Just("1.50".to_owned()),
+            Just("1e300".to_owned()),
+            Just("2.5E-3".to_owned()),
+            any::<bool>().prop_map(|b| b.to_string()),
+            "[a-c &=+#%/,:ü\"\\\\\\[\\]{}]{0,6}".prop_map(|t| serde_json::json!(t).to_string()),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => scalar(),
+            1 => Just("null".to_owned()),
+            1 => proptest::collection::vec(prop_oneof![3 => scalar(), 1 => Just("null".to_owned()), 1 => Just("[1]".to_owned())], 0..4)
+                .prop_map(|items| format!("[{}]", items.join(","))),
+        ]
+    }
+
+    proptest! {
+        /// Each parameter's value is written as it was when its text was built
+        /// first: numbers of every kind, booleans, escaped text, lists.
+        #[test]
+        fn a_query_is_written_as_before(
+            params in proptest::collection::vec(("[a-c&=]{1,3}", value()), 0..5),
+            base in prop_oneof![Just("http://h/p"), Just("http://h/p?t=a%20b")],
+        ) {
+            let json = format!(
+                "{{{}}}",
+                params
+                    .iter()
+                    .map(|(name, value)| format!("{}:{value}", serde_json::json!(name)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let params = super::super::jq::parse_json(json.as_bytes()).unwrap();
+            let filter = Filter::compile("$p", &["$p"]).unwrap();
+            let mut written = Url::parse(base).unwrap();
+            append_query(&mut written, &filter, std::slice::from_ref(&params), "q").unwrap();
+            let mut expected = Url::parse(base).unwrap();
+            reference(&mut expected, &params);
+            prop_assert_eq!(written.as_str(), expected.as_str());
+        }
+    }
 }
