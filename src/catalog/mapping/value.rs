@@ -266,7 +266,7 @@ impl Value for Val {
     }
 
     fn new_object(_: (), entries: Vec<(&Val, Val)>) -> Val {
-        let mut object = jaq_json::Map::default();
+        let mut object = jaq_json::Map::with_capacity_and_hasher(entries.len(), Default::default());
         for (name, value) in entries {
             object.insert(name.clone(), value);
         }

@@ -278,7 +278,16 @@ impl Text {
 
 /// A string's parts with its variables filled in.
 fn render<V: Value>(parts: &[Part], vars: &[V]) -> Result<String, StepError> {
-    let mut out = String::new();
+    // Sized for the text and the variables that are text: a query's `where` is
+    // written without growing.
+    let size = parts
+        .iter()
+        .map(|part| match part {
+            Part::Text(text) => text.len(),
+            Part::Var(var) => vars.get(*var).and_then(V::text).map_or(16, str::len),
+        })
+        .sum();
+    let mut out = String::with_capacity(size);
     for part in parts {
         match part {
             Part::Text(text) => out.push_str(text),
