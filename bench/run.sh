@@ -20,7 +20,8 @@
 # 1.6.14, fetched with `npm pack` into target/bench-cache; 1.6.14 runs through Debian
 # trixie's C library unpacked there, see bench/lib.sh) plain and with `@cache` on
 # `product` (bench/tailcall/catalog.graphql), over one shared demo catalog, a fresh
-# process per run, interleaved, no key repeated between runs. pos (`lookups` of 30
+# process per run, interleaved, no key repeated between runs; BENCH_VS_ROUNDS rounds
+# (1), each figure then the median of its rounds. pos (`lookups` of 30
 # codes) is ours only: Tailcall has no equivalent. Each workload prints the goals of
 # issue 24: at defaults ≥ 2× the best Tailcall in cold, basket and aliases, hot ≥ 85 %
 # of the bare handler; with production settings ≥ 0.80× the defaults and ≥ 1.5× the
@@ -60,6 +61,8 @@ OUT=${BENCH_OUT:-bench/results/latest.md}
 VS=${BENCH_VS:-1}
 VS_DURATION=${BENCH_VS_DURATION:-6}
 VS_WORKLOADS=${BENCH_VS_WORKLOADS:-hot cold basket aliases pos}
+# Rounds of the side-by-side (every workload and peer once a round; medians judged).
+VS_ROUNDS=${BENCH_VS_ROUNDS:-1}
 # The same build with production settings (Redis tier, cost and rate limits shared
 # through Redis, API keys, trusted documents enforced) beside the defaults; 0 skips it.
 VS_PRODUCTION=${BENCH_VS_PRODUCTION:-1}

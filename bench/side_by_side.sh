@@ -17,8 +17,13 @@
 # response checked, no key asked twice across runs (each run walks its own slot).
 # Prints, per workload, the goals of issue 24 (Must 6).
 #
+# VS_ROUNDS rounds (1): every workload and peer again, round after round; each figure
+# is then the median of its rounds (errors: their sum), the goals are judged on those,
+# and each row lists its ratio in every round. On a shared 2-core host one round can
+# flip a goal at its edge (bench/JOURNAL.md, "Session 19").
+#
 # The caller sets BIN, BARE, BARE_ON, BARE_PORT, GW_PORT, WORK, WARMUP, THREADS, CONNS,
-# VS_DURATION, VS_WORKLOADS, VS_PRODUCTION, PROD_MAX_COST, PROD_RATE_LIMIT and has
+# VS_DURATION, VS_WORKLOADS, VS_ROUNDS, VS_PRODUCTION, PROD_MAX_COST, PROD_RATE_LIMIT and has
 # run ensure_tailcall for each of TAILCALL_VERSIONS; vs_bench measures (VS_FAILED=1
 # when our gateway had errors), vs_report prints the Markdown.
 
@@ -35,6 +40,8 @@ declare -A VS_RPS VS_P99 VS_ERR VS_NERR VS_CPU VS_RSS VS_OTHERS VS_REDIS_CMDS VS
 VS_ROWS=()
 PROD_ROWS=()
 POS_ROWS=()
+# Each round's figures: VS_ROUND[FIELD:WORKLOAD/PEER:ROUND].
+declare -A VS_ROUND=()
 
 # The gateway's flags in every side-by-side run (logs: JSON lines to a file).
 vs_ours_args() {
@@ -176,6 +183,50 @@ vs_run() {
   log "$wl ${VS_NAME[$peer]}: $(printf '%.0f' "$R_rps") req/s, p99 $(ms "$R_p99_us") ms, CPU ${VS_CPU[$key]} µs/req, errors ${VS_ERR[$key]}"
 }
 
+# vs_keep KEY ROUND: the figures vs_run just made for KEY, kept as ROUND's.
+vs_keep() {
+  local field
+  for field in RPS P99 CPU RSS OTHERS NERR ERR; do
+    unset -n figures
+    local -n figures=VS_$field
+    VS_ROUND[$field:$1:$2]=${figures[$1]}
+  done
+}
+
+# vs_combine KEY: KEY's figures over the rounds: the median of each number, the sum of
+# the errors; Redis's figures stay the last round's.
+vs_combine() {
+  local key=$1 field r sock non2xx gql a b c
+  [ "$VS_ROUNDS" -gt 1 ] || return 0
+  for field in RPS:%.1f P99:%.0f CPU:%.1f RSS:%.0f OTHERS:%.0f; do
+    unset -n figures
+    local -n figures=VS_${field%%:*}
+    local values=()
+    for ((r = 1; r <= VS_ROUNDS; r++)); do values+=("${VS_ROUND[${field%%:*}:$key:$r]}"); done
+    figures[$key]=$(median "${field#*:}" "${values[@]}")
+  done
+  VS_NERR[$key]=0 sock=0 non2xx=0 gql=0
+  for ((r = 1; r <= VS_ROUNDS; r++)); do
+    VS_NERR[$key]=$((${VS_NERR[$key]} + ${VS_ROUND[NERR:$key:$r]}))
+    IFS=' /' read -r a b c <<<"${VS_ROUND[ERR:$key:$r]}"
+    sock=$((sock + a)) non2xx=$((non2xx + b)) gql=$((gql + c))
+  done
+  VS_ERR[$key]="$sock / $non2xx / $gql"
+}
+
+# vs_rounds A B WORKLOAD: A's requests/s over B's in each round, for the rows ("" for
+# one round).
+vs_rounds() {
+  local r out=()
+  [ "$VS_ROUNDS" -gt 1 ] || return 0
+  for ((r = 1; r <= VS_ROUNDS; r++)); do
+    out+=("$(div "${VS_ROUND[RPS:$3/$1:$r]}" "${VS_ROUND[RPS:$3/$2:$r]}" "%.2f")")
+  done
+  local joined
+  joined=$(printf '%s, ' "${out[@]}")
+  echo " (rounds: ${joined%, })"
+}
+
 # vs_cell WORKLOAD PEER: one peer's figures.
 vs_cell() {
   echo "$(printf '%.0f' "${VS_RPS[$1/$2]}") req/s, p99 $(ms "${VS_P99[$1/$2]}") ms, ${VS_CPU[$1/$2]} µs CPU/req, ${VS_RSS[$1/$2]} MB"
@@ -215,8 +266,8 @@ vs_rows() {
     # The ceiling: requests/s if the gateway took no CPU at all, from what wrk and the
     # upstream spent per request in our run.
     ceiling=$(div "$((NPROC * 1000000))" "${VS_OTHERS[$wl/ours]}" "%.0f")
-    VS_ROWS+=("| $wl | $(vs_cell "$wl" ours) |$cells **${ratio}×** (vs ${VS_NAME[$best]}) | ${VS_OTHERS[$wl/ours]} µs; ceiling $ceiling req/s = $(div "$ceiling" "${VS_RPS[$wl/$best]}" "%.2f")× | $errs | $goal |")
-    log "$wl: ours / best Tailcall (${VS_NAME[$best]}) = ${ratio}×, p99 $(ms "${VS_P99[$wl/ours]}") vs $(ms "${VS_P99[$wl/$best]}") ms: $goal"
+    VS_ROWS+=("| $wl | $(vs_cell "$wl" ours) |$cells **${ratio}×**$(vs_rounds ours "$best" "$wl") (vs ${VS_NAME[$best]}) | ${VS_OTHERS[$wl/ours]} µs; ceiling $ceiling req/s = $(div "$ceiling" "${VS_RPS[$wl/$best]}" "%.2f")× | $errs | $goal |")
+    log "$wl: ours / best Tailcall (${VS_NAME[$best]}) = ${ratio}×$(vs_rounds ours "$best" "$wl"), p99 $(ms "${VS_P99[$wl/ours]}") vs $(ms "${VS_P99[$wl/$best]}") ms: $goal"
   fi
   if [ "$VS_PRODUCTION" = 1 ]; then
     local vs_def goal_def best_cell vs_best_ratio goal_best
@@ -233,8 +284,8 @@ vs_rows() {
       goal_def="**not met** (errors)"
       [ "$goal_best" = "–" ] || goal_best="**not met** (errors)"
     fi
-    PROD_ROWS+=("| $wl$([ "$wl" = aliases ] && echo " (sent with the bypass header: its text changes per request)") | $(vs_cell "$wl" prod) | $(printf '%.0f' "${VS_RPS[$wl/ours]}") req/s, p99 $(ms "${VS_P99[$wl/ours]}") ms | **${vs_def}×** | $best_cell | $vs_best_ratio | ${VS_REDIS_CMDS[$wl/prod]} · ${VS_REDIS_CPU[$wl/prod]} µs · ${VS_REDIS_KEYS[$wl/prod]} · ${VS_FALLBACKS[$wl/prod]} | ${VS_ERR[$wl/prod]} | $goal_def | $goal_best |")
-    log "$wl: production / defaults = ${vs_def}× ($goal_def); production / best Tailcall = $vs_best_ratio ($goal_best)"
+    PROD_ROWS+=("| $wl$([ "$wl" = aliases ] && echo " (sent with the bypass header: its text changes per request)") | $(vs_cell "$wl" prod) | $(printf '%.0f' "${VS_RPS[$wl/ours]}") req/s, p99 $(ms "${VS_P99[$wl/ours]}") ms | **${vs_def}×**$(vs_rounds prod ours "$wl") | $best_cell | $vs_best_ratio$(if [ -n "$best" ]; then vs_rounds prod "$best" "$wl"; fi) | ${VS_REDIS_CMDS[$wl/prod]} · ${VS_REDIS_CPU[$wl/prod]} µs · ${VS_REDIS_KEYS[$wl/prod]} · ${VS_FALLBACKS[$wl/prod]} | ${VS_ERR[$wl/prod]} | $goal_def | $goal_best |")
+    log "$wl: production / defaults = ${vs_def}×$(vs_rounds prod ours "$wl") ($goal_def); production / best Tailcall = $vs_best_ratio ($goal_best)"
   fi
 }
 
@@ -257,7 +308,7 @@ vs_pos_rows() {
 }
 
 vs_bench() {
-  local wl peer port=19081 n=0 v variant peers
+  local wl peer port=19081 n=0 v variant peers round
   VS_PORT=([ours]=$GW_PORT [prod]=$GW_PORT [bare]=$BARE_PORT)
   for wl in $VS_WORKLOADS; do
     [ -f "bench/lua/vs_$wl.lua" ] || die "BENCH_VS_WORKLOADS: no bench/lua/vs_$wl.lua"
@@ -299,13 +350,24 @@ vs_bench() {
   for wl in $VS_WORKLOADS; do
     [ "$wl" = hot ] || VS_NSLOTS=$((VS_NSLOTS + $(wc -w <<<"$(vs_peers "$wl")")))
   done
+  VS_NSLOTS=$((VS_NSLOTS * VS_ROUNDS))
   [ "$VS_NSLOTS" -gt 0 ] || VS_NSLOTS=1
   VS_SLOT=0
   LOAD_VS_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+  for ((round = 1; round <= VS_ROUNDS; round++)); do
+    [ "$VS_ROUNDS" = 1 ] || log "side by side: round $round of $VS_ROUNDS"
+    for wl in $VS_WORKLOADS; do
+      read -ra peers <<<"$(vs_peers "$wl")"
+      for peer in "${peers[@]}"; do
+        vs_run "$wl" "$peer"
+        vs_keep "$wl/$peer" "$round"
+      done
+    done
+  done
   for wl in $VS_WORKLOADS; do
     read -ra peers <<<"$(vs_peers "$wl")"
     for peer in "${peers[@]}"; do
-      vs_run "$wl" "$peer"
+      vs_combine "$wl/$peer"
     done
     vs_rows "$wl"
   done
@@ -331,6 +393,7 @@ vs_report() {
   for v in $TAILCALL_VERSIONS; do
     echo "- Tailcall $v: \`$(tailcall_runs "$v")\`, CONFIG = bench/tailcall/catalog.graphql rendered (@http + batchKey, batch delay 1 ms / 100 keys like ours), plain and with @cache(maxAge: 60000) on product"
   done
+  [ "$VS_ROUNDS" = 1 ] || echo "- $VS_ROUNDS rounds (BENCH_VS_ROUNDS), every workload and peer once a round: each figure is the median of its rounds, errors their sum; goals judged on the medians; \"rounds:\" lists a ratio in each round"
   echo "- load average before $LOAD_VS_BEFORE, after $LOAD_VS_AFTER"
   echo "- CPU = the process's user + system time over the measured run / requests; MB = its peak RSS; wrk + upstream CPU/req: what the load generator and the demo catalog spent per request in our run; the ceiling is the requests/s a gateway taking no CPU at all would reach on these $NPROC CPUs, and its ratio to the best Tailcall: the most any gateway could show here"
   echo
