@@ -18,8 +18,9 @@
 # Prints, per workload, the goals of issue 24 (Must 6).
 #
 # VS_ROUNDS rounds (1): every workload and peer again, round after round; each figure
-# is then the median of its rounds (errors: their sum), the goals are judged on those,
-# and each row lists its ratio in every round. On a shared 2-core host one round can
+# is then the median of its rounds (errors: their sum), each ratio the median of the
+# rounds' ratios (the best Tailcall of each round), the goals judged on those, and each
+# row lists its ratio in every round. On a shared 2-core host one round can
 # flip a goal at its edge (bench/JOURNAL.md, "Session 19").
 #
 # The caller sets BIN, BARE, BARE_ON, BARE_PORT, GW_PORT, WORK, WARMUP, THREADS, CONNS,
@@ -214,16 +215,38 @@ vs_combine() {
   VS_ERR[$key]="$sock / $non2xx / $gql"
 }
 
-# vs_rounds A B WORKLOAD: A's requests/s over B's in each round, for the rows ("" for
-# one round).
-vs_rounds() {
-  local r out=()
-  [ "$VS_ROUNDS" -gt 1 ] || return 0
+# vs_round_ratios A B WORKLOAD: A's requests/s over B's in each round, one a line; B
+# `best` is the best Tailcall of that round.
+vs_round_ratios() {
+  local r b peer
   for ((r = 1; r <= VS_ROUNDS; r++)); do
-    out+=("$(div "${VS_ROUND[RPS:$3/$1:$r]}" "${VS_ROUND[RPS:$3/$2:$r]}" "%.2f")")
+    b=$2
+    if [ "$b" = best ]; then
+      b=${TC_PEERS[0]}
+      for peer in "${TC_PEERS[@]}"; do
+        awk -v a="${VS_ROUND[RPS:$3/$peer:$r]}" -v c="${VS_ROUND[RPS:$3/$b:$r]}" 'BEGIN {exit !(a > c)}' && b=$peer
+      done
+    fi
+    div "${VS_ROUND[RPS:$3/$1:$r]}" "${VS_ROUND[RPS:$3/$b:$r]}" "%.4f"
+    echo
   done
-  local joined
-  joined=$(printf '%s, ' "${out[@]}")
+}
+
+# vs_ratio A B WORKLOAD: the median of vs_round_ratios (a round's two figures were
+# measured minutes apart, interleaved; medians of each side alone could pair a good
+# round of one with a bad round of the other). Unrounded: goals compare it.
+vs_ratio() {
+  local ratios
+  mapfile -t ratios < <(vs_round_ratios "$@")
+  median "%.4f" "${ratios[@]}"
+}
+
+# vs_rounds A B WORKLOAD: " (rounds: r1, r2, …)" for the rows; "" for one round.
+vs_rounds() {
+  local ratios joined
+  [ "$VS_ROUNDS" -gt 1 ] || return 0
+  mapfile -t ratios < <(vs_round_ratios "$@")
+  joined=$(printf '%.2f, ' "${ratios[@]}")
   echo " (rounds: ${joined%, })"
 }
 
@@ -243,19 +266,20 @@ vs_best() {
 
 # vs_rows WORKLOAD: its rows of the three tables, from the runs just made.
 vs_rows() {
-  local wl=$1 best="" ratio goal cells="" errs peer ceiling pct
+  local wl=$1 best="" ratio raw goal cells="" errs peer ceiling pct
   if [ "$wl" != pos ] && [ ${#TC_PEERS[@]} -gt 0 ]; then
     best=$(vs_best "$wl")
-    ratio=$(div "${VS_RPS[$wl/ours]}" "${VS_RPS[$wl/$best]}" "%.2f")
+    raw=$(vs_ratio ours best "$wl")
+    ratio=$(printf '%.2f' "$raw")
     if [ "$wl" = hot ]; then
       if [ "$BARE_ON" = 1 ]; then
-        pct=$(div "$(awk -v r="${VS_RPS[hot/ours]}" 'BEGIN {print r * 100}')" "${VS_RPS[hot/bare]}" "%.0f")
-        goal="$pct % of the bare handler ($(vs_cell hot bare); errors ${VS_ERR[hot/bare]}): $(met "${VS_RPS[hot/ours]} >= 0.85 * ${VS_RPS[hot/bare]} && ${VS_P99[hot/ours]} <= ${VS_P99[hot/$best]}")"
+        pct=$(vs_ratio ours bare hot)
+        goal="$(awk -v p="$pct" 'BEGIN {printf "%.0f", p * 100}') % of the bare handler$(vs_rounds ours bare hot) ($(vs_cell hot bare); errors ${VS_ERR[hot/bare]}): $(met "$pct >= 0.85 && ${VS_P99[hot/ours]} <= ${VS_P99[hot/$best]}")"
       else
         goal="– (no bare handler run: BENCH_BARE=0)"
       fi
     else
-      goal=$(met "${VS_RPS[$wl/ours]} >= 2 * ${VS_RPS[$wl/$best]} && ${VS_P99[$wl/ours]} <= ${VS_P99[$wl/$best]}")
+      goal=$(met "$raw >= 2 && ${VS_P99[$wl/ours]} <= ${VS_P99[$wl/$best]}")
     fi
     [ "${VS_NERR[$wl/ours]}" -eq 0 ] || goal="**not met** (errors)"
     errs=${VS_ERR[$wl/ours]}
@@ -266,17 +290,19 @@ vs_rows() {
     # The ceiling: requests/s if the gateway took no CPU at all, from what wrk and the
     # upstream spent per request in our run.
     ceiling=$(div "$((NPROC * 1000000))" "${VS_OTHERS[$wl/ours]}" "%.0f")
-    VS_ROWS+=("| $wl | $(vs_cell "$wl" ours) |$cells **${ratio}×**$(vs_rounds ours "$best" "$wl") (vs ${VS_NAME[$best]}) | ${VS_OTHERS[$wl/ours]} µs; ceiling $ceiling req/s = $(div "$ceiling" "${VS_RPS[$wl/$best]}" "%.2f")× | $errs | $goal |")
-    log "$wl: ours / best Tailcall (${VS_NAME[$best]}) = ${ratio}×$(vs_rounds ours "$best" "$wl"), p99 $(ms "${VS_P99[$wl/ours]}") vs $(ms "${VS_P99[$wl/$best]}") ms: $goal"
+    VS_ROWS+=("| $wl | $(vs_cell "$wl" ours) |$cells **${ratio}×**$(vs_rounds ours best "$wl") (vs ${VS_NAME[$best]}) | ${VS_OTHERS[$wl/ours]} µs; ceiling $ceiling req/s = $(div "$ceiling" "${VS_RPS[$wl/$best]}" "%.2f")× | $errs | $goal |")
+    log "$wl: ours / best Tailcall (${VS_NAME[$best]}) = ${ratio}×$(vs_rounds ours best "$wl"), p99 $(ms "${VS_P99[$wl/ours]}") vs $(ms "${VS_P99[$wl/$best]}") ms: $goal"
   fi
   if [ "$VS_PRODUCTION" = 1 ]; then
     local vs_def goal_def best_cell vs_best_ratio goal_best
-    vs_def=$(div "${VS_RPS[$wl/prod]}" "${VS_RPS[$wl/ours]}" "%.2f")
-    goal_def=$(met "${VS_RPS[$wl/prod]} >= 0.8 * ${VS_RPS[$wl/ours]}")
+    raw=$(vs_ratio prod ours "$wl")
+    vs_def=$(printf '%.2f' "$raw")
+    goal_def=$(met "$raw >= 0.8")
     if [ -n "$best" ]; then
       best_cell="${VS_NAME[$best]}: $(printf '%.0f' "${VS_RPS[$wl/$best]}") req/s, p99 $(ms "${VS_P99[$wl/$best]}") ms"
-      vs_best_ratio="**$(div "${VS_RPS[$wl/prod]}" "${VS_RPS[$wl/$best]}" "%.2f")×**"
-      goal_best=$(met "${VS_RPS[$wl/prod]} >= 1.5 * ${VS_RPS[$wl/$best]} && ${VS_P99[$wl/prod]} <= ${VS_P99[$wl/$best]}")
+      raw=$(vs_ratio prod best "$wl")
+      vs_best_ratio="**$(printf '%.2f' "$raw")×**"
+      goal_best=$(met "$raw >= 1.5 && ${VS_P99[$wl/prod]} <= ${VS_P99[$wl/$best]}")
     else
       best_cell="– (Tailcall has no \`lookups\`)" vs_best_ratio="–" goal_best="–"
     fi
@@ -284,7 +310,7 @@ vs_rows() {
       goal_def="**not met** (errors)"
       [ "$goal_best" = "–" ] || goal_best="**not met** (errors)"
     fi
-    PROD_ROWS+=("| $wl$([ "$wl" = aliases ] && echo " (sent with the bypass header: its text changes per request)") | $(vs_cell "$wl" prod) | $(printf '%.0f' "${VS_RPS[$wl/ours]}") req/s, p99 $(ms "${VS_P99[$wl/ours]}") ms | **${vs_def}×**$(vs_rounds prod ours "$wl") | $best_cell | $vs_best_ratio$(if [ -n "$best" ]; then vs_rounds prod "$best" "$wl"; fi) | ${VS_REDIS_CMDS[$wl/prod]} · ${VS_REDIS_CPU[$wl/prod]} µs · ${VS_REDIS_KEYS[$wl/prod]} · ${VS_FALLBACKS[$wl/prod]} | ${VS_ERR[$wl/prod]} | $goal_def | $goal_best |")
+    PROD_ROWS+=("| $wl$([ "$wl" = aliases ] && echo " (sent with the bypass header: its text changes per request)") | $(vs_cell "$wl" prod) | $(printf '%.0f' "${VS_RPS[$wl/ours]}") req/s, p99 $(ms "${VS_P99[$wl/ours]}") ms | **${vs_def}×**$(vs_rounds prod ours "$wl") | $best_cell | $vs_best_ratio$(if [ -n "$best" ]; then vs_rounds prod best "$wl"; fi) | ${VS_REDIS_CMDS[$wl/prod]} · ${VS_REDIS_CPU[$wl/prod]} µs · ${VS_REDIS_KEYS[$wl/prod]} · ${VS_FALLBACKS[$wl/prod]} | ${VS_ERR[$wl/prod]} | $goal_def | $goal_best |")
     log "$wl: production / defaults = ${vs_def}×$(vs_rounds prod ours "$wl") ($goal_def); production / best Tailcall = $vs_best_ratio ($goal_best)"
   fi
 }
@@ -393,7 +419,7 @@ vs_report() {
   for v in $TAILCALL_VERSIONS; do
     echo "- Tailcall $v: \`$(tailcall_runs "$v")\`, CONFIG = bench/tailcall/catalog.graphql rendered (@http + batchKey, batch delay 1 ms / 100 keys like ours), plain and with @cache(maxAge: 60000) on product"
   done
-  [ "$VS_ROUNDS" = 1 ] || echo "- $VS_ROUNDS rounds (BENCH_VS_ROUNDS), every workload and peer once a round: each figure is the median of its rounds, errors their sum; goals judged on the medians; \"rounds:\" lists a ratio in each round"
+  [ "$VS_ROUNDS" = 1 ] || echo "- $VS_ROUNDS rounds (BENCH_VS_ROUNDS), every workload and peer once a round: each figure is the median of its rounds, errors their sum, each ratio the median of the rounds' ratios (against each round's best Tailcall), goals judged on those; \"rounds:\" lists a ratio in each round"
   echo "- load average before $LOAD_VS_BEFORE, after $LOAD_VS_AFTER"
   echo "- CPU = the process's user + system time over the measured run / requests; MB = its peak RSS; wrk + upstream CPU/req: what the load generator and the demo catalog spent per request in our run; the ceiling is the requests/s a gateway taking no CPU at all would reach on these $NPROC CPUs, and its ratio to the best Tailcall: the most any gateway could show here"
   echo
