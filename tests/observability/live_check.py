@@ -77,6 +77,11 @@ def query(prometheus, expr):
         return json.load(response)
 
 
+def rule_groups(prometheus):
+    with urllib.request.urlopen(prometheus + "/api/v1/rules", timeout=10) as response:
+        return json.load(response)["data"]["groups"]
+
+
 def main():
     gateway = sys.argv[1].rstrip("/")
     address = urllib.parse.urlparse(gateway).netloc
@@ -112,6 +117,7 @@ scrape_configs:
                 time.sleep(0.2)
         else:
             sys.exit(f"Prometheus did not start: see {work}/prometheus.log")
+        started = time.time()
 
         until = time.time() + LOAD_SECONDS
         threads = [threading.Thread(target=load, args=(gateway, until)) for _ in range(4)]
@@ -121,9 +127,19 @@ scrape_configs:
             thread.join()
         time.sleep(3)  # a last scrape and rule evaluation
 
+        # A group is first evaluated within one of its intervals of the start, at an
+        # offset Prometheus derives from the group's name and its file's path (which
+        # differs with each clone): a rule not evaluated yet is waited for, until the
+        # longest interval has passed, not judged ("unknown").
+        groups = rule_groups(prometheus)
+        deadline = started + max(group["interval"] for group in groups) + 5
+        while time.time() < deadline and any(
+            rule.get("health") == "unknown" for group in groups for rule in group["rules"]
+        ):
+            time.sleep(0.5)
+            groups = rule_groups(prometheus)
+
         failures = 0
-        with urllib.request.urlopen(prometheus + "/api/v1/rules", timeout=10) as response:
-            groups = json.load(response)["data"]["groups"]
         rules = [rule for group in groups for rule in group["rules"]]
         for rule in rules:
             if rule.get("health") != "ok":
