@@ -278,8 +278,9 @@ fn append_query(
     Ok(())
 }
 
-/// A scalar as [`scalar_text`] writes it, without building text where it need not:
-/// a query parameter's value.
+/// A scalar value by kind, the one table of which values have a text: a query
+/// parameter's value is written from it without building text where it need not,
+/// and [`scalar_text`] is its text.
 enum Scalar<'a> {
     Text(&'a str),
     Int(isize),
@@ -298,15 +299,20 @@ impl<'a> Scalar<'a> {
             _ => None,
         }
     }
+
+    fn into_text(self) -> String {
+        match self {
+            Scalar::Text(text) => text.to_owned(),
+            Scalar::Int(int) => itoa::Buffer::new().format(int).to_owned(),
+            Scalar::Bool(value) => if value { "true" } else { "false" }.to_owned(),
+            Scalar::Other(text) => text,
+        }
+    }
 }
 
 /// A scalar as text (`null`, lists and objects have none).
 pub(crate) fn scalar_text(value: &Val) -> Option<String> {
-    match value {
-        Val::TStr(_) => as_text(value).map(str::to_owned),
-        Val::Num(_) | Val::Bool(_) => Some(value.to_string()),
-        _ => None,
-    }
+    Scalar::of(value).map(Scalar::into_text)
 }
 
 /// The names of the forms `keys.transform` reads.
@@ -339,8 +345,18 @@ mod tests {
 
     use super::*;
 
+    /// A scalar's text as it was built before [`Scalar`]: jaq's own text of a
+    /// number or boolean. Kept as the oracle.
+    fn reference_text(value: &Val) -> Option<String> {
+        match value {
+            Val::TStr(_) => as_text(value).map(str::to_owned),
+            Val::Num(_) | Val::Bool(_) => Some(value.to_string()),
+            _ => None,
+        }
+    }
+
     /// The query writer before [`Scalar`]: every value's text built by
-    /// [`scalar_text`], then escaped. Kept as the oracle.
+    /// [`reference_text`], then escaped. Kept as the oracle.
     fn reference(url: &mut Url, params: &Val) {
         let Val::Obj(params) = params else {
             panic!("an object")
@@ -360,12 +376,12 @@ mod tests {
                 Val::Null => {}
                 Val::Arr(values) => {
                     for value in values.iter() {
-                        if let Some(value) = scalar_text(value) {
+                        if let Some(value) = reference_text(value) {
                             push(name, &value);
                         }
                     }
                 }
-                value => push(name, &scalar_text(value).expect("a scalar")),
+                value => push(name, &reference_text(value).expect("a scalar")),
             }
         }
         url.set_query(Some(&text));
@@ -416,6 +432,20 @@ mod tests {
             let mut expected = Url::parse(base).unwrap();
             reference(&mut expected, &params);
             prop_assert_eq!(written.as_str(), expected.as_str());
+        }
+
+        /// Every value's text (a key's code, a page's total) is what it was:
+        /// jaq's text of numbers and booleans, text as it is, nothing for the rest.
+        #[test]
+        fn a_scalar_has_the_text_it_had(value in value()) {
+            let value = super::super::jq::parse_json(value.as_bytes()).unwrap();
+            let values = match &value {
+                Val::Arr(values) => values.iter().cloned().chain([value.clone()]).collect(),
+                _ => vec![value],
+            };
+            for value in values {
+                prop_assert_eq!(scalar_text(&value), reference_text(&value));
+            }
         }
     }
 }
