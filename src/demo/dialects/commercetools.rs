@@ -33,7 +33,8 @@ use super::DialectState;
 use super::auth::{Bearer, basic_credentials, client_matches};
 use super::commercetools_predicate::{Predicate, parse};
 use super::commercetools_product::{
-    Projection, master_of_id, master_of_key, members, product_count, product_slice, projection,
+    Expand, Projection, master_of_id, master_of_key, members, product_count, product_slice,
+    projection,
 };
 use super::documented_order::Order;
 use crate::gtin::Gtin;
@@ -88,6 +89,12 @@ async fn query(
         Ok(paging) => paging,
         Err(message) => return invalid_input(message),
     };
+    let expand = Expand::of(
+        params
+            .iter()
+            .filter(|(k, _)| k == "expand")
+            .map(|(_, v)| v.as_str()),
+    );
     let mut predicates = Vec::new();
     for (_, text) in params.iter().filter(|(k, _)| k == "where") {
         match parse(text) {
@@ -103,11 +110,11 @@ async fn query(
             product_count(&state.catalog),
             masters
                 .iter()
-                .filter_map(|m| projection(&state, m))
+                .filter_map(|m| projection(&state, m, expand))
                 .collect(),
         )
     } else {
-        let matched = matching(&state, &predicates);
+        let matched = matching(&state, &predicates, expand);
         let total = matched.len() as u64;
         (
             total,
@@ -164,7 +171,7 @@ fn typed<T: serde::Serialize>(value: &T, capacity: usize) -> Response {
 
 /// The projections of every product the predicates (all of them) hold for, in
 /// the order their literals name them, each once.
-fn matching(state: &DialectState, predicates: &[Predicate]) -> Vec<Projection> {
+fn matching(state: &DialectState, predicates: &[Predicate], expand: Expand) -> Vec<Projection> {
     let mut masters: Vec<Gtin> = Vec::new();
     for literal in predicates.iter().flat_map(Predicate::literals) {
         let master = Gtin::from_digits(literal)
@@ -178,7 +185,7 @@ fn matching(state: &DialectState, predicates: &[Predicate]) -> Vec<Projection> {
     }
     masters
         .iter()
-        .filter_map(|master| projection(state, master))
+        .filter_map(|master| projection(state, master, expand))
         .filter(|product| predicates.iter().all(|p| p.matches(product)))
         .collect()
 }
@@ -188,20 +195,32 @@ async fn single(
     State(state): State<DialectState>,
     headers: HeaderMap,
     Path((_, key_or_id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     if let Some(denied) = authorize(&state, &headers) {
         return denied;
     }
+    let params: Vec<(String, String)> =
+        match serde_urlencoded::from_str(query.as_deref().unwrap_or_default()) {
+            Ok(params) => params,
+            Err(error) => return invalid_input(format!("Malformed query string: {error}")),
+        };
+    let expand = Expand::of(
+        params
+            .iter()
+            .filter(|(k, _)| k == "expand")
+            .map(|(_, v)| v.as_str()),
+    );
     let (found, message) = match key_or_id.strip_prefix("key=") {
         Some(key) => (
             master_of_key(key)
-                .and_then(|m| projection(&state, &m))
+                .and_then(|m| projection(&state, &m, expand))
                 .filter(|p| p.key == key),
             format!("The Resource with key '{key}' was not found."),
         ),
         None => (
             master_of_id(&key_or_id)
-                .and_then(|m| projection(&state, &m))
+                .and_then(|m| projection(&state, &m, expand))
                 .filter(|p| p.id == key_or_id),
             format!("The Resource with ID '{key_or_id}' was not found."),
         ),
@@ -361,6 +380,10 @@ pub(super) const DOCUMENTED_ORDER: &[&str] = &[
     "value",
     "description",
     "slug",
+    "ancestors",
+    "parent",
+    "orderHint",
+    "obj",
     "categories",
     "categoryOrderHints",
     "searchKeywords",

@@ -18,8 +18,11 @@
 //! master's (a variant's own title is its localized `title` attribute, its own
 //! description is lost); names are localized in the item's language only
 //! (guessed from the GS1 prefix, so some products have no `en`); categories are
-//! references to the leaf category (names and path need the Category API, which
-//! the demo does not serve); images have made-up dimensions; availability is
+//! references to the leaf category, expanded into a Category (its name and slug
+//! in English, its ancestors as references, a made-up order hint) when the
+//! request asks `expand=categories[*]` or `categories[0]` (Reference Expansion;
+//! `types/category/Category.raml`, `CategoryReference.raml`,
+//! `examples/category.example.json`); images have made-up dimensions; availability is
 //! `isOnStock` and a made-up `availableQuantity` (100 in stock, 3 low, 0 out or
 //! discontinued); attributes with no value are left out.
 //!
@@ -143,12 +146,90 @@ pub(super) enum AttributeValue {
     Localized(Localized),
 }
 
-/// A Reference (`typeId`, `id`).
+/// A Reference (`typeId`, `id`), with the object referred to when expanded.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Reference {
     type_id: &'static str,
     id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    obj: Option<Box<Category>>,
+}
+
+/// A Category, its fields in the documented order, as an expanded reference
+/// carries it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Category {
+    id: String,
+    version: u64,
+    created_at: &'static str,
+    last_modified_at: &'static str,
+    name: Localized,
+    slug: Localized,
+    ancestors: Vec<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent: Option<Reference>,
+    order_hint: &'static str,
+}
+
+/// Which references a request's `expand` parameters expand: of a projection's
+/// categories, all (`categories[*]`) or the one at an index (`categories[0]`).
+/// Other expansion paths are not expanded, as commercetools leaves a reference it
+/// cannot expand as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Expand {
+    all_categories: bool,
+    category: Option<usize>,
+}
+
+impl Expand {
+    /// The expansion the `expand` parameters' values ask for.
+    pub(super) fn of<'a>(paths: impl IntoIterator<Item = &'a str>) -> Expand {
+        let mut expand = Expand::default();
+        for path in paths {
+            let Some(index) = path
+                .strip_prefix("categories[")
+                .and_then(|rest| rest.strip_suffix(']'))
+            else {
+                continue;
+            };
+            if index == "*" {
+                expand.all_categories = true;
+            } else if let Ok(index) = index.parse() {
+                expand.category = Some(index);
+            }
+        }
+        expand
+    }
+
+    /// Whether the category at `index` is expanded.
+    fn category(self, index: usize) -> bool {
+        self.all_categories || self.category == Some(index)
+    }
+}
+
+/// The category whose path is `path` (root first), as an expanded reference
+/// carries it.
+fn category(path: &[String]) -> Option<Category> {
+    let (leaf, _) = path.split_last()?;
+    let reference = |depth: usize| Reference {
+        type_id: "category",
+        id: opaque_id(&path[..=depth].join("/")),
+        obj: None,
+    };
+    let english = |text: String| Localized { lang: "en", text };
+    Some(Category {
+        id: opaque_id(&path.join("/")),
+        version: 1,
+        created_at: "2025-01-06T09:30:00.000Z",
+        last_modified_at: "2025-01-06T09:30:00.000Z",
+        name: english(leaf.clone()),
+        slug: english(slug(leaf)),
+        ancestors: (0..path.len() - 1).map(reference).collect(),
+        parent: path.len().checked_sub(2).map(reference),
+        order_hint: "0.5",
+    })
 }
 
 /// A Price with a CentPrecisionMoney value.
@@ -226,7 +307,11 @@ fn mastered_by(state: &DialectState, master: &Gtin) -> Option<Vec<(Gtin, DemoPro
 
 /// The ProductProjection of the product whose master is `master` (`None` when
 /// `master` is no product's master).
-pub(super) fn projection(state: &DialectState, master: &Gtin) -> Option<Projection> {
+pub(super) fn projection(
+    state: &DialectState,
+    master: &Gtin,
+    expand: Expand,
+) -> Option<Projection> {
     let products = mastered_by(state, master)?;
     let (_, head) = products.first()?;
     let lang = language(master);
@@ -245,6 +330,7 @@ pub(super) fn projection(state: &DialectState, master: &Gtin) -> Option<Projecti
         product_type: Reference {
             type_id: "product-type",
             id: opaque_id(head.categories.first().map_or("", String::as_str)),
+            obj: None,
         },
         name: localized(head.title.clone()),
         description: head.description.clone().map(localized),
@@ -255,6 +341,10 @@ pub(super) fn projection(state: &DialectState, master: &Gtin) -> Option<Projecti
             .map(|_| Reference {
                 type_id: "category",
                 id: opaque_id(&head.categories.join("/")),
+                obj: expand
+                    .category(0)
+                    .then(|| category(&head.categories).map(Box::new))
+                    .flatten(),
             })
             .into_iter()
             .collect(),
@@ -379,7 +469,11 @@ mod reference {
 
     /// The ProductProjection of the product whose master is `master` (`None` when
     /// `master` is no product's master).
-    pub(in super::super) fn projection(state: &DialectState, master: &Gtin) -> Option<Value> {
+    pub(in super::super) fn projection(
+        state: &DialectState,
+        master: &Gtin,
+        expand: bool,
+    ) -> Option<Value> {
         let products = mastered_by(state, master)?;
         let (_, head) = products.first()?;
         let lang = language(master);
@@ -398,8 +492,29 @@ mod reference {
             "productType": { "typeId": "product-type", "id": opaque_id(head.categories.first().map_or("", String::as_str)) },
             "name": { lang: head.title },
             "slug": { lang: format!("{}-{}", slug(&head.title), master.gtin14()) },
-            "categories": head.categories.last().map(|_| {
-                vec![json!({ "typeId": "category", "id": opaque_id(&head.categories.join("/")) })]
+            "categories": head.categories.last().map(|leaf| {
+                let path = |depth: usize| head.categories[..=depth].join("/");
+                let mut reference = json!({ "typeId": "category", "id": opaque_id(&path(head.categories.len() - 1)) });
+                if expand {
+                    let ancestors: Vec<Value> = (0..head.categories.len() - 1)
+                        .map(|depth| json!({ "typeId": "category", "id": opaque_id(&path(depth)) }))
+                        .collect();
+                    let mut category = json!({
+                        "id": opaque_id(&path(head.categories.len() - 1)),
+                        "version": 1,
+                        "createdAt": "2025-01-06T09:30:00.000Z",
+                        "lastModifiedAt": "2025-01-06T09:30:00.000Z",
+                        "name": { "en": leaf },
+                        "slug": { "en": slug(leaf) },
+                        "orderHint": "0.5",
+                    });
+                    if let Some(parent) = ancestors.last() {
+                        category["parent"] = parent.clone();
+                    }
+                    category["ancestors"] = Value::Array(ancestors);
+                    reference["obj"] = category;
+                }
+                vec![reference]
             }).unwrap_or_default(),
             "categoryOrderHints": {},
             "masterVariant": null,
@@ -481,15 +596,19 @@ mod reference {
     }
 
     /// Both writings of the product mastered by `gtin` (`None` where it is none).
-    fn both(state: &DialectState, gtin: &Gtin) -> (Option<String>, Option<String>) {
+    fn both(state: &DialectState, gtin: &Gtin, expand: bool) -> (Option<String>, Option<String>) {
         let order = super::super::documented_order::Order::new(
             super::super::commercetools::DOCUMENTED_ORDER,
         );
         let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap_or_default();
         (
-            super::projection(state, gtin)
-                .map(|p| text(serde_json::to_vec(&p).unwrap_or_default())),
-            projection(state, gtin).map(|v| text(order.to_json(&v))),
+            super::projection(
+                state,
+                gtin,
+                super::Expand::of(expand.then_some("categories[*]")),
+            )
+            .map(|p| text(serde_json::to_vec(&p).unwrap_or_default())),
+            projection(state, gtin, expand).map(|v| text(order.to_json(&v))),
         )
     }
 
@@ -505,10 +624,10 @@ mod reference {
     /// documented-order writing did: every curated product, plain and large.
     #[test]
     fn the_typed_projection_writes_the_reference_bytes_for_curated_products() {
-        for large in [false, true] {
+        for (large, expand) in [(false, false), (true, false), (false, true), (true, true)] {
             let state = state(large);
             for gtin in state.catalog.curated_gtins() {
-                let (typed, reference) = both(&state, &gtin);
+                let (typed, reference) = both(&state, &gtin, expand);
                 assert!(typed.is_some(), "{}", gtin.gtin14());
                 assert_eq!(typed, reference, "{}", gtin.gtin14());
             }
@@ -522,10 +641,11 @@ mod reference {
         fn the_typed_projection_writes_the_reference_bytes_for_generated_items(
             number in 0u32..16_000_000,
             large in proptest::bool::ANY,
+            expand in proptest::bool::ANY,
         ) {
             let state = state(large);
             let gtin = crate::demo::DemoCatalog::generated_gtin(number).unwrap();
-            let (typed, reference) = both(&state, &gtin);
+            let (typed, reference) = both(&state, &gtin, expand);
             proptest::prop_assert_eq!(typed.is_some(), number % 3 == 0);
             proptest::prop_assert_eq!(typed, reference, "{}", gtin.gtin14());
         }

@@ -171,6 +171,49 @@ async fn key_and_id_lookups_find_a_product_and_miss_with_resource_not_found() {
 }
 
 #[tokio::test]
+async fn categories_are_expanded_only_when_asked() {
+    let (router, _, _) = server(ct());
+    // 036000291452: Household / Paper Goods / Facial Tissue.
+    let plain = get(&router, &by_sku(&["036000291452"]), None).await;
+    let reference = &plain.json["results"][0]["categories"][0];
+    assert_eq!(reference["typeId"], "category", "{reference}");
+    assert!(reference.get("obj").is_none(), "{reference}");
+    for (path, expanded) in [
+        ("categories[*]", true),
+        ("categories[0]", true),
+        ("categories[1]", false),
+        ("productType", false),
+    ] {
+        let url = format!("{}&expand={}", by_sku(&["036000291452"]), encode(path));
+        let answer = get(&router, &url, None).await;
+        let category = &answer.json["results"][0]["categories"][0];
+        assert_eq!(category["id"], reference["id"], "{path}");
+        if !expanded {
+            assert!(category.get("obj").is_none(), "{path}: {category}");
+            continue;
+        }
+        let obj = &category["obj"];
+        assert_eq!(obj["id"], reference["id"], "{path}");
+        assert_eq!(obj["name"], serde_json::json!({ "en": "Facial Tissue" }));
+        assert_eq!(obj["slug"], serde_json::json!({ "en": "facial-tissue" }));
+        assert_eq!(obj["ancestors"].as_array().unwrap().len(), 2, "{obj}");
+        assert_eq!(obj["parent"], obj["ancestors"][1], "{obj}");
+        assert!(obj["ancestors"][1].get("obj").is_none(), "{obj}");
+    }
+    // The key lookup expands alike.
+    let by_key = get(
+        &router,
+        &format!("{BASE}/key=p-00036000291452?expand=categories%5B*%5D"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        by_key.json["categories"][0]["obj"]["name"]["en"],
+        "Facial Tissue"
+    );
+}
+
+#[tokio::test]
 async fn limits_past_the_maximum_and_unreadable_predicates_are_invalid_input() {
     let (router, _, _) = server(ct());
     for uri in [
