@@ -320,6 +320,56 @@ async fn fields_are_mapped_as_each_source_carries_them() {
                 );
             }
         }
+        if setup.dialect == Dialect::Commercetools {
+            // The preset expands categories: their names, not their ids.
+            assert_eq!(
+                product["categories"],
+                json!([demo.categories.last().unwrap()]),
+                "{}",
+                setup.preset
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_product_reads_the_same_through_the_single_call_as_through_the_batch_call() {
+    // A curated product with categories and attributes, a generated master, and a
+    // generated variant that is not its product's master (commercetools).
+    let codes = ["4012345000122".to_owned(), generated(300), generated(301)];
+    let query = "query($g: [String!]!) { products(gtins: $g) { gtin gtin13 upc title brand description price { amount currency } images { url alt } categories attributes { name value } availability updatedAt } }";
+    for setup in &SETUPS {
+        let source = start_source(dialect_settings(setup)).await;
+        let batched = gateway(setup, &source, &[]).await;
+        let single = gateway(setup, &source, &["--upstream-batch", "off"]).await;
+        let variables = json!({ "g": codes });
+        let by_batch = batched.query_with(query, variables.clone()).await;
+        source.log.reset();
+        let by_single = single.query_with(query, variables).await;
+        let calls = source.log.calls();
+        assert_eq!(
+            calls
+                .iter()
+                .filter(|call| !call.path_and_query.contains("/oauth/"))
+                .count(),
+            codes.len(),
+            "{}: one single call a product: {calls:?}",
+            setup.preset,
+        );
+        let products = by_batch["data"]["products"].as_array().unwrap();
+        assert!(
+            products.iter().all(|product| product["title"].is_string()),
+            "{}: {by_batch}",
+            setup.preset
+        );
+        assert!(
+            products[0]["categories"]
+                .as_array()
+                .is_some_and(|categories| !categories.is_empty()),
+            "{}: {by_batch}",
+            setup.preset
+        );
+        assert_eq!(by_single, by_batch, "{}", setup.preset);
     }
 }
 
