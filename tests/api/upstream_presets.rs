@@ -374,6 +374,80 @@ async fn a_product_reads_the_same_through_the_single_call_as_through_the_batch_c
 }
 
 #[tokio::test]
+async fn product_products_and_lookups_give_one_product_for_every_spelling() {
+    const FIELDS: &str = "gtin gtin13 upc title brand description price { amount currency } images { url alt } categories attributes { name value } availability servedStale updatedAt";
+    // One curated product in its UPC-A, EAN-13 and GTIN-14 spellings, another as
+    // UPC-E and UPC-A, and a generated variant that is not its product's master.
+    let variant = generated(301);
+    let spellings: [&[&str]; 3] = [
+        &["036000291452", "0036000291452", "00036000291452"],
+        &["04252614", "042100005264"],
+        &[&variant],
+    ];
+    for setup in &SETUPS {
+        let source = start_source(dialect_settings(setup)).await;
+        // A gateway per entry point, so each reads its products from the source.
+        let by_product = gateway(setup, &source, &[]).await;
+        let by_products = gateway(setup, &source, &[]).await;
+        let by_lookups = gateway(setup, &source, &[]).await;
+        for codes in spellings {
+            let mut seen = Vec::new();
+            for code in codes.iter().filter(|code| code.len() != 8) {
+                let answer = by_product
+                    .query_with(
+                        &format!("query($g: String!) {{ product(gtin: $g) {{ {FIELDS} }} }}"),
+                        json!({ "g": code }),
+                    )
+                    .await;
+                seen.push((
+                    format!("product({code})"),
+                    answer["data"]["product"].clone(),
+                ));
+            }
+            let answer = by_products
+                .query_with(
+                    &format!("query($g: [String!]!) {{ products(gtins: $g) {{ {FIELDS} }} }}"),
+                    json!({ "g": codes.iter().filter(|code| code.len() != 8).collect::<Vec<_>>() }),
+                )
+                .await;
+            for (product, code) in answer["data"]["products"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{}: {answer}", setup.preset))
+                .iter()
+                .zip(codes.iter().filter(|code| code.len() != 8))
+            {
+                seen.push((format!("products({code})"), product.clone()));
+            }
+            let answer = by_lookups
+                .query_with(
+                    &format!("query($c: [String!]!) {{ lookups(codes: $c) {{ input status product {{ {FIELDS} }} }} }}"),
+                    json!({ "c": codes }),
+                )
+                .await;
+            for line in answer["data"]["lookups"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{}: {answer}", setup.preset))
+            {
+                assert_eq!(line["status"], "FOUND", "{}: {line}", setup.preset);
+                seen.push((
+                    format!("lookups({})", line["input"]),
+                    line["product"].clone(),
+                ));
+            }
+            let (first_name, first) = &seen[0];
+            assert!(first["title"].is_string(), "{}: {first}", setup.preset);
+            for (name, product) in &seen[1..] {
+                assert_eq!(
+                    product, first,
+                    "{}: {name} against {first_name}",
+                    setup.preset
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_variant_is_read_for_its_own_sku_not_the_masters() {
     // Generated items 3k..3k+2 are one commercetools product; 3k+1 is not the master.
     let setup = &SETUPS[1];
