@@ -399,6 +399,67 @@ mod tests {
         }
     }
 
+    fn any_product() -> impl proptest::strategy::Strategy<Value = Product> {
+        use proptest::collection::vec;
+        use proptest::option::of;
+        use proptest::prelude::*;
+        let text = || any::<String>();
+        let availability = prop_oneof![
+            Just(Availability::InStock),
+            Just(Availability::LowStock),
+            Just(Availability::OutOfStock),
+            Just(Availability::Discontinued),
+            Just(Availability::Unknown),
+        ];
+        (
+            (0usize..1_000_000, text(), of(text()), of(text())),
+            of((text(), text()).prop_map(|(amount, currency)| Price { amount, currency })),
+            vec(
+                (text(), of(text())).prop_map(|(url, alt)| Image { url, alt }),
+                0..4,
+            ),
+            vec(text(), 0..4),
+            vec(
+                (text(), of(text())).prop_map(|(name, value)| Attribute { name, value }),
+                0..4,
+            ),
+            (availability, of(text())),
+        )
+            .prop_map(
+                |(
+                    (i, title, brand, description),
+                    price,
+                    images,
+                    categories,
+                    attributes,
+                    (availability, updated_at),
+                )| Product {
+                    gtin: gtin(i),
+                    title,
+                    brand,
+                    description,
+                    price,
+                    images,
+                    categories,
+                    attributes,
+                    availability,
+                    updated_at,
+                },
+            )
+    }
+
+    proptest::proptest! {
+        /// Whatever a source sent (any text: quotes, control characters, any
+        /// script; any field missing or empty), a replica reads back what another
+        /// stored, with its fetch time.
+        #[test]
+        fn any_product_round_trips(product in any_product(), at in proptest::prelude::any::<u64>()) {
+            let key = product.gtin;
+            let entry = Entry { product: Some(Arc::new(product)), fetched_at_ms: at };
+            proptest::prop_assert_eq!(decode(&encode(&entry), key), Ok(entry));
+        }
+    }
+
     #[test]
     fn the_stored_form_carries_the_version_and_the_fetch_time() {
         let entry = Entry {
