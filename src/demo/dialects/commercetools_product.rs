@@ -173,39 +173,23 @@ struct Category {
     order_hint: &'static str,
 }
 
-/// Which references a request's `expand` parameters expand: of a projection's
-/// categories, all (`categories[*]`) or the one at an index (`categories[0]`).
+/// Which references a request's `expand` parameters expand: a projection's
+/// category (`categories[*]`, or `categories[0]`: a demo projection has one).
 /// Other expansion paths are not expanded, as commercetools leaves a reference it
 /// cannot expand as it is.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Expand {
-    all_categories: bool,
-    category: Option<usize>,
+    category: bool,
 }
 
 impl Expand {
     /// The expansion the `expand` parameters' values ask for.
     pub(super) fn of<'a>(paths: impl IntoIterator<Item = &'a str>) -> Expand {
-        let mut expand = Expand::default();
-        for path in paths {
-            let Some(index) = path
-                .strip_prefix("categories[")
-                .and_then(|rest| rest.strip_suffix(']'))
-            else {
-                continue;
-            };
-            if index == "*" {
-                expand.all_categories = true;
-            } else if let Ok(index) = index.parse() {
-                expand.category = Some(index);
-            }
+        Expand {
+            category: paths
+                .into_iter()
+                .any(|path| matches!(path, "categories[*]" | "categories[0]")),
         }
-        expand
-    }
-
-    /// Whether the category at `index` is expanded.
-    fn category(self, index: usize) -> bool {
-        self.all_categories || self.category == Some(index)
     }
 }
 
@@ -342,7 +326,7 @@ pub(super) fn projection(
                 type_id: "category",
                 id: opaque_id(&head.categories.join("/")),
                 obj: expand
-                    .category(0)
+                    .category
                     .then(|| category(&head.categories).map(Box::new))
                     .flatten(),
             })
