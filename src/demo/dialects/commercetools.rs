@@ -68,11 +68,10 @@ async fn query(
     if let Some(denied) = authorize(&state, &headers) {
         return denied;
     }
-    let params: Vec<(String, String)> =
-        match serde_urlencoded::from_str(query.as_deref().unwrap_or_default()) {
-            Ok(params) => params,
-            Err(error) => return invalid_input(format!("Malformed query string: {error}")),
-        };
+    let params = match query_params(query.as_deref()) {
+        Ok(params) => params,
+        Err(message) => return invalid_input(message),
+    };
     let param = |name: &str| {
         params
             .iter()
@@ -89,12 +88,7 @@ async fn query(
         Ok(paging) => paging,
         Err(message) => return invalid_input(message),
     };
-    let expand = Expand::of(
-        params
-            .iter()
-            .filter(|(k, _)| k == "expand")
-            .map(|(_, v)| v.as_str()),
-    );
+    let expand = expansion(&params);
     let mut predicates = Vec::new();
     for (_, text) in params.iter().filter(|(k, _)| k == "where") {
         match parse(text) {
@@ -133,6 +127,23 @@ async fn query(
         results: page,
     };
     typed(&body, PRODUCT_BYTES * (body.count + 1))
+}
+
+/// A request's query parameters, in order; for a malformed query, the message of
+/// its `InvalidInput`.
+fn query_params(query: Option<&str>) -> Result<Vec<(String, String)>, String> {
+    serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|error| format!("Malformed query string: {error}"))
+}
+
+/// The reference expansion the `expand` parameters ask for.
+fn expansion(params: &[(String, String)]) -> Expand {
+    Expand::of(
+        params
+            .iter()
+            .filter(|(k, _)| k == "expand")
+            .map(|(_, v)| v.as_str()),
+    )
 }
 
 /// About how long a demo product's projection is (three variants), so an answer's
@@ -200,17 +211,11 @@ async fn single(
     if let Some(denied) = authorize(&state, &headers) {
         return denied;
     }
-    let params: Vec<(String, String)> =
-        match serde_urlencoded::from_str(query.as_deref().unwrap_or_default()) {
-            Ok(params) => params,
-            Err(error) => return invalid_input(format!("Malformed query string: {error}")),
-        };
-    let expand = Expand::of(
-        params
-            .iter()
-            .filter(|(k, _)| k == "expand")
-            .map(|(_, v)| v.as_str()),
-    );
+    let params = match query_params(query.as_deref()) {
+        Ok(params) => params,
+        Err(message) => return invalid_input(message),
+    };
+    let expand = expansion(&params);
     let (found, message) = match key_or_id.strip_prefix("key=") {
         Some(key) => (
             master_of_key(key)
