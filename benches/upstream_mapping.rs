@@ -26,6 +26,26 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const ITEMS: u32 = 40;
 
+/// What reading `body` costs a JSON reader that keeps nothing a mapping needs: serde's
+/// `IgnoredAny` (checks it, builds nothing), and sonic-rs, a SIMD reader, building
+/// its document whole; under both, no reader of the same bytes that builds the
+/// values a preset reads can go (bench/JOURNAL.md, "Session 22").
+fn json_floors(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    body: &[u8],
+) {
+    group.bench_function(format!("{name}, checked only by serde (the floor)"), |b| {
+        b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(body)))
+    });
+    group.bench_function(format!("{name}, read whole by sonic-rs (SIMD)"), |b| {
+        b.iter(|| sonic_rs::from_slice::<sonic_rs::Value>(black_box(body)))
+    });
+    group.bench_function(format!("{name}, checked only by sonic-rs (SIMD)"), |b| {
+        b.iter(|| sonic_rs::from_slice::<serde::de::IgnoredAny>(black_box(body)))
+    });
+}
+
 fn asked() -> Vec<Gtin> {
     (1000..1000 + ITEMS)
         .filter_map(DemoCatalog::generated_gtin)
@@ -185,7 +205,9 @@ fn reading(c: &mut Criterion) {
         group.bench_function(format!("{name} preset ({} bytes)", body.len()), |b| {
             b.iter(|| preset.read_batch_answer(black_box(one), black_box(&body)))
         });
+        json_floors(&mut group, name, &body);
     }
+    json_floors(&mut group, "native contract", &native_one);
     group.finish();
 
     // What building one batch call costs (its query through jaq, or not), 40 keys.
