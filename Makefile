@@ -68,13 +68,18 @@ audit-http: ## GraphQL-over-HTTP audit (npm graphql-http serverAudits) against a
 	cd tests/graphql-http-audit && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/graphql-http-audit/audit.mjs '{url}/graphql'
 
-test-browser: ## GraphiQL and the /scan app in headless Chromium (typed, pasted, invalid, fake-camera scans), also over the commercetools and akeneo presets
+test-browser: ## GraphiQL and the /scan app in headless Chromium (typed, pasted, invalid, fake-camera scans), also over every other preset (openfoodfacts, commercetools, akeneo)
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/' $(SCREENSHOT)
 	scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
-	@# The same pages over other product APIs, through their presets (demo-catalog --dialect).
+	@# The same pages over other product APIs, through their presets (demo-catalog --dialect);
+	@# Open Food Facts has no prices or stock, and the scan app must say so.
 	WITH_DIALECT=commercetools scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+	WITH_DIALECT=akeneo scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+	WITH_DIALECT=openfoodfacts SCAN_SOURCE_PRICES=none scripts/with-gateway.sh --rcn-region GB -- node tests/browser/scan.mjs '{url}'
+	WITH_DIALECT=commercetools scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/'
 	WITH_DIALECT=akeneo scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/'
+	WITH_DIALECT=openfoodfacts scripts/with-gateway.sh -- node tests/browser/graphiql.mjs '{url}/'
 	@# The catalog down (a closed port): the app's outage message and request id; a refusal.
 	scripts/with-gateway.sh --upstream-url http://127.0.0.1:9/ --max-gtins-per-query 4 -- node tests/browser/scan-outage.mjs '{url}'
 

@@ -28,6 +28,10 @@ const screenshots = process.env.SCREENSHOTS;
 const CAMERA_CODE = '5012345670102'; // Brackenbury English Breakfast Tea (demo catalog, GBP)
 const CAMERA_TITLE = 'Brackenbury English Breakfast Tea';
 const TISSUE = 'Cloudsoft Facial Tissue';
+// SCAN_SOURCE_PRICES=none: the catalog behind the gateway has no prices or stock (Open
+// Food Facts): cards must say so ("No price", "Availability unknown") and only a
+// variable-measure label, priced by its own digits, adds to a total.
+const pricesKnown = process.env.SCAN_SOURCE_PRICES !== 'none';
 
 let passed = 0;
 let failed = 0;
@@ -191,7 +195,10 @@ try {
   await card(page).locator('[data-status="FOUND"]').waitFor({ timeout: 15000 });
   const cardText = await card(page).innerText();
   check('typing a code shows its product card (title, brand, price, availability)',
-    cardText.includes(TISSUE) && cardText.includes('Cloudsoft') && /\$2\.49|2\.49/.test(cardText) && cardText.includes('In stock')
+    cardText.includes(TISSUE) && cardText.includes('Cloudsoft')
+      && (pricesKnown
+        ? /\$2\.49|2\.49/.test(cardText) && cardText.includes('In stock')
+        : cardText.includes('No price') && cardText.includes('Availability unknown'))
       ? '' : `card: ${cardText.slice(0, 300)}`);
   const facts = await card(page).locator('.facts').evaluate((node) => node.textContent).catch(() => '');
   check('the card says what the code is (kind, GS1 prefix)',
@@ -268,7 +275,10 @@ try {
   check('a variable-measure label is priced from the label', ham?.amount === '12.34' ? '' : JSON.stringify(ham));
   const sums = await totals(page);
   check('the total is per currency',
-    sums.USD === '4.98' && cents(sums.GBP) === cents(tea?.amount) + 1234 ? '' : JSON.stringify(sums));
+    (pricesKnown
+      ? sums.USD === '4.98' && cents(sums.GBP) === cents(tea?.amount) + 1234
+      : sums.USD === undefined && sums.GBP === '12.34' && !tea?.amount)
+      ? '' : JSON.stringify(sums));
   check('what the catalog lacks is listed as not added',
     (await page.locator('#summary').innerText()).includes('not in the catalog') ? '' : 'summary');
   check('the pasted basket is one request', graphql.length - mark === 1 ? '' : `${graphql.length - mark} requests`);
