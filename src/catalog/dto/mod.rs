@@ -28,16 +28,15 @@ mod product;
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests;
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::Deserializer;
 #[cfg(test)]
 use serde_json::Value;
 
 use super::Product;
 use crate::gtin::DigitsError;
-use product::Fields;
+use loose::Loose;
+use product::Checked;
 pub(crate) use product::is_decimal;
 
 /// A batch answer: `{"products": [...]}`. Each entry is read on its own terms, so
@@ -84,53 +83,9 @@ pub(crate) fn parse_entry(entry: Value) -> Result<Product, EntryError> {
 
 impl<'de> Deserialize<'de> for Entry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(EntryVisitor)
-    }
-}
-
-/// Reads an entry: an object is read as a product ([`Fields::read_product`]);
-/// any other value is consumed and is [`EntryError::NotAnObject`].
-struct EntryVisitor;
-
-impl EntryVisitor {
-    fn not_an_object<E>(self) -> Result<Entry, E> {
-        Ok(Entry(Err(EntryError::NotAnObject)))
-    }
-}
-
-impl<'de> Visitor<'de> for EntryVisitor {
-    type Value = Entry;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Entry, A::Error> {
-        Ok(Entry(Fields::read_product(map)?))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Entry, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.not_an_object()
-    }
-    fn visit_unit<E>(self) -> Result<Entry, E> {
-        self.not_an_object()
-    }
-    fn visit_none<E>(self) -> Result<Entry, E> {
-        self.not_an_object()
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Entry, E> {
-        self.not_an_object()
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Entry, E> {
-        self.not_an_object()
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Entry, E> {
-        self.not_an_object()
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Entry, E> {
-        self.not_an_object()
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Entry, E> {
-        self.not_an_object()
+        Ok(Entry(match Loose::<Checked>::deserialize(deserializer)? {
+            Loose::Value(Checked(product)) => product,
+            Loose::Null | Loose::Wrong(_) => Err(EntryError::NotAnObject),
+        }))
     }
 }

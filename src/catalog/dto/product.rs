@@ -43,14 +43,14 @@ enum FieldName {
     Other,
 }
 
-impl Fields {
-    /// Reads a product object and checks it into a [`Product`] in one frame: the
-    /// fields as read (about 420 bytes) never leave it. Handed back through serde's
-    /// layers, they were copied at each (memcpy was 5 % of a basket request's CPU
-    /// under this reader; bench/JOURNAL.md, "Session 22").
-    pub(super) fn read_product<'de, A: MapAccess<'de>>(
-        mut map: A,
-    ) -> Result<Result<Product, EntryError>, A::Error> {
+/// A product object read and checked into a [`Product`] in one frame
+/// ([`Shape::from_map`] below): the fields as read (about 420 bytes) never leave
+/// it. Handed back through serde's layers, they were copied at each (memcpy was 5 %
+/// of a basket request's CPU under this reader; bench/JOURNAL.md, "Session 22").
+pub(super) struct Checked(pub(super) Result<Product, EntryError>);
+
+impl<'de> Shape<'de> for Checked {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Option<Self>, A::Error> {
         let mut fields = Fields::default();
         while let Some(name) = map.next_key::<FieldName>()? {
             match name {
@@ -71,7 +71,7 @@ impl Fields {
                 }
             }
         }
-        Ok(fields.into_product())
+        Ok(Some(Checked(fields.into_product())))
     }
 }
 
