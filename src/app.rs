@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -67,7 +67,7 @@ impl Application {
     /// [`StartError`] when an address cannot be bound or the upstream client cannot
     /// be built.
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
-        let listener = bind(settings.server.listen).await?;
+        let listener = bind(settings.server.listen)?;
         let (upstream, demo) = start_upstream(&settings.upstream).await?;
         let catalog = Arc::new(connect_catalog(&settings.upstream, upstream.clone())?);
         let upstream_source = catalog.source().to_owned();
@@ -362,10 +362,30 @@ fn health_json(
     })
 }
 
-async fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
-    TcpListener::bind(address)
-        .await
-        .map_err(|source| StartError::Bind { address, source })
+/// How many accepted-but-not-yet-taken connections the kernel may queue for the
+/// listener. Tokio's `TcpListener::bind` asks for 1,024; a burst larger than that (a
+/// load balancer failing over, thousands of clients reconnecting at once) overflows
+/// the queue, and each overflowed connection waits for TCP's retransmission backoff
+/// (seconds) before the gateway even sees it: 1,134 overflows in one run of
+/// tests/api/slow_clients.rs with 1,024. Linux caps the figure at
+/// `net.core.somaxconn` (4,096 by default since 5.4).
+const ACCEPT_BACKLOG: u32 = 4096;
+
+fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
+    let listen = || -> std::io::Result<TcpListener> {
+        let socket = if address.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        // As std's and tokio's `bind` do on Unix: a restarted gateway rebinds its
+        // port while the old one's connections linger in TIME_WAIT.
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        socket.bind(address)?;
+        socket.listen(ACCEPT_BACKLOG)
+    };
+    listen().map_err(|source| StartError::Bind { address, source })
 }
 
 /// The upstream to use: the configured URL, or the embedded demo catalog started on
@@ -377,7 +397,7 @@ pub(crate) async fn start_upstream(
         return Ok((url.clone(), None));
     }
     let address = SocketAddr::from(([127, 0, 0, 1], 0));
-    let listener = bind(address).await?;
+    let listener = bind(address)?;
     let bound = listener
         .local_addr()
         .map_err(|source| StartError::Bind { address, source })?;
@@ -464,4 +484,45 @@ fn follow_invalidations(cache: &ProductCache, responses: &ResponseCache) {
         }
         Forget::Everything => responses.invalidate_all(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{ACCEPT_BACKLOG, bind};
+
+    /// A burst beyond tokio's default backlog (1,024) waits in the kernel's queue
+    /// while the gateway is busy, instead of being dropped into TCP's retransmission
+    /// backoff: every connect completes though nothing accepts.
+    #[tokio::test]
+    async fn a_burst_larger_than_tokios_default_backlog_is_queued_not_dropped() {
+        let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(ACCEPT_BACKLOG);
+        let burst: usize = 1500;
+        assert!(
+            somaxconn as usize > burst,
+            "net.core.somaxconn ({somaxconn}) caps every backlog below this test's burst"
+        );
+        let _ = rlimit::increase_nofile_limit(u64::MAX);
+        let listener = bind("127.0.0.1:0".parse().unwrap()).expect("a loopback port");
+        let address = listener.local_addr().unwrap();
+
+        let connects = (0..burst).map(|_| {
+            tokio::time::timeout(
+                Duration::from_millis(700),
+                tokio::net::TcpStream::connect(address),
+            )
+        });
+        let connected = futures::future::join_all(connects).await;
+
+        let queued = connected
+            .iter()
+            .filter(|connect| matches!(connect, Ok(Ok(_))))
+            .count();
+        assert_eq!(queued, burst, "connections queued without an accept");
+        drop(listener);
+    }
 }
