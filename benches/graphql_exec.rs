@@ -30,15 +30,15 @@ fn upc_a(n: u32) -> String {
 fn product(code: &str) -> Product {
     Product {
         gtin: parse(code).expect("test codes are valid"),
-        title: format!("item {code}"),
-        brand: Some("Brand".to_owned()),
+        title: format!("item {code}").into(),
+        brand: Some("Brand".to_owned().into()),
         description: None,
         price: Some(Price {
-            amount: "4.99".to_owned(),
-            currency: "USD".to_owned(),
+            amount: "4.99".to_owned().into(),
+            currency: "USD".to_owned().into(),
         }),
         images: Vec::new(),
-        categories: vec!["Food".to_owned(), "Snacks".to_owned()],
+        categories: vec!["Food".to_owned().into(), "Snacks".to_owned().into()],
         attributes: Vec::new(),
         availability: Availability::InStock,
         updated_at: None,

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::entry::Entry;
 use super::weight::product_bytes;
-use crate::catalog::{Attribute, Availability, Image, Price, Product};
+use crate::catalog::{Attribute, Availability, Image, Price, Product, Text};
 use crate::gtin::Gtin;
 
 /// The format written by this build; entries with any other version are misses.
@@ -59,35 +59,35 @@ struct StoredEntry {
 #[derive(Serialize, Deserialize)]
 struct StoredProduct {
     /// Canonical GTIN-14.
-    gtin: String,
-    title: String,
-    brand: Option<String>,
-    description: Option<String>,
+    gtin: Text,
+    title: Text,
+    brand: Option<Text>,
+    description: Option<Text>,
     price: Option<StoredPrice>,
     images: Vec<StoredImage>,
-    categories: Vec<String>,
+    categories: Vec<Text>,
     attributes: Vec<StoredAttribute>,
     /// The contract's wire name (`IN_STOCK` …).
-    availability: String,
-    updated_at: Option<String>,
+    availability: Text,
+    updated_at: Option<Text>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct StoredPrice {
-    amount: String,
-    currency: String,
+    amount: Text,
+    currency: Text,
 }
 
 #[derive(Serialize, Deserialize)]
 struct StoredImage {
-    url: String,
-    alt: Option<String>,
+    url: Text,
+    alt: Option<Text>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct StoredAttribute {
-    name: String,
-    value: Option<String>,
+    name: Text,
+    value: Option<Text>,
 }
 
 /// The write side of [`StoredEntry`]: the same fields in the same order, borrowed
@@ -110,7 +110,7 @@ struct StoredProductRef<'a> {
     price: Option<StoredPriceRef<'a>>,
     #[serde(serialize_with = "images")]
     images: &'a [Image],
-    categories: &'a [String],
+    categories: &'a [Text],
     #[serde(serialize_with = "attributes")]
     attributes: &'a [Attribute],
     availability: &'a str,
@@ -233,7 +233,7 @@ impl StoredProduct {
             _ => {
                 return Err(DecodeError::WrongKey {
                     key,
-                    found: self.gtin,
+                    found: self.gtin.into(),
                 });
             }
         };
@@ -373,17 +373,17 @@ mod tests {
         let mut many = product(3);
         many.attributes = (0..40)
             .map(|i| Attribute {
-                name: format!("a{i}"),
-                value: (i % 2 == 0).then(|| "v".to_owned()),
+                name: format!("a{i}").into(),
+                value: (i % 2 == 0).then(|| "v".into()),
             })
             .collect();
         many.images = (0..12)
             .map(|i| Image {
-                url: format!("https://img.example/{i}.png"),
+                url: format!("https://img.example/{i}.png").into(),
                 alt: None,
             })
             .collect();
-        many.categories = (0..12).map(|i| format!("c{i}")).collect();
+        many.categories = (0..12).map(|i| format!("c{i}").into()).collect();
         for product in [Some(product(1)), Some(bare), Some(many), None] {
             let entry = Entry {
                 product: product.map(Arc::new),
@@ -403,7 +403,7 @@ mod tests {
         use proptest::collection::vec;
         use proptest::option::of;
         use proptest::prelude::*;
-        let text = || any::<String>();
+        let text = || any::<String>().prop_map(Text::from);
         let availability = prop_oneof![
             Just(Availability::InStock),
             Just(Availability::LowStock),

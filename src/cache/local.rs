@@ -279,7 +279,7 @@ mod tests {
 
         for (i, &key) in keys.iter().enumerate() {
             let mut large = product(i);
-            large.description = Some("d".repeat(16 * 1024));
+            large.description = Some("d".repeat(16 * 1024).into());
             let entry = Entry {
                 product: Some(Arc::new(large)),
                 fetched_at_ms: NOW,

@@ -573,7 +573,7 @@ mod tests {
         let key = gtins(1)[0];
         cache.put_many_at(&[(key, found(0))], NOW - 400 * SECOND);
         let newer = Some(Arc::new(Product {
-            title: "renamed".to_owned(),
+            title: "renamed".to_owned().into(),
             ..product(0)
         }));
 

@@ -21,35 +21,35 @@ pub(crate) fn gtin(i: usize) -> Gtin {
 pub(crate) fn product(i: usize) -> Product {
     Product {
         gtin: gtin(i),
-        title: format!("item {i}"),
-        brand: Some("Acme".to_owned()),
-        description: Some("A thing, described.".to_owned()),
+        title: format!("item {i}").into(),
+        brand: Some("Acme".to_owned().into()),
+        description: Some("A thing, described.".to_owned().into()),
         price: Some(Price {
-            amount: "4.99".to_owned(),
-            currency: "USD".to_owned(),
+            amount: "4.99".to_owned().into(),
+            currency: "USD".to_owned().into(),
         }),
         images: vec![
             Image {
-                url: "https://img.example/1.png".to_owned(),
-                alt: Some("front".to_owned()),
+                url: "https://img.example/1.png".to_owned().into(),
+                alt: Some("front".to_owned().into()),
             },
             Image {
-                url: "https://img.example/2.png".to_owned(),
+                url: "https://img.example/2.png".to_owned().into(),
                 alt: None,
             },
         ],
-        categories: vec!["Home".to_owned(), "Paper".to_owned()],
+        categories: vec!["Home".to_owned().into(), "Paper".to_owned().into()],
         attributes: vec![
             Attribute {
-                name: "colour".to_owned(),
+                name: "colour".to_owned().into(),
                 value: None,
             },
             Attribute {
-                name: "size".to_owned(),
-                value: Some("XL".to_owned()),
+                name: "size".to_owned().into(),
+                value: Some("XL".to_owned().into()),
             },
         ],
         availability: Availability::LowStock,
-        updated_at: Some("2026-11-01T10:00:00Z".to_owned()),
+        updated_at: Some("2026-11-01T10:00:00Z".to_owned().into()),
     }
 }

@@ -14,7 +14,7 @@ use std::mem::size_of;
 use quick_cache::sync::{Cache, DefaultLifecycle};
 use quick_cache::{Lifecycle, Weighter};
 
-use crate::catalog::{Attribute, Image, Product};
+use crate::catalog::{Attribute, Image, Product, Text};
 use crate::hashing::FastHasher;
 
 /// Bytes counted per cache entry for the cache's node, hash-table slot and `Arc` headers.
@@ -122,10 +122,12 @@ where
     build(&options, weighter, lifecycle)
 }
 
-/// The heap a product holds, plus the product itself.
+/// The heap a product holds, plus the product itself. A text counts its length
+/// whether it is held inline or on the heap (a short one is then counted twice,
+/// within the product's own size too: an estimate erring on the full side).
 pub(crate) fn product_bytes(product: &Product) -> usize {
-    let text = |s: &String| s.len();
-    let optional = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    let text = |s: &Text| s.len();
+    let optional = |s: &Option<Text>| s.as_ref().map_or(0, Text::len);
     size_of::<Product>()
         + text(&product.title)
         + optional(&product.brand)
@@ -142,7 +144,7 @@ pub(crate) fn product_bytes(product: &Product) -> usize {
         + product
             .categories
             .iter()
-            .map(|category| size_of::<String>() + category.len())
+            .map(|category| size_of::<Text>() + category.len())
             .sum::<usize>()
         + product
             .attributes
@@ -151,7 +153,7 @@ pub(crate) fn product_bytes(product: &Product) -> usize {
                 size_of::<Attribute>() + attribute.name.len() + optional(&attribute.value)
             })
             .sum::<usize>()
-        + product.updated_at.as_ref().map_or(0, String::len)
+        + product.updated_at.as_ref().map_or(0, Text::len)
 }
 
 #[cfg(test)]
@@ -224,7 +226,7 @@ mod tests {
     fn a_product_weighs_more_with_more_text() {
         let small = product(1);
         let mut large = small.clone();
-        large.description = Some("x".repeat(10_000));
+        large.description = Some("x".repeat(10_000).into());
         assert!(product_bytes(&small) >= size_of::<Product>() + small.title.len());
         assert!(product_bytes(&large) >= product_bytes(&small) + 9_900);
     }

@@ -31,7 +31,7 @@ pub use health::UpstreamHealth;
 pub use in_memory::InMemoryCatalog;
 pub use key_format::{KeyFormat, UnknownKeyFormat};
 pub use mapping::{Mapping, MappingError, Preset};
-pub use product::{Attribute, Availability, Image, Price, Product};
+pub use product::{Attribute, Availability, Image, Price, Product, Text};
 pub use rest::RestCatalog;
 pub use rest_settings::{BuildError, RestCatalogSettings};
 pub use retry::RetryPolicy;

@@ -98,8 +98,8 @@ impl ProductView {
     /// Shelf price.
     async fn price(&self) -> Option<Price> {
         self.0.product.price.as_ref().map(|price| Price {
-            amount: price.amount.clone(),
-            currency: price.currency.clone(),
+            amount: price.amount.to_string(),
+            currency: price.currency.to_string(),
         })
     }
 
@@ -110,15 +110,20 @@ impl ProductView {
             .images
             .iter()
             .map(|image| Image {
-                url: image.url.clone(),
-                alt: image.alt.clone(),
+                url: image.url.to_string(),
+                alt: image.alt.as_ref().map(ToString::to_string),
             })
             .collect()
     }
 
     /// Category path, broadest first.
-    async fn categories(&self) -> &[String] {
-        &self.0.product.categories
+    async fn categories(&self) -> Vec<&str> {
+        self.0
+            .product
+            .categories
+            .iter()
+            .map(|category| category.as_str())
+            .collect()
     }
 
     /// Attributes such as size or colour.
@@ -128,8 +133,8 @@ impl ProductView {
             .attributes
             .iter()
             .map(|attribute| Attribute {
-                name: attribute.name.clone(),
-                value: attribute.value.clone(),
+                name: attribute.name.to_string(),
+                value: attribute.value.as_ref().map(ToString::to_string),
             })
             .collect()
     }

@@ -306,7 +306,7 @@ mod tests {
 
     fn schema(document_cache_size: u64) -> GatewaySchema {
         let product = |code: &str, title: &str| Product {
-            categories: vec!["Food".to_owned()],
+            categories: vec!["Food".to_owned().into()],
             availability: Availability::InStock,
             ..Product::bare(parse(code).unwrap(), title)
         };

@@ -272,15 +272,15 @@ fn replica(url: &str, change: impl FnOnce(&mut CacheSettings)) -> ProductCache {
 fn product(gtin: Gtin) -> Option<Arc<Product>> {
     Some(Arc::new(Product {
         gtin,
-        title: format!("Product {gtin}"),
-        brand: Some("Acme".to_owned()),
+        title: format!("Product {gtin}").into(),
+        brand: Some("Acme".to_owned().into()),
         description: None,
         price: Some(Price {
-            amount: "1.25".to_owned(),
-            currency: "EUR".to_owned(),
+            amount: "1.25".to_owned().into(),
+            currency: "EUR".to_owned().into(),
         }),
         images: vec![],
-        categories: vec!["Test".to_owned()],
+        categories: vec!["Test".to_owned().into()],
         attributes: vec![],
         availability: Availability::InStock,
         updated_at: None,

@@ -39,7 +39,7 @@ fn found_title(key: &Gtin, result: &FetchResult) -> String {
         .as_ref()
         .unwrap_or_else(|| panic!("{key:?} not found"));
     assert_eq!(product.gtin, *key, "product for another key returned");
-    product.title.clone()
+    product.title.to_string()
 }
 
 fn assert_found(keys: &[Gtin], results: &[FetchResult]) {

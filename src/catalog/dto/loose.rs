@@ -124,6 +124,15 @@ impl Shape<'_> for String {
     }
 }
 
+impl Shape<'_> for crate::catalog::Text {
+    fn from_str(value: &str) -> Option<crate::catalog::Text> {
+        Some(value.into())
+    }
+    fn from_string(value: String) -> Option<crate::catalog::Text> {
+        Some(value.into())
+    }
+}
+
 /// A list whose malformed elements are dropped, each on its own.
 pub(super) struct List<T>(pub(super) Vec<T>);
 

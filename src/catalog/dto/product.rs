@@ -7,22 +7,22 @@ use serde::de::{IgnoredAny, MapAccess, SeqAccess};
 
 use super::EntryError;
 use super::loose::{List, Loose, Shape, Slot};
-use crate::catalog::{Attribute, Availability, Image, Price, Product};
+use crate::catalog::{Attribute, Availability, Image, Price, Product, Text};
 use crate::gtin::Gtin;
 
 /// The fields of a product object, as read: each optional one already tolerant.
 #[derive(Default)]
 pub(super) struct Fields {
-    gtin: Slot<Loose<String>>,
-    title: Slot<Loose<String>>,
-    brand: Slot<Loose<String>>,
-    description: Slot<Loose<String>>,
+    gtin: Slot<Loose<Text>>,
+    title: Slot<Loose<Text>>,
+    brand: Slot<Loose<Text>>,
+    description: Slot<Loose<Text>>,
     price: Slot<Loose<PriceDto>>,
     images: Slot<Loose<List<ImageDto>>>,
-    categories: Slot<Loose<List<String>>>,
+    categories: Slot<Loose<List<Text>>>,
     attributes: Slot<Loose<Attributes>>,
-    availability: Slot<Loose<String>>,
-    updated_at: Slot<Loose<String>>,
+    availability: Slot<Loose<Text>>,
+    updated_at: Slot<Loose<Text>>,
 }
 
 /// The field names of a product object; any other is ignored.
@@ -76,7 +76,7 @@ impl<'de> Shape<'de> for Checked {
 }
 
 /// A required string field: present and a string, or why not.
-fn required(slot: Slot<Loose<String>>, name: &str) -> Result<String, EntryError> {
+fn required(slot: Slot<Loose<Text>>, name: &str) -> Result<Text, EntryError> {
     match slot.value {
         Some(Loose::Value(value)) => Ok(value),
         Some(Loose::Null) => Err(EntryError::Shape(format!("`{name}` is null"))),
@@ -114,8 +114,10 @@ impl Fields {
         }
         let text = required(self.gtin, "gtin")?;
         let title = required(self.title, "title")?;
-        let gtin = Gtin::from_digits(&text)
-            .map_err(|reason| EntryError::InvalidGtin { gtin: text, reason })?;
+        let gtin = Gtin::from_digits(&text).map_err(|reason| EntryError::InvalidGtin {
+            gtin: text.into(),
+            reason,
+        })?;
         Ok(Product {
             gtin,
             title,
@@ -143,8 +145,8 @@ impl Fields {
 
 /// `{"amount": "4.99", "currency": "USD"}`; the amount is checked in conversion.
 struct PriceDto {
-    amount: String,
-    currency: String,
+    amount: Text,
+    currency: Text,
 }
 
 #[derive(Deserialize)]
@@ -161,10 +163,8 @@ impl<'de> Shape<'de> for PriceDto {
         let (mut amount, mut currency) = (Slot::default(), Slot::default());
         while let Some(name) = map.next_key::<PriceField>()? {
             match name {
-                PriceField::Amount => amount.fill("amount", map.next_value::<Loose<String>>()?),
-                PriceField::Currency => {
-                    currency.fill("currency", map.next_value::<Loose<String>>()?)
-                }
+                PriceField::Amount => amount.fill("amount", map.next_value::<Loose<Text>>()?),
+                PriceField::Currency => currency.fill("currency", map.next_value::<Loose<Text>>()?),
                 PriceField::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -192,7 +192,7 @@ impl<'de> Shape<'de> for PriceDto {
 }
 
 impl PriceDto {
-    fn from_tuple(items: Vec<Option<String>>) -> Option<PriceDto> {
+    fn from_tuple(items: Vec<Option<Text>>) -> Option<PriceDto> {
         let mut items = items.into_iter();
         Some(PriceDto {
             amount: items.next().flatten()?,
@@ -217,8 +217,8 @@ impl PriceDto {
 
 /// `{"url": "...", "alt": "..."}`: a `url` string is required, `alt` is tolerant.
 struct ImageDto {
-    url: String,
-    alt: Option<String>,
+    url: Text,
+    alt: Option<Text>,
 }
 
 #[derive(Deserialize)]
@@ -235,8 +235,8 @@ impl<'de> Shape<'de> for ImageDto {
         let (mut url, mut alt) = (Slot::default(), Slot::default());
         while let Some(name) = map.next_key::<ImageField>()? {
             match name {
-                ImageField::Url => url.fill("url", map.next_value::<Loose<String>>()?),
-                ImageField::Alt => alt.fill("alt", map.next_value::<Loose<String>>()?),
+                ImageField::Url => url.fill("url", map.next_value::<Loose<Text>>()?),
+                ImageField::Alt => alt.fill("alt", map.next_value::<Loose<Text>>()?),
                 ImageField::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -272,10 +272,10 @@ fn string_tuple<'de, A: SeqAccess<'de>>(
     mut seq: A,
     count: usize,
     optional: usize,
-) -> Result<Option<Vec<Option<String>>>, A::Error> {
+) -> Result<Option<Vec<Option<Text>>>, A::Error> {
     let mut items = Vec::with_capacity(count);
     let mut fits = true;
-    while let Some(item) = seq.next_element::<Loose<String>>()? {
+    while let Some(item) = seq.next_element::<Loose<Text>>()? {
         if items.len() == count {
             fits = false;
             continue;
@@ -299,28 +299,32 @@ struct Attributes(Vec<Attribute>);
 
 /// One attribute value: `Some(text)`, `None` for `null`; a nested value is
 /// [`Loose::Wrong`].
-struct AttributeValue(Option<String>);
+struct AttributeValue(Option<Text>);
 
 impl Shape<'_> for AttributeValue {
     fn from_str(value: &str) -> Option<Self> {
-        Some(AttributeValue(Some(value.to_owned())))
+        Some(AttributeValue(Some(Text::from(value))))
     }
     fn from_string(value: String) -> Option<Self> {
-        Some(AttributeValue(Some(value)))
+        Some(AttributeValue(Some(Text::from(value))))
     }
     fn from_bool(value: bool) -> Option<Self> {
-        Some(AttributeValue(Some(value.to_string())))
+        Some(AttributeValue(Some(Text::from(if value {
+            "true"
+        } else {
+            "false"
+        }))))
     }
     fn from_number(value: serde_json::Number) -> Option<Self> {
-        Some(AttributeValue(Some(value.to_string())))
+        Some(AttributeValue(Some(Text::from(value.to_string()))))
     }
 }
 
 impl<'de> Shape<'de> for Attributes {
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Option<Self>, A::Error> {
         // (name, value or None when not a scalar), in arrival order.
-        let mut read: Vec<(String, Option<Option<String>>)> = Vec::new();
-        while let Some((name, value)) = map.next_entry::<String, Loose<AttributeValue>>()? {
+        let mut read: Vec<(Text, Option<Option<Text>>)> = Vec::new();
+        while let Some((name, value)) = map.next_entry::<Text, Loose<AttributeValue>>()? {
             let value = match value {
                 Loose::Value(AttributeValue(text)) => Some(text),
                 Loose::Null => Some(None),

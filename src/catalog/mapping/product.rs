@@ -13,7 +13,7 @@ use super::jq::{Filter, RunError};
 use super::load::ProductFilters;
 use super::value::Value;
 use crate::catalog::dto::is_decimal;
-use crate::catalog::{Attribute, Availability, Image, Price, Product};
+use crate::catalog::{Attribute, Availability, Image, Price, Product, Text};
 use crate::gtin::Gtin;
 
 /// Why an item could not become a product.
@@ -65,7 +65,7 @@ impl ProductFilters {
             })? {
                 Some(value) => value
                     .text()
-                    .map(str::to_owned)
+                    .map(Text::from)
                     .ok_or_else(|| ItemError::Title(value.kind().to_owned()))?,
                 None => return Err(ItemError::Title("nothing".to_owned())),
             };
@@ -143,8 +143,8 @@ fn first_found<'a, V: Value>(
 }
 
 /// Text, `None` for an empty one or another value (logged).
-fn text_field<V: Value>(value: &V, gtin: &Gtin, field: &str) -> Option<String> {
-    let text = value.text().map(str::to_owned);
+fn text_field<V: Value>(value: &V, gtin: &Gtin, field: &str) -> Option<Text> {
+    let text = value.text().map(Text::from);
     if text.is_none() {
         tracing::debug!(%gtin, field, found = value.kind(), "upstream mapping: dropping a field that is not text");
     }
@@ -152,7 +152,7 @@ fn text_field<V: Value>(value: &V, gtin: &Gtin, field: &str) -> Option<String> {
 }
 
 /// RFC 3339 text as it is, or Unix seconds (an integer) as RFC 3339 UTC.
-fn timestamp<V: Value>(value: &V, gtin: &Gtin) -> Option<String> {
+fn timestamp<V: Value>(value: &V, gtin: &Gtin) -> Option<Text> {
     match value.int() {
         Some(seconds) => rfc3339(i64::try_from(seconds).ok()?),
         None => text_field(value, gtin, "updated_at"),
@@ -160,11 +160,11 @@ fn timestamp<V: Value>(value: &V, gtin: &Gtin) -> Option<String> {
 }
 
 /// `seconds` since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (years 1 to 9999).
-pub(super) fn rfc3339(seconds: i64) -> Option<String> {
+pub(super) fn rfc3339(seconds: i64) -> Option<Text> {
     let date = crate::gtin::Date::from_unix_days(seconds.div_euclid(86_400))?;
     let time = u32::try_from(seconds.rem_euclid(86_400)).ok()?;
     // Written digit by digit: `format!` was a twentieth of reading a product.
-    let mut out = String::with_capacity(20);
+    let mut out = Text::with_capacity(20);
     push_digits(&mut out, u32::from(date.year()), 4);
     for (separator, value) in [
         ('-', u32::from(date.month())),
@@ -181,7 +181,7 @@ pub(super) fn rfc3339(seconds: i64) -> Option<String> {
 }
 
 /// The last `width` decimal digits of `value`, zero-padded.
-fn push_digits(out: &mut String, value: u32, width: u32) {
+fn push_digits(out: &mut Text, value: u32, width: u32) {
     for place in (0..width).rev() {
         let digit = value / 10_u32.pow(place) % 10;
         out.push(char::from_digit(digit, 10).unwrap_or('0'));
@@ -189,17 +189,19 @@ fn push_digits(out: &mut String, value: u32, width: u32) {
 }
 
 /// A list of texts; one text is a list of one.
-fn texts<V: Value>(value: &V) -> Vec<String> {
+fn texts<V: Value>(value: &V) -> Vec<Text> {
     match value.list() {
         Some(values) => values
             .iter()
             .filter_map(V::scalar_text)
             .filter(|text| !text.is_empty())
+            .map(Text::from)
             .collect(),
         None => value
             .scalar_text()
             .into_iter()
             .filter(|text| !text.is_empty())
+            .map(Text::from)
             .collect(),
     }
 }
@@ -208,12 +210,12 @@ fn texts<V: Value>(value: &V) -> Vec<String> {
 fn images<V: Value>(value: &V) -> Vec<Image> {
     let image = |value: &V| {
         if value.is_object() {
-            let url = value.get_str("url").and_then(V::text)?.to_owned();
-            let alt = value.get_str("alt").and_then(V::text).map(str::to_owned);
+            let url = Text::from(value.get_str("url").and_then(V::text)?);
+            let alt = value.get_str("alt").and_then(V::text).map(Text::from);
             return Some(Image { url, alt });
         }
         value.text().map(|url| Image {
-            url: url.to_owned(),
+            url: Text::from(url),
             alt: None,
         })
     };
@@ -226,15 +228,15 @@ fn images<V: Value>(value: &V) -> Vec<Image> {
 /// Attributes from an object (name → scalar) or a list of `{name, value}`; sorted
 /// by name, a name given twice keeping its last value, nested values dropped.
 fn attributes<V: Value>(value: &V) -> Vec<Attribute> {
-    let mut read: Vec<(String, Option<String>)> = Vec::new();
+    let mut read: Vec<(Text, Option<Text>)> = Vec::new();
     let mut add = |name: Option<&str>, value: Option<&V>| {
         let Some(name) = name else { return };
         match value {
-            None => read.push((name.to_owned(), None)),
-            Some(value) if value.is_null() => read.push((name.to_owned(), None)),
+            None => read.push((Text::from(name), None)),
+            Some(value) if value.is_null() => read.push((Text::from(name), None)),
             Some(value) => {
                 if let Some(text) = value.scalar_text() {
-                    read.push((name.to_owned(), Some(text)));
+                    read.push((Text::from(name), Some(Text::from(text))));
                 }
             }
         }
@@ -265,10 +267,11 @@ fn price<V: Value>(value: &V, gtin: &Gtin) -> Option<Price> {
         return None;
     }
     let get = |name: &'static str| value.get_str(name);
-    let currency = get("currency")
-        .and_then(V::text)
-        .filter(|c| !c.is_empty())?
-        .to_owned();
+    let currency = Text::from(
+        get("currency")
+            .and_then(V::text)
+            .filter(|c| !c.is_empty())?,
+    );
     let amount = match (get("amount"), get("minor_units")) {
         (Some(amount), None) => decimal(amount),
         (None, Some(units)) => {
@@ -287,7 +290,10 @@ fn price<V: Value>(value: &V, gtin: &Gtin) -> Option<Price> {
         _ => None,
     };
     match amount {
-        Some(amount) => Some(Price { amount, currency }),
+        Some(amount) => Some(Price {
+            amount: Text::from(amount),
+            currency,
+        }),
         None => {
             tracing::debug!(%gtin, "upstream mapping: dropping a price without an exact amount");
             None
@@ -368,7 +374,7 @@ mod tests {
             let date = crate::gtin::Date::from_unix_days(seconds.div_euclid(86_400)).unwrap();
             let time = seconds.rem_euclid(86_400);
             let formatted = format!("{date}T{:02}:{:02}:{:02}Z", time / 3600, time / 60 % 60, time % 60);
-            proptest::prop_assert_eq!(rfc3339(seconds), Some(formatted));
+            proptest::prop_assert_eq!(rfc3339(seconds), Some(Text::from(formatted)));
         }
     }
 

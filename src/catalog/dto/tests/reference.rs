@@ -7,7 +7,7 @@ use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::{Map, Value};
 
 use super::super::EntryError;
-use crate::catalog::{Attribute, Availability, Image, Price, Product};
+use crate::catalog::{Attribute, Availability, Image, Price, Product, Text};
 use crate::gtin::Gtin;
 
 /// One product object as the upstream sends it.
@@ -96,21 +96,24 @@ impl ProductDto {
         })?;
         Ok(Product {
             gtin,
-            title: self.title,
-            brand: self.brand.0,
-            description: self.description.0,
+            title: self.title.into(),
+            brand: self.brand.0.map(Text::from),
+            description: self.description.0.map(Text::from),
             price: self.price.0.and_then(|p| p.into_price(&gtin)),
             images: flatten(self.images.0)
                 .into_iter()
                 .map(|image| Image {
-                    url: image.url,
-                    alt: image.alt.0,
+                    url: image.url.into(),
+                    alt: image.alt.0.map(Text::from),
                 })
                 .collect(),
-            categories: flatten(self.categories.0),
+            categories: flatten(self.categories.0)
+                .into_iter()
+                .map(Text::from)
+                .collect(),
             attributes: self.attributes.0.map(attributes).unwrap_or_default(),
             availability: Availability::from_upstream(self.availability.0.as_deref()),
-            updated_at: self.updated_at.0,
+            updated_at: self.updated_at.0.map(Text::from),
         })
     }
 }
@@ -125,8 +128,8 @@ impl PriceDto {
             return None;
         }
         Some(Price {
-            amount: self.amount,
-            currency: self.currency,
+            amount: self.amount.into(),
+            currency: self.currency.into(),
         })
     }
 }
@@ -165,7 +168,10 @@ fn attributes(map: Map<String, Value>) -> Vec<Attribute> {
                     return None;
                 }
             };
-            Some(Attribute { name, value })
+            Some(Attribute {
+                name: name.into(),
+                value: value.map(Text::from),
+            })
         })
         .collect()
 }

@@ -31,7 +31,7 @@ use super::product::{ItemError, rfc3339};
 use super::prune::{entry, parse_key, parse_num, skip, ws_tk};
 use super::read::{Asked, Page};
 use super::simple::{AfterSplit, Form, Slots, Src};
-use crate::catalog::{Attribute, Availability, CatalogError, Image, Product};
+use crate::catalog::{Attribute, Availability, CatalogError, Image, Product, Text};
 use crate::gtin::Gtin;
 
 /// A product field's filters as forms, each with the error its filter reports.
@@ -240,13 +240,13 @@ impl Flat {
                     error: error.clone(),
                 }));
             }
-            Ok(Some(Out::One(V::Text(title)))) => title.to_owned(),
+            Ok(Some(Out::One(V::Text(title)))) => Text::from(title),
             Ok(Some(other)) => return Ok(Err(ItemError::Title(other.kind().to_owned()))),
             Ok(None) => return Ok(Err(ItemError::Title("nothing".to_owned()))),
         };
         let optional = |field, name| optional(field, slots, gtin, name);
         let text = |out: Option<Out<'_>>| match out {
-            Some(Out::One(V::Text(text))) => Some(text.to_owned()),
+            Some(Out::One(V::Text(text))) => Some(Text::from(text)),
             _ => None,
         };
         Ok(Ok(Product {
@@ -493,16 +493,17 @@ fn scalar_text(value: &V<'_>) -> Option<String> {
     }
 }
 
-fn texts(out: Out<'_>) -> Vec<String> {
+fn texts(out: Out<'_>) -> Vec<Text> {
     match out {
         Out::List(list) => list
             .into_iter()
             .filter(|text| !text.is_empty())
-            .map(str::to_owned)
+            .map(Text::from)
             .collect(),
         Out::One(value) => scalar_text(&value)
             .into_iter()
             .filter(|text| !text.is_empty())
+            .map(Text::from)
             .collect(),
         Out::Pairs(_) => Vec::new(),
     }
@@ -510,7 +511,7 @@ fn texts(out: Out<'_>) -> Vec<String> {
 
 fn images(out: Out<'_>) -> Vec<Image> {
     let url = |url: &str| Image {
-        url: url.to_owned(),
+        url: Text::from(url),
         alt: None,
     };
     match out {
@@ -526,8 +527,8 @@ fn images(out: Out<'_>) -> Vec<Image> {
             };
             text("url")
                 .map(|found| Image {
-                    url: found.to_owned(),
-                    alt: text("alt").map(str::to_owned),
+                    url: Text::from(found),
+                    alt: text("alt").map(Text::from),
                 })
                 .into_iter()
                 .collect()
@@ -543,8 +544,8 @@ fn attributes(out: Out<'_>) -> Vec<Attribute> {
     let mut read: Vec<Attribute> = pairs
         .into_iter()
         .map(|(name, value)| Attribute {
-            name: name.to_owned(),
-            value: scalar_text(&value),
+            name: Text::from(name),
+            value: scalar_text(&value).map(Text::from),
         })
         .collect();
     read.sort_by(|a, b| a.name.cmp(&b.name));

@@ -73,45 +73,49 @@ const REGION: RcnRegion = RcnRegion::Gb;
 fn catalog() -> InMemoryCatalog {
     let bare = |code: &str, title: &str| Product::bare(parse(code).unwrap(), title);
     let tissue = Product {
-        brand: Some("Kleenex".to_owned()),
+        brand: Some("Kleenex".to_owned().into()),
         price: Some(Price {
-            amount: "4.99".to_owned(),
-            currency: "USD".to_owned(),
+            amount: "4.99".to_owned().into(),
+            currency: "USD".to_owned().into(),
         }),
-        categories: vec!["Home".to_owned(), "Paper".to_owned()],
+        categories: vec!["Home".to_owned().into(), "Paper".to_owned().into()],
         availability: Availability::LowStock,
         ..bare("036000291452", "Tissue")
     };
     let full = Product {
-        brand: Some("Größe \"Quoted\" \\ Brand".to_owned()),
-        description: Some("Line one\nline two\ttab \u{1} ctrl, emoji 🦀, </script>".to_owned()),
+        brand: Some("Größe \"Quoted\" \\ Brand".to_owned().into()),
+        description: Some(
+            "Line one\nline two\ttab \u{1} ctrl, emoji 🦀, </script>"
+                .to_owned()
+                .into(),
+        ),
         price: Some(Price {
-            amount: "12.50".to_owned(),
-            currency: "EUR".to_owned(),
+            amount: "12.50".to_owned().into(),
+            currency: "EUR".to_owned().into(),
         }),
         images: vec![
             Image {
-                url: "https://img.example/a.jpg?x=1&y=\"2\"".to_owned(),
-                alt: Some("front".to_owned()),
+                url: "https://img.example/a.jpg?x=1&y=\"2\"".to_owned().into(),
+                alt: Some("front".to_owned().into()),
             },
             Image {
-                url: "https://img.example/b.jpg".to_owned(),
+                url: "https://img.example/b.jpg".to_owned().into(),
                 alt: None,
             },
         ],
-        categories: vec!["Stationery".to_owned()],
+        categories: vec!["Stationery".to_owned().into()],
         attributes: vec![
             Attribute {
-                name: "colour".to_owned(),
-                value: Some("blau/grün".to_owned()),
+                name: "colour".to_owned().into(),
+                value: Some("blau/grün".to_owned().into()),
             },
             Attribute {
-                name: "refill".to_owned(),
+                name: "refill".to_owned().into(),
                 value: None,
             },
         ],
         availability: Availability::Discontinued,
-        updated_at: Some("2026-04-02T12:40:00Z".to_owned()),
+        updated_at: Some("2026-04-02T12:40:00Z".to_owned().into()),
         ..bare("4006381333931", "Pen \u{7f} with a \"nib\"")
     };
     let mints = bare("96385074", "Mints");
