@@ -117,7 +117,7 @@ impl Product {
     pub fn bare(gtin: Gtin, title: &str) -> Product {
         Product {
             gtin,
-            title: title.to_owned().into(),
+            title: title.into(),
             brand: None,
             description: None,
             price: None,
