@@ -8,6 +8,8 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::catalog::Text;
+
 /// What a tolerant reader found where it expected a `T`.
 pub(super) enum Loose<T> {
     /// A `T`.
@@ -115,20 +117,12 @@ impl<'de, T: Shape<'de>> Visitor<'de> for LooseVisitor<T> {
     }
 }
 
-impl Shape<'_> for String {
-    fn from_str(value: &str) -> Option<String> {
-        Some(value.to_owned())
-    }
-    fn from_string(value: String) -> Option<String> {
-        Some(value)
-    }
-}
-
-impl Shape<'_> for crate::catalog::Text {
-    fn from_str(value: &str) -> Option<crate::catalog::Text> {
+/// A string, as the products' texts hold it (the reader's only string shape).
+impl Shape<'_> for Text {
+    fn from_str(value: &str) -> Option<Text> {
         Some(value.into())
     }
-    fn from_string(value: String) -> Option<crate::catalog::Text> {
+    fn from_string(value: String) -> Option<Text> {
         Some(value.into())
     }
 }
