@@ -1,5 +1,7 @@
 //! Admission: the protection's one question on a request, asked by the `/graphql`
-//! handler on the read batch before the response cache and execution. It answers
+//! handler before the response cache answers and before execution: on the read
+//! batch ([`Protection::admit`]), or, for a payload whose answer the response cache
+//! holds, on the [`Verdict`] kept with it ([`Protection::admit_cached`]). It answers
 //! an [`Admission`] (the client, each operation's cost, the rate-limit state for the
 //! headers) or a [`Denial`] the HTTP layer turns into 400, 401 or 429, checking in
 //! order: who is calling (`identity`), the trusted documents, each operation's cost,
@@ -18,6 +20,7 @@ use super::identity::{self, Identity};
 use super::rate::{self, RatePolicy};
 use super::settings::{ANONYMOUS, BYPASS_HEADER, COST_EXTENSION, ProtectionSettings};
 use super::trusted::{self, Manifest, TrustedMode};
+use super::verdict::{Trust, Verdict};
 use super::{client_metrics, cost, facts, rate_lease};
 use crate::telemetry::metrics as names;
 
@@ -75,6 +78,9 @@ pub struct Admission {
     /// Per operation, in batch order, its text and the parse protection made of it
     /// (`None` where it made none): execution takes it instead of parsing again.
     pub parsed: Vec<Option<(Arc<str>, Arc<ExecutableDocument>)>>,
+    /// What the payload was found to be, for its answer's entry in the response
+    /// cache (`None` when admitted from a verdict already kept).
+    pub verdict: Option<Arc<Verdict>>,
 }
 
 /// Counters for `/readyz` and the scrape-time gauges.
@@ -187,45 +193,36 @@ impl Protection {
         headers: &HeaderMap,
         peer: Option<IpAddr>,
     ) -> Result<Admission, (Denial, Option<Arc<str>>)> {
-        let identity = identity::identify(&self.settings, headers, peer).ok_or_else(|| {
-            record_client_refusal(ANONYMOUS, "unauthenticated");
-            (Denial::Unauthenticated, None)
-        })?;
-        let label = Arc::clone(&identity.label);
-        let deny = |denial: Denial, outcome: &'static str| {
-            record_client_refusal(&label, outcome);
-            (denial, Some(Arc::clone(&label)))
-        };
+        let identity = self.identify(headers, peer)?;
         let requests: &mut [Request] = match batch {
             BatchRequest::Single(request) => std::slice::from_mut(request),
             BatchRequest::Batch(requests) => requests,
         };
         // The facts the trusted-documents check looked up, per operation, so pricing
         // does not look the same text up again.
-        let looked_up = self
-            .check_documents(requests, headers, &label)
-            .map_err(|denial| deny(denial, "not_allowed"))?;
-        let max_cost = identity
-            .client
-            .as_ref()
-            .and_then(|client| client.max_cost)
-            .or(self.settings.max_cost);
+        let (looked_up, trust) = self
+            .check_documents(requests, headers, &identity.label)
+            .map_err(|denial| deny_as(&identity, denial, "not_allowed"))?;
+        let max_cost = self.max_cost(&identity);
         let policy = self.settings.policy(identity.client.as_deref());
         let report_cost: Vec<bool> = requests
             .iter_mut()
             .map(|request| {
-                request
-                    .extensions
-                    .remove(COST_EXTENSION)
-                    .is_some_and(|v| v != Value::Boolean(false) && v != Value::Null)
+                !request.extensions.is_empty()
+                    && request
+                        .extensions
+                        .remove(COST_EXTENSION)
+                        .is_some_and(|v| v != Value::Boolean(false) && v != Value::Null)
             })
             .collect();
+        let reported = report_cost.contains(&true);
         let mut admission = Admission {
-            client: Some(Arc::clone(&label)),
+            client: Some(Arc::clone(&identity.label)),
             max_cost,
             ..Admission::default()
         };
-        if max_cost.is_some() || policy.is_some() || report_cost.contains(&true) {
+        let priced = max_cost.is_some() || policy.is_some() || reported;
+        if priced {
             let mut parsed = Vec::with_capacity(requests.len());
             admission.costs = requests
                 .iter()
@@ -239,13 +236,95 @@ impl Protection {
                 })
                 .collect();
             admission.parsed = parsed;
-            for cost in &admission.costs {
-                if let Some(limit) = max_cost.filter(|limit| cost > limit) {
-                    return Err(deny(Denial::TooCostly { cost: *cost, limit }, "too_costly"));
-                }
-            }
         }
         admission.report_cost = report_cost;
+        admission.verdict = Some(Arc::new(Verdict {
+            trust,
+            costs: priced.then(|| Arc::from(admission.costs.as_slice())),
+            reported_limit: reported.then_some(max_cost),
+        }));
+        self.settle(&identity, policy, admission).await
+    }
+
+    /// Admits a repeat of a payload from the `verdict` an earlier admission made of
+    /// it (kept with its answer in the response cache): who is calling, their cost
+    /// limit and their rate are decided now, as [`Protection::admit`] decides them;
+    /// the payload is not read, hashed, looked up or priced again. `None` when the
+    /// verdict cannot settle it (its manifest was reloaded, an operation was not
+    /// listed, the costs this client's limits need were not computed, or the answer
+    /// shows another client's `maxCost`): admit it the long way.
+    pub async fn admit_cached(
+        &self,
+        verdict: &Verdict,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+    ) -> Option<Result<Admission, (Denial, Option<Arc<str>>)>> {
+        let identity = match self.identify(headers, peer) {
+            Ok(identity) => identity,
+            Err(denied) => return Some(Err(denied)),
+        };
+        if let Some(trusted) = &self.trusted
+            && !verdict
+                .listed_by()
+                .is_some_and(|manifest| trusted.is_current(manifest))
+        {
+            return None;
+        }
+        let max_cost = self.max_cost(&identity);
+        if !verdict.may_serve_to(max_cost) {
+            return None;
+        }
+        let policy = self.settings.policy(identity.client.as_deref());
+        let priced = max_cost.is_some() || policy.is_some() || verdict.reported_limit.is_some();
+        let costs = if priced {
+            verdict.costs.as_deref()?.to_vec()
+        } else {
+            Vec::new()
+        };
+        let admission = Admission {
+            client: Some(Arc::clone(&identity.label)),
+            costs,
+            max_cost,
+            ..Admission::default()
+        };
+        Some(self.settle(&identity, policy, admission).await)
+    }
+
+    /// Who is calling, or 401 (counted).
+    fn identify(
+        &self,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+    ) -> Result<Identity, (Denial, Option<Arc<str>>)> {
+        identity::identify(&self.settings, headers, peer).ok_or_else(|| {
+            record_client_refusal(ANONYMOUS, "unauthenticated");
+            (Denial::Unauthenticated, None)
+        })
+    }
+
+    /// The most costly operation `identity` may send.
+    fn max_cost(&self, identity: &Identity) -> Option<u64> {
+        identity
+            .client
+            .as_ref()
+            .and_then(|client| client.max_cost)
+            .or(self.settings.max_cost)
+    }
+
+    /// The checks after the document's: each operation's cost against the limit,
+    /// then the client's rate; the admission counted for the client.
+    async fn settle(
+        &self,
+        identity: &Identity,
+        policy: Option<RatePolicy>,
+        mut admission: Admission,
+    ) -> Result<Admission, (Denial, Option<Arc<str>>)> {
+        if let Some(limit) = admission.max_cost
+            && let Some(cost) = admission.costs.iter().find(|cost| **cost > limit)
+        {
+            let denial = Denial::TooCostly { cost: *cost, limit };
+            return Err(deny_as(identity, denial, "too_costly"));
+        }
         if let Some(policy) = policy {
             // Every request spends at least one unit (a `__typename` flood is still a
             // flood), and a priced-at-the-maximum document at most a large debt.
@@ -254,7 +333,7 @@ impl Protection {
                 .iter()
                 .fold(0_u64, |sum, cost| sum.saturating_add(*cost))
                 .clamp(1, 1_000_000);
-            match self.charge(&identity, cost, policy).await {
+            match self.charge(identity, cost, policy).await {
                 rate::Decision::Allowed { remaining, reset } => {
                     admission.rate = Some(RateState {
                         policy,
@@ -268,14 +347,13 @@ impl Protection {
                         remaining: 0,
                         reset,
                     };
-                    return Err(deny(
-                        Denial::RateLimited { retry_after, state },
-                        "rate_limited",
-                    ));
+                    let denial = Denial::RateLimited { retry_after, state };
+                    return Err(deny_as(identity, denial, "rate_limited"));
                 }
             }
         }
-        self.client_metrics.admitted(&label, &admission.costs);
+        self.client_metrics
+            .admitted(&identity.label, &admission.costs);
         Ok(admission)
     }
 
@@ -287,9 +365,9 @@ impl Protection {
         requests: &mut [Request],
         headers: &HeaderMap,
         client: &str,
-    ) -> Result<Vec<Option<Arc<facts::Facts>>>, Denial> {
+    ) -> Result<(LookedUp, Trust), Denial> {
         let Some(trusted) = &self.trusted else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Trust::Unchecked));
         };
         let manifest = trusted.current();
         let bypass = self.settings.bypass_secret.as_ref().is_some_and(|secret| {
@@ -298,6 +376,7 @@ impl Protection {
                 .is_some_and(|value| constant_time_eq(value.as_bytes(), secret.0.as_bytes()))
         });
         let mut looked_up = Vec::with_capacity(requests.len());
+        let mut all_listed = true;
         for request in requests {
             let hash = match resolve(request, &manifest, &self.facts) {
                 Ok(known) => {
@@ -307,6 +386,7 @@ impl Protection {
                 Err(hash) => hash,
             };
             looked_up.push(None);
+            all_listed = false;
             let mode = self.settings.trusted_documents_mode;
             // In `log`, an id alone that is not in the manifest is left to APQ (its
             // text, if it comes, is counted then: once, not twice).
@@ -324,7 +404,12 @@ impl Protection {
                 TrustedMode::Off => {}
             }
         }
-        Ok(looked_up)
+        let trust = if all_listed {
+            Trust::Listed(Arc::downgrade(&manifest))
+        } else {
+            Trust::NotListed
+        };
+        Ok((looked_up, trust))
     }
 
     /// The cost of one operation (0 when it does not parse: execution reports that),
@@ -399,6 +484,20 @@ fn resolve(
     } else {
         Err(facts.sha256().to_owned())
     }
+}
+
+/// Per operation, the facts the trusted-documents check looked up (`None` where it
+/// looked up none).
+type LookedUp = Vec<Option<Arc<facts::Facts>>>;
+
+/// A denial of `identity`'s request, counted under `outcome`, with its label.
+fn deny_as(
+    identity: &Identity,
+    denial: Denial,
+    outcome: &'static str,
+) -> (Denial, Option<Arc<str>>) {
+    record_client_refusal(&identity.label, outcome);
+    (denial, Some(Arc::clone(&identity.label)))
 }
 
 /// Counts a refused request of `client`.

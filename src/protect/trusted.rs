@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -220,6 +220,16 @@ impl TrustedDocuments {
         }
     }
 
+    /// Whether `manifest` is the one in use now (a [`super::verdict::Verdict`]
+    /// made against an earlier one no longer admits anything).
+    pub(crate) fn is_current(&self, manifest: &Weak<Manifest>) -> bool {
+        let current = match self.current.read() {
+            Ok(current) => Arc::as_ptr(&current),
+            Err(poisoned) => Arc::as_ptr(&poisoned.into_inner()),
+        };
+        std::ptr::eq(manifest.as_ptr(), current)
+    }
+
     /// Reads the file again; a file that no longer parses leaves the old list in
     /// use (a bad deploy of the manifest must not open or close the API).
     pub(crate) fn reload(&self) -> Result<usize, ManifestError> {
@@ -285,6 +295,42 @@ mod tests {
             assert!(manifest.has_text_hash(&sha256_hex(QUERY)));
             assert!(!manifest.has_text_hash(&sha256_hex("{ x }")));
         }
+    }
+
+    #[test]
+    fn a_manifest_is_current_until_a_reload_replaces_it() {
+        let path =
+            std::env::temp_dir().join(format!("catalog-trusted-{}.json", std::process::id()));
+        let text = format!(r#"{{"{}": {QUERY:?}}}"#, sha256_hex(QUERY));
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let manifest = Arc::new(Manifest::parse(&text).unwrap_or_else(|e| panic!("{e}")));
+        let trusted = TrustedDocuments::new(&ManifestFile {
+            path: path.clone(),
+            manifest: Arc::clone(&manifest),
+        });
+        let checked = Arc::downgrade(&trusted.current());
+        let twin = Arc::downgrade(&Arc::new(
+            Manifest::parse(&text).unwrap_or_else(|e| panic!("{e}")),
+        ));
+
+        let before = trusted.is_current(&checked);
+        let twin_current = trusted.is_current(&twin);
+        let reloaded = trusted.reload();
+        let after = trusted.is_current(&checked);
+        let new_one = trusted.is_current(&Arc::downgrade(&trusted.current()));
+        let _ = std::fs::remove_file(&path);
+
+        assert!(before);
+        assert!(
+            !twin_current,
+            "the same list in another manifest is not the one checked"
+        );
+        assert_eq!(reloaded.ok(), Some(1));
+        assert!(
+            !after,
+            "a reload makes the checked manifest stale, whatever it lists"
+        );
+        assert!(new_one);
     }
 
     #[test]

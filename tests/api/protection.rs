@@ -361,6 +361,155 @@ async fn a_basket_costs_its_size_and_over_max_cost_is_refused_with_cost_and_limi
     assert_eq!(metric(&app, series).await, 26.0);
 }
 
+// ---- answers from the response cache -------------------------------------------
+
+/// The response cache's hits and misses so far (from `/readyz`: this app's own).
+async fn cache_counts(app: &TestApp) -> (u64, u64) {
+    let body: Value = app.get("/readyz").await.json().await.unwrap();
+    let detail = &body["detail"]["responseCache"];
+    (
+        detail["hits"].as_u64().unwrap_or_default(),
+        detail["misses"].as_u64().unwrap_or_default(),
+    )
+}
+
+#[tokio::test]
+async fn a_cached_answer_is_admitted_for_each_client_as_an_executed_one_would_be() {
+    // Three clients: one under the flag's limit, one with a lower and one with a
+    // higher limit of its own; the same payload from each, asking for its cost.
+    let keys = json!({ "keys": [
+        { "sha256": sha256_hex("flag-key"), "client": "flag-limit" },
+        { "sha256": sha256_hex("low-key"), "client": "low-limit", "maxCost": 2 },
+        { "sha256": sha256_hex("high-key"), "client": "high-limit", "maxCost": 50 },
+    ] });
+    let keys = temp_file("keys.json", &keys.to_string());
+    let app = TestApp::spawn(None, &["--api-keys", &keys, "--max-cost", "10"]).await;
+    let payload =
+        json!({ "query": BASKET, "variables": { "g": basket(3) }, "extensions": { "cost": true } });
+
+    let first = post(&app, payload.clone(), &[("x-api-key", "flag-key")]).await;
+    let again = post(&app, payload.clone(), &[("x-api-key", "flag-key")]).await;
+    let low = post(&app, payload.clone(), &[("x-api-key", "low-key")]).await;
+    let high = post(&app, payload.clone(), &[("x-api-key", "high-key")]).await;
+    let high_again = post(&app, payload.clone(), &[("x-api-key", "high-key")]).await;
+    let flag_after = post(&app, payload.clone(), &[("x-api-key", "flag-key")]).await;
+    let nobody = post(&app, payload.clone(), &[]).await;
+    let counts = cache_counts(&app).await;
+
+    assert_eq!(first.0, 200, "{}", first.2);
+    assert_eq!(
+        first.2["extensions"]["cost"],
+        json!({ "estimated": 3, "maxCost": 10 })
+    );
+    assert_eq!(
+        (again.0, &again.2),
+        (200, &first.2),
+        "the repeat is the same answer"
+    );
+    assert_eq!(
+        low.0, 400,
+        "a client whose own limit is lower is refused: {}",
+        low.2
+    );
+    assert_eq!(code(&low.2), "QUERY_TOO_COSTLY");
+    assert_eq!(low.2["errors"][0]["extensions"]["maxCost"], 2);
+    assert_eq!(high.0, 200, "{}", high.2);
+    assert_eq!(
+        high.2["extensions"]["cost"],
+        json!({ "estimated": 3, "maxCost": 50 }),
+        "each client is told its own limit, never another's"
+    );
+    assert_eq!(high_again.2, high.2);
+    assert_eq!(flag_after.2, first.2);
+    assert_eq!(nobody.0, 401);
+    assert_eq!(code(&nobody.2), "UNAUTHENTICATED");
+    // Hits: the flag client's repeat, the high client's repeat; misses: the first,
+    // the high client's first (the stored answer shows the flag's limit) and the
+    // flag client's next (it now shows 50); the refused ones are not counted.
+    assert_eq!(counts, (2, 3), "(hits, misses)");
+    // Every served request counted, from the cache or not.
+    let served = "catalog_operation_cost_count{client=\"flag-limit\"}";
+    assert_eq!(metric(&app, served).await, 3.0);
+}
+
+#[tokio::test]
+async fn a_cached_answer_of_a_bypassed_or_withdrawn_document_is_refused() {
+    let other = "query Other { product(gtin: \"036000291452\") { gtin } }";
+    let path = temp_file("withdraw.json", &apollo_manifest(&[("shelf-v1", SHELF)]));
+    let (mut child, address) = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || {
+            start_binary(&[
+                "--drain-delay-ms",
+                "0",
+                "--trusted-documents",
+                &path,
+                "--trusted-documents-mode",
+                "enforce",
+                "--trusted-documents-bypass-secret",
+                "s3cret",
+            ])
+            .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("http://{address}/graphql");
+    let send = |query: &'static str, bypass: bool| {
+        let mut request = client.post(&url).json(&json!({ "query": query }));
+        if bypass {
+            request = request.header("x-trusted-documents-bypass", "s3cret");
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let hits_of = || {
+        let client = client.clone();
+        let url = format!("http://{address}/metrics");
+        async move {
+            let text = client.get(url).send().await.unwrap().text().await.unwrap();
+            text.lines()
+                .find_map(|line| line.strip_prefix("catalog_response_cache_hits_total "))
+                .and_then(|value| value.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        }
+    };
+
+    let bypassed = send(other, true).await;
+    let bypassed_again = send(other, true).await;
+    let without_secret = send(other, false).await;
+    let shelf = send(SHELF, false).await;
+    let shelf_hits_before = hits_of().await;
+    let shelf_again = send(SHELF, false).await;
+    let shelf_hits = hits_of().await - shelf_hits_before;
+    // SHELF leaves the manifest; its answer is still in the response cache.
+    std::fs::write(&path, apollo_manifest(&[("typename", TYPENAME)])).unwrap();
+    hangup(&child);
+    let mut withdrawn = (0, Value::Null);
+    for _ in 0..100 {
+        withdrawn = send(SHELF, false).await;
+        if withdrawn.0 != 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert_eq!(bypassed.0, 200, "{}", bypassed.1);
+    assert_eq!(bypassed_again.1, bypassed.1);
+    assert_eq!(without_secret.0, 400, "{}", without_secret.1);
+    assert_eq!(code(&without_secret.1), "PERSISTED_QUERY_NOT_ALLOWED");
+    assert_eq!((shelf.0, shelf_again.0), (200, 200));
+    assert_eq!(shelf_hits, 1.0, "the repeat was a hit");
+    assert_eq!(withdrawn.0, 400, "{}", withdrawn.1);
+    assert_eq!(code(&withdrawn.1), "PERSISTED_QUERY_NOT_ALLOWED");
+}
+
 // ---- rate limits ---------------------------------------------------------------
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! The `/graphql` handler's side of [`Protection`]: reads the batch, has it
-//! admitted (or answers the denial as an [`HttpError`]), and says what the client
+//! The `/graphql` handler's side of [`Protection`]: has the request admitted, from
+//! the verdict kept with its cached answer or on the read batch (or answers the
+//! denial as an [`HttpError`]), and says what the client
 //! should see on the response: `extensions.cost` when asked (written by whichever
 //! way executes the request), the `RateLimit` headers, and the client's label for
 //! the request log line.
@@ -15,7 +16,8 @@ use crate::graphql::{KnownParse, ResponseExtensions};
 use crate::http::edge::ClientLabel;
 use crate::http::error::{HttpError, Refusal, insert_rate_limit_headers};
 use crate::http::media_type::MediaType;
-use crate::protect::{Admission, Protection};
+use crate::http::response_cache::Probe;
+use crate::protect::{Admission, Protection, Verdict};
 
 /// An admitted request: its batch (until execution takes it) and its admission.
 pub(super) struct Guarded {
@@ -52,6 +54,17 @@ impl Guarded {
         std::mem::take(&mut self.admission.parsed)
     }
 
+    /// How the payload was admitted, to keep with its answer (`None` when it was
+    /// admitted from a kept verdict: its answer is not stored again).
+    pub(super) fn verdict(&self) -> Option<Arc<Verdict>> {
+        self.admission.verdict.clone()
+    }
+
+    /// Whether a stored answer made under `verdict` may be served to this client.
+    pub(super) fn may_serve(&self, verdict: &Verdict) -> bool {
+        verdict.may_serve_to(self.admission.max_cost)
+    }
+
     /// Per operation, the `extensions` its response gains: `cost` for each that
     /// asked for it (`"extensions": {"cost": true}`).
     pub(super) fn extensions(&self) -> Vec<ResponseExtensions> {
@@ -79,13 +92,31 @@ impl Guarded {
     }
 }
 
-/// Reads the batch with `read` and has `protection` admit it.
+/// Has `protection` admit the request: from the verdict kept with the answer the
+/// response cache found for its payload, when that settles it (the batch is then
+/// not read at all: the answer is served as stored), else the long way, on the
+/// batch read with `read`.
 pub(super) async fn admit(
     protection: &Protection,
+    probe: &Probe,
     read: impl FnOnce() -> Result<BatchRequest, HttpError>,
     headers: &HeaderMap,
     peer: Option<IpAddr>,
 ) -> Result<Guarded, Refused> {
+    let refused = |(denial, client)| Refused {
+        error: HttpError::new(Refusal::Protection(denial)),
+        client,
+    };
+    if let Some(verdict) = probe.verdict()
+        && let Some(admitted) = protection.admit_cached(verdict, headers, peer).await
+    {
+        return admitted
+            .map(|admission| Guarded {
+                batch: None,
+                admission,
+            })
+            .map_err(refused);
+    }
     let mut batch = read().map_err(|error| Refused {
         error,
         client: None,
@@ -95,10 +126,7 @@ pub(super) async fn admit(
             batch: Some(batch),
             admission,
         }),
-        Err((denial, client)) => Err(Refused {
-            error: HttpError::new(Refusal::Protection(denial)),
-            client,
-        }),
+        Err(denied) => Err(refused(denied)),
     }
 }
 

@@ -11,7 +11,8 @@
 //! Malformed HTTP requests (a body that is not JSON, a missing query) are 400, an
 //! unsupported body type 415, an `Accept` the gateway cannot satisfy 406: each an
 //! [`HttpError`]. The handler is the steps; [`request`] reads, [`response`] shapes,
-//! and [`guard`] has the API's protection (when on) admit the batch first. How an
+//! and [`guard`] has the API's protection (when on) admit the request first (from
+//! the verdict kept with a cached answer when the response cache has one). How an
 //! admitted request is executed (plan, lean or full schema) is the GraphQL layer's
 //! business: [`crate::graphql::GatewaySchema::answer`], whose module doc lists
 //! every rule, the response cache consulted here included.
@@ -34,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 use super::edge::GraphqlOutcome;
 use super::error::{HttpError, Refusal};
 use super::media_type::MediaType;
-use super::response_cache::{Answer, Lookup};
+use super::response_cache::{Answer, Lookup, Probe};
 use super::state::AppState;
 use crate::graphql::{Answered, Execution};
 use crate::loader::AnswerFreshness;
@@ -65,26 +66,35 @@ pub(crate) async fn handle(
             )
         })
     };
-    // Protection (off by default: one branch) reads the batch itself, before the
-    // response cache, so a cached answer is rate limited like any other.
-    let mut guarded = match &state.protection {
-        None => None,
-        Some(protection) => match Box::pin(guard::admit(protection, read, &headers, peer)).await {
-            Ok(guarded) => Some(guarded),
-            Err(refused) => return refused.in_media_type(media_type),
-        },
-    };
-    let cache_key = match &body {
-        Ok(body) => state.response_cache.lookup(
+    // The response cache is probed first (nothing counted), protection (off by
+    // default: one branch) admits the request, then the probe is settled: a cached
+    // answer is rate limited like any other, and its verdict (how its payload was
+    // admitted) spares protection reading the payload again.
+    let probe = match &body {
+        Ok(body) => state.response_cache.probe(
             &method,
             &headers,
             query_string.as_deref(),
             body,
             media_type.content_type(),
         ),
-        Err(_) => Lookup::Skip,
+        Err(_) => Probe::skip(),
     };
-    let cache_key = match cache_key {
+    let mut guarded = match &state.protection {
+        None => None,
+        Some(protection) => {
+            match Box::pin(guard::admit(protection, &probe, read, &headers, peer)).await {
+                Ok(guarded) => Some(guarded),
+                Err(refused) => return refused.in_media_type(media_type),
+            }
+        }
+    };
+    // A cached answer showing another client's cost limit is not this client's.
+    let probe = match (&guarded, probe.verdict()) {
+        (Some(guarded), Some(verdict)) if !guarded.may_serve(verdict) => probe.without_hit(),
+        _ => probe,
+    };
+    let cache_key = match state.response_cache.settle(probe, &headers) {
         Lookup::Hit(response) => return guard::finish(guarded.as_ref(), response),
         Lookup::Miss(key) => Some(key),
         Lookup::Skip => None,
@@ -134,6 +144,7 @@ pub(crate) async fn handle(
         body: Bytes::from(body),
         content_type: HeaderValue::from_static(media_type.content_type()),
         outcome: GraphqlOutcome { operation, errors },
+        verdict: guarded.as_ref().and_then(guard::Guarded::verdict),
     };
     // A batch's operations note no freshness: its answer is never reused.
     let freshness = single.then_some(&*freshness);

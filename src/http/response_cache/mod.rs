@@ -64,9 +64,10 @@ use quick_cache::sync::DefaultLifecycle;
 use self::cache_headers::CacheHeaderSettings;
 use self::invalidation::{SLOTS, slot};
 use self::request_cache_control::{cache_control, is_json};
-use self::store::{Counters, Inner, WeighStored};
+use self::store::{Counters, Inner, Stored, WeighStored};
 use crate::cache::weight::bounded_cache;
 use crate::gtin::Gtin;
+use crate::protect::Verdict;
 
 /// How the response cache is sized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +121,52 @@ pub(crate) enum Lookup {
     /// Not cacheable at all (cache off, `no-store`, not a GraphQL request shape the
     /// cache handles): execute as if there were no cache.
     Skip,
+}
+
+/// A lookup before the request is admitted: what the store holds for the payload,
+/// nothing counted yet. The protection reads the found answer's verdict (how the
+/// payload was admitted) to admit a repeat cheaply; [`ResponseCache::settle`] then
+/// makes the [`Lookup`] and counts it, so a refused request counts as nothing.
+pub(crate) struct Probe(Probed);
+
+enum Probed {
+    /// Not looked up (`no_store`: because the request said `Cache-Control: no-store`).
+    Skip { no_store: bool },
+    /// Not found (`bypassed`: not looked up, `Cache-Control: no-cache`).
+    Miss { key: PendingKey, bypassed: bool },
+    /// An answer that may be served now.
+    Found {
+        key: PendingKey,
+        stored: Arc<Stored>,
+    },
+}
+
+impl Probe {
+    /// Nothing to look up (the body could not be read).
+    pub(crate) fn skip() -> Probe {
+        Probe(Probed::Skip { no_store: false })
+    }
+
+    /// The verdict kept with the found answer (made when its request was admitted).
+    pub(crate) fn verdict(&self) -> Option<&Verdict> {
+        match &self.0 {
+            Probed::Found { stored, .. } => stored.verdict.as_deref(),
+            Probed::Skip { .. } | Probed::Miss { .. } => None,
+        }
+    }
+
+    /// The same lookup with the found answer set aside: the request is executed
+    /// (and its answer stored in place of the found one).
+    #[must_use]
+    pub(crate) fn without_hit(self) -> Probe {
+        match self.0 {
+            Probed::Found { key, .. } => Probe(Probed::Miss {
+                key,
+                bypassed: false,
+            }),
+            probed => Probe(probed),
+        }
+    }
 }
 
 /// The key of a request whose answer may be stored, with the invalidation epoch
@@ -220,8 +267,9 @@ impl ResponseCache {
         inner.entries.clear();
     }
 
-    /// Looks the request up. `content_type` is the media type the answer will have
-    /// (negotiated from `Accept` by the caller).
+    /// Looks the request up and counts it: [`ResponseCache::probe`] then
+    /// [`ResponseCache::settle`].
+    #[cfg(test)]
     pub(crate) fn lookup(
         &self,
         method: &Method,
@@ -230,21 +278,33 @@ impl ResponseCache {
         body: &[u8],
         content_type: &'static str,
     ) -> Lookup {
+        let probe = self.probe(method, headers, query_string, body, content_type);
+        self.settle(probe, headers)
+    }
+
+    /// Looks the request up, counting nothing yet. `content_type` is the media type
+    /// the answer will have (negotiated from `Accept` by the caller). An entry past
+    /// its time or invalidated is dropped here (counted as invalidated).
+    pub(crate) fn probe(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        query_string: Option<&str>,
+        body: &[u8],
+        content_type: &'static str,
+    ) -> Probe {
         let Some(inner) = &self.inner else {
-            return Lookup::Skip;
+            return Probe(Probed::Skip { no_store: false });
         };
         let payload: &[u8] = match *method {
             Method::GET => query_string.unwrap_or_default().as_bytes(),
             // Anything but a JSON body is refused by the handler (415): never cached.
             Method::POST if is_json(headers) => body,
-            _ => return Lookup::Skip,
+            _ => return Probe(Probed::Skip { no_store: false }),
         };
         let (no_cache, no_store) = cache_control(headers);
         if no_store || payload.len() > inner.max_entry_bytes {
-            if no_store {
-                inner.counters.bypassed.fetch_add(1, Ordering::Relaxed);
-            }
-            return Lookup::Skip;
+            return Probe(Probed::Skip { no_store });
         }
         // Read before anything is loaded: see "Invalidated" above.
         let epoch = inner.epoch.load(Ordering::Acquire);
@@ -254,29 +314,62 @@ impl ResponseCache {
         key.push(0);
         key.extend_from_slice(payload);
         if no_cache {
-            inner.counters.bypassed.fetch_add(1, Ordering::Relaxed);
-            return Lookup::Miss(PendingKey { key, epoch });
+            return Probe(Probed::Miss {
+                key: PendingKey { key, epoch },
+                bypassed: true,
+            });
         }
         let now = crate::cache::now_unix_ms();
-        match inner.entries.get(key.as_slice()) {
-            Some(stored) if now < stored.until_ms => {
-                if inner.still_valid(&stored) {
-                    inner.counters.hits.fetch_add(1, Ordering::Relaxed);
-                    return Lookup::Hit(self.hit_response(&stored, headers, now));
+        let found = inner.entries.get(key.as_slice());
+        let key = PendingKey { key, epoch };
+        match found {
+            Some(stored) if now < stored.until_ms && inner.still_valid(&stored) => {
+                Probe(Probed::Found { key, stored })
+            }
+            Some(stored) => {
+                inner.entries.remove(key.key.as_slice());
+                if now < stored.until_ms {
+                    inner.counters.invalidated.fetch_add(1, Ordering::Relaxed);
                 }
-                inner.entries.remove(key.as_slice());
-                inner.counters.invalidated.fetch_add(1, Ordering::Relaxed);
-                inner.counters.misses.fetch_add(1, Ordering::Relaxed);
-                Lookup::Miss(PendingKey { key, epoch })
+                Probe(Probed::Miss {
+                    key,
+                    bypassed: false,
+                })
             }
-            Some(_expired) => {
-                inner.entries.remove(key.as_slice());
-                inner.counters.misses.fetch_add(1, Ordering::Relaxed);
-                Lookup::Miss(PendingKey { key, epoch })
+            None => Probe(Probed::Miss {
+                key,
+                bypassed: false,
+            }),
+        }
+    }
+
+    /// What an admitted request's probe comes to, counted: a hit's response (built
+    /// for `headers`: `If-None-Match`, identity), or the key to execute under.
+    pub(crate) fn settle(&self, probe: Probe, headers: &HeaderMap) -> Lookup {
+        let Some(inner) = &self.inner else {
+            return Lookup::Skip;
+        };
+        let counters = &inner.counters;
+        match probe.0 {
+            Probed::Skip { no_store } => {
+                if no_store {
+                    counters.bypassed.fetch_add(1, Ordering::Relaxed);
+                }
+                Lookup::Skip
             }
-            None => {
-                inner.counters.misses.fetch_add(1, Ordering::Relaxed);
-                Lookup::Miss(PendingKey { key, epoch })
+            Probed::Miss { key, bypassed } => {
+                let counter = if bypassed {
+                    &counters.bypassed
+                } else {
+                    &counters.misses
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                Lookup::Miss(key)
+            }
+            Probed::Found { stored, .. } => {
+                counters.hits.fetch_add(1, Ordering::Relaxed);
+                let now = crate::cache::now_unix_ms();
+                Lookup::Hit(self.hit_response(&stored, headers, now))
             }
         }
     }

@@ -3,6 +3,8 @@
 //! or a 304 when the request's `If-None-Match` matches; and the decision, on a
 //! miss, whether the answer is stored.
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -14,6 +16,7 @@ use super::store::Stored;
 use super::{PendingKey, ResponseCache};
 use crate::http::edge::GraphqlOutcome;
 use crate::loader::AnswerFreshness;
+use crate::protect::Verdict;
 
 /// An executed answer, before headers.
 pub(crate) struct Answer {
@@ -25,6 +28,8 @@ pub(crate) struct Answer {
     pub(crate) content_type: HeaderValue,
     /// The operation label and the errors counted in the body.
     pub(crate) outcome: GraphqlOutcome,
+    /// How the protection (when on) admitted the request, kept with the answer.
+    pub(crate) verdict: Option<Arc<Verdict>>,
 }
 
 impl ResponseCache {
@@ -75,6 +80,7 @@ impl ResponseCache {
                         no_products: gtins.is_empty(),
                         epoch: 0,
                         slots: gtins.iter().map(slot).collect(),
+                        verdict: answer.verdict.clone(),
                     },
                 );
             }

@@ -17,6 +17,7 @@ use super::PendingKey;
 use super::cache_headers::Tags;
 use crate::cache::weight::ENTRY_OVERHEAD_BYTES;
 use crate::hashing::FastHasher;
+use crate::protect::Verdict;
 
 /// Request payload key to its stored answer.
 pub(super) type Store = Cache<Arc<[u8]>, Arc<Stored>, WeighStored, FastHasher>;
@@ -65,6 +66,8 @@ pub(super) struct Stored {
     pub(super) epoch: u64,
     /// The invalidation slots of its products.
     pub(super) slots: Box<[u16]>,
+    /// How the protection (when on) admitted the request that made it.
+    pub(super) verdict: Option<Arc<Verdict>>,
 }
 
 /// Weighs an entry by [`weight`].

@@ -1,4 +1,4 @@
-//! The response cache's unit tests: its whole cycle (lookup, respond, hit,
+//! The response cache's unit tests: its whole cycle (probe, settle, respond, hit,
 //! invalidate) through its crate-visible API.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
@@ -41,6 +41,7 @@ fn answer(body: &'static str, errors: usize) -> Answer {
             operation: "Op".to_owned(),
             errors,
         },
+        verdict: None,
     }
 }
 
@@ -102,6 +103,52 @@ async fn a_stored_answer_is_served_byte_for_byte_to_the_same_payload_only() {
     assert_eq!((stats.hits, stats.misses, stats.stored), (1, 3, 1));
     assert_eq!(stats.entries, 1);
     assert!(stats.bytes > 16, "{stats:?}");
+}
+
+#[tokio::test]
+async fn a_probe_counts_nothing_until_settled_and_a_hit_set_aside_is_executed_and_replaced() {
+    let cache = cache(1 << 20);
+    let headers = json_headers();
+    let payload = b"{\"query\":\"{a}\"}";
+    let probe = |cache: &ResponseCache| cache.probe(&Method::POST, &headers, None, payload, JSON);
+    let freshness = AnswerFreshness::new();
+    let Lookup::Miss(key) = cache.settle(probe(&cache), &headers) else {
+        panic!("an empty cache misses");
+    };
+    store(&cache, key, answer("{\"data\":{\"a\":1}}", 0), &freshness);
+
+    // Found, but refused before it is settled (the protection said no): not counted.
+    let found = probe(&cache);
+    assert!(matches!(found.0, Probed::Found { .. }));
+    drop(found);
+    let mut no_store = HeaderMap::new();
+    no_store.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    no_store.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    drop(cache.probe(&Method::POST, &no_store, None, payload, JSON));
+    let untouched = cache.stats();
+    // Set aside (it shows another client's limit): a miss, executed and stored anew.
+    let Lookup::Miss(key) = cache.settle(probe(&cache).without_hit(), &headers) else {
+        panic!("a hit set aside is a miss");
+    };
+    store(&cache, key, answer("{\"data\":{\"a\":2}}", 0), &freshness);
+    let Lookup::Hit(hit) = cache.settle(probe(&cache), &headers) else {
+        panic!("the new answer is found");
+    };
+
+    assert_eq!(
+        (untouched.hits, untouched.misses, untouched.bypassed),
+        (0, 1, 0)
+    );
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.misses, stats.stored), (1, 2, 2));
+    assert_eq!(
+        body_of(hit).await,
+        "{\"data\":{\"a\":2}}",
+        "the replacement is served"
+    );
 }
 
 #[tokio::test]
