@@ -151,7 +151,11 @@ impl RedisTier {
 
     /// The Redis key of a canonical GTIN-14.
     pub(crate) fn key(&self, gtin14: &str) -> String {
-        format!("{}{gtin14}", self.shared.settings.key_prefix)
+        let prefix = &self.shared.settings.key_prefix;
+        let mut key = String::with_capacity(prefix.len() + gtin14.len());
+        key.push_str(prefix);
+        key.push_str(gtin14);
+        key
     }
 
     /// One `MGET` of `keys`, answered with one value per key, or `None` when Redis
