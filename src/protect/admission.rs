@@ -79,8 +79,8 @@ pub struct Admission {
     /// (`None` where it made none): execution takes it instead of parsing again.
     pub parsed: Vec<Option<(Arc<str>, Arc<ExecutableDocument>)>>,
     /// What the payload was found to be, for its answer's entry in the response
-    /// cache (`None` when admitted from a verdict already kept).
-    pub verdict: Option<Arc<Verdict>>,
+    /// cache (`None` for a batch, and when admitted from a verdict already kept).
+    pub verdict: Option<Verdict>,
 }
 
 /// Counters for `/readyz` and the scrape-time gauges.
@@ -238,11 +238,14 @@ impl Protection {
             admission.parsed = parsed;
         }
         admission.report_cost = report_cost;
-        admission.verdict = Some(Arc::new(Verdict {
-            trust,
-            costs: priced.then(|| Arc::from(admission.costs.as_slice())),
-            reported_limit: reported.then_some(max_cost),
-        }));
+        // One operation: a batch's answer is never stored, so never repeated from it.
+        if let [_] = requests {
+            admission.verdict = Some(Verdict {
+                trust,
+                cost: admission.costs.first().copied(),
+                reported_limit: reported.then_some(max_cost),
+            });
+        }
         self.settle(&identity, policy, admission).await
     }
 
@@ -266,7 +269,7 @@ impl Protection {
         if let Some(trusted) = &self.trusted
             && !verdict
                 .listed_by()
-                .is_some_and(|manifest| trusted.is_current(manifest))
+                .is_some_and(|generation| trusted.is_current(generation))
         {
             return None;
         }
@@ -277,7 +280,7 @@ impl Protection {
         let policy = self.settings.policy(identity.client.as_deref());
         let priced = max_cost.is_some() || policy.is_some() || verdict.reported_limit.is_some();
         let costs = if priced {
-            verdict.costs.as_deref()?.to_vec()
+            vec![verdict.cost?]
         } else {
             Vec::new()
         };
@@ -405,7 +408,7 @@ impl Protection {
             }
         }
         let trust = if all_listed {
-            Trust::Listed(Arc::downgrade(&manifest))
+            Trust::Listed(manifest.generation())
         } else {
             Trust::NotListed
         };

@@ -18,7 +18,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -70,11 +71,16 @@ pub enum ManifestError {
 }
 
 /// The operations of one manifest: by id, and by the SHA-256 of their text.
-#[derive(Default)]
 pub struct Manifest {
     by_id: HashMap<String, Arc<str>>,
     by_text_hash: HashMap<String, Arc<str>>,
+    /// This manifest's number, unique in the process: a verdict made against it names
+    /// it, and is stale once another manifest is in use.
+    generation: u64,
 }
+
+/// The next manifest's [`Manifest::generation`].
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
 
 impl std::fmt::Debug for Manifest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -151,7 +157,11 @@ impl Manifest {
         if pairs.is_empty() {
             return Err("it lists no operation".to_owned());
         }
-        let mut manifest = Manifest::default();
+        let mut manifest = Manifest {
+            by_id: HashMap::new(),
+            by_text_hash: HashMap::new(),
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
+        };
         for (id, body) in pairs {
             if id.is_empty() || body.trim().is_empty() {
                 return Err(format!("an empty id or document (id {id:?})"));
@@ -163,6 +173,11 @@ impl Manifest {
             manifest.by_id.insert(id, body);
         }
         Ok(manifest)
+    }
+
+    /// This manifest's number, unique in the process.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The text of the operation with this id (an id of the manifest, or the
@@ -220,14 +235,13 @@ impl TrustedDocuments {
         }
     }
 
-    /// Whether `manifest` is the one in use now (a [`super::verdict::Verdict`]
-    /// made against an earlier one no longer admits anything).
-    pub(crate) fn is_current(&self, manifest: &Weak<Manifest>) -> bool {
-        let current = match self.current.read() {
-            Ok(current) => Arc::as_ptr(&current),
-            Err(poisoned) => Arc::as_ptr(&poisoned.into_inner()),
-        };
-        std::ptr::eq(manifest.as_ptr(), current)
+    /// Whether the manifest numbered `generation` is the one in use now (a
+    /// [`super::verdict::Verdict`] made against an earlier one admits nothing).
+    pub(crate) fn is_current(&self, generation: u64) -> bool {
+        match self.current.read() {
+            Ok(current) => current.generation == generation,
+            Err(poisoned) => poisoned.into_inner().generation == generation,
+        }
     }
 
     /// Reads the file again; a file that no longer parses leaves the old list in
@@ -303,21 +317,19 @@ mod tests {
             std::env::temp_dir().join(format!("catalog-trusted-{}.json", std::process::id()));
         let text = format!(r#"{{"{}": {QUERY:?}}}"#, sha256_hex(QUERY));
         std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
-        let manifest = Arc::new(Manifest::parse(&text).unwrap_or_else(|e| panic!("{e}")));
+        let parse = || Manifest::parse(&text).unwrap_or_else(|e| panic!("{e}"));
         let trusted = TrustedDocuments::new(&ManifestFile {
             path: path.clone(),
-            manifest: Arc::clone(&manifest),
+            manifest: Arc::new(parse()),
         });
-        let checked = Arc::downgrade(&trusted.current());
-        let twin = Arc::downgrade(&Arc::new(
-            Manifest::parse(&text).unwrap_or_else(|e| panic!("{e}")),
-        ));
+        let checked = trusted.current().generation();
+        let twin = parse().generation();
 
-        let before = trusted.is_current(&checked);
-        let twin_current = trusted.is_current(&twin);
+        let before = trusted.is_current(checked);
+        let twin_current = trusted.is_current(twin);
         let reloaded = trusted.reload();
-        let after = trusted.is_current(&checked);
-        let new_one = trusted.is_current(&Arc::downgrade(&trusted.current()));
+        let after = trusted.is_current(checked);
+        let new_one = trusted.is_current(trusted.current().generation());
         let _ = std::fs::remove_file(&path);
 
         assert!(before);

@@ -1,54 +1,55 @@
 //! What the protection concluded about one request payload, whoever sent it: whether
-//! every operation is in the trusted documents, each operation's cost, and the
-//! `maxCost` its answer shows. The `/graphql` handler keeps it with the payload's
+//! its operation is in the trusted documents, its cost, and the `maxCost` its answer
+//! shows. The `/graphql` handler keeps it with the payload's
 //! answer in the response cache, so a repeat of the payload is admitted from it
-//! ([`super::Protection::admit_cached`]) without reading its operations into a batch,
+//! ([`super::Protection::admit_cached`]) without reading its operation into a batch,
 //! hashing, looking up or pricing them again: on a response-cache hit that was most
-//! of the protection's cost (bench/JOURNAL.md, session 24).
+//! of the protection's cost (bench/JOURNAL.md, "Session 24").
 //!
-//! Everything in it is a function of the payload bytes (the document texts or ids,
-//! the operation names, the variables, the extensions) and of the manifest it was
+//! Everything in it is a function of the payload bytes (the document text or id,
+//! the operation name, the variables, the extensions) and of the manifest it was
 //! checked against, never of the caller: who calls (their key, their limits, their
-//! rate) is decided anew on every request. Why it is never stale:
+//! rate) is decided anew on every request. Only a single operation's payload gets
+//! one (a batch's answer is never stored). Why it is never stale:
 //!
-//! - the manifest: the verdict names the manifest that listed every operation (a
-//!   `Weak` pointer, compared by address: the allocation outlives the pointer, so an
-//!   address is never reused while a verdict holds it). After a SIGHUP reload it no
-//!   longer matches, and the request is admitted the long way, against the new list.
-//!   An operation let through by the bypass header or by `log` mode is not listed:
-//!   such a payload is always admitted the long way (its secret checked, its warning
-//!   logged).
+//! - the manifest: the verdict names the manifest that listed the operation by its
+//!   generation (a number unique in the process). After a SIGHUP reload it no longer
+//!   matches, and the request is admitted the long way, against the new list (until
+//!   the answer's entry expires). An operation let through by the bypass header or by
+//!   `log` mode is not listed: such a payload is always admitted the long way (its
+//!   secret checked, its warning logged).
 //! - the cost: computed from the payload alone (`--assumed-list-size` is fixed at
-//!   start). Kept only when the request that made it priced its operations; a client
-//!   whose limits need the costs of a verdict that has none is admitted the long way.
+//!   start). Kept only when the request that made it priced its operation; a client
+//!   whose limits need the cost of a verdict that has none is admitted the long way.
 //! - `extensions.cost`: the stored answer shows the storing client's `maxCost`; a
 //!   client with another limit is answered anew ([`Verdict::may_serve_to`]).
+//!
+//! Small and `Copy`, held inline in the cache entry: no allocation, no shared counter
+//! touched per request (a `Weak` to the manifest was: its count is one cache line
+//! every worker writes).
 
-use std::sync::{Arc, Weak};
-
-use super::trusted::Manifest;
-
-/// What the protection concluded about one payload.
-#[derive(Debug)]
+/// What the protection concluded about one operation's payload.
+#[derive(Clone, Copy, Debug)]
 pub struct Verdict {
     /// The trusted-documents check's outcome.
     pub(super) trust: Trust,
-    /// Each operation's cost, in batch order, when they were priced.
-    pub(super) costs: Option<Arc<[u64]>>,
-    /// When an operation asked for its cost (`"extensions": {"cost": true}`): the
+    /// The operation's cost, when it was priced.
+    pub(super) cost: Option<u64>,
+    /// When the operation asked for its cost (`"extensions": {"cost": true}`): the
     /// `maxCost` the answer shows (`None` inside: no limit, none shown).
     pub(super) reported_limit: Option<Option<u64>>,
 }
 
 /// The trusted-documents check's outcome for a payload.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(super) enum Trust {
     /// No trusted documents are configured (nothing to check, now or later).
     Unchecked,
-    /// Every operation was found in this manifest (by text hash or by id).
-    Listed(Weak<Manifest>),
-    /// Some operation was not found (let through by the bypass header, or in
-    /// `log` mode): never admitted from the verdict.
+    /// The operation was found (by text hash or by id) in the manifest of this
+    /// generation.
+    Listed(u64),
+    /// The operation was not found (let through by the bypass header, or in `log`
+    /// mode): never admitted from the verdict.
     NotListed,
 }
 
@@ -59,10 +60,10 @@ impl Verdict {
         self.reported_limit.is_none_or(|shown| shown == max_cost)
     }
 
-    /// The manifest that listed every operation, if one did.
-    pub(super) fn listed_by(&self) -> Option<&Weak<Manifest>> {
-        match &self.trust {
-            Trust::Listed(manifest) => Some(manifest),
+    /// The generation of the manifest that listed the operation, if one did.
+    pub(super) fn listed_by(&self) -> Option<u64> {
+        match self.trust {
+            Trust::Listed(generation) => Some(generation),
             Trust::Unchecked | Trust::NotListed => None,
         }
     }
@@ -75,7 +76,7 @@ mod tests {
     fn verdict(reported_limit: Option<Option<u64>>) -> Verdict {
         Verdict {
             trust: Trust::Unchecked,
-            costs: None,
+            cost: None,
             reported_limit,
         }
     }

@@ -56,8 +56,8 @@ impl Guarded {
 
     /// How the payload was admitted, to keep with its answer (`None` when it was
     /// admitted from a kept verdict: its answer is not stored again).
-    pub(super) fn verdict(&self) -> Option<Arc<Verdict>> {
-        self.admission.verdict.clone()
+    pub(super) fn verdict(&self) -> Option<Verdict> {
+        self.admission.verdict
     }
 
     /// Whether a stored answer made under `verdict` may be served to this client.

@@ -150,7 +150,7 @@ impl Probe {
     /// The verdict kept with the found answer (made when its request was admitted).
     pub(crate) fn verdict(&self) -> Option<&Verdict> {
         match &self.0 {
-            Probed::Found { stored, .. } => stored.verdict.as_deref(),
+            Probed::Found { stored, .. } => stored.verdict.as_ref(),
             Probed::Skip { .. } | Probed::Miss { .. } => None,
         }
     }

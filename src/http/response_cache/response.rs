@@ -3,8 +3,6 @@
 //! or a 304 when the request's `If-None-Match` matches; and the decision, on a
 //! miss, whether the answer is stored.
 
-use std::sync::Arc;
-
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -29,7 +27,7 @@ pub(crate) struct Answer {
     /// The operation label and the errors counted in the body.
     pub(crate) outcome: GraphqlOutcome,
     /// How the protection (when on) admitted the request, kept with the answer.
-    pub(crate) verdict: Option<Arc<Verdict>>,
+    pub(crate) verdict: Option<Verdict>,
 }
 
 impl ResponseCache {
@@ -80,7 +78,7 @@ impl ResponseCache {
                         no_products: gtins.is_empty(),
                         epoch: 0,
                         slots: gtins.iter().map(slot).collect(),
-                        verdict: answer.verdict.clone(),
+                        verdict: answer.verdict,
                     },
                 );
             }

@@ -67,7 +67,7 @@ pub(super) struct Stored {
     /// The invalidation slots of its products.
     pub(super) slots: Box<[u16]>,
     /// How the protection (when on) admitted the request that made it.
-    pub(super) verdict: Option<Arc<Verdict>>,
+    pub(super) verdict: Option<Verdict>,
 }
 
 /// Weighs an entry by [`weight`].
