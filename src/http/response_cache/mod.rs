@@ -284,7 +284,11 @@ impl ResponseCache {
 
     /// Looks the request up, counting nothing yet. `content_type` is the media type
     /// the answer will have (negotiated from `Accept` by the caller). An entry past
-    /// its time or invalidated is dropped here (counted as invalidated).
+    /// its time or invalidated is dropped here (counted as invalidated). Whether an
+    /// answer is fresh is decided here, once: found, it is served after admission
+    /// even if its time ends or a product of it is invalidated meanwhile (as if the
+    /// request had come that much earlier: at most the rate limiter's Redis budget),
+    /// because a request admitted from its verdict has no batch to execute instead.
     pub(crate) fn probe(
         &self,
         method: &Method,
