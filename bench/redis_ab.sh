@@ -6,8 +6,15 @@
 #   tier        --cache-redis-url (the shared product cache tier)
 #   rate-local  --rate-limit far above the load (1e6/s, burst 1e6), local buckets
 #   rate-redis  the same rate limit shared through Redis (--rate-limit-redis-url)
+#   production  make bench-load's production settings: the tier, --max-cost 200, the
+#               rate limit shared through the tier's Redis, one API key (sent by the
+#               Lua scripts), trusted documents in `enforce` (bench/lua/operations.lua's
+#               operations; vs_aliases, whose text changes, sent with the bypass header)
 #
 # usage: bench/redis_ab.sh BIN [BIN...]
+# e.g. an A/B of two builds on production hot, as make bench-load loads it:
+#   RA_SCENARIOS=vs_hot RA_CONFIGS="plain production" RA_THREADS=2 RA_CONNS=32 \
+#   RA_ROUNDS=3 bench/redis_ab.sh OLD_BIN NEW_BIN
 # knobs: RA_SCENARIOS ("cold basket"; any bench/lua script, e.g. vs_aliases),
 #        RA_CONFIGS ("plain tier rate-local rate-redis"), RA_DURATION (5 s),
 #        RA_WARMUP (2 s), RA_ROUNDS (1), RA_THREADS (1), RA_CONNS (16),
@@ -42,12 +49,17 @@ REDIS_PORT=19679
 GW=http://127.0.0.1:$GW_PORT
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 
-ensure_tools wrk curl redis-server redis-cli
+ensure_tools wrk curl redis-server redis-cli jq python3
 start "demo catalog" "$WORK/demo.log" "$1" demo-catalog --listen "127.0.0.1:$UP_PORT"
 wait_http "http://127.0.0.1:$UP_PORT/products/09520000000004"
 start redis "$WORK/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no
 redis_pid=$LAST_PID
 for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+trusted_manifest "$WORK/trusted-documents.json"
+API_KEY=$(random_secret)
+BYPASS_SECRET=$(random_secret)
+api_keys_file "$WORK/api-keys.json" "$API_KEY" bench-till
+export BENCH_WRK_THREADS=$THREADS
 
 flags() {
   case $1 in
@@ -55,8 +67,20 @@ flags() {
     tier) echo --cache-redis-url "$REDIS_URL" ;;
     rate-local) echo --rate-limit 1000000 --rate-limit-burst 1000000 ;;
     rate-redis) echo --rate-limit 1000000 --rate-limit-burst 1000000 --rate-limit-redis-url "$REDIS_URL" ;;
+    production)
+      echo --cache-redis-url "$REDIS_URL" --max-cost 200 --rate-limit 100000000 \
+        --rate-limit-burst 100000000 --api-keys "$WORK/api-keys.json" \
+        --trusted-documents "$WORK/trusted-documents.json" --trusted-documents-mode enforce
+      ;;
     *) die "unknown config $1" ;;
   esac
+}
+
+# lua_headers CONFIG SCENARIO: the headers the Lua scripts send (BENCH_LUA_HEADERS).
+lua_headers() {
+  [ "$1" = production ] || return 0
+  printf 'x-api-key: %s' "$API_KEY"
+  [ "$2" != vs_aliases ] || printf '\nx-trusted-documents-bypass: %s' "$BYPASS_SECRET"
 }
 
 printf '%-22s %-10s %-10s %9s %10s %10s %8s %6s  %s\n' build scenario config req/s "CPU µs/req" "Redis µs" "p99 ms" errors "load average"
@@ -66,11 +90,14 @@ for round in $(seq "$ROUNDS"); do
       for bin in "$@"; do
         redis-cli -p "$REDIS_PORT" flushall >/dev/null
         # shellcheck disable=SC2046 # the flags are words
-        start gateway "$WORK/gw.log" "$bin" --listen "127.0.0.1:$GW_PORT" \
+        start gateway "$WORK/gw.log" env "CATALOG_TRUSTED_DOCUMENTS_BYPASS_SECRET=$BYPASS_SECRET" \
+          "$bin" --listen "127.0.0.1:$GW_PORT" \
           --upstream-url "http://127.0.0.1:$UP_PORT" --rcn-region GB \
           --drain-delay-ms 0 --shutdown-timeout-ms 2000 --log-format json $(flags "$config")
         pid=$LAST_PID
         wait_http "$GW/readyz"
+        BENCH_LUA_HEADERS=$(lua_headers "$config" "$sc")
+        export BENCH_LUA_HEADERS
         timeout $((WARMUP + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" --timeout 2s \
           -s "bench/lua/$sc.lua" "$GW" -- 0 >/dev/null 2>&1 || true
         if [ -n "$PERF" ]; then
