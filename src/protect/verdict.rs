@@ -1,9 +1,9 @@
 //! What the protection concluded about one request payload, whoever sent it: whether
 //! its operation is in the trusted documents, its cost, and the `maxCost` its answer
-//! shows. The `/graphql` handler keeps it with the payload's
-//! answer in the response cache, so a repeat of the payload is admitted from it
+//! shows. The `/graphql` handler keeps it with the payload's answer in the response
+//! cache, so a repeat of the payload is admitted from it
 //! ([`super::Protection::admit_cached`]) without reading its operation into a batch,
-//! hashing, looking up or pricing them again: on a response-cache hit that was most
+//! hashing, looking it up or pricing it again: on a response-cache hit that was most
 //! of the protection's cost (bench/JOURNAL.md, "Session 24").
 //!
 //! Everything in it is a function of the payload bytes (the document text or id,
