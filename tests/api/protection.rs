@@ -246,75 +246,122 @@ fn a_malformed_manifest_stops_the_start_with_exit_status_2_naming_the_flag() {
     assert!(stderr.contains("manifest"), "{stderr}");
 }
 
+/// The binary enforcing the manifest at `manifest`, with `extra` flags; killed on drop.
+/// Tests that reload the manifest with SIGHUP need the real process.
+struct Enforcing {
+    child: std::process::Child,
+    address: String,
+    client: reqwest::Client,
+}
+
+impl Enforcing {
+    async fn start(manifest: &str, extra: &[&str]) -> Self {
+        let mut flags = vec![
+            "--drain-delay-ms".to_owned(),
+            "0".to_owned(),
+            "--trusted-documents".to_owned(),
+            manifest.to_owned(),
+            "--trusted-documents-mode".to_owned(),
+            "enforce".to_owned(),
+        ];
+        flags.extend(extra.iter().map(|flag| (*flag).to_owned()));
+        let (child, address) = tokio::task::spawn_blocking(move || {
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            start_binary(&flags).unwrap()
+        })
+        .await
+        .unwrap();
+        Self {
+            child,
+            address,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// POSTs `query`, with the bypass secret `s3cret` when `bypass`: status and body.
+    async fn send(&self, query: &str, bypass: bool) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("http://{}/graphql", self.address))
+            .json(&json!({ "query": query }));
+        if bypass {
+            request = request.header("x-trusted-documents-bypass", "s3cret");
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().await.unwrap_or_default())
+    }
+
+    /// Sends `query` until its status is no longer `unwanted` (a reload is applied
+    /// asynchronously), for at most five seconds; the last answer.
+    async fn send_until_not(&self, query: &str, unwanted: u16) -> (u16, Value) {
+        let mut answer = (0, Value::Null);
+        for _ in 0..100 {
+            answer = self.send(query, false).await;
+            if answer.0 != unwanted {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        answer
+    }
+
+    async fn response_cache_hits(&self) -> f64 {
+        let url = format!("http://{}/metrics", self.address);
+        let text = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix("catalog_response_cache_hits_total "))
+            .and_then(|value| value.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    }
+
+    fn hangup(&self) {
+        let sent = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+}
+
+impl Drop for Enforcing {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_the_manifest_without_a_restart() {
     let path = temp_file("reload.json", &apollo_manifest(&[("shelf-v1", SHELF)]));
-    let (mut child, address) = tokio::task::spawn_blocking({
-        let path = path.clone();
-        move || {
-            start_binary(&[
-                "--drain-delay-ms",
-                "0",
-                "--trusted-documents",
-                &path,
-                "--trusted-documents-mode",
-                "enforce",
-            ])
-            .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    let client = reqwest::Client::new();
-    let status_of = |query: &'static str| {
-        let client = client.clone();
-        let url = format!("http://{address}/graphql");
-        async move {
-            client
-                .post(url)
-                .json(&json!({ "query": query }))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
-    let before = status_of(TYPENAME).await;
+    let gateway = Enforcing::start(&path, &[]).await;
+    let before = gateway.send(TYPENAME, false).await.0;
 
     // A broken file on SIGHUP keeps the old list; the new list then takes over.
     std::fs::write(&path, "not json").unwrap();
-    hangup(&child);
+    gateway.hangup();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let after_broken = status_of(SHELF).await;
+    let after_broken = gateway.send(SHELF, false).await.0;
     std::fs::write(
         &path,
         apollo_manifest(&[("shelf-v1", SHELF), ("t", TYPENAME)]),
     )
     .unwrap();
-    hangup(&child);
-    let mut after = 0;
-    for _ in 0..100 {
-        after = status_of(TYPENAME).await;
-        if after == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    gateway.hangup();
+    let after = gateway.send_until_not(TYPENAME, 400).await.0;
+    drop(gateway);
 
     assert_eq!(before, 400);
     assert_eq!(after_broken, 200, "a broken reload must keep the old list");
     assert_eq!(after, 200, "the reloaded manifest was not used");
-}
-
-fn hangup(child: &std::process::Child) {
-    let sent = Command::new("kill")
-        .args(["-HUP", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
 }
 
 // ---- cost ----------------------------------------------------------------------
@@ -436,69 +483,20 @@ async fn a_cached_answer_is_admitted_for_each_client_as_an_executed_one_would_be
 async fn a_cached_answer_of_a_bypassed_or_withdrawn_document_is_refused() {
     let other = "query Other { product(gtin: \"036000291452\") { gtin } }";
     let path = temp_file("withdraw.json", &apollo_manifest(&[("shelf-v1", SHELF)]));
-    let (mut child, address) = tokio::task::spawn_blocking({
-        let path = path.clone();
-        move || {
-            start_binary(&[
-                "--drain-delay-ms",
-                "0",
-                "--trusted-documents",
-                &path,
-                "--trusted-documents-mode",
-                "enforce",
-                "--trusted-documents-bypass-secret",
-                "s3cret",
-            ])
-            .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    let client = reqwest::Client::new();
-    let url = format!("http://{address}/graphql");
-    let send = |query: &'static str, bypass: bool| {
-        let mut request = client.post(&url).json(&json!({ "query": query }));
-        if bypass {
-            request = request.header("x-trusted-documents-bypass", "s3cret");
-        }
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            (status, response.json::<Value>().await.unwrap_or_default())
-        }
-    };
-    let hits_of = || {
-        let client = client.clone();
-        let url = format!("http://{address}/metrics");
-        async move {
-            let text = client.get(url).send().await.unwrap().text().await.unwrap();
-            text.lines()
-                .find_map(|line| line.strip_prefix("catalog_response_cache_hits_total "))
-                .and_then(|value| value.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        }
-    };
+    let gateway = Enforcing::start(&path, &["--trusted-documents-bypass-secret", "s3cret"]).await;
 
-    let bypassed = send(other, true).await;
-    let bypassed_again = send(other, true).await;
-    let without_secret = send(other, false).await;
-    let shelf = send(SHELF, false).await;
-    let shelf_hits_before = hits_of().await;
-    let shelf_again = send(SHELF, false).await;
-    let shelf_hits = hits_of().await - shelf_hits_before;
+    let bypassed = gateway.send(other, true).await;
+    let bypassed_again = gateway.send(other, true).await;
+    let without_secret = gateway.send(other, false).await;
+    let shelf = gateway.send(SHELF, false).await;
+    let shelf_hits_before = gateway.response_cache_hits().await;
+    let shelf_again = gateway.send(SHELF, false).await;
+    let shelf_hits = gateway.response_cache_hits().await - shelf_hits_before;
     // SHELF leaves the manifest; its answer is still in the response cache.
     std::fs::write(&path, apollo_manifest(&[("typename", TYPENAME)])).unwrap();
-    hangup(&child);
-    let mut withdrawn = (0, Value::Null);
-    for _ in 0..100 {
-        withdrawn = send(SHELF, false).await;
-        if withdrawn.0 != 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    gateway.hangup();
+    let withdrawn = gateway.send_until_not(SHELF, 200).await;
+    drop(gateway);
 
     assert_eq!(bypassed.0, 200, "{}", bypassed.1);
     assert_eq!(bypassed_again.1, bypassed.1);
