@@ -115,9 +115,38 @@ fn bench_execute(c: &mut Criterion) {
         basket_codes
     );
     let schema = schema(1000, &basket_codes);
-    for (workload, query) in [("20_aliases", &query), ("basket_40", &basket)] {
+    // A till's basket as bench/lua/vs_pos.lua sends it: 24 items in four spellings
+    // (EAN-13, GTIN-14, scanner payload, Digital Link URI) and three invalid codes, in
+    // a variable.
+    let pos_codes: Vec<String> = (0..24)
+        .map(|n| {
+            let upc = upc_a(n);
+            match n % 4 {
+                0 => format!("0{upc}"),
+                1 => format!("00{upc}"),
+                2 => format!("]E00{upc}"),
+                _ => format!("https://id.gs1.org/01/00{upc}"),
+            }
+        })
+        .chain(["036000291453", "03600029145X", "12345"].map(str::to_owned))
+        .collect();
+    let pos = "query Pos($codes: [String!]!) { lookups(codes: $codes) { input status product { gtin title brand price { amount currency } availability } gtin { gtin14 kind } error { code reason } } }".to_owned();
+    let pos_variables =
+        async_graphql::Variables::from_json(serde_json::json!({ "codes": pos_codes }));
+    for (workload, query) in [
+        ("20_aliases", &query),
+        ("basket_40", &basket),
+        ("pos_27", &pos),
+    ] {
         let mut group = c.benchmark_group(format!("answer_bytes_{workload}"));
-        let request = || async_graphql::Request::new(query.as_str());
+        let request = || {
+            let request = async_graphql::Request::new(query.as_str());
+            if workload == "pos_27" {
+                request.variables(pos_variables.clone())
+            } else {
+                request
+            }
+        };
         let general = runtime.block_on(schema.execute(request()));
         let general = serde_json::to_vec(&general).expect("serializes");
         let planned = runtime

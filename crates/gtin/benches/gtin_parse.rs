@@ -61,6 +61,13 @@ fn bench_parse(c: &mut Criterion) {
 /// `scan` reads every AI of a 2D code; on a plain number it must cost what `analyze` does.
 const SCAN_CASES: &[(&str, &str)] = &[
     ("plain_13_ean", "5901234123457"),
+    // The spellings of a till's basket (bench/lua/vs_pos.lua): a scanner payload and a
+    // Digital Link URI holding only the GTIN.
+    ("symbology_e0", "]E05901234123457"),
+    (
+        "digital_link_gtin_only",
+        "https://id.gs1.org/01/05901234123457",
+    ),
     (
         "datamatrix_lot_expiry",
         "]d201095060001343521727013110LOT42",
