@@ -14,7 +14,7 @@ use super::ai::{AiEntry, ValueFault};
 use super::bracketed;
 use super::check_digit::{gs1_check_digit, is_valid_gs1};
 use super::classify::{classify, prefix_note};
-use super::digital_link;
+use super::digital_link::{self, Link};
 use super::digits::{self, Digits};
 use super::dl_compression::expand_digital_link;
 use super::element_string::{self, Key};
@@ -47,11 +47,23 @@ pub fn parse(input: &str) -> Result<Gtin, ParseError> {
 /// # Errors
 /// A [`ParseError`] whose [`Reason`] says why the input is not a GTIN.
 pub fn analyze(input: &str, region: Option<RcnRegion>) -> Result<Parsed, ParseError> {
+    analyze_keeping_link(input, region, None)
+}
+
+/// [`analyze`], leaving in `link` the Digital Link it read when the input is an
+/// uncompressed one, so that `scan` reads its AIs without parsing the URI again
+/// (a compressed link is expanded into a local string and is not kept).
+pub(crate) fn analyze_keeping_link<'a>(
+    input: &'a str,
+    region: Option<RcnRegion>,
+    link: Option<&mut Option<Link<'a>>>,
+) -> Result<Parsed, ParseError> {
     let cx = Cx {
         input,
         region,
         symbology: None,
         warnings: Vec::new(),
+        keep_link: link,
     };
     // The common path: 12-14 bare ASCII digits need no trimming, cleaning or dispatch.
     // `from_short_ascii` checks digits, zero and check digit in one pass; anything that
@@ -64,7 +76,7 @@ pub fn analyze(input: &str, region: Option<RcnRegion>) -> Result<Parsed, ParseEr
 }
 
 /// The state of one parse: the input (for errors) and what the result will carry.
-struct Cx<'a> {
+struct Cx<'a, 'k> {
     /// The caller's input, untrimmed: errors quote it and count positions in it.
     input: &'a str,
     /// The configured RCN region, if any.
@@ -73,9 +85,11 @@ struct Cx<'a> {
     symbology: Option<Symbology>,
     /// Warnings so far (no allocation until the first one).
     warnings: Vec<Warning>,
+    /// Where to leave an uncompressed Digital Link once read (see `analyze_keeping_link`).
+    keep_link: Option<&'k mut Option<Link<'a>>>,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a, '_> {
     /// Everything but the common path (kept out of line so `analyze` stays small).
     #[inline(never)]
     fn general(self) -> Result<Parsed, ParseError> {
@@ -109,7 +123,7 @@ impl Cx<'_> {
     }
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a, '_> {
     fn error(&self, reason: Reason, message: impl Into<String>) -> ParseError {
         ParseError::new(self.input, reason, message)
     }
@@ -364,7 +378,7 @@ impl Cx<'_> {
     }
 
     /// R2: a `]xx` symbology identifier and its payload.
-    fn symbology(mut self, trimmed: &str, lead: usize) -> Result<Parsed, ParseError> {
+    fn symbology(mut self, trimmed: &'a str, lead: usize) -> Result<Parsed, ParseError> {
         let Some((id, rest)) = trimmed.get(..3).zip(trimmed.get(3..)) else {
             let shown: String = trimmed.chars().take(3).collect();
             return Err(self.error(
@@ -451,31 +465,40 @@ impl Cx<'_> {
     }
 
     /// R2: a GS1 Digital Link URI, bare or inside a 2D symbology, whatever its key.
-    fn digital_link(mut self, uri: &str) -> Result<Parsed, ParseError> {
+    fn digital_link(mut self, uri: &'a str) -> Result<Parsed, ParseError> {
         self.symbology = Some(Symbology::DigitalLink);
-        let expanded: String;
-        let link = match digital_link::parse(uri) {
-            Ok(link) => link,
+        match digital_link::parse(uri) {
+            Ok(link) => {
+                let keep = self.keep_link.take();
+                let parsed = self.linked_gtin(&link)?;
+                if let Some(keep) = keep {
+                    *keep = Some(link);
+                }
+                Ok(parsed)
+            }
             // Not an uncompressed link: perhaps a compressed one, read as the
             // uncompressed link it stands for (tried second, so that an uncompressed
             // link costs nothing more).
             Err(fault) => match expand_digital_link(uri) {
-                Ok(Some(full)) => {
-                    expanded = full;
-                    digital_link::parse(&expanded).map_err(|fault| self.link_fault(fault))?
+                Ok(Some(expanded)) => {
+                    let link =
+                        digital_link::parse(&expanded).map_err(|fault| self.link_fault(fault))?;
+                    self.linked_gtin(&link)
                 }
-                Ok(None) => return Err(self.link_fault(fault)),
-                Err(e) => {
-                    return Err(self.error(
-                        Reason::InvalidGs1ElementString,
-                        format!(
-                            "the URI path is not an uncompressed GS1 Digital Link, and its \
-                             last segment is not a compressed one: {e}"
-                        ),
-                    ));
-                }
+                Ok(None) => Err(self.link_fault(fault)),
+                Err(e) => Err(self.error(
+                    Reason::InvalidGs1ElementString,
+                    format!(
+                        "the URI path is not an uncompressed GS1 Digital Link, and its \
+                         last segment is not a compressed one: {e}"
+                    ),
+                )),
             },
-        };
+        }
+    }
+
+    /// The GTIN a Digital Link's key names (any other key is not a trade item).
+    fn linked_gtin(self, link: &Link<'_>) -> Result<Parsed, ParseError> {
         if link.key.entry.ai != "01" {
             return Err(self.other_key(link.key.entry, &link.key.value));
         }

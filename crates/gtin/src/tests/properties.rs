@@ -193,6 +193,53 @@ proptest! {
         prop_assert_eq!(back.elements(), scan.elements());
     }
 
+    /// Reading a Digital Link once (the link `analyze` read is handed to the AI
+    /// reader) answers exactly what parsing it twice did, for valid and broken links,
+    /// bare or behind a symbology identifier, compressed or not.
+    #[test]
+    fn a_link_read_once_scans_as_one_read_twice(
+        head in prop::sample::select(vec![
+            "https://id.gs1.org", "HTTP://a.example:8080/x", "]Q1https://id.gs1.org",
+            "]d2https://id.gs1.org", "]C1https://id.gs1.org", " https://id.gs1.org",
+        ]),
+        segments in proptest::collection::vec(prop::sample::select(vec![
+            "01", "09506000134352", "9506000134352", "10", "21", "LOT%2F1", "S1", "22",
+            "235", "00", "414", "254", "8003", "", "AQnYUc1gmiCNV4JG", "17", "x y", "%zz",
+        ]), 0..7),
+        query in prop::sample::select(vec![
+            "", "?17=270131", "?linkType=all", "?10=ABC", "?3103=000500&15=991231",
+            "?17=271331", "#frag", "?99=1&99=2",
+        ]),
+    ) {
+        let uri = format!("{head}/{}{query}", segments.join("/"));
+        prop_assert_eq!(
+            crate::scan::scan_with(&uri, None, || 2026),
+            crate::scan::scan_parsing_twice(&uri, 2026),
+            "{}", uri
+        );
+    }
+
+    /// The one-pass reading of a URI's delimiters finds what a search per delimiter
+    /// found (`digital_link::reference`), on any string of URI-ish characters.
+    #[test]
+    fn a_link_is_read_in_one_pass_as_with_a_search_per_delimiter(
+        scheme in prop::sample::select(vec![
+            "https://", "HTTP://", "http:/", "ftp://", "", "https://id.gs1.org/01/09506000134352",
+        ]),
+        body in proptest::collection::vec(prop::sample::select(vec![
+            "/", "?", "#", "&", "=", "%", "%2F", "01", "09506000134352", "10", "17",
+            "270131", "21", "ABC", "id.gs1.org", "a.example:8080", ":", "@", "[", "]",
+            ".", " ", "+", "é", "\u{1d}", "linkType", "22", "235",
+        ]), 0..16),
+    ) {
+        let uri = format!("{scheme}{}", body.concat());
+        prop_assert_eq!(
+            crate::digital_link::parse(&uri),
+            crate::digital_link::reference::parse(&uri),
+            "{}", uri
+        );
+    }
+
     /// No input makes the whole-scan reader panic.
     #[test]
     fn no_scan_input_panics(
