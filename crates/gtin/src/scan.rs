@@ -464,8 +464,10 @@ pub(crate) fn scan_with(
         input,
         this_year: this_year(),
     };
-    // The link `analyze` read is the one `payload` would find: an uncompressed link
-    // is never also a compressed one (`expand_digital_link` declines it).
+    // The link `analyze` read is the one `payload` would find: a path that reads
+    // uncompressed to a GTIN ends in AI/value pairs after its key, which
+    // `expand_digital_link` declines (the property `a_link_read_once_scans_as_one_read_twice`
+    // holds the two ways to each other).
     if let Some(link) = link {
         let elements = reader.link_elements(&link, Some(&parsed))?;
         return Ok(Scan { parsed, elements });
