@@ -376,7 +376,7 @@ fn decode<'a>(entry: &'static AiEntry, raw: &'a str) -> Result<Cow<'a, str>, Fau
     if !raw.bytes().any(|c| c == b'%') {
         return Ok(Cow::Borrowed(raw));
     }
-    match crate::scan::percent_decode(raw) {
+    match crate::percent::percent_decode(raw) {
         Some(value) if !value.contains('\0') => Ok(Cow::Owned(value)),
         _ => Err(fault_ai(
             Reason::InvalidAiValue,

@@ -41,6 +41,7 @@ mod isbn;
 mod key;
 mod parse;
 mod parsed;
+mod percent;
 mod prefixes;
 mod rcn;
 mod scan;

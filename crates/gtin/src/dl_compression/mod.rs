@@ -22,7 +22,7 @@ mod format;
 use std::fmt;
 
 use crate::ai;
-use crate::scan::percent_encode;
+use crate::percent::percent_encode;
 
 /// Why a compressed Digital Link cannot be read, or a set of AIs cannot be compressed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -254,7 +254,7 @@ fn is_primary_key(segment: &str) -> bool {
 
 /// A path value as the uncompressed builder percent-encodes it again.
 fn value_of(segment: &str) -> String {
-    crate::scan::percent_decode(segment).unwrap_or_else(|| segment.to_owned())
+    crate::percent::percent_decode(segment).unwrap_or_else(|| segment.to_owned())
 }
 
 /// The uncompressed URI: the first primary key and its qualifiers in the path, the
