@@ -115,13 +115,16 @@ pub(crate) struct Lookup {
     pub(crate) status: LookupStatus,
     /// What the code is (decoded price or weight of a variable-measure label included).
     pub(crate) gtin: Box<GtinInfo>,
+    // Boxed, as `error` is: most lines have neither, and a line is built, moved into
+    // the answer's list and dropped; inline they made it 280 bytes instead of 72
+    // (bench/JOURNAL.md, "Session 25"). (A `///` here would be the field's description.)
     /// What a 2D code carried beside the GTIN (lot, serial, dates, weight, price,
     /// `expired`); null for a plain number. An expired item is still FOUND.
-    pub(crate) scan: Option<ScanData>,
+    pub(crate) scan: Option<Box<ScanData>>,
     /// The product; for a variable-measure label, the base product.
     pub(crate) product: Option<ProductView>,
     /// Why there is no product, when there is none for a reason other than NOT_FOUND.
-    pub(crate) error: Option<LookupError>,
+    pub(crate) error: Option<Box<LookupError>>,
 }
 
 impl Lookup {
@@ -133,11 +136,11 @@ impl Lookup {
             gtin,
             scan: None,
             product: None,
-            error: Some(LookupError {
+            error: Some(Box::new(LookupError {
                 code: ErrorCode::InvalidGtin.as_str().to_owned(),
                 reason: Some(error.reason().as_str().to_owned()),
                 message: error.message().to_owned(),
-            }),
+            })),
         }
     }
 
@@ -148,14 +151,14 @@ impl Lookup {
             input: gtin.input.clone(),
             status: LookupStatus::NotATradeItem,
             gtin,
-            scan: ScanData::of(scan),
+            scan: ScanData::of(scan).map(Box::new),
             product: None,
-            error: Some(LookupError {
+            error: Some(Box::new(LookupError {
                 code: ErrorCode::NotATradeItem.as_str().to_owned(),
                 reason: Some(kind.as_str().to_owned()),
                 message: "this number is not a trade item: there is no product to look up"
                     .to_owned(),
-            }),
+            })),
         }
     }
 
@@ -167,18 +170,18 @@ impl Lookup {
             gtin,
             scan: None,
             product: None,
-            error: Some(LookupError {
+            error: Some(Box::new(LookupError {
                 code: ErrorCode::NotATradeItem.as_str().to_owned(),
                 reason: Some(error.reason().as_str().to_owned()),
                 message: error.message().to_owned(),
-            }),
+            })),
         }
     }
 
     /// A line that went to the catalog.
     pub(crate) fn loaded(gtin: Box<GtinInfo>, scan: &Scan, loaded: Loaded) -> Lookup {
         let input = gtin.input.clone();
-        let scan = ScanData::of(scan);
+        let scan = ScanData::of(scan).map(Box::new);
         match loaded {
             Ok(Some(product)) => Lookup {
                 input,
@@ -202,7 +205,7 @@ impl Lookup {
                 gtin,
                 scan,
                 product: None,
-                error: Some(upstream_error(&error)),
+                error: Some(Box::new(upstream_error(&error))),
             },
         }
     }

@@ -336,13 +336,13 @@ fn lookup(out: &mut Vec<u8>, line: &Lookup, selection: &[Selected<LookupField>])
     object(out, selection, |out, field| match field {
         LookupField::Leaf(read) => leaf(out, line, read),
         LookupField::Gtin(fields, _) => gtin_info(out, &line.gtin, fields),
-        LookupField::Scan(fields) => nullable(out, line.scan.as_ref(), |out, scan| {
+        LookupField::Scan(fields) => nullable(out, line.scan.as_deref(), |out, scan| {
             leaves(out, scan, fields)
         }),
         LookupField::Product(fields) => nullable(out, line.product.as_ref(), |out, view| {
             product(out, &view.0, fields)
         }),
-        LookupField::Error(fields) => nullable(out, line.error.as_ref(), |out, error| {
+        LookupField::Error(fields) => nullable(out, line.error.as_deref(), |out, error| {
             leaves(out, error, fields)
         }),
     })
