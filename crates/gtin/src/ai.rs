@@ -8,6 +8,7 @@
 //! the GTIN, dates, lot, serial, weight and price, and those are all checked.
 
 use super::ai_table::AI_TABLE;
+use super::byte_set::ByteSet;
 use super::check_digit::is_valid_gs1;
 use super::date::Date;
 
@@ -56,35 +57,14 @@ pub(crate) enum Cset {
     Cset64,
 }
 
+/// GS1 character set 82 (GS1 General Specifications, figure 7.11-1).
+const CSET82: ByteSet = ByteSet::alphanumeric_and(b"!\"%&'()*+,-./:;<=>?_");
+
 impl Cset {
     fn allows(self, c: u8) -> bool {
         match self {
             Cset::Numeric => c.is_ascii_digit(),
-            Cset::Cset82 => {
-                c.is_ascii_alphanumeric()
-                    || matches!(
-                        c,
-                        b'!' | b'"'
-                            | b'%'
-                            | b'&'
-                            | b'\''
-                            | b'('
-                            | b')'
-                            | b'*'
-                            | b'+'
-                            | b','
-                            | b'-'
-                            | b'.'
-                            | b'/'
-                            | b':'
-                            | b';'
-                            | b'<'
-                            | b'='
-                            | b'>'
-                            | b'?'
-                            | b'_'
-                    )
-            }
+            Cset::Cset82 => CSET82.contains(c),
             Cset::Cset39 => {
                 c.is_ascii_digit() || c.is_ascii_uppercase() || matches!(c, b'#' | b'-' | b'/')
             }

@@ -28,6 +28,7 @@ struct ReadmeExamples;
 mod ai;
 mod ai_table;
 mod bracketed;
+mod byte_set;
 mod check_digit;
 mod classify;
 mod date;

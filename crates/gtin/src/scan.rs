@@ -434,17 +434,10 @@ fn payload(trimmed: &str) -> Option<(Symbology, Data<'_>)> {
     None
 }
 
-/// The clock is read only for a code that carries AI data: a plain number (the
-/// common path) costs one `analyze` and nothing more.
-pub(crate) fn scan_with(
-    input: &str,
-    region: Option<RcnRegion>,
-    this_year: impl Fn() -> u16 + Copy,
-) -> Result<Scan, ParseError> {
-    let mut link = None;
-    let parsed = analyze_keeping_link(input, region, Some(&mut link))?;
-    let carries_ais = matches!(
-        parsed.symbology,
+/// Whether a code that came through `symbology` carries AI data beside its key.
+fn carries_ais(symbology: Option<Symbology>) -> bool {
+    matches!(
+        symbology,
         Some(
             Symbology::DigitalLink
                 | Symbology::Gs1_128
@@ -454,8 +447,19 @@ pub(crate) fn scan_with(
                 | Symbology::Gs1DotCode
                 | Symbology::BracketedAi
         )
-    );
-    if !carries_ais {
+    )
+}
+
+/// The clock is read only for a code that carries AI data: a plain number (the
+/// common path) costs one `analyze` and nothing more.
+pub(crate) fn scan_with(
+    input: &str,
+    region: Option<RcnRegion>,
+    this_year: impl Fn() -> u16 + Copy,
+) -> Result<Scan, ParseError> {
+    let mut link = None;
+    let parsed = analyze_keeping_link(input, region, Some(&mut link))?;
+    if !carries_ais(parsed.symbology) {
         return Ok(Scan {
             parsed,
             elements: Vec::new(),
@@ -487,18 +491,7 @@ pub(crate) fn scan_with(
 #[cfg(test)]
 pub(crate) fn scan_parsing_twice(input: &str, this_year: u16) -> Result<Scan, ParseError> {
     let parsed = crate::analyze(input, None)?;
-    if !matches!(
-        parsed.symbology,
-        Some(
-            Symbology::DigitalLink
-                | Symbology::Gs1_128
-                | Symbology::Gs1DataBar
-                | Symbology::Gs1DataMatrix
-                | Symbology::Gs1QrCode
-                | Symbology::Gs1DotCode
-                | Symbology::BracketedAi
-        )
-    ) {
+    if !carries_ais(parsed.symbology) {
         return Ok(Scan {
             parsed,
             elements: Vec::new(),
