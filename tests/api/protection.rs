@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::support::{
-    RedisServer, TestApp, readyz, sha256_hex, start_binary, start_binary_with, temp_file,
+    RedisServer, TestApp, post_to, readyz, sha256_hex, start_binary, start_binary_with, temp_file,
 };
 
 const SHELF: &str = "query Shelf { product(gtin: \"036000291452\") { title } }";
@@ -53,7 +53,11 @@ fn code(body: &Value) -> &str {
 
 /// A counter's value in `/metrics` for the series whose line starts with `series`.
 async fn metric(app: &TestApp, series: &str) -> f64 {
-    let text = app.get("/metrics").await.text().await.unwrap();
+    series_sum(&app.get("/metrics").await.text().await.unwrap(), series)
+}
+
+/// The sum of the values of the `/metrics` text's lines that start with `series`.
+fn series_sum(text: &str, series: &str) -> f64 {
     text.lines()
         .filter(|line| line.starts_with(series))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
@@ -280,16 +284,13 @@ impl Enforcing {
 
     /// POSTs `query`, with the bypass secret `s3cret` when `bypass`: status and body.
     async fn send(&self, query: &str, bypass: bool) -> (u16, Value) {
-        let mut request = self
-            .client
-            .post(format!("http://{}/graphql", self.address))
-            .json(&json!({ "query": query }));
-        if bypass {
-            request = request.header("x-trusted-documents-bypass", "s3cret");
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json::<Value>().await.unwrap_or_default())
+        let bypass_header: &[(&str, &str)] = if bypass {
+            &[("x-trusted-documents-bypass", "s3cret")]
+        } else {
+            &[]
+        };
+        let answer = post_to(&self.address, &json!({ "query": query }), bypass_header).await;
+        (answer.status.as_u16(), answer.body)
     }
 
     /// Sends `query` until its status is no longer `unwanted` (a reload is applied
@@ -308,19 +309,8 @@ impl Enforcing {
 
     async fn response_cache_hits(&self) -> f64 {
         let url = format!("http://{}/metrics", self.address);
-        let text = self
-            .client
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .find_map(|line| line.strip_prefix("catalog_response_cache_hits_total "))
-            .and_then(|value| value.parse::<f64>().ok())
-            .unwrap_or(0.0)
+        let text = self.client.get(url).send().await.unwrap().text().await;
+        series_sum(&text.unwrap(), "catalog_response_cache_hits_total ")
     }
 
     fn hangup(&self) {

@@ -84,13 +84,18 @@ pub fn header(response: &reqwest::Response, name: impl AsHeaderName) -> String {
 /// POSTs `body` with extra headers to `/graphql` of the gateway at `address`
 /// (`host:port`, e.g. the real binary's) and returns the JSON answer.
 pub async fn post_graphql(address: &str, body: &Value, headers: &[(&str, &str)]) -> Value {
+    post_to(address, body, headers).await.body
+}
+
+/// [`post_graphql`], the whole answer: status, headers and body.
+pub async fn post_to(address: &str, body: &Value, headers: &[(&str, &str)]) -> Answer {
     let mut request = reqwest::Client::new()
         .post(format!("http://{address}/graphql"))
         .json(body);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    request.send().await.unwrap().json().await.unwrap()
+    Answer::read(request.send().await.unwrap()).await
 }
 
 /// `/readyz`: its status and JSON body (`Null` when not JSON).

@@ -30,7 +30,7 @@ pub use catalog::{client_with, keys, stock, title_for};
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
 pub use codes::{sha256_hex, spellings, upc_a, with_check_digit};
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
-pub use graphql::{Answer, error_codes, header, header_values, post_graphql, readyz};
+pub use graphql::{Answer, error_codes, header, header_values, post_graphql, post_to, readyz};
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
 pub use local::{free_port, temp_file, temp_path};
 #[allow(unused_imports)] // each test binary (api, slow_clients) uses a part
