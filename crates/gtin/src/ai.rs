@@ -58,7 +58,7 @@ pub(crate) enum Cset {
 }
 
 /// GS1 character set 82 (GS1 General Specifications, figure 7.11-1).
-const CSET82: ByteSet = ByteSet::alphanumeric_and(b"!\"%&'()*+,-./:;<=>?_");
+static CSET82: ByteSet = ByteSet::alphanumeric_and(b"!\"%&'()*+,-./:;<=>?_");
 
 impl Cset {
     fn allows(self, c: u8) -> bool {

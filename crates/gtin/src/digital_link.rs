@@ -25,20 +25,12 @@ use super::error::Reason;
 use super::key;
 
 /// Characters RFC 3986 allows anywhere in a URI (percent included).
-const URI_CHARS: ByteSet = ByteSet::alphanumeric_and(b"-._~:/?#[]@!$&'()*+,;=%");
-
-fn is_uri_char(c: u8) -> bool {
-    URI_CHARS.contains(c)
-}
+static URI_CHARS: ByteSet = ByteSet::alphanumeric_and(b"-._~:/?#[]@!$&'()*+,;=%");
 
 /// URI characters a host never holds here: user info (`@`), percent-encoding (an IPv6
 /// zone id `%25lo` names an interface of the scanning machine, meaningless to anyone
 /// else) and the delimiters a registered name does not use.
-const BAD_HOST_CHARS: ByteSet = ByteSet::of(b"_~?#@!$&'()*+,;=%");
-
-fn is_bad_host_char(c: u8) -> bool {
-    BAD_HOST_CHARS.contains(c)
-}
+static BAD_HOST_CHARS: ByteSet = ByteSet::of(b"_~?#@!$&'()*+,;=%");
 
 /// One AI of the URI, its value percent-decoded.
 #[derive(Debug, PartialEq, Eq)]
@@ -112,7 +104,7 @@ pub(crate) fn parse(uri: &str) -> Result<Link<'_>, Fault> {
     // A URI is a few dozen bytes: one loop costs less than a search per delimiter.
     let (mut slash, mut question, mut hash) = (None, None, None);
     for (at, &c) in rest.as_bytes().iter().enumerate() {
-        if !is_uri_char(c) {
+        if !URI_CHARS.contains(c) {
             return Err(not_a_uri_char(uri, uri.len() - rest.len() + at));
         }
         match c {
@@ -137,7 +129,7 @@ pub(crate) fn parse(uri: &str) -> Result<Link<'_>, Fault> {
     if host.is_empty() {
         return Err(fault("the URI has no host"));
     }
-    if let Some(c) = host.bytes().find(|&c| is_bad_host_char(c)) {
+    if let Some(c) = host.bytes().find(|&c| BAD_HOST_CHARS.contains(c)) {
         let why = match c {
             b'%' if host.starts_with('[') => " (an IPv6 zone id names an interface of one machine)",
             b'@' => " (a Digital Link has no user info)",
@@ -359,7 +351,7 @@ pub(crate) mod reference {
     pub(crate) fn parse(uri: &str) -> Result<Link<'_>, Fault> {
         let rest = strip_scheme(uri)
             .ok_or_else(|| fault("a GS1 Digital Link URI starts with https:// or http://"))?;
-        if let Some(at) = uri.bytes().position(|c| !is_uri_char(c)) {
+        if let Some(at) = uri.bytes().position(|c| !URI_CHARS.contains(c)) {
             let shown = uri.get(at..).and_then(|s| s.chars().next()).unwrap_or('?');
             return Err(fault(format!(
                 "{shown:?} at position {} is not allowed in a URI; percent-encode it",
@@ -378,7 +370,7 @@ pub(crate) mod reference {
         if host.is_empty() {
             return Err(fault("the URI has no host"));
         }
-        if let Some(c) = host.bytes().find(|&c| is_bad_host_char(c)) {
+        if let Some(c) = host.bytes().find(|&c| BAD_HOST_CHARS.contains(c)) {
             let why = match c {
                 b'%' if host.starts_with('[') => {
                     " (an IPv6 zone id names an interface of one machine)"
