@@ -79,9 +79,9 @@ impl<W: Write> LineWriter<W> {
     }
 
     fn describe(&mut self, code: &str) -> io::Result<()> {
-        let (info, _) = GtinInfo::analyze(code, self.region);
+        let info = GtinInfo::analyze(code, self.region);
         self.summary.codes += 1;
-        if !info.valid {
+        if !info.is_valid() {
             self.summary.invalid += 1;
         }
         serde_json::to_writer(&mut self.out, &info)?;

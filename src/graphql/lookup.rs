@@ -9,8 +9,7 @@
 use async_graphql::{Enum, SimpleObject};
 
 use super::errors::{lost, upstream_message};
-use super::gtin_facts::GtinFacts;
-use super::gtin_info::GtinInfo;
+use super::gtin_info::{GtinInfo, read};
 use super::product::ProductView;
 use super::scan_data::ScanData;
 use crate::catalog::CatalogError;
@@ -18,30 +17,21 @@ use crate::error_code::ErrorCode;
 use crate::gtin::{Gtin, ParseError, RcnRegion, Reason, Scan};
 use crate::loader::Loaded;
 
-/// A basket read, before anything is loaded: each line's facts and scan.
+/// A basket read, before anything is loaded: each line's reading.
 pub(crate) struct Basket {
-    /// Boxed: a `GtinInfo` is most of a kilobyte, and a line moves twice (into the
-    /// basket, into its answer); a profile of the POS workload put those moves at
-    /// 2 % of its CPU.
-    lines: Vec<(Box<GtinInfo>, Result<Scan, ParseError>)>,
+    lines: Vec<GtinInfo>,
 }
 
 impl Basket {
-    /// Scans and describes every code, decoding variable-measure labels of `region`;
-    /// each line's `gtin` holds the costly `facts` only (every field for the resolver,
-    /// what its selection reads for a compiled plan).
+    /// Scans every code, decoding variable-measure labels of `region`.
     pub(crate) fn read<'a>(
         codes: impl IntoIterator<Item = &'a str>,
         region: Option<RcnRegion>,
-        facts: GtinFacts,
     ) -> Basket {
         Basket {
             lines: codes
                 .into_iter()
-                .map(|code| {
-                    let (info, scan) = GtinInfo::analyze_for(code, region, facts);
-                    (Box::new(info), scan)
-                })
+                .map(|code| GtinInfo::analyze(code, region))
                 .collect(),
         }
     }
@@ -50,7 +40,7 @@ impl Basket {
     pub(crate) fn keys(&self) -> impl Iterator<Item = Gtin> + '_ {
         self.lines
             .iter()
-            .filter_map(|(_, scan)| scan.as_ref().ok().and_then(line_key))
+            .filter_map(|info| info.scan().ok().and_then(line_key))
     }
 
     /// The lines, given one answer per [`Basket::keys`] key from `loaded`, in order
@@ -58,17 +48,7 @@ impl Basket {
     pub(crate) fn answer(self, loaded: &mut impl Iterator<Item = Loaded>) -> Vec<Lookup> {
         self.lines
             .into_iter()
-            .map(|(info, scan)| match scan {
-                // A valid GS1 key other than a GTIN (an SSCC, a GLN …): not a bad code.
-                Err(error) if error.reason() == Reason::NotATradeItem => {
-                    Lookup::other_key(info, &error)
-                }
-                Err(error) => Lookup::invalid(info, &error),
-                Ok(scan) if line_key(&scan).is_none() => Lookup::not_a_trade_item(info, &scan),
-                Ok(scan) => {
-                    Lookup::loaded(info, &scan, loaded.next().unwrap_or_else(|| Err(lost())))
-                }
-            })
+            .map(|info| Lookup::of(info, loaded))
             .collect()
     }
 }
@@ -114,7 +94,7 @@ pub(crate) struct Lookup {
     /// The outcome.
     pub(crate) status: LookupStatus,
     /// What the code is (decoded price or weight of a variable-measure label included).
-    pub(crate) gtin: Box<GtinInfo>,
+    pub(crate) gtin: GtinInfo,
     // Boxed, as `error` is: most lines have neither, and a line is built, moved into
     // the answer's list and dropped; inline they made it 280 bytes instead of 72
     // (bench/JOURNAL.md, "Session 25"). (A `///` here would be the field's description.)
@@ -128,86 +108,67 @@ pub(crate) struct Lookup {
 }
 
 impl Lookup {
-    /// A line whose code did not parse.
-    pub(crate) fn invalid(gtin: Box<GtinInfo>, error: &ParseError) -> Lookup {
+    /// The line of `gtin`, taking the next of `loaded` when it names a product.
+    fn of(gtin: GtinInfo, loaded: &mut impl Iterator<Item = Loaded>) -> Lookup {
+        let (status, scan, product, error) = match gtin.scan() {
+            // A valid GS1 key other than a GTIN (an SSCC, a GLN …): not a bad code.
+            Err(error) if error.reason() == Reason::NotATradeItem => (
+                LookupStatus::NotATradeItem,
+                None,
+                None,
+                Some(parse_error(ErrorCode::NotATradeItem, error)),
+            ),
+            Err(error) => (
+                LookupStatus::Invalid,
+                None,
+                None,
+                Some(parse_error(ErrorCode::InvalidGtin, error)),
+            ),
+            Ok(scan) if line_key(scan).is_none() => (
+                LookupStatus::NotATradeItem,
+                ScanData::of(scan),
+                None,
+                Some(LookupError {
+                    code: ErrorCode::NotATradeItem.as_str().to_owned(),
+                    reason: Some(scan.parsed().kind.as_str().to_owned()),
+                    message: "this number is not a trade item: there is no product to look up"
+                        .to_owned(),
+                }),
+            ),
+            Ok(scan) => {
+                let scan = ScanData::of(scan);
+                match loaded.next().unwrap_or_else(|| Err(lost())) {
+                    Ok(Some(product)) => {
+                        (LookupStatus::Found, scan, Some(ProductView(product)), None)
+                    }
+                    Ok(None) => (LookupStatus::NotFound, scan, None, None),
+                    Err(error) => (
+                        LookupStatus::Unavailable,
+                        scan,
+                        None,
+                        Some(upstream_error(&error)),
+                    ),
+                }
+            }
+        };
         Lookup {
-            input: gtin.input.clone(),
-            status: LookupStatus::Invalid,
+            input: read::input(&gtin).to_owned(),
+            status,
             gtin,
-            scan: None,
-            product: None,
-            error: Some(Box::new(LookupError {
-                code: ErrorCode::InvalidGtin.as_str().to_owned(),
-                reason: Some(error.reason().as_str().to_owned()),
-                message: error.message().to_owned(),
-            })),
+            scan: scan.map(Box::new),
+            product,
+            error: error.map(Box::new),
         }
     }
+}
 
-    /// A line whose code is valid but names no product.
-    pub(crate) fn not_a_trade_item(gtin: Box<GtinInfo>, scan: &Scan) -> Lookup {
-        let kind = scan.parsed().kind;
-        Lookup {
-            input: gtin.input.clone(),
-            status: LookupStatus::NotATradeItem,
-            gtin,
-            scan: ScanData::of(scan).map(Box::new),
-            product: None,
-            error: Some(Box::new(LookupError {
-                code: ErrorCode::NotATradeItem.as_str().to_owned(),
-                reason: Some(kind.as_str().to_owned()),
-                message: "this number is not a trade item: there is no product to look up"
-                    .to_owned(),
-            })),
-        }
-    }
-
-    /// A line whose code is a valid GS1 key other than a GTIN (an SSCC, a GLN …).
-    pub(crate) fn other_key(gtin: Box<GtinInfo>, error: &ParseError) -> Lookup {
-        Lookup {
-            input: gtin.input.clone(),
-            status: LookupStatus::NotATradeItem,
-            gtin,
-            scan: None,
-            product: None,
-            error: Some(Box::new(LookupError {
-                code: ErrorCode::NotATradeItem.as_str().to_owned(),
-                reason: Some(error.reason().as_str().to_owned()),
-                message: error.message().to_owned(),
-            })),
-        }
-    }
-
-    /// A line that went to the catalog.
-    pub(crate) fn loaded(gtin: Box<GtinInfo>, scan: &Scan, loaded: Loaded) -> Lookup {
-        let input = gtin.input.clone();
-        let scan = ScanData::of(scan).map(Box::new);
-        match loaded {
-            Ok(Some(product)) => Lookup {
-                input,
-                status: LookupStatus::Found,
-                gtin,
-                scan,
-                product: Some(ProductView(product)),
-                error: None,
-            },
-            Ok(None) => Lookup {
-                input,
-                status: LookupStatus::NotFound,
-                gtin,
-                scan,
-                product: None,
-                error: None,
-            },
-            Err(error) => Lookup {
-                input,
-                status: LookupStatus::Unavailable,
-                gtin,
-                scan,
-                product: None,
-                error: Some(Box::new(upstream_error(&error))),
-            },
-        }
+/// The line's error for a code that names no product: `code`, with the parse's
+/// reason and message.
+fn parse_error(code: ErrorCode, error: &ParseError) -> LookupError {
+    LookupError {
+        code: code.as_str().to_owned(),
+        reason: Some(error.reason().as_str().to_owned()),
+        message: error.message().to_owned(),
     }
 }
 

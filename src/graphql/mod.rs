@@ -7,7 +7,6 @@ mod document_cache;
 mod errors;
 mod execution;
 mod federation;
-mod gtin_facts;
 mod gtin_info;
 mod limits;
 mod lookup;

@@ -6,7 +6,6 @@ use async_graphql::{Context, Object, Result};
 use super::budget::GtinBudget;
 use super::errors;
 use super::federation;
-use super::gtin_facts::GtinFacts;
 use super::gtin_info::GtinInfo;
 use super::lookup::{Basket, Lookup};
 use super::lookup_key;
@@ -70,11 +69,7 @@ impl QueryRoot {
     /// fails as a whole, except for a basket over the size limit.
     async fn lookups(&self, ctx: &Context<'_>, codes: Vec<String>) -> Result<Vec<Lookup>> {
         check_list_length(ctx, codes.len())?;
-        let basket = Basket::read(
-            codes.iter().map(String::as_str),
-            settings(ctx)?.rcn_region,
-            GtinFacts::ALL,
-        );
+        let basket = Basket::read(codes.iter().map(String::as_str), settings(ctx)?.rcn_region);
         let keys: Vec<Gtin> = basket.keys().collect();
         let loaded = loader(ctx)?
             .load_many_noting(&keys, deadline(ctx), freshness(ctx))
@@ -87,7 +82,7 @@ impl QueryRoot {
     /// price), or precisely why it is invalid. Never an error: it describes.
     async fn gtin(&self, ctx: &Context<'_>, code: String) -> Result<GtinInfo> {
         let region = settings(ctx)?.rcn_region;
-        Ok(GtinInfo::analyze(&code, region).0)
+        Ok(GtinInfo::analyze(&code, region))
     }
 
     /// Federation: resolves a `Product` representation `{ __typename: "Product",

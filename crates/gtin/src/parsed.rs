@@ -28,13 +28,18 @@ impl Parsed {
     /// decoded, else the number itself; `None` for coupons and refund receipts, which
     /// are not products (spec decisions: `NOT_A_TRADE_ITEM` without an upstream call).
     pub fn lookup_gtin(&self) -> Option<Gtin> {
+        self.lookup_key().copied()
+    }
+
+    /// [`Parsed::lookup_gtin`], borrowed: for a reader that only shows it.
+    pub fn lookup_key(&self) -> Option<&Gtin> {
         if !self.is_trade_item() {
             return None;
         }
         Some(
             self.variable_measure
                 .as_ref()
-                .map_or(self.gtin, |vm| vm.lookup),
+                .map_or(&self.gtin, |vm| &vm.lookup),
         )
     }
 

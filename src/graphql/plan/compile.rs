@@ -19,10 +19,9 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Pos, Positioned};
 use async_graphql_value::Value;
 
-use crate::graphql::gtin_facts::GtinFacts;
 use crate::graphql::gtin_info::{
     ApplicationIdentifier, Gs1PrefixInfo, GtinError, GtinInfo, GtinWarning, PrimaryKey,
-    VariableMeasureInfo,
+    VariableMeasureInfo, read,
 };
 use crate::graphql::lookup::{Lookup, LookupError};
 use crate::graphql::scan_data::ScanData;
@@ -88,8 +87,6 @@ pub(super) enum RootKind {
     Lookups {
         codes: Arg<Vec<String>>,
         selection: Vec<Selected<LookupField>>,
-        /// What the lines' `gtin` selections read: all a line's `GtinInfo` holds.
-        facts: GtinFacts,
     },
 }
 
@@ -146,6 +143,8 @@ pub(super) enum Leaf<T> {
     Typename,
     /// A `String` or enum field, nullable or not.
     Text(fn(&T) -> Option<&str>),
+    /// A `String` field whose value is built when read (a date, a decimal).
+    Built(fn(&T) -> Option<String>),
     /// An `Int` field, nullable or not.
     Int(fn(&T) -> Option<i32>),
     /// A `Boolean` field, nullable or not.
@@ -158,6 +157,7 @@ impl<T> std::fmt::Debug for Leaf<T> {
         f.write_str(match self {
             Leaf::Typename => "Typename",
             Leaf::Text(_) => "Text",
+            Leaf::Built(_) => "Built",
             Leaf::Int(_) => "Int",
             Leaf::Bool(_) => "Bool",
         })
@@ -168,8 +168,7 @@ impl<T> std::fmt::Debug for Leaf<T> {
 #[derive(Debug)]
 pub(super) enum LookupField {
     Leaf(Leaf<Lookup>),
-    /// The fields, and the `GtinInfo` facts they read.
-    Gtin(Vec<Selected<GtinInfoField>>, GtinFacts),
+    Gtin(Vec<Selected<GtinInfoField>>),
     Scan(Vec<Selected<Leaf<ScanData>>>),
     Product(Vec<Selected<ProductField>>),
     Error(Vec<Selected<Leaf<LookupError>>>),
@@ -305,14 +304,10 @@ fn root_fields(selection: &SelectionSet, variables: &mut Variables) -> Option<Ve
                 codes: list_argument(field, "gtins", variables)?,
                 selection: product_selection(&field.selection_set.node)?,
             },
-            "lookups" => {
-                let selection = lookup_selection(&field.selection_set.node)?;
-                RootKind::Lookups {
-                    codes: list_argument(field, "codes", variables)?,
-                    facts: line_facts(&selection),
-                    selection,
-                }
-            }
+            "lookups" => RootKind::Lookups {
+                codes: list_argument(field, "codes", variables)?,
+                selection: lookup_selection(&field.selection_set.node)?,
+            },
             _ => return None,
         };
         roots.push(RootField {
@@ -460,11 +455,7 @@ fn lookup_selection(selection: &SelectionSet) -> Option<Vec<Selected<LookupField
     object_fields(selection, |field| {
         let nested = &field.selection_set.node;
         Some(match field.name.node.as_str() {
-            "gtin" => {
-                let mut facts = GtinFacts::CHEAP;
-                let fields = gtin_info_selection(nested, &mut facts)?;
-                LookupField::Gtin(fields, facts)
-            }
+            "gtin" => LookupField::Gtin(gtin_info_selection(nested)?),
             "scan" => LookupField::Scan(leaves(nested, scan_data_leaf)?),
             "product" => LookupField::Product(product_selection(nested)?),
             "error" => LookupField::Error(leaves(nested, lookup_error_leaf)?),
@@ -479,16 +470,6 @@ fn lookup_selection(selection: &SelectionSet) -> Option<Vec<Selected<LookupField
             }
         })
     })
-}
-
-/// The `GtinInfo` facts a line's `gtin` selections read, together.
-fn line_facts(selection: &[Selected<LookupField>]) -> GtinFacts {
-    selection
-        .iter()
-        .fold(GtinFacts::CHEAP, |facts, selected| match &selected.field {
-            LookupField::Gtin(_, read) => facts.and(*read),
-            _ => facts,
-        })
 }
 
 fn lookup_error_leaf(name: &str) -> Option<Leaf<LookupError>> {
@@ -516,15 +497,10 @@ fn scan_data_leaf(name: &str) -> Option<Leaf<ScanData>> {
     })
 }
 
-/// The fields of a `GtinInfo` selection, adding to `facts` what each reads
-/// ([`GtinFacts::of_field`], the one table).
-fn gtin_info_selection(
-    selection: &SelectionSet,
-    facts: &mut GtinFacts,
-) -> Option<Vec<Selected<GtinInfoField>>> {
+/// The fields of a `GtinInfo` selection.
+fn gtin_info_selection(selection: &SelectionSet) -> Option<Vec<Selected<GtinInfoField>>> {
     object_fields(selection, |field| {
         let nested = &field.selection_set.node;
-        *facts = facts.and(GtinFacts::of_field(field.name.node.as_str())?);
         Some(match field.name.node.as_str() {
             "gs1Prefix" => GtinInfoField::Gs1Prefix(leaves(nested, gs1_prefix_leaf)?),
             "primaryKey" => GtinInfoField::PrimaryKey(leaves(nested, primary_key_leaf)?),
@@ -551,27 +527,27 @@ fn gtin_info_selection(
 fn gtin_info_leaf(name: &str) -> Option<Leaf<GtinInfo>> {
     Some(match name {
         "__typename" => Leaf::Typename,
-        "input" => Leaf::Text(|info| Some(&info.input)),
-        "valid" => Leaf::Bool(|info| Some(info.valid)),
-        "gtin14" => Leaf::Text(|info| info.gtin14.as_deref()),
-        "gtin13" => Leaf::Text(|info| info.gtin13.as_deref()),
-        "upcA" => Leaf::Text(|info| info.upc_a.as_deref()),
-        "upcE" => Leaf::Text(|info| info.upc_e.as_deref()),
-        "gtin8" => Leaf::Text(|info| info.gtin8.as_deref()),
-        "format" => Leaf::Text(|info| info.format.and_then(wire_name)),
-        "kind" => Leaf::Text(|info| info.kind.and_then(wire_name)),
-        "indicator" => Leaf::Int(|info| info.indicator),
-        "lookupGtin14" => Leaf::Text(|info| info.lookup_gtin14.as_deref()),
-        "lot" => Leaf::Text(|info| info.lot.as_deref()),
-        "serial" => Leaf::Text(|info| info.serial.as_deref()),
-        "expiryDate" => Leaf::Text(|info| info.expiry_date.as_deref()),
-        "bestBeforeDate" => Leaf::Text(|info| info.best_before_date.as_deref()),
-        "sellByDate" => Leaf::Text(|info| info.sell_by_date.as_deref()),
-        "productionDate" => Leaf::Text(|info| info.production_date.as_deref()),
-        "packagingDate" => Leaf::Text(|info| info.packaging_date.as_deref()),
-        "netWeightKg" => Leaf::Text(|info| info.net_weight_kg.as_deref()),
-        "price" => Leaf::Text(|info| info.price.as_deref()),
-        "tradeItem" => Leaf::Bool(|info| info.trade_item),
+        "input" => Leaf::Text(|info| Some(read::input(info))),
+        "valid" => Leaf::Bool(|info| Some(read::valid(info))),
+        "gtin14" => Leaf::Text(read::gtin14),
+        "gtin13" => Leaf::Text(read::gtin13),
+        "upcA" => Leaf::Text(read::upc_a),
+        "upcE" => Leaf::Built(read::upc_e),
+        "gtin8" => Leaf::Text(read::gtin8),
+        "format" => Leaf::Text(|info| read::format(info).and_then(wire_name)),
+        "kind" => Leaf::Text(|info| read::kind(info).and_then(wire_name)),
+        "indicator" => Leaf::Int(read::indicator),
+        "lookupGtin14" => Leaf::Text(read::lookup_gtin14),
+        "lot" => Leaf::Text(read::lot),
+        "serial" => Leaf::Text(read::serial),
+        "expiryDate" => Leaf::Built(read::expiry_date),
+        "bestBeforeDate" => Leaf::Built(read::best_before_date),
+        "sellByDate" => Leaf::Built(read::sell_by_date),
+        "productionDate" => Leaf::Built(read::production_date),
+        "packagingDate" => Leaf::Built(read::packaging_date),
+        "netWeightKg" => Leaf::Built(read::net_weight_kg),
+        "price" => Leaf::Built(read::price),
+        "tradeItem" => Leaf::Bool(read::trade_item),
         _ => return None,
     })
 }

@@ -23,7 +23,7 @@ use super::compile::{
 use crate::catalog::CatalogError;
 use crate::graphql::budget::GtinBudget;
 use crate::graphql::errors;
-use crate::graphql::gtin_info::GtinInfo;
+use crate::graphql::gtin_info::{GtinInfo, read};
 use crate::graphql::lookup::{Basket, Lookup};
 use crate::graphql::lookup_key::lookup_key;
 use crate::graphql::product::{Attribute, AvailabilityName, Image, Price, ProductView};
@@ -99,8 +99,8 @@ pub(crate) async fn run(
     let mut asked: Vec<Asked> = Vec::with_capacity(codes.len());
     for (root, codes) in plan.roots.iter().zip(codes) {
         asked.push(match (&root.kind, codes) {
-            (RootKind::Lookups { facts, .. }, Codes::Many(codes)) => {
-                let basket = Basket::read(codes, region, *facts);
+            (RootKind::Lookups { .. }, Codes::Many(codes)) => {
+                let basket = Basket::read(codes, region);
                 keys.extend(basket.keys());
                 Asked::Basket(basket)
             }
@@ -335,7 +335,7 @@ fn enum_value<E: EnumType>(out: &mut Vec<u8>, value: E) -> Option<()> {
 fn lookup(out: &mut Vec<u8>, line: &Lookup, selection: &[Selected<LookupField>]) -> Option<()> {
     object(out, selection, |out, field| match field {
         LookupField::Leaf(read) => leaf(out, line, read),
-        LookupField::Gtin(fields, _) => gtin_info(out, &line.gtin, fields),
+        LookupField::Gtin(fields) => gtin_info(out, &line.gtin, fields),
         LookupField::Scan(fields) => nullable(out, line.scan.as_deref(), |out, scan| {
             leaves(out, scan, fields)
         }),
@@ -357,29 +357,29 @@ fn gtin_info(
         GtinInfoField::Leaf(read) => leaf(out, info, read),
         GtinInfoField::DigitalLink => optional(out, info.plain_digital_link().as_deref()),
         GtinInfoField::Gs1Prefix(fields) => {
-            nullable(out, info.gs1_prefix.as_ref(), |out, prefix| {
+            nullable(out, read::gs1_prefix(info).as_ref(), |out, prefix| {
                 leaves(out, prefix, fields)
             })
         }
         GtinInfoField::PrimaryKey(fields) => {
-            nullable(out, info.primary_key.as_ref(), |out, key| {
+            nullable(out, read::primary_key(info).as_ref(), |out, key| {
                 leaves(out, key, fields)
             })
         }
-        GtinInfoField::VariableMeasure(fields) => {
-            nullable(out, info.variable_measure.as_ref(), |out, measure| {
-                leaves(out, measure, fields)
-            })
-        }
-        GtinInfoField::Warnings(fields) => list(out, &info.warnings, |out, warning| {
+        GtinInfoField::VariableMeasure(fields) => nullable(
+            out,
+            read::variable_measure(info).as_ref(),
+            |out, measure| leaves(out, measure, fields),
+        ),
+        GtinInfoField::Warnings(fields) => list(out, &read::warnings(info), |out, warning| {
             leaves(out, warning, fields)
         }),
         GtinInfoField::ApplicationIdentifiers(fields) => {
-            list(out, &info.application_identifiers, |out, element| {
+            list(out, &read::application_identifiers(info), |out, element| {
                 leaves(out, element, fields)
             })
         }
-        GtinInfoField::Error(fields) => nullable(out, info.error.as_ref(), |out, error| {
+        GtinInfoField::Error(fields) => nullable(out, read::error(info).as_ref(), |out, error| {
             leaves(out, error, fields)
         }),
     })
@@ -398,6 +398,7 @@ fn leaf<T: OutputType>(out: &mut Vec<u8>, value: &T, read: &Leaf<T>) -> Option<(
     match read {
         Leaf::Typename => string(out, &T::type_name()),
         Leaf::Text(text) => optional(out, text(value)),
+        Leaf::Built(text) => optional(out, text(value).as_deref()),
         Leaf::Int(number) => match number(value) {
             Some(number) => serde_json::to_writer(&mut *out, &number).ok(),
             None => optional(out, None),
