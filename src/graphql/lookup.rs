@@ -6,7 +6,7 @@
 //! both go through these steps, so a line's status, error and facts are decided in
 //! one place whichever path writes them.
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::{Enum, Object, SimpleObject};
 
 use super::errors::{lost, upstream_message};
 use super::gtin_info::{GtinInfo, read};
@@ -86,25 +86,52 @@ pub(crate) struct LookupError {
     pub(crate) message: String,
 }
 
-/// One basket line.
-#[derive(SimpleObject)]
+/// One basket line. Its `input` is its reading's (not a copy); `scan` and `error` are
+/// boxed: most lines have neither, and a line is built, moved into the answer's list
+/// and dropped (bench/JOURNAL.md, "Session 25").
 pub(crate) struct Lookup {
-    /// The code exactly as scanned.
-    pub(crate) input: String,
-    /// The outcome.
-    pub(crate) status: LookupStatus,
-    /// What the code is (decoded price or weight of a variable-measure label included).
     pub(crate) gtin: GtinInfo,
-    // Boxed, as `error` is: most lines have neither, and a line is built, moved into
-    // the answer's list and dropped; inline they made it 280 bytes instead of 72
-    // (bench/JOURNAL.md, "Session 25"). (A `///` here would be the field's description.)
+    pub(crate) status: LookupStatus,
+    pub(crate) scan: Option<Box<ScanData>>,
+    pub(crate) product: Option<ProductView>,
+    pub(crate) error: Option<Box<LookupError>>,
+}
+
+// The fields, in the schema's order. (The impl's doc comment is the type's
+// description in the schema.)
+/// One basket line.
+#[Object]
+impl Lookup {
+    /// The code exactly as scanned.
+    async fn input(&self) -> &str {
+        read::input(&self.gtin)
+    }
+
+    /// The outcome.
+    async fn status(&self) -> LookupStatus {
+        self.status
+    }
+
+    /// What the code is (decoded price or weight of a variable-measure label included).
+    async fn gtin(&self) -> &GtinInfo {
+        &self.gtin
+    }
+
     /// What a 2D code carried beside the GTIN (lot, serial, dates, weight, price,
     /// `expired`); null for a plain number. An expired item is still FOUND.
-    pub(crate) scan: Option<Box<ScanData>>,
+    async fn scan(&self) -> Option<&ScanData> {
+        self.scan.as_deref()
+    }
+
     /// The product; for a variable-measure label, the base product.
-    pub(crate) product: Option<ProductView>,
+    async fn product(&self) -> Option<&ProductView> {
+        self.product.as_ref()
+    }
+
     /// Why there is no product, when there is none for a reason other than NOT_FOUND.
-    pub(crate) error: Option<Box<LookupError>>,
+    async fn error(&self) -> Option<&LookupError> {
+        self.error.as_deref()
+    }
 }
 
 impl Lookup {
@@ -152,7 +179,6 @@ impl Lookup {
             }
         };
         Lookup {
-            input: read::input(&gtin).to_owned(),
             status,
             gtin,
             scan: scan.map(Box::new),

@@ -463,7 +463,7 @@ fn lookup_selection(selection: &SelectionSet) -> Option<Vec<Selected<LookupField
                 leaf(field)?;
                 LookupField::Leaf(match name {
                     "__typename" => Leaf::Typename,
-                    "input" => Leaf::Text(|line| Some(&line.input)),
+                    "input" => Leaf::Text(|line| Some(read::input(&line.gtin))),
                     "status" => Leaf::Text(|line| wire_name(line.status)),
                     _ => return None,
                 })
