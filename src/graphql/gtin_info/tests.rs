@@ -165,3 +165,60 @@ proptest! {
         prop_assert_eq!(view, oracle);
     }
 }
+
+/// The CLI's JSON keys are the schema's `GtinInfo` fields, in the schema's order:
+/// every field without arguments (`digitalLink` takes one and is not in the line).
+/// Fails when a field is added to the type but not to the hand-written `Serialize`.
+#[test]
+fn the_json_line_has_every_field_of_the_schema_in_its_order() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+    let document = async_graphql::parser::parse_schema(crate::graphql::sdl()).unwrap();
+    let schema_fields: Vec<String> = document
+        .definitions
+        .into_iter()
+        .find_map(|definition| match definition {
+            TypeSystemDefinition::Type(ty) if ty.node.name.node == "GtinInfo" => {
+                match ty.node.kind {
+                    TypeKind::Object(object) => Some(object.fields),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .expect("the schema has type GtinInfo")
+        .into_iter()
+        .filter(|field| field.node.arguments.is_empty())
+        .map(|field| field.node.name.node.to_string())
+        .collect();
+
+    let line = serde_json::to_string(&GtinInfo::analyze("036000291452", None)).unwrap();
+    let KeysInOrder(keys) = serde_json::from_str(&line).unwrap();
+    assert_eq!(keys, schema_fields);
+}
+
+/// A JSON object's keys in the order written (`serde_json::Map` sorts them).
+struct KeysInOrder(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for KeysInOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = KeysInOrder;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<KeysInOrder, M::Error> {
+                let mut keys = Vec::new();
+                while let Some((key, _)) = map.next_entry::<String, serde::de::IgnoredAny>()? {
+                    keys.push(key);
+                }
+                Ok(KeysInOrder(keys))
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
+}
