@@ -242,12 +242,6 @@ impl GtinInfo {
         self.valid_scan().map(|scan| &scan.parsed().gtin)
     }
 
-    fn date(&self, date: fn(&Scan) -> Option<gtin::Date>) -> Option<String> {
-        self.valid_scan()
-            .and_then(date)
-            .map(|date| date.to_string())
-    }
-
     /// `digitalLink` uncompressed: what the resolver and the compiled plans answer.
     pub(crate) fn plain_digital_link(&self) -> Option<String> {
         gtin::build_digital_link(DIGITAL_LINK_ROOT, &self.link_ais()?)

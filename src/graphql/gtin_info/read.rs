@@ -11,7 +11,7 @@ use super::{
     ApplicationIdentifier, Gs1PrefixInfo, GtinError, GtinFormatName, GtinInfo, GtinKind,
     GtinWarning, PrimaryKey, VariableMeasureInfo, application_identifier, format_name, kind_name,
 };
-use crate::gtin::{self, Scan};
+use crate::gtin::{self, Reading, Scan};
 
 pub(crate) fn input(info: &GtinInfo) -> &str {
     &info.input
@@ -94,10 +94,10 @@ pub(crate) fn warnings(info: &GtinInfo) -> Vec<GtinWarning> {
 }
 
 pub(crate) fn application_identifiers(info: &GtinInfo) -> Vec<ApplicationIdentifier> {
-    let elements = match (info.valid_scan(), info.other_key()) {
-        (Some(scan), _) => scan.elements(),
-        (None, Some(key)) => key.elements(),
-        (None, None) => &[],
+    let elements = match &info.reading {
+        Ok(Reading::Gtin(scan)) => scan.elements(),
+        Ok(Reading::OtherKey(key)) => key.elements(),
+        Err(_) => &[],
     };
     elements.iter().map(application_identifier).collect()
 }
@@ -111,23 +111,23 @@ pub(crate) fn serial(info: &GtinInfo) -> Option<&str> {
 }
 
 pub(crate) fn expiry_date(info: &GtinInfo) -> Option<String> {
-    info.date(Scan::expiry)
+    date(info, Scan::expiry)
 }
 
 pub(crate) fn best_before_date(info: &GtinInfo) -> Option<String> {
-    info.date(Scan::best_before)
+    date(info, Scan::best_before)
 }
 
 pub(crate) fn sell_by_date(info: &GtinInfo) -> Option<String> {
-    info.date(Scan::sell_by)
+    date(info, Scan::sell_by)
 }
 
 pub(crate) fn production_date(info: &GtinInfo) -> Option<String> {
-    info.date(Scan::production)
+    date(info, Scan::production)
 }
 
 pub(crate) fn packaging_date(info: &GtinInfo) -> Option<String> {
-    info.date(Scan::packaging)
+    date(info, Scan::packaging)
 }
 
 pub(crate) fn net_weight_kg(info: &GtinInfo) -> Option<String> {
@@ -169,9 +169,16 @@ pub(crate) fn primary_key(info: &GtinInfo) -> Option<PrimaryKey> {
 }
 
 pub(crate) fn trade_item(info: &GtinInfo) -> Option<bool> {
-    match (info.valid_scan(), info.other_key()) {
-        (Some(scan), _) => Some(scan.parsed().is_trade_item()),
-        (None, Some(_)) => Some(false),
-        (None, None) => None,
+    match &info.reading {
+        Ok(Reading::Gtin(scan)) => Some(scan.parsed().is_trade_item()),
+        Ok(Reading::OtherKey(_)) => Some(false),
+        Err(_) => None,
     }
+}
+
+/// The date AI `date` reads, ISO 8601.
+fn date(info: &GtinInfo, date: fn(&Scan) -> Option<gtin::Date>) -> Option<String> {
+    info.valid_scan()
+        .and_then(date)
+        .map(|date| date.to_string())
 }
