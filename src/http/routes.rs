@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, HeaderName, Method, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -67,10 +67,9 @@ pub fn router(state: AppState) -> Router {
                 state.limits.max_body_bytes,
                 state.limits.body_read_timeout,
             ))
-            .layer(state.in_flight.layer())
-            // The handler reads the body with this limit and answers 413 as an
-            // `HttpError`.
-            .layer(DefaultBodyLimit::max(state.limits.max_body_bytes)),
+            // The handler reads the body with `--max-body-bytes` as its limit and
+            // answers 413 as an `HttpError`.
+            .layer(state.in_flight.layer()),
     );
     // The Digital Link resolver: lookups under the same in-flight cap as /graphql,
     // behind an edge of its own: its CORS allows what GS1's resolver standard asks

@@ -25,17 +25,17 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use async_graphql::BatchResponse;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use async_graphql::{BatchRequest, BatchResponse};
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::edge::GraphqlOutcome;
 use super::error::{HttpError, Refusal};
 use super::media_type::MediaType;
-use super::response_cache::{Answer, Lookup, Probe};
+use super::response_cache::{Answer, Lookup, PendingKey, Probe};
 use super::state::AppState;
 use crate::graphql::{Answered, Execution};
 use crate::loader::AnswerFreshness;
@@ -80,11 +80,12 @@ pub(crate) async fn handle(
         ),
         Err(_) => Probe::skip(),
     };
-    let mut guarded = match &state.protection {
+    let guarded = match &state.protection {
         None => None,
         Some(protection) => {
             match Box::pin(guard::admit(protection, &probe, read, &headers, peer)).await {
-                Ok(guarded) => Some(guarded),
+                // Boxed, as executing is: half a kilobyte this future need not hold.
+                Ok(guarded) => Some(Box::new(guarded)),
                 Err(refused) => return refused.in_media_type(media_type),
             }
         }
@@ -95,11 +96,31 @@ pub(crate) async fn handle(
         _ => probe,
     };
     let cache_key = match state.response_cache.settle(probe, &headers) {
-        Lookup::Hit(response) => return guard::finish(guarded.as_ref(), response),
+        Lookup::Hit(response) => return guard::finish(guarded.as_deref(), response),
         Lookup::Miss(key) => Some(key),
         Lookup::Skip => None,
     };
-    let batch = match guarded.as_mut().and_then(guard::Guarded::take_batch) {
+    // Boxed: executing holds far more state than a response-cache hit needs, and
+    // this future is moved whole into axum's box on every request, a hit's too
+    // (`memcpy` of it was 2 % of a hot request's samples; `-Zprint-type-sizes`:
+    // 1,792 bytes in one future, 500 here without it; bench/JOURNAL.md "Session 27").
+    Box::pin(execute(
+        &state, read, media_type, guarded, cache_key, &headers,
+    ))
+    .await
+}
+
+/// The request read (or taken from protection), executed, its answer shaped and
+/// given to the response cache.
+async fn execute(
+    state: &AppState,
+    read: impl FnOnce() -> Result<BatchRequest, HttpError>,
+    media_type: MediaType,
+    mut guarded: Option<Box<guard::Guarded>>,
+    cache_key: Option<PendingKey>,
+    headers: &HeaderMap,
+) -> Response {
+    let batch = match guarded.as_deref_mut().and_then(guard::Guarded::take_batch) {
         Some(batch) => Ok(batch),
         None => read(),
     };
@@ -113,17 +134,16 @@ pub(crate) async fn handle(
         deadline: tokio::time::Instant::now() + state.limits.request_timeout,
         freshness: &freshness,
         extensions: guarded
-            .as_ref()
+            .as_deref()
             .map(guard::Guarded::extensions)
             .unwrap_or_default(),
         parsed: guarded
-            .as_mut()
+            .as_deref_mut()
             .map(guard::Guarded::take_parsed)
             .unwrap_or_default(),
     };
-    // Boxed: its state (1.7 KB) would otherwise sit in this handler's future, which
-    // is moved whole into axum's box on every request, a response-cache hit's too
-    // (memmove was 5 % of a hot request's samples; `-Zprint-type-sizes`).
+    // Boxed: its state (1.7 KB) is needed only while it runs, and `execute`'s own
+    // box is made from the whole of this future's size (`-Zprint-type-sizes`).
     let answered = Box::pin(state.schema.answer(batch, execution)).await;
     let (status, body, errors, single) = match answered {
         Answered::Planned(planned) => (
@@ -144,15 +164,15 @@ pub(crate) async fn handle(
         body: Bytes::from(body),
         content_type: HeaderValue::from_static(media_type.content_type()),
         outcome: GraphqlOutcome { operation, errors },
-        verdict: guarded.as_ref().and_then(guard::Guarded::verdict),
+        verdict: guarded.as_deref().and_then(guard::Guarded::verdict),
     };
     // A batch's operations note no freshness: its answer is never reused.
     let freshness = single.then_some(&*freshness);
     let response =
         state
             .response_cache
-            .respond(cache_key.filter(|_| single), &headers, answer, freshness);
-    guard::finish(guarded.as_ref(), response)
+            .respond(cache_key.filter(|_| single), headers, answer, freshness);
+    guard::finish(guarded.as_deref(), response)
 }
 
 /// What the handler reads of the HTTP request, taken out of it by one extractor
@@ -165,14 +185,17 @@ pub(crate) struct HttpRequest {
     /// The peer's address, when the server was started with connect info (the
     /// gateway's is; a router driven without a socket has none).
     peer: Option<IpAddr>,
-    /// Read with the route's `DefaultBodyLimit`, as axum's `Bytes` extractor does.
-    body: Result<Bytes, BytesRejection>,
+    /// Read with `--max-body-bytes` as its limit.
+    body: Result<Bytes, BodyError>,
 }
 
-impl<S: Send + Sync> FromRequest<S> for HttpRequest {
+impl FromRequest<Arc<AppState>> for HttpRequest {
     type Rejection = Infallible;
 
-    async fn from_request(request: Request, state: &S) -> Result<HttpRequest, Infallible> {
+    async fn from_request(
+        request: Request,
+        state: &Arc<AppState>,
+    ) -> Result<HttpRequest, Infallible> {
         let (mut parts, body) = request.into_parts();
         let method = std::mem::take(&mut parts.method);
         let headers = std::mem::take(&mut parts.headers);
@@ -181,8 +204,7 @@ impl<S: Send + Sync> FromRequest<S> for HttpRequest {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip());
-        // The body limit is in the extensions, which stay.
-        let body = Bytes::from_request(Request::from_parts(parts, body), state).await;
+        let body = read_body(body, state.limits.max_body_bytes).await;
         Ok(HttpRequest {
             method,
             headers,
@@ -193,11 +215,34 @@ impl<S: Send + Sync> FromRequest<S> for HttpRequest {
     }
 }
 
+/// Why the body could not be read.
+#[derive(Debug)]
+enum BodyError {
+    /// Longer than `--max-body-bytes`.
+    TooLarge,
+    /// The connection failed while it was read.
+    Unreadable(String),
+}
+
+/// The whole body, refused past `max_bytes` as axum's `Bytes` extractor refuses
+/// under `DefaultBodyLimit`. The limit is passed in rather than put in the request's
+/// extensions by axum's layer: the first entry of a request's extensions allocates
+/// their map, and that layer's insert grew it on every request (1 % of a hot
+/// request's samples, bench/JOURNAL.md "Session 27").
+async fn read_body(body: Body, max_bytes: usize) -> Result<Bytes, BodyError> {
+    match Limited::new(body, max_bytes).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(BodyError::TooLarge),
+        Err(error) => Err(BodyError::Unreadable(error.to_string())),
+    }
+}
+
 /// A body that could not be read: over `--max-body-bytes` is 413, else 400.
-fn body_refusal(rejection: &BytesRejection) -> HttpError {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        HttpError::new(Refusal::PayloadTooLarge)
-    } else {
-        HttpError::bad_request(rejection.body_text())
+fn body_refusal(error: &BodyError) -> HttpError {
+    match error {
+        BodyError::TooLarge => HttpError::new(Refusal::PayloadTooLarge),
+        BodyError::Unreadable(why) => {
+            HttpError::bad_request(format!("Failed to buffer the request body: {why}"))
+        }
     }
 }
