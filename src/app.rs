@@ -134,6 +134,12 @@ impl Application {
         })
     }
 
+    /// The gateway's routes over its state, to drive without a socket (the
+    /// `router` bench: what the layers and the handler cost, no kernel).
+    pub fn router(&self) -> axum::Router {
+        router(self.state.clone())
+    }
+
     /// The port the gateway listens on.
     pub fn port(&self) -> u16 {
         self.local_addr()
