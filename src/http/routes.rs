@@ -3,12 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, HeaderName, Method, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower::util::MapResponseLayer;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
@@ -16,7 +16,7 @@ use tower_http::compression::{CompressionBody, CompressionLayer};
 
 use super::apps::{graphiql, scan};
 use super::edge::{
-    AllowedOrigin, CorsConfig, CorsLayer, HttpMetrics, REQUEST_ID, ReceiveBodyLayer, observe,
+    AllowedOrigin, CorsConfig, CorsLayer, ObserveLayer, REQUEST_ID, ReceiveBodyLayer,
 };
 use super::health;
 use super::state::AppState;
@@ -38,10 +38,7 @@ pub fn router(state: AppState) -> Router {
     // What every route's answer passes through, outermost first.
     let edge_with = |cors: CorsLayer| {
         ServiceBuilder::new()
-            .layer(middleware::from_fn_with_state(
-                HttpMetrics::default(),
-                observe,
-            ))
+            .layer(ObserveLayer::default())
             // CORS outside compression: compression looks for `accept-encoding` among
             // the `Vary` values before adding its own, and scanning CORS's long one too
             // cost 1,600 instructions a response.

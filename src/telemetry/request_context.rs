@@ -11,6 +11,8 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use tokio::task::futures::TaskLocalFuture;
+
 tokio::task_local! {
     static CURRENT: Arc<RequestContext>;
 }
@@ -101,6 +103,20 @@ pub fn current() -> Option<Arc<RequestContext>> {
 /// Runs `future` as part of the request `context`.
 pub async fn scope<F: Future>(context: Arc<RequestContext>, future: F) -> F::Output {
     CURRENT.scope(context, future).await
+}
+
+/// `future` polled as part of the request `context`: [`scope`] as a type a
+/// hand-made service's future can hold.
+pub fn scoped<F: Future>(
+    context: Arc<RequestContext>,
+    future: F,
+) -> TaskLocalFuture<Arc<RequestContext>, F> {
+    CURRENT.scope(context, future)
+}
+
+/// Runs `f` as part of the request `context`, at once.
+pub fn sync_scope<R>(context: Arc<RequestContext>, f: impl FnOnce() -> R) -> R {
+    CURRENT.sync_scope(context, f)
 }
 
 #[cfg(test)]

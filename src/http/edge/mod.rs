@@ -16,7 +16,7 @@ mod shed;
 
 pub use cors::AllowedOrigin;
 pub(crate) use cors::{CorsConfig, CorsLayer};
-pub(crate) use observe::{ClientLabel, GraphqlOutcome, HttpMetrics, REQUEST_ID, observe};
+pub(crate) use observe::{ClientLabel, GraphqlOutcome, ObserveLayer, REQUEST_ID};
 pub(crate) use receive::ReceiveBodyLayer;
 pub use serve::{ConnectionSettings, serve};
 pub use shed::InFlightLimit;

@@ -6,15 +6,21 @@
 //! `/graphql` requests log at `info`; probes, metrics and assets at `debug`, so a
 //! kubelet polling `/readyz` does not drown the log.
 
+use std::future::Future;
 use std::hash::BuildHasher;
+use std::pin::Pin;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Method};
 use axum::response::Response;
-use tracing::Instrument;
+use pin_project_lite::pin_project;
+use tokio::task::futures::TaskLocalFuture;
+use tower::{Layer, Service};
+use tracing::instrument::Instrumented;
+use tracing::{Instrument, Span};
 
 use super::request_log::RequestLine;
 use crate::hashing::{FastHasher, FastMap};
@@ -42,81 +48,180 @@ pub(crate) struct GraphqlOutcome {
 #[derive(Clone, Debug)]
 pub(crate) struct ClientLabel(pub(crate) std::sync::Arc<str>);
 
-/// The middleware.
-pub(crate) async fn observe(
-    State(metrics): State<HttpMetrics>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| is_acceptable_id(id))
-        .map_or_else(new_request_id, str::to_owned);
-    let method = request.method().clone();
-    // Cloning a `MatchedPath` clones an `Arc`: the label lives past the request.
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let route = route_label(matched.as_ref());
-    let context = RequestContext::new(id.clone());
-    // The span is what OTLP exports as the request's trace (when configured).
-    let span = tracing::info_span!(
-        target: TARGET,
-        "request", otel.kind = "server", request_id = %id, http.request.method = %method,
-        http.route = route, http.response.status_code = tracing::field::Empty,
-        graphql.operation.name = tracing::field::Empty,
-    );
+/// The middleware, as a layer. A hand-made service rather than
+/// `axum::middleware::from_fn`, which for every request clones the services inside
+/// it and boxes them, boxes its own future (1.4 KB: the request is held twice) and
+/// the inner service's (bench/JOURNAL.md "Session 27").
+#[derive(Clone, Default)]
+pub(crate) struct ObserveLayer {
+    metrics: HttpMetrics,
+}
 
-    let mut response = request_context::scope(context.clone(), next.run(request))
-        .instrument(span.clone())
-        .await;
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
 
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID.clone(), value);
-    }
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    // Taken, not cloned: the log line keeps them (nothing after this reads them).
-    let outcome = response
-        .extensions_mut()
-        .remove::<GraphqlOutcome>()
-        .unwrap_or_default();
-    let operation = if outcome.operation.is_empty() {
-        "-"
-    } else {
-        outcome.operation.as_str()
-    };
-    metrics.record(route, status, operation, elapsed);
-    span.record("http.response.status_code", status);
-    span.record("graphql.operation.name", operation);
-    let counts = context.counts();
-    let duration_ms = elapsed.as_secs_f64() * 1000.0;
-    let _entered = span.enter();
-    if route == "/graphql" {
-        let client = response
-            .extensions_mut()
-            .remove::<ClientLabel>()
-            .map(|ClientLabel(name)| name);
-        RequestLine {
-            request_id: id,
-            method,
-            route: "/graphql",
-            status,
-            duration_ms,
-            operation: outcome.operation,
-            client,
-            errors: outcome.errors,
-            cache_hits: counts.cache_hits,
-            fetched_keys: counts.fetched_keys,
-            shared_keys: counts.shared_keys,
-            upstream_batches: counts.upstream_batches,
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe {
+            inner,
+            metrics: self.metrics.clone(),
         }
-        .log();
-    } else {
-        tracing::debug!(target: TARGET, request_id = %id, %method, route, status, duration_ms, "request");
     }
-    response
+}
+
+/// A service whose requests are observed (see the module doc).
+#[derive(Clone)]
+pub(crate) struct Observe<S> {
+    inner: S,
+    metrics: HttpMetrics,
+}
+
+impl<S> Service<Request> for Observe<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ObserveFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
+        let id = request
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|value| value.to_str().ok())
+            .filter(|id| is_acceptable_id(id))
+            .map_or_else(new_request_id, str::to_owned);
+        let method = request.method().clone();
+        // Cloning a `MatchedPath` clones an `Arc`: the label lives past the request.
+        let matched = request.extensions().get::<MatchedPath>().cloned();
+        let context = RequestContext::new(id.clone());
+        // The span is what OTLP exports as the request's trace (when configured).
+        let span = tracing::info_span!(
+            target: TARGET,
+            "request", otel.kind = "server", request_id = %id, http.request.method = %method,
+            http.route = route_label(matched.as_ref()), http.response.status_code = tracing::field::Empty,
+            graphql.operation.name = tracing::field::Empty,
+        );
+        // The inner services are called, as their futures are polled, inside the
+        // request's context and span.
+        let inner = span
+            .in_scope(|| request_context::sync_scope(context.clone(), || self.inner.call(request)));
+        ObserveFuture {
+            inner: request_context::scoped(context.clone(), inner).instrument(span.clone()),
+            observed: Some(Observed {
+                metrics: self.metrics.clone(),
+                started,
+                id,
+                method,
+                matched,
+                context,
+                span,
+            }),
+        }
+    }
+}
+
+pin_project! {
+    /// The inner service's answer, then its log line and metrics.
+    pub(crate) struct ObserveFuture<F> {
+        #[pin]
+        inner: Instrumented<TaskLocalFuture<Arc<RequestContext>, F>>,
+        // Taken when the answer comes.
+        observed: Option<Observed>,
+    }
+}
+
+impl<F, E> Future for ObserveFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let answered = ready!(this.inner.poll(cx));
+        Poll::Ready(match (answered, this.observed.take()) {
+            (Ok(response), Some(observed)) => Ok(observed.finish(response)),
+            (answered, _) => answered,
+        })
+    }
+}
+
+/// What is known of a request before it is served.
+struct Observed {
+    metrics: HttpMetrics,
+    started: Instant,
+    id: String,
+    method: Method,
+    matched: Option<MatchedPath>,
+    context: Arc<RequestContext>,
+    span: Span,
+}
+
+impl Observed {
+    /// Echoes the request id on `response`, records the metrics and writes the log
+    /// line.
+    fn finish(self, mut response: Response) -> Response {
+        let Observed {
+            metrics,
+            started,
+            id,
+            method,
+            matched,
+            context,
+            span,
+        } = self;
+        let route = route_label(matched.as_ref());
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert(REQUEST_ID.clone(), value);
+        }
+        let elapsed = started.elapsed();
+        let status = response.status().as_u16();
+        // Taken, not cloned: the log line keeps them (nothing after this reads them).
+        let outcome = response
+            .extensions_mut()
+            .remove::<GraphqlOutcome>()
+            .unwrap_or_default();
+        let operation = if outcome.operation.is_empty() {
+            "-"
+        } else {
+            outcome.operation.as_str()
+        };
+        metrics.record(route, status, operation, elapsed);
+        span.record("http.response.status_code", status);
+        span.record("graphql.operation.name", operation);
+        let counts = context.counts();
+        let duration_ms = elapsed.as_secs_f64() * 1000.0;
+        let _entered = span.enter();
+        if route == "/graphql" {
+            let client = response
+                .extensions_mut()
+                .remove::<ClientLabel>()
+                .map(|ClientLabel(name)| name);
+            RequestLine {
+                request_id: id,
+                method,
+                route: "/graphql",
+                status,
+                duration_ms,
+                operation: outcome.operation,
+                client,
+                errors: outcome.errors,
+                cache_hits: counts.cache_hits,
+                fetched_keys: counts.fetched_keys,
+                shared_keys: counts.shared_keys,
+                upstream_batches: counts.upstream_batches,
+            }
+            .log();
+        } else {
+            tracing::debug!(target: TARGET, request_id = %id, %method, route, status, duration_ms, "request");
+        }
+        response
+    }
 }
 
 /// The HTTP metrics' handles per label set (route, status, operation), shared by
@@ -235,10 +340,64 @@ mod tests {
         assert!(!is_acceptable_id(&"a".repeat(129)));
     }
 
+    /// The inner service runs inside the request's context, both when it is called
+    /// (as from `axum::middleware::from_fn`, whose `Next::run` calls it when first
+    /// polled) and when its future is polled; the request id is the client's when
+    /// plain, else a fresh one, and echoed either way.
+    #[tokio::test]
+    async fn the_inner_service_is_called_and_polled_in_the_requests_context() {
+        use axum::body::Body;
+        use tower::ServiceExt;
+
+        let inner = tower::service_fn(|_request: Request| {
+            let at_call = request_context::current().map(|c| c.id().to_owned());
+            async move {
+                tokio::task::yield_now().await;
+                let at_poll = request_context::current().map(|c| c.id().to_owned());
+                let seen = format!(
+                    "{} {}",
+                    at_call.unwrap_or_default(),
+                    at_poll.unwrap_or_default()
+                );
+                Ok::<_, std::convert::Infallible>(Response::new(Body::from(seen)))
+            }
+        });
+        let service = ObserveLayer::default().layer(inner);
+        for (sent, kept) in [
+            (Some("till-7:basket-42"), true),
+            (Some("a b"), false),
+            (None, false),
+        ] {
+            let mut request = Request::new(Body::empty());
+            if let Some(value) = sent.and_then(|id| HeaderValue::from_str(id).ok()) {
+                request.headers_mut().insert(REQUEST_ID.clone(), value);
+            }
+            let response = service.clone().oneshot(request).await.unwrap_or_default();
+            let echoed = response.headers()[&REQUEST_ID]
+                .to_str()
+                .unwrap_or_default()
+                .to_owned();
+            let body = axum::body::to_bytes(response.into_body(), 1024)
+                .await
+                .unwrap_or_default();
+            assert_eq!(body, format!("{echoed} {echoed}"), "{sent:?}");
+            if kept {
+                assert_eq!(Some(echoed.as_str()), sent);
+            } else {
+                assert_eq!(echoed.len(), 36, "a fresh UUID for {sent:?}: {echoed}");
+            }
+        }
+        assert!(
+            request_context::current().is_none(),
+            "no context outside the request"
+        );
+    }
+
     #[tokio::test]
     async fn route_labels_are_the_routers_patterns_and_other_for_no_match() {
         use axum::Router;
         use axum::body::Body;
+        use axum::middleware::Next;
         use axum::routing::get;
         use tower::ServiceExt;
 
