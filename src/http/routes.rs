@@ -4,19 +4,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{Extensions, HeaderMap, HeaderName, Method, StatusCode, Version, header};
+use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use tower::ServiceBuilder;
 use tower::util::MapResponseLayer;
-use tower_http::compression::predicate::{Predicate, SizeAbove};
-use tower_http::compression::{CompressionBody, CompressionLayer};
 
 use super::apps::{graphiql, scan};
 use super::edge::{
-    AllowedOrigin, CorsConfig, CorsLayer, ObserveLayer, REQUEST_ID, ReceiveBodyLayer,
+    AllowedOrigin, CompressLayer, CorsConfig, CorsLayer, ObserveLayer, REQUEST_ID, ReceiveBodyLayer,
 };
 use super::health;
 use super::state::AppState;
@@ -43,11 +40,7 @@ pub fn router(state: AppState) -> Router {
             // the `Vary` values before adding its own, and scanning CORS's long one too
             // cost 1,600 instructions a response.
             .layer(cors)
-            // Compression's body holds its encoders' state inline (6 KB, for every
-            // answer, compressed or not): boxed into a `Body` at once, the layers outside
-            // move 16 bytes instead (bench/JOURNAL.md, "Session 5").
-            .layer(MapResponseLayer::new(box_body))
-            .layer(CompressionLayer::new().compress_when(compressible()))
+            .layer(CompressLayer::new())
     };
     let edge = edge_with(cors);
     // `/graphql` takes the edge and its own layers in one `layer` call: axum boxes a
@@ -136,28 +129,6 @@ pub fn router(state: AppState) -> Router {
 /// extractors apply.
 const OTHER_ROUTES_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// A compressing (or pass-through) body behind one pointer.
-fn box_body(response: Response<CompressionBody<Body>>) -> Response {
-    response.map(Body::new)
-}
-
-/// What compression compresses: tower-http's default rule (32 bytes or more, not
-/// gRPC, images other than SVG, or server-sent events), with the content type read
-/// once instead of once per exclusion (2,000 instructions an answer).
-fn compressible() -> impl Predicate {
-    SizeAbove::new(32).and(
-        |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
-            let content_type = headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default();
-            !(content_type.starts_with("application/grpc")
-                || content_type.starts_with("image/") && !content_type.starts_with("image/svg+xml")
-                || content_type.starts_with("text/event-stream"))
-        },
-    )
-}
-
 /// Which routes a CORS policy is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum CorsRoutes {
@@ -242,50 +213,4 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         handle.render(),
     )
         .into_response()
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-mod tests {
-    use axum::body::Body;
-    use tower_http::compression::predicate::DefaultPredicate;
-
-    use super::*;
-
-    #[test]
-    fn compression_compresses_what_tower_https_default_rule_does() {
-        let content_types = [
-            None,
-            Some("application/json"),
-            Some("application/graphql-response+json; charset=utf-8"),
-            Some("text/html; charset=utf-8"),
-            Some("application/wasm"),
-            Some("application/grpc"),
-            Some("application/grpc+proto"),
-            Some("image/png"),
-            Some("image/svg+xml"),
-            Some("IMAGE/PNG"),
-            Some("text/event-stream"),
-            Some("text/javascript"),
-        ];
-        let mut compared = 0;
-        for content_type in content_types {
-            for size in [0, 31, 32, 33, 4096] {
-                let mut response = Response::new(Body::from(vec![b'a'; size]));
-                if let Some(content_type) = content_type {
-                    response.headers_mut().insert(
-                        header::CONTENT_TYPE,
-                        header::HeaderValue::from_str(content_type).unwrap(),
-                    );
-                }
-                assert_eq!(
-                    compressible().should_compress(&response),
-                    DefaultPredicate::new().should_compress(&response),
-                    "{content_type:?}, {size} bytes"
-                );
-                compared += 1;
-            }
-        }
-        assert_eq!(compared, 60);
-    }
 }

@@ -4,9 +4,10 @@
 //!
 //! From the socket inwards: [`serve`] (connections, the request-head time limit,
 //! graceful shutdown), `observe` (request id, request context, the log line of
-//! `request_log`, HTTP metrics), `cors`, `receive` (whole bodies within a time
+//! `request_log`, HTTP metrics), `cors`, `compress`, `receive` (whole bodies within a time
 //! limit), `shed` (the in-flight cap). `routes` stacks them.
 
+mod compress;
 mod cors;
 mod observe;
 mod receive;
@@ -14,6 +15,7 @@ mod request_log;
 mod serve;
 mod shed;
 
+pub(crate) use compress::CompressLayer;
 pub use cors::AllowedOrigin;
 pub(crate) use cors::{CorsConfig, CorsLayer};
 pub(crate) use observe::{ClientLabel, GraphqlOutcome, ObserveLayer, REQUEST_ID};
