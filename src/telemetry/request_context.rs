@@ -100,13 +100,8 @@ pub fn current() -> Option<Arc<RequestContext>> {
     CURRENT.try_with(Arc::clone).ok()
 }
 
-/// Runs `future` as part of the request `context`.
-pub async fn scope<F: Future>(context: Arc<RequestContext>, future: F) -> F::Output {
-    CURRENT.scope(context, future).await
-}
-
-/// `future` polled as part of the request `context`: [`scope`] as a type a
-/// hand-made service's future can hold.
+/// `future` polled as part of the request `context` (a type a hand-made service's
+/// future can hold; `.await` it to run it).
 pub fn scoped<F: Future>(
     context: Arc<RequestContext>,
     future: F,
@@ -127,7 +122,7 @@ mod tests {
     async fn the_context_is_visible_inside_its_scope_only() {
         let context = RequestContext::new("abc");
 
-        let inside = scope(context.clone(), async {
+        let inside = scoped(context.clone(), async {
             current().map(|c| c.id().to_owned())
         })
         .await;

@@ -102,8 +102,8 @@ pub(crate) async fn handle(
     };
     // Boxed: executing holds far more state than a response-cache hit needs, and
     // this future is moved whole into axum's box on every request, a hit's too
-    // (`memcpy` of it was 2 % of a hot request's samples; `-Zprint-type-sizes`:
-    // 1,792 bytes in one future, 500 here without it; bench/JOURNAL.md "Session 27").
+    // (`-Zprint-type-sizes`: 1,792 bytes with it inline, 504 without;
+    // bench/JOURNAL.md "Session 27").
     Box::pin(execute(
         &state, read, media_type, guarded, cache_key, &headers,
     ))

@@ -383,7 +383,7 @@ impl Shared {
         let batch = &guard.keys;
         let results = match request_id {
             Some(id) => {
-                request_context::scope(RequestContext::new(id), self.catalog.fetch(batch)).await
+                request_context::scoped(RequestContext::new(id), self.catalog.fetch(batch)).await
             }
             None => self.catalog.fetch(batch).await,
         };
