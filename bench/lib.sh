@@ -3,6 +3,7 @@
 # Every process started here is recorded in BENCH_PIDS and stopped by bench_cleanup.
 
 BENCH_PIDS=()
+WRK_PIN=() # see run_wrk
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
@@ -25,6 +26,15 @@ ensure_tools() {
 }
 
 # start NAME LOGFILE CMD...: starts CMD in the background; sets LAST_PID.
+# pinned CPU COMMAND...: COMMAND (a program, or a shell function that execs one) bound to
+# CPU, so that its runtime sizes its thread pool to that one CPU; for `start`.
+pinned() {
+  local cpu=$1
+  shift
+  taskset -p -c "$cpu" "$BASHPID" >/dev/null
+  if declare -F "$1" >/dev/null; then "$@"; else exec "$@"; fi
+}
+
 start() {
   local name=$1 logfile=$2
   shift 2
@@ -317,9 +327,10 @@ built_from() {
 # (2 and 32 when unset) with bench/lua/SCRIPT.lua, stopped by `timeout` if it hangs.
 # TITLES: the "title" members every answer must hold (bench/lua/common.lua).
 # LUA_HEADERS: headers every request sends ("name: value" lines; common.lua).
+# WRK_PIN (an array, empty by default) prefixes wrk's command, e.g. (taskset -c 1).
 run_wrk() {
   BENCH_WRK_THREADS="${THREADS:-2}" BENCH_LUA_HEADERS="${LUA_HEADERS:-}" \
-    timeout $(($4 + 30)) wrk -t"${THREADS:-2}" -c"${CONNS:-32}" -d"$4s" --timeout 2s --latency \
+    "${WRK_PIN[@]}" timeout $(($4 + 30)) wrk -t"${THREADS:-2}" -c"${CONNS:-32}" -d"$4s" --timeout 2s --latency \
     -s "bench/lua/$1.lua" "$2" -- "$3" "${6:-0}" "${7:-1}" ${8:+"$8"} >"$5" 2>&1 || true
 }
 

@@ -23,8 +23,17 @@
 # row lists its ratio in every round. On a shared 2-core host one round can
 # flip a goal at its edge (bench/JOURNAL.md, "Session 19").
 #
+# Hot, isolated (VS_ISOLATE=1 on 2 or more CPUs): every round, the hot peers again with
+# the server bound to CPU 0 (its runtime then sizes itself to one CPU) and one wrk
+# thread bound to CPU 1. The shared runs measure what a request costs the machine, but
+# their hot p99 measures wrk: two wrk threads and the server's workers share two CPUs,
+# and the faster the server, the more often a wrk thread waits a scheduler slice for
+# the CPU before it reads an answer (the bare handler's own p99 was 4.2 ms that way,
+# 0.57 ms isolated; bench/JOURNAL.md, "Session 28"). Hot's p99 goal is judged on the
+# isolated pass; both p99s are reported.
+#
 # The caller sets BIN, BARE, BARE_ON, BARE_PORT, GW_PORT, WORK, WARMUP, THREADS, CONNS,
-# VS_DURATION, VS_WORKLOADS, VS_ROUNDS, VS_PRODUCTION, PROD_MAX_COST, PROD_RATE_LIMIT and has
+# VS_DURATION, VS_WORKLOADS, VS_ROUNDS, VS_ISOLATE, VS_PRODUCTION, PROD_MAX_COST, PROD_RATE_LIMIT and has
 # run ensure_tailcall for each of TAILCALL_VERSIONS; vs_bench measures (VS_FAILED=1
 # when our gateway had errors), vs_report prints the Markdown.
 
@@ -37,10 +46,13 @@ declare -A VS_NAME=([ours]="catalog-gateway" [prod]="catalog-gateway, production
 declare -A VS_PORT=() # set in vs_bench
 declare -A TC_VERSION_OF=()
 TC_PEERS=()
-declare -A VS_RPS VS_P99 VS_ERR VS_NERR VS_CPU VS_RSS VS_OTHERS VS_REDIS_CMDS VS_REDIS_CPU VS_REDIS_KEYS VS_FALLBACKS
+declare -A VS_RPS VS_P50 VS_P99 VS_ERR VS_NERR VS_CPU VS_RSS VS_OTHERS VS_REDIS_CMDS VS_REDIS_CPU VS_REDIS_KEYS VS_FALLBACKS
 VS_ROWS=()
 PROD_ROWS=()
 POS_ROWS=()
+ISO_ROWS=()
+# Set (to a CPU number) for the isolated pass: vs_start binds the server to it.
+VS_PIN_CPU=
 # Each round's figures: VS_ROUND[FIELD:WORKLOAD/PEER:ROUND].
 declare -A VS_ROUND=()
 
@@ -58,20 +70,22 @@ vs_peers() {
   echo "${peers[@]}"
 }
 
-# vs_start PEER LOGFILE: starts PEER and waits until it serves; sets VS_PID.
+# vs_start PEER LOGFILE: starts PEER (bound to VS_PIN_CPU when set) and waits until it
+# serves; sets VS_PID.
 vs_start() {
-  local peer=$1 url=http://127.0.0.1:${VS_PORT[$1]} i ours
+  local peer=$1 url=http://127.0.0.1:${VS_PORT[$1]} i ours pin=()
   read -ra ours <<<"$(vs_ours_args)"
+  [ -n "$VS_PIN_CPU" ] && pin=(pinned "$VS_PIN_CPU")
   case $peer in
-    ours) start "gateway" "$2" "$BIN" --listen "127.0.0.1:${VS_PORT[ours]}" "${ours[@]}" ;;
+    ours) start "gateway" "$2" "${pin[@]}" "$BIN" --listen "127.0.0.1:${VS_PORT[ours]}" "${ours[@]}" ;;
     prod)
       redis_reset
       # The bypass secret from the environment, as README advises (not in `ps`).
-      start "gateway, production settings" "$2" env "CATALOG_TRUSTED_DOCUMENTS_BYPASS_SECRET=$BYPASS_SECRET" \
+      start "gateway, production settings" "$2" "${pin[@]}" env "CATALOG_TRUSTED_DOCUMENTS_BYPASS_SECRET=$BYPASS_SECRET" \
         "$BIN" --listen "127.0.0.1:${VS_PORT[prod]}" "${ours[@]}" "${PROD_FLAGS[@]}"
       ;;
-    bare) start "bare handler" "$2" "$BARE" "127.0.0.1:$BARE_PORT" "$WORK/hot_body.json" ;;
-    *) start "${VS_NAME[$peer]}" "$2" tailcall_exec "${TC_VERSION_OF[$peer]}" start "$WORK/$peer.graphql" ;;
+    bare) start "bare handler" "$2" "${pin[@]}" "$BARE" "127.0.0.1:$BARE_PORT" "$WORK/hot_body.json" ;;
+    *) start "${VS_NAME[$peer]}" "$2" "${pin[@]}" tailcall_exec "${TC_VERSION_OF[$peer]}" start "$WORK/$peer.graphql" ;;
   esac
   VS_PID=$LAST_PID
   for ((i = 0; i < 600; i++)); do
@@ -116,12 +130,19 @@ prod_check() {
   expect_answer "$1" "a listed operation" 200 "" -H "x-api-key: $API_KEY" -d "$product"
 }
 
-# vs_run WORKLOAD PEER: one measured run; fills VS_*[WORKLOAD/PEER].
+# vs_run WORKLOAD PEER [isolated]: one measured run; fills VS_*[WORKLOAD/PEER], or with
+# `isolated` (hot only) VS_*[hot-isolated/PEER]: the server bound to CPU 0, one wrk
+# thread to CPU 1.
 vs_run() {
-  local wl=$1 peer=$2 name=$WORK/vs-$1-$2 url=http://127.0.0.1:${VS_PORT[$2]} key=$1/$2
+  local script=$1 wl=$1 peer=$2
+  if [ "${3:-}" = isolated ]; then
+    wl=$1-isolated
+    local VS_PIN_CPU=0 THREADS=1 WRK_PIN=(taskset -c 1)
+  fi
+  local name=$WORK/vs-$wl-$2 url=http://127.0.0.1:${VS_PORT[$2]} key=$wl/$2
   local s=0 ns=1 t0 t1 u0 u1 r0 r1 c0 c1 hwm errors wrk_us up_us
   # hot asks one key again and again: it needs no slot of its own.
-  if [ "$wl" != hot ]; then
+  if [ "$script" != hot ]; then
     s=$VS_SLOT ns=$VS_NSLOTS
     VS_SLOT=$((VS_SLOT + 1))
   fi
@@ -133,9 +154,9 @@ vs_run() {
     LUA_HEADERS="x-api-key: $API_KEY"
     # The aliases' text changes per request, so no manifest can list it: it is sent as
     # a same-origin tool sends what is not listed (cost, rate limit and key still apply).
-    [ "$wl" = aliases ] && LUA_HEADERS+=$'\n'"x-trusted-documents-bypass: $BYPASS_SECRET"
+    [ "$script" = aliases ] && LUA_HEADERS+=$'\n'"x-trusted-documents-bypass: $BYPASS_SECRET"
   fi
-  run_wrk "vs_$wl" "$url" 0 "$WARMUP" "$name-warmup.txt" "$s" "$ns"
+  run_wrk "vs_$script" "$url" 0 "$WARMUP" "$name-warmup.txt" "$s" "$ns"
   sleep 0.3
   t0=$(cpu_ticks "$VS_PID")
   u0=$(cpu_ticks "$VS_UPSTREAM_PID")
@@ -145,7 +166,7 @@ vs_run() {
   fi
   # wrk's own CPU (user + system), from bash's `time` of the run.
   local TIMEFORMAT='%U %S'
-  { time run_wrk "vs_$wl" "$url" 1 "$VS_DURATION" "$name.txt" "$s" "$ns"; } 2>"$name.wrk-cpu"
+  { time run_wrk "vs_$script" "$url" 1 "$VS_DURATION" "$name.txt" "$s" "$ns"; } 2>"$name.wrk-cpu"
   t1=$(cpu_ticks "$VS_PID")
   u1=$(cpu_ticks "$VS_UPSTREAM_PID")
   if [ "$peer" = prod ]; then
@@ -166,6 +187,7 @@ vs_run() {
   case $peer in ours | prod) [ "$errors" -gt 0 ] && VS_FAILED=1 ;; esac
   VS_NERR[$key]=$errors
   VS_RPS[$key]=$R_rps
+  VS_P50[$key]=$R_p50_us
   VS_P99[$key]=$R_p99_us
   VS_ERR[$key]="$R_socket_errors / $R_non2xx / $R_gql_errors"
   VS_CPU[$key]=$(per_request "$((t1 - t0))" "$R_requests")
@@ -187,7 +209,7 @@ vs_run() {
 # vs_keep KEY ROUND: the figures vs_run just made for KEY, kept as ROUND's.
 vs_keep() {
   local field
-  for field in RPS P99 CPU RSS OTHERS NERR ERR; do
+  for field in RPS P50 P99 CPU RSS OTHERS NERR ERR; do
     unset -n figures
     local -n figures=VS_$field
     VS_ROUND[$field:$1:$2]=${figures[$1]}
@@ -199,7 +221,7 @@ vs_keep() {
 vs_combine() {
   local key=$1 field r sock non2xx gql a b c
   [ "$VS_ROUNDS" -gt 1 ] || return 0
-  for field in RPS:%.1f P99:%.0f CPU:%.1f RSS:%.0f OTHERS:%.0f; do
+  for field in RPS:%.1f P50:%.0f P99:%.0f CPU:%.1f RSS:%.0f OTHERS:%.0f; do
     unset -n figures
     local -n figures=VS_${field%%:*}
     local values=()
@@ -264,6 +286,42 @@ vs_best() {
   echo "$best"
 }
 
+# vs_hot_isolated: whether the isolated hot pass ran.
+vs_hot_isolated() { [ -n "${VS_RPS[hot-isolated/ours]:-}" ]; }
+
+# vs_hot_p99_ok PEER BEST: hot's p99 condition for PEER (ours or prod) as an awk
+# expression: against the best Tailcall of the isolated pass when it ran, else against
+# BEST (the shared runs' best).
+vs_hot_p99_ok() {
+  if vs_hot_isolated && [ -n "${VS_P99[hot-isolated/$1]:-}" ]; then
+    echo "${VS_P99[hot-isolated/$1]} <= ${VS_P99[hot-isolated/$(vs_best hot-isolated)]}"
+  else
+    echo "${VS_P99[hot/$1]} <= ${VS_P99[hot/$2]}"
+  fi
+}
+
+# vs_hot_p99 PEER BEST: the p99s hot's goal compares, in words.
+vs_hot_p99() {
+  local iso
+  if vs_hot_isolated && [ -n "${VS_P99[hot-isolated/$1]:-}" ]; then
+    iso=$(vs_best hot-isolated)
+    echo "p99 isolated $(ms "${VS_P99[hot-isolated/$1]}") vs ${VS_NAME[$iso]} $(ms "${VS_P99[hot-isolated/$iso]}") ms (shared $(ms "${VS_P99[hot/$1]}") vs $(ms "${VS_P99[hot/$2]}"))"
+  else
+    echo "p99 $(ms "${VS_P99[hot/$1]}") vs $(ms "${VS_P99[hot/$2]}") ms"
+  fi
+}
+
+# vs_iso_rows: the isolated hot pass's table rows.
+vs_iso_rows() {
+  local peer key peers
+  vs_hot_isolated || return 0
+  read -ra peers <<<"$(vs_peers hot)"
+  for peer in "${peers[@]}"; do
+    key=hot-isolated/$peer
+    ISO_ROWS+=("| ${VS_NAME[$peer]} | $(printf '%.0f' "${VS_RPS[$key]}") | $(ms "${VS_P50[$key]}") | **$(ms "${VS_P99[$key]}")** | $(ms "${VS_P99[hot/$peer]}") | ${VS_CPU[$key]} | ${VS_ERR[$key]} |")
+  done
+}
+
 # vs_rows WORKLOAD: its rows of the three tables, from the runs just made.
 vs_rows() {
   local wl=$1 best="" ratio raw goal cells="" errs peer ceiling pct
@@ -274,7 +332,7 @@ vs_rows() {
     if [ "$wl" = hot ]; then
       if [ "$BARE_ON" = 1 ]; then
         pct=$(vs_ratio ours bare hot)
-        goal="$(awk -v p="$pct" 'BEGIN {printf "%.0f", p * 100}') % of the bare handler$(vs_rounds ours bare hot) ($(vs_cell hot bare); errors ${VS_ERR[hot/bare]}): $(met "$pct >= 0.85 && ${VS_P99[hot/ours]} <= ${VS_P99[hot/$best]}")"
+        goal="$(awk -v p="$pct" 'BEGIN {printf "%.0f", p * 100}') % of the bare handler$(vs_rounds ours bare hot) ($(vs_cell hot bare); errors ${VS_ERR[hot/bare]}); $(vs_hot_p99 ours "$best"): $(met "$pct >= 0.85 && $(vs_hot_p99_ok ours "$best")")"
       else
         goal="– (no bare handler run: BENCH_BARE=0)"
       fi
@@ -308,7 +366,12 @@ vs_rows() {
       best_cell="${VS_NAME[$best]}: $(printf '%.0f' "${VS_RPS[$wl/$best]}") req/s, p99 $(ms "${VS_P99[$wl/$best]}") ms"
       raw=$(vs_ratio prod best "$wl")
       vs_best_ratio="**$(printf '%.2f' "$raw")×**"
-      goal_best=$(met "$raw >= 1.5 && ${VS_P99[$wl/prod]} <= ${VS_P99[$wl/$best]}")
+      if [ "$wl" = hot ]; then
+        goal_best=$(met "$raw >= 1.5 && $(vs_hot_p99_ok prod "$best")")
+        best_cell+="; $(vs_hot_p99 prod "$best")"
+      else
+        goal_best=$(met "$raw >= 1.5 && ${VS_P99[$wl/prod]} <= ${VS_P99[$wl/$best]}")
+      fi
     else
       best_cell="– (Tailcall has no \`lookups\`)" vs_best_ratio="–" goal_best="–"
     fi
@@ -394,15 +457,23 @@ vs_bench() {
         vs_run "$wl" "$peer"
         vs_keep "$wl/$peer" "$round"
       done
+      if [ "$wl" = hot ] && [ "$VS_ISOLATE" = 1 ]; then
+        for peer in "${peers[@]}"; do
+          vs_run hot "$peer" isolated
+          vs_keep "hot-isolated/$peer" "$round"
+        done
+      fi
     done
   done
   for wl in $VS_WORKLOADS; do
     read -ra peers <<<"$(vs_peers "$wl")"
     for peer in "${peers[@]}"; do
       vs_combine "$wl/$peer"
+      [ "$wl" = hot ] && [ "$VS_ISOLATE" = 1 ] && vs_combine "hot-isolated/$peer"
     done
     vs_rows "$wl"
   done
+  vs_iso_rows
   vs_pos_rows
   stop "$VS_UPSTREAM_PID"
   [ "$VS_PRODUCTION" = 1 ] && stop "$REDIS_PID"
@@ -437,7 +508,7 @@ vs_report() {
       names+=" · ${VS_NAME[$peer]}"
       align+="---|"
     done
-    echo "| workload | catalog-gateway |$header ours / best Tailcall | wrk + upstream CPU/req; ceiling | errors socket / non-2xx / GraphQL (ours$names) | goal (issue 24): cold, basket, aliases ≥ 2× the best Tailcall; hot ≥ 85 % of the bare handler; p99 no higher than the best Tailcall's |"
+    echo "| workload | catalog-gateway |$header ours / best Tailcall | wrk + upstream CPU/req; ceiling | errors socket / non-2xx / GraphQL (ours$names) | goal (issue 24): cold, basket, aliases ≥ 2× the best Tailcall; hot ≥ 85 % of the bare handler; p99 no higher than the best Tailcall's (hot's: in the isolated pass, below) |"
     echo "|---|---|${align}---:|---|---|---|"
     printf '%s\n' "${VS_ROWS[@]}"
     echo
@@ -450,6 +521,16 @@ vs_report() {
     printf '%s\n' "${PROD_ROWS[@]}"
     echo
     echo "The bound: (wrk + upstream CPU/req at defaults + the gateway's CPU/req at defaults) / (wrk + upstream CPU/req with production settings + the gateway's CPU/req at defaults + Redis's CPU/req): the ratio a production gateway would reach if it spent not a microsecond more than at defaults, every process sharing these $NPROC CPUs (Redis's figure is the last round's). Where Redis alone spends a request more than a quarter of what the others spend at defaults, 0.80 is out of reach on this machine whatever the gateway does; with Redis on its own host (as deployed) it spends none of the gateway's CPUs."
+    echo
+  fi
+  if [ ${#ISO_ROWS[@]} -gt 0 ]; then
+    echo "### Hot, isolated: the server on CPU 0, the load generator on CPU 1"
+    echo
+    echo "The hot peers again every round, each server started bound to CPU 0 (\`taskset -p -c 0\` before it starts: its runtime sizes itself to one CPU), one wrk thread bound to CPU 1: \`taskset -c 1 wrk -t1 -c$CONNS -d${VS_DURATION}s --timeout 2s --latency -s bench/lua/vs_hot.lua …\` with BENCH_WRK_THREADS=1. In the shared runs the two wrk threads and the server's workers share both CPUs and the hot p99 is mostly a wrk thread waiting its turn for a CPU; here it is the server's. Hot's p99 goal is judged on this table."
+    echo
+    echo "| peer | req/s | p50 ms | p99 ms | p99 ms in the shared runs | CPU µs/req | errors socket / non-2xx / GraphQL |"
+    echo "|---|---:|---:|---:|---:|---:|---|"
+    printf '%s\n' "${ISO_ROWS[@]}"
     echo
   fi
   if [ ${#POS_ROWS[@]} -gt 0 ]; then
