@@ -3,10 +3,13 @@
 //!
 //! Why a mirror: `Product` is the domain type and stays free of serde (a wire
 //! format must not leak into it), and this format must stay readable by other
-//! replicas of other builds. Why a version tag: during a rolling deploy, old and new
-//! replicas share one Redis; a replica that meets a version it does not know treats
-//! the entry as a miss (and refetches), never as an error. Bump [`FORMAT_VERSION`]
-//! on any change to the mirror types. Why JSON: `serde_json` is already a
+//! replicas of other builds. Entries are read with serde and written by hand
+//! ([`encode`]), byte for byte what serde_json writes for the mirror (tested against
+//! the serde encoder, kept as `reference`). Why a version tag: during a rolling
+//! deploy, old and new replicas share one Redis; a replica that meets a version it
+//! does not know treats the entry as a miss (and refetches), never as an error. Bump
+//! [`FORMAT_VERSION`] on any change to the mirror types (and [`encode`] with them: a
+//! test fails until they agree). Why JSON: `serde_json` is already a
 //! dependency, entries are small, and `redis-cli GET` stays readable when debugging.
 
 use std::sync::Arc;
@@ -90,91 +93,6 @@ struct StoredAttribute {
     value: Option<Text>,
 }
 
-/// The write side of [`StoredEntry`]: the same fields in the same order, borrowed
-/// from the entry, so encoding copies no string before writing it out (a batch of
-/// products is encoded for every write-back to Redis).
-#[derive(Serialize)]
-struct StoredEntryRef<'a> {
-    v: u32,
-    at: u64,
-    product: Option<StoredProductRef<'a>>,
-}
-
-/// [`StoredProduct`], borrowed.
-#[derive(Serialize)]
-struct StoredProductRef<'a> {
-    gtin: &'a str,
-    title: &'a str,
-    brand: Option<&'a str>,
-    description: Option<&'a str>,
-    price: Option<StoredPriceRef<'a>>,
-    #[serde(serialize_with = "images")]
-    images: &'a [Image],
-    categories: &'a [Text],
-    #[serde(serialize_with = "attributes")]
-    attributes: &'a [Attribute],
-    availability: &'a str,
-    updated_at: Option<&'a str>,
-}
-
-/// [`StoredPrice`], borrowed.
-#[derive(Serialize)]
-struct StoredPriceRef<'a> {
-    amount: &'a str,
-    currency: &'a str,
-}
-
-/// [`StoredImage`], borrowed.
-#[derive(Serialize)]
-struct StoredImageRef<'a> {
-    url: &'a str,
-    alt: Option<&'a str>,
-}
-
-/// [`StoredAttribute`], borrowed.
-#[derive(Serialize)]
-struct StoredAttributeRef<'a> {
-    name: &'a str,
-    value: Option<&'a str>,
-}
-
-fn images<S: serde::Serializer>(images: &&[Image], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(images.iter().map(|image| StoredImageRef {
-        url: &image.url,
-        alt: image.alt.as_deref(),
-    }))
-}
-
-fn attributes<S: serde::Serializer>(
-    attributes: &&[Attribute],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(attributes.iter().map(|attribute| StoredAttributeRef {
-        name: &attribute.name,
-        value: attribute.value.as_deref(),
-    }))
-}
-
-impl<'a> From<&'a Product> for StoredProductRef<'a> {
-    fn from(p: &'a Product) -> Self {
-        StoredProductRef {
-            gtin: p.gtin.gtin14(),
-            title: &p.title,
-            brand: p.brand.as_deref(),
-            description: p.description.as_deref(),
-            price: p.price.as_ref().map(|price| StoredPriceRef {
-                amount: &price.amount,
-                currency: &price.currency,
-            }),
-            images: &p.images,
-            categories: &p.categories,
-            attributes: &p.attributes,
-            availability: p.availability.as_str(),
-            updated_at: p.updated_at.as_deref(),
-        }
-    }
-}
-
 /// The bytes an entry's JSON holds beyond its product's text: the version, the
 /// time, the field names, quotes and punctuation.
 const ENTRY_JSON_OVERHEAD: usize = 192;
@@ -184,23 +102,116 @@ fn json_capacity(entry: &Entry) -> usize {
     entry.product.as_deref().map_or(0, product_bytes) + ENTRY_JSON_OVERHEAD
 }
 
-/// The stored form of `entry`.
+/// The stored form of `entry`: the JSON of [`StoredEntry`], written field by field.
+///
+/// Byte for byte what serde_json writes for that struct (the serde version is kept in
+/// the tests as the oracle, `reference`): every replica, of any build, reads it with
+/// serde. Why by hand: a product's strings almost never need escaping, and serde_json
+/// checks and writes each through its escaping machinery; the write-back encodes every
+/// new product a loader batch fetched (bench/JOURNAL.md, "POS with production
+/// settings": 1.5 µs an entry, a tenth of a production POS request).
 pub(crate) fn encode(entry: &Entry) -> Vec<u8> {
-    let stored = StoredEntryRef {
-        v: FORMAT_VERSION,
-        at: entry.fetched_at_ms,
-        product: entry.product.as_deref().map(StoredProductRef::from),
-    };
-    // Sized for the whole entry at once: serde_json's own `to_vec` starts at 128
-    // bytes and grows three times for a typical product (about 600 bytes), which
-    // was a tenth of the Redis write-back's CPU. The product's heap estimate plus
-    // the field names is at least that for any product without escapes.
-    let mut bytes = Vec::with_capacity(json_capacity(entry));
-    // Serializing plain structs of strings and numbers into a Vec cannot fail; an
-    // empty value would only read back as a malformed entry, i.e. a miss.
-    match serde_json::to_writer(&mut bytes, &stored) {
-        Ok(()) => bytes,
-        Err(_) => Vec::new(),
+    // Sized for the whole entry at once (a typical product is about 600 bytes; a
+    // `Vec` grown from empty would reallocate several times).
+    let mut out = Vec::with_capacity(json_capacity(entry));
+    out.extend_from_slice(b"{\"v\":");
+    number(&mut out, u64::from(FORMAT_VERSION));
+    out.extend_from_slice(b",\"at\":");
+    number(&mut out, entry.fetched_at_ms);
+    out.extend_from_slice(b",\"product\":");
+    match entry.product.as_deref() {
+        Some(product) => write_product(&mut out, product),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
+    out
+}
+
+fn write_product(out: &mut Vec<u8>, p: &Product) {
+    out.extend_from_slice(b"{\"gtin\":");
+    string(out, p.gtin.gtin14());
+    out.extend_from_slice(b",\"title\":");
+    string(out, &p.title);
+    out.extend_from_slice(b",\"brand\":");
+    optional(out, p.brand.as_deref());
+    out.extend_from_slice(b",\"description\":");
+    optional(out, p.description.as_deref());
+    out.extend_from_slice(b",\"price\":");
+    match &p.price {
+        Some(price) => {
+            out.extend_from_slice(b"{\"amount\":");
+            string(out, &price.amount);
+            out.extend_from_slice(b",\"currency\":");
+            string(out, &price.currency);
+            out.push(b'}');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"images\":");
+    list(out, &p.images, |out, image| {
+        out.extend_from_slice(b"{\"url\":");
+        string(out, &image.url);
+        out.extend_from_slice(b",\"alt\":");
+        optional(out, image.alt.as_deref());
+        out.push(b'}');
+    });
+    out.extend_from_slice(b",\"categories\":");
+    list(out, &p.categories, |out, category| string(out, category));
+    out.extend_from_slice(b",\"attributes\":");
+    list(out, &p.attributes, |out, attribute| {
+        out.extend_from_slice(b"{\"name\":");
+        string(out, &attribute.name);
+        out.extend_from_slice(b",\"value\":");
+        optional(out, attribute.value.as_deref());
+        out.push(b'}');
+    });
+    out.extend_from_slice(b",\"availability\":");
+    string(out, p.availability.as_str());
+    out.extend_from_slice(b",\"updated_at\":");
+    optional(out, p.updated_at.as_deref());
+    out.push(b'}');
+}
+
+fn list<T>(out: &mut Vec<u8>, items: &[T], mut item: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (index, value) in items.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        item(out, value);
+    }
+    out.push(b']');
+}
+
+fn number(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn optional(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(text) => string(out, text),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A JSON string. One that needs no escaping (no `"`, `\\` or control character: the
+/// usual case) is copied as it is; any other is written by serde_json, so the rare
+/// escape is exactly serde_json's.
+fn string(out: &mut Vec<u8>, text: &str) {
+    // A fold rather than `any`: no early exit, so the check runs over whole words.
+    let needs_escaping = text.bytes().fold(false, |found, b| {
+        found | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if needs_escaping {
+        // Writing a `str` into a `Vec` cannot fail (the `Vec` grows); a failure
+        // would leave a malformed entry, which every reader treats as a miss.
+        if serde_json::to_writer(&mut *out, text).is_err() {
+            out.extend_from_slice(b"null");
+        }
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
     }
 }
 
@@ -266,6 +277,108 @@ impl StoredProduct {
             availability: Availability::from_upstream(Some(&self.availability)),
             updated_at: self.updated_at,
         })
+    }
+}
+
+/// The encoder before [`encode`] was written by hand: serde_json over borrowed mirrors
+/// of [`StoredEntry`]. Kept as the oracle `encode` must equal byte for byte.
+#[cfg(test)]
+pub(super) mod reference {
+    use super::{Attribute, Entry, FORMAT_VERSION, Image, Product, Text};
+
+    /// What serde_json writes for `entry`.
+    pub(crate) fn encode(entry: &Entry) -> Vec<u8> {
+        let stored = StoredEntryRef {
+            v: FORMAT_VERSION,
+            at: entry.fetched_at_ms,
+            product: entry.product.as_deref().map(StoredProductRef::from),
+        };
+        serde_json::to_vec(&stored).unwrap_or_default()
+    }
+
+    /// The write side of [`StoredEntry`]: the same fields in the same order, borrowed
+    /// from the entry, so encoding copies no string before writing it out (a batch of
+    /// products is encoded for every write-back to Redis).
+    #[derive(serde::Serialize)]
+    struct StoredEntryRef<'a> {
+        v: u32,
+        at: u64,
+        product: Option<StoredProductRef<'a>>,
+    }
+
+    /// [`StoredProduct`], borrowed.
+    #[derive(serde::Serialize)]
+    struct StoredProductRef<'a> {
+        gtin: &'a str,
+        title: &'a str,
+        brand: Option<&'a str>,
+        description: Option<&'a str>,
+        price: Option<StoredPriceRef<'a>>,
+        #[serde(serialize_with = "images")]
+        images: &'a [Image],
+        categories: &'a [Text],
+        #[serde(serialize_with = "attributes")]
+        attributes: &'a [Attribute],
+        availability: &'a str,
+        updated_at: Option<&'a str>,
+    }
+
+    /// [`StoredPrice`], borrowed.
+    #[derive(serde::Serialize)]
+    struct StoredPriceRef<'a> {
+        amount: &'a str,
+        currency: &'a str,
+    }
+
+    /// [`StoredImage`], borrowed.
+    #[derive(serde::Serialize)]
+    struct StoredImageRef<'a> {
+        url: &'a str,
+        alt: Option<&'a str>,
+    }
+
+    /// [`StoredAttribute`], borrowed.
+    #[derive(serde::Serialize)]
+    struct StoredAttributeRef<'a> {
+        name: &'a str,
+        value: Option<&'a str>,
+    }
+
+    fn images<S: serde::Serializer>(images: &&[Image], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(images.iter().map(|image| StoredImageRef {
+            url: &image.url,
+            alt: image.alt.as_deref(),
+        }))
+    }
+
+    fn attributes<S: serde::Serializer>(
+        attributes: &&[Attribute],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(attributes.iter().map(|attribute| StoredAttributeRef {
+            name: &attribute.name,
+            value: attribute.value.as_deref(),
+        }))
+    }
+
+    impl<'a> From<&'a Product> for StoredProductRef<'a> {
+        fn from(p: &'a Product) -> Self {
+            StoredProductRef {
+                gtin: p.gtin.gtin14(),
+                title: &p.title,
+                brand: p.brand.as_deref(),
+                description: p.description.as_deref(),
+                price: p.price.as_ref().map(|price| StoredPriceRef {
+                    amount: &price.amount,
+                    currency: &price.currency,
+                }),
+                images: &p.images,
+                categories: &p.categories,
+                attributes: &p.attributes,
+                availability: p.availability.as_str(),
+                updated_at: p.updated_at.as_deref(),
+            }
+        }
     }
 }
 
@@ -457,6 +570,21 @@ mod tests {
             let key = product.gtin;
             let entry = Entry { product: Some(Arc::new(product)), fetched_at_ms: at };
             proptest::prop_assert_eq!(decode(&encode(&entry), key), Ok(entry));
+        }
+
+        /// The hand-written JSON is serde_json's, byte for byte, for any product (and
+        /// for "not in the catalog"): other builds read it with serde.
+        #[test]
+        fn encode_writes_what_serde_json_writes(
+            product in proptest::option::of(any_product()),
+            at in proptest::prelude::any::<u64>(),
+        ) {
+            let entry = Entry { product: product.map(Arc::new), fetched_at_ms: at };
+            let (ours, serdes) = (encode(&entry), reference::encode(&entry));
+            proptest::prop_assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&serdes)
+            );
         }
     }
 
