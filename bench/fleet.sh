@@ -42,7 +42,7 @@ trap 'exit 130' INT TERM
 
 # redis-server's package brings redis-cli (redis-tools); Sentinel is redis-server too.
 ensure_tools wrk haproxy jq curl redis-server python3
-command -v redis-cli >/dev/null 2>&1 || ensure_tools redis-tools
+ensure_tools redis-cli
 command -v redis-cli >/dev/null 2>&1 || die "redis-cli is missing (apt-get install redis-tools)"
 
 BASE=${FLEET_PORT_BASE:-17300}

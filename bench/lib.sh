@@ -8,20 +8,26 @@ WRK_PIN=() # see run_wrk
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
 
-# Installs what is missing (as root, e.g. in CI); otherwise says what to install.
+# ensure_tools TOOL...: installs what is missing (as root, e.g. in CI; redis-cli comes
+# from redis-tools); otherwise says what to install.
 ensure_tools() {
-  local missing=() tool pkg
+  local missing=() tool pkg=()
   for tool in "$@"; do
-    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    command -v "$tool" >/dev/null 2>&1 && continue
+    missing+=("$tool")
+    # A tool's Debian package, where its name is not the tool's.
+    case $tool in
+      redis-cli) pkg+=(redis-tools) ;;
+      *) pkg+=("$tool") ;;
+    esac
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
-    die "missing tools: ${missing[*]} (apt-get install -y ${missing[*]})"
+    die "missing tools: ${missing[*]} (apt-get install -y ${pkg[*]})"
   fi
-  log "installing ${missing[*]}"
+  log "installing ${pkg[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  pkg=("${missing[@]}")
   apt-get install -y -qq --no-install-recommends "${pkg[@]}" >/dev/null
 }
 
