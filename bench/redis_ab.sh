@@ -18,7 +18,8 @@
 # knobs: RA_SCENARIOS ("cold basket"; any bench/lua script, e.g. vs_aliases),
 #        RA_CONFIGS ("plain tier rate-local rate-redis"), RA_DURATION (5 s),
 #        RA_WARMUP (2 s), RA_ROUNDS (1), RA_THREADS (1), RA_CONNS (16),
-#        RA_PERF (a directory: `perf record -g` of each measured run goes there)
+#        RA_PERF (a directory: `perf record -g` of each measured run goes there),
+#        RA_PERF_G (perf's stack option instead of -g, e.g. "--call-graph dwarf,16384")
 #
 # Runs are interleaved (round → scenario → config → build), so a burst of load from
 # other work on the machine hits the builds alike. Every run: a fresh gateway in
@@ -42,6 +43,8 @@ ROUNDS=${RA_ROUNDS:-1}
 THREADS=${RA_THREADS:-1}
 CONNS=${RA_CONNS:-16}
 PERF=${RA_PERF:-}
+# How perf walks the stacks (a dist build has no frame pointers: "--call-graph dwarf,16384").
+PERF_G=${RA_PERF_G:--g}
 WORK=$(mktemp -d /tmp/catalog-redis-ab.XXXXXX)
 GW_PORT=19580
 UP_PORT=19590
@@ -102,7 +105,7 @@ for round in $(seq "$ROUNDS"); do
           -s "bench/lua/$sc.lua" "$GW" -- 0 >/dev/null 2>&1 || true
         if [ -n "$PERF" ]; then
           mkdir -p "$PERF"
-          perf record -e cpu-clock -g -p "$pid" -o "$PERF/$(basename "$bin")-$sc-$config-$round.data" \
+          perf record -e cpu-clock $PERF_G -p "$pid" -o "$PERF/$(basename "$bin")-$sc-$config-$round.data" \
             -- sleep "$DURATION" >/dev/null 2>&1 &
           perf_pid=$!
         fi
