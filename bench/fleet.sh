@@ -40,10 +40,8 @@ source bench/lib.sh
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# redis-server's package brings redis-cli (redis-tools); Sentinel is redis-server too.
-ensure_tools wrk haproxy jq curl redis-server python3
-ensure_tools redis-cli
-command -v redis-cli >/dev/null 2>&1 || die "redis-cli is missing (apt-get install redis-tools)"
+# Sentinel is redis-server too; redis-cli comes from redis-tools (ensure_tools knows).
+ensure_tools wrk haproxy jq curl redis-server redis-cli python3
 
 BASE=${FLEET_PORT_BASE:-17300}
 TOPOLOGIES=${FLEET_TOPOLOGIES:-single sentinel cluster}

@@ -47,6 +47,7 @@ pub mod gtin_cli;
 mod hashing;
 pub mod healthcheck;
 pub mod http;
+mod json_text;
 pub mod loader;
 pub mod protect;
 pub mod ready_file;

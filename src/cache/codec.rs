@@ -20,6 +20,7 @@ use super::entry::Entry;
 use super::weight::product_bytes;
 use crate::catalog::{Attribute, Availability, Image, Price, Product, Text};
 use crate::gtin::Gtin;
+use crate::json_text::push_string;
 
 /// The format written by this build; entries with any other version are misses.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -129,46 +130,56 @@ pub(crate) fn encode(entry: &Entry) -> Vec<u8> {
 
 fn write_product(out: &mut Vec<u8>, p: &Product) {
     out.extend_from_slice(b"{\"gtin\":");
-    string(out, p.gtin.gtin14());
+    push_string(out, p.gtin.gtin14());
     out.extend_from_slice(b",\"title\":");
-    string(out, &p.title);
+    push_string(out, &p.title);
     out.extend_from_slice(b",\"brand\":");
     optional(out, p.brand.as_deref());
     out.extend_from_slice(b",\"description\":");
     optional(out, p.description.as_deref());
     out.extend_from_slice(b",\"price\":");
     match &p.price {
-        Some(price) => {
-            out.extend_from_slice(b"{\"amount\":");
-            string(out, &price.amount);
-            out.extend_from_slice(b",\"currency\":");
-            string(out, &price.currency);
-            out.push(b'}');
-        }
+        Some(price) => pair(
+            out,
+            (b"{\"amount\":", &price.amount),
+            (b",\"currency\":", Some(&price.currency)),
+        ),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"images\":");
     list(out, &p.images, |out, image| {
-        out.extend_from_slice(b"{\"url\":");
-        string(out, &image.url);
-        out.extend_from_slice(b",\"alt\":");
-        optional(out, image.alt.as_deref());
-        out.push(b'}');
+        pair(
+            out,
+            (b"{\"url\":", &image.url),
+            (b",\"alt\":", image.alt.as_deref()),
+        );
     });
     out.extend_from_slice(b",\"categories\":");
-    list(out, &p.categories, |out, category| string(out, category));
+    list(out, &p.categories, |out, category| {
+        push_string(out, category)
+    });
     out.extend_from_slice(b",\"attributes\":");
     list(out, &p.attributes, |out, attribute| {
-        out.extend_from_slice(b"{\"name\":");
-        string(out, &attribute.name);
-        out.extend_from_slice(b",\"value\":");
-        optional(out, attribute.value.as_deref());
-        out.push(b'}');
+        pair(
+            out,
+            (b"{\"name\":", &attribute.name),
+            (b",\"value\":", attribute.value.as_deref()),
+        );
     });
     out.extend_from_slice(b",\"availability\":");
-    string(out, p.availability.as_str());
+    push_string(out, p.availability.as_str());
     out.extend_from_slice(b",\"updated_at\":");
     optional(out, p.updated_at.as_deref());
+    out.push(b'}');
+}
+
+/// An object of two string fields, the second optional (a price, an image, an
+/// attribute): each name comes with its punctuation (`{"url":`, `,"alt":`).
+fn pair(out: &mut Vec<u8>, (first, text): (&[u8], &str), (second, other): (&[u8], Option<&str>)) {
+    out.extend_from_slice(first);
+    push_string(out, text);
+    out.extend_from_slice(second);
+    optional(out, other);
     out.push(b'}');
 }
 
@@ -189,29 +200,8 @@ fn number(out: &mut Vec<u8>, n: u64) {
 
 fn optional(out: &mut Vec<u8>, text: Option<&str>) {
     match text {
-        Some(text) => string(out, text),
+        Some(text) => push_string(out, text),
         None => out.extend_from_slice(b"null"),
-    }
-}
-
-/// A JSON string. One that needs no escaping (no `"`, `\\` or control character: the
-/// usual case) is copied as it is; any other is written by serde_json, so the rare
-/// escape is exactly serde_json's.
-fn string(out: &mut Vec<u8>, text: &str) {
-    // A fold rather than `any`: no early exit, so the check runs over whole words.
-    let needs_escaping = text.bytes().fold(false, |found, b| {
-        found | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if needs_escaping {
-        // Writing a `str` into a `Vec` cannot fail (the `Vec` grows); a failure
-        // would leave a malformed entry, which every reader treats as a miss.
-        if serde_json::to_writer(&mut *out, text).is_err() {
-            out.extend_from_slice(b"null");
-        }
-    } else {
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
     }
 }
 

@@ -20,6 +20,7 @@ use tracing::metadata::Kind;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 
+use crate::json_text::push_string;
 use crate::telemetry::{DeferredLine, json_line_sink};
 
 /// The log target of this file's events: the path of its module before the move, kept so
@@ -108,19 +109,19 @@ impl RequestLine {
         line.extend_from_slice(b"{\"timestamp\":\"");
         push_timestamp(now, line);
         line.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\",\"request_id\":");
-        push_str(line, &self.request_id)?;
+        push_string(line, &self.request_id);
         line.extend_from_slice(b",\"method\":");
-        push_str(line, self.method.as_str())?;
+        push_string(line, self.method.as_str());
         line.extend_from_slice(b",\"route\":");
-        push_str(line, self.route)?;
+        push_string(line, self.route);
         line.extend_from_slice(b",\"status\":");
         serde_json::to_writer(&mut *line, &self.status)?;
         line.extend_from_slice(b",\"duration_ms\":");
         serde_json::to_writer(&mut *line, &self.duration_ms)?;
         line.extend_from_slice(b",\"operation\":");
-        push_str(line, self.operation())?;
+        push_string(line, self.operation());
         line.extend_from_slice(b",\"client\":");
-        push_str(line, self.client())?;
+        push_string(line, self.client());
         for (key, count) in [
             (&b",\"errors\":"[..], self.errors as u64),
             (b",\"cache_hits\":", self.cache_hits),
@@ -132,26 +133,9 @@ impl RequestLine {
             serde_json::to_writer(&mut *line, &count)?;
         }
         line.extend_from_slice(b",\"target\":");
-        push_str(line, TARGET)?;
+        push_string(line, TARGET);
         line.extend_from_slice(b"}\n");
         Ok(())
-    }
-}
-
-/// A JSON string: copied between quotes when nothing in it needs escaping (request
-/// ids, routes, most operation names), else escaped by serde_json.
-fn push_str(line: &mut Vec<u8>, text: &str) -> serde_json::Result<()> {
-    // A fold without early exit, so the compiler checks 16 or 32 bytes at a time.
-    let needs_escaping = text.bytes().fold(false, |found, b| {
-        found | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if !needs_escaping {
-        line.push(b'"');
-        line.extend_from_slice(text.as_bytes());
-        line.push(b'"');
-        Ok(())
-    } else {
-        serde_json::to_writer(line, text)
     }
 }
 
